@@ -1,0 +1,49 @@
+import { VolleyError } from '../errors.js';
+
+const UNIT_MS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)(us|µs|ms|s|m|h|d)/y;
+
+/**
+ * Parses a duration such as `30s`, `1m30s`, `250ms`, `1.5s` or `2h` into milliseconds.
+ * A bare number is read as seconds (k6 and Locust users type `--duration 30`).
+ * Returns `undefined` for anything malformed; `parseDurationMs` throws instead.
+ */
+export function tryParseDurationMs(input: string | number): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input * 1000 : undefined;
+  const text = input.trim();
+  if (text === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  let total = 0;
+  PART.lastIndex = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    PART.lastIndex = pos;
+    const m = PART.exec(text);
+    if (!m || m.index !== pos) return undefined;
+    total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+    pos = PART.lastIndex;
+  }
+  return total;
+}
+
+export function parseDurationMs(input: string | number, what: string): number {
+  const ms = tryParseDurationMs(input);
+  if (ms === undefined) {
+    throw new VolleyError('INVALID_USAGE', `${what}: malformed duration '${String(input)}'`, {
+      hint: "use a number with a unit, e.g. '500ms', '30s', '1m30s', '2h'",
+    });
+  }
+  return ms;
+}
+
+/** Formats milliseconds for people: `850ms`, `12.5s`, `3m20s`, `1h2m`. */
+export function formatDurationMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
+  const totalS = Math.round(ms / 1000);
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = totalS % 60;
+  if (h > 0) return `${h}h${m}m`;
+  return s === 0 ? `${m}m` : `${m}m${s}s`;
+}

@@ -1,0 +1,66 @@
+/** Configuration shapes: what users write (durations as strings) and what the engine runs. */
+
+export interface StageConfig {
+  duration: string | number;
+  target: number;
+}
+
+/** One scenario as written by a user (k6 field names). Executor-specific fields are validated by the executor. */
+export interface ScenarioConfig {
+  executor: string;
+  startTime?: string;
+  gracefulStop?: string;
+  tags?: Record<string, string>;
+  /** Name of the iteration function (scripts) — quick mode uses its built-in request. */
+  exec?: string;
+  vus?: number;
+  duration?: string | number;
+  iterations?: number;
+  maxDuration?: string | number;
+  startVUs?: number;
+  stages?: StageConfig[];
+  gracefulRampDown?: string;
+  rate?: number;
+  startRate?: number;
+  timeUnit?: string;
+  preAllocatedVUs?: number;
+  maxVUs?: number;
+  /** Arrival-rate only: iterations allowed to wait for a free VU before they are dropped. */
+  maxQueue?: number;
+}
+
+export interface ThresholdObject {
+  threshold: string;
+  abortOnFail?: boolean;
+  delayAbortEval?: string;
+}
+
+export type ThresholdSpec = string | ThresholdObject;
+
+/** The request that quick mode (`volley run --url`) sends on every iteration. */
+export interface QuickRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** Body as text (the CLI resolved `@file` already). */
+  body?: string;
+  timeoutMs: number;
+  maxRedirects: number;
+}
+
+export interface TestConfig {
+  scenarios: Record<string, ScenarioConfig>;
+  thresholds: Record<string, ThresholdSpec[]>;
+  /** Quick mode's request; scripts supply their own iteration functions instead. */
+  request?: QuickRequest;
+  /** Worker threads (0 = one per core). */
+  workers: number;
+  /** HTTP options shared by every VU. */
+  http: { fastPath: boolean; insecureSkipTLSVerify: boolean };
+  /** Grace period for in-flight iterations after SIGINT/SIGTERM or abortOnFail, in ms. */
+  stopGraceMs: number;
+  /** Extra tags on every sample. */
+  tags: Record<string, string>;
+  /** Width of the "current" percentile window, in seconds. */
+  windowSeconds: number;
+}

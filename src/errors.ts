@@ -1,0 +1,30 @@
+/**
+ * One error base for the whole library. Library code throws `VolleyError`s; only `src/cli/`
+ * turns them into a message and an exit code (see docs/exit-codes.md).
+ */
+export type VolleyErrorCode =
+  | 'INVALID_USAGE'
+  | 'INVALID_CONFIG'
+  | 'INVALID_THRESHOLD'
+  | 'UNREADABLE_FILE'
+  | 'TARGET_UNREACHABLE'
+  | 'RUNTIME';
+
+export class VolleyError extends Error {
+  readonly code: VolleyErrorCode;
+  readonly hint: string | undefined;
+  /** Every problem found, when validation found several (validation never stops at the first). */
+  readonly details: readonly string[];
+
+  constructor(
+    code: VolleyErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown; details?: readonly string[] } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VolleyError';
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+  }
+}

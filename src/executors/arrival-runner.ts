@@ -1,0 +1,185 @@
+/**
+ * The open-loop runtime shared by the arrival-rate executors. Each owned arrival has an intended
+ * time; the scheduler wakes with a coarse timer until the last millisecond and then polls with
+ * setImmediate, dispatching every arrival that is due, each with its own intended time (no
+ * per-request timers, no per-second bursts). An arrival with no free VU waits in a bounded queue
+ * with its clock running (that wait is part of `iteration_latency`); past the bound it is dropped.
+ */
+import type { ArrivalSchedule } from './arrival-schedule.js';
+import type { ExecutorContext, Vu } from './types.js';
+
+export class ArrivalRunner {
+  private readonly idle: Vu[] = [];
+  private readonly busy = new Set<Vu>();
+  private allocated = 0;
+  private qAt: Float64Array;
+  private qIt: Float64Array;
+  private qHead = 0;
+  private qLen = 0;
+  private i = -1;
+  private nextAt = 0;
+  private schedulingDone = false;
+  private finished = false;
+  private resolveDone: () => void = () => {};
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+
+  constructor(
+    private readonly ctx: ExecutorContext,
+    private readonly schedule: ArrivalSchedule,
+    private readonly preAllocatedVUs: number,
+    private readonly maxVUs: number,
+    private readonly maxQueue: number,
+  ) {
+    const cap = Math.max(16, Math.min(maxQueue, 1 << 16));
+    this.qAt = new Float64Array(cap);
+    this.qIt = new Float64Array(cap);
+  }
+
+  async run(): Promise<void> {
+    const { ctx } = this;
+    for (let k = 0; k < this.preAllocatedVUs; k++) this.idle.push(this.allocate());
+    this.report();
+    ctx.onControl((c) => {
+      if (c.ratePerSec === undefined) return;
+      this.schedule.changeRate(c.atMs - ctx.startAtMs, c.ratePerSec);
+      // Recompute the pending arrival under the new rate; arrivals already dispatched stay as they were.
+      this.nextAt = ctx.startAtMs + this.schedule.offset(this.i);
+      this.wake();
+    });
+    ctx.stop.onChange(() => {
+      if (ctx.now() >= ctx.stop.endAtMs) {
+        this.dropQueue();
+        this.wake();
+      }
+    });
+    const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+    this.advance();
+    this.tick();
+    await Promise.race([done, ctx.stop.untilHard()]);
+    if (!this.finished) {
+      this.stopScheduling();
+      this.dropQueue();
+      for (const vu of this.busy) ctx.interruptVu(vu);
+      await done;
+    }
+    for (const vu of this.idle) ctx.retireVu(vu);
+    this.idle.length = 0;
+  }
+
+  private allocate(): Vu {
+    this.allocated++;
+    return this.ctx.newVu();
+  }
+
+  private report(): void {
+    this.ctx.setActiveVus(this.busy.size, this.allocated);
+  }
+
+  /** Moves to the next arrival this segment owns. */
+  private advance(): void {
+    const seg = this.ctx.segment;
+    do this.i++;
+    while (!seg.owns(this.i));
+    this.nextAt = this.ctx.startAtMs + this.schedule.offset(this.i);
+  }
+
+  private wake(): void {
+    if (this.schedulingDone) return this.maybeFinish();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.immediate) this.immediate = setImmediate(this.tick);
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    this.immediate = undefined;
+    if (this.schedulingDone) return;
+    const { ctx } = this;
+    const endAt = Math.min(ctx.stop.endAtMs, ctx.startAtMs + this.schedule.durationMs);
+    const now = ctx.now();
+    while (this.nextAt <= now) {
+      if (this.nextAt >= endAt) break;
+      ctx.scheduleLagUs((now - this.nextAt) * 1000);
+      this.dispatch(this.i, this.nextAt);
+      this.advance();
+    }
+    if (this.nextAt >= endAt || !Number.isFinite(this.nextAt)) {
+      this.stopScheduling();
+      this.maybeFinish();
+      return;
+    }
+    const delay = this.nextAt - now;
+    if (delay > 2) this.timer = setTimeout(this.tick, delay - 1);
+    else this.immediate = setImmediate(this.tick);
+  };
+
+  private stopScheduling(): void {
+    this.schedulingDone = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+  }
+
+  private dispatch(iteration: number, at: number): void {
+    let vu = this.idle.pop();
+    if (!vu && this.allocated < this.maxVUs) vu = this.allocate();
+    if (vu) return this.start(vu, iteration, at);
+    if (this.qLen < this.maxQueue) return this.enqueue(iteration, at);
+    this.ctx.dropped(1);
+  }
+
+  private enqueue(iteration: number, at: number): void {
+    if (this.qLen === this.qAt.length) {
+      const grow = (old: Float64Array): Float64Array => {
+        const n = new Float64Array(old.length * 2);
+        for (let k = 0; k < this.qLen; k++) n[k] = old[(this.qHead + k) % old.length] as number;
+        return n;
+      };
+      this.qAt = grow(this.qAt);
+      this.qIt = grow(this.qIt);
+      this.qHead = 0;
+    }
+    const pos = (this.qHead + this.qLen) % this.qAt.length;
+    this.qAt[pos] = at;
+    this.qIt[pos] = iteration;
+    this.qLen++;
+  }
+
+  private dropQueue(): void {
+    if (this.qLen > 0) this.ctx.dropped(this.qLen);
+    this.qLen = 0;
+    this.qHead = 0;
+  }
+
+  private start(vu: Vu, iteration: number, at: number): void {
+    this.busy.add(vu);
+    this.report();
+    void this.ctx.runIteration(vu, { iteration, intendedAtMs: at }).then(() => this.onDone(vu));
+  }
+
+  private onDone(vu: Vu): void {
+    this.busy.delete(vu);
+    if (vu.interrupted) {
+      this.allocated--;
+      this.ctx.retireVu(vu);
+    } else if (this.qLen > 0 && this.ctx.now() < this.ctx.stop.hardAtMs) {
+      const at = this.qAt[this.qHead] as number;
+      const it = this.qIt[this.qHead] as number;
+      this.qHead = (this.qHead + 1) % this.qAt.length;
+      this.qLen--;
+      return this.start(vu, it, at);
+    } else {
+      this.idle.push(vu);
+    }
+    this.report();
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || !this.schedulingDone || this.busy.size > 0 || this.qLen > 0) return;
+    this.finished = true;
+    this.resolveDone();
+  }
+}

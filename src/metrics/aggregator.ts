@@ -1,0 +1,193 @@
+/**
+ * The aggregator (main thread): collects every worker's per-second points, closes a second once
+ * every live worker has reported it, and keeps three views — the cumulative state per series, a
+ * sliding window of recent seconds ("current" percentiles), and the closed seconds themselves.
+ */
+import { decodeHistogram } from './histogram.js';
+import { MetricState } from './state.js';
+import { matchesFilter, tagsKey, type Tags } from './tags.js';
+import type { SeriesPoint } from './wire.js';
+import type { MetricContains, MetricType } from './definitions.js';
+
+export interface SeriesInfo {
+  key: string;
+  metric: string;
+  type: MetricType;
+  contains: MetricContains;
+  tags: Tags;
+}
+
+/** One closed second: every series' state for that second alone. */
+export interface ClosedSecond {
+  second: number;
+  states: Map<string, MetricState>;
+}
+
+export class Aggregator {
+  readonly series = new Map<string, SeriesInfo>();
+  readonly cumulative = new Map<string, MetricState>();
+  private readonly window: ClosedSecond[] = [];
+  private readonly pending = new Map<number, Map<string, MetricState>>();
+  private readonly reported = new Map<number, number>(); // worker -> highest second flushed
+  private closedUpTo = -1;
+
+  constructor(private readonly windowSeconds: number) {}
+
+  addWorker(worker: number): void {
+    this.reported.set(worker, -1);
+  }
+
+  /** A worker that finished no longer holds seconds open. */
+  removeWorker(worker: number): ClosedSecond[] {
+    this.reported.delete(worker);
+    return this.closeReady();
+  }
+
+  /** Ingests a worker's flush for `second`; returns the seconds this closes, in order. */
+  ingest(worker: number, second: number, points: readonly SeriesPoint[]): ClosedSecond[] {
+    // A flush for a second already closed (a slow worker) is folded into the next open one:
+    // nothing measured is dropped, it is only attributed one second late.
+    const target = second <= this.closedUpTo ? this.closedUpTo + 1 : second;
+    let bucket = this.pending.get(target);
+    if (!bucket) {
+      bucket = new Map();
+      this.pending.set(target, bucket);
+    }
+    for (const p of points) {
+      const key = `${p.metric}\u0000${tagsKey(p.tags)}`;
+      if (!this.series.has(key)) {
+        this.series.set(key, { key, metric: p.metric, type: p.type, contains: p.contains, tags: p.tags });
+      }
+      let st = bucket.get(key);
+      if (!st) {
+        st = new MetricState(p.type, p.contains);
+        bucket.set(key, st);
+      }
+      st.addPoint(p, p.hist !== undefined ? decodeHistogram(p.hist) : undefined);
+    }
+    if (this.reported.has(worker)) this.reported.set(worker, Math.max(this.reported.get(worker) as number, second));
+    return this.closeReady();
+  }
+
+  /** Closes every pending second (end of run). */
+  closeAll(): ClosedSecond[] {
+    const out: ClosedSecond[] = [];
+    for (const s of [...this.pending.keys()].sort((a, b) => a - b)) out.push(this.close(s));
+    return out;
+  }
+
+  private closeReady(): ClosedSecond[] {
+    let upTo = Infinity;
+    for (const s of this.reported.values()) upTo = Math.min(upTo, s);
+    const out: ClosedSecond[] = [];
+    for (const s of [...this.pending.keys()].sort((a, b) => a - b)) {
+      if (s <= upTo) out.push(this.close(s));
+    }
+    return out;
+  }
+
+  private close(second: number): ClosedSecond {
+    const states = this.pending.get(second) ?? new Map<string, MetricState>();
+    this.pending.delete(second);
+    this.closedUpTo = Math.max(this.closedUpTo, second);
+    for (const [key, st] of states) {
+      if (st.type === 'gauge') st.settleGauge();
+      let cum = this.cumulative.get(key);
+      if (!cum) {
+        cum = new MetricState(st.type, st.contains);
+        this.cumulative.set(key, cum);
+      }
+      if (st.type === 'gauge') {
+        cum.value = st.value;
+        cum.min = Math.min(cum.min, st.value);
+        cum.max = Math.max(cum.max, st.value);
+      } else {
+        cum.merge(st);
+      }
+    }
+    const closed = { second, states };
+    this.window.push(closed);
+    while (this.window.length > this.windowSeconds) this.window.shift();
+    return closed;
+  }
+
+  private keysFor(metric: string, filter: Tags | undefined): string[] {
+    const keys: string[] = [];
+    for (const info of this.series.values()) {
+      if (info.metric === metric && (!filter || matchesFilter(info.tags, filter))) keys.push(info.key);
+    }
+    return keys;
+  }
+
+  /** Cumulative state of a metric, merged over every series that matches the tag filter. */
+  total(metric: string, filter?: Tags): MetricState | undefined {
+    let out: MetricState | undefined;
+    for (const key of this.keysFor(metric, filter)) {
+      const st = this.cumulative.get(key);
+      if (!st) continue;
+      if (!out) {
+        out = new MetricState(st.type, st.contains);
+        if (st.type === 'gauge') {
+          out.min = st.min;
+          out.max = st.max;
+        }
+      }
+      if (st.type === 'gauge') {
+        out.value += st.value;
+        out.min = Math.min(out.min, st.min);
+        out.max = Math.max(out.max, st.max);
+      } else {
+        out.merge(st);
+      }
+    }
+    return out;
+  }
+
+  /** State over the sliding window (the last `windowSeconds` closed seconds). */
+  current(metric: string, filter?: Tags): MetricState | undefined {
+    return this.mergeSeconds(this.window, metric, filter);
+  }
+
+  /** Number of seconds the current window spans right now. */
+  get windowSpan(): number {
+    return this.window.length;
+  }
+
+  mergeSeconds(seconds: readonly ClosedSecond[], metric: string, filter?: Tags): MetricState | undefined {
+    const keys = this.keysFor(metric, filter);
+    let out: MetricState | undefined;
+    for (const sec of seconds) {
+      let secState: MetricState | undefined;
+      for (const key of keys) {
+        const st = sec.states.get(key);
+        if (!st) continue;
+        secState ??= new MetricState(st.type, st.contains);
+        secState.merge(st);
+      }
+      if (!secState) continue;
+      if (!out) out = new MetricState(secState.type, secState.contains);
+      if (secState.type === 'gauge') {
+        out.value = secState.value; // the latest second's level
+        out.min = Math.min(out.min, secState.value);
+        out.max = Math.max(out.max, secState.value);
+      } else {
+        out.merge(secState);
+      }
+    }
+    return out;
+  }
+
+  /** Distinct values of one tag across a metric's series (e.g. every endpoint `name`). */
+  tagValues(metric: string, tag: string): string[] {
+    const vals = new Set<string>();
+    for (const info of this.series.values()) {
+      const v = info.tags[tag];
+      if (info.metric === metric && v !== undefined) vals.add(v);
+    }
+    return [...vals].sort();
+  }
+
+  metricNames(): string[] {
+    return [...new Set([...this.series.values()].map((s) => s.metric))];
+  }
+}

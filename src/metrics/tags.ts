@@ -1,0 +1,46 @@
+/** Tag sets: canonical keys, subset matching for threshold filters, and URL grouping for bounded cardinality. */
+
+export type Tags = Readonly<Record<string, string>>;
+
+/** A stable key for a tag set: sorted entries. */
+export function tagsKey(tags: Tags): string {
+  const keys = Object.keys(tags).sort();
+  let out = '';
+  for (const k of keys) out += `${k}\u0001${tags[k] as string}\u0002`;
+  return out;
+}
+
+/** Does `tags` contain every entry of `filter`? */
+export function matchesFilter(tags: Tags, filter: Tags): boolean {
+  for (const k in filter) if (tags[k] !== filter[k]) return false;
+  return true;
+}
+
+const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|[0-9A-Za-z_-]{24,})$/i;
+
+/**
+ * The endpoint name of a request that has no explicit name: method plus the path with id-like
+ * segments (numbers, UUIDs, long hex or tokens) replaced by `:id` and the query dropped, so
+ * `/api/users/17` and `/api/users/18` are one endpoint.
+ */
+export function endpointName(method: string, url: URL): string {
+  const parts = url.pathname.split('/');
+  for (let i = 0; i < parts.length; i++) if (ID_SEGMENT.test(parts[i] as string)) parts[i] = ':id';
+  return `${method} ${parts.join('/')}`;
+}
+
+/** Caps distinct values of one tag: past `limit` values, new ones become `other`. */
+export class CardinalityGuard {
+  private readonly seen = new Set<string>();
+  overflowed = false;
+  constructor(private readonly limit: number) {}
+  admit(value: string): string {
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.limit) {
+      this.overflowed = true;
+      return 'other';
+    }
+    this.seen.add(value);
+    return value;
+  }
+}

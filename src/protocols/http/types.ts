@@ -1,0 +1,56 @@
+/**
+ * The HTTP client contract every VU uses. One `HttpConnection` belongs to one VU: it keeps that
+ * VU's keep-alive connection(s) and runs one request at a time, like a browser tab or a k6 VU.
+ */
+
+/** Error classes reported in `http_req_failed{error:…}` and counted per class in the summary. */
+export type HttpErrorClass = 'refused' | 'timeout' | 'reset' | 'dns' | 'tls' | 'protocol' | 'other';
+
+export interface HttpRequestSpec {
+  method: string;
+  /** Absolute URL. */
+  url: URL;
+  /** Header names as given by the user; `host`, `content-length` and `connection` are added when absent. */
+  headers: Readonly<Record<string, string>>;
+  body?: Buffer | undefined;
+  timeoutMs: number;
+  /** Follow up to this many redirects (0 = off, the default). */
+  maxRedirects: number;
+}
+
+/** Phase timings in microseconds (k6 names: blocked, connecting, tls_handshaking, sending, waiting, receiving). */
+export interface HttpTimings {
+  blockedUs: number;
+  connectingUs: number;
+  tlsUs: number;
+  sendingUs: number;
+  waitingUs: number;
+  receivingUs: number;
+  /** sending + waiting + receiving: the service time, `http_req_duration`. */
+  durationUs: number;
+}
+
+export interface HttpResponse {
+  /** 0 when the request failed before a status line was read. */
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+  timings: HttpTimings;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Set when the request failed at the transport level (no complete response). */
+  error?: { class: HttpErrorClass; message: string };
+}
+
+export interface HttpConnection {
+  request(spec: HttpRequestSpec): Promise<HttpResponse>;
+  /** Closes every socket this VU holds. Idempotent. */
+  close(): void;
+}
+
+export interface HttpConnectionOptions {
+  /** Use the raw-socket HTTP/1.1 fast path for plain http:// when possible (default true). */
+  fastPath: boolean;
+  /** TLS: skip certificate verification (k6 insecureSkipTLSVerify). */
+  insecureSkipTLSVerify: boolean;
+}

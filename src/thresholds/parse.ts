@@ -1,0 +1,138 @@
+/**
+ * Threshold syntax (k6's): a key `metric` or `metric{tag:value,...}` and expressions such as
+ * `p(99)<100`, `avg<50`, `med<=20`, `max<2000`, `rate<0.001`, `count>100`, with optional
+ * `abortOnFail` and `delayAbortEval`. Parsing reports every problem at once.
+ */
+import { tryParseDurationMs } from '../config/duration.js';
+import type { ThresholdSpec } from '../config/types.js';
+import type { MetricDefinition, MetricType } from '../metrics/definitions.js';
+import type { Tags } from '../metrics/tags.js';
+
+export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+export interface Threshold {
+  /** The key as written, e.g. `http_req_duration{name:GET /api/teams}`. */
+  key: string;
+  metric: string;
+  filter: Tags | undefined;
+  /** The expression as written, e.g. `p(99)<100`. */
+  source: string;
+  stat: string;
+  op: Operator;
+  value: number;
+  abortOnFail: boolean;
+  delayAbortEvalMs: number;
+}
+
+const KEY = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\{(.*)\})?$/s;
+const EXPR = /^\s*(avg|min|max|med|count|rate|value|passes|fails|p\(\s*\d+(?:\.\d+)?\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
+
+const STATS_BY_TYPE: Record<MetricType, (s: string) => boolean> = {
+  counter: (s) => s === 'count' || s === 'rate',
+  gauge: (s) => s === 'value' || s === 'min' || s === 'max',
+  rate: (s) => s === 'rate' || s === 'passes' || s === 'fails' || s === 'count',
+  trend: (s) => ['avg', 'min', 'max', 'med', 'count'].includes(s) || s.startsWith('p('),
+};
+
+export function parseThresholdKey(key: string): { metric: string; filter: Tags | undefined } | string {
+  const m = KEY.exec(key.trim());
+  if (!m) return `'${key}' is not a metric name or metric{tag:value} filter`;
+  const metric = m[1] as string;
+  if (m[2] === undefined) return { metric, filter: undefined };
+  const filter: Record<string, string> = {};
+  for (const part of m[2].split(',')) {
+    if (part.trim() === '') continue;
+    const idx = part.indexOf(':');
+    if (idx <= 0) return `tag filter '${part.trim()}' in '${key}' must be tag:value`;
+    filter[part.slice(0, idx).trim()] = part.slice(idx + 1).trim();
+  }
+  return { metric, filter };
+}
+
+/**
+ * Parses every threshold; `metrics` resolves metric names (built-in and custom). Returns the
+ * thresholds and the list of every problem found.
+ */
+export function parseThresholds(
+  specs: Record<string, readonly ThresholdSpec[]>,
+  metrics: (name: string) => MetricDefinition | undefined,
+): { thresholds: Threshold[]; errors: string[] } {
+  const thresholds: Threshold[] = [];
+  const errors: string[] = [];
+  for (const [key, list] of Object.entries(specs)) {
+    const parsedKey = parseThresholdKey(key);
+    if (typeof parsedKey === 'string') {
+      errors.push(`threshold ${parsedKey}`);
+      continue;
+    }
+    const def = metrics(parsedKey.metric);
+    if (!def) {
+      errors.push(`threshold on unknown metric '${parsedKey.metric}' (in '${key}')`);
+      continue;
+    }
+    for (const spec of list) {
+      const obj = typeof spec === 'string' ? { threshold: spec } : spec;
+      const m = EXPR.exec(obj.threshold);
+      if (!m) {
+        errors.push(
+          `threshold '${key}: ${obj.threshold}' is not an expression like 'p(99)<100', 'avg<50', 'rate<0.01' or 'count>10'`,
+        );
+        continue;
+      }
+      const stat = (m[1] as string).replace(/\s+/g, '');
+      if (!STATS_BY_TYPE[def.type](stat)) {
+        errors.push(`threshold '${key}: ${obj.threshold}': '${stat}' does not apply to ${def.type} metric '${def.name}'`);
+        continue;
+      }
+      let delayAbortEvalMs = 0;
+      if (obj.delayAbortEval !== undefined) {
+        const d = tryParseDurationMs(obj.delayAbortEval);
+        if (d === undefined) {
+          errors.push(`threshold '${key}: ${obj.threshold}': delayAbortEval '${obj.delayAbortEval}' is not a duration`);
+          continue;
+        }
+        delayAbortEvalMs = d;
+      }
+      const op = (m[2] === '===' ? '==' : m[2]) as Operator;
+      thresholds.push({
+        key,
+        metric: parsedKey.metric,
+        filter: parsedKey.filter,
+        source: obj.threshold.trim(),
+        stat,
+        op,
+        value: Number(m[3]),
+        abortOnFail: obj.abortOnFail === true,
+        delayAbortEvalMs,
+      });
+    }
+  }
+  return { thresholds, errors };
+}
+
+/**
+ * Parses the CLI form `METRIC[{tags}]:EXPR[:abortOnFail[=DELAY]]`, e.g.
+ * `http_req_duration{name:GET /api/teams}:p(99)<80` or `http_req_failed:rate<0.01:abortOnFail=10s`.
+ */
+export function parseCliThreshold(text: string): { key: string; spec: ThresholdSpec } | string {
+  let depth = 0;
+  let split = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{') depth++;
+    else if (c === '}') depth--;
+    else if (c === ':' && depth === 0) {
+      split = i;
+      break;
+    }
+  }
+  if (split <= 0) return `--threshold '${text}' must be METRIC:EXPR, e.g. 'http_req_duration:p(99)<100'`;
+  const key = text.slice(0, split).trim();
+  const rest = text.slice(split + 1);
+  const abort = /:abortOnFail(?:=([^:]+))?\s*$/.exec(rest);
+  if (!abort) return { key, spec: rest.trim() };
+  const expr = rest.slice(0, abort.index).trim();
+  const spec: ThresholdSpec = { threshold: expr, abortOnFail: true };
+  if (abort[1] !== undefined) spec.delayAbortEval = abort[1];
+  return { key, spec };
+}
