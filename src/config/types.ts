@@ -61,6 +61,8 @@ export interface TestConfig {
   stopGraceMs: number;
   /** Extra tags on every sample. */
   tags: Record<string, string>;
+  /** Open loop: poll for sub-millisecond dispatch (costs a busy event loop) instead of 1 ms timers. */
+  preciseSchedule: boolean;
   /** Width of the "current" percentile window, in seconds. */
   windowSeconds: number;
 }

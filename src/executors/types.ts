@@ -102,6 +102,8 @@ export interface ExecutorContext {
   scheduleLagUs(us: number): void;
   setActiveVus(active: number, allocated: number): void;
   onControl(cb: (c: ControlChange) => void): void;
+  /** Open loop: poll for sub-millisecond dispatch instead of 1 ms timer granularity. */
+  preciseSchedule: boolean;
 }
 
 export interface ExecutorDefinition {

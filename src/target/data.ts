@@ -35,14 +35,72 @@ export const TEAM_COUNT = 20;
 /** The population does not depend on the knob seed: user 17 is the same user in every run. */
 const POPULATION_SEED = 0x5eed;
 
-const FIRST = ['Ada', 'Alan', 'Barbara', 'Claude', 'Dennis', 'Edsger', 'Frances', 'Grace', 'Hedy', 'Ivan',
-  'Joan', 'Ken', 'Leslie', 'Margaret', 'Niklaus', 'Radia', 'Sophie', 'Tim', 'Whitfield', 'Yukihiro'];
-const LAST = ['Lovelace', 'Turing', 'Liskov', 'Shannon', 'Ritchie', 'Dijkstra', 'Allen', 'Hopper', 'Lamarr',
-  'Sutherland', 'Clarke', 'Thompson', 'Lamport', 'Hamilton', 'Wirth', 'Perlman', 'Wilson', 'Berners-Lee',
-  'Diffie', 'Matsumoto'];
-const TEAM_NAMES = ['Platform', 'Payments', 'Search', 'Checkout', 'Identity', 'Mobile', 'Data', 'Growth',
-  'Billing', 'Messaging', 'Storage', 'Networking', 'Security', 'Observability', 'Catalog', 'Pricing',
-  'Support', 'Onboarding', 'Infra', 'Reliability'];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Barbara',
+  'Claude',
+  'Dennis',
+  'Edsger',
+  'Frances',
+  'Grace',
+  'Hedy',
+  'Ivan',
+  'Joan',
+  'Ken',
+  'Leslie',
+  'Margaret',
+  'Niklaus',
+  'Radia',
+  'Sophie',
+  'Tim',
+  'Whitfield',
+  'Yukihiro',
+];
+const LAST = [
+  'Lovelace',
+  'Turing',
+  'Liskov',
+  'Shannon',
+  'Ritchie',
+  'Dijkstra',
+  'Allen',
+  'Hopper',
+  'Lamarr',
+  'Sutherland',
+  'Clarke',
+  'Thompson',
+  'Lamport',
+  'Hamilton',
+  'Wirth',
+  'Perlman',
+  'Wilson',
+  'Berners-Lee',
+  'Diffie',
+  'Matsumoto',
+];
+const TEAM_NAMES = [
+  'Platform',
+  'Payments',
+  'Search',
+  'Checkout',
+  'Identity',
+  'Mobile',
+  'Data',
+  'Growth',
+  'Billing',
+  'Messaging',
+  'Storage',
+  'Networking',
+  'Security',
+  'Observability',
+  'Catalog',
+  'Pricing',
+  'Support',
+  'Onboarding',
+  'Infra',
+  'Reliability',
+];
 
 export function buildPopulation(): { users: User[]; teams: Team[] } {
   const rand = mulberry32(POPULATION_SEED);

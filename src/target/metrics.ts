@@ -156,9 +156,14 @@ export class TargetMetrics {
     family('volley_target_requests_total', 'counter', 'Requests answered, by method, route and status.');
     for (const r of routes) {
       const labels = `method="${esc(r.method)}",route="${esc(r.pattern)}"`;
-      for (const [status, n] of r.statuses) lines.push(`volley_target_requests_total{${labels},status="${status}"} ${n}`);
+      for (const [status, n] of r.statuses)
+        lines.push(`volley_target_requests_total{${labels},status="${status}"} ${n}`);
     }
-    family('volley_target_request_duration_seconds', 'histogram', 'Time from request arrival to response, by method and route.');
+    family(
+      'volley_target_request_duration_seconds',
+      'histogram',
+      'Time from request arrival to response, by method and route.',
+    );
     for (const r of routes) {
       if (r.durationCount === 0) continue;
       const labels = `method="${esc(r.method)}",route="${esc(r.pattern)}"`;
@@ -175,15 +180,50 @@ export class TargetMetrics {
       family(name, type, help);
       lines.push(`${name} ${value}`);
     };
-    scalar('volley_target_requests_in_flight', 'gauge', 'Requests admitted and not yet answered.', this.inFlight);
-    scalar('volley_target_connections_accepted_total', 'counter', 'TCP connections accepted.', this.connectionsAccepted);
+    scalar(
+      'volley_target_requests_in_flight',
+      'gauge',
+      'Requests admitted and not yet answered.',
+      this.inFlight,
+    );
+    scalar(
+      'volley_target_connections_accepted_total',
+      'counter',
+      'TCP connections accepted.',
+      this.connectionsAccepted,
+    );
     scalar('volley_target_connections_open', 'gauge', 'TCP connections open.', this.connectionsOpen);
-    scalar('volley_target_tasks_created_total', 'counter', 'Tasks created by POST /api/tasks.', this.tasksCreated);
-    scalar('volley_target_idempotent_replays_total', 'counter', 'POST /api/tasks answered from an earlier idempotency key.', this.idempotentReplays);
-    scalar('volley_target_injected_errors_total', 'counter', 'Requests answered 500 by the error-rate knob.', this.injectedErrors);
-    scalar('volley_target_rejected_inflight_total', 'counter', 'Requests answered 503 by the max-inflight knob.', this.rejectedInflight);
+    scalar(
+      'volley_target_tasks_created_total',
+      'counter',
+      'Tasks created by POST /api/tasks.',
+      this.tasksCreated,
+    );
+    scalar(
+      'volley_target_idempotent_replays_total',
+      'counter',
+      'POST /api/tasks answered from an earlier idempotency key.',
+      this.idempotentReplays,
+    );
+    scalar(
+      'volley_target_injected_errors_total',
+      'counter',
+      'Requests answered 500 by the error-rate knob.',
+      this.injectedErrors,
+    );
+    scalar(
+      'volley_target_rejected_inflight_total',
+      'counter',
+      'Requests answered 503 by the max-inflight knob.',
+      this.rejectedInflight,
+    );
     scalar('volley_target_stalls_total', 'counter', 'Stalls begun by the stall knob.', this.stalls);
-    scalar('volley_target_stalled_seconds_total', 'counter', 'Time the event loop was blocked by stalls.', this.stalledMs / 1000);
+    scalar(
+      'volley_target_stalled_seconds_total',
+      'counter',
+      'Time the event loop was blocked by stalls.',
+      this.stalledMs / 1000,
+    );
     scalar('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', rssBytes);
     scalar('process_cpu_seconds_total', 'counter', 'User and system CPU time spent in seconds.', cpuSeconds);
     return `${lines.join('\n')}\n`;

@@ -95,7 +95,8 @@ export function parseStall(text: string): { stallMs: number; periodMs: number } 
   const periodMs = tryParseDurationMs(parts[1] as string);
   if (stallMs === undefined || periodMs === undefined) return bad;
   if (stallMs <= 0) return `stall: '${text}' has a zero stall; leave --stall out to disable stalls`;
-  if (stallMs >= periodMs) return `stall: '${text}' stalls at least as long as its period; the stall must be shorter`;
+  if (stallMs >= periodMs)
+    return `stall: '${text}' stalls at least as long as its period; the stall must be shorter`;
   return { stallMs, periodMs };
 }
 
@@ -116,7 +117,8 @@ export function parseTargetOptions(raw: RawTargetOptions): TargetOptions {
 
   if (raw.port !== undefined) {
     const port = parseIntIn(raw.port, 0, 65_535);
-    if (port === undefined) problems.push(`port: '${raw.port}' is not a port number (0-65535; 0 picks a free port)`);
+    if (port === undefined)
+      problems.push(`port: '${raw.port}' is not a port number (0-65535; 0 picks a free port)`);
     else options.port = port;
   }
   if (raw.host !== undefined) {
@@ -143,7 +145,8 @@ export function parseTargetOptions(raw: RawTargetOptions): TargetOptions {
   }
   if (raw.maxInflight !== undefined) {
     const n = parseIntIn(raw.maxInflight, 1, Number.MAX_SAFE_INTEGER);
-    if (n === undefined) problems.push(`max-inflight: '${raw.maxInflight}' is not a whole number of at least 1`);
+    if (n === undefined)
+      problems.push(`max-inflight: '${raw.maxInflight}' is not a whole number of at least 1`);
     else options.maxInflight = n;
   }
   if (raw.seed !== undefined) {
@@ -209,7 +212,8 @@ export function resolveKnobs(options: TargetOptions): ResolvedKnobs {
   }
   const positiveInt = (value: number | undefined, name: string, apply: (n: number) => void): void => {
     if (value === undefined) return;
-    if (!Number.isSafeInteger(value) || value < 1) problems.push(`${name}: ${String(value)} is not a whole number of at least 1`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      problems.push(`${name}: ${String(value)} is not a whole number of at least 1`);
     else apply(value);
   };
   positiveInt(options.maxInflight, 'max-inflight', (n) => (knobs.maxInflight = n));

@@ -3,7 +3,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { VolleyError } from '../errors.js';
-import { BoundedMap, buildPopulation, mulberry32, TaskStore, USER_COUNT, type Task, type User } from './data.js';
+import {
+  BoundedMap,
+  buildPopulation,
+  mulberry32,
+  TaskStore,
+  USER_COUNT,
+  type Task,
+  type User,
+} from './data.js';
 import { TargetMetrics, type RouteMetrics, type TargetStats } from './metrics.js';
 import { resolveKnobs, type ResolvedKnobs, type TargetOptions } from './options.js';
 
@@ -111,12 +119,18 @@ function listenError(err: NodeJS.ErrnoException, options: TargetOptions): Volley
     });
   }
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
-    return new VolleyError('INVALID_USAGE', `cannot listen on host ${where}: not an address of this machine`, {
-      hint: "use 127.0.0.1 (the default) or 0.0.0.0 for every interface",
-      cause: err,
-    });
+    return new VolleyError(
+      'INVALID_USAGE',
+      `cannot listen on host ${where}: not an address of this machine`,
+      {
+        hint: 'use 127.0.0.1 (the default) or 0.0.0.0 for every interface',
+        cause: err,
+      },
+    );
   }
-  return new VolleyError('RUNTIME', `target could not listen on ${where}:${options.port}: ${err.message}`, { cause: err });
+  return new VolleyError('RUNTIME', `target could not listen on ${where}:${options.port}: ${err.message}`, {
+    cause: err,
+  });
 }
 
 function closeServer(server: Server, app: TargetApp): Promise<void> {
@@ -261,7 +275,10 @@ class TargetApp {
     const metrics = this.metrics;
     if (knobs.maxInflight > 0 && metrics.inFlight >= knobs.maxInflight) {
       metrics.rejectedInflight++;
-      this.sendError(ctx, 503, 'overloaded', `more than ${knobs.maxInflight} requests in flight`, ['retry-after', '1']);
+      this.sendError(ctx, 503, 'overloaded', `more than ${knobs.maxInflight} requests in flight`, [
+        'retry-after',
+        '1',
+      ]);
       return;
     }
     metrics.inFlight++;
@@ -313,7 +330,13 @@ class TargetApp {
     ctx.metrics?.record(status, performance.now() - ctx.startMs);
   }
 
-  private send(ctx: Ctx, status: number, body: Buffer | string, extraHeaders?: string[], contentType = JSON_HEADERS): void {
+  private send(
+    ctx: Ctx,
+    status: number,
+    body: Buffer | string,
+    extraHeaders?: string[],
+    contentType = JSON_HEADERS,
+  ): void {
     if (ctx.done) return;
     this.finish(ctx, status);
     const headers = ['content-type', contentType, 'content-length', String(Buffer.byteLength(body))];
@@ -334,7 +357,12 @@ class TargetApp {
     extraHeaders?: string[],
     details?: string[],
   ): void {
-    this.sendJson(ctx, status, details === undefined ? { error, message } : { error, message, details }, extraHeaders);
+    this.sendJson(
+      ctx,
+      status,
+      details === undefined ? { error, message } : { error, message, details },
+      extraHeaders,
+    );
   }
 
   private readonly notFound = (ctx: Ctx): void => {
@@ -343,10 +371,13 @@ class TargetApp {
 
   private methodNotAllowed(ctx: Ctx, byMethod: Map<string, Route>): void {
     const allow = [...byMethod.keys()].join(', ');
-    this.sendError(ctx, 405, 'method_not_allowed', `${ctx.req.method ?? ''} is not allowed here; use ${allow}`, [
-      'allow',
-      allow,
-    ]);
+    this.sendError(
+      ctx,
+      405,
+      'method_not_allowed',
+      `${ctx.req.method ?? ''} is not allowed here; use ${allow}`,
+      ['allow', allow],
+    );
   }
 
   /** Reads a JSON body, answering 413 or 400 itself when it cannot. */
@@ -359,10 +390,13 @@ class TargetApp {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         tooLarge = true;
-        this.sendError(ctx, 413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`, [
-          'connection',
-          'close',
-        ]);
+        this.sendError(
+          ctx,
+          413,
+          'payload_too_large',
+          `request bodies are limited to ${MAX_BODY_BYTES} bytes`,
+          ['connection', 'close'],
+        );
         return;
       }
       chunks.push(chunk);
@@ -494,7 +528,9 @@ class TargetApp {
       return;
     }
     const teamId = i + 1;
-    const members = this.users.filter((u) => u.teamId === teamId).map((u) => ({ id: u.id, name: u.name, role: u.role }));
+    const members = this.users
+      .filter((u) => u.teamId === teamId)
+      .map((u) => ({ id: u.id, name: u.name, role: u.role }));
     this.send(ctx, 200, `${(this.teamJson[i] as string).slice(0, -1)},"members":${JSON.stringify(members)}}`);
   }
 
@@ -521,7 +557,8 @@ class TargetApp {
       const key = body.idempotencyKey ?? (typeof headerKey === 'string' ? headerKey : undefined);
       const { taskType } = body;
       const problems: string[] = [];
-      if (key === undefined) problems.push('idempotencyKey is required (in the body or an Idempotency-Key header)');
+      if (key === undefined)
+        problems.push('idempotencyKey is required (in the body or an Idempotency-Key header)');
       else if (typeof key !== 'string' || key === '' || key.length > 255) {
         problems.push('idempotencyKey must be a string of 1 to 255 characters');
       }

@@ -100,6 +100,8 @@ export function classifyHttpError(err: unknown, depth = 0): HttpErrorClass {
     }
   }
   if (err instanceof Error) {
+    // undici's HTTPParserError often carries no code (its llhttp error table maps names to numbers).
+    if (err.name === 'HTTPParserError') return 'protocol';
     const byMessage = classifyMessage(err.message);
     if (byMessage !== undefined) return byMessage;
   }
@@ -114,6 +116,8 @@ export function describeHttpError(err: unknown): string {
       const first = (err as unknown as { errors: unknown[] }).errors[0];
       if (first instanceof Error) message = first.message;
     }
+    // OpenSSL messages end in a newline and carry file:line noise after the reason.
+    message = message.trim();
     const code = codeOf(err);
     return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
   }

@@ -106,7 +106,7 @@ function serialize(spec: HttpRequestSpec): PreparedHttp1Request {
   let trailingBody: Buffer | undefined;
   if (body !== undefined && bodyLength > 0 && bodyLength <= INLINE_BODY_MAX) {
     bytes = Buffer.allocUnsafe(headLength + bodyLength);
-    bytes.latin1Write(head, 0);
+    bytes.write(head, 0, 'latin1');
     body.copy(bytes, headLength);
   } else {
     bytes = Buffer.from(head, 'latin1');

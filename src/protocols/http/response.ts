@@ -13,7 +13,15 @@ export function nowUs(): number {
 }
 
 export function zeroTimings(): HttpTimings {
-  return { blockedUs: 0, connectingUs: 0, tlsUs: 0, sendingUs: 0, waitingUs: 0, receivingUs: 0, durationUs: 0 };
+  return {
+    blockedUs: 0,
+    connectingUs: 0,
+    tlsUs: 0,
+    sendingUs: 0,
+    waitingUs: 0,
+    receivingUs: 0,
+    durationUs: 0,
+  };
 }
 
 type RawHeaderList = readonly (string | Buffer)[];

@@ -53,4 +53,14 @@ export interface HttpConnectionOptions {
   fastPath: boolean;
   /** TLS: skip certificate verification (k6 insecureSkipTLSVerify). */
   insecureSkipTLSVerify: boolean;
+  /** Offer HTTP/2 (ALPN h2) on https origins through undici (default false: HTTP/1.1 only). */
+  allowH2?: boolean;
+}
+
+/** One VU's connection to one origin; `HttpConnection` keeps one per origin and follows redirects across them. */
+export interface HttpOriginClient {
+  /** Sends exactly one request (no redirect handling). Resolves, never rejects. */
+  send(spec: HttpRequestSpec): Promise<HttpResponse>;
+  /** Closes the socket(s) and fails queued requests; the client may be used again afterwards. */
+  close(): void;
 }

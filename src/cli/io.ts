@@ -1,0 +1,34 @@
+/** The process as the CLI sees it, injected so commands stay testable and library code never touches it. */
+export interface CliIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  stderrIsTTY: boolean;
+  ci: boolean;
+  color: boolean;
+  env: NodeJS.ProcessEnv;
+  /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe. */
+  onSignals: (cb: (name: string) => void) => () => void;
+}
+
+export function processIO(): CliIO {
+  const env = process.env;
+  const ci = env.CI === 'true' || env.CI === '1';
+  return {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    stderrIsTTY: process.stderr.isTTY === true,
+    ci,
+    color: process.stdout.isTTY === true && env.NO_COLOR === undefined && !ci,
+    env,
+    onSignals(cb) {
+      const int = (): void => cb('SIGINT');
+      const term = (): void => cb('SIGTERM');
+      process.on('SIGINT', int);
+      process.on('SIGTERM', term);
+      return () => {
+        process.off('SIGINT', int);
+        process.off('SIGTERM', term);
+      };
+    },
+  };
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/** The volley command line. The only module that exits the process and turns errors into messages and exit codes. */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { VolleyError } from '../errors.js';
+import { demoCommand } from './demo-command.js';
+import { ExitCode, exitCodeForError, type ExitCodeValue } from './exit-codes.js';
+import { processIO, type CliIO } from './io.js';
+import { runCommand, type RunFlags } from './run-command.js';
+import { targetCommand } from './target-command.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
+  const p = new Command('volley')
+    .description('Load testing with honest numbers: open-loop arrivals, corrected latency, every core.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+
+  p.command('run')
+    .description('run a load test (quick mode: --url)')
+    .option('--url <url>', 'the URL to send every request to')
+    .option('--rate <n>', 'open loop: iterations started per second (constant-arrival-rate)')
+    .option('--vus <n>', 'closed loop: concurrent virtual users (constant-vus); with --rate: VUs ready at the start')
+    .option('--max-vus <n>', 'open loop: most VUs (connections) the run may use')
+    .option('-d, --duration <time>', 'how long to start iterations (e.g. 30s, 1m30s)')
+    .option('-n, --iterations <n>', 'total iterations (shared-iterations), instead of --duration')
+    .option('--stage <duration:target>', 'a ramp stage (ramping-vus, or with --executor ramping-arrival-rate)', collect, [])
+    .addOption(
+      new Option('--executor <name>', 'the executor, when the flags above do not pick the one you want').choices([
+        'constant-vus',
+        'ramping-vus',
+        'per-vu-iterations',
+        'shared-iterations',
+        'constant-arrival-rate',
+        'ramping-arrival-rate',
+        'externally-controlled',
+      ]),
+    )
+    .option('-X, --method <method>', 'HTTP method (default GET, or POST with --body)')
+    .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect, [])
+    .option('--body <body>', 'request body, or @file to read it from a file')
+    .option('--timeout <time>', 'request timeout', '10s')
+    .option('--max-redirects <n>', 'follow up to n redirects (default 0: off)')
+    .option('--threshold <metric:expr>', "SLO, e.g. 'http_req_duration:p(99)<100' (repeatable; add :abortOnFail[=delay])", collect, [])
+    .option('--out <kind=target>', 'json=FILE|- (summary) or ndjson=FILE|- (one line per second) (repeatable)', collect, [])
+    .option('--workers <n|auto>', 'worker threads (default auto: one per core)', 'auto')
+    .option('--tag <name=value>', 'tag every sample (repeatable)', collect, [])
+    .option('--grace <time>', 'on SIGINT/SIGTERM or abortOnFail: time in-flight requests get to finish', '5s')
+    .option('--graceful-stop <time>', 'at the natural end: time in-flight iterations get to finish (default 30s)')
+    .option('--precise', 'open loop: dispatch arrivals with sub-millisecond accuracy by polling (uses more CPU)')
+    .option('--insecure', 'skip TLS certificate verification')
+    .option('--no-fast-path', 'send plain HTTP/1.1 through undici instead of the raw-socket fast path')
+    .option('--no-preflight', 'skip the connection check made before the run')
+    .option('-q, --quiet', 'no progress and no terminal summary')
+    .action(async (flags: RunFlags) => {
+      // commander names `--max-vus` maxVus, `--fast-path` fastPath: the QuickFlags names.
+      setCode(await runCommand({ ...flags, stage: flags.stage ?? [], header: flags.header ?? [] }, io));
+    });
+
+  p.command('target')
+    .description('serve the demo system under test (see docs/target.md)')
+    .option('--port <port>', 'port (0 = any free port)', '8117')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--latency <time|min-max>', "added latency per request, e.g. '20ms' or '20-80ms'")
+    .option('--error-rate <0..1>', 'share of requests answered 500')
+    .option('--stall <stall/period>', "stall the whole server, e.g. '1s/5s' = 1 s every 5 s")
+    .option('--max-inflight <n>', 'concurrent requests before answering 503')
+    .option('--seed <n>', 'seed for the latency and error draws')
+    .action(async (o: Record<string, string | undefined>) => {
+      const raw: Record<string, string> = {};
+      for (const [k, v] of Object.entries(o)) if (v !== undefined) raw[k] = v;
+      setCode(await targetCommand(raw, io));
+    });
+
+  p.command('demo')
+    .description('start the demo target and run a sample open-loop test against it')
+    .option('-d, --duration <time>', 'test duration', '15s')
+    .option('--rate <n>', 'arrivals per second', '300')
+    .action(async (o: { duration: string; rate: string }) => setCode(await demoCommand(o, io)));
+  return p;
+}
+
+export async function main(argv: string[], io: CliIO): Promise<ExitCodeValue> {
+  let code: ExitCodeValue = ExitCode.OK;
+  try {
+    await program(io, (c) => (code = c)).parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return ExitCode.OK;
+      return ExitCode.INVALID_USAGE;
+    }
+    if (err instanceof VolleyError) {
+      io.stderr(`error: ${err.message}\n`);
+      for (const d of err.details.slice(1)) io.stderr(`error: ${d}\n`);
+      if (err.hint) io.stderr(`hint: ${err.hint}\n`);
+      return exitCodeForError(err.code);
+    }
+    io.stderr(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return ExitCode.RUNTIME_ERROR;
+  }
+}
+
+const io = processIO();
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+    // Workers and sockets are closed by now; a straggler timer must not hold the exit.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err: unknown) => {
+    io.stderr(`internal error: ${String(err)}\n`);
+    process.exit(ExitCode.RUNTIME_ERROR);
+  },
+);

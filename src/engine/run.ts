@@ -1,0 +1,330 @@
+/**
+ * One test run on this machine: spawns the worker threads (one execution segment each), starts
+ * them at one agreed instant, merges their per-second flushes, evaluates thresholds live, and
+ * stops cleanly on request (signal, abortOnFail, API). Listeners receive the one event stream.
+ */
+import { availableParallelism } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { TestConfig } from '../config/types.js';
+import { executorFor } from '../executors/registry.js';
+import type { ControlChange, ExecutorPlan, NormalizedScenario } from '../executors/types.js';
+import { Aggregator, type ClosedSecond } from '../metrics/aggregator.js';
+import { abortingThresholds, evaluateThreshold, type ThresholdResult } from '../thresholds/evaluate.js';
+import type { Threshold } from '../thresholds/parse.js';
+import { now } from './clock.js';
+import { WORKER_PROTOCOL_VERSION, type MainToWorker, type WorkerHealth, type WorkerInit, type WorkerToMain } from './protocol.js';
+import { runIsSaturated, secondSaturation } from './saturation.js';
+import { SegmentSequence } from './segments.js';
+import { buildSnapshot, type GeneratorSecond, type Snapshot } from './snapshot.js';
+import { VolleyError } from '../errors.js';
+
+export type AbortReason = 'signal' | 'threshold' | 'api';
+
+export interface PreparedTest {
+  config: TestConfig;
+  scenarios: NormalizedScenario[];
+  thresholds: Threshold[];
+}
+
+export interface GeneratorSummary {
+  workers: number;
+  saturated: boolean;
+  saturatedSeconds: number;
+  seconds: number;
+  reasons: string[];
+  cpuPercent: { avg: number; max: number };
+  rssMB: { max: number };
+  perWorker: { elu: { avg: number; max: number }; loopDelayP99Ms: { max: number }; heapUsedMB: { max: number } }[];
+}
+
+export interface RunResult {
+  runId: string;
+  startedAt: Date;
+  endedAt: Date;
+  durationMs: number;
+  aggregator: Aggregator;
+  thresholds: ThresholdResult[];
+  aborted: { reason: AbortReason; detail: string } | undefined;
+  generator: GeneratorSummary;
+  /** Problems in workers (a crashed worker); the run still returns what every worker measured. */
+  workerErrors: string[];
+  plans: { scenario: NormalizedScenario; plan: ExecutorPlan }[];
+}
+
+export interface RunStartInfo {
+  runId: string;
+  workers: number;
+  startedAt: Date;
+  plans: { scenario: NormalizedScenario; plan: ExecutorPlan }[];
+  /** Longest planned time including graceful stops. */
+  maxDurationMs: number;
+  /** Planned time without graceful stops. */
+  plannedDurationMs: number;
+}
+
+export interface RunListener {
+  onStart?(info: RunStartInfo): void;
+  onSnapshot?(s: Snapshot): void;
+  onThresholds?(results: ThresholdResult[]): void;
+  onEnd?(result: RunResult): void | Promise<void>;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** Never more workers than the smallest scenario has VUs, so no segment is left without a VU. */
+export function workerCount(requested: number, plans: readonly ExecutorPlan[]): number {
+  const want = requested > 0 ? requested : availableParallelism();
+  const capacity = Math.min(...plans.map((p) => Math.max(1, p.maxVUs)));
+  return Math.max(1, Math.min(want, capacity));
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  index: number;
+  done: boolean;
+  health: Map<number, WorkerHealth>;
+}
+
+export class TestRun {
+  readonly runId: string;
+  readonly plans: { scenario: NormalizedScenario; plan: ExecutorPlan }[];
+  private readonly agg: Aggregator;
+  private readonly listeners: RunListener[];
+  private slots: WorkerSlot[] = [];
+  private aborted: RunResult['aborted'];
+  private runStartAtMs = 0;
+  private lastThresholds: ThresholdResult[] = [];
+  private readonly genSeconds: GeneratorSecond[] = [];
+  private saturatedSeconds = 0;
+  private readonly workerErrors: string[] = [];
+  private lastCpu = process.cpuUsage();
+  private lastCpuAt = now();
+  private started = false;
+  private stopRequested: { graceMs: number } | undefined;
+
+  constructor(
+    private readonly test: PreparedTest,
+    listeners: RunListener[] = [],
+    runId: string = randomUUID(),
+  ) {
+    this.runId = runId;
+    this.listeners = listeners;
+    this.agg = new Aggregator(test.config.windowSeconds);
+    this.plans = test.scenarios.map((s) => ({ scenario: s, plan: executorFor(s.executor).plan(s) }));
+  }
+
+  get aggregator(): Aggregator {
+    return this.agg;
+  }
+
+  /** Stops the run: no new iterations; in-flight ones get `graceMs`, then are interrupted. */
+  stop(reason: AbortReason, detail: string, graceMs: number = this.test.config.stopGraceMs): void {
+    this.aborted ??= { reason, detail };
+    this.stopRequested = { graceMs: Math.min(graceMs, this.stopRequested?.graceMs ?? Infinity) };
+    this.broadcast({ type: 'stop', graceMs });
+  }
+
+  /** Live change of an externally-controlled scenario (global numbers; workers take their share). */
+  control(scenario: string, change: Omit<ControlChange, 'atMs'>): void {
+    const s = this.test.scenarios.find((x) => x.name === scenario);
+    if (!s || s.executor !== 'externally-controlled') {
+      throw new VolleyError('INVALID_USAGE', `scenario '${scenario}' is not externally-controlled`);
+    }
+    this.broadcast({ type: 'control', scenario, change: { ...change, atMs: now() + 50 } });
+  }
+
+  private broadcast(msg: MainToWorker): void {
+    for (const s of this.slots) if (!s.done) s.worker.postMessage(msg);
+  }
+
+  async run(): Promise<RunResult> {
+    if (this.started) throw new Error('a TestRun runs once');
+    this.started = true;
+    const { config } = this.test;
+    const n = workerCount(config.workers, this.plans.map((p) => p.plan));
+    const sequence = SegmentSequence.equal(n);
+    const startedAt = new Date();
+    let resolveAll: () => void = () => {};
+    const allDone = new Promise<void>((r) => (resolveAll = r));
+    let ready = 0;
+    let resolveReady: () => void = () => {};
+    let rejectReady: (e: Error) => void = () => {};
+    const allReady = new Promise<void>((res, rej) => {
+      resolveReady = res;
+      rejectReady = rej;
+    });
+
+    for (let i = 0; i < n; i++) {
+      const init: WorkerInit = {
+        protocol: WORKER_PROTOCOL_VERSION,
+        workerIndex: i,
+        segmentBoundaries: [...sequence.boundaries],
+        segmentIndex: i,
+        scenarios: this.test.scenarios,
+        request: config.request,
+        http: config.http,
+        tags: config.tags,
+        maxEndpoints: 200,
+        preciseSchedule: config.preciseSchedule,
+      };
+      const worker = new Worker(WORKER_URL, { workerData: init });
+      const slot: WorkerSlot = { worker, index: i, done: false, health: new Map() };
+      this.slots.push(slot);
+      this.agg.addWorker(i);
+      const finish = (): void => {
+        if (slot.done) return;
+        slot.done = true;
+        this.emitClosed(this.agg.removeWorker(i));
+        if (this.slots.every((s) => s.done)) resolveAll();
+      };
+      worker.on('message', (msg: WorkerToMain) => {
+        switch (msg.type) {
+          case 'ready':
+            if (++ready === n) resolveReady();
+            break;
+          case 'flush':
+          case 'done':
+            slot.health.set(msg.second, msg.health);
+            this.emitClosed(this.agg.ingest(i, msg.second, msg.points));
+            if (msg.type === 'done') finish();
+            break;
+          case 'fatal':
+            this.workerErrors.push(`worker ${i}: ${msg.message}`);
+            break;
+        }
+      });
+      worker.on('error', (err) => {
+        this.workerErrors.push(`worker ${i}: ${err.stack ?? err.message}`);
+        if (!this.runStartAtMs) rejectReady(err);
+        finish();
+      });
+      worker.on('exit', (code) => {
+        if (!slot.done && code !== 0) this.workerErrors.push(`worker ${i} exited with code ${code}`);
+        finish();
+      });
+    }
+
+    try {
+      await allReady;
+    } catch (err) {
+      await Promise.all(this.slots.map((s) => s.worker.terminate()));
+      throw new VolleyError('RUNTIME', `a worker failed to start: ${(err as Error).message}`, { cause: err });
+    }
+    this.runStartAtMs = now() + 50;
+    const plannedDurationMs = Math.max(...this.plans.map((p) => p.scenario.startTimeMs + p.plan.durationMs));
+    const maxDurationMs = Math.max(...this.plans.map((p) => p.scenario.startTimeMs + p.plan.maxDurationMs));
+    for (const l of this.listeners) {
+      l.onStart?.({ runId: this.runId, workers: n, startedAt, plans: this.plans, maxDurationMs, plannedDurationMs });
+    }
+    this.broadcast({ type: 'start', runStartAtMs: this.runStartAtMs });
+    if (this.stopRequested) this.broadcast({ type: 'stop', graceMs: this.stopRequested.graceMs });
+
+    // Safety net: workers that outlive their hard stop by 10 s are terminated; what they flushed stays.
+    const watchdog = setInterval(() => {
+      const limit = this.runStartAtMs + maxDurationMs + 10_000;
+      const stopLimit = this.stopRequested ? undefined : limit;
+      if (stopLimit !== undefined && now() > stopLimit) {
+        for (const s of this.slots) {
+          if (!s.done) {
+            this.workerErrors.push(`worker ${s.index} did not stop in time and was terminated`);
+            void s.worker.terminate();
+          }
+        }
+      }
+    }, 1000);
+    watchdog.unref();
+    await allDone;
+    clearInterval(watchdog);
+    this.emitClosed(this.agg.closeAll());
+    const endedAt = new Date();
+    const elapsedS = Math.max(0.001, (now() - this.runStartAtMs) / 1000);
+    this.lastThresholds = this.test.thresholds.map((t) => evaluateThreshold(t, this.agg, elapsedS));
+    const result: RunResult = {
+      runId: this.runId,
+      startedAt,
+      endedAt,
+      durationMs: Math.max(0, now() - this.runStartAtMs),
+      aggregator: this.agg,
+      thresholds: this.lastThresholds,
+      aborted: this.aborted,
+      generator: this.generatorSummary(n),
+      workerErrors: this.workerErrors,
+      plans: this.plans,
+    };
+    for (const l of this.listeners) await l.onEnd?.(result);
+    return result;
+  }
+
+  private emitClosed(closed: ClosedSecond[]): void {
+    for (const c of closed) {
+      const workers = this.slots.map((s) => s.health.get(c.second)).filter((h): h is WorkerHealth => h !== undefined);
+      for (const s of this.slots) s.health.delete(c.second);
+      const t = now();
+      const cpu = process.cpuUsage(this.lastCpu);
+      const cpuPercent = ((cpu.user + cpu.system) / 1000 / Math.max(1, t - this.lastCpuAt)) * 100;
+      this.lastCpu = process.cpuUsage();
+      this.lastCpuAt = t;
+      const lag = this.agg.mergeSeconds([c], 'schedule_lag');
+      const lagP99 = lag && lag.count > 0 ? lag.percentile(99) / 1000 : undefined;
+      const reasons = secondSaturation(workers, lagP99);
+      if (reasons.length) this.saturatedSeconds++;
+      const gen: GeneratorSecond = {
+        workers,
+        cpuPercent: Math.round(cpuPercent),
+        rssMB: Math.round(process.memoryUsage.rss() / 1048576),
+        saturated: reasons.length > 0,
+        reasons,
+      };
+      this.genSeconds.push(gen);
+      const snap = buildSnapshot(this.agg, c, this.runStartAtMs, gen);
+      for (const l of this.listeners) l.onSnapshot?.(snap);
+      this.evaluateLive();
+    }
+  }
+
+  private evaluateLive(): void {
+    if (this.test.thresholds.length === 0) return;
+    const elapsedMs = now() - this.runStartAtMs;
+    const results = this.test.thresholds.map((t) => evaluateThreshold(t, this.agg, elapsedMs / 1000));
+    this.lastThresholds = results;
+    for (const l of this.listeners) l.onThresholds?.(results);
+    const aborting = abortingThresholds(this.test.thresholds, results, elapsedMs);
+    if (aborting.length > 0 && !this.aborted) {
+      const t = aborting[0] as Threshold;
+      this.stop('threshold', `threshold '${t.key}: ${t.source}' failed with abortOnFail`);
+    }
+  }
+
+  private generatorSummary(workers: number): GeneratorSummary {
+    const secs = this.genSeconds;
+    const reasons = new Map<string, number>();
+    for (const g of secs) for (const r of g.reasons) {
+      const kind = r.replace(/[\d.]+(ms|%)?/g, '').trim();
+      reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
+    }
+    const perWorker: GeneratorSummary['perWorker'] = [];
+    for (let w = 0; w < workers; w++) {
+      const hs = secs.map((g) => g.workers[w]).filter((h): h is WorkerHealth => h !== undefined);
+      perWorker.push({
+        elu: {
+          avg: hs.length ? Math.round((hs.reduce((a, h) => a + h.elu, 0) / hs.length) * 1000) / 1000 : 0,
+          max: Math.max(0, ...hs.map((h) => h.elu)),
+        },
+        loopDelayP99Ms: { max: Math.round(Math.max(0, ...hs.map((h) => h.loopDelayP99Ms)) * 10) / 10 },
+        heapUsedMB: { max: Math.max(0, ...hs.map((h) => h.heapUsedMB)) },
+      });
+    }
+    const cpu = secs.map((g) => g.cpuPercent);
+    return {
+      workers,
+      saturated: runIsSaturated(this.saturatedSeconds, secs.length),
+      saturatedSeconds: this.saturatedSeconds,
+      seconds: secs.length,
+      reasons: [...reasons.entries()].map(([k, v]) => `${k} (${v}s)`),
+      cpuPercent: { avg: cpu.length ? Math.round(cpu.reduce((a, b) => a + b, 0) / cpu.length) : 0, max: Math.max(0, ...cpu) },
+      rssMB: { max: Math.max(0, ...secs.map((g) => g.rssMB)) },
+      perWorker,
+    };
+  }
+}

@@ -1,0 +1,118 @@
+/** The live per-second view every consumer shares: progress line, NDJSON stream, dashboard, store. */
+import type { Aggregator, ClosedSecond } from '../metrics/aggregator.js';
+import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
+import type { WorkerHealth } from './protocol.js';
+
+export const SNAPSHOT_SCHEMA = 'volley.snapshot/1';
+
+export interface GeneratorSecond {
+  workers: WorkerHealth[];
+  /** Whole process CPU over the second, in percent of one core (200 = two cores busy). */
+  cpuPercent: number;
+  rssMB: number;
+  saturated: boolean;
+  reasons: string[];
+}
+
+export interface EndpointSecond {
+  scenario: string;
+  name: string;
+  method: string;
+  requests: number;
+  failures: number;
+  latency: LatencyStats;
+}
+
+export interface Snapshot {
+  schema: typeof SNAPSHOT_SCHEMA;
+  second: number;
+  time: string;
+  elapsedMs: number;
+  requests: number;
+  failures: number;
+  errorRate: number;
+  iterations: number;
+  dropped: number;
+  vus: number;
+  vusMax: number;
+  /** http_req_duration during this second. */
+  latency: LatencyStats;
+  /** Over the sliding window ("current"). */
+  current: { windowSeconds: number; latency: LatencyStats; iterationLatency: LatencyStats | undefined; rps: number };
+  /** Since the start. */
+  cumulative: { requests: number; failures: number; latency: LatencyStats; iterationLatency: LatencyStats | undefined };
+  scheduleLagP99Ms: number | undefined;
+  endpoints: EndpointSecond[];
+  /** Every metric's values during this second, summed over tags (k6 `values` shape). */
+  metrics: Record<string, Record<string, number>>;
+  generator: GeneratorSecond;
+}
+
+export function buildSnapshot(
+  agg: Aggregator,
+  closed: ClosedSecond,
+  runStartEpochMs: number,
+  generator: GeneratorSecond,
+): Snapshot {
+  const one = [closed];
+  const sec = (metric: string) => agg.mergeSeconds(one, metric);
+  const reqs = sec('http_reqs')?.sum ?? 0;
+  const failed = sec('http_req_failed');
+  const failures = failed ? failed.trues : 0;
+  const metrics: Record<string, Record<string, number>> = {};
+  for (const name of agg.metricNames()) {
+    const st = sec(name);
+    if (st) metrics[name] = metricValues(st, 1);
+  }
+  const endpoints: EndpointSecond[] = [];
+  for (const info of agg.series.values()) {
+    if (info.metric !== 'http_reqs') continue;
+    // one row per (scenario, name, method), merging statuses
+    const key = `${info.tags.scenario}\u0000${info.tags.name}\u0000${info.tags.method}`;
+    if (endpoints.some((e) => `${e.scenario}\u0000${e.name}\u0000${e.method}` === key)) continue;
+    const filter = { scenario: info.tags.scenario ?? '', name: info.tags.name ?? '', method: info.tags.method ?? '' };
+    const r = agg.mergeSeconds(one, 'http_reqs', filter);
+    if (!r || r.sum === 0) continue;
+    endpoints.push({
+      ...filter,
+      requests: r.sum,
+      failures: agg.mergeSeconds(one, 'http_req_failed', filter)?.trues ?? 0,
+      latency: latencyStats(agg.mergeSeconds(one, 'http_req_duration', filter)),
+    });
+  }
+  const curReqs = agg.current('http_reqs')?.sum ?? 0;
+  const itLatCur = agg.current('iteration_latency');
+  const itLatCum = agg.total('iteration_latency');
+  const lag = sec('schedule_lag');
+  const cumFailed = agg.total('http_req_failed');
+  return {
+    schema: SNAPSHOT_SCHEMA,
+    second: closed.second,
+    time: new Date(runStartEpochMs + (closed.second + 1) * 1000).toISOString(),
+    elapsedMs: (closed.second + 1) * 1000,
+    requests: reqs,
+    failures,
+    errorRate: reqs > 0 ? failures / reqs : 0,
+    iterations: sec('iterations')?.sum ?? 0,
+    dropped: sec('dropped_iterations')?.sum ?? 0,
+    vus: sec('vus')?.value ?? 0,
+    vusMax: sec('vus_max')?.value ?? 0,
+    latency: latencyStats(sec('http_req_duration')),
+    current: {
+      windowSeconds: agg.windowSpan,
+      latency: latencyStats(agg.current('http_req_duration')),
+      iterationLatency: itLatCur && itLatCur.count > 0 ? latencyStats(itLatCur) : undefined,
+      rps: agg.windowSpan > 0 ? curReqs / agg.windowSpan : 0,
+    },
+    cumulative: {
+      requests: agg.total('http_reqs')?.sum ?? 0,
+      failures: cumFailed?.trues ?? 0,
+      latency: latencyStats(agg.total('http_req_duration')),
+      iterationLatency: itLatCum && itLatCum.count > 0 ? latencyStats(itLatCum) : undefined,
+    },
+    scheduleLagP99Ms: lag && lag.count > 0 ? latencyStats(lag).p99 : undefined,
+    endpoints,
+    metrics,
+    generator,
+  };
+}

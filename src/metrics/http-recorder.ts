@@ -1,0 +1,122 @@
+/**
+ * Records one HTTP response into the sink: every http_* metric tagged with scenario, endpoint
+ * name, method, status and (for transport failures) error class. Series are cached per endpoint
+ * and status, so a request costs a few field updates and histogram records, no lookups by string.
+ */
+import type { HttpResponse } from '../protocols/http/types.js';
+import { BUILTIN_BY_NAME, type MetricDefinition } from './definitions.js';
+import type { CounterSeries, MetricSink, RateSeries, TrendSeries } from './sink.js';
+
+const m = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as MetricDefinition;
+const D = {
+  reqs: m('http_reqs'),
+  duration: m('http_req_duration'),
+  blocked: m('http_req_blocked'),
+  connecting: m('http_req_connecting'),
+  tls: m('http_req_tls_handshaking'),
+  sending: m('http_req_sending'),
+  waiting: m('http_req_waiting'),
+  receiving: m('http_req_receiving'),
+  failed: m('http_req_failed'),
+  sent: m('data_sent'),
+  received: m('data_received'),
+};
+
+class HttpSeriesGroup {
+  readonly reqs: CounterSeries;
+  readonly duration: TrendSeries;
+  readonly blocked: TrendSeries;
+  readonly connecting: TrendSeries;
+  readonly tls: TrendSeries;
+  readonly sending: TrendSeries;
+  readonly waiting: TrendSeries;
+  readonly receiving: TrendSeries;
+  readonly failed: RateSeries;
+  readonly sent: CounterSeries;
+  readonly received: CounterSeries;
+  constructor(sink: MetricSink, tags: Record<string, string>) {
+    this.reqs = sink.counter(D.reqs, tags);
+    this.duration = sink.trend(D.duration, tags);
+    this.blocked = sink.trend(D.blocked, tags);
+    this.connecting = sink.trend(D.connecting, tags);
+    this.tls = sink.trend(D.tls, tags);
+    this.sending = sink.trend(D.sending, tags);
+    this.waiting = sink.trend(D.waiting, tags);
+    this.receiving = sink.trend(D.receiving, tags);
+    this.failed = sink.rate(D.failed, tags);
+    this.sent = sink.counter(D.sent, tags);
+    this.received = sink.counter(D.received, tags);
+  }
+}
+
+/** One endpoint's series, by status code (and error class for failures with no status). */
+export class EndpointRecorder {
+  private readonly byStatus = new Map<number, HttpSeriesGroup>();
+  private readonly byError = new Map<string, HttpSeriesGroup>();
+
+  constructor(
+    private readonly sink: MetricSink,
+    private readonly tags: Record<string, string>,
+  ) {}
+
+  private group(res: HttpResponse): HttpSeriesGroup {
+    if (res.error) {
+      let g = this.byError.get(res.error.class);
+      if (!g) {
+        g = new HttpSeriesGroup(this.sink, { ...this.tags, status: '0', error: res.error.class });
+        this.byError.set(res.error.class, g);
+      }
+      return g;
+    }
+    let g = this.byStatus.get(res.status);
+    if (!g) {
+      g = new HttpSeriesGroup(this.sink, { ...this.tags, status: String(res.status) });
+      this.byStatus.set(res.status, g);
+    }
+    return g;
+  }
+
+  /** Returns whether the response counts as failed (transport error, or status outside 200-399). */
+  record(res: HttpResponse): boolean {
+    const g = this.group(res);
+    const t = res.timings;
+    const failed = res.error !== undefined || res.status < 200 || res.status >= 400;
+    g.reqs.add(1);
+    g.failed.add(failed);
+    g.sent.add(res.bytesSent);
+    g.received.add(res.bytesReceived);
+    g.duration.add(t.durationUs);
+    g.blocked.add(t.blockedUs);
+    g.connecting.add(t.connectingUs);
+    g.tls.add(t.tlsUs);
+    g.sending.add(t.sendingUs);
+    g.waiting.add(t.waitingUs);
+    g.receiving.add(t.receivingUs);
+    return failed;
+  }
+}
+
+/** Endpoint recorders per (scenario, name, method); names beyond the cap become `other`. */
+export class HttpRecorder {
+  private readonly endpoints = new Map<string, EndpointRecorder>();
+  constructor(
+    private readonly sink: MetricSink,
+    private readonly maxEndpoints: number,
+  ) {}
+
+  endpoint(tags: { scenario: string; name: string; method: string } & Record<string, string>): EndpointRecorder {
+    let key = `${tags.scenario}\u0000${tags.method}\u0000${tags.name}`;
+    let e = this.endpoints.get(key);
+    if (e) return e;
+    if (this.endpoints.size >= this.maxEndpoints) {
+      // Bounded cardinality: every further endpoint shares one `other` series per method.
+      tags = { ...tags, name: `${tags.method} other` };
+      key = `${tags.scenario}\u0000${tags.method}\u0000${tags.name}`;
+      e = this.endpoints.get(key);
+      if (e) return e;
+    }
+    e = new EndpointRecorder(this.sink, tags);
+    this.endpoints.set(key, e);
+    return e;
+  }
+}

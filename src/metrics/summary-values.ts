@@ -1,0 +1,49 @@
+/** k6-shaped `values` objects for a metric state, shared by the JSON summary, snapshots and reports. */
+import { statistic, type MetricState } from './state.js';
+
+export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'] as const;
+
+const round = (v: number): number => (Number.isInteger(v) ? v : Math.round(v * 1000) / 1000);
+
+export function metricValues(state: MetricState, elapsedSeconds: number): Record<string, number> {
+  const names: readonly string[] =
+    state.type === 'trend'
+      ? TREND_STATS
+      : state.type === 'counter'
+        ? ['count', 'rate']
+        : state.type === 'rate'
+          ? ['rate', 'passes', 'fails']
+          : ['value', 'min', 'max'];
+  const out: Record<string, number> = {};
+  for (const n of names) {
+    const v = statistic(state, n, elapsedSeconds);
+    if (v !== undefined) out[n] = round(v);
+  }
+  return out;
+}
+
+export interface LatencyStats {
+  count: number;
+  avg: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Latency statistics in ms from a time trend (zeros when empty). */
+export function latencyStats(state: MetricState | undefined): LatencyStats {
+  const s = (stat: string): number => (state ? round(statistic(state, stat, 1) ?? 0) : 0);
+  return {
+    count: state?.count ?? 0,
+    avg: s('avg'),
+    min: s('min'),
+    p50: s('med'),
+    p90: s('p(90)'),
+    p95: s('p(95)'),
+    p99: s('p(99)'),
+    max: s('max'),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * A VU's HTTP connection: one origin client per origin it talks to (raw fast path for plain
+ * `http://` when enabled, undici otherwise), redirects followed across them.
+ */
+import { createRawHttp1Client } from './raw-http1.js';
+import { followRedirects } from './redirect.js';
+import { failedResponse, zeroTimings } from './response.js';
+import type {
+  HttpConnection,
+  HttpConnectionOptions,
+  HttpOriginClient,
+  HttpRequestSpec,
+  HttpResponse,
+} from './types.js';
+import { createUndiciOriginClient } from './undici-client.js';
+
+export function createHttpConnection(options: HttpConnectionOptions): HttpConnection {
+  return new VuHttpConnection(options);
+}
+
+/** Methods the fast path leaves to undici: CONNECT tunnels and protocol upgrades are not request/response. */
+const UNDICI_ONLY_METHODS: ReadonlySet<string> = new Set(['CONNECT']);
+
+class VuHttpConnection implements HttpConnection {
+  private readonly options: HttpConnectionOptions;
+  private readonly origins = new Map<string, HttpOriginClient>();
+  /** The last URL object seen and its client: quick mode sends one URL object over and over. */
+  private lastUrl: URL | null = null;
+  private lastClient: HttpOriginClient | null = null;
+  private lastWasFast = false;
+  private readonly sendOnce = (spec: HttpRequestSpec): Promise<HttpResponse> => {
+    const client = this.clientFor(spec);
+    if (client === null) {
+      return Promise.resolve(
+        failedResponse(
+          'other',
+          `unsupported protocol ${JSON.stringify(spec.url.protocol)}`,
+          zeroTimings(),
+          0,
+          0,
+        ),
+      );
+    }
+    return client.send(spec);
+  };
+
+  constructor(options: HttpConnectionOptions) {
+    this.options = options;
+  }
+
+  request(spec: HttpRequestSpec): Promise<HttpResponse> {
+    if (spec.maxRedirects > 0) return followRedirects(spec, this.sendOnce);
+    return this.sendOnce(spec);
+  }
+
+  close(): void {
+    for (const client of this.origins.values()) client.close();
+    this.origins.clear();
+    this.lastUrl = null;
+    this.lastClient = null;
+  }
+
+  private clientFor(spec: HttpRequestSpec): HttpOriginClient | null {
+    const url = spec.url;
+    const fast = this.options.fastPath && url.protocol === 'http:' && !UNDICI_ONLY_METHODS.has(spec.method);
+    if (url === this.lastUrl && fast === this.lastWasFast) return this.lastClient;
+    const protocol = url.protocol;
+    if (protocol !== 'http:' && protocol !== 'https:') return null;
+    const key = `${fast ? 'raw+' : ''}${protocol}//${url.host}`;
+    let client = this.origins.get(key);
+    if (client === undefined) {
+      if (fast) {
+        const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+        client = createRawHttp1Client({ host, port: url.port === '' ? 80 : Number(url.port) });
+      } else {
+        client = createUndiciOriginClient({
+          origin: `${protocol}//${url.host}`,
+          insecureSkipTLSVerify: this.options.insecureSkipTLSVerify,
+          allowH2: this.options.allowH2 ?? false,
+        });
+      }
+      this.origins.set(key, client);
+    }
+    this.lastUrl = url;
+    this.lastWasFast = fast;
+    this.lastClient = client;
+    return client;
+  }
+}

@@ -1,0 +1,591 @@
+/**
+ * The raw-socket HTTP/1.1 fast path for plain `http://`: one `net.Socket` per VU and origin,
+ * keep-alive reuse, one request at a time (extra concurrent calls queue and count as blocked).
+ *
+ * Responses are parsed by Node's own llhttp binding (`HTTPParser` from `_http_common`), driven the
+ * way `lib/_http_client.js` drives it. The hot path allocates little: the request bytes come from
+ * a cache (`request-head.ts`), socket reads land in one shared scratch buffer (`onread`; llhttp
+ * copies body chunks and header strings out of it before the callback returns), all socket and
+ * parser callbacks are shared functions that find their client through the emitter, the deadline
+ * is one refreshed timer, and per-request state lives on the client object.
+ */
+import { createRequire } from 'node:module';
+import { connect as netConnect, type Socket } from 'node:net';
+import { DeadlineTimer } from './deadline.js';
+import { classifyHttpError, describeHttpError } from './errors.js';
+import { prepareHttp1Request, type PreparedHttp1Request } from './request-head.js';
+import { EMPTY_BODY, VolleyHttpResponse, failedResponse, nowUs } from './response.js';
+import type {
+  HttpErrorClass,
+  HttpOriginClient,
+  HttpRequestSpec,
+  HttpResponse,
+  HttpTimings,
+} from './types.js';
+
+/** The native llhttp wrapper Node's http module uses (`src/node_http_parser.cc`). */
+interface LlhttpParser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenientFlags: number): void;
+  /** Bytes parsed, or an Error with `code` (`HPE_*`) and `reason`. */
+  execute(data: Buffer): number | (Error & { code?: string; reason?: string });
+  /** Signals EOF: completes a read-until-close body, or returns an Error if the message is cut short. */
+  finish(): undefined | (Error & { code?: string; reason?: string });
+  close(): void;
+  [key: number]: unknown;
+  [OWNER]?: RawHttp1Client;
+}
+
+interface LlhttpParserConstructor {
+  new (): LlhttpParser;
+  readonly RESPONSE: number;
+  readonly kOnMessageBegin: number;
+  readonly kOnHeaders: number;
+  readonly kOnHeadersComplete: number;
+  readonly kOnBody: number;
+  readonly kOnMessageComplete: number;
+}
+
+const { HTTPParser } = createRequire(import.meta.url)('_http_common') as {
+  HTTPParser: LlhttpParserConstructor;
+};
+
+const OWNER: unique symbol = Symbol('volley.http1.owner');
+type OwnedSocket = Socket & { [OWNER]?: RawHttp1Client };
+
+/**
+ * Scratch buffer every fast-path socket in this thread reads into. Safe to share: a read callback
+ * runs to completion (parse, copy out) before libuv can fill the buffer for another socket.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const NO_HEADERS: readonly string[] = [];
+
+/** llhttp's "skip the body" answer from on_headers_complete (HEAD, 1xx, 204, 304). */
+const SKIP_BODY = 1;
+/** "Skip the body and treat the rest of the stream as upgraded": we then close the socket. */
+const SKIP_BODY_UPGRADE = 2;
+
+interface Queued {
+  spec: HttpRequestSpec;
+  resolve: (res: HttpResponse) => void;
+  queuedAtUs: number;
+}
+
+/** The peer closed the connection before the response was complete (classified as `reset` by message). */
+class SocketClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SocketClosedError';
+  }
+}
+
+export interface RawHttp1ClientOptions {
+  /** Host name or IP literal (IPv6 without brackets). */
+  host: string;
+  port: number;
+}
+
+/** One VU's keep-alive HTTP/1.1 connection to one `http://` origin. */
+export function createRawHttp1Client(options: RawHttp1ClientOptions): HttpOriginClient {
+  return new RawHttp1Client(options);
+}
+
+// Members called from the shared listeners below are public; the class itself is not exported.
+class RawHttp1Client implements HttpOriginClient {
+  private readonly host: string;
+  private readonly port: number;
+  private readonly timer: DeadlineTimer;
+  private readonly resource = {};
+  private parser: LlhttpParser | null = null;
+  socket: OwnedSocket | null = null;
+  private connected = false;
+  /** At least one response completed on the current socket (a failure on it may be a stale keep-alive). */
+  private socketReused = false;
+  private closed = false;
+  private readonly queue: Queued[] = [];
+  private nextResolve: ((res: HttpResponse) => void) | null = null;
+  private readonly captureResolve = (resolve: (res: HttpResponse) => void): void => {
+    this.nextResolve = resolve;
+  };
+
+  // --- the request in flight (reset by start()) ---
+  private busy = false;
+  private resolve: ((res: HttpResponse) => void) | null = null;
+  private prepared: PreparedHttp1Request | null = null;
+  private timeoutMs = 0;
+  private retried = false;
+  /** The attempt in flight went out on a socket that had served an earlier response. */
+  private wasReused = false;
+  private blockedUs = 0;
+  private connectingUs = 0;
+  private connectStartUs = 0;
+  private lookupDoneUs = 0;
+  private writeStartUs = 0;
+  private sentUs = 0;
+  private firstByteUs = 0;
+  private bytesSent = 0;
+  private bytesReceived = 0;
+  /** Bytes received on the current attempt; 0 means a retry cannot double-count a response. */
+  private attemptBytes = 0;
+  private status = 0;
+  private rawHeaders: readonly string[] = NO_HEADERS;
+  private pendingHeaders: string[] | null = null;
+  private headersDone = false;
+  private interim = false;
+  private keepAlive = true;
+  private complete = false;
+  /** Bytes arrived after the response: the stream is out of sync, never reuse it. */
+  private poisoned = false;
+  private firstChunk: Buffer | null = null;
+  private moreChunks: Buffer[] | null = null;
+  private bodyLength = 0;
+
+  constructor(options: RawHttp1ClientOptions) {
+    this.host = options.host;
+    this.port = options.port;
+    this.timer = new DeadlineTimer(() => this.onDeadline());
+  }
+
+  send(spec: HttpRequestSpec): Promise<HttpResponse> {
+    const promise = new Promise<HttpResponse>(this.captureResolve);
+    const resolve = this.nextResolve as (res: HttpResponse) => void;
+    this.nextResolve = null;
+    if (this.busy) {
+      this.queue.push({ spec, resolve, queuedAtUs: nowUs() });
+    } else {
+      this.resolve = resolve;
+      this.start(spec, 0);
+    }
+    return promise;
+  }
+
+  /** Fails the request in flight and the queued ones, and closes the socket. The client stays usable. */
+  close(): void {
+    this.closed = true;
+    this.dropSocket();
+    this.timer.dispose();
+    if (this.busy) this.fail('other', 'connection closed by the client');
+    while (this.queue.length > 0) {
+      const q = this.queue.shift() as Queued;
+      q.resolve(failedResponse('other', 'connection closed by the client', blockedTimings(q), 0, 0));
+    }
+    if (this.parser !== null) {
+      this.parser.close();
+      this.parser = null;
+    }
+    this.closed = false;
+  }
+
+  private start(spec: HttpRequestSpec, blockedUs: number): void {
+    const prepared = prepareHttp1Request(spec);
+    this.busy = true;
+    this.prepared = prepared;
+    this.timeoutMs = spec.timeoutMs;
+    this.retried = false;
+    this.blockedUs = blockedUs;
+    this.connectingUs = 0;
+    this.bytesSent = 0;
+    this.bytesReceived = 0;
+    this.resetAttempt();
+    if (prepared.error !== undefined) {
+      this.fail('other', prepared.error);
+      return;
+    }
+    this.timer.arm(spec.timeoutMs);
+    const socket = this.socket;
+    if (socket !== null && this.connected && socket.writable) this.write(socket, prepared);
+    else this.openSocket();
+  }
+
+  private resetAttempt(): void {
+    this.connectStartUs = 0;
+    this.lookupDoneUs = 0;
+    this.writeStartUs = 0;
+    this.sentUs = 0;
+    this.firstByteUs = 0;
+    this.attemptBytes = 0;
+    this.status = 0;
+    this.rawHeaders = NO_HEADERS;
+    this.pendingHeaders = null;
+    this.headersDone = false;
+    this.interim = false;
+    this.keepAlive = true;
+    this.complete = false;
+    this.poisoned = false;
+    this.firstChunk = null;
+    this.moreChunks = null;
+    this.bodyLength = 0;
+  }
+
+  private openSocket(): void {
+    this.dropSocket();
+    let parser = this.parser;
+    if (parser === null) {
+      parser = new HTTPParser();
+      parser[OWNER] = this;
+      parser[HTTPParser.kOnMessageBegin] = parserOnMessageBegin;
+      parser[HTTPParser.kOnHeaders] = parserOnHeaders;
+      parser[HTTPParser.kOnHeadersComplete] = parserOnHeadersComplete;
+      parser[HTTPParser.kOnBody] = parserOnBody;
+      parser[HTTPParser.kOnMessageComplete] = parserOnMessageComplete;
+      this.parser = parser;
+    }
+    parser.initialize(HTTPParser.RESPONSE, this.resource, 0, 0);
+    this.connectStartUs = nowUs();
+    this.connected = false;
+    this.socketReused = false;
+    const socket: OwnedSocket = netConnect({
+      host: this.host,
+      port: this.port,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: socketOnRead },
+    });
+    socket[OWNER] = this;
+    socket.on('lookup', socketOnLookup);
+    socket.on('connect', socketOnConnect);
+    socket.on('end', socketOnEnd);
+    socket.on('error', socketOnError);
+    socket.on('close', socketOnClose);
+    this.socket = socket;
+  }
+
+  private dropSocket(): void {
+    const socket = this.socket;
+    if (socket !== null) {
+      this.socket = null;
+      this.connected = false;
+      this.socketReused = false;
+      socket.destroy();
+    }
+  }
+
+  private write(socket: Socket, prepared: PreparedHttp1Request): void {
+    this.wasReused = this.socketReused;
+    this.writeStartUs = nowUs();
+    if (prepared.trailingBody === undefined) {
+      socket.write(prepared.bytes);
+      // A small write reaches the kernel synchronously (libuv tries it inline); counting it as
+      // sent now avoids a write callback and its nextTick per request.
+      this.sentUs = nowUs();
+    } else {
+      socket.cork();
+      socket.write(prepared.bytes);
+      socket.write(prepared.trailingBody, this.onBodyFlushed);
+      socket.uncork();
+    }
+    this.bytesSent += prepared.totalBytes;
+  }
+
+  private readonly onBodyFlushed = (): void => {
+    if (this.busy && this.sentUs === 0) this.sentUs = nowUs();
+  };
+
+  // --- socket events (called through the shared functions below) ---
+
+  handleLookup(failed: boolean): void {
+    this.lookupDoneUs = nowUs();
+    if (failed && this.busy) {
+      // The error event follows; the whole attempt was DNS, which k6 counts as blocked.
+      this.blockedUs += this.lookupDoneUs - this.connectStartUs;
+      this.connectStartUs = 0;
+    }
+  }
+
+  handleConnect(socket: Socket): void {
+    const now = nowUs();
+    this.connected = true;
+    if (!this.busy) return;
+    if (this.lookupDoneUs > 0) {
+      // DNS time is "blocked" in k6's terms; TCP connect is "connecting".
+      this.blockedUs += this.lookupDoneUs - this.connectStartUs;
+      this.connectingUs += now - this.lookupDoneUs;
+    } else {
+      this.connectingUs += now - this.connectStartUs;
+    }
+    this.write(socket, this.prepared as PreparedHttp1Request);
+  }
+
+  handleRead(nread: number, buffer: Buffer): void {
+    if (!this.busy || this.complete) {
+      // Bytes nobody asked for: the server is out of sync with us. Never reuse this stream.
+      this.dropSocket();
+      return;
+    }
+    if (this.firstByteUs === 0) {
+      this.firstByteUs = nowUs();
+      if (this.sentUs === 0) this.sentUs = this.firstByteUs;
+    }
+    this.bytesReceived += nread;
+    this.attemptBytes += nread;
+    const parser = this.parser as LlhttpParser;
+    const ret = parser.execute(nread === buffer.length ? buffer : buffer.subarray(0, nread));
+    if (this.complete) {
+      if (
+        typeof ret !== 'number' ||
+        this.poisoned ||
+        !this.keepAlive ||
+        this.prepared?.closeAfter === true ||
+        // Answered before our body was fully written (an early 413…): the stream is mid-request.
+        (this.socket as Socket).writableLength > 0
+      ) {
+        this.dropSocket();
+      } else {
+        this.socketReused = true;
+      }
+      this.succeed();
+    } else if (typeof ret !== 'number') {
+      this.dropSocket();
+      this.fail(
+        'protocol',
+        ret.code !== undefined ? `${ret.code}: ${ret.reason ?? ret.message}` : ret.message,
+      );
+    }
+  }
+
+  handleEnd(): void {
+    if (this.busy && !this.complete && this.attemptBytes > 0) {
+      // A body delimited by the end of the connection completes here.
+      const ret = (this.parser as LlhttpParser).finish();
+      if (this.complete && ret === undefined) {
+        this.dropSocket();
+        this.succeed();
+        return;
+      }
+    }
+    this.dropSocket();
+    if (this.busy && !this.complete) this.failOrRetry(new SocketClosedError('other side closed'));
+  }
+
+  handleError(err: Error): void {
+    this.dropSocket();
+    if (this.busy && !this.complete) this.failOrRetry(err);
+  }
+
+  handleClose(): void {
+    this.dropSocket();
+    if (this.busy && !this.complete) this.failOrRetry(new SocketClosedError('socket closed'));
+  }
+
+  private onDeadline(): void {
+    if (!this.busy || this.complete) return;
+    this.dropSocket();
+    this.fail('timeout', `request timed out after ${this.timeoutMs} ms`);
+  }
+
+  private failOrRetry(err: Error): void {
+    const errorClass = classifyHttpError(err);
+    // A kept-alive socket the server closed while idle fails the next request before any byte of
+    // a response: send it once more on a fresh socket (what browsers, Go and undici do).
+    if (
+      errorClass === 'reset' &&
+      this.writeStartUs > 0 &&
+      this.attemptBytes === 0 &&
+      !this.retried &&
+      this.wasReused
+    ) {
+      this.retried = true;
+      this.resetAttempt();
+      this.openSocket();
+      return;
+    }
+    this.fail(errorClass, describeHttpError(err));
+  }
+
+  // --- parser callbacks ---
+
+  onMessageBegin(): void {
+    if (this.complete) this.poisoned = true;
+  }
+
+  onHeaders(headers: string[]): void {
+    // Before headers complete: a partial flush of a long header block. After: trailers, ignored.
+    if (this.headersDone || this.complete) return;
+    if (this.pendingHeaders === null) this.pendingHeaders = headers;
+    else for (const h of headers) this.pendingHeaders.push(h);
+  }
+
+  onHeadersComplete(
+    headers: string[] | undefined,
+    statusCode: number,
+    upgrade: boolean,
+    shouldKeepAlive: boolean,
+  ): number {
+    if (this.complete) return SKIP_BODY; // an unsolicited message after ours: poisoned, ignored
+    let all: readonly string[] = headers ?? NO_HEADERS;
+    if (this.pendingHeaders !== null) {
+      if (headers !== undefined) for (const h of headers) this.pendingHeaders.push(h);
+      all = this.pendingHeaders;
+      this.pendingHeaders = null;
+    }
+    if (statusCode < 200 && statusCode !== 101) {
+      // 100 Continue, 103 Early Hints…: interim, the real response follows on the same stream.
+      this.interim = true;
+      return SKIP_BODY;
+    }
+    this.status = statusCode;
+    this.rawHeaders = all;
+    this.headersDone = true;
+    this.keepAlive = shouldKeepAlive && !upgrade;
+    if (upgrade) return SKIP_BODY_UPGRADE;
+    if ((this.prepared as PreparedHttp1Request).isHead || statusCode === 204 || statusCode === 304)
+      return SKIP_BODY;
+    return 0;
+  }
+
+  onBody(chunk: Buffer): void {
+    if (this.complete) return;
+    this.bodyLength += chunk.length;
+    if (this.firstChunk === null) this.firstChunk = chunk;
+    else if (this.moreChunks === null) this.moreChunks = [this.firstChunk, chunk];
+    else this.moreChunks.push(chunk);
+  }
+
+  onMessageComplete(): void {
+    if (this.complete) return;
+    if (this.interim) {
+      this.interim = false;
+      return;
+    }
+    this.complete = true;
+  }
+
+  // --- settling ---
+
+  private timings(endUs: number): HttpTimings {
+    let connectingUs = this.connectingUs;
+    let blockedUs = this.blockedUs;
+    if (this.connectStartUs > 0 && !this.connected && this.writeStartUs === 0) {
+      // Failed or timed out before the connection was up: charge the phase it was stuck in.
+      if (this.lookupDoneUs > 0) {
+        blockedUs += this.lookupDoneUs - this.connectStartUs;
+        connectingUs += endUs - this.lookupDoneUs;
+      } else {
+        connectingUs += endUs - this.connectStartUs;
+      }
+    }
+    let sendingUs = 0;
+    let waitingUs = 0;
+    let receivingUs = 0;
+    if (this.writeStartUs > 0) {
+      const sent = this.sentUs > 0 ? this.sentUs : endUs;
+      sendingUs = sent - this.writeStartUs;
+      if (this.firstByteUs > 0) {
+        waitingUs = this.firstByteUs - sent;
+        receivingUs = endUs - this.firstByteUs;
+      } else {
+        waitingUs = endUs - sent;
+      }
+    }
+    return {
+      blockedUs,
+      connectingUs,
+      tlsUs: 0,
+      sendingUs,
+      waitingUs,
+      receivingUs,
+      durationUs: sendingUs + waitingUs + receivingUs,
+    };
+  }
+
+  private succeed(): void {
+    const timings = this.timings(nowUs());
+    let body: Buffer;
+    if (this.moreChunks !== null) body = Buffer.concat(this.moreChunks, this.bodyLength);
+    else body = this.firstChunk ?? EMPTY_BODY;
+    this.settle(
+      new VolleyHttpResponse(this.status, this.rawHeaders, body, timings, this.bytesSent, this.bytesReceived),
+    );
+  }
+
+  private fail(errorClass: HttpErrorClass, message: string): void {
+    this.settle(
+      failedResponse(errorClass, message, this.timings(nowUs()), this.bytesSent, this.bytesReceived),
+    );
+  }
+
+  private settle(res: HttpResponse): void {
+    this.timer.disarm();
+    const resolve = this.resolve as (res: HttpResponse) => void;
+    this.busy = false;
+    this.resolve = null;
+    this.prepared = null;
+    this.firstChunk = null;
+    this.moreChunks = null;
+    this.rawHeaders = NO_HEADERS;
+    resolve(res);
+    if (this.queue.length > 0 && !this.closed) {
+      const next = this.queue.shift() as Queued;
+      this.resolve = next.resolve;
+      this.start(next.spec, nowUs() - next.queuedAtUs);
+    }
+  }
+}
+
+function blockedTimings(q: Queued): HttpTimings {
+  const blockedUs = nowUs() - q.queuedAtUs;
+  return { blockedUs, connectingUs: 0, tlsUs: 0, sendingUs: 0, waitingUs: 0, receivingUs: 0, durationUs: 0 };
+}
+
+// Shared listeners: `this` is the emitter, which leads to its client; events from a socket the
+// client has already replaced are ignored.
+
+function socketOnLookup(this: OwnedSocket, err: Error | null): void {
+  const client = this[OWNER];
+  if (client !== undefined && client.socket === this) client.handleLookup(err !== null);
+}
+
+function socketOnConnect(this: OwnedSocket): void {
+  const client = this[OWNER];
+  if (client !== undefined && client.socket === this) client.handleConnect(this);
+}
+
+function socketOnRead(this: OwnedSocket, nread: number, buffer: Buffer): boolean {
+  const client = this[OWNER];
+  if (client !== undefined && client.socket === this) client.handleRead(nread, buffer);
+  return true;
+}
+
+function socketOnEnd(this: OwnedSocket): void {
+  const client = this[OWNER];
+  if (client !== undefined && client.socket === this) client.handleEnd();
+}
+
+function socketOnError(this: OwnedSocket, err: Error): void {
+  const client = this[OWNER];
+  if (client !== undefined && client.socket === this) client.handleError(err);
+}
+
+function socketOnClose(this: OwnedSocket): void {
+  const client = this[OWNER];
+  if (client !== undefined && client.socket === this) client.handleClose();
+}
+
+function parserOnMessageBegin(this: LlhttpParser): void {
+  this[OWNER]?.onMessageBegin();
+}
+
+function parserOnHeaders(this: LlhttpParser, headers: string[]): void {
+  this[OWNER]?.onHeaders(headers);
+}
+
+function parserOnHeadersComplete(
+  this: LlhttpParser,
+  _versionMajor: number,
+  _versionMinor: number,
+  headers: string[] | undefined,
+  _method: number | undefined,
+  _url: string | undefined,
+  statusCode: number,
+  _statusMessage: string | undefined,
+  upgrade: boolean,
+  shouldKeepAlive: boolean,
+): number {
+  return this[OWNER]?.onHeadersComplete(headers, statusCode, upgrade, shouldKeepAlive) ?? 0;
+}
+
+function parserOnBody(this: LlhttpParser, chunk: Buffer): void {
+  this[OWNER]?.onBody(chunk);
+}
+
+function parserOnMessageComplete(this: LlhttpParser): void {
+  this[OWNER]?.onMessageComplete();
+}

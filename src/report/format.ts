@@ -1,0 +1,39 @@
+/** Number formatting for people: durations, counts, bytes, tables. */
+
+export function ms(v: number): string {
+  if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;
+  if (v >= 1000) return `${(v / 1000).toFixed(2)}s`;
+  if (v >= 100) return `${v.toFixed(0)}ms`;
+  if (v >= 10) return `${v.toFixed(1)}ms`;
+  if (v >= 1) return `${v.toFixed(2)}ms`;
+  return `${(v * 1000).toFixed(0)}µs`;
+}
+
+export function count(v: number): string {
+  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
+export function bytes(v: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
+
+export const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
+
+/** Renders rows as an aligned text table; the first row is the header. Numeric-looking cells align right. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  const pad = (c: string, i: number, right: boolean): string => {
+    const fill = ' '.repeat((widths[i] as number) - [...c].length);
+    return right ? fill + c : c + fill;
+  };
+  return rows
+    .map((r, ri) => r.map((c, i) => pad(c, i, ri > 0 && i > 0 && /^[\d.,-]/.test(c))).join('  ').trimEnd())
+    .join('\n');
+}

@@ -1,0 +1,181 @@
+/**
+ * The end-of-test summary document: k6's summary JSON shape (`metrics.<name>.type`, `.values`,
+ * `.thresholds.<expr>.ok`) plus volley's own top-level keys. Schema: docs/output-schema.md.
+ */
+import type { RunResult } from '../engine/run.js';
+import type { TestConfig } from '../config/types.js';
+import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
+import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
+import { parseThresholdKey } from '../thresholds/parse.js';
+
+export const SUMMARY_SCHEMA = 'volley.summary/1';
+
+export interface SummaryMetric {
+  type: string;
+  contains: string;
+  values: Record<string, number>;
+  thresholds?: Record<string, { ok: boolean; actual: number | null }>;
+}
+
+export interface EndpointSummary {
+  scenario: string;
+  name: string;
+  method: string;
+  requests: number;
+  failures: number;
+  rps: number;
+  latency: LatencyStats;
+  statuses: Record<string, number>;
+}
+
+export interface Summary {
+  schema: typeof SUMMARY_SCHEMA;
+  runId: string;
+  startedAt: string;
+  endedAt: string;
+  state: {
+    testRunDurationMs: number;
+    aborted: boolean;
+    abortReason: string | null;
+    abortDetail: string | null;
+  };
+  verdict: 'passed' | 'failed' | 'aborted';
+  config: {
+    scenarios: TestConfig['scenarios'];
+    thresholds: TestConfig['thresholds'];
+    request: TestConfig['request'] | null;
+    workers: number;
+    plans: { scenario: string; executor: string; durationMs: number; maxDurationMs: number; maxVUs: number; plannedIterations: number | null; openLoop: boolean }[];
+  };
+  metrics: Record<string, SummaryMetric>;
+  /** Open loop: what the service time hides. Absent when no arrival-rate scenario ran. */
+  correctedLatency: { serviceTime: LatencyStats; iterationLatency: LatencyStats; differs: boolean } | null;
+  endpoints: EndpointSummary[];
+  errors: Record<string, number>;
+  thresholds: { ok: boolean; results: { metric: string; threshold: string; ok: boolean; actual: number | null; abortOnFail: boolean }[] };
+  generator: RunResult['generator'] & { warnings: string[] };
+  workerErrors: string[];
+}
+
+/** The corrected latency "differs" when it is 10% and 1 ms above the service time at p99 or p50. */
+export function correctedDiffers(service: LatencyStats, corrected: LatencyStats): boolean {
+  const d = (a: number, b: number): boolean => b > a * 1.1 && b - a > 1;
+  return d(service.p99, corrected.p99) || d(service.p50, corrected.p50) || d(service.p95, corrected.p95);
+}
+
+export function buildSummary(result: RunResult, config: TestConfig): Summary {
+  const agg = result.aggregator;
+  const elapsedS = Math.max(0.001, result.durationMs / 1000);
+  const metrics: Record<string, SummaryMetric> = {};
+  for (const name of agg.metricNames().sort()) {
+    const st = agg.total(name);
+    if (!st) continue;
+    metrics[name] = { type: st.type, contains: st.contains, values: metricValues(st, elapsedS) };
+  }
+  // Tagged sub-metrics named in thresholds get their own entries, as k6 does.
+  for (const key of Object.keys(config.thresholds)) {
+    const parsed = parseThresholdKey(key);
+    if (typeof parsed === 'string' || !parsed.filter) continue;
+    const st = agg.total(parsed.metric, parsed.filter);
+    const def = BUILTIN_BY_NAME.get(parsed.metric);
+    metrics[key] = st
+      ? { type: st.type, contains: st.contains, values: metricValues(st, elapsedS) }
+      : { type: def?.type ?? 'trend', contains: def?.contains ?? 'default', values: {} };
+  }
+  for (const r of result.thresholds) {
+    const m = metrics[r.key];
+    if (!m) continue;
+    (m.thresholds ??= {})[r.source] = { ok: r.ok, actual: r.actual ?? null };
+  }
+
+  const endpoints: EndpointSummary[] = [];
+  const seen = new Set<string>();
+  for (const info of agg.series.values()) {
+    if (info.metric !== 'http_reqs') continue;
+    const f = { scenario: info.tags.scenario ?? '', name: info.tags.name ?? '', method: info.tags.method ?? '' };
+    const k = `${f.scenario}\u0000${f.name}\u0000${f.method}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const statuses: Record<string, number> = {};
+    for (const s of agg.series.values()) {
+      if (s.metric !== 'http_reqs' || s.tags.scenario !== f.scenario || s.tags.name !== f.name || s.tags.method !== f.method) continue;
+      const label = s.tags.error ? `error:${s.tags.error}` : (s.tags.status ?? '?');
+      statuses[label] = (statuses[label] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
+    }
+    const requests = agg.total('http_reqs', f)?.sum ?? 0;
+    endpoints.push({
+      ...f,
+      requests,
+      failures: agg.total('http_req_failed', f)?.trues ?? 0,
+      rps: Math.round((requests / elapsedS) * 10) / 10,
+      latency: latencyStats(agg.total('http_req_duration', f)),
+      statuses,
+    });
+  }
+  endpoints.sort((a, b) => b.requests - a.requests);
+
+  const errors: Record<string, number> = {};
+  for (const s of agg.series.values()) {
+    if (s.metric === 'http_reqs' && s.tags.error) errors[s.tags.error] = (errors[s.tags.error] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
+  }
+
+  const itLat = agg.total('iteration_latency');
+  const service = latencyStats(agg.total('http_req_duration'));
+  const corrected = itLat && itLat.count > 0 ? latencyStats(itLat) : undefined;
+
+  const warnings: string[] = [];
+  if (result.generator.saturated) {
+    warnings.push(
+      `generator saturated in ${result.generator.saturatedSeconds} of ${result.generator.seconds} seconds (${result.generator.reasons.join(', ')}): numbers may describe the generator, not the target`,
+    );
+  }
+  const dropped = agg.total('dropped_iterations')?.sum ?? 0;
+  if (dropped > 0) warnings.push(`${dropped} iterations dropped: no free VU and the queue was full (raise --max-vus)`);
+
+  const thresholdsOk = result.thresholds.every((t) => t.ok);
+  const verdict = result.aborted?.reason === 'signal' || result.aborted?.reason === 'api' ? 'aborted' : thresholdsOk ? 'passed' : 'failed';
+  return {
+    schema: SUMMARY_SCHEMA,
+    runId: result.runId,
+    startedAt: result.startedAt.toISOString(),
+    endedAt: result.endedAt.toISOString(),
+    state: {
+      testRunDurationMs: Math.round(result.durationMs),
+      aborted: result.aborted !== undefined,
+      abortReason: result.aborted?.reason ?? null,
+      abortDetail: result.aborted?.detail ?? null,
+    },
+    verdict,
+    config: {
+      scenarios: config.scenarios,
+      thresholds: config.thresholds,
+      request: config.request ?? null,
+      workers: result.generator.workers,
+      plans: result.plans.map((p) => ({
+        scenario: p.scenario.name,
+        executor: p.scenario.executor,
+        durationMs: p.plan.durationMs,
+        maxDurationMs: p.plan.maxDurationMs,
+        maxVUs: p.plan.maxVUs,
+        plannedIterations: p.plan.plannedIterations ?? null,
+        openLoop: p.plan.openLoop,
+      })),
+    },
+    metrics,
+    correctedLatency: corrected ? { serviceTime: service, iterationLatency: corrected, differs: correctedDiffers(service, corrected) } : null,
+    endpoints,
+    errors,
+    thresholds: {
+      ok: thresholdsOk,
+      results: result.thresholds.map((t) => ({
+        metric: t.key,
+        threshold: t.source,
+        ok: t.ok,
+        actual: t.actual ?? null,
+        abortOnFail: t.abortOnFail,
+      })),
+    },
+    generator: { ...result.generator, warnings },
+    workerErrors: result.workerErrors,
+  };
+}
