@@ -3,7 +3,8 @@
  * server running in a child process, for 5 s per client. The server is pinned to CPU 1 and this
  * process to CPU 0 with `taskset` when available, so client and server do not share a core.
  *
- *   node dist/bench/http-client-micro.js [--vus 50] [--seconds 5] [--server-cpu 1] [--client-cpu 0]
+ *   node dist/bench/http-client-micro.js [--vus 50] [--seconds 5] [--server node|raw]
+ *     [--server-cpu 1] [--client-cpu 0]
  *
  * Prints req/s for the raw fast path, the undici client and (for reference) node:http with a
  * keep-alive Agent, then the ratios. Numbers describe this machine only.
@@ -22,6 +23,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'server-cpu': { type: 'string', default: '1' },
     'client-cpu': { type: 'string', default: '0' },
+    /** `node`: node:http server. `raw`: a net server writing one canned response per request head,
+     * cheap enough that the client, not the server, is the bottleneck. */
+    server: { type: 'string', default: 'node' },
   },
 });
 const VUS = Number(values.vus);
@@ -37,6 +41,24 @@ const server = http.createServer({ keepAliveTimeout: 60000 }, (req, res) => {
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
 `;
 
+const RAW_SERVER_SOURCE = `
+const net = require('node:net');
+const response = Buffer.from('HTTP/1.1 200 OK\\r\\ncontent-type: text/plain\\r\\ncontent-length: 11\\r\\n\\r\\nhello world');
+const server = net.createServer((socket) => {
+  socket.setNoDelay(true);
+  let carry = '';
+  socket.on('data', (chunk) => {
+    // Requests here have no body: one response per head terminator.
+    const text = carry + chunk.toString('latin1');
+    let at = 0, i;
+    while ((i = text.indexOf('\\r\\n\\r\\n', at)) >= 0) { socket.write(response); at = i + 4; }
+    carry = text.slice(at);
+  });
+  socket.on('error', () => socket.destroy());
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+
 function hasTaskset(): boolean {
   try {
     execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
@@ -47,7 +69,7 @@ function hasTaskset(): boolean {
 }
 
 async function startServer(pinned: boolean): Promise<{ child: ChildProcess; port: number }> {
-  const args = ['-e', SERVER_SOURCE];
+  const args = ['-e', values.server === 'raw' ? RAW_SERVER_SOURCE : SERVER_SOURCE];
   const child = pinned
     ? spawn('taskset', ['-c', values['server-cpu'] as string, process.execPath, ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -158,7 +180,7 @@ async function main(): Promise<void> {
   const { child, port } = await startServer(pinned);
   serverPid = child.pid ?? 0;
   console.log(
-    `${VUS} VUs, closed loop, ${SECONDS} s per client, server pid ${child.pid}` +
+    `${VUS} VUs, closed loop, ${SECONDS} s per client, ${values.server === 'raw' ? 'raw net' : 'node:http'} server pid ${child.pid}` +
       (pinned
         ? ` on CPU ${values['server-cpu']}, client on CPU ${values['client-cpu']}`
         : ' (unpinned: no taskset)'),

@@ -40,6 +40,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
         'externally-controlled',
       ]),
     )
+    .option('--think <time|min-max>', "think time after each request, e.g. '1s' or '1-3s' (uniform)")
     .option('-X, --method <method>', 'HTTP method (default GET, or POST with --body)')
     .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect, [])
     .option('--body <body>', 'request body, or @file to read it from a file')

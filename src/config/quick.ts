@@ -30,6 +30,7 @@ export interface QuickFlags {
   gracefulStop?: string;
   tag?: string[];
   precise?: boolean;
+  think?: string;
 }
 
 export const QUICK_DEFAULTS = { vus: 10, duration: '10s', timeout: '10s', grace: '5s' } as const;
@@ -153,6 +154,15 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     else tags[t.slice(0, idx)] = t.slice(idx + 1);
   }
   const body = readBody(flags.body, errors);
+  let thinkMs: { min: number; max: number } | undefined;
+  if (flags.think !== undefined) {
+    const [a, b] = flags.think.split('-');
+    const unit = /[a-zµ]+$/.exec(b ?? a ?? '')?.[0] ?? 's';
+    const lo = tryParseDurationMs(/[a-zµ]$/.test(a ?? '') ? (a as string) : `${a}${unit}`);
+    const hi = b === undefined ? lo : tryParseDurationMs(b);
+    if (lo === undefined || hi === undefined || hi < lo) errors.push(`--think '${flags.think}' must be a duration or a range like 1s or 1-3s`);
+    else thinkMs = { min: lo, max: hi };
+  }
   const method = (flags.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) errors.push(`-X '${flags.method}' is not an HTTP method`);
   if (flags.rate !== undefined && flags.vus !== undefined && flags.executor === undefined) {
@@ -226,6 +236,7 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     maxRedirects: maxRedirects ?? 0,
   };
   if (body !== undefined) request.body = body;
+  if (thinkMs !== undefined) request.thinkMs = thinkMs;
   return {
     scenarios: { default: scenario },
     thresholds,

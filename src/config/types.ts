@@ -46,6 +46,8 @@ export interface QuickRequest {
   body?: string;
   timeoutMs: number;
   maxRedirects: number;
+  /** Think time after each request, uniform in [min, max] ms (0 = none). */
+  thinkMs?: { min: number; max: number };
 }
 
 export interface TestConfig {

@@ -2,6 +2,7 @@
  * A worker thread: runs its execution segment of every scenario and ships one flush of metric
  * points per second (plus a final one) to the main thread. Never prints, never exits the process.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { now } from './clock.js';
 import { HealthSampler } from './health.js';
@@ -65,9 +66,17 @@ function quickIteration(scenario: NormalizedScenario): Iterate {
     name: endpointName(req.method, url),
     method: req.method,
   });
+  const think = req.thinkMs;
+  if (!think) {
+    return async (vu) => {
+      const res = await vu.http.request(spec);
+      if (!vu.interrupted) endpoint.record(res);
+    };
+  }
   return async (vu) => {
     const res = await vu.http.request(spec);
     if (!vu.interrupted) endpoint.record(res);
+    await sleep(think.min + Math.random() * (think.max - think.min));
   };
 }
 
@@ -148,6 +157,7 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
 
 let runStart = 0;
 let flushTimer: NodeJS.Timeout | undefined;
+let lastFlushedSecond = -1;
 const secondAt = (t: number): number => Math.max(0, Math.floor((t - runStart) / 1000));
 
 function scheduleFlush(): void {
@@ -155,7 +165,8 @@ function scheduleFlush(): void {
   flushTimer = setTimeout(
     () => {
       // Everything recorded until now belongs to the second that just ended.
-      send({ type: 'flush', second: secondAt(now()) - 1, points: sink.flush(), health: health.sample() });
+      lastFlushedSecond = secondAt(now()) - 1;
+      send({ type: 'flush', second: lastFlushedSecond, points: sink.flush(), health: health.sample() });
       scheduleFlush();
     },
     Math.max(0, next - now() + 2),
@@ -172,7 +183,10 @@ port.on('message', (msg: MainToWorker) => {
         Promise.all(init.scenarios.map((s) => runScenario(s, runStart)))
           .then(() => {
             if (flushTimer) clearTimeout(flushTimer);
-            send({ type: 'done', second: secondAt(now()), points: sink.flush(), health: health.sample() });
+            // If the boundary flush has not run yet, what is left belongs to the second that just ended.
+            const cur = secondAt(now());
+            const second = cur - 1 > lastFlushedSecond ? cur - 1 : cur;
+            send({ type: 'done', second, points: sink.flush(), health: health.sample() });
             health.close();
             port.close();
           })

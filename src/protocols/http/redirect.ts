@@ -29,7 +29,7 @@ function originOf(url: URL): string {
 }
 
 /** The request to send for a redirect response, or undefined when it cannot be followed. */
-export function redirectSpec(spec: HttpRequestSpec, res: HttpResponse): HttpRequestSpec | undefined {
+function redirectSpec(spec: HttpRequestSpec, res: HttpResponse): HttpRequestSpec | undefined {
   if (!REDIRECT_STATUSES.has(res.status)) return undefined;
   const location = locationOf(res);
   if (location === undefined || location === '') return undefined;

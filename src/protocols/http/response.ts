@@ -75,20 +75,6 @@ export class VolleyHttpResponse implements HttpResponse {
     this.#headers = value;
   }
 
-  /** First value of a header (case-insensitive) without building the record. */
-  header(name: string): string | undefined {
-    if (this.#headers !== undefined) {
-      const v = this.#headers[name.toLowerCase()];
-      return Array.isArray(v) ? v[0] : v;
-    }
-    const raw = this.rawHeaders;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const n = String(raw[i]);
-      if (n.length === name.length && n.toLowerCase() === name.toLowerCase()) return String(raw[i + 1]);
-    }
-    return undefined;
-  }
-
   /** Keeps `JSON.stringify(response)` complete although `headers` is an accessor. */
   toJSON(): HttpResponse {
     const out: HttpResponse = {

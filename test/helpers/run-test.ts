@@ -1,0 +1,42 @@
+/** Runs a test in-process through the library API (TestRun), for engine tests. */
+import { prepareTest } from '../../src/config/prepare.js';
+import type { ScenarioConfig, TestConfig, ThresholdSpec } from '../../src/config/types.js';
+import { TestRun, type RunListener, type RunResult } from '../../src/engine/run.js';
+import type { Snapshot } from '../../src/engine/snapshot.js';
+
+export interface TestRunOptions {
+  url: string;
+  scenarios: Record<string, ScenarioConfig>;
+  thresholds?: Record<string, ThresholdSpec[]>;
+  workers?: number;
+  method?: string;
+  listeners?: RunListener[];
+  precise?: boolean;
+}
+
+export function testConfig(o: TestRunOptions): TestConfig {
+  return {
+    scenarios: o.scenarios,
+    thresholds: o.thresholds ?? {},
+    request: { method: o.method ?? 'GET', url: o.url, headers: {}, timeoutMs: 10_000, maxRedirects: 0 },
+    workers: o.workers ?? 2,
+    http: { fastPath: true, insecureSkipTLSVerify: false },
+    stopGraceMs: 2000,
+    tags: {},
+    windowSeconds: 10,
+    preciseSchedule: o.precise ?? false,
+  };
+}
+
+export async function runTest(o: TestRunOptions): Promise<{ result: RunResult; snapshots: Snapshot[]; run: TestRun }> {
+  const snapshots: Snapshot[] = [];
+  const run = new TestRun(prepareTest(testConfig(o)), [{ onSnapshot: (s) => void snapshots.push(s) }, ...(o.listeners ?? [])]);
+  const result = await run.run();
+  return { result, snapshots, run };
+}
+
+export const total = (result: RunResult, metric: string, filter?: Record<string, string>): number => {
+  const st = result.aggregator.total(metric, filter);
+  if (!st) return 0;
+  return st.type === 'counter' ? st.sum : st.count;
+};

@@ -1,0 +1,133 @@
+/** The real CLI end to end: exit codes, messages, outputs, signals — against real servers. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'volley-cli-'));
+
+function assertCleanError(stderr: string, pattern: RegExp): void {
+  assert.match(stderr, pattern);
+  assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+}
+
+describe('volley run (quick mode)', () => {
+  let ok: CountingServer;
+  let failing: CountingServer;
+  before(async () => {
+    ok = await startCountingServer();
+    failing = await startCountingServer({ status: 500 });
+  });
+  after(async () => {
+    await ok.close();
+    await failing.close();
+  });
+
+  it('open loop: JSON summary in k6 shape, counts equal to the server, exit 0 when thresholds pass', async () => {
+    const out = join(dir, 'pass.json');
+    const nd = join(dir, 'pass.ndjson');
+    const before = ok.count();
+    const r = await runCli([
+      'run', '--url', `${ok.url}/api/teams`, '--rate', '100', '--duration', '2s',
+      '--threshold', 'http_req_duration:p(99)<1000', '--threshold', 'http_req_failed:rate<0.01',
+      '--out', `json=${out}`, '--out', `ndjson=${nd}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(s.schema, 'volley.summary/1');
+    assert.equal(s.metrics.http_reqs.type, 'counter');
+    assert.equal(s.metrics.http_reqs.values.count, 200);
+    assert.equal(ok.count() - before, 200);
+    for (const k of ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)']) assert.equal(typeof s.metrics.http_req_duration.values[k], 'number', k);
+    assert.equal(s.metrics.http_req_duration.thresholds['p(99)<1000'].ok, true);
+    assert.equal(s.metrics.http_req_failed.values.rate, 0);
+    assert.equal(s.verdict, 'passed');
+    assert.ok(s.metrics.iteration_latency.values.count === 200);
+    assert.equal(typeof s.generator.saturated, 'boolean');
+    assert.equal(s.endpoints[0].name, 'GET /api/teams');
+    const lines = readFileSync(nd, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(lines.length >= 3);
+    assert.equal(lines[0].schema, 'volley.snapshot/1');
+    assert.equal(lines.at(-1).type, 'summary');
+    const perSecond = lines.filter((l) => l.schema === 'volley.snapshot/1').reduce((a, l) => a + l.requests, 0);
+    assert.equal(perSecond, 200, 'per-second snapshots add up to the total');
+    assert.match(r.stdout, /Thresholds/);
+    assert.match(r.stdout, /✓ http_req_duration: p\(99\)<1000/);
+    assert.match(r.stdout, /GET \/api\/teams/);
+  });
+
+  it('failed threshold: exit 99, ✗ in the summary, error classes counted', async () => {
+    const r = await runCli(['run', '--url', `${failing.url}/x`, '--vus', '2', '--iterations', '20', '--threshold', 'http_req_failed:rate<0.01']);
+    assert.equal(r.code, 99, r.stderr);
+    assert.match(r.stdout, /✗ http_req_failed: rate<0.01/);
+    assert.match(r.stdout, /FAILED/);
+  });
+
+  it('abortOnFail stops the run early with exit 99', async () => {
+    const out = join(dir, 'abort.json');
+    const r = await runCli([
+      'run', '--url', `${failing.url}/x`, '--rate', '50', '--duration', '20s',
+      '--threshold', 'http_req_failed:rate<0.01:abortOnFail', '--out', `json=${out}`,
+    ]);
+    assert.equal(r.code, 99, r.stderr);
+    assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+    const s = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(s.state.aborted, true);
+    assert.equal(s.state.abortReason, 'threshold');
+    assert.ok(s.metrics.http_reqs.values.count < 500);
+  });
+
+  it('--out json=- pipes clean JSON to stdout', async () => {
+    const r = await runCli(['run', '--url', `${ok.url}/`, '--vus', '1', '--iterations', '5', '--out', 'json=-']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    assert.equal(s.metrics.http_reqs.values.count, 5);
+  });
+
+  it('SIGINT mid-run: summary printed, JSON written, exit 130', async () => {
+    const out = join(dir, 'sigint.json');
+    const before = ok.count();
+    const r = await runCli(['run', '--url', `${ok.url}/`, '--rate', '50', '--duration', '30s', '--out', `json=${out}`], {
+      onSpawn: (c) => setTimeout(() => c.kill('SIGINT'), 2500),
+    });
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stdout, /ABORTED/);
+    const s = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(s.state.abortReason, 'signal');
+    assert.equal(s.verdict, 'aborted');
+    const n = s.metrics.http_reqs.values.count;
+    assert.ok(n > 20 && n < 500, `count ${n}`);
+    assert.equal(n, ok.count() - before, 'nothing measured is lost: every request the server saw is reported');
+  });
+});
+
+describe('bad input: one specific message, documented exit code, no stack trace', () => {
+  const cases: [string, string[], number, RegExp][] = [
+    ['invalid URL', ['run', '--url', 'not a url'], 2, /--url 'not a url' is not a valid URL/],
+    ['unreachable port', ['run', '--url', 'http://127.0.0.1:1/'], 3, /cannot reach 127\.0\.0\.1:1: connection refused/],
+    ['unknown executor', ['run', '--url', 'http://127.0.0.1:1/', '--executor', 'warp-speed'], 2, /warp-speed.*(invalid|Allowed choices)/s],
+    ['negative rate', ['run', '--url', 'http://127.0.0.1:1/', '--rate', '-5'], 2, /--rate must be a number > 0 \(got '-5'\)/],
+    ['malformed duration', ['run', '--url', 'http://127.0.0.1:1/', '--duration', '10parsecs'], 2, /--duration: malformed duration '10parsecs'/],
+    ['unknown metric in a threshold', ['run', '--url', 'http://127.0.0.1:1/', '--threshold', 'http_req_durations:p(99)<100'], 2, /unknown metric 'http_req_durations'/],
+    ['unreadable body file', ['run', '--url', 'http://127.0.0.1:1/', '--body', '@/nonexistent/body.json'], 2, /--body @\/nonexistent\/body\.json: cannot read the file \(no such file\)/],
+  ];
+  for (const [name, args, code, pattern] of cases) {
+    it(name, async () => {
+      const r = await runCli(args);
+      assert.equal(r.code, code, `${r.stderr}`);
+      assertCleanError(r.stderr, pattern);
+      assert.equal(r.stdout, '');
+    });
+  }
+
+  it('several problems are all reported at once', async () => {
+    const r = await runCli(['run', '--url', 'http://127.0.0.1:1/', '--rate', '0', '--duration', 'x', '--timeout', 'y']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--rate/);
+    assert.match(r.stderr, /--duration/);
+    assert.match(r.stderr, /--timeout/);
+  });
+});
