@@ -1,0 +1,94 @@
+/**
+ * One bounded generator run: `timeout -k 5 LIMIT [taskset -c CORE] /usr/bin/time … CMD`, with the
+ * generator's CPU and max RSS from GNU time, the target's CPU from /proc/PID/stat and each core's
+ * busy/steal share from /proc/stat over the same interval (as shared/bench/peers.sh does).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLK_TCK, coreSnap, coreUsage, cpuTicks, log, startProc, type CoreUsage } from './proc.js';
+
+export interface GenResult {
+  name: string;
+  rc: number | null;
+  /** Wall time of the whole command (GNU time), seconds. */
+  wallS: number | undefined;
+  /** Generator CPU, % of one core, over its whole life (GNU time %P). */
+  genCpu: number | undefined;
+  /** Peak resident set of the generator process (GNU time %M), MB. */
+  maxRssMB: number | undefined;
+  /** Target CPU, % of one core, over the run. */
+  targetCpu: number | undefined;
+  cores: CoreUsage;
+  out: string;
+  err: string;
+  /** Path prefix of this run's raw files. */
+  base: string;
+}
+
+export interface GenOptions {
+  name: string;
+  argv: readonly string[];
+  /** Pin to this core with taskset; undefined = unpinned. */
+  core: number | undefined;
+  limitS: number;
+  rawDir: string;
+  targetPid?: number | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Called with the PID of GNU time's child (the generator) while it runs. */
+  onStart?: (wrapperPid: number) => void;
+}
+
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+export async function runGen(o: GenOptions): Promise<GenResult> {
+  const base = `${o.rawDir}/${o.name.replace(/[^\w.-]+/g, '_')}`;
+  const argv: string[] = ['-k', '5', String(Math.ceil(o.limitS))];
+  if (o.core !== undefined) argv.push('taskset', '-c', String(o.core));
+  if (TIME) argv.push(TIME, '-o', `${base}.time`, '-f', '%e %P %M');
+  argv.push(...o.argv);
+  writeFileSync(`${base}.cmd`, `${o.argv.map(shellQuote).join(' ')}\n`);
+  log(`  ${o.name}: ${o.core !== undefined ? `taskset -c ${o.core} ` : ''}${o.argv.map(shellQuote).join(' ')}`);
+
+  const c0 = o.targetPid ? cpuTicks(o.targetPid) : 0;
+  const s0 = coreSnap();
+  const t0 = performance.now();
+  const p = startProc(o.name, 'timeout', argv, { stdout: `${base}.out`, stderr: `${base}.err`, env: o.env ?? process.env });
+  o.onStart?.(p.pid);
+  const rc = await p.exited;
+  const dt = (performance.now() - t0) / 1000;
+  const s1 = coreSnap();
+  const c1 = o.targetPid ? cpuTicks(o.targetPid) : 0;
+
+  let wallS: number | undefined;
+  let genCpu: number | undefined;
+  let maxRssMB: number | undefined;
+  if (TIME && existsSync(`${base}.time`)) {
+    // GNU time may prefix "Command exited with non-zero status N" on its own line.
+    const last = readFileSync(`${base}.time`, 'utf8').trim().split('\n').pop() ?? '';
+    const [e, pct, kb] = last.trim().split(/\s+/);
+    wallS = Number(e);
+    genCpu = Number((pct ?? '').replace('%', ''));
+    maxRssMB = Number(kb) / 1024;
+    if (!Number.isFinite(genCpu)) genCpu = undefined;
+    if (!Number.isFinite(maxRssMB)) maxRssMB = undefined;
+  }
+  const read = (f: string): string => (existsSync(f) ? readFileSync(f, 'utf8') : '');
+  const res: GenResult = {
+    name: o.name,
+    rc,
+    wallS,
+    genCpu,
+    maxRssMB,
+    targetCpu: o.targetPid ? (100 * (c1 - c0)) / CLK_TCK / dt : undefined,
+    cores: coreUsage(s0, s1),
+    out: read(`${base}.out`),
+    err: read(`${base}.err`),
+    base,
+  };
+  if (rc !== 0) log(`  ${o.name}: exit code ${rc}${rc === 124 ? ' (hard timeout)' : ''}; see ${base}.err`);
+  return res;
+}
+
+export const cooldown = (seconds: number): Promise<void> => sleep(seconds * 1000);

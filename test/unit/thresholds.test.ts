@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BUILTIN_BY_NAME } from '../../src/metrics/definitions.js';
+import { parseCliThreshold, parseThresholds } from '../../src/thresholds/parse.js';
+import { tryParseDurationMs } from '../../src/config/duration.js';
+
+const lookup = (n: string) => BUILTIN_BY_NAME.get(n);
+
+describe('threshold parsing', () => {
+  it('parses every statistic and tag filters', () => {
+    const { thresholds, errors } = parseThresholds(
+      {
+        http_req_duration: ['p(99)<100', 'avg<50', 'med<=20', 'max < 2000', 'p(99.9)<500'],
+        'http_req_duration{name:GET /api/teams,status:200}': [{ threshold: 'p(95)<80', abortOnFail: true, delayAbortEval: '10s' }],
+        http_req_failed: ['rate<0.001'],
+        http_reqs: ['count>10'],
+        vus: ['value>=1'],
+      },
+      lookup,
+    );
+    assert.deepEqual(errors, []);
+    assert.equal(thresholds.length, 9);
+    const tagged = thresholds.find((t) => t.filter);
+    assert.deepEqual(tagged?.filter, { name: 'GET /api/teams', status: '200' });
+    assert.equal(tagged?.abortOnFail, true);
+    assert.equal(tagged?.delayAbortEvalMs, 10_000);
+  });
+
+  it('reports every problem at once, unknown metrics included', () => {
+    const { errors } = parseThresholds(
+      { nope: ['p(99)<1'], http_req_failed: ['p(99)<1'], http_req_duration: ['fast please'] },
+      lookup,
+    );
+    assert.equal(errors.length, 3);
+    assert.match(errors[0] as string, /unknown metric 'nope'/);
+    assert.match(errors[1] as string, /'p\(99\)' does not apply to rate metric/);
+    assert.match(errors[2] as string, /not an expression/);
+  });
+
+  it('CLI form with tag filter and abortOnFail', () => {
+    assert.deepEqual(parseCliThreshold('http_req_duration{name:GET /a}:p(99)<80'), {
+      key: 'http_req_duration{name:GET /a}',
+      spec: 'p(99)<80',
+    });
+    assert.deepEqual(parseCliThreshold('http_req_failed:rate<0.01:abortOnFail=5s'), {
+      key: 'http_req_failed',
+      spec: { threshold: 'rate<0.01', abortOnFail: true, delayAbortEval: '5s' },
+    });
+    assert.equal(typeof parseCliThreshold('nocolon'), 'string');
+  });
+});
+
+describe('durations', () => {
+  it('parses units and compounds, rejects junk', () => {
+    assert.equal(tryParseDurationMs('30s'), 30_000);
+    assert.equal(tryParseDurationMs('1m30s'), 90_000);
+    assert.equal(tryParseDurationMs('250ms'), 250);
+    assert.equal(tryParseDurationMs('1.5s'), 1500);
+    assert.equal(tryParseDurationMs('2h'), 7_200_000);
+    assert.equal(tryParseDurationMs('10'), 10_000);
+    assert.equal(tryParseDurationMs('10parsecs'), undefined);
+    assert.equal(tryParseDurationMs('-1s'), undefined);
+    assert.equal(tryParseDurationMs(''), undefined);
+  });
+});
