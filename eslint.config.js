@@ -21,7 +21,11 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'exit', message: 'Only src/cli/ may exit the process.' },
-        { object: 'process', property: 'env', message: 'Inject the environment; only src/cli/ reads process.env.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Inject the environment; only src/cli/ reads process.env.',
+        },
       ],
     },
   },

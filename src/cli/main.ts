@@ -9,7 +9,9 @@ import { processIO, type CliIO } from './io.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { targetCommand } from './target-command.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
@@ -24,13 +26,24 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .description('run a load test (quick mode: --url)')
     .option('--url <url>', 'the URL to send every request to')
     .option('--rate <n>', 'open loop: iterations started per second (constant-arrival-rate)')
-    .option('--vus <n>', 'closed loop: concurrent virtual users (constant-vus); with --rate: VUs ready at the start')
+    .option(
+      '--vus <n>',
+      'closed loop: concurrent virtual users (constant-vus); with --rate: VUs ready at the start',
+    )
     .option('--max-vus <n>', 'open loop: most VUs (connections) the run may use')
     .option('-d, --duration <time>', 'how long to start iterations (e.g. 30s, 1m30s)')
     .option('-n, --iterations <n>', 'total iterations (shared-iterations), instead of --duration')
-    .option('--stage <duration:target>', 'a ramp stage (ramping-vus, or with --executor ramping-arrival-rate)', collect, [])
+    .option(
+      '--stage <duration:target>',
+      'a ramp stage (ramping-vus, or with --executor ramping-arrival-rate)',
+      collect,
+      [],
+    )
     .addOption(
-      new Option('--executor <name>', 'the executor, when the flags above do not pick the one you want').choices([
+      new Option(
+        '--executor <name>',
+        'the executor, when the flags above do not pick the one you want',
+      ).choices([
         'constant-vus',
         'ramping-vus',
         'per-vu-iterations',
@@ -46,13 +59,29 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--body <body>', 'request body, or @file to read it from a file')
     .option('--timeout <time>', 'request timeout', '10s')
     .option('--max-redirects <n>', 'follow up to n redirects (default 0: off)')
-    .option('--threshold <metric:expr>', "SLO, e.g. 'http_req_duration:p(99)<100' (repeatable; add :abortOnFail[=delay])", collect, [])
-    .option('--out <kind=target>', 'json=FILE|- (summary) or ndjson=FILE|- (one line per second) (repeatable)', collect, [])
+    .option(
+      '--threshold <metric:expr>',
+      "SLO, e.g. 'http_req_duration:p(99)<100' (repeatable; add :abortOnFail[=delay])",
+      collect,
+      [],
+    )
+    .option(
+      '--out <kind=target>',
+      'json=FILE|- (summary) or ndjson=FILE|- (one line per second) (repeatable)',
+      collect,
+      [],
+    )
     .option('--workers <n|auto>', 'worker threads (default auto: one per core)', 'auto')
     .option('--tag <name=value>', 'tag every sample (repeatable)', collect, [])
     .option('--grace <time>', 'on SIGINT/SIGTERM or abortOnFail: time in-flight requests get to finish', '5s')
-    .option('--graceful-stop <time>', 'at the natural end: time in-flight iterations get to finish (default 30s)')
-    .option('--precise', 'open loop: dispatch arrivals with sub-millisecond accuracy by polling (uses more CPU)')
+    .option(
+      '--graceful-stop <time>',
+      'at the natural end: time in-flight iterations get to finish (default 30s)',
+    )
+    .option(
+      '--precise',
+      'open loop: dispatch arrivals with sub-millisecond accuracy by polling (uses more CPU)',
+    )
     .option('--insecure', 'skip TLS certificate verification')
     .option('--no-fast-path', 'send plain HTTP/1.1 through undici instead of the raw-socket fast path')
     .option('--no-preflight', 'skip the connection check made before the run')
@@ -92,7 +121,8 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCodeValue> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return ExitCode.OK;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+        return ExitCode.OK;
       return ExitCode.INVALID_USAGE;
     }
     if (err instanceof VolleyError) {

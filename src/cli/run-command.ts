@@ -33,7 +33,8 @@ function checkWritable(spec: OutputSpec): void {
 export function exitCodeFor(summary: Summary, result: RunResult): ExitCodeValue {
   if (result.aborted?.reason === 'signal') return ExitCode.ABORTED_BY_SIGNAL;
   if (!summary.thresholds.ok) return ExitCode.THRESHOLDS_FAILED;
-  if (result.workerErrors.length > 0 && (summary.metrics.iterations?.values.count ?? 0) === 0) return ExitCode.RUNTIME_ERROR;
+  if (result.workerErrors.length > 0 && (summary.metrics.iterations?.values.count ?? 0) === 0)
+    return ExitCode.RUNTIME_ERROR;
   return ExitCode.OK;
 }
 
@@ -49,14 +50,19 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<ExitCodeVa
   const human = dataToStdout ? io.stderr : io.stdout;
   const ndjson = outs.filter((o) => o.kind === 'ndjson').map((o) => new NdjsonOutput(o.target, io.stdout));
   const listeners = [...ndjson];
-  if (!flags.quiet) listeners.push(new Progress({ write: io.stderr, tty: io.stderrIsTTY && !io.ci, plainEverySeconds: 5 }) as never);
+  if (!flags.quiet)
+    listeners.push(
+      new Progress({ write: io.stderr, tty: io.stderrIsTTY && !io.ci, plainEverySeconds: 5 }) as never,
+    );
   const run = new TestRun(test, listeners);
 
   let signals = 0;
   const onSignal = (name: string): void => {
     signals++;
     if (signals === 1) {
-      io.stderr(`\n${name}: stopping — in-flight requests get ${config.stopGraceMs / 1000}s (press Ctrl-C again to stop now)\n`);
+      io.stderr(
+        `\n${name}: stopping — in-flight requests get ${config.stopGraceMs / 1000}s (press Ctrl-C again to stop now)\n`,
+      );
       run.stop('signal', `stopped by ${name}`);
     } else {
       run.stop('signal', `stopped by ${name}`, 0);

@@ -5,7 +5,9 @@ import type { CliIO } from './io.js';
 
 export async function targetCommand(raw: RawTargetOptions, io: CliIO): Promise<ExitCodeValue> {
   const target = await startTarget(parseTargetOptions(raw));
-  io.stdout(`volley target listening on ${target.url}  (routes: ${target.url}/ , stats: ${target.url}/__volley/stats)\n`);
+  io.stdout(
+    `volley target listening on ${target.url}  (routes: ${target.url}/ , stats: ${target.url}/__volley/stats)\n`,
+  );
   await new Promise<void>((resolve) => {
     const off = io.onSignals(() => {
       off();

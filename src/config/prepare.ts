@@ -17,9 +17,13 @@ export function prepareTest(
   );
   errors.push(...thresholdErrors);
   if (errors.length > 0) {
-    throw new VolleyError(thresholdErrors.length === errors.length ? 'INVALID_THRESHOLD' : 'INVALID_CONFIG', errors[0] as string, {
-      details: errors,
-    });
+    throw new VolleyError(
+      thresholdErrors.length === errors.length ? 'INVALID_THRESHOLD' : 'INVALID_CONFIG',
+      errors[0] as string,
+      {
+        details: errors,
+      },
+    );
   }
   return { config, scenarios: normalizeScenarios(config.scenarios), thresholds };
 }

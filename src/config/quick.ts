@@ -141,7 +141,8 @@ export function quickConfig(flags: QuickFlags): TestConfig {
   const maxRedirects = int(flags.maxRedirects ?? '0', '--max-redirects', 0, errors);
   const stageList = stages(flags.stage, errors);
   let workers = 0;
-  if (flags.workers !== undefined && flags.workers !== 'auto') workers = int(flags.workers, '--workers', 1, errors) ?? 0;
+  if (flags.workers !== undefined && flags.workers !== 'auto')
+    workers = int(flags.workers, '--workers', 1, errors) ?? 0;
   const headers: Record<string, string> = {};
   for (const h of flags.header ?? []) {
     const kv = header(h, errors);
@@ -160,7 +161,8 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     const unit = /[a-zµ]+$/.exec(b ?? a ?? '')?.[0] ?? 's';
     const lo = tryParseDurationMs(/[a-zµ]$/.test(a ?? '') ? (a as string) : `${a}${unit}`);
     const hi = b === undefined ? lo : tryParseDurationMs(b);
-    if (lo === undefined || hi === undefined || hi < lo) errors.push(`--think '${flags.think}' must be a duration or a range like 1s or 1-3s`);
+    if (lo === undefined || hi === undefined || hi < lo)
+      errors.push(`--think '${flags.think}' must be a duration or a range like 1s or 1-3s`);
     else thinkMs = { min: lo, max: hi };
   }
   const method = (flags.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
@@ -188,7 +190,8 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     else if (iterations !== undefined) scenario.executor = 'shared-iterations';
     else scenario.executor = 'constant-vus';
   }
-  const open = ['constant-arrival-rate', 'ramping-arrival-rate'].includes(scenario.executor) ||
+  const open =
+    ['constant-arrival-rate', 'ramping-arrival-rate'].includes(scenario.executor) ||
     (scenario.executor === 'externally-controlled' && rate !== undefined);
   if (open) {
     const peak = Math.max(rate ?? 0, ...(stageList ?? []).map((s) => s.target));
@@ -200,7 +203,9 @@ export function quickConfig(flags: QuickFlags): TestConfig {
       if (stageList) scenario.stages = stageList;
     } else {
       if (rate !== undefined) scenario.rate = rate;
-      const d = dur ?? (iterations !== undefined && rate !== undefined ? `${iterations / rate}s` : QUICK_DEFAULTS.duration);
+      const d =
+        dur ??
+        (iterations !== undefined && rate !== undefined ? `${iterations / rate}s` : QUICK_DEFAULTS.duration);
       scenario.duration = d;
     }
   } else {

@@ -1,5 +1,10 @@
 /** Per-thread generator health: event-loop utilisation and delay, heap. Sampled once per flush. */
-import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  monitorEventLoopDelay,
+  performance,
+  type EventLoopUtilization,
+  type IntervalHistogram,
+} from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { WorkerHealth } from './protocol.js';
 

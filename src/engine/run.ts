@@ -13,7 +13,13 @@ import { Aggregator, type ClosedSecond } from '../metrics/aggregator.js';
 import { abortingThresholds, evaluateThreshold, type ThresholdResult } from '../thresholds/evaluate.js';
 import type { Threshold } from '../thresholds/parse.js';
 import { now } from './clock.js';
-import { WORKER_PROTOCOL_VERSION, type MainToWorker, type WorkerHealth, type WorkerInit, type WorkerToMain } from './protocol.js';
+import {
+  WORKER_PROTOCOL_VERSION,
+  type MainToWorker,
+  type WorkerHealth,
+  type WorkerInit,
+  type WorkerToMain,
+} from './protocol.js';
 import { runIsSaturated, secondSaturation } from './saturation.js';
 import { SegmentSequence } from './segments.js';
 import { buildSnapshot, type GeneratorSecond, type Snapshot } from './snapshot.js';
@@ -35,7 +41,11 @@ export interface GeneratorSummary {
   reasons: string[];
   cpuPercent: { avg: number; max: number };
   rssMB: { max: number };
-  perWorker: { elu: { avg: number; max: number }; loopDelayP99Ms: { max: number }; heapUsedMB: { max: number } }[];
+  perWorker: {
+    elu: { avg: number; max: number };
+    loopDelayP99Ms: { max: number };
+    heapUsedMB: { max: number };
+  }[];
 }
 
 export interface RunResult {
@@ -142,7 +152,10 @@ export class TestRun {
     if (this.started) throw new Error('a TestRun runs once');
     this.started = true;
     const { config } = this.test;
-    const n = workerCount(config.workers, this.plans.map((p) => p.plan));
+    const n = workerCount(
+      config.workers,
+      this.plans.map((p) => p.plan),
+    );
     const sequence = SegmentSequence.equal(n);
     const startedAt = new Date();
     let resolveAll: () => void = () => {};
@@ -215,7 +228,14 @@ export class TestRun {
     const plannedDurationMs = Math.max(...this.plans.map((p) => p.scenario.startTimeMs + p.plan.durationMs));
     const maxDurationMs = Math.max(...this.plans.map((p) => p.scenario.startTimeMs + p.plan.maxDurationMs));
     for (const l of this.listeners) {
-      l.onStart?.({ runId: this.runId, workers: n, startedAt, plans: this.plans, maxDurationMs, plannedDurationMs });
+      l.onStart?.({
+        runId: this.runId,
+        workers: n,
+        startedAt,
+        plans: this.plans,
+        maxDurationMs,
+        plannedDurationMs,
+      });
     }
     this.broadcast({ type: 'start', runStartAtMs: this.runStartAtMs });
     if (this.stopRequested) this.broadcast({ type: 'stop', graceMs: this.stopRequested.graceMs });
@@ -258,7 +278,9 @@ export class TestRun {
 
   private emitClosed(closed: ClosedSecond[]): void {
     for (const c of closed) {
-      const workers = this.slots.map((s) => s.health.get(c.second)).filter((h): h is WorkerHealth => h !== undefined);
+      const workers = this.slots
+        .map((s) => s.health.get(c.second))
+        .filter((h): h is WorkerHealth => h !== undefined);
       for (const s of this.slots) s.health.delete(c.second);
       const t = now();
       const cpu = process.cpuUsage(this.lastCpu);
@@ -299,10 +321,11 @@ export class TestRun {
   private generatorSummary(workers: number): GeneratorSummary {
     const secs = this.genSeconds;
     const reasons = new Map<string, number>();
-    for (const g of secs) for (const r of g.reasons) {
-      const kind = r.replace(/[\d.]+(ms|%)?/g, '').trim();
-      reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
-    }
+    for (const g of secs)
+      for (const r of g.reasons) {
+        const kind = r.replace(/[\d.]+(ms|%)?/g, '').trim();
+        reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
+      }
     const perWorker: GeneratorSummary['perWorker'] = [];
     for (let w = 0; w < workers; w++) {
       const hs = secs.map((g) => g.workers[w]).filter((h): h is WorkerHealth => h !== undefined);
@@ -322,7 +345,10 @@ export class TestRun {
       saturatedSeconds: this.saturatedSeconds,
       seconds: secs.length,
       reasons: [...reasons.entries()].map(([k, v]) => `${k} (${v}s)`),
-      cpuPercent: { avg: cpu.length ? Math.round(cpu.reduce((a, b) => a + b, 0) / cpu.length) : 0, max: Math.max(0, ...cpu) },
+      cpuPercent: {
+        avg: cpu.length ? Math.round(cpu.reduce((a, b) => a + b, 0) / cpu.length) : 0,
+        max: Math.max(0, ...cpu),
+      },
       rssMB: { max: Math.max(0, ...secs.map((g) => g.rssMB)) },
       perWorker,
     };

@@ -14,7 +14,10 @@ export const SATURATION_LIMITS = {
   minShare: 0.1,
 } as const;
 
-export function secondSaturation(workers: readonly WorkerHealth[], scheduleLagP99Ms: number | undefined): string[] {
+export function secondSaturation(
+  workers: readonly WorkerHealth[],
+  scheduleLagP99Ms: number | undefined,
+): string[] {
   const reasons: string[] = [];
   const busiest = Math.max(0, ...workers.map((w) => w.elu));
   if (busiest >= SATURATION_LIMITS.eluBusy) reasons.push(`worker CPU busy ${(busiest * 100).toFixed(0)}%`);
@@ -27,4 +30,5 @@ export function secondSaturation(workers: readonly WorkerHealth[], scheduleLagP9
 }
 
 export const runIsSaturated = (saturatedSeconds: number, totalSeconds: number): boolean =>
-  saturatedSeconds >= SATURATION_LIMITS.minSeconds && saturatedSeconds >= SATURATION_LIMITS.minShare * totalSeconds;
+  saturatedSeconds >= SATURATION_LIMITS.minSeconds &&
+  saturatedSeconds >= SATURATION_LIMITS.minShare * totalSeconds;

@@ -46,7 +46,8 @@ export class SegmentSequence {
   private readonly owner: Uint32Array;
 
   constructor(boundaries: readonly Fraction[]) {
-    if (boundaries.length < 2) throw new VolleyError('INVALID_CONFIG', 'execution segments: need at least 0 and 1');
+    if (boundaries.length < 2)
+      throw new VolleyError('INVALID_CONFIG', 'execution segments: need at least 0 and 1');
     const first = boundaries[0] as Fraction;
     const last = boundaries[boundaries.length - 1] as Fraction;
     if (first.num !== 0 || last.num !== last.den) {
@@ -62,7 +63,8 @@ export class SegmentSequence {
         }
       }
       cycle = lcm(cycle, b.den);
-      if (cycle > MAX_CYCLE) throw new VolleyError('INVALID_CONFIG', 'execution segments: denominators too large');
+      if (cycle > MAX_CYCLE)
+        throw new VolleyError('INVALID_CONFIG', 'execution segments: denominators too large');
     }
     this.boundaries = boundaries;
     this.cycle = cycle;

@@ -38,9 +38,19 @@ export interface Snapshot {
   /** http_req_duration during this second. */
   latency: LatencyStats;
   /** Over the sliding window ("current"). */
-  current: { windowSeconds: number; latency: LatencyStats; iterationLatency: LatencyStats | undefined; rps: number };
+  current: {
+    windowSeconds: number;
+    latency: LatencyStats;
+    iterationLatency: LatencyStats | undefined;
+    rps: number;
+  };
   /** Since the start. */
-  cumulative: { requests: number; failures: number; latency: LatencyStats; iterationLatency: LatencyStats | undefined };
+  cumulative: {
+    requests: number;
+    failures: number;
+    latency: LatencyStats;
+    iterationLatency: LatencyStats | undefined;
+  };
   scheduleLagP99Ms: number | undefined;
   endpoints: EndpointSecond[];
   /** Every metric's values during this second, summed over tags (k6 `values` shape). */
@@ -70,7 +80,11 @@ export function buildSnapshot(
     // one row per (scenario, name, method), merging statuses
     const key = `${info.tags.scenario}\u0000${info.tags.name}\u0000${info.tags.method}`;
     if (endpoints.some((e) => `${e.scenario}\u0000${e.name}\u0000${e.method}` === key)) continue;
-    const filter = { scenario: info.tags.scenario ?? '', name: info.tags.name ?? '', method: info.tags.method ?? '' };
+    const filter = {
+      scenario: info.tags.scenario ?? '',
+      name: info.tags.name ?? '',
+      method: info.tags.method ?? '',
+    };
     const r = agg.mergeSeconds(one, 'http_reqs', filter);
     if (!r || r.sum === 0) continue;
     endpoints.push({

@@ -6,11 +6,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { now } from './clock.js';
 import { HealthSampler } from './health.js';
-import { WORKER_PROTOCOL_VERSION, type MainToWorker, type WorkerInit, type WorkerToMain } from './protocol.js';
+import {
+  WORKER_PROTOCOL_VERSION,
+  type MainToWorker,
+  type WorkerInit,
+  type WorkerToMain,
+} from './protocol.js';
 import { ExecutionSegment, SegmentSequence } from './segments.js';
 import { ScenarioStop } from './stop.js';
 import { executorFor } from '../executors/registry.js';
-import type { ControlChange, ExecutorContext, IterationInfo, NormalizedScenario, Vu } from '../executors/types.js';
+import type {
+  ControlChange,
+  ExecutorContext,
+  IterationInfo,
+  NormalizedScenario,
+  Vu,
+} from '../executors/types.js';
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
 import { HttpRecorder } from '../metrics/http-recorder.js';
 import { MetricSink } from '../metrics/sink.js';
@@ -21,7 +32,8 @@ import type { HttpConnection, HttpRequestSpec } from '../protocols/http/types.js
 const init = workerData as WorkerInit;
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-if (init.protocol !== WORKER_PROTOCOL_VERSION) throw new Error(`worker protocol ${init.protocol} is not ${WORKER_PROTOCOL_VERSION}`);
+if (init.protocol !== WORKER_PROTOCOL_VERSION)
+  throw new Error(`worker protocol ${init.protocol} is not ${WORKER_PROTOCOL_VERSION}`);
 
 const send = (msg: WorkerToMain): void => port.postMessage(msg);
 const def = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as MetricDefinition;
@@ -89,7 +101,11 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
   const scenario = executor.split(global, segment);
   const plan = executor.plan(global);
   const startAtMs = runStartAtMs + scenario.startTimeMs;
-  const stop = new ScenarioStop(startAtMs + plan.durationMs, startAtMs + plan.durationMs + scenario.gracefulStopMs, now);
+  const stop = new ScenarioStop(
+    startAtMs + plan.durationMs,
+    startAtMs + plan.durationMs + scenario.gracefulStopMs,
+    now,
+  );
   stops.push(stop);
   if (externalStopGraceMs !== undefined) stop.stopNow(externalStopGraceMs);
   const tags = { ...init.tags, ...scenario.tags, scenario: scenario.name };

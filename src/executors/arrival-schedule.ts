@@ -25,7 +25,13 @@ export class ArrivalSchedule {
     let t = 0;
     let before = 0;
     for (const p of pieces) {
-      const piece = { startMs: t, durationMs: p.durationMs, r0: p.fromPerSec / 1000, r1: p.toPerSec / 1000, before };
+      const piece = {
+        startMs: t,
+        durationMs: p.durationMs,
+        r0: p.fromPerSec / 1000,
+        r1: p.toPerSec / 1000,
+        before,
+      };
       this.pieces.push(piece);
       t += p.durationMs;
       before += area(piece);
@@ -95,7 +101,13 @@ export class ArrivalSchedule {
     p.durationMs = into;
     p.r1 = rAt;
     this.pieces.length = idx + 1;
-    const piece = { startMs: atMs, durationMs: end - atMs, r0: perSec / 1000, r1: perSec / 1000, before: p.before + area(p) };
+    const piece = {
+      startMs: atMs,
+      durationMs: end - atMs,
+      r0: perSec / 1000,
+      r1: perSec / 1000,
+      before: p.before + area(p),
+    };
     this.pieces.push(piece);
     this.cursor = 0;
   }

@@ -4,7 +4,13 @@ import type { ScenarioConfig } from '../config/types.js';
 import type { ExecutionSegment } from '../engine/segments.js';
 import type { ExecutorContext, NormalizedScenario, Vu } from './types.js';
 
-export const COMMON_FIELDS: readonly (keyof ScenarioConfig)[] = ['executor', 'startTime', 'gracefulStop', 'tags', 'exec'];
+export const COMMON_FIELDS: readonly (keyof ScenarioConfig)[] = [
+  'executor',
+  'startTime',
+  'gracefulStop',
+  'tags',
+  'exec',
+];
 export const DEFAULT_GRACEFUL_STOP_MS = 30_000;
 
 export class Problems {
@@ -69,7 +75,8 @@ export class Problems {
         return;
       }
       const d = tryParseDurationMs(stage.duration);
-      if (d === undefined) this.list.push(`${p}.duration: malformed duration ${JSON.stringify(stage.duration)}`);
+      if (d === undefined)
+        this.list.push(`${p}.duration: malformed duration ${JSON.stringify(stage.duration)}`);
       if (typeof stage.target !== 'number' || !Number.isFinite(stage.target) || stage.target < 0) {
         this.list.push(`${p}.target must be a number >= 0 (got ${JSON.stringify(stage.target)})`);
       }
@@ -84,7 +91,10 @@ export class Problems {
       if (!all.has(k)) this.list.push(`${this.path}.${k} is not a field of executor '${this.s.executor}'`);
     }
     const tags = this.s.tags;
-    if (tags !== undefined && (typeof tags !== 'object' || tags === null || Object.values(tags).some((v) => typeof v !== 'string'))) {
+    if (
+      tags !== undefined &&
+      (typeof tags !== 'object' || tags === null || Object.values(tags).some((v) => typeof v !== 'string'))
+    ) {
       this.list.push(`${this.path}.tags must map tag names to strings`);
     }
   }
@@ -131,7 +141,11 @@ export class IterationCounter {
  * Runs VU loops and enforces the hard stop: when the scenario's graceful stop runs out, every VU
  * still busy is interrupted, and the loops' promises are awaited so nothing is left running.
  */
-export async function awaitWithHardStop(ctx: ExecutorContext, loops: Promise<void>[], busy: () => Iterable<Vu>): Promise<void> {
+export async function awaitWithHardStop(
+  ctx: ExecutorContext,
+  loops: Promise<void>[],
+  busy: () => Iterable<Vu>,
+): Promise<void> {
   let done = false;
   const all = Promise.all(loops).then(() => {
     done = true;

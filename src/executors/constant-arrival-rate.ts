@@ -21,9 +21,18 @@ export function validateArrivalVus(p: Problems): void {
   }
 }
 
-export function normalizeArrivalVus(n: NormalizedScenario, s: ScenarioConfig, peakPerSec: number): NormalizedScenario {
+export function normalizeArrivalVus(
+  n: NormalizedScenario,
+  s: ScenarioConfig,
+  peakPerSec: number,
+): NormalizedScenario {
   const pre = s.preAllocatedVUs ?? s.maxVUs ?? 1;
-  return { ...n, preAllocatedVUs: pre, maxVUs: s.maxVUs ?? pre, maxQueue: s.maxQueue ?? defaultMaxQueue(peakPerSec) };
+  return {
+    ...n,
+    preAllocatedVUs: pre,
+    maxVUs: s.maxVUs ?? pre,
+    maxQueue: s.maxQueue ?? defaultMaxQueue(peakPerSec),
+  };
 }
 
 export const splitArrivalVus = (s: NormalizedScenario, seg: ExecutionSegment): NormalizedScenario => ({

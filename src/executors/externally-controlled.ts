@@ -22,7 +22,8 @@ export const externallyControlled: ExecutorDefinition = {
     p.positive('rate', false);
     p.int('preAllocatedVUs', { min: 1 });
     p.int('maxQueue', { min: 0 });
-    if (s.rate === undefined && s.vus === undefined) p.list.push(`${path}: set vus (closed loop) or rate (open loop)`);
+    if (s.rate === undefined && s.vus === undefined)
+      p.list.push(`${path}: set vus (closed loop) or rate (open loop)`);
     if (typeof s.vus === 'number' && typeof s.maxVUs === 'number' && s.vus > s.maxVUs) {
       p.list.push(`${path}.vus (${s.vus}) must be <= maxVUs (${s.maxVUs})`);
     }

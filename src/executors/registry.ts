@@ -10,9 +10,15 @@ import { sharedIterations } from './shared-iterations.js';
 import type { ExecutorDefinition, NormalizedScenario } from './types.js';
 
 export const EXECUTORS: ReadonlyMap<string, ExecutorDefinition> = new Map(
-  [constantVus, rampingVus, perVuIterations, sharedIterations, constantArrivalRate, rampingArrivalRate, externallyControlled].map(
-    (e) => [e.name, e],
-  ),
+  [
+    constantVus,
+    rampingVus,
+    perVuIterations,
+    sharedIterations,
+    constantArrivalRate,
+    rampingArrivalRate,
+    externallyControlled,
+  ].map((e) => [e.name, e]),
 );
 
 export function executorFor(name: string): ExecutorDefinition {
@@ -35,7 +41,9 @@ export function validateScenarios(scenarios: Record<string, ScenarioConfig>): st
     }
     const e = EXECUTORS.get(s.executor);
     if (!e) {
-      errors.push(`${path}.executor: unknown executor '${String(s.executor)}' (one of: ${[...EXECUTORS.keys()].join(', ')})`);
+      errors.push(
+        `${path}.executor: unknown executor '${String(s.executor)}' (one of: ${[...EXECUTORS.keys()].join(', ')})`,
+      );
       continue;
     }
     errors.push(...e.validate(s, path));

@@ -8,7 +8,10 @@ export interface LevelChange {
  * VU levels over stages: while ramping up the level is floor(linear), while ramping down ceil, so a
  * ramp from a to b visits every integer in between at its exact time and ends at b.
  */
-export function vuLevelChanges(start: number, stages: readonly { durationMs: number; target: number }[]): LevelChange[] {
+export function vuLevelChanges(
+  start: number,
+  stages: readonly { durationMs: number; target: number }[],
+): LevelChange[] {
   const out: LevelChange[] = [{ atMs: 0, level: start }];
   let t0 = 0;
   let a = start;

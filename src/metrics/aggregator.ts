@@ -65,7 +65,8 @@ export class Aggregator {
       }
       st.addPoint(p, p.hist !== undefined ? decodeHistogram(p.hist) : undefined);
     }
-    if (this.reported.has(worker)) this.reported.set(worker, Math.max(this.reported.get(worker) as number, second));
+    if (this.reported.has(worker))
+      this.reported.set(worker, Math.max(this.reported.get(worker) as number, second));
     return this.closeReady();
   }
 

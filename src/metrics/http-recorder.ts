@@ -104,7 +104,9 @@ export class HttpRecorder {
     private readonly maxEndpoints: number,
   ) {}
 
-  endpoint(tags: { scenario: string; name: string; method: string } & Record<string, string>): EndpointRecorder {
+  endpoint(
+    tags: { scenario: string; name: string; method: string } & Record<string, string>,
+  ): EndpointRecorder {
     let key = `${tags.scenario}\u0000${tags.method}\u0000${tags.name}`;
     let e = this.endpoints.get(key);
     if (e) return e;

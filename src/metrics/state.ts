@@ -110,7 +110,10 @@ export function statistic(state: MetricState, stat: string, elapsedSeconds: numb
       return undefined;
     case 'trend': {
       if (stat === 'count') return state.count;
-      if (state.count === 0) return stat === 'avg' || stat === 'min' || stat === 'max' || stat === 'med' || /^p\(/.test(stat) ? 0 : undefined;
+      if (state.count === 0)
+        return stat === 'avg' || stat === 'min' || stat === 'max' || stat === 'med' || /^p\(/.test(stat)
+          ? 0
+          : undefined;
       if (stat === 'avg') return (state.sum / state.count) * scale;
       if (stat === 'min') return state.min * scale;
       if (stat === 'max') return state.max * scale;

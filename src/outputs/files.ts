@@ -16,7 +16,10 @@ export interface OutputSpec {
 export function parseOutSpec(text: string): OutputSpec {
   const m = /^(json|ndjson)=(.+)$/.exec(text);
   if (!m) {
-    throw new VolleyError('INVALID_USAGE', `--out '${text}' must be json=FILE, json=-, ndjson=FILE or ndjson=-`);
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `--out '${text}' must be json=FILE, json=-, ndjson=FILE or ndjson=-`,
+    );
   }
   return { kind: m[1] as OutputSpec['kind'], target: m[2] as string };
 }
@@ -38,7 +41,10 @@ export class NdjsonOutput implements RunListener {
       try {
         this.fd = openSync(target, 'w');
       } catch (err) {
-        throw new VolleyError('UNREADABLE_FILE', `--out ndjson=${target}: cannot open for writing (${(err as NodeJS.ErrnoException).code})`);
+        throw new VolleyError(
+          'UNREADABLE_FILE',
+          `--out ndjson=${target}: cannot open for writing (${(err as NodeJS.ErrnoException).code})`,
+        );
       }
     }
   }

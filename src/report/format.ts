@@ -10,7 +10,9 @@ export function ms(v: number): string {
 }
 
 export function count(v: number): string {
-  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return Number.isInteger(v)
+    ? v.toLocaleString('en-US')
+    : v.toLocaleString('en-US', { maximumFractionDigits: 1 });
 }
 
 export function bytes(v: number): string {
@@ -34,6 +36,11 @@ export function table(rows: string[][]): string {
     return right ? fill + c : c + fill;
   };
   return rows
-    .map((r, ri) => r.map((c, i) => pad(c, i, ri > 0 && i > 0 && /^[\d.,-]/.test(c))).join('  ').trimEnd())
+    .map((r, ri) =>
+      r
+        .map((c, i) => pad(c, i, ri > 0 && i > 0 && /^[\d.,-]/.test(c)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }

@@ -21,8 +21,12 @@ export class Progress implements RunListener {
 
   onStart(info: RunStartInfo): void {
     this.info = info;
-    const plans = info.plans.map((p) => `${p.scenario.name}: ${p.scenario.executor}, up to ${p.plan.maxVUs} VUs`).join('; ');
-    this.opts.write(`volley run ${info.runId} — ${info.workers} worker(s), ${(info.plannedDurationMs / 1000).toFixed(0)}s planned — ${plans}\n`);
+    const plans = info.plans
+      .map((p) => `${p.scenario.name}: ${p.scenario.executor}, up to ${p.plan.maxVUs} VUs`)
+      .join('; ');
+    this.opts.write(
+      `volley run ${info.runId} — ${info.workers} worker(s), ${(info.plannedDurationMs / 1000).toFixed(0)}s planned — ${plans}\n`,
+    );
   }
 
   line(s: Snapshot): string {

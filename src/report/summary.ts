@@ -45,14 +45,31 @@ export interface Summary {
     thresholds: TestConfig['thresholds'];
     request: TestConfig['request'] | null;
     workers: number;
-    plans: { scenario: string; executor: string; durationMs: number; maxDurationMs: number; maxVUs: number; plannedIterations: number | null; openLoop: boolean }[];
+    plans: {
+      scenario: string;
+      executor: string;
+      durationMs: number;
+      maxDurationMs: number;
+      maxVUs: number;
+      plannedIterations: number | null;
+      openLoop: boolean;
+    }[];
   };
   metrics: Record<string, SummaryMetric>;
   /** Open loop: what the service time hides. Absent when no arrival-rate scenario ran. */
   correctedLatency: { serviceTime: LatencyStats; iterationLatency: LatencyStats; differs: boolean } | null;
   endpoints: EndpointSummary[];
   errors: Record<string, number>;
-  thresholds: { ok: boolean; results: { metric: string; threshold: string; ok: boolean; actual: number | null; abortOnFail: boolean }[] };
+  thresholds: {
+    ok: boolean;
+    results: {
+      metric: string;
+      threshold: string;
+      ok: boolean;
+      actual: number | null;
+      abortOnFail: boolean;
+    }[];
+  };
   generator: RunResult['generator'] & { warnings: string[] };
   workerErrors: string[];
 }
@@ -92,13 +109,23 @@ export function buildSummary(result: RunResult, config: TestConfig): Summary {
   const seen = new Set<string>();
   for (const info of agg.series.values()) {
     if (info.metric !== 'http_reqs') continue;
-    const f = { scenario: info.tags.scenario ?? '', name: info.tags.name ?? '', method: info.tags.method ?? '' };
+    const f = {
+      scenario: info.tags.scenario ?? '',
+      name: info.tags.name ?? '',
+      method: info.tags.method ?? '',
+    };
     const k = `${f.scenario}\u0000${f.name}\u0000${f.method}`;
     if (seen.has(k)) continue;
     seen.add(k);
     const statuses: Record<string, number> = {};
     for (const s of agg.series.values()) {
-      if (s.metric !== 'http_reqs' || s.tags.scenario !== f.scenario || s.tags.name !== f.name || s.tags.method !== f.method) continue;
+      if (
+        s.metric !== 'http_reqs' ||
+        s.tags.scenario !== f.scenario ||
+        s.tags.name !== f.name ||
+        s.tags.method !== f.method
+      )
+        continue;
       const label = s.tags.error ? `error:${s.tags.error}` : (s.tags.status ?? '?');
       statuses[label] = (statuses[label] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
     }
@@ -116,7 +143,8 @@ export function buildSummary(result: RunResult, config: TestConfig): Summary {
 
   const errors: Record<string, number> = {};
   for (const s of agg.series.values()) {
-    if (s.metric === 'http_reqs' && s.tags.error) errors[s.tags.error] = (errors[s.tags.error] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
+    if (s.metric === 'http_reqs' && s.tags.error)
+      errors[s.tags.error] = (errors[s.tags.error] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
   }
 
   const itLat = agg.total('iteration_latency');
@@ -130,10 +158,16 @@ export function buildSummary(result: RunResult, config: TestConfig): Summary {
     );
   }
   const dropped = agg.total('dropped_iterations')?.sum ?? 0;
-  if (dropped > 0) warnings.push(`${dropped} iterations dropped: no free VU and the queue was full (raise --max-vus)`);
+  if (dropped > 0)
+    warnings.push(`${dropped} iterations dropped: no free VU and the queue was full (raise --max-vus)`);
 
   const thresholdsOk = result.thresholds.every((t) => t.ok);
-  const verdict = result.aborted?.reason === 'signal' || result.aborted?.reason === 'api' ? 'aborted' : thresholdsOk ? 'passed' : 'failed';
+  const verdict =
+    result.aborted?.reason === 'signal' || result.aborted?.reason === 'api'
+      ? 'aborted'
+      : thresholdsOk
+        ? 'passed'
+        : 'failed';
   return {
     schema: SUMMARY_SCHEMA,
     runId: result.runId,
@@ -162,7 +196,9 @@ export function buildSummary(result: RunResult, config: TestConfig): Summary {
       })),
     },
     metrics,
-    correctedLatency: corrected ? { serviceTime: service, iterationLatency: corrected, differs: correctedDiffers(service, corrected) } : null,
+    correctedLatency: corrected
+      ? { serviceTime: service, iterationLatency: corrected, differs: correctedDiffers(service, corrected) }
+      : null,
     endpoints,
     errors,
     thresholds: {

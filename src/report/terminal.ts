@@ -25,7 +25,8 @@ function values(m: Summary['metrics'][string]): string {
     const f = m.contains === 'data' ? bytes : count;
     return `${f(v.count ?? 0)}  ${m.contains === 'data' ? bytes(v.rate ?? 0) : count(Math.round((v.rate ?? 0) * 10) / 10)}/s`;
   }
-  if (m.type === 'rate') return `${pct(v.rate ?? 0)}  ${count(v.passes ?? 0)} of ${count((v.passes ?? 0) + (v.fails ?? 0))}`;
+  if (m.type === 'rate')
+    return `${pct(v.rate ?? 0)}  ${count(v.passes ?? 0)} of ${count((v.passes ?? 0) + (v.fails ?? 0))}`;
   return `${count(v.value ?? 0)}  min=${count(v.min ?? 0)} max=${count(v.max ?? 0)}`;
 }
 
@@ -35,7 +36,12 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   const bad = c('31', '✗');
   const out: string[] = [];
   out.push('');
-  const head = s.verdict === 'passed' ? c('32', 'PASSED') : s.verdict === 'failed' ? c('31', 'FAILED') : c('33', 'ABORTED');
+  const head =
+    s.verdict === 'passed'
+      ? c('32', 'PASSED')
+      : s.verdict === 'failed'
+        ? c('31', 'FAILED')
+        : c('33', 'ABORTED');
   out.push(`  volley summary — run ${s.runId}  ${head}  (${(s.state.testRunDurationMs / 1000).toFixed(1)}s)`);
   if (s.state.aborted) out.push(`  stopped early: ${s.state.abortDetail ?? s.state.abortReason}`);
   out.push('');
@@ -43,41 +49,64 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   if (s.correctedLatency?.differs) {
     const sv = s.correctedLatency.serviceTime;
     const it = s.correctedLatency.iterationLatency;
-    out.push(c('33', '  Latency as your users waited (open loop, from each arrival\'s intended start):'));
+    out.push(c('33', "  Latency as your users waited (open loop, from each arrival's intended start):"));
     out.push(
       `    iteration_latency  p50=${ms(it.p50)} p95=${ms(it.p95)} p99=${ms(it.p99)} max=${ms(it.max)}   vs service time p50=${ms(sv.p50)} p95=${ms(sv.p95)} p99=${ms(sv.p99)}`,
     );
-    out.push('    The service time leaves out the wait for a free connection (coordinated omission); trust iteration_latency.');
+    out.push(
+      '    The service time leaves out the wait for a free connection (coordinated omission); trust iteration_latency.',
+    );
     out.push('');
   }
 
   const rows: string[][] = [['metric', 'values']];
   const names = Object.keys(s.metrics).filter((n) => !n.includes('{'));
-  const ordered = [...TREND_ORDER.filter((n) => names.includes(n)), ...names.filter((n) => !TREND_ORDER.includes(n)).sort()];
+  const ordered = [
+    ...TREND_ORDER.filter((n) => names.includes(n)),
+    ...names.filter((n) => !TREND_ORDER.includes(n)).sort(),
+  ];
   for (const n of ordered) {
     const m = s.metrics[n];
     if (!m) continue;
     if (m.type === 'trend' && (m.values.count ?? 0) === 0) continue;
     rows.push([n, values(m)]);
   }
-  for (const n of Object.keys(s.metrics).filter((k) => k.includes('{'))) rows.push([n, values(s.metrics[n] as Summary['metrics'][string])]);
+  for (const n of Object.keys(s.metrics).filter((k) => k.includes('{')))
+    rows.push([n, values(s.metrics[n] as Summary['metrics'][string])]);
   out.push(table(rows).replace(/^/gm, '  '));
   out.push('');
 
   if (s.thresholds.results.length > 0) {
     out.push('  Thresholds');
     for (const t of s.thresholds.results) {
-      const actual = t.actual === null ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3);
-      out.push(`    ${t.ok ? ok : bad} ${t.metric}: ${t.threshold}  (actual ${actual})${t.abortOnFail ? '  [abortOnFail]' : ''}`);
+      const actual =
+        t.actual === null ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3);
+      out.push(
+        `    ${t.ok ? ok : bad} ${t.metric}: ${t.threshold}  (actual ${actual})${t.abortOnFail ? '  [abortOnFail]' : ''}`,
+      );
     }
     out.push('');
   }
 
   if (s.endpoints.length > 0) {
-    const er: string[][] = [['endpoint', 'scenario', 'reqs', 'fails', 'rps', 'avg', 'min', 'p50', 'p95', 'p99', 'max']];
+    const er: string[][] = [
+      ['endpoint', 'scenario', 'reqs', 'fails', 'rps', 'avg', 'min', 'p50', 'p95', 'p99', 'max'],
+    ];
     for (const e of s.endpoints.slice(0, 30)) {
       const l = e.latency;
-      er.push([e.name, e.scenario, count(e.requests), count(e.failures), count(e.rps), ms(l.avg), ms(l.min), ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max)]);
+      er.push([
+        e.name,
+        e.scenario,
+        count(e.requests),
+        count(e.failures),
+        count(e.rps),
+        ms(l.avg),
+        ms(l.min),
+        ms(l.p50),
+        ms(l.p95),
+        ms(l.p99),
+        ms(l.max),
+      ]);
     }
     out.push('  Endpoints');
     out.push(table(er).replace(/^/gm, '    '));

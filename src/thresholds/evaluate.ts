@@ -44,5 +44,7 @@ export function abortingThresholds(
   results: readonly ThresholdResult[],
   elapsedMs: number,
 ): Threshold[] {
-  return thresholds.filter((t, i) => t.abortOnFail && results[i]?.ok === false && elapsedMs >= t.delayAbortEvalMs);
+  return thresholds.filter(
+    (t, i) => t.abortOnFail && results[i]?.ok === false && elapsedMs >= t.delayAbortEvalMs,
+  );
 }

@@ -25,7 +25,8 @@ export interface Threshold {
 }
 
 const KEY = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\{(.*)\})?$/s;
-const EXPR = /^\s*(avg|min|max|med|count|rate|value|passes|fails|p\(\s*\d+(?:\.\d+)?\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
+const EXPR =
+  /^\s*(avg|min|max|med|count|rate|value|passes|fails|p\(\s*\d+(?:\.\d+)?\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
 
 const STATS_BY_TYPE: Record<MetricType, (s: string) => boolean> = {
   counter: (s) => s === 'count' || s === 'rate',
@@ -81,14 +82,18 @@ export function parseThresholds(
       }
       const stat = (m[1] as string).replace(/\s+/g, '');
       if (!STATS_BY_TYPE[def.type](stat)) {
-        errors.push(`threshold '${key}: ${obj.threshold}': '${stat}' does not apply to ${def.type} metric '${def.name}'`);
+        errors.push(
+          `threshold '${key}: ${obj.threshold}': '${stat}' does not apply to ${def.type} metric '${def.name}'`,
+        );
         continue;
       }
       let delayAbortEvalMs = 0;
       if (obj.delayAbortEval !== undefined) {
         const d = tryParseDurationMs(obj.delayAbortEval);
         if (d === undefined) {
-          errors.push(`threshold '${key}: ${obj.threshold}': delayAbortEval '${obj.delayAbortEval}' is not a duration`);
+          errors.push(
+            `threshold '${key}: ${obj.threshold}': delayAbortEval '${obj.delayAbortEval}' is not a duration`,
+          );
           continue;
         }
         delayAbortEvalMs = d;

@@ -11,7 +11,10 @@ export interface CliResult {
   ms: number;
 }
 
-export function runCli(args: string[], opts: { onSpawn?: (c: ChildProcess) => void; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { onSpawn?: (c: ChildProcess) => void; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const t0 = Date.now();
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,

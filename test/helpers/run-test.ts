@@ -28,9 +28,14 @@ export function testConfig(o: TestRunOptions): TestConfig {
   };
 }
 
-export async function runTest(o: TestRunOptions): Promise<{ result: RunResult; snapshots: Snapshot[]; run: TestRun }> {
+export async function runTest(
+  o: TestRunOptions,
+): Promise<{ result: RunResult; snapshots: Snapshot[]; run: TestRun }> {
   const snapshots: Snapshot[] = [];
-  const run = new TestRun(prepareTest(testConfig(o)), [{ onSnapshot: (s) => void snapshots.push(s) }, ...(o.listeners ?? [])]);
+  const run = new TestRun(prepareTest(testConfig(o)), [
+    { onSnapshot: (s) => void snapshots.push(s) },
+    ...(o.listeners ?? []),
+  ]);
   const result = await run.run();
   return { result, snapshots, run };
 }

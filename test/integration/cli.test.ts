@@ -31,9 +31,21 @@ describe('volley run (quick mode)', () => {
     const nd = join(dir, 'pass.ndjson');
     const before = ok.count();
     const r = await runCli([
-      'run', '--url', `${ok.url}/api/teams`, '--rate', '100', '--duration', '2s',
-      '--threshold', 'http_req_duration:p(99)<1000', '--threshold', 'http_req_failed:rate<0.01',
-      '--out', `json=${out}`, '--out', `ndjson=${nd}`,
+      'run',
+      '--url',
+      `${ok.url}/api/teams`,
+      '--rate',
+      '100',
+      '--duration',
+      '2s',
+      '--threshold',
+      'http_req_duration:p(99)<1000',
+      '--threshold',
+      'http_req_failed:rate<0.01',
+      '--out',
+      `json=${out}`,
+      '--out',
+      `ndjson=${nd}`,
     ]);
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(readFileSync(out, 'utf8'));
@@ -41,18 +53,24 @@ describe('volley run (quick mode)', () => {
     assert.equal(s.metrics.http_reqs.type, 'counter');
     assert.equal(s.metrics.http_reqs.values.count, 200);
     assert.equal(ok.count() - before, 200);
-    for (const k of ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)']) assert.equal(typeof s.metrics.http_req_duration.values[k], 'number', k);
+    for (const k of ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'])
+      assert.equal(typeof s.metrics.http_req_duration.values[k], 'number', k);
     assert.equal(s.metrics.http_req_duration.thresholds['p(99)<1000'].ok, true);
     assert.equal(s.metrics.http_req_failed.values.rate, 0);
     assert.equal(s.verdict, 'passed');
     assert.ok(s.metrics.iteration_latency.values.count === 200);
     assert.equal(typeof s.generator.saturated, 'boolean');
     assert.equal(s.endpoints[0].name, 'GET /api/teams');
-    const lines = readFileSync(nd, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(nd, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(lines.length >= 3);
     assert.equal(lines[0].schema, 'volley.snapshot/1');
     assert.equal(lines.at(-1).type, 'summary');
-    const perSecond = lines.filter((l) => l.schema === 'volley.snapshot/1').reduce((a, l) => a + l.requests, 0);
+    const perSecond = lines
+      .filter((l) => l.schema === 'volley.snapshot/1')
+      .reduce((a, l) => a + l.requests, 0);
     assert.equal(perSecond, 200, 'per-second snapshots add up to the total');
     assert.match(r.stdout, /Thresholds/);
     assert.match(r.stdout, /✓ http_req_duration: p\(99\)<1000/);
@@ -60,7 +78,17 @@ describe('volley run (quick mode)', () => {
   });
 
   it('failed threshold: exit 99, ✗ in the summary, error classes counted', async () => {
-    const r = await runCli(['run', '--url', `${failing.url}/x`, '--vus', '2', '--iterations', '20', '--threshold', 'http_req_failed:rate<0.01']);
+    const r = await runCli([
+      'run',
+      '--url',
+      `${failing.url}/x`,
+      '--vus',
+      '2',
+      '--iterations',
+      '20',
+      '--threshold',
+      'http_req_failed:rate<0.01',
+    ]);
     assert.equal(r.code, 99, r.stderr);
     assert.match(r.stdout, /✗ http_req_failed: rate<0.01/);
     assert.match(r.stdout, /FAILED/);
@@ -69,8 +97,17 @@ describe('volley run (quick mode)', () => {
   it('abortOnFail stops the run early with exit 99', async () => {
     const out = join(dir, 'abort.json');
     const r = await runCli([
-      'run', '--url', `${failing.url}/x`, '--rate', '50', '--duration', '20s',
-      '--threshold', 'http_req_failed:rate<0.01:abortOnFail', '--out', `json=${out}`,
+      'run',
+      '--url',
+      `${failing.url}/x`,
+      '--rate',
+      '50',
+      '--duration',
+      '20s',
+      '--threshold',
+      'http_req_failed:rate<0.01:abortOnFail',
+      '--out',
+      `json=${out}`,
     ]);
     assert.equal(r.code, 99, r.stderr);
     assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
@@ -81,7 +118,17 @@ describe('volley run (quick mode)', () => {
   });
 
   it('--out json=- pipes clean JSON to stdout', async () => {
-    const r = await runCli(['run', '--url', `${ok.url}/`, '--vus', '1', '--iterations', '5', '--out', 'json=-']);
+    const r = await runCli([
+      'run',
+      '--url',
+      `${ok.url}/`,
+      '--vus',
+      '1',
+      '--iterations',
+      '5',
+      '--out',
+      'json=-',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout);
     assert.equal(s.metrics.http_reqs.values.count, 5);
@@ -90,9 +137,12 @@ describe('volley run (quick mode)', () => {
   it('SIGINT mid-run: summary printed, JSON written, exit 130', async () => {
     const out = join(dir, 'sigint.json');
     const before = ok.count();
-    const r = await runCli(['run', '--url', `${ok.url}/`, '--rate', '50', '--duration', '30s', '--out', `json=${out}`], {
-      onSpawn: (c) => setTimeout(() => c.kill('SIGINT'), 2500),
-    });
+    const r = await runCli(
+      ['run', '--url', `${ok.url}/`, '--rate', '50', '--duration', '30s', '--out', `json=${out}`],
+      {
+        onSpawn: (c) => setTimeout(() => c.kill('SIGINT'), 2500),
+      },
+    );
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stdout, /ABORTED/);
     const s = JSON.parse(readFileSync(out, 'utf8'));
@@ -100,19 +150,53 @@ describe('volley run (quick mode)', () => {
     assert.equal(s.verdict, 'aborted');
     const n = s.metrics.http_reqs.values.count;
     assert.ok(n > 20 && n < 500, `count ${n}`);
-    assert.equal(n, ok.count() - before, 'nothing measured is lost: every request the server saw is reported');
+    assert.equal(
+      n,
+      ok.count() - before,
+      'nothing measured is lost: every request the server saw is reported',
+    );
   });
 });
 
 describe('bad input: one specific message, documented exit code, no stack trace', () => {
   const cases: [string, string[], number, RegExp][] = [
     ['invalid URL', ['run', '--url', 'not a url'], 2, /--url 'not a url' is not a valid URL/],
-    ['unreachable port', ['run', '--url', 'http://127.0.0.1:1/'], 3, /cannot reach 127\.0\.0\.1:1: connection refused/],
-    ['unknown executor', ['run', '--url', 'http://127.0.0.1:1/', '--executor', 'warp-speed'], 2, /warp-speed.*(invalid|Allowed choices)/s],
-    ['negative rate', ['run', '--url', 'http://127.0.0.1:1/', '--rate', '-5'], 2, /--rate must be a number > 0 \(got '-5'\)/],
-    ['malformed duration', ['run', '--url', 'http://127.0.0.1:1/', '--duration', '10parsecs'], 2, /--duration: malformed duration '10parsecs'/],
-    ['unknown metric in a threshold', ['run', '--url', 'http://127.0.0.1:1/', '--threshold', 'http_req_durations:p(99)<100'], 2, /unknown metric 'http_req_durations'/],
-    ['unreadable body file', ['run', '--url', 'http://127.0.0.1:1/', '--body', '@/nonexistent/body.json'], 2, /--body @\/nonexistent\/body\.json: cannot read the file \(no such file\)/],
+    [
+      'unreachable port',
+      ['run', '--url', 'http://127.0.0.1:1/'],
+      3,
+      /cannot reach 127\.0\.0\.1:1: connection refused/,
+    ],
+    [
+      'unknown executor',
+      ['run', '--url', 'http://127.0.0.1:1/', '--executor', 'warp-speed'],
+      2,
+      /warp-speed.*(invalid|Allowed choices)/s,
+    ],
+    [
+      'negative rate',
+      ['run', '--url', 'http://127.0.0.1:1/', '--rate', '-5'],
+      2,
+      /--rate must be a number > 0 \(got '-5'\)/,
+    ],
+    [
+      'malformed duration',
+      ['run', '--url', 'http://127.0.0.1:1/', '--duration', '10parsecs'],
+      2,
+      /--duration: malformed duration '10parsecs'/,
+    ],
+    [
+      'unknown metric in a threshold',
+      ['run', '--url', 'http://127.0.0.1:1/', '--threshold', 'http_req_durations:p(99)<100'],
+      2,
+      /unknown metric 'http_req_durations'/,
+    ],
+    [
+      'unreadable body file',
+      ['run', '--url', 'http://127.0.0.1:1/', '--body', '@/nonexistent/body.json'],
+      2,
+      /--body @\/nonexistent\/body\.json: cannot read the file \(no such file\)/,
+    ],
   ];
   for (const [name, args, code, pattern] of cases) {
     it(name, async () => {
@@ -124,7 +208,17 @@ describe('bad input: one specific message, documented exit code, no stack trace'
   }
 
   it('several problems are all reported at once', async () => {
-    const r = await runCli(['run', '--url', 'http://127.0.0.1:1/', '--rate', '0', '--duration', 'x', '--timeout', 'y']);
+    const r = await runCli([
+      'run',
+      '--url',
+      'http://127.0.0.1:1/',
+      '--rate',
+      '0',
+      '--duration',
+      'x',
+      '--timeout',
+      'y',
+    ]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--rate/);
     assert.match(r.stderr, /--duration/);

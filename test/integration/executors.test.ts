@@ -15,23 +15,67 @@ describe('executors: reported count equals server count', () => {
   after(() => server.close());
 
   const cases: [string, Record<string, unknown>, ((n: number) => void) | undefined][] = [
-    ['constant-vus', { executor: 'constant-vus', vus: 4, duration: '1s' }, (n) => assert.ok(n > 100, `only ${n}`)],
-    ['ramping-vus', { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '1s', target: 4 }, { duration: '500ms', target: 0 }] }, undefined],
-    ['per-vu-iterations', { executor: 'per-vu-iterations', vus: 3, iterations: 7 }, (n) => assert.equal(n, 21)],
-    ['shared-iterations', { executor: 'shared-iterations', vus: 4, iterations: 53 }, (n) => assert.equal(n, 53)],
-    ['constant-arrival-rate', { executor: 'constant-arrival-rate', rate: 100, duration: '1500ms', preAllocatedVUs: 4, maxVUs: 20 }, (n) => assert.equal(n, 150)],
+    [
+      'constant-vus',
+      { executor: 'constant-vus', vus: 4, duration: '1s' },
+      (n) => assert.ok(n > 100, `only ${n}`),
+    ],
+    [
+      'ramping-vus',
+      {
+        executor: 'ramping-vus',
+        startVUs: 0,
+        stages: [
+          { duration: '1s', target: 4 },
+          { duration: '500ms', target: 0 },
+        ],
+      },
+      undefined,
+    ],
+    [
+      'per-vu-iterations',
+      { executor: 'per-vu-iterations', vus: 3, iterations: 7 },
+      (n) => assert.equal(n, 21),
+    ],
+    [
+      'shared-iterations',
+      { executor: 'shared-iterations', vus: 4, iterations: 53 },
+      (n) => assert.equal(n, 53),
+    ],
+    [
+      'constant-arrival-rate',
+      { executor: 'constant-arrival-rate', rate: 100, duration: '1500ms', preAllocatedVUs: 4, maxVUs: 20 },
+      (n) => assert.equal(n, 150),
+    ],
     [
       'ramping-arrival-rate',
-      { executor: 'ramping-arrival-rate', startRate: 0, stages: [{ duration: '1s', target: 200 }, { duration: '500ms', target: 200 }], preAllocatedVUs: 4, maxVUs: 20 },
+      {
+        executor: 'ramping-arrival-rate',
+        startRate: 0,
+        stages: [
+          { duration: '1s', target: 200 },
+          { duration: '500ms', target: 200 },
+        ],
+        preAllocatedVUs: 4,
+        maxVUs: 20,
+      },
       (n) => assert.ok(Math.abs(n - 200) <= 1, `expected 200±1 arrivals, got ${n}`),
     ],
-    ['externally-controlled', { executor: 'externally-controlled', vus: 2, maxVUs: 4, duration: '1s' }, (n) => assert.ok(n > 50)],
+    [
+      'externally-controlled',
+      { executor: 'externally-controlled', vus: 2, maxVUs: 4, duration: '1s' },
+      (n) => assert.ok(n > 50),
+    ],
   ];
 
   for (const [name, scenario, extra] of cases) {
     it(name, async () => {
       const before = server.count();
-      const { result } = await runTest({ url: `${server.url}/${name}`, scenarios: { s: scenario as never }, workers: 2 });
+      const { result } = await runTest({
+        url: `${server.url}/${name}`,
+        scenarios: { s: scenario as never },
+        workers: 2,
+      });
       const seen = server.count() - before;
       const reported = total(result, 'http_reqs');
       assert.equal(reported, seen, `volley reported ${reported}, the server saw ${seen}`);
@@ -62,7 +106,17 @@ describe('iteration numbers and VUs', () => {
   it('ramping-vus follows its stages', async () => {
     const { snapshots } = await runTest({
       url: `${server.url}/ramp`,
-      scenarios: { s: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '2s', target: 6 }, { duration: '1s', target: 6 }], gracefulRampDown: '0s' } },
+      scenarios: {
+        s: {
+          executor: 'ramping-vus',
+          startVUs: 0,
+          stages: [
+            { duration: '2s', target: 6 },
+            { duration: '1s', target: 6 },
+          ],
+          gracefulRampDown: '0s',
+        },
+      },
       workers: 2,
     });
     const maxVus = snapshots.map((s) => s.metrics.vus_max?.max ?? 0);
@@ -77,7 +131,13 @@ describe('iteration numbers and VUs', () => {
     const { testConfig } = await import('../helpers/run-test.js');
     const vusSeen: number[] = [];
     const run = new TestRun(
-      prepareTest(testConfig({ url: `${server.url}/ext`, scenarios: { s: { executor: 'externally-controlled', vus: 1, maxVUs: 8, duration: '2500ms' } }, workers: 2 })),
+      prepareTest(
+        testConfig({
+          url: `${server.url}/ext`,
+          scenarios: { s: { executor: 'externally-controlled', vus: 1, maxVUs: 8, duration: '2500ms' } },
+          workers: 2,
+        }),
+      ),
       [
         {
           onStart: () => void setTimeout(() => run.control('s', { vus: 6 }), 1200),

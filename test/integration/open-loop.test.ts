@@ -18,7 +18,9 @@ describe('arrival-rate accuracy', () => {
     const before = server.arrivals().length;
     const { result } = await runTest({
       url: `${server.url}/rate`,
-      scenarios: { s: { executor: 'constant-arrival-rate', rate: 400, duration: '2s', preAllocatedVUs: 10, maxVUs: 50 } },
+      scenarios: {
+        s: { executor: 'constant-arrival-rate', rate: 400, duration: '2s', preAllocatedVUs: 10, maxVUs: 50 },
+      },
       workers: 2,
     });
     const arrivals = server.arrivals().slice(before);
@@ -72,7 +74,9 @@ describe('coordinated omission', () => {
     try {
       const { result } = await runTest({
         url: `${target.url}/`,
-        scenarios: { s: { executor: 'constant-arrival-rate', rate: 200, duration: '3s', preAllocatedVUs: 3, maxVUs: 3 } },
+        scenarios: {
+          s: { executor: 'constant-arrival-rate', rate: 200, duration: '3s', preAllocatedVUs: 3, maxVUs: 3 },
+        },
         workers: 1,
       });
       assert.equal(total(result, 'http_reqs'), 600);
@@ -81,7 +85,10 @@ describe('coordinated omission', () => {
       // Truth: arrivals during the 1 s stall (1/3 of 3 s) wait U(0, 1 s): p99 = 1000 - 0.01*3000 = 970 ms.
       assert.ok(corrected >= 0.7 * 970, `iteration_latency p99 ${corrected} ms`);
       assert.ok(corrected <= 1300, `iteration_latency p99 ${corrected} ms is above any possible wait`);
-      assert.ok(service < corrected / 2, `service time p99 ${service} ms should hide the stall (corrected ${corrected})`);
+      assert.ok(
+        service < corrected / 2,
+        `service time p99 ${service} ms should hide the stall (corrected ${corrected})`,
+      );
     } finally {
       await target.stop();
     }

@@ -8,12 +8,16 @@ describe('execution segments', () => {
       const seq = SegmentSequence.equal(n);
       const segs = Array.from({ length: n }, (_, i) => seq.segment(i));
       for (const total of [0, 1, 2, 5, 10, 99, 1000, 12345]) {
-        assert.equal(segs.reduce((a, s) => a + s.scale(total), 0), total);
+        assert.equal(
+          segs.reduce((a, s) => a + s.scale(total), 0),
+          total,
+        );
       }
       const seen = new Set<number>();
       for (const s of segs) for (let k = 0; k < 50; k++) seen.add(s.globalIndex(k));
       assert.equal(seen.size, 50 * n, 'global indices are unique');
-      for (let i = 0; i < 50 * n; i++) assert.equal(segs.filter((s) => s.owns(i)).length, 1, `index ${i} has one owner`);
+      for (let i = 0; i < 50 * n; i++)
+        assert.equal(segs.filter((s) => s.owns(i)).length, 1, `index ${i} has one owner`);
     });
   }
 

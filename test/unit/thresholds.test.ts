@@ -11,7 +11,9 @@ describe('threshold parsing', () => {
     const { thresholds, errors } = parseThresholds(
       {
         http_req_duration: ['p(99)<100', 'avg<50', 'med<=20', 'max < 2000', 'p(99.9)<500'],
-        'http_req_duration{name:GET /api/teams,status:200}': [{ threshold: 'p(95)<80', abortOnFail: true, delayAbortEval: '10s' }],
+        'http_req_duration{name:GET /api/teams,status:200}': [
+          { threshold: 'p(95)<80', abortOnFail: true, delayAbortEval: '10s' },
+        ],
         http_req_failed: ['rate<0.001'],
         http_reqs: ['count>10'],
         vus: ['value>=1'],

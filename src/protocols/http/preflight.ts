@@ -20,17 +20,26 @@ export function preflight(url: URL, timeoutMs = 3000, insecure = false): Promise
       socket.destroy();
       if (!err) return resolve();
       const cls = classifyError(err);
-      const what = { refused: 'connection refused', dns: 'host not found', tls: 'TLS handshake failed', timeout: 'timed out' }[
-        cls as 'refused' | 'dns' | 'tls' | 'timeout'
-      ];
+      const what = {
+        refused: 'connection refused',
+        dns: 'host not found',
+        tls: 'TLS handshake failed',
+        timeout: 'timed out',
+      }[cls as 'refused' | 'dns' | 'tls' | 'timeout'];
       reject(
         new VolleyError('TARGET_UNREACHABLE', `cannot reach ${host}:${port}: ${what ?? err.message}`, {
-          hint: cls === 'refused' ? 'is the server running, and is the port right?' : 'skip this check with --no-preflight',
+          hint:
+            cls === 'refused'
+              ? 'is the server running, and is the port right?'
+              : 'skip this check with --no-preflight',
           cause: err,
         }),
       );
     };
-    const timer = setTimeout(() => done(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => done(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => done());
     socket.once('error', done);
   });

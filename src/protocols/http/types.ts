@@ -18,7 +18,11 @@ export interface HttpRequestSpec {
   maxRedirects: number;
 }
 
-/** Phase timings in microseconds (k6 names: blocked, connecting, tls_handshaking, sending, waiting, receiving). */
+/**
+ * Phase timings in microseconds (k6 names: blocked, connecting, tls_handshaking, sending, waiting, receiving).
+ * blocked = waiting behind this VU's previous request on the origin + DNS lookup; connecting = TCP
+ * connect (0 on a kept-alive socket); with `maxRedirects`, every field is the sum over all hops.
+ */
 export interface HttpTimings {
   blockedUs: number;
   connectingUs: number;
