@@ -109,15 +109,16 @@ export class ArrivalRunner {
       this.maybeFinish();
       return;
     }
-    // Timers have 1 ms granularity and never fire early when rounded up: sleep on one while the
-    // next arrival is at least a millisecond away; every arrival due by the time it fires is
-    // dispatched at once, each keeping its own intended time (the lag is recorded as schedule_lag
-    // and is part of iteration_latency). In precise mode, arrivals less than 1 ms away are awaited
-    // by polling with setImmediate (I/O is still served between polls): dispatch lags by
-    // microseconds, at the price of a busy event loop.
+    // Timers have 1 ms granularity. Default mode: sleep on a timer rounded up (it never fires
+    // early); every arrival due by the time it fires is dispatched at once, each keeping its own
+    // intended time — the lateness (< ~1 ms) is recorded as schedule_lag and counted in
+    // iteration_latency. Precise mode: sleep on a timer rounded down, then poll with setImmediate
+    // (I/O is still served between polls) for the last fraction of a millisecond: dispatch lags
+    // by microseconds, at the price of a busier event loop.
     const delay = this.nextAt - now;
-    if (delay < 1 && this.ctx.preciseSchedule) this.immediate = setImmediate(this.tick);
-    else this.timer = setTimeout(this.tick, Math.max(1, Math.ceil(delay)));
+    if (!this.ctx.preciseSchedule) this.timer = setTimeout(this.tick, Math.max(1, Math.ceil(delay)));
+    else if (delay >= 2) this.timer = setTimeout(this.tick, Math.floor(delay) - 1);
+    else this.immediate = setImmediate(this.tick);
   };
 
   private stopScheduling(): void {

@@ -53,8 +53,9 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
     out.push(
       `    iteration_latency  p50=${ms(it.p50)} p95=${ms(it.p95)} p99=${ms(it.p99)} max=${ms(it.max)}   vs service time p50=${ms(sv.p50)} p95=${ms(sv.p95)} p99=${ms(sv.p99)}`,
     );
+    const lag = s.metrics.schedule_lag?.values;
     out.push(
-      '    The service time leaves out the wait for a free connection (coordinated omission); trust iteration_latency.',
+      `    The service time leaves out the wait for a free VU/connection (coordinated omission) and the generator's own dispatch lag${lag ? ` (schedule_lag p50=${ms(lag.med ?? 0)} p99=${ms(lag['p(99)'] ?? 0)})` : ''}.`,
     );
     out.push('');
   }
