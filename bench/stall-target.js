@@ -5,7 +5,7 @@
 // 10 s run contains exactly two full stalls (t=2..3 s and t=7..8 s).
 // Usage: node stall-target.js [port]   (binds 127.0.0.1 only)
 // Copied from shared/bench/stall-target.js; ported to ESM (this package is "type": "module").
-/* global process, console */
+/* global process, console, setTimeout, setInterval */
 import http from 'node:http';
 const port = Number(process.argv[2] || 8082);
 const STALL_MS = Number(process.env.STALL_MS || 1000);

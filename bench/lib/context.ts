@@ -52,7 +52,18 @@ export async function runVolley(
   const json = `${ctx.rawDir}/${name.replace(/[^\w.-]+/g, '_')}.json`;
   const gen = await runGen({
     name,
-    argv: [process.execPath, ...(opts.nodeArgs ?? []), ctx.volleyMain, 'run', '--url', url, ...args, '-q', '--out', `json=${json}`],
+    argv: [
+      process.execPath,
+      ...(opts.nodeArgs ?? []),
+      ctx.volleyMain,
+      'run',
+      '--url',
+      url,
+      ...args,
+      '-q',
+      '--out',
+      `json=${json}`,
+    ],
     core: opts.core,
     limitS: limitFor(opts.seconds ?? ctx.durationS),
     rawDir: ctx.rawDir,
@@ -66,7 +77,26 @@ export async function runVolley(
 export async function warmup(ctx: Ctx, t: Target, seconds = 2): Promise<void> {
   const argv = ctx.peers.wrk
     ? [ctx.peers.wrk, '-t1', '-c50', `-d${seconds}s`, t.url]
-    : [process.execPath, ctx.volleyMain, 'run', '--url', t.url, '--vus', '50', '--workers', '1', '--duration', `${seconds}s`, '-q'];
-  await runGen({ name: `warmup-${t.name}`, argv, core: ctx.genCore, limitS: limitFor(seconds), rawDir: ctx.rawDir });
+    : [
+        process.execPath,
+        ctx.volleyMain,
+        'run',
+        '--url',
+        t.url,
+        '--vus',
+        '50',
+        '--workers',
+        '1',
+        '--duration',
+        `${seconds}s`,
+        '-q',
+      ];
+  await runGen({
+    name: `warmup-${t.name}`,
+    argv,
+    core: ctx.genCore,
+    limitS: limitFor(seconds),
+    rawDir: ctx.rawDir,
+  });
   await cooldown(1);
 }

@@ -16,7 +16,8 @@ export function pct(v: number | undefined): string {
 }
 
 export function ratio(a: number | undefined, b: number | undefined, digits = 2): string {
-  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return 'n/a';
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0)
+    return 'n/a';
   return `${(a / b).toFixed(digits)}×`;
 }
 

@@ -49,17 +49,23 @@ export async function runGen(o: GenOptions): Promise<GenResult> {
   if (TIME) argv.push(TIME, '-o', `${base}.time`, '-f', '%e %P %M');
   argv.push(...o.argv);
   writeFileSync(`${base}.cmd`, `${o.argv.map(shellQuote).join(' ')}\n`);
-  log(`  ${o.name}: ${o.core !== undefined ? `taskset -c ${o.core} ` : ''}${o.argv.map(shellQuote).join(' ')}`);
+  log(
+    `  ${o.name}: ${o.core !== undefined ? `taskset -c ${o.core} ` : ''}${o.argv.map(shellQuote).join(' ')}`,
+  );
 
-  const c0 = o.targetPid ? cpuTicks(o.targetPid) : 0;
+  const c0 = o.targetPid ? cpuTicks(o.targetPid) : undefined;
   const s0 = coreSnap();
   const t0 = performance.now();
-  const p = startProc(o.name, 'timeout', argv, { stdout: `${base}.out`, stderr: `${base}.err`, env: o.env ?? process.env });
+  const p = startProc(o.name, 'timeout', argv, {
+    stdout: `${base}.out`,
+    stderr: `${base}.err`,
+    env: o.env ?? process.env,
+  });
   o.onStart?.(p.pid);
   const rc = await p.exited;
   const dt = (performance.now() - t0) / 1000;
   const s1 = coreSnap();
-  const c1 = o.targetPid ? cpuTicks(o.targetPid) : 0;
+  const c1 = o.targetPid ? cpuTicks(o.targetPid) : undefined;
 
   let wallS: number | undefined;
   let genCpu: number | undefined;
@@ -81,7 +87,7 @@ export async function runGen(o: GenOptions): Promise<GenResult> {
     wallS,
     genCpu,
     maxRssMB,
-    targetCpu: o.targetPid ? (100 * (c1 - c0)) / CLK_TCK / dt : undefined,
+    targetCpu: c0 !== undefined && c1 !== undefined ? (100 * (c1 - c0)) / CLK_TCK / dt : undefined,
     cores: coreUsage(s0, s1),
     out: read(`${base}.out`),
     err: read(`${base}.err`),
@@ -92,3 +98,24 @@ export async function runGen(o: GenOptions): Promise<GenResult> {
 }
 
 export const cooldown = (seconds: number): Promise<void> => sleep(seconds * 1000);
+
+/**
+ * Busy time on a core beyond the process pinned to it: other programs on this shared machine.
+ * `genCore` undefined = the generator was not pinned (only VM steal is reported).
+ */
+export function otherLoad(gen: GenResult, genCore: number | undefined, targetCore: number): string[] {
+  const notes: string[] = [];
+  const check = (core: number, own: number | undefined): void => {
+    const busy = gen.cores.busy[`cpu${core}`];
+    if (busy !== undefined && own !== undefined && busy - own > 15) {
+      notes.push(`other load on core ${core}: ~${Math.round(busy - own)}%`);
+    }
+  };
+  // unpinned, the generator itself may run on the target's core: nothing to tell apart
+  if (genCore !== undefined) {
+    check(genCore, gen.genCpu);
+    check(targetCore, gen.targetCpu);
+  }
+  if (gen.cores.maxSteal >= 3) notes.push(`VM steal ${Math.round(gen.cores.maxSteal)}%`);
+  return notes;
+}

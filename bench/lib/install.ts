@@ -32,7 +32,8 @@ export function ensurePeers(opts: { benchDir: string; need: Set<string>; force: 
   const skipped: string[] = [];
   const wanted = (['wrk', 'hey', 'nginx'] as const).filter((t) => opts.need.has(t));
   const missing = wanted.filter((t) => opts.force || !which(t));
-  if (!existsSync('/usr/bin/time')) log('note: /usr/bin/time (Debian package "time") is missing: no generator CPU/RSS');
+  if (!existsSync('/usr/bin/time'))
+    log('note: /usr/bin/time (Debian package "time") is missing: no generator CPU/RSS');
   if (missing.length > 0) {
     const pkgs = missing.map((t) => DEBIAN[t]);
     if (!which('apt-get')) {
@@ -55,7 +56,8 @@ export function ensurePeers(opts: { benchDir: string; need: Set<string>; force: 
     skipped,
     versions: [],
   };
-  for (const t of wanted) if (!peers[t]) skipped.push(`${t}: not installed and \`apt-get install ${DEBIAN[t]}\` failed`);
+  for (const t of wanted)
+    if (!peers[t]) skipped.push(`${t}: not installed and \`apt-get install ${DEBIAN[t]}\` failed`);
 
   if (opts.need.has('autocannon')) {
     const prefix = `${opts.benchDir}/.peers`;
@@ -64,7 +66,16 @@ export function ensurePeers(opts: { benchDir: string; need: Set<string>; force: 
       log(`installing autocannon@9 into ${prefix}`);
       const r = runSync(
         'npm',
-        ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', prefix, 'autocannon@9'],
+        [
+          'install',
+          '--no-save',
+          '--no-audit',
+          '--no-fund',
+          '--no-package-lock',
+          '--prefix',
+          prefix,
+          'autocannon@9',
+        ],
         { timeoutMs: 600_000, inherit: true },
       );
       if (r.code !== 0) log('npm install autocannon@9 failed');
@@ -84,9 +95,12 @@ function dpkgVersion(pkg: string): string {
 
 function versions(p: Peers): string[] {
   const v: string[] = [];
-  if (p.wrk) v.push(`wrk ${runSync(p.wrk, ['-v']).out.split('\n')[0]?.split(' ')[1] ?? '?'} (Debian ${dpkgVersion('wrk')})`);
+  if (p.wrk) v.push(`wrk (Debian ${dpkgVersion('wrk')})`);
   if (p.hey) v.push(`hey (Debian ${dpkgVersion('hey')})`);
-  if (p.nginx) v.push(`${runSync(p.nginx, ['-v']).out.trim().replace('nginx version: ', '')} (nginx-light ${dpkgVersion('nginx-light')})`);
+  if (p.nginx)
+    v.push(
+      `${runSync(p.nginx, ['-v']).out.trim().replace('nginx version: ', '')} (nginx-light ${dpkgVersion('nginx-light')})`,
+    );
   if (p.autocannon) {
     const pkg = JSON.parse(readFileSync(p.autocannon.replace(/autocannon\.js$/, 'package.json'), 'utf8')) as {
       version: string;

@@ -108,6 +108,7 @@ export function parseAutocannon(txt: string): ToolNumbers {
   r.p90 = lat.p90;
   r.p99 = lat.p99;
   r.max = lat.max;
+  r.notes.push('ms-integer pctls');
   for (const k of ['errors', 'timeouts', 'non2xx']) {
     if (Number(j[k] ?? 0) > 0) r.notes.push(`${k}=${String(j[k])}`);
   }

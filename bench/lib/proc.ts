@@ -18,6 +18,8 @@ export interface Proc {
 }
 
 const live = new Set<Proc>();
+/** Set on Ctrl-C/SIGTERM: no new child may start while we shut down. */
+let stopping = false;
 
 export function log(msg: string): void {
   const t = new Date().toTimeString().slice(0, 8);
@@ -31,6 +33,7 @@ export function startProc(
   args: readonly string[],
   opts: { stdout?: string; stderr?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Proc {
+  if (stopping) throw new Error(`interrupted: not starting ${name}`);
   const out = opts.stdout ? openSync(opts.stdout, 'w') : 'ignore';
   const err = opts.stderr ? (opts.stderr === opts.stdout ? out : openSync(opts.stderr, 'w')) : 'ignore';
   const child = spawn(cmd, args, {
@@ -98,7 +101,6 @@ export function installExitHandlers(): void {
   process.on('exit', () => {
     for (const p of live) signalGroup(p, 'SIGKILL');
   });
-  let stopping = false;
   const onSignal = (sig: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
@@ -127,7 +129,8 @@ export function runSync(
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 30_000,
     env: opts.env ?? process.env,
-    stdio: opts.inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    // inherit: the installer's output goes to our stderr, keeping stdout for the report
+    stdio: opts.inherit ? ['ignore', 2, 2] : ['ignore', 'pipe', 'pipe'],
     killSignal: 'SIGKILL',
   });
   return { code: r.status ?? (r.error ? 127 : 1), out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
@@ -184,11 +187,11 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-/** utime + stime of a process (all its threads), in clock ticks. */
-export function cpuTicks(pid: number): number {
+/** utime + stime of a process (all its threads), in clock ticks; undefined once it is gone. */
+export function cpuTicks(pid: number): number | undefined {
   const f = statFields(pid);
   // after the name: state(0) ppid(1) ... utime(11) stime(12)
-  return f ? Number(f[11]) + Number(f[12]) : 0;
+  return f ? Number(f[11]) + Number(f[12]) : undefined;
 }
 
 /** The process whose parent is `pid` (the real program behind `timeout`/`time` wrappers). */
@@ -202,7 +205,11 @@ export function childPid(pid: number): number | undefined {
 }
 
 /** Descends through wrapper processes (timeout, time) until the named program is found. */
-export async function findDescendant(pid: number, comm: string, timeoutMs = 5000): Promise<number | undefined> {
+export async function findDescendant(
+  pid: number,
+  comm: string,
+  timeoutMs = 5000,
+): Promise<number | undefined> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     let cur: number | undefined = pid;

@@ -24,7 +24,14 @@ export interface TargetEnv {
   maxLifeS: number;
 }
 
-async function launch(env: TargetEnv, name: string, comm: string, port: number, argv: string[], extraEnv = {}): Promise<Target> {
+async function launch(
+  env: TargetEnv,
+  name: string,
+  comm: string,
+  port: number,
+  argv: string[],
+  extraEnv = {},
+): Promise<Target> {
   const log0 = `${env.rawDir}/target-${name}.log`;
   const p = startProc(
     `target ${name}`,
@@ -34,7 +41,9 @@ async function launch(env: TargetEnv, name: string, comm: string, port: number, 
   );
   if (!(await waitForPort(port, p))) {
     await stopProc(p);
-    throw new Error(`target ${name} did not start on port ${port}; see ${log0}:\n${readFileSync(log0, 'utf8').slice(-2000)}`);
+    throw new Error(
+      `target ${name} did not start on port ${port}; see ${log0}:\n${readFileSync(log0, 'utf8').slice(-2000)}`,
+    );
   }
   const pid = await findDescendant(p.pid, comm);
   if (pid === undefined) log(`note: could not find the ${name} process behind PID ${p.pid}: no target CPU`);
@@ -46,23 +55,37 @@ export async function startNginx(env: TargetEnv, nginx: string): Promise<Target>
   const prefix = `${env.outDir}/nginx/`;
   mkdirSync(`${prefix}tmp`, { recursive: true });
   const conf = `${prefix}nginx.conf`;
-  writeFileSync(conf, readFileSync(`${env.benchDir}/nginx.conf`, 'utf8').replace('__PORT__', String(port)));
+  writeFileSync(
+    conf,
+    readFileSync(`${env.benchDir}/nginx.conf`, 'utf8').replaceAll('__PORT__', String(port)),
+  );
   return launch(env, 'nginx', 'nginx', port, [nginx, '-p', prefix, '-c', conf, '-e', 'stderr']);
 }
 
 export async function startNode(env: TargetEnv): Promise<Target> {
   const port = await freePort();
-  return launch(env, 'node', 'node', port, [process.execPath, `${env.benchDir}/node-target.js`, String(port)]);
+  return launch(env, 'node', 'node', port, [
+    process.execPath,
+    `${env.benchDir}/node-target.js`,
+    String(port),
+  ]);
 }
 
 /** A fresh stalling target per run, so its stall schedule starts at the run's first request. */
 export async function startStall(env: TargetEnv): Promise<Target> {
   const port = await freePort();
-  return launch(env, 'stall', 'node', port, [process.execPath, `${env.benchDir}/stall-target.js`, String(port)], {
-    STALL_MS: '1000',
-    PERIOD_MS: '5000',
-    FIRST_MS: '2000',
-  });
+  return launch(
+    env,
+    'stall',
+    'node',
+    port,
+    [process.execPath, `${env.benchDir}/stall-target.js`, String(port)],
+    {
+      STALL_MS: '1000',
+      PERIOD_MS: '5000',
+      FIRST_MS: '2000',
+    },
+  );
 }
 
 export const stopTarget = (t: Target): Promise<void> => stopProc(t.proc);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { VolleyError } from '../errors.js';
-import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import type { ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { runCommand } from './run-command.js';
 
@@ -35,7 +35,7 @@ export async function demoCommand(
     io.stderr(
       `running: volley run --url ${url}/api/teams --rate ${opts.rate} --duration ${opts.duration} --threshold 'http_req_duration:p(99)<50' --threshold 'http_req_failed:rate<0.01'\n\n`,
     );
-    const code = await runCommand(
+    return await runCommand(
       {
         url: `${url}/api/teams`,
         rate: opts.rate,
@@ -44,7 +44,6 @@ export async function demoCommand(
       },
       io,
     );
-    return code === ExitCode.THRESHOLDS_FAILED ? code : code;
   } finally {
     child.kill('SIGTERM');
   }

@@ -13,8 +13,15 @@ export interface CliIO {
 export function processIO(): CliIO {
   const env = process.env;
   const ci = env.CI === 'true' || env.CI === '1';
+  // A reader that goes away (`volley run … --out ndjson=- | head -1`) closes the pipe: stop
+  // writing to it instead of crashing; the run itself goes on and ends normally.
+  let stdoutOpen = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') stdoutOpen = false;
+    else throw err;
+  });
   return {
-    stdout: (s) => void process.stdout.write(s),
+    stdout: (s) => void (stdoutOpen && process.stdout.write(s)),
     stderr: (s) => void process.stderr.write(s),
     stderrIsTTY: process.stderr.isTTY === true,
     ci,

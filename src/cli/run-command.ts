@@ -1,5 +1,6 @@
 /** `volley run`: quick mode today (scripts arrive with the scripting issue). Owns signals, outputs and the exit code. */
-import { closeSync, openSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
 import { quickConfig, type QuickFlags } from '../config/quick.js';
 import { TestRun, type RunResult } from '../engine/run.js';
@@ -21,7 +22,8 @@ export interface RunFlags extends QuickFlags {
 function checkWritable(spec: OutputSpec): void {
   if (spec.target === '-') return;
   try {
-    closeSync(openSync(spec.target, 'a'));
+    if (existsSync(spec.target)) accessSync(spec.target, constants.W_OK);
+    else accessSync(dirname(resolve(spec.target)), constants.W_OK);
   } catch (err) {
     throw new VolleyError(
       'UNREADABLE_FILE',
@@ -43,6 +45,9 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<ExitCodeVa
   const test = prepareTest(config);
   const outs = (flags.out ?? []).map(parseOutSpec);
   outs.forEach(checkWritable);
+  if (outs.filter((o) => o.target === '-').length > 1) {
+    throw new VolleyError('INVALID_USAGE', 'only one --out may write to stdout (-)');
+  }
   if (flags.preflight !== false && config.request) {
     await preflight(new URL(config.request.url), 3000, config.http.insecureSkipTLSVerify);
   }

@@ -167,11 +167,18 @@ export function quickConfig(flags: QuickFlags): TestConfig {
   }
   const method = (flags.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) errors.push(`-X '${flags.method}' is not an HTTP method`);
-  if (flags.rate !== undefined && flags.vus !== undefined && flags.executor === undefined) {
-    // --vus with --rate sizes the pool of VUs ready at the start.
+  if (
+    flags.iterations !== undefined &&
+    flags.duration !== undefined &&
+    flags.rate === undefined &&
+    flags.executor === undefined
+  ) {
+    errors.push(
+      'use either --duration or --iterations, not both (or pick --executor per-vu-iterations|shared-iterations, where --duration is the maximum)',
+    );
   }
-  if (flags.iterations !== undefined && flags.duration !== undefined && flags.rate === undefined) {
-    errors.push('use either --duration or --iterations with --vus, not both');
+  if (flags.think !== undefined && flags.rate !== undefined) {
+    errors.push('--think applies to closed-loop VUs: with --rate the arrival rate sets the pace');
   }
 
   const thresholds: Record<string, ThresholdSpec[]> = {};
@@ -185,7 +192,7 @@ export function quickConfig(flags: QuickFlags): TestConfig {
   if (flags.gracefulStop !== undefined) scenario.gracefulStop = flags.gracefulStop;
   if (!flags.executor) {
     if (rate !== undefined) {
-      scenario.executor = 'constant-arrival-rate';
+      scenario.executor = stageList ? 'ramping-arrival-rate' : 'constant-arrival-rate';
     } else if (stageList) scenario.executor = 'ramping-vus';
     else if (iterations !== undefined) scenario.executor = 'shared-iterations';
     else scenario.executor = 'constant-vus';
@@ -216,7 +223,11 @@ export function quickConfig(flags: QuickFlags): TestConfig {
         break;
       case 'shared-iterations':
       case 'per-vu-iterations':
-        scenario.vus = vus ?? Math.min(QUICK_DEFAULTS.vus, iterations ?? QUICK_DEFAULTS.vus);
+        scenario.vus =
+          vus ??
+          (scenario.executor === 'per-vu-iterations'
+            ? 1
+            : Math.min(QUICK_DEFAULTS.vus, iterations ?? QUICK_DEFAULTS.vus));
         scenario.iterations = iterations ?? 1;
         if (dur !== undefined) scenario.maxDuration = dur;
         break;

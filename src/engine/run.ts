@@ -112,6 +112,7 @@ export class TestRun {
   private lastCpuAt = now();
   private started = false;
   private stopRequested: { graceMs: number } | undefined;
+  private stopRequestedAt: number | undefined;
 
   constructor(
     private readonly test: PreparedTest,
@@ -131,6 +132,7 @@ export class TestRun {
   /** Stops the run: no new iterations; in-flight ones get `graceMs`, then are interrupted. */
   stop(reason: AbortReason, detail: string, graceMs: number = this.test.config.stopGraceMs): void {
     this.aborted ??= { reason, detail };
+    this.stopRequestedAt ??= now();
     this.stopRequested = { graceMs: Math.min(graceMs, this.stopRequested?.graceMs ?? Infinity) };
     this.broadcast({ type: 'stop', graceMs });
   }
@@ -242,9 +244,12 @@ export class TestRun {
 
     // Safety net: workers that outlive their hard stop by 10 s are terminated; what they flushed stays.
     const watchdog = setInterval(() => {
-      const limit = this.runStartAtMs + maxDurationMs + 10_000;
-      const stopLimit = this.stopRequested ? undefined : limit;
-      if (stopLimit !== undefined && now() > stopLimit) {
+      const planned = this.runStartAtMs + maxDurationMs + 10_000;
+      const stopped =
+        this.stopRequestedAt === undefined
+          ? Infinity
+          : this.stopRequestedAt + (this.stopRequested?.graceMs ?? 0) + 10_000;
+      if (now() > Math.min(planned, stopped)) {
         for (const s of this.slots) {
           if (!s.done) {
             this.workerErrors.push(`worker ${s.index} did not stop in time and was terminated`);
@@ -323,7 +328,7 @@ export class TestRun {
     const reasons = new Map<string, number>();
     for (const g of secs)
       for (const r of g.reasons) {
-        const kind = r.replace(/[\d.]+(ms|%)?/g, '').trim();
+        const kind = r.replace(/ \d+(\.\d+)?(ms|%)/g, '').trim();
         reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
       }
     const perWorker: GeneratorSummary['perWorker'] = [];

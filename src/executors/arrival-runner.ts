@@ -106,6 +106,9 @@ export class ArrivalRunner {
     }
     if (this.nextAt >= endAt || !Number.isFinite(this.nextAt)) {
       this.stopScheduling();
+      // No iteration starts after the end: arrivals still waiting for a VU are dropped.
+      if (this.busy.size === 0 || now >= ctx.stop.endAtMs) this.dropQueue();
+      else this.scheduleQueueDrop();
       this.maybeFinish();
       return;
     }
@@ -120,6 +123,18 @@ export class ArrivalRunner {
     else if (delay >= 2) this.timer = setTimeout(this.tick, Math.floor(delay) - 1);
     else this.immediate = setImmediate(this.tick);
   };
+
+  /** Drops whatever is still queued when the scenario's start window closes. */
+  private scheduleQueueDrop(): void {
+    const t = setTimeout(
+      () => {
+        this.dropQueue();
+        this.maybeFinish();
+      },
+      Math.max(0, this.ctx.stop.endAtMs - this.ctx.now()),
+    );
+    t.unref();
+  }
 
   private stopScheduling(): void {
     this.schedulingDone = true;
@@ -171,7 +186,7 @@ export class ArrivalRunner {
     if (vu.interrupted) {
       this.allocated--;
       this.ctx.retireVu(vu);
-    } else if (this.qLen > 0 && this.ctx.now() < this.ctx.stop.hardAtMs) {
+    } else if (this.qLen > 0 && this.ctx.now() < this.ctx.stop.endAtMs) {
       const at = this.qAt[this.qHead] as number;
       const it = this.qIt[this.qHead] as number;
       this.qHead = (this.qHead + 1) % this.qAt.length;

@@ -100,8 +100,8 @@ export class Aggregator {
       }
       if (st.type === 'gauge') {
         cum.value = st.value;
-        cum.min = Math.min(cum.min, st.value);
-        cum.max = Math.max(cum.max, st.value);
+        cum.min = Math.min(cum.min, st.min);
+        cum.max = Math.max(cum.max, st.max);
       } else {
         cum.merge(st);
       }
@@ -169,8 +169,8 @@ export class Aggregator {
       if (!out) out = new MetricState(secState.type, secState.contains);
       if (secState.type === 'gauge') {
         out.value = secState.value; // the latest second's level
-        out.min = Math.min(out.min, secState.value);
-        out.max = Math.max(out.max, secState.value);
+        out.min = Math.min(out.min, secState.min);
+        out.max = Math.max(out.max, secState.max);
       } else {
         out.merge(secState);
       }

@@ -14,6 +14,8 @@ export class MetricState {
   min = Infinity;
   max = -Infinity;
   hist: Histogram | undefined;
+  private gaugeMinSum = 0;
+  private gaugeMaxSum = 0;
 
   constructor(
     readonly type: MetricType,
@@ -31,7 +33,11 @@ export class MetricState {
         this.count += p.count;
         break;
       case 'gauge':
+        // Levels of different workers add up; so do their extremes within the second (an upper
+        // bound for the max, a lower bound for the min, exact when the workers move together).
         this.value += p.value;
+        this.gaugeMinSum += p.min;
+        this.gaugeMaxSum += p.max;
         break;
       case 'trend':
         if (p.count === 0) return;
@@ -53,10 +59,15 @@ export class MetricState {
     this.count += o.count;
     this.trues += o.trues;
     if (this.type === 'gauge') {
+      // Gauges of different series (scenarios) in the same second add up, extremes included.
+      const fin = (v: number): number => (Number.isFinite(v) ? v : 0);
       this.value += o.value;
+      this.min = fin(this.min) + fin(o.min);
+      this.max = fin(this.max) + fin(o.max);
+    } else {
+      if (o.min < this.min) this.min = o.min;
+      if (o.max > this.max) this.max = o.max;
     }
-    if (o.min < this.min) this.min = o.min;
-    if (o.max > this.max) this.max = o.max;
     if (o.hist) {
       this.hist ??= newHistogram();
       this.hist.add(o.hist);
@@ -65,8 +76,8 @@ export class MetricState {
 
   /** Gauges: after summing one second's levels, fold them into min/max. */
   settleGauge(): void {
-    if (this.value < this.min) this.min = this.value;
-    if (this.value > this.max) this.max = this.value;
+    this.min = Math.min(this.min, this.gaugeMinSum, this.value);
+    this.max = Math.max(this.max, this.gaugeMaxSum, this.value);
   }
 
   /** Raw percentile in the recorded unit (µs for time trends); 0 when empty. */

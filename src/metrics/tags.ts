@@ -29,19 +29,3 @@ export function endpointName(method: string, url: URL): string {
   for (let i = 0; i < parts.length; i++) if (ID_SEGMENT.test(parts[i] as string)) parts[i] = ':id';
   return `${method} ${parts.join('/')}`;
 }
-
-/** Caps distinct values of one tag: past `limit` values, new ones become `other`. */
-export class CardinalityGuard {
-  private readonly seen = new Set<string>();
-  overflowed = false;
-  constructor(private readonly limit: number) {}
-  admit(value: string): string {
-    if (this.seen.has(value)) return value;
-    if (this.seen.size >= this.limit) {
-      this.overflowed = true;
-      return 'other';
-    }
-    this.seen.add(value);
-    return value;
-  }
-}

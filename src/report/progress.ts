@@ -17,10 +17,17 @@ export class Progress implements RunListener {
   private info: RunStartInfo | undefined;
   private lastPlain = -Infinity;
   private wroteLine = false;
+  /** Iteration executors end by count, not by time: progress shows iterations done of planned. */
+  private plannedIterations: number | undefined;
+  private iterationsDone = 0;
   constructor(private readonly opts: ProgressOptions) {}
 
   onStart(info: RunStartInfo): void {
     this.info = info;
+    const counted = info.plans.every((p) => !p.plan.openLoop && p.plan.plannedIterations !== undefined);
+    this.plannedIterations = counted
+      ? info.plans.reduce((a, p) => a + (p.plan.plannedIterations ?? 0), 0)
+      : undefined;
     const plans = info.plans
       .map((p) => `${p.scenario.name}: ${p.scenario.executor}, up to ${p.plan.maxVUs} VUs`)
       .join('; ');
@@ -33,17 +40,20 @@ export class Progress implements RunListener {
     const total = this.info?.plannedDurationMs ?? 0;
     const left = Math.max(0, total - s.elapsedMs) / 1000;
     const lat = s.current.iterationLatency ?? s.current.latency;
-    const which = s.current.iterationLatency ? 'latency' : 'p99';
+    const which = s.current.iterationLatency ? 'latency ' : '';
     const parts = [
       `[${(s.elapsedMs / 1000).toFixed(0).padStart(4)}s]`,
       `${count(Math.round(s.requests))} req/s`,
       `vus ${s.vus}/${s.vusMax}`,
-      `${which} p99(${s.current.windowSeconds}s) ${ms(lat.p99)}`,
+      `${which}p99(${s.current.windowSeconds}s) ${ms(lat.p99)}`,
       `errors ${pct(s.cumulative.requests ? s.cumulative.failures / s.cumulative.requests : 0)} (${count(s.cumulative.failures)})`,
     ];
     if (s.dropped > 0) parts.push(`dropped ${count(s.dropped)}`);
     if (s.generator.saturated) parts.push('GENERATOR SATURATED');
-    parts.push(`${left.toFixed(0)}s left`);
+    this.iterationsDone += s.iterations;
+    if (this.plannedIterations !== undefined)
+      parts.push(`${count(this.iterationsDone)}/${count(this.plannedIterations)} iterations`);
+    else parts.push(`${left.toFixed(0)}s left`);
     return parts.join('  ');
   }
 

@@ -31,9 +31,10 @@ function compare(a: number, op: Operator, b: number): boolean {
 
 export function evaluateThreshold(t: Threshold, agg: Aggregator, elapsedSeconds: number): ThresholdResult {
   const state = agg.total(t.metric, t.filter);
-  // A metric with no samples yet has count 0 (so `count>10` fails and `count<10` passes); other
-  // statistics of an empty metric are 0 — k6 evaluates the same way.
-  const actual = state ? statistic(state, t.stat, elapsedSeconds) : t.stat === 'count' ? 0 : undefined;
+  // A counter or rate with no samples is 0 (so `count>10` fails and `rate<0.01` passes). A trend
+  // or gauge with no samples has no value: the threshold passes and reports "no data".
+  const empty = t.stat === 'count' || t.metricType === 'counter' || t.metricType === 'rate';
+  const actual = state ? statistic(state, t.stat, elapsedSeconds) : empty ? 0 : undefined;
   const ok = actual === undefined ? true : compare(actual, t.op, t.value);
   return { key: t.key, source: t.source, ok, actual, abortOnFail: t.abortOnFail };
 }

@@ -14,6 +14,7 @@ export interface Threshold {
   /** The key as written, e.g. `http_req_duration{name:GET /api/teams}`. */
   key: string;
   metric: string;
+  metricType: MetricType;
   filter: Tags | undefined;
   /** The expression as written, e.g. `p(99)<100`. */
   source: string;
@@ -102,6 +103,7 @@ export function parseThresholds(
       thresholds.push({
         key,
         metric: parsedKey.metric,
+        metricType: def.type,
         filter: parsedKey.filter,
         source: obj.threshold.trim(),
         stat,

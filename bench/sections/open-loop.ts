@@ -1,0 +1,144 @@
+/**
+ * Section 2: open-loop accuracy. volley --rate R against nginx; achieved rate is
+ * http_reqs.count / planned seconds (not volley's own rate, which divides by the run's wall time).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { type Ctx, type SectionOutput, runVolley, warmup } from '../lib/context.js';
+import { int, ms, pct, table } from '../lib/format.js';
+import { cooldown, otherLoad } from '../lib/gen.js';
+import { metric } from '../lib/parse.js';
+import { log } from '../lib/proc.js';
+import { startNginx, startNode, stopTarget, targetAlive } from '../lib/targets.js';
+
+export function rates(): number[] {
+  const env = process.env.BENCH_RATES;
+  const r = env ? env.split(',').map(Number) : [1000, 5000, 10000];
+  return r.filter((x) => Number.isFinite(x) && x > 0);
+}
+
+/**
+ * The worst per-second schedule-lag p99 after the first second (from --out ndjson): shows whether
+ * the whole-run p99 is a start-up transient (connections opening, JIT) or lasts. A max of
+ * per-second percentiles, never an average of them.
+ */
+function worstLagAfterFirstSecond(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  let worst: number | undefined;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const snap = JSON.parse(line) as { second?: number; scheduleLagP99Ms?: number };
+    if (snap.second === undefined || snap.second < 1 || snap.scheduleLagP99Ms === undefined) continue;
+    worst = Math.max(worst ?? 0, snap.scheduleLagP99Ms);
+  }
+  return worst;
+}
+
+interface Mode {
+  name: string;
+  args: string[];
+  pinned: boolean;
+}
+
+const MODES: Mode[] = [
+  { name: 'workers 1, pinned', args: ['--workers', '1'], pinned: true },
+  { name: 'workers 1, pinned, --precise', args: ['--workers', '1', '--precise'], pinned: true },
+  { name: 'default workers, unpinned', args: [], pinned: false },
+];
+
+export async function openLoop(ctx: Ctx): Promise<SectionOutput> {
+  const D = ctx.durationS;
+  const t = ctx.peers.nginx
+    ? await startNginx(ctx.targetEnv, ctx.peers.nginx)
+    : await startNode(ctx.targetEnv);
+  const rows: string[][] = [];
+  const worst: string[] = [];
+  try {
+    log(`section 2: open loop against ${t.name} at ${t.url}`);
+    await warmup(ctx, t);
+    for (const rate of rates()) {
+      for (const mode of MODES) {
+        const name = `s2-rate${rate}-${mode.name}`;
+        const ndjson = `${ctx.rawDir}/${name.replace(/[^\w.-]+/g, '_')}.ndjson`;
+        const args = [
+          '--rate',
+          String(rate),
+          '--duration',
+          `${D}s`,
+          ...mode.args,
+          '--out',
+          `ndjson=${ndjson}`,
+        ];
+        const r = await runVolley(ctx, name, t.url, args, {
+          core: mode.pinned ? ctx.genCore : undefined,
+          target: t,
+        });
+        const s = r.summary;
+        const count = metric(s, 'http_reqs', 'count');
+        const achieved = count !== undefined ? count / D : undefined;
+        const ok = achieved !== undefined ? achieved / rate : undefined;
+        const dropped = s ? (metric(s, 'dropped_iterations', 'count') ?? 0) : undefined;
+        const lag50 = metric(s, 'schedule_lag', 'med');
+        const lag99 = metric(s, 'schedule_lag', 'p(99)');
+        const lagAfter = worstLagAfterFirstSecond(ndjson);
+        log(`    -> ${int(achieved)} req/s (${ok?.toFixed(4)}), dropped ${dropped}, lag p99 ${ms(lag99)} ms`);
+        if (ok !== undefined && Math.abs(ok - 1) > 0.01)
+          worst.push(`${rate}/s ${mode.name}: ${(ok * 100).toFixed(2)}%`);
+        rows.push([
+          String(rate),
+          mode.name,
+          String(s?.generator.workers ?? '-'),
+          int(achieved),
+          ok !== undefined ? ok.toFixed(4) : '-',
+          int(dropped),
+          ms(lag50),
+          ms(lag99),
+          ms(lagAfter),
+          ms(metric(s, 'iteration_latency', 'p(99)')),
+          ms(metric(s, 'http_req_duration', 'p(99)')),
+          pct(r.gen.genCpu),
+          s ? (s.generator.saturated ? `yes (${s.generator.reasons.join(', ')})` : 'no') : 'no summary',
+          pct(r.gen.targetCpu),
+          otherLoad(r.gen, mode.pinned ? ctx.genCore : undefined, ctx.targetCore).join('; '),
+        ]);
+        if (!targetAlive(t)) throw new Error(`target ${t.name} died`);
+        await cooldown(ctx.cooldownS);
+      }
+    }
+  } finally {
+    await stopTarget(t);
+  }
+  const body: string[] = [
+    `volley \`--rate R --duration ${D}s\` against ${t.name} (pinned to core ${ctx.targetCore}). "pinned" = generator on core ${ctx.genCore} ` +
+      `with taskset; "default workers, unpinned" = no taskset and \`--workers auto\` (one per core, so it shares core ${ctx.targetCore} with the target). ` +
+      `Achieved = http_reqs.count / ${D} s (the planned duration); iteration_latency is measured from each arrival's planned start. ` +
+      'Lag = schedule_lag (how late an arrival was dispatched); the whole-run p99 includes the first second (connections opening, cold JIT), ' +
+      'the next column is the worst one-second p99 after it.',
+    '',
+    table(
+      [
+        'rate/s',
+        'mode',
+        'workers',
+        'achieved req/s',
+        'achieved/requested',
+        'dropped',
+        'lag p50 ms',
+        'lag p99 ms',
+        'worst 1-s lag p99 after 1st s',
+        'iter. latency p99 ms',
+        'http_req_duration p99 ms',
+        'gen CPU',
+        'saturated',
+        'target CPU',
+        'notes',
+      ],
+      rows,
+      'rlrrrrrrrrrrlrl',
+    ),
+    '',
+    worst.length === 0
+      ? '**Ratios**: every run achieved its requested rate within 1% (achieved/requested column).'
+      : `**Ratios**: runs more than 1% off the requested rate: ${worst.join('; ')}.`,
+  ];
+  return { title: '2. Open-loop rate accuracy', body: body.join('\n') };
+}
