@@ -294,7 +294,7 @@ export class TestRun {
       this.lastCpuAt = t;
       const lag = this.agg.mergeSeconds([c], 'schedule_lag');
       const lagP99 = lag && lag.count > 0 ? lag.percentile(99) / 1000 : undefined;
-      const reasons = secondSaturation(workers, lagP99);
+      const reasons = secondSaturation(workers, lagP99, this.test.config.preciseSchedule);
       if (reasons.length) this.saturatedSeconds++;
       const gen: GeneratorSecond = {
         workers,

@@ -17,10 +17,13 @@ export const SATURATION_LIMITS = {
 export function secondSaturation(
   workers: readonly WorkerHealth[],
   scheduleLagP99Ms: number | undefined,
+  /** In precise scheduling the event loop polls on purpose, so busyness says nothing. */
+  polling = false,
 ): string[] {
   const reasons: string[] = [];
   const busiest = Math.max(0, ...workers.map((w) => w.elu));
-  if (busiest >= SATURATION_LIMITS.eluBusy) reasons.push(`worker CPU busy ${(busiest * 100).toFixed(0)}%`);
+  if (!polling && busiest >= SATURATION_LIMITS.eluBusy)
+    reasons.push(`worker CPU busy ${(busiest * 100).toFixed(0)}%`);
   const delay = Math.max(0, ...workers.map((w) => w.loopDelayP99Ms));
   if (delay >= SATURATION_LIMITS.loopDelayP99Ms) reasons.push(`event-loop delay p99 ${delay.toFixed(0)}ms`);
   if (scheduleLagP99Ms !== undefined && scheduleLagP99Ms >= SATURATION_LIMITS.scheduleLagP99Ms) {

@@ -225,3 +225,45 @@ describe('bad input: one specific message, documented exit code, no stack trace'
     assert.match(r.stderr, /--timeout/);
   });
 });
+
+describe('volley target and volley demo', () => {
+  it('volley target serves the demo API until SIGTERM', async () => {
+    let url = '';
+    let body = '';
+    const r = await runCli(['target', '--port', '0', '--latency', '1-2ms'], {
+      onSpawn: (c) => {
+        c.stdout?.on('data', (d: Buffer) => {
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(d.toString());
+          if (!m || url) return;
+          url = m[1] as string;
+          void fetch(`${url}/api/teams`)
+            .then((res) => res.text())
+            .then((t) => {
+              body = t;
+              c.kill('SIGTERM');
+            });
+        });
+      },
+      timeoutMs: 20_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(Array.isArray(JSON.parse(body).items ?? JSON.parse(body)), body.slice(0, 200));
+  });
+
+  it('volley target rejects bad knobs with exit 2', async () => {
+    const r = await runCli(['target', '--port', '0', '--error-rate', '2', '--latency', 'fast']);
+    assert.equal(r.code, 2);
+    assertCleanError(r.stderr, /error-rate/);
+    assert.match(r.stderr, /latency/);
+  });
+
+  it('volley demo runs a live test against the demo target and prints the summary', async () => {
+    const r = await runCli(['demo', '--duration', '2s', '--rate', '50'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /demo target/);
+    assert.match(r.stdout, /volley summary/);
+    assert.match(r.stdout, /GET \/api\/teams/);
+    assert.match(r.stdout, /http_reqs +100 /);
+  });
+});
