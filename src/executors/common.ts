@@ -2,7 +2,7 @@
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ScenarioConfig } from '../config/types.js';
 import type { ExecutionSegment } from '../engine/segments.js';
-import type { ExecutorContext, NormalizedScenario, Vu } from './types.js';
+import type { ExecutorContext, ExecutorPlan, NormalizedScenario, Vu } from './types.js';
 
 export const COMMON_FIELDS: readonly (keyof ScenarioConfig)[] = [
   'executor',
@@ -137,37 +137,30 @@ export class IterationCounter {
   }
 }
 
-/**
- * Runs VU loops and enforces the hard stop: when the scenario's graceful stop runs out, every VU
- * still busy is interrupted, and the loops' promises are awaited so nothing is left running.
- */
-export async function awaitWithHardStop(
-  ctx: ExecutorContext,
-  loops: Promise<void>[],
-  busy: () => Iterable<Vu>,
-): Promise<void> {
-  let done = false;
-  const all = Promise.all(loops).then(() => {
-    done = true;
-  });
-  await Promise.race([all, ctx.stop.untilHard()]);
-  if (!done) {
-    for (const vu of busy()) ctx.interruptVu(vu);
-    await all;
-  }
-}
-
-/** A sleep that ends early when the stop moves earlier; returns false if the scenario should end. */
-export function sleepUntil(ctx: ExecutorContext, atMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const delay = atMs - ctx.now();
-    if (delay <= 0) return resolve();
-    const t = setTimeout(resolve, delay);
+/** Resolves when the scenario's start window closes, following an earlier external stop. */
+export function untilEnd(ctx: ExecutorContext): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let t = setTimeout(resolve, Math.max(0, ctx.stop.endAtMs - ctx.now()));
     ctx.stop.onChange(() => {
-      if (ctx.now() >= ctx.stop.endAtMs) {
-        clearTimeout(t);
-        resolve();
-      }
+      clearTimeout(t);
+      t = setTimeout(resolve, Math.max(0, ctx.stop.endAtMs - ctx.now()));
     });
   });
 }
+
+/** The config half shared by the two iteration-count executors (per-vu and shared). */
+export function validateIterationFields(p: Problems, fields: readonly (keyof ScenarioConfig)[]): void {
+  p.common(fields);
+  p.int('vus', { min: 1 });
+  p.int('iterations', { min: 1 });
+  p.duration('maxDuration', { positive: true });
+}
+
+export const iterationPlan = (s: NormalizedScenario, plannedIterations: number): ExecutorPlan => ({
+  durationMs: s.maxDurationMs,
+  maxDurationMs: s.maxDurationMs + s.gracefulStopMs,
+  maxVUs: s.vus,
+  plannedIterations,
+  steps: [{ atMs: 0, vus: s.vus }],
+  openLoop: false,
+});

@@ -1,8 +1,7 @@
 import { ArrivalRunner } from './arrival-runner.js';
-import { Problems, baseNormalize } from './common.js';
+import { IterationCounter, Problems, baseNormalize, untilEnd } from './common.js';
 import { constantSchedule, normalizeArrivalVus, splitArrivalVus } from './constant-arrival-rate.js';
 import type { ExecutorDefinition } from './types.js';
-import { IterationCounter } from './common.js';
 import { VuLoops } from './vu-loops.js';
 
 /**
@@ -61,13 +60,7 @@ export const externallyControlled: ExecutorDefinition = {
       const mine = Math.min(ctx.segment.scale(globalVus), s.maxVUs);
       setTimeout(() => loops.setTarget(mine, s.gracefulStopMs), Math.max(0, c.atMs - ctx.now()));
     });
-    await new Promise<void>((resolve) => {
-      let t = setTimeout(resolve, Math.max(0, ctx.stop.endAtMs - ctx.now()));
-      ctx.stop.onChange(() => {
-        clearTimeout(t);
-        t = setTimeout(resolve, Math.max(0, ctx.stop.endAtMs - ctx.now()));
-      });
-    });
+    await untilEnd(ctx);
     await loops.wait();
   },
 };

@@ -1,4 +1,10 @@
-import { IterationCounter, Problems, baseNormalize } from './common.js';
+import {
+  IterationCounter,
+  Problems,
+  baseNormalize,
+  iterationPlan,
+  validateIterationFields,
+} from './common.js';
 import type { ExecutorDefinition } from './types.js';
 import { VuLoops } from './vu-loops.js';
 
@@ -9,21 +15,11 @@ export const perVuIterations: ExecutorDefinition = {
   fields: ['vus', 'iterations', 'maxDuration'],
   validate(s, path) {
     const p = new Problems(s, path);
-    p.common(this.fields);
-    p.int('vus', { min: 1 });
-    p.int('iterations', { min: 1 });
-    p.duration('maxDuration', { positive: true });
+    validateIterationFields(p, this.fields);
     return p.list;
   },
   normalize: (name, s) => baseNormalize(name, s),
-  plan: (s) => ({
-    durationMs: s.maxDurationMs,
-    maxDurationMs: s.maxDurationMs + s.gracefulStopMs,
-    maxVUs: s.vus,
-    plannedIterations: s.vus * s.iterations,
-    steps: [{ atMs: 0, vus: s.vus }],
-    openLoop: false,
-  }),
+  plan: (s) => iterationPlan(s, s.vus * s.iterations),
   split: (s, seg) => ({ ...s, vus: seg.scale(s.vus) }),
   async run(ctx) {
     const counter = new IterationCounter(ctx.segment);

@@ -1,4 +1,4 @@
-import { IterationCounter, Problems, baseNormalize } from './common.js';
+import { IterationCounter, Problems, baseNormalize, untilEnd } from './common.js';
 import { totalStageMs, vuLevelChanges } from './stages.js';
 import type { ExecutorDefinition } from './types.js';
 import { VuLoops } from './vu-loops.js';
@@ -50,14 +50,7 @@ export const rampingVus: ExecutorDefinition = {
       else timers.push(setTimeout(apply, ctx.startAtMs + change.atMs - ctx.now()));
     }
     // Keep the scenario alive until its stages end even while the level is 0.
-    await new Promise<void>((resolve) => {
-      const end = (): void => resolve();
-      const t = setTimeout(end, Math.max(0, ctx.stop.endAtMs - ctx.now()));
-      ctx.stop.onChange(() => {
-        clearTimeout(t);
-        setTimeout(end, Math.max(0, ctx.stop.endAtMs - ctx.now()));
-      });
-    });
+    await untilEnd(ctx);
     for (const t of timers) clearTimeout(t);
     await loops.wait();
   },

@@ -1,4 +1,10 @@
-import { IterationCounter, Problems, baseNormalize } from './common.js';
+import {
+  IterationCounter,
+  Problems,
+  baseNormalize,
+  iterationPlan,
+  validateIterationFields,
+} from './common.js';
 import type { ExecutorDefinition } from './types.js';
 import { VuLoops } from './vu-loops.js';
 
@@ -9,24 +15,14 @@ export const sharedIterations: ExecutorDefinition = {
   fields: ['vus', 'iterations', 'maxDuration'],
   validate(s, path) {
     const p = new Problems(s, path);
-    p.common(this.fields);
-    p.int('vus', { min: 1 });
-    p.int('iterations', { min: 1 });
-    p.duration('maxDuration', { positive: true });
+    validateIterationFields(p, this.fields);
     if (typeof s.vus === 'number' && typeof s.iterations === 'number' && s.iterations < s.vus) {
       p.list.push(`${path}.iterations (${s.iterations}) must be >= vus (${s.vus})`);
     }
     return p.list;
   },
   normalize: (name, s) => baseNormalize(name, s),
-  plan: (s) => ({
-    durationMs: s.maxDurationMs,
-    maxDurationMs: s.maxDurationMs + s.gracefulStopMs,
-    maxVUs: s.vus,
-    plannedIterations: s.iterations,
-    steps: [{ atMs: 0, vus: s.vus }],
-    openLoop: false,
-  }),
+  plan: (s) => iterationPlan(s, s.iterations),
   split: (s, seg) => ({ ...s, vus: seg.scale(s.vus), iterations: seg.scale(s.iterations) }),
   async run(ctx) {
     const counter = new IterationCounter(ctx.segment);
