@@ -2,7 +2,7 @@
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ScenarioConfig } from '../config/types.js';
 import type { ExecutionSegment } from '../engine/segments.js';
-import type { ExecutorContext, ExecutorPlan, NormalizedScenario, Vu } from './types.js';
+import type { ExecutorContext, ExecutorPlan, NormalizedScenario } from './types.js';
 
 export const COMMON_FIELDS: readonly (keyof ScenarioConfig)[] = [
   'executor',
