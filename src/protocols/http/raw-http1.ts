@@ -11,17 +11,11 @@
  */
 import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
-import { DeadlineTimer } from './deadline.js';
 import { classifyHttpError, describeHttpError } from './errors.js';
 import { prepareHttp1Request, type PreparedHttp1Request } from './request-head.js';
-import { EMPTY_BODY, VolleyHttpResponse, failedResponse, nowUs } from './response.js';
-import type {
-  HttpErrorClass,
-  HttpOriginClient,
-  HttpRequestSpec,
-  HttpResponse,
-  HttpTimings,
-} from './types.js';
+import { VolleyHttpResponse, exchangeTimings, failedResponse, nowUs } from './response.js';
+import { SerialOriginClient } from './serial-queue.js';
+import type { HttpErrorClass, HttpOriginClient, HttpRequestSpec, HttpTimings } from './types.js';
 
 /** The native llhttp wrapper Node's http module uses (`src/node_http_parser.cc`). */
 interface LlhttpParser {
@@ -64,12 +58,6 @@ const SKIP_BODY = 1;
 /** "Skip the body and treat the rest of the stream as upgraded": we then close the socket. */
 const SKIP_BODY_UPGRADE = 2;
 
-interface Queued {
-  spec: HttpRequestSpec;
-  resolve: (res: HttpResponse) => void;
-  queuedAtUs: number;
-}
-
 /** The peer closed the connection before the response was complete (classified as `reset` by message). */
 class SocketClosedError extends Error {
   constructor(message: string) {
@@ -90,26 +78,17 @@ export function createRawHttp1Client(options: RawHttp1ClientOptions): HttpOrigin
 }
 
 // Members called from the shared listeners below are public; the class itself is not exported.
-class RawHttp1Client implements HttpOriginClient {
+class RawHttp1Client extends SerialOriginClient {
   private readonly host: string;
   private readonly port: number;
-  private readonly timer: DeadlineTimer;
   private readonly resource = {};
   private parser: LlhttpParser | null = null;
   socket: OwnedSocket | null = null;
   private connected = false;
   /** At least one response completed on the current socket (a failure on it may be a stale keep-alive). */
   private socketReused = false;
-  private closed = false;
-  private readonly queue: Queued[] = [];
-  private nextResolve: ((res: HttpResponse) => void) | null = null;
-  private readonly captureResolve = (resolve: (res: HttpResponse) => void): void => {
-    this.nextResolve = resolve;
-  };
 
-  // --- the request in flight (reset by start()) ---
-  private busy = false;
-  private resolve: ((res: HttpResponse) => void) | null = null;
+  // --- the request in flight (reset by start(); `busy` and the body live in SerialOriginClient) ---
   private prepared: PreparedHttp1Request | null = null;
   private timeoutMs = 0;
   private retried = false;
@@ -135,49 +114,23 @@ class RawHttp1Client implements HttpOriginClient {
   private complete = false;
   /** Bytes arrived after the response: the stream is out of sync, never reuse it. */
   private poisoned = false;
-  private firstChunk: Buffer | null = null;
-  private moreChunks: Buffer[] | null = null;
-  private bodyLength = 0;
 
   constructor(options: RawHttp1ClientOptions) {
+    super();
     this.host = options.host;
     this.port = options.port;
-    this.timer = new DeadlineTimer(() => this.onDeadline());
   }
 
-  send(spec: HttpRequestSpec): Promise<HttpResponse> {
-    const promise = new Promise<HttpResponse>(this.captureResolve);
-    const resolve = this.nextResolve as (res: HttpResponse) => void;
-    this.nextResolve = null;
-    if (this.busy) {
-      this.queue.push({ spec, resolve, queuedAtUs: nowUs() });
-    } else {
-      this.resolve = resolve;
-      this.start(spec, 0);
-    }
-    return promise;
-  }
-
-  /** Fails the request in flight and the queued ones, and closes the socket. The client stays usable. */
-  close(): void {
-    this.closed = true;
+  protected closeTransport(): void {
     this.dropSocket();
-    this.timer.dispose();
-    if (this.busy) this.fail('other', 'connection closed by the client');
-    while (this.queue.length > 0) {
-      const q = this.queue.shift() as Queued;
-      q.resolve(failedResponse('other', 'connection closed by the client', blockedTimings(q), 0, 0));
-    }
     if (this.parser !== null) {
       this.parser.close();
       this.parser = null;
     }
-    this.closed = false;
   }
 
-  private start(spec: HttpRequestSpec, blockedUs: number): void {
+  protected start(spec: HttpRequestSpec, blockedUs: number): void {
     const prepared = prepareHttp1Request(spec);
-    this.busy = true;
     this.prepared = prepared;
     this.timeoutMs = spec.timeoutMs;
     this.retried = false;
@@ -211,9 +164,7 @@ class RawHttp1Client implements HttpOriginClient {
     this.keepAlive = true;
     this.complete = false;
     this.poisoned = false;
-    this.firstChunk = null;
-    this.moreChunks = null;
-    this.bodyLength = 0;
+    this.resetBody();
   }
 
   private openSocket(): void {
@@ -365,7 +316,7 @@ class RawHttp1Client implements HttpOriginClient {
     if (this.busy && !this.complete) this.failOrRetry(new SocketClosedError('socket closed'));
   }
 
-  private onDeadline(): void {
+  protected onDeadline(): void {
     if (!this.busy || this.complete) return;
     this.dropSocket();
     this.fail('timeout', `request timed out after ${this.timeoutMs} ms`);
@@ -432,11 +383,7 @@ class RawHttp1Client implements HttpOriginClient {
   }
 
   onBody(chunk: Buffer): void {
-    if (this.complete) return;
-    this.bodyLength += chunk.length;
-    if (this.firstChunk === null) this.firstChunk = chunk;
-    else if (this.moreChunks === null) this.moreChunks = [this.firstChunk, chunk];
-    else this.moreChunks.push(chunk);
+    if (!this.complete) this.addBodyChunk(chunk);
   }
 
   onMessageComplete(): void {
@@ -462,67 +409,36 @@ class RawHttp1Client implements HttpOriginClient {
         connectingUs += endUs - this.connectStartUs;
       }
     }
-    let sendingUs = 0;
-    let waitingUs = 0;
-    let receivingUs = 0;
-    if (this.writeStartUs > 0) {
-      const sent = this.sentUs > 0 ? this.sentUs : endUs;
-      sendingUs = sent - this.writeStartUs;
-      if (this.firstByteUs > 0) {
-        waitingUs = this.firstByteUs - sent;
-        receivingUs = endUs - this.firstByteUs;
-      } else {
-        waitingUs = endUs - sent;
-      }
-    }
-    return {
+    // sentUs is never 0 once a byte has arrived (handleRead), and never after firstByteUs.
+    return exchangeTimings(
       blockedUs,
       connectingUs,
-      tlsUs: 0,
-      sendingUs,
-      waitingUs,
-      receivingUs,
-      durationUs: sendingUs + waitingUs + receivingUs,
-    };
+      0,
+      this.writeStartUs,
+      this.sentUs,
+      this.firstByteUs,
+      endUs,
+    );
   }
 
   private succeed(): void {
     const timings = this.timings(nowUs());
-    let body: Buffer;
-    if (this.moreChunks !== null) body = Buffer.concat(this.moreChunks, this.bodyLength);
-    else body = this.firstChunk ?? EMPTY_BODY;
+    const body = this.takeBody();
     this.settle(
       new VolleyHttpResponse(this.status, this.rawHeaders, body, timings, this.bytesSent, this.bytesReceived),
     );
   }
 
-  private fail(errorClass: HttpErrorClass, message: string): void {
+  protected fail(errorClass: HttpErrorClass, message: string): void {
     this.settle(
       failedResponse(errorClass, message, this.timings(nowUs()), this.bytesSent, this.bytesReceived),
     );
   }
 
-  private settle(res: HttpResponse): void {
-    this.timer.disarm();
-    const resolve = this.resolve as (res: HttpResponse) => void;
-    this.busy = false;
-    this.resolve = null;
+  protected releaseRequest(): void {
     this.prepared = null;
-    this.firstChunk = null;
-    this.moreChunks = null;
     this.rawHeaders = NO_HEADERS;
-    resolve(res);
-    if (this.queue.length > 0 && !this.closed) {
-      const next = this.queue.shift() as Queued;
-      this.resolve = next.resolve;
-      this.start(next.spec, nowUs() - next.queuedAtUs);
-    }
   }
-}
-
-function blockedTimings(q: Queued): HttpTimings {
-  const blockedUs = nowUs() - q.queuedAtUs;
-  return { blockedUs, connectingUs: 0, tlsUs: 0, sendingUs: 0, waitingUs: 0, receivingUs: 0, durationUs: 0 };
 }
 
 // Shared listeners: `this` is the emitter, which leads to its client; events from a socket the

@@ -24,6 +24,45 @@ export function zeroTimings(): HttpTimings {
   };
 }
 
+/**
+ * A request's timings from its phase boundaries (µs, 0 = did not happen): sending runs from
+ * `writeStartUs` to `sentUs` (unknown: the first response byte, else the end), waiting to
+ * `firstByteUs`, receiving to `endUs`. No write, no phases: the time went to blocked/connecting/tls.
+ */
+export function exchangeTimings(
+  blockedUs: number,
+  connectingUs: number,
+  tlsUs: number,
+  writeStartUs: number,
+  sentUs: number,
+  firstByteUs: number,
+  endUs: number,
+): HttpTimings {
+  let sendingUs = 0;
+  let waitingUs = 0;
+  let receivingUs = 0;
+  if (writeStartUs > 0) {
+    let sent = sentUs > 0 ? sentUs : firstByteUs > 0 ? firstByteUs : endUs;
+    if (firstByteUs > 0 && sent > firstByteUs) sent = firstByteUs;
+    sendingUs = sent - writeStartUs;
+    if (firstByteUs > 0) {
+      waitingUs = firstByteUs - sent;
+      receivingUs = endUs - firstByteUs;
+    } else {
+      waitingUs = endUs - sent;
+    }
+  }
+  return {
+    blockedUs,
+    connectingUs,
+    tlsUs,
+    sendingUs,
+    waitingUs,
+    receivingUs,
+    durationUs: sendingUs + waitingUs + receivingUs,
+  };
+}
+
 type RawHeaderList = readonly (string | Buffer)[];
 
 function headersFromRaw(raw: RawHeaderList): Record<string, string | string[]> {

@@ -14,16 +14,10 @@
  */
 import type { Socket } from 'node:net';
 import { Client, buildConnector } from 'undici';
-import { DeadlineTimer } from './deadline.js';
 import { HttpTimeoutError, classifyHttpError, describeHttpError } from './errors.js';
-import { EMPTY_BODY, VolleyHttpResponse, failedResponse, nowUs } from './response.js';
-import type {
-  HttpErrorClass,
-  HttpOriginClient,
-  HttpRequestSpec,
-  HttpResponse,
-  HttpTimings,
-} from './types.js';
+import { EMPTY_BODY, VolleyHttpResponse, exchangeTimings, failedResponse, nowUs } from './response.js';
+import { SerialOriginClient } from './serial-queue.js';
+import type { HttpErrorClass, HttpOriginClient, HttpRequestSpec, HttpTimings } from './types.js';
 
 export interface UndiciOriginClientOptions {
   /** `http://host:port` or `https://host:port`. */
@@ -89,12 +83,6 @@ function withoutFraming(headers: Readonly<Record<string, string>>): Record<strin
   return out;
 }
 
-interface Queued {
-  spec: HttpRequestSpec;
-  resolve: (res: HttpResponse) => void;
-  queuedAtUs: number;
-}
-
 /** One VU's connection to one origin through undici. */
 export function createUndiciOriginClient(options: UndiciOriginClientOptions): HttpOriginClient {
   return new UndiciOriginClient(options);
@@ -137,21 +125,15 @@ class Exchange {
 function noop(): void {}
 
 // Members called by Exchange are public; the class itself is not exported.
-class UndiciOriginClient implements HttpOriginClient {
+class UndiciOriginClient extends SerialOriginClient {
   private readonly origin: string;
   private readonly isHttps: boolean;
   private readonly allowH2: boolean;
   /** Shared by this origin's successive Clients, so TLS sessions survive a Client being replaced. */
   private readonly baseConnector: ConnectFn;
   private clientGeneration = 0;
-  private readonly timer: DeadlineTimer;
   private client: Client | null = null;
   private exchange: Exchange | null = null;
-  private readonly queue: Queued[] = [];
-  private nextResolve: ((res: HttpResponse) => void) | null = null;
-  private readonly captureResolve = (resolve: (res: HttpResponse) => void): void => {
-    this.nextResolve = resolve;
-  };
 
   // --- the socket undici currently uses (set by our connector) ---
   private socket: Socket | null = null;
@@ -162,9 +144,7 @@ class UndiciOriginClient implements HttpOriginClient {
   private tcpDoneUs = 0;
   private readyUs = 0;
 
-  // --- the request in flight ---
-  private busy = false;
-  private resolve: ((res: HttpResponse) => void) | null = null;
+  // --- the request in flight (`busy` and the body live in SerialOriginClient) ---
   private spec: HttpRequestSpec | null = null;
   private dispatchSpec: DispatchSpec | null = null;
   private retried = false;
@@ -181,17 +161,14 @@ class UndiciOriginClient implements HttpOriginClient {
   private baseRead = 0;
   private status = 0;
   private rawHeaders: Buffer[] = [];
-  private firstChunk: Buffer | null = null;
-  private moreChunks: Buffer[] | null = null;
-  private bodyLength = 0;
   private bytesSentBefore = 0;
   private bytesReceivedBefore = 0;
 
   constructor(options: UndiciOriginClientOptions) {
+    super();
     this.origin = options.origin;
     this.isHttps = options.origin.startsWith('https:');
     this.allowH2 = options.allowH2;
-    this.timer = new DeadlineTimer(() => this.onDeadline());
     this.baseConnector = buildConnector({
       rejectUnauthorized: !options.insecureSkipTLSVerify,
       allowH2: options.allowH2,
@@ -232,36 +209,8 @@ class UndiciOriginClient implements HttpOriginClient {
     };
   }
 
-  send(spec: HttpRequestSpec): Promise<HttpResponse> {
-    const promise = new Promise<HttpResponse>(this.captureResolve);
-    const resolve = this.nextResolve as (res: HttpResponse) => void;
-    this.nextResolve = null;
-    if (this.busy) {
-      this.queue.push({ spec, resolve, queuedAtUs: nowUs() });
-    } else {
-      this.resolve = resolve;
-      this.start(spec, 0);
-    }
-    return promise;
-  }
-
-  close(): void {
-    this.timer.dispose();
+  protected closeTransport(): void {
     this.retireClient(null);
-    if (this.busy) this.fail('other', 'connection closed by the client');
-    while (this.queue.length > 0) {
-      const q = this.queue.shift() as Queued;
-      const blockedUs = nowUs() - q.queuedAtUs;
-      q.resolve(
-        failedResponse(
-          'other',
-          'connection closed by the client',
-          { blockedUs, connectingUs: 0, tlsUs: 0, sendingUs: 0, waitingUs: 0, receivingUs: 0, durationUs: 0 },
-          0,
-          0,
-        ),
-      );
-    }
   }
 
   private ensureClient(): { client: Client; exchange: Exchange } {
@@ -291,8 +240,7 @@ class UndiciOriginClient implements HttpOriginClient {
     if (client !== null) client.destroy(err, noop);
   }
 
-  private start(spec: HttpRequestSpec, queuedUs: number): void {
-    this.busy = true;
+  protected start(spec: HttpRequestSpec, queuedUs: number): void {
     this.spec = spec;
     this.retried = false;
     this.queuedUs = queuedUs;
@@ -313,9 +261,7 @@ class UndiciOriginClient implements HttpOriginClient {
     this.firstByteUs = 0;
     this.status = 0;
     this.rawHeaders = [];
-    this.firstChunk = null;
-    this.moreChunks = null;
-    this.bodyLength = 0;
+    this.resetBody();
     this.wasReused = false;
     const { client, exchange } = this.ensureClient();
     // dispatch reports synchronous failures through exchange.onError.
@@ -357,10 +303,7 @@ class UndiciOriginClient implements HttpOriginClient {
   }
 
   onData(chunk: Buffer): void {
-    this.bodyLength += chunk.length;
-    if (this.firstChunk === null) this.firstChunk = chunk;
-    else if (this.moreChunks === null) this.moreChunks = [this.firstChunk, chunk];
-    else this.moreChunks.push(chunk);
+    this.addBodyChunk(chunk);
   }
 
   private complete304(): void {
@@ -379,10 +322,7 @@ class UndiciOriginClient implements HttpOriginClient {
   onComplete(): void {
     if (!this.busy) return;
     this.socketResponses++;
-    const body =
-      this.moreChunks !== null
-        ? Buffer.concat(this.moreChunks, this.bodyLength)
-        : (this.firstChunk ?? EMPTY_BODY);
+    const body = this.takeBody();
     const timings = this.timings(nowUs());
     this.settle(
       new VolleyHttpResponse(
@@ -427,7 +367,7 @@ class UndiciOriginClient implements HttpOriginClient {
     this.fail(errorClass, describeHttpError(err));
   }
 
-  private onDeadline(): void {
+  protected onDeadline(): void {
     if (!this.busy) return;
     const timeoutMs = (this.spec as HttpRequestSpec).timeoutMs;
     const timings = this.timings(nowUs());
@@ -475,29 +415,15 @@ class UndiciOriginClient implements HttpOriginClient {
       const overhead = this.writeStartUs - this.dispatchUs - (this.connectingUs + this.tlsUs + this.dnsUs);
       if (overhead > 0) blockedUs += overhead;
     }
-    let sendingUs = 0;
-    let waitingUs = 0;
-    let receivingUs = 0;
-    if (this.writeStartUs > 0) {
-      let sent = this.sentUs > 0 ? this.sentUs : this.firstByteUs > 0 ? this.firstByteUs : endUs;
-      if (this.firstByteUs > 0 && sent > this.firstByteUs) sent = this.firstByteUs;
-      sendingUs = sent - this.writeStartUs;
-      if (this.firstByteUs > 0) {
-        waitingUs = this.firstByteUs - sent;
-        receivingUs = endUs - this.firstByteUs;
-      } else {
-        waitingUs = endUs - sent;
-      }
-    }
-    return {
+    return exchangeTimings(
       blockedUs,
       connectingUs,
       tlsUs,
-      sendingUs,
-      waitingUs,
-      receivingUs,
-      durationUs: sendingUs + waitingUs + receivingUs,
-    };
+      this.writeStartUs,
+      this.sentUs,
+      this.firstByteUs,
+      endUs,
+    );
   }
 
   private isHostname(): boolean {
@@ -505,27 +431,15 @@ class UndiciOriginClient implements HttpOriginClient {
     return !/^[\d.]+$/.test(host) && !host.startsWith('[');
   }
 
-  private fail(errorClass: HttpErrorClass, message: string): void {
+  protected fail(errorClass: HttpErrorClass, message: string): void {
     this.settle(
       failedResponse(errorClass, message, this.timings(nowUs()), this.bytesSent(), this.bytesReceived()),
     );
   }
 
-  private settle(res: HttpResponse): void {
-    this.timer.disarm();
-    const resolve = this.resolve as (res: HttpResponse) => void;
-    this.busy = false;
-    this.resolve = null;
+  protected releaseRequest(): void {
     this.spec = null;
     this.dispatchSpec = null;
-    this.firstChunk = null;
-    this.moreChunks = null;
     this.rawHeaders = [];
-    resolve(res);
-    if (this.queue.length > 0) {
-      const next = this.queue.shift() as Queued;
-      this.resolve = next.resolve;
-      this.start(next.spec, nowUs() - next.queuedAtUs);
-    }
   }
 }
