@@ -8,9 +8,11 @@
  *   INSTALL=1 npm run bench                        # (re)install wrk, hey, nginx-light, autocannon@9
  *
  * Environment: BENCH_SECTIONS (1-5, default all), BENCH_DURATION (seconds per run, default 10),
- * BENCH_RUNS (section-1 repetitions, default 1), BENCH_RATES (section 2, default 1000,5000,10000),
+ * BENCH_RUNS (section-1 repetitions, default 1), BENCH_TARGETS (section 1: nginx,node), BENCH_RATES (section 2, default 1000,5000,10000),
  * BENCH_MEM_VUS / BENCH_MEM_DURATION (section 3, default 10000 / 20), BENCH_COOLDOWN (s, default 2),
- * BENCH_GEN_CORE / BENCH_TARGET_CORE (default 0 / 1), INSTALL=1.
+ * BENCH_GEN_CORE / BENCH_TARGET_CORE (default 0 / 1), BENCH_QUIET_WAIT (most seconds to wait
+ * before a run for a quiet machine, default 30; 0 = don't wait), BENCH_RETRIES (sections 1-2: reruns
+ * of a run disturbed by other programs, default 1), INSTALL=1.
  *
  * Output: progress and each section's table on stderr as it completes; the final Markdown report
  * on stdout and in bench/out/RESULTS-<timestamp>.md; raw outputs in bench/out/raw/<timestamp>/.
@@ -20,6 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ctx, SectionOutput } from './lib/context.js';
+import { cooldown } from './lib/gen.js';
 import { ensurePeers } from './lib/install.js';
 import { installExitHandlers, log, runSync, stopAll, which } from './lib/proc.js';
 import { coordinatedOmission } from './sections/coordinated-omission.js';
@@ -132,6 +135,7 @@ async function main(): Promise<number> {
   for (const id of sectionIds) {
     const def = SECTIONS[id];
     if (!def) continue;
+    await cooldown(0);
     const load = loadavg()[0]?.toFixed(2) ?? '?';
     const t0 = Date.now();
     log(`=== section ${def.title} (1-min load average ${load})`);

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type Ctx, type SectionOutput, runVolley, warmup } from '../lib/context.js';
 import { int, ms, pct, table } from '../lib/format.js';
-import { cooldown, otherLoad } from '../lib/gen.js';
+import { cooldown, leastDisturbed, otherLoad } from '../lib/gen.js';
 import { metric } from '../lib/parse.js';
 import { log } from '../lib/proc.js';
 import { startNginx, startNode, stopTarget, targetAlive } from '../lib/targets.js';
@@ -57,21 +57,27 @@ export async function openLoop(ctx: Ctx): Promise<SectionOutput> {
     await warmup(ctx, t);
     for (const rate of rates()) {
       for (const mode of MODES) {
-        const name = `s2-rate${rate}-${mode.name}`;
-        const ndjson = `${ctx.rawDir}/${name.replace(/[^\w.-]+/g, '_')}.ndjson`;
-        const args = [
-          '--rate',
-          String(rate),
-          '--duration',
-          `${D}s`,
-          ...mode.args,
-          '--out',
-          `ndjson=${ndjson}`,
-        ];
-        const r = await runVolley(ctx, name, t.url, args, {
-          core: mode.pinned ? ctx.genCore : undefined,
-          target: t,
-        });
+        const genCore = mode.pinned ? ctx.genCore : undefined;
+        const { result, note } = await leastDisturbed(
+          async (k) => {
+            const name = `s2-rate${rate}-${mode.name}${k > 1 ? `-try${k}` : ''}`;
+            const ndjson = `${ctx.rawDir}/${name.replace(/[^\w.-]+/g, '_')}.ndjson`;
+            const args = [
+              '--rate',
+              String(rate),
+              '--duration',
+              `${D}s`,
+              ...mode.args,
+              '--out',
+              `ndjson=${ndjson}`,
+            ];
+            return { ndjson, ...(await runVolley(ctx, name, t.url, args, { core: genCore, target: t })) };
+          },
+          (x) => x.gen,
+          { genCore, targetCore: ctx.targetCore, cooldownS: ctx.cooldownS },
+        );
+        const r = result;
+        const ndjson = r.ndjson;
         const s = r.summary;
         const count = metric(s, 'http_reqs', 'count');
         const achieved = count !== undefined ? count / D : undefined;
@@ -98,7 +104,7 @@ export async function openLoop(ctx: Ctx): Promise<SectionOutput> {
           pct(r.gen.genCpu),
           s ? (s.generator.saturated ? `yes (${s.generator.reasons.join(', ')})` : 'no') : 'no summary',
           pct(r.gen.targetCpu),
-          otherLoad(r.gen, mode.pinned ? ctx.genCore : undefined, ctx.targetCore).join('; '),
+          [...otherLoad(r.gen, genCore, ctx.targetCore), note].filter(Boolean).join('; '),
         ]);
         if (!targetAlive(t)) throw new Error(`target ${t.name} died`);
         await cooldown(ctx.cooldownS);
