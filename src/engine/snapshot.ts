@@ -75,16 +75,7 @@ export function buildSnapshot(
     if (st) metrics[name] = metricValues(st, 1);
   }
   const endpoints: EndpointSecond[] = [];
-  for (const info of agg.series.values()) {
-    if (info.metric !== 'http_reqs') continue;
-    // one row per (scenario, name, method), merging statuses
-    const key = `${info.tags.scenario}\u0000${info.tags.name}\u0000${info.tags.method}`;
-    if (endpoints.some((e) => `${e.scenario}\u0000${e.name}\u0000${e.method}` === key)) continue;
-    const filter = {
-      scenario: info.tags.scenario ?? '',
-      name: info.tags.name ?? '',
-      method: info.tags.method ?? '',
-    };
+  for (const filter of agg.endpoints()) {
     const r = agg.mergeSeconds(one, 'http_reqs', filter);
     if (!r || r.sum === 0) continue;
     endpoints.push({

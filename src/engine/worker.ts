@@ -14,6 +14,7 @@ import {
 } from './protocol.js';
 import { ExecutionSegment, SegmentSequence } from './segments.js';
 import { ScenarioStop } from './stop.js';
+import { IterationCounter } from '../executors/common.js';
 import { executorFor } from '../executors/registry.js';
 import type {
   ControlChange,
@@ -43,10 +44,8 @@ const http = new HttpRecorder(sink, init.maxEndpoints);
 const health = new HealthSampler();
 const sequence = new SegmentSequence(init.segmentBoundaries);
 const segment: ExecutionSegment = sequence.segment(init.segmentIndex);
-const vuIds = new (class {
-  private k = 0;
-  next = (): number => segment.globalIndex(this.k++) + 1;
-})();
+/** VU ids are striped like iteration numbers: unique across workers, from 1. */
+const vuIndex = new IterationCounter(segment);
 
 class WorkerVu implements Vu {
   interrupted = false;
@@ -79,16 +78,10 @@ function quickIteration(scenario: NormalizedScenario): Iterate {
     method: req.method,
   });
   const think = req.thinkMs;
-  if (!think) {
-    return async (vu) => {
-      const res = await vu.http.request(spec);
-      if (!vu.interrupted) endpoint.record(res);
-    };
-  }
   return async (vu) => {
     const res = await vu.http.request(spec);
     if (!vu.interrupted) endpoint.record(res);
-    await sleep(think.min + Math.random() * (think.max - think.min));
+    if (think) await sleep(think.min + Math.random() * (think.max - think.min));
   };
 }
 
@@ -128,7 +121,7 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
     startAtMs,
     now,
     stop,
-    newVu: () => new WorkerVu(vuIds.next()),
+    newVu: () => new WorkerVu(vuIndex.next() + 1),
     retireVu: (vu) => (vu as WorkerVu).http.close(),
     interruptVu: (vu) => {
       vu.interrupted = true;

@@ -188,6 +188,22 @@ export class Aggregator {
     return [...vals].sort();
   }
 
+  /** Every endpoint seen, one per (scenario, name, method) whatever its statuses: a tag filter for each. */
+  endpoints(): { scenario: string; name: string; method: string }[] {
+    const out = new Map<string, { scenario: string; name: string; method: string }>();
+    for (const info of this.series.values()) {
+      if (info.metric !== 'http_reqs') continue;
+      const f = {
+        scenario: info.tags.scenario ?? '',
+        name: info.tags.name ?? '',
+        method: info.tags.method ?? '',
+      };
+      const key = `${f.scenario}\u0000${f.name}\u0000${f.method}`;
+      if (!out.has(key)) out.set(key, f);
+    }
+    return [...out.values()];
+  }
+
   metricNames(): string[] {
     return [...new Set([...this.series.values()].map((s) => s.metric))];
   }

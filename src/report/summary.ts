@@ -109,17 +109,7 @@ export function buildSummary(result: RunResult, config: TestConfig): Summary {
   }
 
   const endpoints: EndpointSummary[] = [];
-  const seen = new Set<string>();
-  for (const info of agg.series.values()) {
-    if (info.metric !== 'http_reqs') continue;
-    const f = {
-      scenario: info.tags.scenario ?? '',
-      name: info.tags.name ?? '',
-      method: info.tags.method ?? '',
-    };
-    const k = `${f.scenario}\u0000${f.name}\u0000${f.method}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
+  for (const f of agg.endpoints()) {
     const statuses: Record<string, number> = {};
     for (const s of agg.series.values()) {
       if (
