@@ -7,6 +7,10 @@ export type VolleyErrorCode =
   | 'INVALID_CONFIG'
   | 'INVALID_THRESHOLD'
   | 'UNREADABLE_FILE'
+  /** A test script that does not compile, throws while loading, or has an invalid shape. */
+  | 'INVALID_SCRIPT'
+  /** The script's setup() or teardown() threw. */
+  | 'SCRIPT_FAILED'
   | 'TARGET_UNREACHABLE'
   | 'RUNTIME';
 

@@ -9,6 +9,8 @@ export const ExitCode = {
   INVALID_USAGE: 2,
   /** The target could not be reached before the run (refused, DNS, TLS): nothing was sent. */
   TARGET_UNREACHABLE: 3,
+  /** The script's setup() or teardown() threw (setup: nothing but setup's own requests was sent). */
+  SCRIPT_FAILED: 4,
   /** The run completed (or was stopped by abortOnFail) and at least one threshold failed. k6 uses 99 too. */
   THRESHOLDS_FAILED: 99,
   /** Stopped by SIGINT/SIGTERM: results up to the stop were summarised and written. */
@@ -23,7 +25,10 @@ export function exitCodeForError(code: VolleyErrorCode): ExitCodeValue {
     case 'INVALID_CONFIG':
     case 'INVALID_THRESHOLD':
     case 'UNREADABLE_FILE':
+    case 'INVALID_SCRIPT':
       return ExitCode.INVALID_USAGE;
+    case 'SCRIPT_FAILED':
+      return ExitCode.SCRIPT_FAILED;
     case 'TARGET_UNREACHABLE':
       return ExitCode.TARGET_UNREACHABLE;
     case 'RUNTIME':

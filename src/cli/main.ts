@@ -6,7 +6,10 @@ import { VolleyError } from '../errors.js';
 import { demoCommand } from './demo-command.js';
 import { ExitCode, exitCodeForError, type ExitCodeValue } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
+import { checkCommand, inspectCommand } from './inspect-command.js';
+import { initCommand } from './init-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
+import { TEST_FILE_SCHEMA } from '../declarative/schema.js';
 import { targetCommand } from './target-command.js';
 
 const VERSION = (
@@ -23,8 +26,12 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .showHelpAfterError('(run with --help for usage)');
 
   p.command('run')
-    .description('run a load test (quick mode: --url)')
-    .option('--url <url>', 'the URL to send every request to')
+    .description('run a load test: a test file (.ts, .js, .yaml, .json) or quick mode (--url)')
+    .argument('[file]', 'test script (.ts/.mts/.js/.mjs) or declarative test (.yaml/.yml/.json)')
+    .option('--url <url>', 'quick mode: the URL to send every request to')
+    .option('-e, --env <KEY=VALUE>', "set process.env.KEY for the script, in every worker (repeatable)", collect, [])
+    .option('--typecheck', 'type-check a TypeScript script before running it (volley check)')
+    .option('-s, --scenario <name>', 'run only this scenario of the test file (repeatable)', collect, [])
     .option('--rate <n>', 'open loop: iterations started per second (constant-arrival-rate)')
     .option(
       '--vus <n>',
@@ -57,7 +64,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('-X, --method <method>', 'HTTP method (default GET, or POST with --body)')
     .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect, [])
     .option('--body <body>', 'request body, or @file to read it from a file')
-    .option('--timeout <time>', 'request timeout', '10s')
+    .option('--timeout <time>', 'request timeout (default 10s)')
     .option('--max-redirects <n>', 'follow up to n redirects (default 0: off)')
     .option(
       '--threshold <metric:expr>',
@@ -86,9 +93,34 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--no-fast-path', 'send plain HTTP/1.1 through undici instead of the raw-socket fast path')
     .option('--no-preflight', 'skip the connection check made before the run')
     .option('-q, --quiet', 'no progress and no terminal summary')
-    .action(async (flags: RunFlags) => {
+    .action(async (file: string | undefined, flags: RunFlags) => {
       // commander names `--max-vus` maxVus, `--fast-path` fastPath: the QuickFlags names.
-      setCode(await runCommand({ ...flags, stage: flags.stage ?? [], header: flags.header ?? [] }, io));
+      setCode(await runCommand({ ...flags, stage: flags.stage ?? [], header: flags.header ?? [] }, io, file));
+    });
+
+  p.command('inspect')
+    .description('print the resolved plan of a test file (scenarios, executors, VUs, durations, stages) without sending traffic')
+    .argument('<file>', 'test script or YAML/JSON file')
+    .option('-e, --env <KEY=VALUE>', 'set process.env.KEY for the script (repeatable)', collect, [])
+    .option('--json', 'print the plan as JSON')
+    .action(async (file: string, o: { env: string[]; json?: boolean }) => setCode(await inspectCommand(file, o, io)));
+
+  p.command('check')
+    .description('type-check a TypeScript test script (strict) and validate it, without sending traffic')
+    .argument('<file>', 'test script or YAML/JSON file')
+    .option('-e, --env <KEY=VALUE>', 'set process.env.KEY for the script (repeatable)', collect, [])
+    .action(async (file: string, o: { env: string[] }) => setCode(await checkCommand(file, o, io)));
+
+  p.command('init')
+    .description('scaffold a typed example test (test.ts, tsconfig.json, data) so editor completion works')
+    .argument('[dir]', 'folder to create the files in', '.')
+    .option('--force', 'overwrite existing files')
+    .action(async (dir: string, o: { force?: boolean }) => setCode(await initCommand(dir, o, io)));
+
+  p.command('schema')
+    .description('print the JSON Schema of YAML/JSON test files (for editors and CI validation)')
+    .action(() => {
+      io.stdout(`${JSON.stringify(TEST_FILE_SCHEMA, null, 2)}\n`);
     });
 
   p.command('target')
@@ -126,8 +158,8 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCodeValue> {
       return ExitCode.INVALID_USAGE;
     }
     if (err instanceof VolleyError) {
-      io.stderr(`error: ${err.message}\n`);
-      for (const d of err.details.slice(1)) io.stderr(`error: ${d}\n`);
+      // details, when present, list every problem (the first is the message, possibly with a stack).
+      for (const d of err.details.length > 0 ? err.details : [err.message]) io.stderr(`error: ${d}\n`);
       if (err.hint) io.stderr(`hint: ${err.hint}\n`);
       return exitCodeForError(err.code);
     }

@@ -1,15 +1,20 @@
-/** `volley run`: quick mode today (scripts arrive with the scripting issue). Owns signals, outputs and the exit code. */
+/** `volley run`: quick mode (`--url`) or a test file (script or YAML/JSON). Owns signals, outputs and the exit code. */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
-import { quickConfig, type QuickFlags } from '../config/quick.js';
-import { TestRun, type RunResult } from '../engine/run.js';
+import { quickConfig, QUICK_DEFAULTS, type QuickFlags } from '../config/quick.js';
+import type { TestConfig, ThresholdSpec } from '../config/types.js';
+import { tryParseDurationMs } from '../config/duration.js';
+import { TestRun, type PreparedTest, type RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { NdjsonOutput, parseOutSpec, writeJsonSummary, type OutputSpec } from '../outputs/files.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { Progress } from '../report/progress.js';
 import { buildSummary, type Summary } from '../report/summary.js';
 import { renderSummary } from '../report/terminal.js';
+import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
+import { typecheckScript } from '../script/typecheck.js';
+import { parseCliThreshold } from '../thresholds/parse.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 
@@ -17,6 +22,9 @@ export interface RunFlags extends QuickFlags {
   out?: string[];
   preflight?: boolean;
   quiet?: boolean;
+  env?: string[];
+  typecheck?: boolean;
+  scenario?: string[];
 }
 
 function checkWritable(spec: OutputSpec): void {
@@ -40,20 +48,132 @@ export function exitCodeFor(summary: Summary, result: RunResult): ExitCodeValue 
   return ExitCode.OK;
 }
 
-export async function runCommand(flags: RunFlags, io: CliIO): Promise<ExitCodeValue> {
-  const config = quickConfig(flags);
-  const test = prepareTest(config);
-  const outs = (flags.out ?? []).map(parseOutSpec);
-  outs.forEach(checkWritable);
-  if (outs.filter((o) => o.target === '-').length > 1) {
+/** Flags that shape quick mode's one scenario: a test file sets its scenarios itself. */
+const QUICK_ONLY: [keyof RunFlags, string][] = [
+  ['rate', '--rate'],
+  ['vus', '--vus'],
+  ['maxVus', '--max-vus'],
+  ['duration', '--duration'],
+  ['iterations', '--iterations'],
+  ['executor', '--executor'],
+  ['think', '--think'],
+  ['method', '-X'],
+  ['body', '--body'],
+  ['maxRedirects', '--max-redirects'],
+  ['timeout', '--timeout'],
+  ['gracefulStop', '--graceful-stop'],
+];
+
+/** `-e KEY=VALUE` pairs. */
+export function parseEnv(list: readonly string[] | undefined, errors: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of list ?? []) {
+    const idx = e.indexOf('=');
+    if (idx <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.slice(0, idx))) errors.push(`-e '${e}' must be KEY=VALUE`);
+    else env[e.slice(0, idx)] = e.slice(idx + 1);
+  }
+  return env;
+}
+
+/** The command-line options that apply to a test file, every problem at once. */
+export function fileRunOptions(flags: RunFlags, file: string) {
+  const errors: string[] = [];
+  if (flags.url !== undefined) errors.push(`give either a test file (${file}) or --url, not both`);
+  for (const [key, flag] of QUICK_ONLY)
+    if (flags[key] !== undefined)
+      errors.push(`${flag} shapes quick mode (--url); in a test file, set it in the scenario instead`);
+  if ((flags.stage ?? []).length > 0) errors.push('--stage shapes quick mode (--url); in a test file, use stages in the scenario');
+  if ((flags.header ?? []).length > 0) errors.push('-H applies to quick mode; in a test file, use http.headers');
+  const env = parseEnv(flags.env, errors);
+  const thresholds: Record<string, ThresholdSpec[]> = {};
+  for (const t of flags.threshold ?? []) {
+    const parsed = parseCliThreshold(t);
+    if (typeof parsed === 'string') errors.push(parsed);
+    else (thresholds[parsed.key] ??= []).push(parsed.spec);
+  }
+  const tags: Record<string, string> = {};
+  for (const t of flags.tag ?? []) {
+    const idx = t.indexOf('=');
+    if (idx <= 0) errors.push(`--tag '${t}' must be NAME=VALUE`);
+    else tags[t.slice(0, idx)] = t.slice(idx + 1);
+  }
+  let workers = 0;
+  if (flags.workers !== undefined && flags.workers !== 'auto') {
+    workers = Number(flags.workers);
+    if (!Number.isInteger(workers) || workers < 1) errors.push(`--workers must be an integer >= 1 or auto (got '${flags.workers}')`);
+  }
+  const grace = tryParseDurationMs(flags.grace ?? QUICK_DEFAULTS.grace);
+  if (grace === undefined) errors.push(`--grace: malformed duration '${flags.grace}'`);
+  if (errors.length > 0) throw new VolleyError('INVALID_USAGE', errors[0] as string, { details: errors });
+  return {
+    env,
+    scenarios: flags.scenario ?? [],
+    workers,
+    fastPath: flags.fastPath !== false,
+    insecureSkipTLSVerify: flags.insecure === true,
+    stopGraceMs: grace as number,
+    tags,
+    preciseSchedule: flags.precise === true,
+    thresholds,
+  };
+}
+
+interface Outputs {
+  specs: OutputSpec[];
+}
+
+function outputs(flags: RunFlags): Outputs {
+  const specs = (flags.out ?? []).map(parseOutSpec);
+  specs.forEach(checkWritable);
+  if (specs.filter((o) => o.target === '-').length > 1) {
     throw new VolleyError('INVALID_USAGE', 'only one --out may write to stdout (-)');
   }
-  if (flags.preflight !== false && config.request) {
-    await preflight(new URL(config.request.url), 3000, config.http.insecureSkipTLSVerify);
+  return { specs };
+}
+
+export async function runCommand(flags: RunFlags, io: CliIO, file?: string): Promise<ExitCodeValue> {
+  if (file === undefined) {
+    const config = quickConfig(flags);
+    const test = prepareTest(config);
+    const outs = outputs(flags);
+    if (flags.preflight !== false && config.request) {
+      await preflight(new URL(config.request.url), 3000, config.http.insecureSkipTLSVerify);
+    }
+    return execute(test, config, flags, outs, io);
   }
-  const dataToStdout = outs.some((o) => o.target === '-');
+
+  const options = fileRunOptions(flags, file);
+  const outs = outputs(flags);
+  if (flags.typecheck) {
+    const problems = typecheckScript(file);
+    if (problems.length > 0)
+      throw new VolleyError('INVALID_SCRIPT', problems[0] as string, { details: problems, hint: 'the type check found these; run without --typecheck to run anyway' });
+  }
+  // The script's own process.env (main thread: top-level code and setup); workers get it too.
+  Object.assign(io.env, options.env);
+  const loaded = await loadTest(file, options);
+  try {
+    const base = loaded.module.definition.baseUrl;
+    if (flags.preflight !== false && base) await preflight(new URL(base), 3000, loaded.config.http.insecureSkipTLSVerify);
+    const data = await runSetup(loaded);
+    return await execute(loaded.prepared, loaded.config, flags, outs, io, loaded, data);
+  } finally {
+    loaded.dispose();
+  }
+}
+
+async function execute(
+  test: PreparedTest,
+  config: TestConfig,
+  flags: RunFlags,
+  outs: Outputs,
+  io: CliIO,
+  script?: LoadedTest,
+  setupData?: unknown,
+): Promise<ExitCodeValue> {
+  const dataToStdout = outs.specs.some((o) => o.target === '-');
   const human = dataToStdout ? io.stderr : io.stdout;
-  const ndjson = outs.filter((o) => o.kind === 'ndjson').map((o) => new NdjsonOutput(o.target, io.stdout));
+  const ndjson = outs.specs.filter((o) => o.kind === 'ndjson').map((o) => new NdjsonOutput(o.target, io.stdout));
   const listeners = [...ndjson];
   if (!flags.quiet)
     listeners.push(
@@ -80,12 +200,26 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<ExitCodeVa
   } finally {
     offSignals();
   }
-  const summary = buildSummary(result, config);
-  for (const o of outs) if (o.kind === 'json') writeJsonSummary(o.target, summary, io.stdout);
+  let teardownError: VolleyError | undefined;
+  if (script && result.aborted?.reason !== 'signal') {
+    try {
+      await runTeardown(script, setupData);
+    } catch (err) {
+      if (!(err instanceof VolleyError)) throw err;
+      teardownError = err;
+    }
+  }
+  const summary = buildSummary(result, config, script?.file);
+  for (const o of outs.specs) if (o.kind === 'json') writeJsonSummary(o.target, summary, io.stdout);
   for (const n of ndjson) {
     n.writeSummary(summary);
     n.close();
   }
   if (!flags.quiet) human(renderSummary(summary, { color: io.color }));
+  if (teardownError) {
+    for (const d of teardownError.details.length ? teardownError.details : [teardownError.message]) io.stderr(`error: ${d}\n`);
+    const code = exitCodeFor(summary, result);
+    return code === ExitCode.OK ? ExitCode.SCRIPT_FAILED : code;
+  }
   return exitCodeFor(summary, result);
 }

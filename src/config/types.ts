@@ -1,4 +1,21 @@
 /** Configuration shapes: what users write (durations as strings) and what the engine runs. */
+import type { SharedDataTransfer } from '../script/data/shared-data.js';
+
+/** How a worker loads the same test file the main thread loaded. */
+export type ScriptRef =
+  | { kind: 'bundle'; bundlePath: string; scriptPath: string }
+  | { kind: 'declarative'; path: string };
+
+/** A script or declarative test: what every worker needs besides the scenarios. */
+export interface ScriptAttachment {
+  ref: ScriptRef;
+  /** `-e KEY=VALUE`: set in every worker's process.env before the script loads. */
+  env: Record<string, string>;
+  /** What `setup()` returned (structured-cloned into each worker). */
+  setupData: unknown;
+  /** Data files the main thread loaded, shared (not copied) with the workers. */
+  data: SharedDataTransfer[];
+}
 
 export interface StageConfig {
   duration: string | number;
@@ -55,6 +72,8 @@ export interface TestConfig {
   thresholds: Record<string, ThresholdSpec[]>;
   /** Quick mode's request; scripts supply their own iteration functions instead. */
   request?: QuickRequest;
+  /** Script mode: the test file every worker loads. */
+  script?: ScriptAttachment;
   /** Worker threads (0 = one per core). */
   workers: number;
   /** HTTP options shared by every VU. */

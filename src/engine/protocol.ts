@@ -1,10 +1,11 @@
 /** Messages between the main thread and worker threads (and, later, agents). Versioned. */
-import type { QuickRequest } from '../config/types.js';
+import type { QuickRequest, ScriptAttachment } from '../config/types.js';
+import type { ScriptErrorEntry } from '../script/error-log.js';
 import type { Fraction } from './segments.js';
 import type { ControlChange, NormalizedScenario } from '../executors/types.js';
 import type { SeriesPoint } from '../metrics/wire.js';
 
-export const WORKER_PROTOCOL_VERSION = 1;
+export const WORKER_PROTOCOL_VERSION = 2;
 
 export interface WorkerInit {
   protocol: number;
@@ -13,6 +14,8 @@ export interface WorkerInit {
   segmentIndex: number;
   scenarios: NormalizedScenario[];
   request: QuickRequest | undefined;
+  /** Script mode: the test file to load (then `request` is undefined). */
+  script: ScriptAttachment | undefined;
   http: { fastPath: boolean; insecureSkipTLSVerify: boolean };
   tags: Record<string, string>;
   maxEndpoints: number;
@@ -35,6 +38,6 @@ export type MainToWorker =
 
 export type WorkerToMain =
   | { type: 'ready' }
-  | { type: 'flush'; second: number; points: SeriesPoint[]; health: WorkerHealth }
-  | { type: 'done'; second: number; points: SeriesPoint[]; health: WorkerHealth }
+  | { type: 'flush'; second: number; points: SeriesPoint[]; health: WorkerHealth; errors: ScriptErrorEntry[] }
+  | { type: 'done'; second: number; points: SeriesPoint[]; health: WorkerHealth; errors: ScriptErrorEntry[] }
   | { type: 'fatal'; message: string };

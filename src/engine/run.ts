@@ -24,6 +24,7 @@ import { runIsSaturated, secondSaturation } from './saturation.js';
 import { SegmentSequence } from './segments.js';
 import { buildSnapshot, type GeneratorSecond, type Snapshot } from './snapshot.js';
 import { VolleyError } from '../errors.js';
+import { ScriptErrorTotals, type ScriptErrorEntry } from '../script/error-log.js';
 
 export type AbortReason = 'signal' | 'threshold' | 'api';
 
@@ -59,6 +60,8 @@ export interface RunResult {
   generator: GeneratorSummary;
   /** Problems in workers (a crashed worker); the run still returns what every worker measured. */
   workerErrors: string[];
+  /** Exceptions thrown by script code, per scenario and message (the run went on). */
+  scriptErrors: ScriptErrorEntry[];
   plans: { scenario: NormalizedScenario; plan: ExecutorPlan }[];
 }
 
@@ -108,6 +111,7 @@ export class TestRun {
   private readonly genSeconds: GeneratorSecond[] = [];
   private saturatedSeconds = 0;
   private readonly workerErrors: string[] = [];
+  private readonly scriptErrors = new ScriptErrorTotals();
   private lastCpu = process.cpuUsage();
   private lastCpuAt = now();
   private started = false;
@@ -178,6 +182,7 @@ export class TestRun {
         segmentIndex: i,
         scenarios: this.test.scenarios,
         request: config.request,
+        script: config.script,
         http: config.http,
         tags: config.tags,
         maxEndpoints: 200,
@@ -201,6 +206,7 @@ export class TestRun {
           case 'flush':
           case 'done':
             slot.health.set(msg.second, msg.health);
+            this.scriptErrors.add(msg.errors);
             this.emitClosed(this.agg.ingest(i, msg.second, msg.points));
             if (msg.type === 'done') finish();
             break;
@@ -275,6 +281,7 @@ export class TestRun {
       aborted: this.aborted,
       generator: this.generatorSummary(n),
       workerErrors: this.workerErrors,
+      scriptErrors: this.scriptErrors.list(),
       plans: this.plans,
     };
     for (const l of this.listeners) await l.onEnd?.(result);

@@ -2,7 +2,6 @@
  * A worker thread: runs its execution segment of every scenario and ships one flush of metric
  * points per second (plus a final one) to the main thread. Never prints, never exits the process.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { now } from './clock.js';
 import { HealthSampler } from './health.js';
@@ -29,6 +28,12 @@ import { MetricSink } from '../metrics/sink.js';
 import { endpointName } from '../metrics/tags.js';
 import { createHttpConnection } from '../protocols/http/connection.js';
 import type { HttpConnection, HttpRequestSpec } from '../protocols/http/types.js';
+import { dataRegistry } from '../script/data-access.js';
+import { ScriptErrorLog } from '../script/error-log.js';
+import { VuInterruptedError } from '../script/http-client.js';
+import { httpDefaults, importTestModule, type TestModule } from '../script/load.js';
+import { threadState } from '../script/thread-state.js';
+import { ScriptScenario, type ScriptVu, type VuHost } from '../script/vu-runtime.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -47,18 +52,69 @@ const segment: ExecutionSegment = sequence.segment(init.segmentIndex);
 /** VU ids are striped like iteration numbers: unique across workers, from 1. */
 const vuIndex = new IterationCounter(segment);
 
-class WorkerVu implements Vu {
+const errorLog = new ScriptErrorLog();
+
+/** Script mode: the test module, imported in this thread before the worker reports ready. */
+let testModule: TestModule | undefined;
+if (init.script) {
+  // Stack traces of user errors point at the user's TypeScript, through the bundle's inline source map.
+  process.setSourceMapsEnabled(true);
+  // `-e KEY=VALUE`: this thread's process.env is the script's environment.
+  // eslint-disable-next-line no-restricted-properties
+  Object.assign(process.env, init.script.env);
+  threadState.sink = sink;
+  dataRegistry().seed(init.script.data);
+  // eslint-disable-next-line no-restricted-properties
+  testModule = await importTestModule(init.script.ref, process.env);
+}
+
+class WorkerVu implements Vu, VuHost {
   interrupted = false;
   readonly http: HttpConnection;
+  /** Script mode: the VU's script side (context, state, scope). */
+  script: ScriptVu | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
   constructor(readonly id: number) {
     this.http = createHttpConnection(init.http);
   }
+
+  sleep(ms: number): Promise<void> {
+    if (this.interrupted || !(ms > 0)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.sleepTimer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+    });
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    this.http.close();
+    if (this.sleepTimer) clearTimeout(this.sleepTimer);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
 }
 
-type Iterate = (vu: WorkerVu) => Promise<void>;
+/** One iteration on a VU; resolves to the think time (ms) the VU waits before its next one. */
+type Iterate = (vu: WorkerVu, info: IterationInfo) => Promise<number>;
+
+interface ScenarioRuntime {
+  iterate: Iterate;
+  /** Prepares a new VU (script mode: its context). */
+  init(vu: WorkerVu): void;
+  /** A VU leaves; resolves when its last work (a user's onStop) ended. */
+  retire(vu: WorkerVu): Promise<void> | undefined;
+  /** After the executor returned: waits for what retiring VUs still run, up to the hard stop. */
+  settle(stop: ScenarioStop, live: ReadonlySet<WorkerVu>): Promise<void>;
+}
 
 /** Quick mode's iteration: one request, recorded under its endpoint. */
-function quickIteration(scenario: NormalizedScenario): Iterate {
+function quickRuntime(scenario: NormalizedScenario): ScenarioRuntime {
   const req = init.request;
   if (!req) throw new Error('no request configured for quick mode');
   const url = new URL(req.url);
@@ -78,12 +134,46 @@ function quickIteration(scenario: NormalizedScenario): Iterate {
     method: req.method,
   });
   const think = req.thinkMs;
-  return async (vu) => {
-    const res = await vu.http.request(spec);
-    if (!vu.interrupted) endpoint.record(res);
-    if (think) await sleep(think.min + Math.random() * (think.max - think.min));
+  return {
+    iterate: async (vu) => {
+      const res = await vu.http.request(spec);
+      if (!vu.interrupted) endpoint.record(res);
+      return think ? think.min + Math.random() * (think.max - think.min) : 0;
+    },
+    init: () => {},
+    retire: () => undefined,
+    settle: async () => {},
   };
 }
+
+/** Script mode: the scenario's exec or user, from the module this worker imported. */
+function scriptRuntime(scenario: NormalizedScenario, module: TestModule, openLoop: boolean): ScenarioRuntime {
+  const def = module.definition;
+  const rt = new ScriptScenario({
+    definition: def,
+    exports: module.exports,
+    scenario: scenario.name,
+    baseTags: { ...init.tags, ...scenario.tags, scenario: scenario.name },
+    openLoop,
+    http: httpDefaults(def),
+    setupData: init.script?.setupData,
+    sink,
+    httpRecorder: http,
+    now,
+  });
+  return {
+    iterate: (vu, info) => rt.iterate(vu.script as ScriptVu, info.iteration),
+    init: (vu) => {
+      vu.script = rt.newVu(vu.id, vu.http, vu);
+    },
+    retire: (vu) => rt.retire(vu.script as ScriptVu, (err) => errorLog.record(scenario.name, err)),
+    settle: (stop, live) =>
+      rt.settle(stop.untilHard(), () => {
+        for (const vu of live) vu.interrupt();
+      }),
+  };
+}
+
 
 const controlListeners = new Map<string, ((c: ControlChange) => void)[]>();
 const stops: ScenarioStop[] = [];
@@ -113,7 +203,9 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
   const vusMax = sink.gauge(def('vus_max'), tags);
   vus.set(0);
   vusMax.set(0);
-  const iterate = quickIteration(scenario);
+  const runtime = testModule ? scriptRuntime(scenario, testModule, plan.openLoop) : quickRuntime(scenario);
+  /** VUs not yet closed (script VUs stay here until their onStop ended). */
+  const live = new Set<WorkerVu>();
 
   const ctx: ExecutorContext = {
     scenario,
@@ -121,19 +213,35 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
     startAtMs,
     now,
     stop,
-    newVu: () => new WorkerVu(vuIndex.next() + 1),
-    retireVu: (vu) => (vu as WorkerVu).http.close(),
-    interruptVu: (vu) => {
-      vu.interrupted = true;
-      (vu as WorkerVu).http.close();
+    newVu: () => {
+      const vu = new WorkerVu(vuIndex.next() + 1);
+      runtime.init(vu);
+      live.add(vu);
+      return vu;
     },
-    async runIteration(vu: Vu, info: IterationInfo): Promise<void> {
+    retireVu: (v) => {
+      const vu = v as WorkerVu;
+      const last = runtime.retire(vu);
+      const close = (): void => {
+        vu.http.close();
+        live.delete(vu);
+      };
+      if (last) void last.then(close);
+      else close();
+    },
+    interruptVu: (vu) => (vu as WorkerVu).interrupt(),
+    async runIteration(v: Vu, info: IterationInfo): Promise<void> {
+      const vu = v as WorkerVu;
       const t0 = now();
+      let thinkMs = 0;
       try {
-        await iterate(vu as WorkerVu);
-      } catch {
-        // A failing iteration is counted, never fatal: the run goes on.
-        if (!vu.interrupted) iterationErrors.add(1);
+        thinkMs = await runtime.iterate(vu, info);
+      } catch (err) {
+        // A failing iteration is counted (and, for scripts, its error logged), never fatal: the run goes on.
+        if (!vu.interrupted && !(err instanceof VuInterruptedError)) {
+          iterationErrors.add(1);
+          if (testModule) errorLog.record(scenario.name, err);
+        }
       }
       if (vu.interrupted) {
         interrupted.add(1);
@@ -143,6 +251,9 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
       iterations.add(1);
       iterationDuration.add((t1 - t0) * 1000);
       if (info.intendedAtMs !== undefined) iterationLatency.add((t1 - info.intendedAtMs) * 1000);
+      // Think time is the VU's pause, not its work: outside iteration_duration, and never past the
+      // end of the scenario's start window (no iteration could start after it anyway).
+      if (thinkMs > 0) await vu.sleep(Math.min(thinkMs, stop.endAtMs - now()));
     },
     preciseSchedule: init.preciseSchedule,
     dropped: (n) => dropped.add(n),
@@ -160,6 +271,7 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
   const wait = startAtMs - now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   if (now() < stop.endAtMs) await executor.run(ctx);
+  await runtime.settle(stop, live);
   vus.set(0);
   stop.dispose();
 }
@@ -175,7 +287,13 @@ function scheduleFlush(): void {
     () => {
       // Everything recorded until now belongs to the second that just ended.
       lastFlushedSecond = secondAt(now()) - 1;
-      send({ type: 'flush', second: lastFlushedSecond, points: sink.flush(), health: health.sample() });
+      send({
+        type: 'flush',
+        second: lastFlushedSecond,
+        points: sink.flush(),
+        health: health.sample(),
+        errors: errorLog.drain(),
+      });
       scheduleFlush();
     },
     Math.max(0, next - now() + 2),
@@ -195,7 +313,7 @@ port.on('message', (msg: MainToWorker) => {
             // If the boundary flush has not run yet, what is left belongs to the second that just ended.
             const cur = secondAt(now());
             const second = cur - 1 > lastFlushedSecond ? cur - 1 : cur;
-            send({ type: 'done', second, points: sink.flush(), health: health.sample() });
+            send({ type: 'done', second, points: sink.flush(), health: health.sample(), errors: errorLog.drain() });
             health.close();
             port.close();
           })

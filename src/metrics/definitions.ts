@@ -78,6 +78,7 @@ export const BUILTIN_METRICS: readonly MetricDefinition[] = [
   def('interrupted_iterations', 'counter', 'default', 'iterations cut off by the end of a graceful stop'),
   def('iteration_errors', 'counter', 'default', 'iterations that threw an exception'),
   def('checks', 'rate', 'default', 'share of checks that passed'),
+  def('group_duration', 'trend', 'time', 'time spent in a script group (tagged group)'),
   def('vus', 'gauge', 'default', 'VUs running an iteration or waiting for the next one'),
   def('vus_max', 'gauge', 'default', 'VUs allocated'),
 ];

@@ -102,7 +102,8 @@ export class MetricState {
 
 /** The statistic names thresholds and the summary use (k6 spelling). */
 export function statistic(state: MetricState, stat: string, elapsedSeconds: number): number | undefined {
-  const scale = state.contains === 'time' ? 1 / 1000 : 1; // µs -> ms
+  // Trends are recorded in thousandths: µs for time trends (reported in ms), milli-units otherwise.
+  const scale = state.type === 'trend' ? 1 / 1000 : 1;
   switch (state.type) {
     case 'counter':
       if (stat === 'count') return state.sum;

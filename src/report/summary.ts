@@ -7,6 +7,7 @@ import type { TestConfig } from '../config/types.js';
 import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
 import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
 import { parseThresholdKey } from '../thresholds/parse.js';
+import type { ScriptErrorEntry } from '../script/error-log.js';
 
 export const SUMMARY_SCHEMA = 'volley.summary/1';
 
@@ -44,6 +45,8 @@ export interface Summary {
     scenarios: TestConfig['scenarios'];
     thresholds: TestConfig['thresholds'];
     request: TestConfig['request'] | null;
+    /** The test file (absolute path) when the run came from a script or YAML/JSON file. */
+    script: string | null;
     workers: number;
     plans: {
       scenario: string;
@@ -60,6 +63,10 @@ export interface Summary {
   correctedLatency: { serviceTime: LatencyStats; iterationLatency: LatencyStats; differs: boolean } | null;
   endpoints: EndpointSummary[];
   errors: Record<string, number>;
+  /** Every check by group and name (k6's checks tree, flattened). */
+  checks: { scenario: string; group: string; name: string; passes: number; fails: number }[];
+  /** Exceptions in script code, per scenario and message, with the first stack seen. */
+  scriptErrors: ScriptErrorEntry[];
   thresholds: {
     ok: boolean;
     results: {
@@ -83,7 +90,7 @@ export function correctedDiffers(service: LatencyStats, corrected: LatencyStats,
   return d(service.p99, corrected.p99) || d(service.p50, corrected.p50) || d(service.p95, corrected.p95);
 }
 
-export function buildSummary(result: RunResult, config: TestConfig): Summary {
+export function buildSummary(result: RunResult, config: TestConfig, scriptFile?: string): Summary {
   const agg = result.aggregator;
   const elapsedS = Math.max(0.001, result.durationMs / 1000);
   const metrics: Record<string, SummaryMetric> = {};
@@ -140,6 +147,19 @@ export function buildSummary(result: RunResult, config: TestConfig): Summary {
       errors[s.tags.error] = (errors[s.tags.error] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
   }
 
+  const checks = new Map<string, Summary['checks'][number]>();
+  for (const s of agg.series.values()) {
+    if (s.metric !== 'checks') continue;
+    const st = agg.cumulative.get(s.key);
+    if (!st) continue;
+    const c = { scenario: s.tags.scenario ?? '', group: s.tags.group ?? '', name: s.tags.check ?? '' };
+    const key = `${c.scenario}\u0000${c.group}\u0000${c.name}`;
+    const e = checks.get(key) ?? { ...c, passes: 0, fails: 0 };
+    e.passes += st.trues;
+    e.fails += st.count - st.trues;
+    checks.set(key, e);
+  }
+
   const itLat = agg.total('iteration_latency');
   const service = latencyStats(agg.total('http_req_duration'));
   const corrected = itLat && itLat.count > 0 ? latencyStats(itLat) : undefined;
@@ -149,6 +169,12 @@ export function buildSummary(result: RunResult, config: TestConfig): Summary {
   if (result.generator.saturated) {
     warnings.push(
       `generator saturated in ${result.generator.saturatedSeconds} of ${result.generator.seconds} seconds (${result.generator.reasons.join(', ')}): numbers may describe the generator, not the target`,
+    );
+  }
+  const scriptErrorCount = result.scriptErrors.reduce((a, e) => a + e.count, 0);
+  if (scriptErrorCount > 0) {
+    warnings.push(
+      `${scriptErrorCount} iterations threw an exception in script code (${result.scriptErrors.length} distinct: see scriptErrors)`,
     );
   }
   const dropped = agg.total('dropped_iterations')?.sum ?? 0;
@@ -181,6 +207,7 @@ export function buildSummary(result: RunResult, config: TestConfig): Summary {
       scenarios: config.scenarios,
       thresholds: config.thresholds,
       request: config.request ?? null,
+      script: scriptFile ?? null,
       workers: result.generator.workers,
       plans: result.plans.map((p) => ({
         scenario: p.scenario.name,
@@ -202,6 +229,8 @@ export function buildSummary(result: RunResult, config: TestConfig): Summary {
       : null,
     endpoints,
     errors,
+    checks: [...checks.values()],
+    scriptErrors: result.scriptErrors,
     thresholds: {
       ok: thresholdsOk,
       results: result.thresholds.map((t) => ({

@@ -115,6 +115,36 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
     out.push('');
   }
 
+  if (s.checks.length > 0) {
+    out.push('  Checks');
+    const byGroup = new Map<string, Summary['checks']>();
+    for (const ch of s.checks) {
+      const k = `${ch.scenario}${ch.group}`;
+      byGroup.set(k, [...(byGroup.get(k) ?? []), ch]);
+    }
+    for (const list of byGroup.values()) {
+      const first = list[0] as Summary['checks'][number];
+      out.push(`    ${first.scenario}${first.group ? ` › ${first.group.slice(2).split('::').join(' › ')}` : ''}`);
+      for (const ch of list) {
+        const total = ch.passes + ch.fails;
+        out.push(
+          `      ${ch.fails === 0 ? ok : bad} ${ch.name}  ${pct(total ? ch.passes / total : 0)}  ✓ ${count(ch.passes)} ✗ ${count(ch.fails)}`,
+        );
+      }
+    }
+    out.push('');
+  }
+
+  if (s.scriptErrors.length > 0) {
+    out.push(c('31', '  Script errors (the iteration was counted in iteration_errors; the run went on)'));
+    for (const e of s.scriptErrors.slice(0, 10)) {
+      out.push(`    ${count(e.count)}× [${e.scenario}] ${e.message}`);
+      for (const l of e.stack.split('\n').filter(Boolean).slice(0, 3)) out.push(`        ${l.trim()}`);
+    }
+    if (s.scriptErrors.length > 10) out.push(`    … ${s.scriptErrors.length - 10} more in the JSON summary`);
+    out.push('');
+  }
+
   const errs = Object.entries(s.errors);
   if (errs.length > 0) {
     out.push('  Errors by class');

@@ -1,0 +1,76 @@
+/**
+ * Bundles a TypeScript/JavaScript test script once with esbuild, so every worker (and later every
+ * agent) loads the same single file. `import … from 'volley'` resolves to the API of the volley
+ * that runs the test — global, local or npx — so a script anywhere on disk needs no setup.
+ * Source maps are inline: stack traces of user errors point at the user's own file and line.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Message, type Plugin } from 'esbuild';
+import { VolleyError } from '../errors.js';
+
+export const SCRIPT_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
+
+/** The running volley's public entry point (dist/src/index.js). */
+export const VOLLEY_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
+
+export interface ScriptBundle {
+  /** The bundled ES module on disk (a temp folder). */
+  path: string;
+  /** The bundle's text: what distributed runs ship to agents. */
+  code: string;
+  /** Removes the temp folder. */
+  dispose(): void;
+}
+
+const volleyAlias: Plugin = {
+  name: 'volley-self',
+  setup(b) {
+    b.onResolve({ filter: /^volley$/ }, () => ({ path: VOLLEY_ENTRY, external: true }));
+  },
+};
+
+export function formatEsbuildMessage(m: Message): string {
+  const loc = m.location;
+  if (!loc) return m.text;
+  const where = `${loc.file}:${loc.line}:${loc.column + 1}`;
+  const caret = loc.lineText ? `\n    ${loc.lineText}\n    ${' '.repeat(loc.column)}^` : '';
+  return `${where}: ${m.text}${caret}`;
+}
+
+export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
+  const entry = resolve(scriptPath);
+  const dir = mkdtempSync(join(tmpdir(), 'volley-script-'));
+  const out = join(dir, `${basename(entry).replace(/\.[^.]+$/, '')}.bundle.mjs`);
+  let code: string;
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      outfile: out,
+      sourcemap: 'inline',
+      sourcesContent: false,
+      logLevel: 'silent',
+      plugins: [volleyAlias],
+      // npm packages a script imports are bundled in; CommonJS ones get a require() that works in ESM.
+      banner: { js: "import { createRequire as __volleyCreateRequire } from 'node:module'; const require = __volleyCreateRequire(import.meta.url);" },
+    });
+    code = (result.outputFiles[0] as { text: string }).text;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    const errors = (err as { errors?: Message[] }).errors;
+    if (errors && errors.length > 0) {
+      const details = errors.map(formatEsbuildMessage);
+      throw new VolleyError('INVALID_SCRIPT', details[0] as string, { details });
+    }
+    throw new VolleyError('INVALID_SCRIPT', `${scriptPath}: ${(err as Error).message}`, { cause: err });
+  }
+  writeFileSync(out, code);
+  return { path: out, code, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}

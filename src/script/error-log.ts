@@ -1,0 +1,78 @@
+/**
+ * Exceptions thrown by user code, counted per scenario and message with the first stack seen
+ * (source-mapped to the user's file). Workers ship what is new each second; the main thread adds up.
+ */
+import { fileURLToPath } from 'node:url';
+
+export interface ScriptErrorEntry {
+  scenario: string;
+  message: string;
+  /** The user's frames (volley's own and Node's internals removed). */
+  stack: string;
+  count: number;
+}
+
+const VOLLEY_DIST = fileURLToPath(new URL('../', import.meta.url));
+/** Distinct messages kept per thread; a script throwing unique messages cannot grow memory without bound. */
+const MAX_ENTRIES = 100;
+
+/** `Error: message` and the frames that belong to the user's code. */
+export function userStack(err: unknown): { message: string; stack: string } {
+  if (!(err instanceof Error)) return { message: `thrown: ${String(err)}`, stack: '' };
+  const message = `${err.name}: ${err.message}`;
+  const frames = (err.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .filter((l) => !l.includes('node:internal') && !l.includes(VOLLEY_DIST) && !l.includes('(node:'));
+  return { message, stack: frames.slice(0, 8).join('\n') };
+}
+
+export class ScriptErrorLog {
+  private readonly entries = new Map<string, ScriptErrorEntry>();
+  private readonly pending = new Map<string, number>();
+
+  record(scenario: string, err: unknown): void {
+    let { message, stack } = userStack(err);
+    let key = `${scenario}\u0000${message}`;
+    let e = this.entries.get(key);
+    if (!e && this.entries.size >= MAX_ENTRIES) {
+      message = `(other errors beyond the first ${MAX_ENTRIES} distinct messages)`;
+      stack = '';
+      key = `${scenario}\u0000${message}`;
+      e = this.entries.get(key);
+    }
+    if (!e) {
+      e = { scenario, message, stack, count: 0 };
+      this.entries.set(key, e);
+    }
+    e.count++;
+    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+  }
+
+  /** What was recorded since the last drain (counts are deltas). */
+  drain(): ScriptErrorEntry[] {
+    const out: ScriptErrorEntry[] = [];
+    for (const [key, n] of this.pending) {
+      const e = this.entries.get(key) as ScriptErrorEntry;
+      out.push({ ...e, count: n });
+    }
+    this.pending.clear();
+    return out;
+  }
+}
+
+/** Main thread: the totals over every worker. */
+export class ScriptErrorTotals {
+  private readonly totals = new Map<string, ScriptErrorEntry>();
+  add(entries: readonly ScriptErrorEntry[] | undefined): void {
+    for (const e of entries ?? []) {
+      const key = `${e.scenario}\u0000${e.message}`;
+      const t = this.totals.get(key);
+      if (t) t.count += e.count;
+      else this.totals.set(key, { ...e });
+    }
+  }
+  list(): ScriptErrorEntry[] {
+    return [...this.totals.values()].sort((a, b) => b.count - a.count);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * A VU's script HTTP client: resolves URLs against the base URL, names the endpoint (explicit
+ * `name`, a `:param` or `http.url` template, or the path with ids grouped), builds the body,
+ * keeps the cookie jar, sends on the VU's connection and records the response in its scope.
+ */
+import { tryParseDurationMs } from '../config/duration.js';
+import { endpointName } from '../metrics/tags.js';
+import type { HttpConnection, HttpResponse } from '../protocols/http/types.js';
+import type { CookieJarApi, HttpClient, RequestOptions, RequestTarget, ScriptResponse, UrlTemplate } from './api.js';
+import { VuCookieJar } from './cookies.js';
+import { VolleyScriptResponse } from './response.js';
+
+export interface HttpClientDefaults {
+  baseUrl: URL | undefined;
+  timeoutMs: number;
+  maxRedirects: number;
+  headers: Readonly<Record<string, string>>;
+  cookies: boolean;
+}
+
+/** Where a client's responses go: the VU's scope in a worker, nowhere in setup/teardown. */
+export interface ResponseRecorder {
+  /** Throws when the VU was interrupted (hard stop): its code must unwind, not reconnect. */
+  assertRunning(): void;
+  record(res: HttpResponse, method: string, name: string, tags: Readonly<Record<string, string>> | undefined): void;
+}
+
+/** Thrown into VU code once its VU was cut off by a hard stop; counted as interrupted, not as an error. */
+export class VuInterruptedError extends Error {
+  constructor() {
+    super('the VU was interrupted by the end of its graceful stop');
+    this.name = 'VuInterruptedError';
+  }
+}
+
+const TEMPLATE = Symbol('volley.url-template');
+const PARAM = /:([A-Za-z_][A-Za-z0-9_]*)/g;
+
+class Template implements UrlTemplate {
+  readonly [TEMPLATE] = true;
+  constructor(
+    readonly url: string,
+    readonly name: string,
+  ) {}
+}
+
+const isTemplate = (t: RequestTarget): t is Template =>
+  typeof t === 'object' && (t as Partial<Template>)[TEMPLATE] === true;
+
+/** `/api/users/:id` → its path without origin and query: the endpoint name of a template. */
+function templateName(text: string): string {
+  return text.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split('?')[0] as string;
+}
+
+const timeouts = new Map<string, number>();
+function timeoutMs(v: string | number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v === 'number') return v;
+  let ms = timeouts.get(v);
+  if (ms === undefined) {
+    const parsed = tryParseDurationMs(v);
+    if (parsed === undefined) throw new TypeError(`timeout: malformed duration ${JSON.stringify(v)}`);
+    ms = parsed;
+    timeouts.set(v, ms);
+  }
+  return ms;
+}
+
+export class ScriptHttpClient implements HttpClient {
+  private readonly jar = new VuCookieJar();
+  /** Resolved URLs of plain string targets (most scripts use a handful of paths). */
+  private readonly urls = new Map<string, URL>();
+
+  constructor(
+    private readonly conn: HttpConnection,
+    private readonly defaults: HttpClientDefaults,
+    private readonly recorder: ResponseRecorder,
+  ) {}
+
+  get cookies(): CookieJarApi {
+    return this.jar;
+  }
+
+  url(strings: TemplateStringsArray, ...values: unknown[]): UrlTemplate {
+    let url = strings[0] ?? '';
+    let name = url;
+    for (let i = 0; i < values.length; i++) {
+      url += encodeURIComponent(String(values[i])) + (strings[i + 1] ?? '');
+      name += '${}' + (strings[i + 1] ?? '');
+    }
+    return new Template(url, templateName(name));
+  }
+
+  private resolve(text: string): URL {
+    let u = this.urls.get(text);
+    if (!u) {
+      try {
+        u = this.defaults.baseUrl ? new URL(text, this.defaults.baseUrl) : new URL(text);
+      } catch {
+        throw new TypeError(
+          this.defaults.baseUrl
+            ? `${JSON.stringify(text)} is not a URL`
+            : `${JSON.stringify(text)} is not an absolute URL and the test has no baseUrl`,
+        );
+      }
+      if (this.urls.size < 1000) this.urls.set(text, u);
+    }
+    return u;
+  }
+
+  async request(method: string, target: RequestTarget, options: RequestOptions = {}): Promise<ScriptResponse> {
+    this.recorder.assertRunning();
+    method = method.toUpperCase();
+    let name: string | undefined;
+    let url: URL;
+    if (isTemplate(target)) {
+      url = this.resolve(target.url);
+      name = `${method} ${target.name}`;
+    } else if (target instanceof URL) {
+      url = target;
+    } else {
+      let text = String(target);
+      if (options.params) {
+        const params = options.params;
+        name = `${method} ${templateName(text)}`;
+        text = text.replace(PARAM, (whole, key: string) =>
+          key in params ? encodeURIComponent(String(params[key])) : whole,
+        );
+        url = new URL(text, this.defaults.baseUrl);
+      } else {
+        url = this.resolve(text);
+      }
+    }
+    if (options.query) {
+      url = new URL(url);
+      for (const [k, v] of Object.entries(options.query)) if (v !== undefined) url.searchParams.append(k, String(v));
+    }
+    if (options.name !== undefined) name = options.name.startsWith('/') ? `${method} ${options.name}` : options.name;
+    name ??= endpointName(method, url);
+
+    const headers: Record<string, string> = { ...this.defaults.headers };
+    let body: Buffer | undefined;
+    if (options.json !== undefined) {
+      body = Buffer.from(JSON.stringify(options.json));
+      headers['content-type'] = 'application/json';
+    } else if (options.form !== undefined) {
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(options.form)) form.append(k, String(v));
+      body = Buffer.from(form.toString());
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? Buffer.from(options.body) : Buffer.from(options.body);
+    }
+    if (options.headers) Object.assign(headers, options.headers);
+    if (this.defaults.cookies) {
+      const cookie = this.jar.get(url.href);
+      if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
+    }
+    const res = await this.conn.request({
+      method,
+      url,
+      headers,
+      body,
+      timeoutMs: timeoutMs(options.timeout, this.defaults.timeoutMs),
+      maxRedirects: options.redirects ?? this.defaults.maxRedirects,
+    });
+    this.recorder.assertRunning();
+    this.recorder.record(res, method, name, options.tags);
+    if (this.defaults.cookies && res.status > 0) this.jar.store(url.href, res.headers['set-cookie']);
+    return new VolleyScriptResponse(res, method, url.href, name);
+  }
+
+  get(url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse> {
+    return this.request('GET', url, options);
+  }
+  head(url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse> {
+    return this.request('HEAD', url, options);
+  }
+  delete(url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse> {
+    return this.request('DELETE', url, options);
+  }
+  options(url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse> {
+    return this.request('OPTIONS', url, options);
+  }
+  post(url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse> {
+    return this.request('POST', url, options);
+  }
+  put(url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse> {
+    return this.request('PUT', url, options);
+  }
+  patch(url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse> {
+    return this.request('PATCH', url, options);
+  }
+}

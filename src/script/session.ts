@@ -1,0 +1,168 @@
+/**
+ * A script test from file to engine: bundle (scripts) or parse (YAML/JSON), import in the main
+ * thread, validate every part at once, build the engine config with the script's custom metrics,
+ * and run `setup()`/`teardown()` in the main thread. The CLI and the API server share it.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { prepareTest } from '../config/prepare.js';
+import type { ScriptRef, TestConfig } from '../config/types.js';
+import type { PreparedTest } from '../engine/run.js';
+import type { MetricDefinition } from '../metrics/definitions.js';
+import { VolleyError } from '../errors.js';
+import { createHttpConnection } from '../protocols/http/connection.js';
+import type { TestDefinition } from './api.js';
+import { bundleScript, SCRIPT_EXTENSIONS, type ScriptBundle } from './bundle.js';
+import { dataRegistry } from './data-access.js';
+import { userStack } from './error-log.js';
+import { ScriptHttpClient } from './http-client.js';
+import {
+  definitionConfig,
+  DECLARATIVE_EXTENSIONS,
+  httpDefaults,
+  importTestModule,
+  isDeclarativeFile,
+  validateDefinition,
+  type ScriptRunOptions,
+  type TestModule,
+} from './load.js';
+import { threadState } from './thread-state.js';
+
+export interface LoadedTest {
+  /** Absolute path of the test file. */
+  file: string;
+  ref: ScriptRef;
+  module: TestModule;
+  config: TestConfig;
+  prepared: PreparedTest;
+  /** Metrics the script declared (Counter, Gauge, Rate, Trend). */
+  customMetrics: MetricDefinition[];
+  /** Removes the bundle's temp folder. */
+  dispose(): void;
+}
+
+export const TEST_FILE_EXTENSIONS: readonly string[] = [...SCRIPT_EXTENSIONS, ...DECLARATIVE_EXTENSIONS];
+
+function checkFile(file: string): void {
+  if (!existsSync(file)) throw new VolleyError('UNREADABLE_FILE', `${file}: no such file`);
+  if (!statSync(file).isFile()) throw new VolleyError('UNREADABLE_FILE', `${file}: not a file`);
+  if (!TEST_FILE_EXTENSIONS.includes(extname(file).toLowerCase()))
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `${file}: unknown test file type '${extname(file)}' (one of ${TEST_FILE_EXTENSIONS.join(', ')})`,
+    );
+}
+
+/** Keeps only the named scenarios (`--scenario`); an unknown name is an error listing the others. */
+function selectScenarios(module: TestModule, only: readonly string[], path: string): void {
+  if (only.length === 0) return;
+  const all = module.definition.scenarios ?? {};
+  const unknown = only.filter((n) => !(n in all));
+  if (unknown.length > 0)
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `${path}: no scenario ${unknown.map((n) => `'${n}'`).join(', ')} (scenarios: ${Object.keys(all).join(', ')})`,
+    );
+  module.definition.scenarios = Object.fromEntries(Object.entries(all).filter(([n]) => only.includes(n)));
+}
+
+export interface LoadOptions extends ScriptRunOptions {
+  env: Record<string, string>;
+  /** Run only these scenarios (all when empty). */
+  scenarios?: readonly string[];
+}
+
+export async function loadTest(path: string, options: LoadOptions): Promise<LoadedTest> {
+  const file = resolve(path);
+  checkFile(file);
+  let bundle: ScriptBundle | undefined;
+  let ref: ScriptRef;
+  if (isDeclarativeFile(file)) ref = { kind: 'declarative', path: file };
+  else {
+    bundle = await bundleScript(file);
+    ref = { kind: 'bundle', bundlePath: bundle.path, scriptPath: file };
+  }
+  const dispose = (): void => bundle?.dispose();
+  try {
+    const module = await importTestModule(ref, { ...options.env });
+    selectScenarios(module, options.scenarios ?? [], path);
+    const errors = validateDefinition(module, path);
+    if (errors.length > 0)
+      throw new VolleyError('INVALID_SCRIPT', `${path}: ${errors[0] as string}`, {
+        details: errors.map((e) => `${path}: ${e}`),
+      });
+    const config = definitionConfig(module.definition, options);
+    let prepared: PreparedTest;
+    try {
+      prepared = prepareTest(config, threadState.customMetrics);
+    } catch (err) {
+      if (err instanceof VolleyError)
+        throw new VolleyError(err.code, `${path}: ${err.message}`, {
+          details: err.details.map((d) => `${path}: ${d}`),
+          ...(err.hint === undefined ? {} : { hint: err.hint }),
+        });
+      throw err;
+    }
+    config.script = { ref, env: { ...options.env }, setupData: undefined, data: dataRegistry().transfers() };
+    const customMetrics = [...threadState.customMetrics.values()];
+    return { file, ref, module, config, prepared, customMetrics, dispose };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
+
+/** An HTTP client for setup/teardown: the test's defaults, nothing recorded. */
+async function withMainThreadClient<R>(
+  def: TestDefinition,
+  config: TestConfig,
+  fn: (http: ScriptHttpClient) => Promise<R>,
+): Promise<R> {
+  const conn = createHttpConnection(config.http);
+  const http = new ScriptHttpClient(conn, httpDefaults(def), { assertRunning: () => {}, record: () => {} });
+  try {
+    return await fn(http);
+  } finally {
+    conn.close();
+  }
+}
+
+function scriptFailed(test: LoadedTest, hook: string, err: unknown): VolleyError {
+  const { message, stack } = userStack(err);
+  const text = `${test.file}: ${hook}() threw: ${message}`;
+  return new VolleyError('SCRIPT_FAILED', text, { details: [stack ? `${text}\n${stack}` : text], cause: err });
+}
+
+/** Runs `setup()` (if any) and stores its result for the workers. */
+export async function runSetup(test: LoadedTest): Promise<unknown> {
+  const setup = test.module.definition.setup;
+  if (!setup) return undefined;
+  let data: unknown;
+  try {
+    data = await withMainThreadClient(test.module.definition, test.config, async (http) => setup({ http }));
+  } catch (err) {
+    throw scriptFailed(test, 'setup', err);
+  }
+  try {
+    structuredClone(data);
+  } catch (err) {
+    throw new VolleyError(
+      'SCRIPT_FAILED',
+      `${test.file}: setup() returned a value that cannot be copied to the workers (${(err as Error).message}): return plain data — objects, arrays, strings, numbers`,
+    );
+  }
+  if (test.config.script) test.config.script.setupData = data;
+  return data;
+}
+
+export async function runTeardown(test: LoadedTest, data: unknown): Promise<void> {
+  const teardown = test.module.definition.teardown;
+  if (!teardown) return;
+  try {
+    await withMainThreadClient(test.module.definition, test.config, async (http) => {
+      await teardown({ http, data });
+    });
+  } catch (err) {
+    throw scriptFailed(test, 'teardown', err);
+  }
+}

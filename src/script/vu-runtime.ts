@@ -1,0 +1,299 @@
+/**
+ * Runs a script's scenario inside a worker: one `ScriptVu` per engine VU (its context, state,
+ * cookie jar, group and recording scope), the iteration (`exec`, or a user's weighted task after
+ * its `onStart`), think time, `onStop` on retirement, and interruption at a hard stop.
+ */
+import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
+import type { HttpRecorder } from '../metrics/http-recorder.js';
+import type { MetricSink, RateSeries, TrendSeries } from '../metrics/sink.js';
+import { tagsKey } from '../metrics/tags.js';
+import type { HttpConnection, HttpResponse } from '../protocols/http/types.js';
+import type {
+  CheckSet,
+  TaskDefinition,
+  TestDefinition,
+  UserDefinition,
+  VuContext,
+  VuFunction,
+  WaitSpec,
+} from './api.js';
+import { waitMs } from './define.js';
+import { ScriptHttpClient, VuInterruptedError, type HttpClientDefaults } from './http-client.js';
+import { currentVu, type VuScope } from './thread-state.js';
+
+const def = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as MetricDefinition;
+const CHECKS = def('checks');
+const GROUP_DURATION = def('group_duration');
+
+export interface ScenarioRuntimeOptions {
+  definition: TestDefinition;
+  /** The module's named exports, for `exec: 'name'`. */
+  exports: Readonly<Record<string, unknown>>;
+  scenario: string;
+  /** Test and scenario tags plus `scenario`. */
+  baseTags: Readonly<Record<string, string>>;
+  /** Think time applies to closed-loop executors only: under an arrival rate, the rate sets the pace. */
+  openLoop: boolean;
+  http: HttpClientDefaults;
+  setupData: unknown;
+  sink: MetricSink;
+  httpRecorder: HttpRecorder;
+  now: () => number;
+}
+
+interface Task {
+  name: string;
+  weight: number;
+  run: VuFunction;
+}
+
+/** A resolved scope (tags and cache key) per group path, shared by every VU of the scenario. */
+interface GroupScope {
+  tags: Readonly<Record<string, string>>;
+  key: string;
+}
+
+export class ScriptScenario {
+  private readonly exec: VuFunction | undefined;
+  private readonly user: UserDefinition | undefined;
+  readonly userName: string | undefined;
+  private readonly tasks: Task[] = [];
+  private readonly cumulativeWeights: number[] = [];
+  private totalWeight = 0;
+  private readonly wait: WaitSpec | undefined;
+  private readonly groups = new Map<string, GroupScope>();
+  private readonly checkSeries = new Map<string, RateSeries>();
+  private readonly groupDurations = new Map<string, TrendSeries>();
+  private readonly stopping = new Set<Promise<void>>();
+
+  constructor(readonly o: ScenarioRuntimeOptions) {
+    const sc = o.definition.scenarios[o.scenario];
+    if (!sc) throw new Error(`scenario '${o.scenario}' is not in the script`);
+    if (typeof sc.exec === 'function') this.exec = sc.exec as VuFunction;
+    else if (typeof sc.exec === 'string') {
+      const fn = o.exports[sc.exec];
+      if (typeof fn !== 'function') throw new Error(`scenarios.${o.scenario}.exec: the script exports no function '${sc.exec}'`);
+      this.exec = fn as VuFunction;
+    }
+    if (sc.user !== undefined) {
+      const user = o.definition.users?.[sc.user];
+      if (!user) throw new Error(`scenarios.${o.scenario}.user: no user '${sc.user}' in users`);
+      this.user = user as UserDefinition;
+      this.userName = sc.user;
+      user.tasks.forEach((t, i) => {
+        const task: Task =
+          typeof t === 'function'
+            ? { name: t.name || `task ${i}`, weight: 1, run: t as VuFunction }
+            : { name: t.name ?? `task ${i}`, weight: t.weight ?? 1, run: (t as TaskDefinition).run as VuFunction };
+        if (task.weight <= 0) return;
+        this.tasks.push(task);
+        this.totalWeight += task.weight;
+        this.cumulativeWeights.push(this.totalWeight);
+      });
+      this.wait = o.openLoop ? undefined : user.wait;
+    }
+    if (!this.exec && this.tasks.length === 0)
+      throw new Error(`scenario '${o.scenario}' has nothing to run: give it exec or a user with tasks`);
+  }
+
+  groupScope(path: string): GroupScope {
+    let g = this.groups.get(path);
+    if (!g) {
+      const tags = path ? { ...this.o.baseTags, group: path } : { ...this.o.baseTags };
+      g = { tags, key: tagsKey(tags) };
+      this.groups.set(path, g);
+    }
+    return g;
+  }
+
+  recordCheck(scope: GroupScope, name: string, ok: boolean, extra: Readonly<Record<string, string>> | undefined): void {
+    const key = extra ? `${scope.key}\u0003${name}\u0003${tagsKey(extra)}` : `${scope.key}\u0003${name}`;
+    let s = this.checkSeries.get(key);
+    if (!s) {
+      s = this.o.sink.rate(CHECKS, { ...scope.tags, ...extra, check: name });
+      this.checkSeries.set(key, s);
+    }
+    s.add(ok);
+  }
+
+  recordGroup(scope: GroupScope, us: number): void {
+    let s = this.groupDurations.get(scope.key);
+    if (!s) {
+      s = this.o.sink.trend(GROUP_DURATION, scope.tags);
+      this.groupDurations.set(scope.key, s);
+    }
+    s.add(us);
+  }
+
+  newVu(id: number, conn: HttpConnection, host: VuHost): ScriptVu {
+    return new ScriptVu(this, id, conn, host);
+  }
+
+  pickTask(): Task {
+    if (this.tasks.length === 1) return this.tasks[0] as Task;
+    const r = Math.random() * this.totalWeight;
+    let lo = 0;
+    let hi = this.cumulativeWeights.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.cumulativeWeights[mid] as number) > r) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.tasks[lo] as Task;
+  }
+
+  /** One iteration; returns the think time (ms) to wait before the VU's next one. */
+  async iterate(vu: ScriptVu, iteration: number): Promise<number> {
+    vu.beginIteration(iteration);
+    if (this.exec) {
+      await currentVu.run(vu, this.exec, vu.ctx);
+      return 0;
+    }
+    const user = this.user as UserDefinition;
+    if (!vu.started) {
+      if (user.onStart) await currentVu.run(vu, user.onStart as VuFunction, vu.ctx);
+      vu.started = true;
+    }
+    const task = this.pickTask();
+    const t0 = this.o.now();
+    await currentVu.run(vu, task.run, vu.ctx);
+    return this.wait ? waitMs(this.wait, this.o.now() - t0) : 0;
+  }
+
+  /** A VU leaves: its user's `onStop` runs (tracked so the worker waits for it); resolves when it ended. */
+  retire(vu: ScriptVu, onError: (err: unknown) => void): Promise<void> | undefined {
+    const onStop = this.user?.onStop;
+    if (!onStop || !vu.started || vu.interrupted) return undefined;
+    const p = (async () => {
+      try {
+        await currentVu.run(vu, onStop as VuFunction, vu.ctx);
+      } catch (err) {
+        if (!(err instanceof VuInterruptedError)) onError(err);
+      }
+    })();
+    this.stopping.add(p);
+    void p.finally(() => this.stopping.delete(p));
+    return p;
+  }
+
+  /** Waits for running `onStop`s; when `hard` resolves first, `interrupt` cuts them off. */
+  async settle(hard: Promise<void>, interrupt: () => void): Promise<void> {
+    if (this.stopping.size === 0) return;
+    const all = Promise.all([...this.stopping]).then(() => true);
+    if (!(await Promise.race([all, hard.then(() => false)]))) {
+      interrupt();
+      await all;
+    }
+  }
+}
+
+/** What a script VU needs from the engine's VU: its interruption flag and an interruptible sleep. */
+export interface VuHost {
+  readonly interrupted: boolean;
+  /** Resolves after `ms`, or at once when the VU is interrupted. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** One VU of a script scenario: its context object (reused every iteration) and its recording scope. */
+export class ScriptVu implements VuScope {
+  readonly ctx: VuContext;
+  started = false;
+  private scope: GroupScope;
+  private groupPath = '';
+  private vuIteration = -1;
+
+  constructor(
+    private readonly scenario: ScriptScenario,
+    readonly id: number,
+    conn: HttpConnection,
+    private readonly host: VuHost,
+  ) {
+    this.scope = scenario.groupScope('');
+    const o = scenario.o;
+    const http = new ScriptHttpClient(conn, o.http, {
+      assertRunning: () => {
+        if (host.interrupted) throw new VuInterruptedError();
+      },
+      record: (res: HttpResponse, method: string, name: string, extra) => {
+        const tags: Record<string, string> & { scenario: string; name: string; method: string } = {
+          ...this.scope.tags,
+          scenario: o.scenario,
+          name,
+          method,
+        };
+        if (extra) Object.assign(tags, extra);
+        o.httpRecorder.endpoint(tags).record(res);
+      },
+    });
+    // The context is one object per VU; iteration fields are updated in place.
+    this.ctx = {
+      http,
+      vu: id,
+      iteration: 0,
+      vuIteration: 0,
+      scenario: o.scenario,
+      user: scenario.userName,
+      state: {},
+      data: o.setupData,
+      check: (value, checks, tags) => this.check(value, checks, tags),
+      group: (name, fn) => this.group(name, fn),
+      sleep: (seconds) => this.sleep(seconds),
+    };
+  }
+
+  async sleep(seconds: number): Promise<void> {
+    if (typeof seconds !== 'number' || !(seconds >= 0))
+      throw new TypeError(`sleep(${String(seconds)}): seconds must be a number >= 0`);
+    await this.host.sleep(seconds * 1000);
+    if (this.host.interrupted) throw new VuInterruptedError();
+  }
+
+  get interrupted(): boolean {
+    return this.host.interrupted;
+  }
+  get tags(): Readonly<Record<string, string>> {
+    return this.scope.tags;
+  }
+  get key(): string {
+    return this.scope.key;
+  }
+
+  beginIteration(iteration: number): void {
+    const ctx = this.ctx as { iteration: number; vuIteration: number };
+    ctx.iteration = iteration;
+    ctx.vuIteration = ++this.vuIteration;
+  }
+
+  check<T>(value: T, checks: CheckSet<T>, tags?: Record<string, string>): boolean {
+    let all = true;
+    for (const name of Object.keys(checks)) {
+      let ok: boolean;
+      try {
+        ok = (checks[name] as (v: T) => boolean)(value) === true;
+      } catch {
+        // A predicate that throws (r.json() on an HTML error page) is a failed check, not a crash.
+        ok = false;
+      }
+      if (!ok) all = false;
+      if (!this.host.interrupted) this.scenario.recordCheck(this.scope, name, ok, tags);
+    }
+    return all;
+  }
+
+  async group<R>(name: string, fn: () => R | Promise<R>): Promise<R> {
+    if (typeof name !== 'string' || name === '' || name.includes('::'))
+      throw new TypeError(`group name ${JSON.stringify(name)} must be a non-empty string without '::'`);
+    const prevPath = this.groupPath;
+    const prevScope = this.scope;
+    this.groupPath = `${prevPath}::${name}`;
+    this.scope = this.scenario.groupScope(this.groupPath);
+    const t0 = this.scenario.o.now();
+    try {
+      return await fn();
+    } finally {
+      if (!this.host.interrupted) this.scenario.recordGroup(this.scope, (this.scenario.o.now() - t0) * 1000);
+      this.groupPath = prevPath;
+      this.scope = prevScope;
+    }
+  }
+}

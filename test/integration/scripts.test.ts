@@ -1,0 +1,264 @@
+/**
+ * TypeScript test scripts end to end through the real CLI, against a real server that counts per
+ * route: what the server received is compared with what volley reports. Scripts live in a temp
+ * folder outside the repository, so `import … from 'volley'` must resolve with no setup.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { startRouteServer, type RouteServer } from '../helpers/route-server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'volley-scripts-'));
+let n = 0;
+
+function script(text: string, ext = '.ts'): string {
+  const file = join(dir, `s${++n}${ext}`);
+  writeFileSync(file, text);
+  return file;
+}
+
+interface Summary {
+  verdict: string;
+  metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>;
+  endpoints: { name: string; method: string; scenario: string; requests: number }[];
+  checks: { scenario: string; group: string; name: string; passes: number; fails: number }[];
+  scriptErrors: { scenario: string; message: string; stack: string; count: number }[];
+  config: { script: string | null };
+}
+
+async function run(file: string, extra: string[] = []) {
+  const out = join(dir, `out${++n}.json`);
+  const r = await runCli(['run', file, '--workers', '2', '--out', `json=${out}`, '-q', ...extra]);
+  let summary: Summary | undefined;
+  try {
+    summary = JSON.parse(readFileSync(out, 'utf8')) as Summary;
+  } catch {
+    summary = undefined;
+  }
+  return { ...r, summary };
+}
+
+const endpointCount = (s: Summary, name: string): number =>
+  s.endpoints.filter((e) => e.name === name).reduce((a, e) => a + e.requests, 0);
+
+function assertCleanError(stderr: string, pattern: RegExp): void {
+  assert.match(stderr, pattern);
+  assert.doesNotMatch(stderr, /internal error/);
+}
+
+describe('volley run SCRIPT.ts', () => {
+  let srv: RouteServer;
+  before(async () => {
+    srv = await startRouteServer();
+  });
+  after(async () => srv.close());
+
+  it('weighted tasks: the mix is within tolerance and every count equals what the server saw', async () => {
+    srv.reset();
+    const f = script(`
+      import { defineTest } from 'volley';
+      export default defineTest({
+        baseUrl: '${srv.url}',
+        scenarios: { mix: { executor: 'shared-iterations', vus: 8, iterations: 2000, user: 'u' } },
+        users: { u: { tasks: [
+          { weight: 3, run: async ({ http }) => { await http.get('/a'); } },
+          { weight: 1, run: async ({ http }) => { await http.get('/b'); } },
+        ] } },
+      });`);
+    const r = await run(f);
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.summary as Summary;
+    const a = srv.count('GET /a');
+    const b = srv.count('GET /b');
+    assert.equal(a + b, 2000, 'exactly the planned iterations reached the server');
+    assert.equal(s.metrics.http_reqs?.values.count, 2000);
+    assert.equal(endpointCount(s, 'GET /a'), a);
+    assert.equal(endpointCount(s, 'GET /b'), b);
+    // 3:1 → 75 %; binomial sd at n=2000 is ~1 %: ±4 % fails a broken picker, never a working one.
+    assert.ok(Math.abs(a / 2000 - 0.75) < 0.04, `share of /a = ${a / 2000}`);
+  });
+
+  it('onStart runs once per VU, per-VU state and cookies are kept, iterations are unique across workers', async () => {
+    srv.reset();
+    const f = script(`
+      import { defineTest, check } from 'volley';
+      export default defineTest({
+        baseUrl: '${srv.url}',
+        scenarios: { s: { executor: 'per-vu-iterations', vus: 6, iterations: 25, user: 'member' } },
+        users: { member: {
+          onStart: async ({ http, state, vu }) => {
+            state.token = (await http.post('/login', { json: { vu } })).json<{ token: string }>().token;
+          },
+          tasks: [async ({ http, state, vu, iteration }) => {
+            const r = await http.get('/whoami', { headers: { 'x-token': String(state.token), 'x-vu': String(vu) }, query: { i: iteration } });
+            check(r, { 'cookie sent back': (res) => res.json<{ cookie: string }>().cookie === 'sid=' + state.token });
+          }],
+        } },
+      });`);
+    const r = await run(f);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(srv.count('POST /login'), 6, 'one login per VU');
+    const who = srv.requests().filter((q) => q.path === '/whoami');
+    assert.equal(who.length, 150);
+    const tokenOfVu = new Map<string, string>();
+    for (const q of who) {
+      const vu = q.headers['x-vu'] as string;
+      const token = q.headers['x-token'] as string;
+      assert.equal(tokenOfVu.get(vu) ?? token, token, `VU ${vu} kept its token`);
+      tokenOfVu.set(vu, token);
+      assert.equal(q.headers.cookie, `sid=${token}`, 'the VU sends its own session cookie');
+    }
+    assert.equal(tokenOfVu.size, 6, 'six distinct VUs');
+    assert.equal(new Set(tokenOfVu.values()).size, 6, 'no two VUs share state');
+    const its = who.map((q) => Number(q.query.get('i')));
+    assert.equal(new Set(its).size, 150, 'iteration numbers are unique across both workers');
+    const s = r.summary as Summary;
+    const c = s.checks.find((x) => x.name === 'cookie sent back');
+    assert.deepEqual([c?.passes, c?.fails], [150, 0]);
+  });
+
+  it('exec scenarios with -e env, setup data, teardown, groups, URL templates and a custom metric threshold', async () => {
+    srv.reset();
+    const f = script(`
+      import { defineTest, group, check, Counter, Trend } from 'volley';
+      const items = new Counter('items_seen');
+      const lat = new Trend('page_ms', true);
+      export default defineTest({
+        baseUrl: '${srv.url}',
+        setup: async ({ http }) => ({ token: (await http.post('/login')).json<{ token: string }>().token }),
+        teardown: async ({ http, data }) => { await http.post('/teardown', { json: data }); },
+        scenarios: {
+          open: { executor: 'constant-arrival-rate', rate: 100, duration: '2s', preAllocatedVUs: 5, maxVUs: 20,
+            exec: async ({ http, data, iteration }) => {
+              await group('catalog', async () => {
+                const r = await http.get('/users/:id', { params: { id: iteration % 7 }, headers: { 'x-env': process.env.GREETING ?? 'unset', 'x-setup': (data as { token: string }).token } });
+                lat.add(r.timings.duration);
+                check(r, { 'status 200': (x) => x.status === 200 });
+                await http.get(http.url\`/teams/\${iteration % 3}\`);
+              });
+              items.add(2);
+            } },
+        },
+        thresholds: { items_seen: ['count==400'], page_ms: ['p(99)<1000'], 'http_req_duration{group:::catalog}': ['p(99)<1000'] },
+      });`);
+    const r = await run(f, ['-e', 'GREETING=hello']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.summary as Summary;
+    const users = srv.requests().filter((q) => q.path.startsWith('/users/'));
+    assert.equal(users.length, 200);
+    assert.ok(users.every((q) => q.headers['x-env'] === 'hello'), '-e reached every worker');
+    assert.ok(users.every((q) => q.headers['x-setup'] === 't1'), 'setup data reached every VU');
+    assert.equal(srv.count('POST /login'), 1, 'setup ran once');
+    assert.equal(srv.count('POST /teardown'), 1, 'teardown ran once');
+    assert.equal(JSON.parse(srv.requests().find((q) => q.path === '/teardown')?.body ?? '{}').token, 't1');
+    assert.equal(endpointCount(s, 'GET /users/:id'), 200, 'a :param template is one endpoint');
+    assert.equal(endpointCount(s, 'GET /teams/${}'), 200, 'an http.url template is one endpoint');
+    assert.equal(s.metrics.items_seen?.values.count, 400);
+    assert.equal(s.metrics.items_seen?.thresholds?.['count==400']?.ok, true);
+    assert.equal(s.metrics.page_ms?.values.count, 200);
+    assert.equal(s.checks.find((c) => c.name === 'status 200')?.group, '::catalog');
+    assert.equal(s.metrics['http_req_duration{group:::catalog}']?.values.count, 400);
+  });
+
+  it('an exception in user code is counted per scenario with the user\\'s own source-mapped stack, and the run goes on', async () => {
+    srv.reset();
+    const f = script(`import { defineTest } from 'volley';
+
+interface Payload { id: number }
+
+function explode(p: Payload): never {
+  throw new Error('boom at ' + p.id);
+}
+
+export default defineTest({
+  baseUrl: '${srv.url}',
+  scenarios: {
+    bad: { executor: 'shared-iterations', vus: 2, iterations: 10, exec: async ({ http, iteration }) => {
+      await http.get('/before');
+      if (iteration % 2 === 0) explode({ id: 1 });
+    } },
+    good: { executor: 'shared-iterations', vus: 2, iterations: 10, exec: async ({ http }) => { await http.get('/fine'); } },
+  },
+});
+`);
+    const r = await run(f);
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.summary as Summary;
+    assert.equal(srv.count('GET /before'), 10);
+    assert.equal(srv.count('GET /fine'), 10, 'the other scenario ran in full');
+    assert.equal(s.scriptErrors.length, 1);
+    const e = s.scriptErrors[0] as Summary['scriptErrors'][number];
+    assert.equal(e.scenario, 'bad');
+    assert.equal(e.count, 5);
+    assert.equal(e.message, 'Error: boom at 1');
+    assert.match(e.stack, new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:9`), 'stack points at the .ts source line');
+    assert.equal(s.metrics.iteration_errors?.values.count, 5);
+  });
+
+  it('a syntax error gives file:line:col and exit 2, before any traffic', async () => {
+    srv.reset();
+    const f = script(`import { defineTest } from 'volley';\nexport default defineTest({\n  scenarios: { x: { executor: 'constant-vus' vus: 1 } },\n});\n`);
+    const r = await run(f);
+    assert.equal(r.code, 2);
+    assertCleanError(r.stderr, new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: Expected`));
+    assert.equal(srv.total(), 0);
+  });
+
+  it('every unknown executor, field and missing user is listed at once (exit 2)', async () => {
+    const f = script(`
+      import { defineTest } from 'volley';
+      export default defineTest({
+        baseUrl: '${srv.url}',
+        scenarios: {
+          a: { executor: 'constant-vuz', vus: 1, duration: '1s', exec: async () => {} },
+          b: { executor: 'constant-vus', vus: 1, duraton: '1s', exec: async () => {} } as never,
+          c: { executor: 'constant-vus', vus: 1, duration: '1s', user: 'ghost' },
+        },
+      });`);
+    const r = await run(f);
+    assert.equal(r.code, 2);
+    assertCleanError(r.stderr, /scenarios\.c\.user: no user "ghost"/);
+    assertCleanError(r.stderr, /scenarios\.a\.executor: unknown executor 'constant-vuz'/);
+    assertCleanError(r.stderr, /scenarios\.b\.duraton is not a field/);
+  });
+
+  it('a missing data file fails before any traffic is sent (exit 2)', async () => {
+    srv.reset();
+    const f = script(`
+      import { defineTest, data } from 'volley';
+      const rows = data.csv('./nowhere.csv');
+      export default defineTest({
+        baseUrl: '${srv.url}',
+        scenarios: { a: { executor: 'constant-vus', vus: 1, duration: '1s', exec: async ({ http }) => { await http.get('/x?u=' + rows.random()); } } },
+      });`);
+    const r = await run(f);
+    assert.equal(r.code, 2);
+    assertCleanError(r.stderr, /nowhere\.csv/);
+    assert.equal(srv.total(), 0);
+  });
+
+  it('shared data: rows picked per VU and uniquely per iteration, across workers', async () => {
+    srv.reset();
+    const rows = ['id,name', ...Array.from({ length: 40 }, (_, i) => `${i},"name, ${i}"`)].join('\n');
+    writeFileSync(join(dir, 'people.csv'), rows);
+    const f = script(`
+      import { defineTest, data } from 'volley';
+      const people = data.csv<{ id: string; name: string }>('./people.csv');
+      export default defineTest({
+        baseUrl: '${srv.url}',
+        scenarios: { a: { executor: 'shared-iterations', vus: 4, iterations: 40, exec: async ({ http, vu, iteration }) => {
+          await http.get('/p', { query: { vu, mine: people.perVu({ vu }).id, unique: people.unique({ iteration }).name } });
+        } } },
+      });`);
+    const r = await run(f);
+    assert.equal(r.code, 0, r.stderr);
+    const seen = srv.requests().filter((q) => q.path === '/p');
+    assert.equal(seen.length, 40);
+    assert.equal(new Set(seen.map((q) => q.query.get('unique'))).size, 40, 'unique() gave every row once');
+    for (const q of seen) assert.equal(Number(q.query.get('mine')), (Number(q.query.get('vu')) - 1) % 40);
+    assert.ok(seen.every((q) => /^name, \d+$/.test(q.query.get('unique') ?? '')), 'quoted CSV fields parsed');
+  });
+});
