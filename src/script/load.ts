@@ -7,12 +7,13 @@
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tryParseDurationMs } from '../config/duration.js';
-import type { ScenarioConfig, ScriptRef, TestConfig, ThresholdSpec } from '../config/types.js';
+import type { ScriptRef, TestConfig, ThresholdSpec } from '../config/types.js';
 import { loadDeclarativeTest } from '../declarative/index.js';
 import { VolleyError } from '../errors.js';
 import type { TestDefinition, UserDefinition } from './api.js';
 import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
+import { scenarioConfigs } from './scenario-configs.js';
 import type { HttpClientDefaults } from './http-client.js';
 import { PRESETS } from './presets.js';
 import { threadState } from './thread-state.js';
@@ -153,22 +154,6 @@ export function validateDefinition(m: TestModule, file: string): string[] {
   if (def.thresholds !== undefined && !isObj(def.thresholds))
     errors.push("thresholds must map metric keys to lists of expressions, e.g. { http_req_duration: ['p(99)<100'] }");
   return errors;
-}
-
-/** The engine's view of a scenario: executor fields only (`exec` as a name, never a function; `user` dropped). */
-export function scenarioConfigs(def: TestDefinition): Record<string, ScenarioConfig> {
-  const out: Record<string, ScenarioConfig> = {};
-  for (const [name, s] of Object.entries(def.scenarios)) {
-    if (!isObj(s)) {
-      out[name] = s as unknown as ScenarioConfig;
-      continue;
-    }
-    const { exec, user: _user, ...rest } = s;
-    const cfg: ScenarioConfig = { ...rest };
-    if (typeof exec === 'string') cfg.exec = exec;
-    out[name] = cfg;
-  }
-  return out;
 }
 
 export function thresholdSpecs(def: TestDefinition): Record<string, ThresholdSpec[]> {

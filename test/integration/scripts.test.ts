@@ -163,7 +163,7 @@ describe('volley run SCRIPT.ts', () => {
     assert.equal(s.metrics['http_req_duration{group:::catalog}']?.values.count, 400);
   });
 
-  it('an exception in user code is counted per scenario with the user\\'s own source-mapped stack, and the run goes on', async () => {
+  it("an exception in user code is counted per scenario with the user's own source-mapped stack, and the run goes on", async () => {
     srv.reset();
     const f = script(`import { defineTest } from 'volley';
 
