@@ -86,23 +86,20 @@ export async function loadTest(path: string, options: LoadOptions): Promise<Load
   try {
     const module = await importTestModule(ref, { ...options.env });
     selectScenarios(module, options.scenarios ?? [], path);
+    // Every problem at once: the definition's shape, then executors and thresholds.
     const errors = validateDefinition(module, path);
-    if (errors.length > 0)
-      throw new VolleyError('INVALID_SCRIPT', `${path}: ${errors[0] as string}`, {
-        details: errors.map((e) => `${path}: ${e}`),
-      });
     const config = definitionConfig(module.definition, options);
-    let prepared: PreparedTest;
+    let prepared: PreparedTest | undefined;
     try {
       prepared = prepareTest(config, threadState.customMetrics);
     } catch (err) {
-      if (err instanceof VolleyError)
-        throw new VolleyError(err.code, `${path}: ${err.message}`, {
-          details: err.details.map((d) => `${path}: ${d}`),
-          ...(err.hint === undefined ? {} : { hint: err.hint }),
-        });
-      throw err;
+      if (!(err instanceof VolleyError)) throw err;
+      errors.push(...(err.details.length ? err.details : [err.message]));
     }
+    if (errors.length > 0 || !prepared)
+      throw new VolleyError('INVALID_SCRIPT', `${path}: ${errors[0] as string}`, {
+        details: errors.map((e) => `${path}: ${e}`),
+      });
     config.script = { ref, env: { ...options.env }, setupData: undefined, data: dataRegistry().transfers() };
     const customMetrics = [...threadState.customMetrics.values()];
     return { file, ref, module, config, prepared, customMetrics, dispose };

@@ -70,6 +70,7 @@ export async function startRouteServer(): Promise<RouteServer> {
     reset: () => {
       seen = [];
       counts = new Map();
+      tokens = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {
