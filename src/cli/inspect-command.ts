@@ -19,6 +19,7 @@ async function load(file: string, envList: string[], io: CliIO) {
   Object.assign(io.env, env);
   return loadTest(file, {
     env,
+    processEnv: io.env,
     workers: 0,
     fastPath: true,
     insecureSkipTLSVerify: false,

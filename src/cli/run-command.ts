@@ -151,7 +151,7 @@ export async function runCommand(flags: RunFlags, io: CliIO, file?: string): Pro
   }
   // The script's own process.env (main thread: top-level code and setup); workers get it too.
   Object.assign(io.env, options.env);
-  const loaded = await loadTest(file, options);
+  const loaded = await loadTest(file, { ...options, processEnv: io.env });
   try {
     const base = loaded.module.definition.baseUrl;
     if (flags.preflight !== false && base) await preflight(new URL(base), 3000, loaded.config.http.insecureSkipTLSVerify);

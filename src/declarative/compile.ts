@@ -38,9 +38,11 @@ function compileExpr(expr: string, o: CompileOptions, tables: Map<string, Shared
   if (expr === '$scenario') return (c) => c.scenario;
   if (expr === '$uuid') return () => randomUUID();
   if (expr === '$timestamp') return () => Date.now();
-  if (expr.startsWith('$env.')) {
-    const name = expr.slice(5);
-    return () => o.env[name] ?? '';
+  const env = /^\$env\.([A-Za-z_]\w*)(?:\s*\?\?\s*(?:"([^"]*)"|'([^']*)'|(\S+)))?$/.exec(expr);
+  if (env) {
+    const name = env[1] as string;
+    const dflt = env[2] ?? env[3] ?? env[4] ?? '';
+    return () => o.env[name] ?? dflt;
   }
   const ri = /^\$randomInt\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$/.exec(expr);
   if (ri) {
@@ -284,7 +286,11 @@ export function compileTestFile(doc: Obj, o: CompileOptions): TestDefinition {
     users[name] = user;
   }
   const def: TestDefinition = { scenarios, users };
-  if (typeof doc.baseUrl === 'string') def.baseUrl = doc.baseUrl;
+  // baseUrl may read the environment: "{{ $env.BASE_URL ?? http://127.0.0.1:8117 }}".
+  if (typeof doc.baseUrl === 'string') {
+    const base = String(compileString(doc.baseUrl, o, tables)({} as Ctx));
+    if (base !== '') def.baseUrl = base;
+  }
   if (doc.http) def.http = doc.http as NonNullable<TestDefinition['http']>;
   if (doc.tags) def.tags = doc.tags as Record<string, string>;
   if (doc.thresholds) def.thresholds = doc.thresholds as NonNullable<TestDefinition['thresholds']>;

@@ -14,7 +14,7 @@ export interface ParsedFile {
   locate(path: (string | number)[]): string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validate = ajv.compile(TEST_FILE_SCHEMA);
 
 function levenshtein(a: string, b: string): number {
@@ -197,6 +197,9 @@ function semanticChecks(doc: Obj, errors: string[], locate: (p: (string | number
   for (const [name, d] of Object.entries(data as Record<string, Obj>))
     if ((d.csv === undefined) === (d.json === undefined)) errors.push(`${locate(['data', name])}: data.${name} needs exactly one of csv or json`);
   if (doc.http && (doc.http as Obj).timeout !== undefined) durations.push({ value: (doc.http as Obj).timeout, path: ['http', 'timeout'] });
+  if (typeof doc.baseUrl === 'string')
+    for (const m of doc.baseUrl.matchAll(TEMPLATE))
+      if (!/^\$env\./.test(m[1] as string)) errors.push(`${locate(['baseUrl'])}: baseUrl may only use {{ $env.NAME }} (or {{ $env.NAME ?? default }})`);
   for (const d of durations)
     if (tryParseDurationMs(d.value as string) === undefined) errors.push(`${locate(d.path)}: malformed duration ${JSON.stringify(d.value)} (e.g. 500ms, 30s, 1m30s)`);
   for (const t of templates) {

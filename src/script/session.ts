@@ -67,7 +67,10 @@ function selectScenarios(module: TestModule, only: readonly string[], path: stri
 }
 
 export interface LoadOptions extends ScriptRunOptions {
+  /** `-e KEY=VALUE`: shipped to every worker. */
   env: Record<string, string>;
+  /** The whole environment the main thread sees (declarative `{{ $env.X }}` templates read it). */
+  processEnv?: Readonly<Record<string, string | undefined>>;
   /** Run only these scenarios (all when empty). */
   scenarios?: readonly string[];
 }
@@ -84,7 +87,7 @@ export async function loadTest(path: string, options: LoadOptions): Promise<Load
   }
   const dispose = (): void => bundle?.dispose();
   try {
-    const module = await importTestModule(ref, { ...options.env });
+    const module = await importTestModule(ref, { ...options.processEnv, ...options.env });
     selectScenarios(module, options.scenarios ?? [], path);
     // Every problem at once: the definition's shape, then executors and thresholds.
     const errors = validateDefinition(module, path);
