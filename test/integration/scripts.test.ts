@@ -262,3 +262,59 @@ export default defineTest({
     assert.ok(seen.every((q) => /^name, \d+$/.test(q.query.get('unique') ?? '')), 'quoted CSV fields parsed');
   });
 });
+
+describe('volley init, check, inspect', () => {
+  it('init scaffolds a typed example that passes volley check; a type error is reported with file:line:col', async () => {
+    const target = join(dir, 'scaffold');
+    const r = await runCli(['init', target]);
+    assert.equal(r.code, 0, r.stderr);
+    const tsconfig = JSON.parse(readFileSync(join(target, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: { paths: { volley: string[] } };
+    };
+    assert.match(tsconfig.compilerOptions.paths.volley[0] ?? '', /dist\/src\/index\.d\.ts$/);
+    const again = await runCli(['init', target]);
+    assert.equal(again.code, 2, 'init does not overwrite');
+    assert.match(again.stderr, /already exist/);
+    const ok = await runCli(['check', join(target, 'test.ts')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /types check, 2 scenarios valid/);
+
+    const bad = join(target, 'bad.ts');
+    writeFileSync(
+      bad,
+      `import { defineTest } from 'volley';\nexport default defineTest({\n  scenarios: { a: { executor: 'constant-vus', vus: 'ten', duration: '1s', exec: async ({ http }) => { await http.get(42); } } },\n});\n`,
+    );
+    const r2 = await runCli(['check', bad]);
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /bad\.ts:3:\d+: .*'string' is not assignable to type 'number'.*\(TS2322\)/);
+    assert.match(r2.stderr, /bad\.ts:3:\d+: .*'number' is not assignable to parameter of type 'RequestTarget'/);
+    const r3 = await runCli(['run', bad, '--typecheck']);
+    assert.equal(r3.code, 2, 'run --typecheck refuses to run');
+  });
+
+  it('inspect prints the plan without traffic; --scenario picks scenarios; quick-mode flags are refused with a file', async () => {
+    const f = script(`
+      import { defineTest, presets } from 'volley';
+      export default defineTest({
+        baseUrl: 'http://127.0.0.1:1',
+        scenarios: {
+          ramp: { ...presets.load({ vus: 30, rampUp: '10s', hold: '20s', rampDown: '5s' }), exec: async () => {} },
+          open: { executor: 'constant-arrival-rate', rate: 50, duration: '30s', maxVUs: 40, startTime: '5s', exec: async () => {} },
+        },
+      });`);
+    const r = await runCli(['inspect', f]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2 scenarios, up to 70 VUs, 35s planned/);
+    assert.match(r.stdout, /stages: 10s→30, 20s→30, 5s→0/);
+    assert.match(r.stdout, /1,500 iterations/);
+    const j = await runCli(['inspect', f, '--json']);
+    const plan = JSON.parse(j.stdout) as { scenarios: { name: string; maxVUs: number }[] };
+    assert.deepEqual(plan.scenarios.map((s) => [s.name, s.maxVUs]), [['ramp', 30], ['open', 40]]);
+    const bad = await runCli(['run', f, '--rate', '10', '--scenario', 'nope']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--rate shapes quick mode/);
+    const nope = await runCli(['run', f, '--scenario', 'nope']);
+    assert.equal(nope.code, 2);
+    assert.match(nope.stderr, /no scenario 'nope' \(scenarios: ramp, open\)/);
+  });
+});

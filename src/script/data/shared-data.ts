@@ -165,7 +165,8 @@ function loadJson(path: string, shown: string, key: string): SharedDataTransfer 
   } catch (err) {
     const pos = /position (\d+)/.exec((err as Error).message);
     const where = pos ? `:${lineCol(view, Number(pos[1]))}` : '';
-    throw new VolleyError('INVALID_CONFIG', `data file '${shown}'${where}: invalid JSON (${(err as Error).message})`);
+    const reason = ((err as Error).message.split('\n')[0] as string).replace(/ in JSON at position \d+.*$/, '');
+    throw new VolleyError('INVALID_CONFIG', `data file '${shown}'${where}: invalid JSON (${reason})`);
   }
   let index: Float64Array;
   try {
