@@ -31,7 +31,9 @@ export default defineTest({
       wait: between(1, 3),
       onStart: async ({ http, state, vu }) => {
         const account = accounts.perVu({ vu });
-        const res = await http.post('/api/login', { json: { user: account.user, password: account.password } });
+        const res = await http.post('/api/login', {
+          json: { user: account.user, password: account.password },
+        });
         (state as Member).token = res.json<{ token: string }>().token;
       },
       tasks: [

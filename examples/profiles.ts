@@ -28,9 +28,19 @@ export default defineTest({
   baseUrl: process.env.BASE_URL ?? 'http://127.0.0.1:8117',
   scenarios: {
     smoke: { ...presets.smoke({ vus: 2, duration: '10s' }), exec: browse },
-    soak: { ...presets.soak({ rate: 50, rampUp: '30s', hold: process.env.SOAK ?? '10m', rampDown: '30s' }), exec: browse },
+    soak: {
+      ...presets.soak({ rate: 50, rampUp: '30s', hold: process.env.SOAK ?? '10m', rampDown: '30s' }),
+      exec: browse,
+    },
     spike: {
-      ...presets.spike({ base: 20, peak: 400, baseDuration: '20s', spikeRampUp: '5s', spikeHold: '20s', recovery: '20s' }),
+      ...presets.spike({
+        base: 20,
+        peak: 400,
+        baseDuration: '20s',
+        spikeRampUp: '5s',
+        spikeHold: '20s',
+        recovery: '20s',
+      }),
       exec: browse,
     },
   },

@@ -38,7 +38,10 @@ export function sleep(seconds: number): Promise<void> {
  * any traffic is sent.
  */
 export const data = {
-  csv<T = Record<string, string>>(path: string, options?: { header?: boolean; delimiter?: string }): SharedData<T> {
+  csv<T = Record<string, string>>(
+    path: string,
+    options?: { header?: boolean; delimiter?: string },
+  ): SharedData<T> {
     return dataRegistry().csv<T>(path, options);
   },
   json<T = unknown>(path: string): SharedData<T> {

@@ -99,13 +99,20 @@ export async function initCommand(dir: string, o: { force?: boolean }, io: CliIO
   const files: [string, string][] = [
     ['test.ts', TEST_TS],
     ['users.csv', usersCsv()],
-    ['tsconfig.json', `${JSON.stringify({ compilerOptions: scriptCompilerOptionsJson(), include: ['*.ts'] }, null, 2)}\n`],
+    [
+      'tsconfig.json',
+      `${JSON.stringify({ compilerOptions: scriptCompilerOptionsJson(), include: ['*.ts'] }, null, 2)}\n`,
+    ],
   ];
   const existing = files.map(([f]) => join(root, f)).filter((f) => existsSync(f));
   if (existing.length > 0 && !o.force)
-    throw new VolleyError('INVALID_USAGE', `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}`, {
-      hint: 'pick an empty folder, or add --force to overwrite',
-    });
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}`,
+      {
+        hint: 'pick an empty folder, or add --force to overwrite',
+      },
+    );
   mkdirSync(root, { recursive: true });
   for (const [f, text] of files) writeFileSync(join(root, f), text);
   const rel = relative(process.cwd(), root) || '.';

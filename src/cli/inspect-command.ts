@@ -42,12 +42,19 @@ export function renderDescription(d: TestDescription): string {
       ? `user ${s.user.name}: ${s.user.tasks.map((t) => `${t.name} ${t.percent}%`).join(', ')}${s.user.wait ? `; wait ${s.user.wait}` : ''}${s.user.onStart ? '; onStart' : ''}${s.user.onStop ? '; onStop' : ''}`
       : `exec ${s.exec}`;
     out.push(`  ${s.name}  (${s.executor}${s.openLoop ? ', open loop' : ''})  ${what}`);
-    const parts = [`start ${dur(s.startTimeMs)}`, `runs ${dur(s.durationMs)} (+${dur(s.gracefulStopMs)} graceful stop)`, `max ${s.maxVUs.toLocaleString('en-US')} VUs`];
+    const parts = [
+      `start ${dur(s.startTimeMs)}`,
+      `runs ${dur(s.durationMs)} (+${dur(s.gracefulStopMs)} graceful stop)`,
+      `max ${s.maxVUs.toLocaleString('en-US')} VUs`,
+    ];
     if (s.plannedIterations !== null) parts.push(`${s.plannedIterations.toLocaleString('en-US')} iterations`);
     out.push(`      ${parts.join(', ')}`);
     if (s.stages.length > 0)
-      out.push(`      stages: ${s.stages.map((st) => `${dur(st.durationMs)}→${st.target}${s.openLoop ? '/s' : ''}`).join(', ')}`);
-    if (s.user?.wait && s.openLoop) out.push('      (wait is ignored under an arrival rate: the rate sets the pace)');
+      out.push(
+        `      stages: ${s.stages.map((st) => `${dur(st.durationMs)}→${st.target}${s.openLoop ? '/s' : ''}`).join(', ')}`,
+      );
+    if (s.user?.wait && s.openLoop)
+      out.push('      (wait is ignored under an arrival rate: the rate sets the pace)');
   }
   if (d.thresholds.length > 0) {
     out.push('');
@@ -57,7 +64,8 @@ export function renderDescription(d: TestDescription): string {
   if (d.data.length > 0) {
     out.push('');
     out.push('Data (loaded once, shared by every VU and worker)');
-    for (const f of d.data) out.push(`  ${f.path}: ${f.rows.toLocaleString('en-US')} rows, ${(f.bytes / 1048576).toFixed(1)} MB`);
+    for (const f of d.data)
+      out.push(`  ${f.path}: ${f.rows.toLocaleString('en-US')} rows, ${(f.bytes / 1048576).toFixed(1)} MB`);
   }
   if (d.customMetrics.length > 0) {
     out.push('');
@@ -66,7 +74,11 @@ export function renderDescription(d: TestDescription): string {
   return `${out.join('\n')}\n`;
 }
 
-export async function inspectCommand(file: string, o: { env: string[]; json?: boolean }, io: CliIO): Promise<ExitCodeValue> {
+export async function inspectCommand(
+  file: string,
+  o: { env: string[]; json?: boolean },
+  io: CliIO,
+): Promise<ExitCodeValue> {
   const test = await load(file, o.env, io);
   try {
     const d = describeTest(test, executorFor);
@@ -81,7 +93,8 @@ export async function checkCommand(file: string, o: { env: string[] }, io: CliIO
   const typed = ['.ts', '.mts', '.cts'].includes(extname(file).toLowerCase());
   if (typed) {
     const problems = typecheckScript(file);
-    if (problems.length > 0) throw new VolleyError('INVALID_SCRIPT', problems[0] as string, { details: problems });
+    if (problems.length > 0)
+      throw new VolleyError('INVALID_SCRIPT', problems[0] as string, { details: problems });
   }
   const test = await load(file, o.env, io);
   try {

@@ -29,7 +29,12 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .description('run a load test: a test file (.ts, .js, .yaml, .json) or quick mode (--url)')
     .argument('[file]', 'test script (.ts/.mts/.js/.mjs) or declarative test (.yaml/.yml/.json)')
     .option('--url <url>', 'quick mode: the URL to send every request to')
-    .option('-e, --env <KEY=VALUE>', "set process.env.KEY for the script, in every worker (repeatable)", collect, [])
+    .option(
+      '-e, --env <KEY=VALUE>',
+      'set process.env.KEY for the script, in every worker (repeatable)',
+      collect,
+      [],
+    )
     .option('--typecheck', 'type-check a TypeScript script before running it (volley check)')
     .option('-s, --scenario <name>', 'run only this scenario of the test file (repeatable)', collect, [])
     .option('--rate <n>', 'open loop: iterations started per second (constant-arrival-rate)')
@@ -99,11 +104,15 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     });
 
   p.command('inspect')
-    .description('print the resolved plan of a test file (scenarios, executors, VUs, durations, stages) without sending traffic')
+    .description(
+      'print the resolved plan of a test file (scenarios, executors, VUs, durations, stages) without sending traffic',
+    )
     .argument('<file>', 'test script or YAML/JSON file')
     .option('-e, --env <KEY=VALUE>', 'set process.env.KEY for the script (repeatable)', collect, [])
     .option('--json', 'print the plan as JSON')
-    .action(async (file: string, o: { env: string[]; json?: boolean }) => setCode(await inspectCommand(file, o, io)));
+    .action(async (file: string, o: { env: string[]; json?: boolean }) =>
+      setCode(await inspectCommand(file, o, io)),
+    );
 
   p.command('check')
     .description('type-check a TypeScript test script (strict) and validate it, without sending traffic')

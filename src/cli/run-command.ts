@@ -69,7 +69,8 @@ export function parseEnv(list: readonly string[] | undefined, errors: string[]):
   const env: Record<string, string> = {};
   for (const e of list ?? []) {
     const idx = e.indexOf('=');
-    if (idx <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.slice(0, idx))) errors.push(`-e '${e}' must be KEY=VALUE`);
+    if (idx <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.slice(0, idx)))
+      errors.push(`-e '${e}' must be KEY=VALUE`);
     else env[e.slice(0, idx)] = e.slice(idx + 1);
   }
   return env;
@@ -82,8 +83,10 @@ export function fileRunOptions(flags: RunFlags, file: string) {
   for (const [key, flag] of QUICK_ONLY)
     if (flags[key] !== undefined)
       errors.push(`${flag} shapes quick mode (--url); in a test file, set it in the scenario instead`);
-  if ((flags.stage ?? []).length > 0) errors.push('--stage shapes quick mode (--url); in a test file, use stages in the scenario');
-  if ((flags.header ?? []).length > 0) errors.push('-H applies to quick mode; in a test file, use http.headers');
+  if ((flags.stage ?? []).length > 0)
+    errors.push('--stage shapes quick mode (--url); in a test file, use stages in the scenario');
+  if ((flags.header ?? []).length > 0)
+    errors.push('-H applies to quick mode; in a test file, use http.headers');
   const env = parseEnv(flags.env, errors);
   const thresholds: Record<string, ThresholdSpec[]> = {};
   for (const t of flags.threshold ?? []) {
@@ -100,7 +103,8 @@ export function fileRunOptions(flags: RunFlags, file: string) {
   let workers = 0;
   if (flags.workers !== undefined && flags.workers !== 'auto') {
     workers = Number(flags.workers);
-    if (!Number.isInteger(workers) || workers < 1) errors.push(`--workers must be an integer >= 1 or auto (got '${flags.workers}')`);
+    if (!Number.isInteger(workers) || workers < 1)
+      errors.push(`--workers must be an integer >= 1 or auto (got '${flags.workers}')`);
   }
   const grace = tryParseDurationMs(flags.grace ?? QUICK_DEFAULTS.grace);
   if (grace === undefined) errors.push(`--grace: malformed duration '${flags.grace}'`);
@@ -147,14 +151,18 @@ export async function runCommand(flags: RunFlags, io: CliIO, file?: string): Pro
   if (flags.typecheck) {
     const problems = typecheckScript(file);
     if (problems.length > 0)
-      throw new VolleyError('INVALID_SCRIPT', problems[0] as string, { details: problems, hint: 'the type check found these; run without --typecheck to run anyway' });
+      throw new VolleyError('INVALID_SCRIPT', problems[0] as string, {
+        details: problems,
+        hint: 'the type check found these; run without --typecheck to run anyway',
+      });
   }
   // The script's own process.env (main thread: top-level code and setup); workers get it too.
   Object.assign(io.env, options.env);
   const loaded = await loadTest(file, { ...options, processEnv: io.env });
   try {
     const base = loaded.module.definition.baseUrl;
-    if (flags.preflight !== false && base) await preflight(new URL(base), 3000, loaded.config.http.insecureSkipTLSVerify);
+    if (flags.preflight !== false && base)
+      await preflight(new URL(base), 3000, loaded.config.http.insecureSkipTLSVerify);
     const data = await runSetup(loaded);
     return await execute(loaded.prepared, loaded.config, flags, outs, io, loaded, data);
   } finally {
@@ -173,7 +181,9 @@ async function execute(
 ): Promise<ExitCodeValue> {
   const dataToStdout = outs.specs.some((o) => o.target === '-');
   const human = dataToStdout ? io.stderr : io.stdout;
-  const ndjson = outs.specs.filter((o) => o.kind === 'ndjson').map((o) => new NdjsonOutput(o.target, io.stdout));
+  const ndjson = outs.specs
+    .filter((o) => o.kind === 'ndjson')
+    .map((o) => new NdjsonOutput(o.target, io.stdout));
   const listeners = [...ndjson];
   if (!flags.quiet)
     listeners.push(
@@ -217,7 +227,8 @@ async function execute(
   }
   if (!flags.quiet) human(renderSummary(summary, { color: io.color }));
   if (teardownError) {
-    for (const d of teardownError.details.length ? teardownError.details : [teardownError.message]) io.stderr(`error: ${d}\n`);
+    for (const d of teardownError.details.length ? teardownError.details : [teardownError.message])
+      io.stderr(`error: ${d}\n`);
     const code = exitCodeFor(summary, result);
     return code === ExitCode.OK ? ExitCode.SCRIPT_FAILED : code;
   }

@@ -62,7 +62,10 @@ function compileExpr(expr: string, o: CompileOptions, tables: Map<string, Shared
   }
   return (c) => {
     const vars = c.state as Vars;
-    if (!(expr in vars)) throw new Error(`{{ ${expr} }}: not captured yet in this VU (the step that captures it has not run or failed)`);
+    if (!(expr in vars))
+      throw new Error(
+        `{{ ${expr} }}: not captured yet in this VU (the step that captures it has not run or failed)`,
+      );
     return vars[expr];
   };
 }
@@ -132,10 +135,16 @@ function compileChecks(spec: Obj, name: () => string): ((r: ScriptResponse, ctx:
   const checks: [string, (r: ScriptResponse) => boolean][] = [];
   if (spec.status !== undefined) {
     const list = Array.isArray(spec.status) ? (spec.status as number[]) : [spec.status as number];
-    checks.push([list.length === 1 ? `status is ${list[0]}` : `status in ${list.join('|')}`, (r) => list.includes(r.status)]);
+    checks.push([
+      list.length === 1 ? `status is ${list[0]}` : `status in ${list.join('|')}`,
+      (r) => list.includes(r.status),
+    ]);
   }
   for (const [path, expected] of Object.entries((spec.json as Obj | undefined) ?? {}))
-    checks.push([`json ${path} == ${JSON.stringify(expected)}`, (r) => JSON.stringify(r.json(path)) === JSON.stringify(expected)]);
+    checks.push([
+      `json ${path} == ${JSON.stringify(expected)}`,
+      (r) => JSON.stringify(r.json(path)) === JSON.stringify(expected),
+    ]);
   for (const [h, expected] of Object.entries((spec.header as Record<string, string> | undefined) ?? {}))
     checks.push([`header ${h} == ${expected}`, (r) => r.header(h) === expected]);
   if (typeof spec.bodyContains === 'string') {
@@ -183,24 +192,27 @@ function compileStep(step: Obj, o: CompileOptions, tables: Map<string, SharedDat
   const method = METHODS.find((m) => step[m] !== undefined) as (typeof METHODS)[number];
   const url = compileValue(step[method], o, tables);
   const opt: [string, Value][] = [];
-  for (const k of ['headers', 'json', 'form', 'query', 'params'] as const) if (step[k] !== undefined) opt.push([k, compileValue(step[k], o, tables)]);
+  for (const k of ['headers', 'json', 'form', 'query', 'params'] as const)
+    if (step[k] !== undefined) opt.push([k, compileValue(step[k], o, tables)]);
   const body = step.body !== undefined ? compileValue(step.body, o, tables) : undefined;
   const fixed: Obj = {};
   if (step.name !== undefined) fixed.name = step.name;
   if (step.tags !== undefined) fixed.tags = step.tags;
   if (step.timeout !== undefined) fixed.timeout = step.timeout;
-  const captures = Object.entries((step.capture as Record<string, Obj> | undefined) ?? {}).map(([v, spec]) => {
-    const regex = typeof spec.regex === 'string' ? new RegExp(spec.regex) : undefined;
-    return [
-      v,
-      (r: ScriptResponse): unknown => {
-        if (spec.json !== undefined) return r.json(spec.json as string);
-        if (spec.header !== undefined) return r.header(spec.header as string);
-        if (regex) return regex.exec(r.text())?.[1];
-        return r.status;
-      },
-    ] as const;
-  });
+  const captures = Object.entries((step.capture as Record<string, Obj> | undefined) ?? {}).map(
+    ([v, spec]) => {
+      const regex = typeof spec.regex === 'string' ? new RegExp(spec.regex) : undefined;
+      return [
+        v,
+        (r: ScriptResponse): unknown => {
+          if (spec.json !== undefined) return r.json(spec.json as string);
+          if (spec.header !== undefined) return r.header(spec.header as string);
+          if (regex) return regex.exec(r.text())?.[1];
+          return r.status;
+        },
+      ] as const;
+    },
+  );
   let lastName = '';
   const check = step.check ? compileChecks(step.check as Obj, () => lastName) : undefined;
   const verb = method.toUpperCase();
@@ -219,7 +231,9 @@ function compileStep(step: Obj, o: CompileOptions, tables: Map<string, SharedDat
         value = undefined;
       }
       if (value === undefined)
-        throw new Error(`${verb} ${res.request.url} → ${res.status}: capture '${v}' found nothing in the response`);
+        throw new Error(
+          `${verb} ${res.request.url} → ${res.status}: capture '${v}' found nothing in the response`,
+        );
       vars[v] = value;
     }
     check?.(res, ctx);
@@ -251,7 +265,8 @@ export function compileTestFile(doc: Obj, o: CompileOptions): TestDefinition {
     let base: Obj = executorFields;
     if (typeof s.preset === 'string') {
       const options: Obj = {};
-      for (const k of ['vus', 'rate', 'duration', 'maxVUs', 'preAllocatedVUs', ...PRESET_OPTIONS]) if (s[k] !== undefined) options[k] = s[k];
+      for (const k of ['vus', 'rate', 'duration', 'maxVUs', 'preAllocatedVUs', ...PRESET_OPTIONS])
+        if (s[k] !== undefined) options[k] = s[k];
       const common: Obj = {};
       for (const k of ['startTime', 'gracefulStop', 'tags']) if (s[k] !== undefined) common[k] = s[k];
       const fn = o.presets[s.preset];
@@ -270,7 +285,11 @@ export function compileTestFile(doc: Obj, o: CompileOptions): TestDefinition {
     const user: UserDefinition = {
       tasks: (u.tasks as Obj[]).map((t, i) => {
         const flow = compileFlow(t.flow as Obj[], o, tables);
-        return { name: (t.name as string | undefined) ?? `task ${i}`, weight: (t.weight as number | undefined) ?? 1, run: (ctx) => flow(ctx as Ctx) };
+        return {
+          name: (t.name as string | undefined) ?? `task ${i}`,
+          weight: (t.weight as number | undefined) ?? 1,
+          run: (ctx) => flow(ctx as Ctx),
+        };
       }),
     };
     const wait = waitSpec(u.wait as Obj | undefined);

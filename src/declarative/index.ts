@@ -12,7 +12,10 @@ export function loadDeclarativeTest(path: string, o: CompileOptions): TestDefini
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new VolleyError('UNREADABLE_FILE', `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new VolleyError(
+      'UNREADABLE_FILE',
+      `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   const parsed = parseTestFile(path, text);
   const fail = (errors: string[]): never => {
@@ -32,7 +35,9 @@ export function loadDeclarativeTest(path: string, o: CompileOptions): TestDefini
   // Executor rules (required fields per executor, positive numbers…), located in the file.
   const errors = validateScenarios(scenarioConfigs(def)).map((e) => {
     const m = /^scenarios\.([^.\s]+)(?:\.([A-Za-z]+))?/.exec(e);
-    const where = m ? parsed.locate(m[2] ? ['scenarios', m[1] as string, m[2]] : ['scenarios', m[1] as string]) : path;
+    const where = m
+      ? parsed.locate(m[2] ? ['scenarios', m[1] as string, m[2]] : ['scenarios', m[1] as string])
+      : path;
     return `${where}: ${e}`;
   });
   if (errors.length > 0) fail(errors);

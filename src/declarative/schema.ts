@@ -19,7 +19,10 @@ const check = {
       anyOf: [{ type: 'integer' }, { type: 'array', items: { type: 'integer' } }],
       description: 'expected status, or any of a list',
     },
-    json: { type: 'object', description: 'JSON path → expected value, e.g. { "total": 20, "items.0.id": 1 }' },
+    json: {
+      type: 'object',
+      description: 'JSON path → expected value, e.g. { "total": 20, "items.0.id": 1 }',
+    },
     header: { ...stringMap, description: 'header name → expected value' },
     bodyContains: { type: 'string', description: 'text the body must contain' },
     maxDuration: { ...duration, description: 'the response must take less than this (http_req_duration)' },
@@ -54,7 +57,11 @@ const requestProps: Record<string, unknown> = {
   capture,
   check,
 };
-for (const m of METHODS) requestProps[m] = { type: 'string', description: `${m.toUpperCase()} this URL (absolute or relative to baseUrl)` };
+for (const m of METHODS)
+  requestProps[m] = {
+    type: 'string',
+    description: `${m.toUpperCase()} this URL (absolute or relative to baseUrl)`,
+  };
 
 const step = {
   type: 'object',
@@ -129,7 +136,8 @@ export const PRESET_OPTIONS = [
 ] as const;
 
 const presetProps: Record<string, unknown> = {};
-for (const o of PRESET_OPTIONS) presetProps[o] = o === 'openLoop' ? { type: 'boolean' } : { anyOf: [num, str] };
+for (const o of PRESET_OPTIONS)
+  presetProps[o] = o === 'openLoop' ? { type: 'boolean' } : { anyOf: [num, str] };
 
 export const TEST_FILE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -155,7 +163,8 @@ export const TEST_FILE_SCHEMA = {
     tags: stringMap,
     data: {
       type: 'object',
-      description: 'shared data files: NAME → { csv: PATH } or { json: PATH }; templates read rows as {{ $data.NAME.perVu.field }}',
+      description:
+        'shared data files: NAME → { csv: PATH } or { json: PATH }; templates read rows as {{ $data.NAME.perVu.field }}',
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
@@ -196,7 +205,8 @@ export const TEST_FILE_SCHEMA = {
           wait: {
             type: 'object',
             additionalProperties: false,
-            description: 'think time after each task, seconds: { between: [1, 3] }, { constant: 2 } or { pacing: 5 }',
+            description:
+              'think time after each task, seconds: { between: [1, 3] }, { constant: 2 } or { pacing: 5 }',
             properties: {
               between: { type: 'array', items: num, minItems: 2, maxItems: 2 },
               constant: { type: 'number', minimum: 0 },
@@ -212,7 +222,11 @@ export const TEST_FILE_SCHEMA = {
               type: 'object',
               additionalProperties: false,
               required: ['flow'],
-              properties: { weight: { type: 'number', minimum: 0 }, name: str, flow: { $ref: '#/definitions/flow' } },
+              properties: {
+                weight: { type: 'number', minimum: 0 },
+                name: str,
+                flow: { $ref: '#/definitions/flow' },
+              },
             },
           },
         },

@@ -174,7 +174,6 @@ function scriptRuntime(scenario: NormalizedScenario, module: TestModule, openLoo
   };
 }
 
-
 const controlListeners = new Map<string, ((c: ControlChange) => void)[]>();
 const stops: ScenarioStop[] = [];
 let externalStopGraceMs: number | undefined;
@@ -313,7 +312,13 @@ port.on('message', (msg: MainToWorker) => {
             // If the boundary flush has not run yet, what is left belongs to the second that just ended.
             const cur = secondAt(now());
             const second = cur - 1 > lastFlushedSecond ? cur - 1 : cur;
-            send({ type: 'done', second, points: sink.flush(), health: health.sample(), errors: errorLog.drain() });
+            send({
+              type: 'done',
+              second,
+              points: sink.flush(),
+              health: health.sample(),
+              errors: errorLog.drain(),
+            });
             health.close();
             port.close();
           })

@@ -124,7 +124,9 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
     }
     for (const list of byGroup.values()) {
       const first = list[0] as Summary['checks'][number];
-      out.push(`    ${first.scenario}${first.group ? ` › ${first.group.slice(2).split('::').join(' › ')}` : ''}`);
+      out.push(
+        `    ${first.scenario}${first.group ? ` › ${first.group.slice(2).split('::').join(' › ')}` : ''}`,
+      );
       for (const ch of list) {
         const total = ch.passes + ch.fails;
         out.push(

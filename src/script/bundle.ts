@@ -59,7 +59,9 @@ export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
       logLevel: 'silent',
       plugins: [volleyAlias],
       // npm packages a script imports are bundled in; CommonJS ones get a require() that works in ESM.
-      banner: { js: "import { createRequire as __volleyCreateRequire } from 'node:module'; const require = __volleyCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __volleyCreateRequire } from 'node:module'; const require = __volleyCreateRequire(import.meta.url);",
+      },
     });
     code = (result.outputFiles[0] as { text: string }).text;
   } catch (err) {

@@ -4,7 +4,9 @@ import type { TestDefinition, WaitSpec } from './api.js';
 const DEFINED = Symbol.for('volley.test-definition');
 
 /** Marks and returns the test definition; the type parameter carries `setup()`'s result type to every VU. */
-export function defineTest<SetupData = unknown>(definition: TestDefinition<SetupData>): TestDefinition<SetupData> {
+export function defineTest<SetupData = unknown>(
+  definition: TestDefinition<SetupData>,
+): TestDefinition<SetupData> {
   Object.defineProperty(definition, DEFINED, { value: true, enumerable: false });
   return definition;
 }

@@ -71,7 +71,10 @@ function describeUser(name: string, u: UserDefinition): NonNullable<ScenarioDesc
   };
 }
 
-export function describeTest(test: LoadedTest, executorFor: (name: string) => ExecutorDefinition): TestDescription {
+export function describeTest(
+  test: LoadedTest,
+  executorFor: (name: string) => ExecutorDefinition,
+): TestDescription {
   const def = test.module.definition;
   const scenarios: ScenarioDescription[] = test.prepared.scenarios.map((s) => {
     const plan = executorFor(s.executor).plan(s);
@@ -105,7 +108,11 @@ export function describeTest(test: LoadedTest, executorFor: (name: string) => Ex
       metric,
       expressions: list.map((t) => (typeof t === 'string' ? t : t.threshold)),
     })),
-    data: (test.config.script?.data ?? []).map((d) => ({ path: d.path, rows: d.rows, bytes: d.bytes.byteLength })),
+    data: (test.config.script?.data ?? []).map((d) => ({
+      path: d.path,
+      rows: d.rows,
+      bytes: d.bytes.byteLength,
+    })),
     customMetrics: test.customMetrics.map((m) => ({ name: m.name, type: m.type })),
   };
 }

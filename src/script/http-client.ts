@@ -6,7 +6,14 @@
 import { tryParseDurationMs } from '../config/duration.js';
 import { endpointName } from '../metrics/tags.js';
 import type { HttpConnection, HttpResponse } from '../protocols/http/types.js';
-import type { CookieJarApi, HttpClient, RequestOptions, RequestTarget, ScriptResponse, UrlTemplate } from './api.js';
+import type {
+  CookieJarApi,
+  HttpClient,
+  RequestOptions,
+  RequestTarget,
+  ScriptResponse,
+  UrlTemplate,
+} from './api.js';
 import { VuCookieJar } from './cookies.js';
 import { VolleyScriptResponse } from './response.js';
 
@@ -22,7 +29,12 @@ export interface HttpClientDefaults {
 export interface ResponseRecorder {
   /** Throws when the VU was interrupted (hard stop): its code must unwind, not reconnect. */
   assertRunning(): void;
-  record(res: HttpResponse, method: string, name: string, tags: Readonly<Record<string, string>> | undefined): void;
+  record(
+    res: HttpResponse,
+    method: string,
+    name: string,
+    tags: Readonly<Record<string, string>> | undefined,
+  ): void;
 }
 
 /** Thrown into VU code once its VU was cut off by a hard stop; counted as interrupted, not as an error. */
@@ -108,7 +120,11 @@ export class ScriptHttpClient implements HttpClient {
     return u;
   }
 
-  async request(method: string, target: RequestTarget, options: RequestOptions = {}): Promise<ScriptResponse> {
+  async request(
+    method: string,
+    target: RequestTarget,
+    options: RequestOptions = {},
+  ): Promise<ScriptResponse> {
     this.recorder.assertRunning();
     method = method.toUpperCase();
     let name: string | undefined;
@@ -133,9 +149,11 @@ export class ScriptHttpClient implements HttpClient {
     }
     if (options.query) {
       url = new URL(url);
-      for (const [k, v] of Object.entries(options.query)) if (v !== undefined) url.searchParams.append(k, String(v));
+      for (const [k, v] of Object.entries(options.query))
+        if (v !== undefined) url.searchParams.append(k, String(v));
     }
-    if (options.name !== undefined) name = options.name.startsWith('/') ? `${method} ${options.name}` : options.name;
+    if (options.name !== undefined)
+      name = options.name.startsWith('/') ? `${method} ${options.name}` : options.name;
     name ??= endpointName(method, url);
 
     const headers: Record<string, string> = { ...this.defaults.headers };

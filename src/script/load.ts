@@ -20,7 +20,6 @@ import { threadState } from './thread-state.js';
 
 export const DECLARATIVE_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
 
-
 export interface TestModule {
   definition: TestDefinition;
   /** Named exports of a script module (for `exec: 'name'`); empty for declarative files. */
@@ -66,24 +65,37 @@ export async function importTestModule(
   return { definition: definition as TestDefinition, exports: mod };
 }
 
-const TOP_FIELDS = new Set(['baseUrl', 'scenarios', 'users', 'thresholds', 'setup', 'teardown', 'http', 'tags']);
+const TOP_FIELDS = new Set([
+  'baseUrl',
+  'scenarios',
+  'users',
+  'thresholds',
+  'setup',
+  'teardown',
+  'http',
+  'tags',
+]);
 const HTTP_FIELDS = new Set(['timeout', 'maxRedirects', 'headers', 'insecureSkipTLSVerify', 'cookies']);
 const USER_FIELDS = new Set(['wait', 'onStart', 'onStop', 'tasks']);
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringMap = (v: unknown): boolean => isObj(v) && Object.values(v).every((x) => typeof x === 'string');
 
 function validateUser(name: string, u: unknown, errors: string[]): void {
   const path = `users.${name}`;
   if (!isObj(u)) return void errors.push(`${path} must be an object with tasks`);
-  for (const k of Object.keys(u)) if (!USER_FIELDS.has(k)) errors.push(`${path}.${k} is not a user field (wait, onStart, onStop, tasks)`);
+  for (const k of Object.keys(u))
+    if (!USER_FIELDS.has(k)) errors.push(`${path}.${k} is not a user field (wait, onStart, onStop, tasks)`);
   for (const hook of ['onStart', 'onStop'] as const)
-    if (u[hook] !== undefined && typeof u[hook] !== 'function') errors.push(`${path}.${hook} must be a function`);
+    if (u[hook] !== undefined && typeof u[hook] !== 'function')
+      errors.push(`${path}.${hook} must be a function`);
   const wait = u.wait as UserDefinition['wait'];
   if (wait !== undefined && !(isObj(wait) && ['between', 'constant', 'pacing'].includes(String(wait.kind))))
     errors.push(`${path}.wait must come from between(min, max), constant(s) or pacing(s)`);
   const tasks = u.tasks;
-  if (!Array.isArray(tasks) || tasks.length === 0) return void errors.push(`${path}.tasks must be a non-empty list`);
+  if (!Array.isArray(tasks) || tasks.length === 0)
+    return void errors.push(`${path}.tasks must be a non-empty list`);
   let positive = 0;
   tasks.forEach((t, i) => {
     if (typeof t === 'function') return void positive++;
@@ -120,12 +132,17 @@ export function validateDefinition(m: TestModule, file: string): string[] {
     else {
       const h = def.http;
       for (const k of Object.keys(h))
-        if (!HTTP_FIELDS.has(k)) errors.push(`http.${k} is not an http field (${[...HTTP_FIELDS].join(', ')})`);
+        if (!HTTP_FIELDS.has(k))
+          errors.push(`http.${k} is not an http field (${[...HTTP_FIELDS].join(', ')})`);
       if (h.timeout !== undefined && tryParseDurationMs(h.timeout as string) === undefined)
         errors.push(`http.timeout: malformed duration ${JSON.stringify(h.timeout)}`);
-      if (h.maxRedirects !== undefined && !(Number.isInteger(h.maxRedirects) && (h.maxRedirects as number) >= 0))
+      if (
+        h.maxRedirects !== undefined &&
+        !(Number.isInteger(h.maxRedirects) && (h.maxRedirects as number) >= 0)
+      )
         errors.push('http.maxRedirects must be an integer >= 0');
-      if (h.headers !== undefined && !isStringMap(h.headers)) errors.push('http.headers must map names to strings');
+      if (h.headers !== undefined && !isStringMap(h.headers))
+        errors.push('http.headers must map names to strings');
     }
   }
   const users = def.users;
@@ -135,24 +152,33 @@ export function validateDefinition(m: TestModule, file: string): string[] {
   }
   const scenarios = def.scenarios;
   if (!isObj(scenarios) || Object.keys(scenarios).length === 0) {
-    errors.push('scenarios: define at least one scenario, e.g. scenarios: { main: { executor: "constant-vus", vus: 10, duration: "30s", exec } }');
+    errors.push(
+      'scenarios: define at least one scenario, e.g. scenarios: { main: { executor: "constant-vus", vus: 10, duration: "30s", exec } }',
+    );
   } else {
     for (const [name, s] of Object.entries(scenarios)) {
       if (!isObj(s)) continue; // reported by the executor validation
       const path = `scenarios.${name}`;
       const hasExec = s.exec !== undefined;
       const hasUser = s.user !== undefined;
-      if (hasExec === hasUser) errors.push(`${path}: give it exactly one of exec (a function) or user (a name in users)`);
+      if (hasExec === hasUser)
+        errors.push(`${path}: give it exactly one of exec (a function) or user (a name in users)`);
       if (hasExec && typeof s.exec !== 'function') {
-        if (typeof s.exec !== 'string') errors.push(`${path}.exec must be a function or the name of an exported function`);
-        else if (typeof m.exports[s.exec] !== 'function') errors.push(`${path}.exec: ${file} exports no function '${s.exec}'`);
+        if (typeof s.exec !== 'string')
+          errors.push(`${path}.exec must be a function or the name of an exported function`);
+        else if (typeof m.exports[s.exec] !== 'function')
+          errors.push(`${path}.exec: ${file} exports no function '${s.exec}'`);
       }
       if (hasUser && !(isObj(users) && typeof s.user === 'string' && s.user in users))
-        errors.push(`${path}.user: no user ${JSON.stringify(s.user)} in users${isObj(users) ? ` (users: ${Object.keys(users).join(', ') || 'none'})` : ''}`);
+        errors.push(
+          `${path}.user: no user ${JSON.stringify(s.user)} in users${isObj(users) ? ` (users: ${Object.keys(users).join(', ') || 'none'})` : ''}`,
+        );
     }
   }
   if (def.thresholds !== undefined && !isObj(def.thresholds))
-    errors.push("thresholds must map metric keys to lists of expressions, e.g. { http_req_duration: ['p(99)<100'] }");
+    errors.push(
+      "thresholds must map metric keys to lists of expressions, e.g. { http_req_duration: ['p(99)<100'] }",
+    );
   return errors;
 }
 
@@ -193,7 +219,10 @@ export function definitionConfig(def: TestDefinition, o: ScriptRunOptions): Test
     scenarios: scenarioConfigs(def),
     thresholds,
     workers: o.workers,
-    http: { fastPath: o.fastPath, insecureSkipTLSVerify: o.insecureSkipTLSVerify || def.http?.insecureSkipTLSVerify === true },
+    http: {
+      fastPath: o.fastPath,
+      insecureSkipTLSVerify: o.insecureSkipTLSVerify || def.http?.insecureSkipTLSVerify === true,
+    },
     stopGraceMs: o.stopGraceMs,
     tags: { ...(def.tags ?? {}), ...o.tags },
     windowSeconds: 10,

@@ -3,7 +3,12 @@
  * so the main thread knows them when it validates thresholds; recorded from VU code into the
  * worker's sink with that VU's tags (scenario, group) plus any tags given to `add`.
  */
-import { BUILTIN_BY_NAME, type MetricContains, type MetricDefinition, type MetricType } from '../metrics/definitions.js';
+import {
+  BUILTIN_BY_NAME,
+  type MetricContains,
+  type MetricDefinition,
+  type MetricType,
+} from '../metrics/definitions.js';
 import type { CounterSeries, GaugeSeries, RateSeries, TrendSeries } from '../metrics/sink.js';
 import { tagsKey } from '../metrics/tags.js';
 import { requireVu, threadState } from './thread-state.js';
@@ -62,7 +67,8 @@ export class Counter extends CustomMetric<CounterSeries> {
     return this.sink().counter(this.def, tags);
   }
   add(value = 1, tags?: Record<string, string>): void {
-    if (!Number.isFinite(value)) throw new TypeError(`${this.name}.add(${String(value)}): not a finite number`);
+    if (!Number.isFinite(value))
+      throw new TypeError(`${this.name}.add(${String(value)}): not a finite number`);
     this.seriesFor(tags).add(value);
   }
 }
@@ -76,7 +82,8 @@ export class Gauge extends CustomMetric<GaugeSeries> {
     return this.sink().gauge(this.def, tags);
   }
   add(value: number, tags?: Record<string, string>): void {
-    if (!Number.isFinite(value)) throw new TypeError(`${this.name}.add(${String(value)}): not a finite number`);
+    if (!Number.isFinite(value))
+      throw new TypeError(`${this.name}.add(${String(value)}): not a finite number`);
     this.seriesFor(tags).set(value);
   }
 }
@@ -106,7 +113,8 @@ export class Trend extends CustomMetric<TrendSeries> {
     return this.sink().trend(this.def, tags);
   }
   add(value: number, tags?: Record<string, string>): void {
-    if (!Number.isFinite(value)) throw new TypeError(`${this.name}.add(${String(value)}): not a finite number`);
+    if (!Number.isFinite(value))
+      throw new TypeError(`${this.name}.add(${String(value)}): not a finite number`);
     // Trends hold thousandths: time trends are recorded in µs, others in milli-units.
     this.seriesFor(tags).add(value * 1000);
   }

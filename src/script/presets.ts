@@ -59,7 +59,14 @@ function scenario(c: Checker, o: Mode, open: boolean, stages: StageConfig[], pea
   if (!open) return { executor: 'ramping-vus', startVUs: 0, stages, gracefulRampDown: '10s' };
   const maxVUs = o.maxVUs ?? Math.min(10_000, Math.max(10, Math.ceil(peak)));
   const pre = o.preAllocatedVUs ?? Math.min(maxVUs, Math.max(5, Math.ceil(peak / 10)));
-  return { executor: 'ramping-arrival-rate', startRate: 0, timeUnit: '1s', preAllocatedVUs: pre, maxVUs, stages };
+  return {
+    executor: 'ramping-arrival-rate',
+    startRate: 0,
+    timeUnit: '1s',
+    preAllocatedVUs: pre,
+    maxVUs,
+    stages,
+  };
 }
 
 export interface SmokeOptions extends Mode {
@@ -74,7 +81,13 @@ export function smoke(o: SmokeOptions = {}): PresetScenario {
   if (open) {
     const rate = o.rate as number;
     const maxVUs = o.maxVUs ?? Math.max(2, Math.ceil(rate));
-    return { executor: 'constant-arrival-rate', rate, duration, preAllocatedVUs: o.preAllocatedVUs ?? Math.min(maxVUs, 2), maxVUs };
+    return {
+      executor: 'constant-arrival-rate',
+      rate,
+      duration,
+      preAllocatedVUs: o.preAllocatedVUs ?? Math.min(maxVUs, 2),
+      maxVUs,
+    };
   }
   return { executor: 'constant-vus', vus: o.vus ?? 1, duration };
 }

@@ -2,7 +2,8 @@
 import type { ScenarioConfig } from '../config/types.js';
 import type { TestDefinition } from './api.js';
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The engine's view of a scenario: executor fields only (`exec` as a name, never a function; `user` dropped). */
 export function scenarioConfigs(def: TestDefinition): Record<string, ScenarioConfig> {
@@ -19,4 +20,3 @@ export function scenarioConfigs(def: TestDefinition): Record<string, ScenarioCon
   }
   return out;
 }
-

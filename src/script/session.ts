@@ -130,7 +130,10 @@ async function withMainThreadClient<R>(
 function scriptFailed(test: LoadedTest, hook: string, err: unknown): VolleyError {
   const { message, stack } = userStack(err);
   const text = `${test.file}: ${hook}() threw: ${message}`;
-  return new VolleyError('SCRIPT_FAILED', text, { details: [stack ? `${text}\n${stack}` : text], cause: err });
+  return new VolleyError('SCRIPT_FAILED', text, {
+    details: [stack ? `${text}\n${stack}` : text],
+    cause: err,
+  });
 }
 
 /** Runs `setup()` (if any) and stores its result for the workers. */

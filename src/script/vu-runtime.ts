@@ -72,7 +72,8 @@ export class ScriptScenario {
     if (typeof sc.exec === 'function') this.exec = sc.exec as VuFunction;
     else if (typeof sc.exec === 'string') {
       const fn = o.exports[sc.exec];
-      if (typeof fn !== 'function') throw new Error(`scenarios.${o.scenario}.exec: the script exports no function '${sc.exec}'`);
+      if (typeof fn !== 'function')
+        throw new Error(`scenarios.${o.scenario}.exec: the script exports no function '${sc.exec}'`);
       this.exec = fn as VuFunction;
     }
     if (sc.user !== undefined) {
@@ -84,7 +85,11 @@ export class ScriptScenario {
         const task: Task =
           typeof t === 'function'
             ? { name: t.name || `task ${i}`, weight: 1, run: t as VuFunction }
-            : { name: t.name ?? `task ${i}`, weight: t.weight ?? 1, run: (t as TaskDefinition).run as VuFunction };
+            : {
+                name: t.name ?? `task ${i}`,
+                weight: t.weight ?? 1,
+                run: (t as TaskDefinition).run as VuFunction,
+              };
         if (task.weight <= 0) return;
         this.tasks.push(task);
         this.totalWeight += task.weight;
@@ -106,7 +111,12 @@ export class ScriptScenario {
     return g;
   }
 
-  recordCheck(scope: GroupScope, name: string, ok: boolean, extra: Readonly<Record<string, string>> | undefined): void {
+  recordCheck(
+    scope: GroupScope,
+    name: string,
+    ok: boolean,
+    extra: Readonly<Record<string, string>> | undefined,
+  ): void {
     const key = extra ? `${scope.key}\u0003${name}\u0003${tagsKey(extra)}` : `${scope.key}\u0003${name}`;
     let s = this.checkSeries.get(key);
     if (!s) {

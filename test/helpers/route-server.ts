@@ -42,7 +42,11 @@ export async function startRouteServer(): Promise<RouteServer> {
       counts.set(route, (counts.get(route) ?? 0) + 1);
       const json = (status: number, value: unknown, headers: Record<string, string> = {}): void => {
         const text = JSON.stringify(value);
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+          ...headers,
+        });
         res.end(text);
       };
       if (route === 'POST /login') {

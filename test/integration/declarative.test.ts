@@ -15,7 +15,14 @@ const dir = mkdtempSync(join(tmpdir(), 'volley-yaml-'));
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 interface Plan {
-  scenarios: { name: string; executor: string; stages: unknown; maxVUs: number; durationMs: number; user: unknown }[];
+  scenarios: {
+    name: string;
+    executor: string;
+    stages: unknown;
+    maxVUs: number;
+    durationMs: number;
+    user: unknown;
+  }[];
   thresholds: unknown;
   data: { path: string; rows: number }[];
 }
@@ -80,11 +87,27 @@ export default defineTest({
     const pt = await inspect(ts);
     assert.deepEqual(py.scenarios, pt.scenarios, 'same plan');
 
-    const results: Record<string, { teams: number; me: number; login: number; summary: Record<string, unknown> }> = {};
-    for (const [kind, file] of [['yaml', yaml], ['ts', ts]] as const) {
+    const results: Record<
+      string,
+      { teams: number; me: number; login: number; summary: Record<string, unknown> }
+    > = {};
+    for (const [kind, file] of [
+      ['yaml', yaml],
+      ['ts', ts],
+    ] as const) {
       srv.reset();
       const out = join(dir, `${kind}.json`);
-      const r = await runCli(['run', file, '--workers', '2', '-q', '-e', `TARGET=${srv.url}`, '--out', `json=${out}`]);
+      const r = await runCli([
+        'run',
+        file,
+        '--workers',
+        '2',
+        '-q',
+        '-e',
+        `TARGET=${srv.url}`,
+        '--out',
+        `json=${out}`,
+      ]);
       assert.equal(r.code, 0, r.stderr);
       const s = JSON.parse(readFileSync(out, 'utf8')) as {
         endpoints: { name: string; requests: number }[];
@@ -96,12 +119,24 @@ export default defineTest({
       assert.equal(srv.count('POST /login'), 6, `${kind}: onStart once per VU`);
       assert.equal(s.endpoints.find((e) => e.name === 'GET /teams')?.requests, teams);
       assert.equal(s.endpoints.find((e) => e.name === 'PUT /users/me')?.requests, me);
-      const tokens = srv.requests().filter((q) => q.path !== '/login').map((q) => q.headers['x-token']);
-      assert.ok(tokens.every((t) => /^t[1-6]$/.test(String(t))), `${kind}: captured tokens were sent`);
+      const tokens = srv
+        .requests()
+        .filter((q) => q.path !== '/login')
+        .map((q) => q.headers['x-token']);
+      assert.ok(
+        tokens.every((t) => /^t[1-6]$/.test(String(t))),
+        `${kind}: captured tokens were sent`,
+      );
       const names = s.checks.map((c) => c.name).sort();
-      assert.deepEqual(names, ['GET /teams: json total == 20', 'GET /teams: status is 200', 'PUT /users/me: status is 200']);
+      assert.deepEqual(names, [
+        'GET /teams: json total == 20',
+        'GET /teams: status is 200',
+        'PUT /users/me: status is 200',
+      ]);
       assert.ok(s.checks.every((c) => c.fails === 0));
-      const body = JSON.parse(srv.requests().find((q) => q.path === '/users/me')?.body ?? '{}') as { name: string };
+      const body = JSON.parse(srv.requests().find((q) => q.path === '/users/me')?.body ?? '{}') as {
+        name: string;
+      };
       assert.match(body.name, /^n\d+$/);
       results[kind] = { teams, me, login: 6, summary: s as unknown as Record<string, unknown> };
     }
@@ -139,7 +174,10 @@ users:
     assert.equal(r.code, 2, r.stderr);
     const e = r.stderr;
     assert.match(e, /bad\.yaml:4:15: scenarios\.load\.executor must be one of/);
-    assert.match(e, /bad\.yaml:6:5: unknown field 'duraton' in scenarios\.load \(did you mean 'duration'\?\)/);
+    assert.match(
+      e,
+      /bad\.yaml:6:5: unknown field 'duraton' in scenarios\.load \(did you mean 'duration'\?\)/,
+    );
     assert.match(e, /bad\.yaml:11:10: scenarios\.other\.vus must be integer/);
     assert.doesNotMatch(e, /internal error|\n\s+at /);
     const broken = join(dir, 'broken.yaml');

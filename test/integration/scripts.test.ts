@@ -149,8 +149,14 @@ describe('volley run SCRIPT.ts', () => {
     const s = r.summary as Summary;
     const users = srv.requests().filter((q) => q.path.startsWith('/users/'));
     assert.equal(users.length, 200);
-    assert.ok(users.every((q) => q.headers['x-env'] === 'hello'), '-e reached every worker');
-    assert.ok(users.every((q) => q.headers['x-setup'] === 't1'), 'setup data reached every VU');
+    assert.ok(
+      users.every((q) => q.headers['x-env'] === 'hello'),
+      '-e reached every worker',
+    );
+    assert.ok(
+      users.every((q) => q.headers['x-setup'] === 't1'),
+      'setup data reached every VU',
+    );
     assert.equal(srv.count('POST /login'), 1, 'setup ran once');
     assert.equal(srv.count('POST /teardown'), 1, 'teardown ran once');
     assert.equal(JSON.parse(srv.requests().find((q) => q.path === '/teardown')?.body ?? '{}').token, 't1');
@@ -194,13 +200,19 @@ export default defineTest({
     assert.equal(e.scenario, 'bad');
     assert.equal(e.count, 5);
     assert.equal(e.message, 'Error: boom at 1');
-    assert.match(e.stack, new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:9`), 'stack points at the .ts source line');
+    assert.match(
+      e.stack,
+      new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:9`),
+      'stack points at the .ts source line',
+    );
     assert.equal(s.metrics.iteration_errors?.values.count, 5);
   });
 
   it('a syntax error gives file:line:col and exit 2, before any traffic', async () => {
     srv.reset();
-    const f = script(`import { defineTest } from 'volley';\nexport default defineTest({\n  scenarios: { x: { executor: 'constant-vus' vus: 1 } },\n});\n`);
+    const f = script(
+      `import { defineTest } from 'volley';\nexport default defineTest({\n  scenarios: { x: { executor: 'constant-vus' vus: 1 } },\n});\n`,
+    );
     const r = await run(f);
     assert.equal(r.code, 2);
     assertCleanError(r.stderr, new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: Expected`));
@@ -259,7 +271,10 @@ export default defineTest({
     assert.equal(seen.length, 40);
     assert.equal(new Set(seen.map((q) => q.query.get('unique'))).size, 40, 'unique() gave every row once');
     for (const q of seen) assert.equal(Number(q.query.get('mine')), (Number(q.query.get('vu')) - 1) % 40);
-    assert.ok(seen.every((q) => /^name, \d+$/.test(q.query.get('unique') ?? '')), 'quoted CSV fields parsed');
+    assert.ok(
+      seen.every((q) => /^name, \d+$/.test(q.query.get('unique') ?? '')),
+      'quoted CSV fields parsed',
+    );
   });
 });
 
@@ -287,7 +302,10 @@ describe('volley init, check, inspect', () => {
     const r2 = await runCli(['check', bad]);
     assert.equal(r2.code, 2);
     assert.match(r2.stderr, /bad\.ts:3:\d+: .*'string' is not assignable to type 'number'.*\(TS2322\)/);
-    assert.match(r2.stderr, /bad\.ts:3:\d+: .*'number' is not assignable to parameter of type 'RequestTarget'/);
+    assert.match(
+      r2.stderr,
+      /bad\.ts:3:\d+: .*'number' is not assignable to parameter of type 'RequestTarget'/,
+    );
     const r3 = await runCli(['run', bad, '--typecheck']);
     assert.equal(r3.code, 2, 'run --typecheck refuses to run');
   });
@@ -309,7 +327,13 @@ describe('volley init, check, inspect', () => {
     assert.match(r.stdout, /1,500 iterations/);
     const j = await runCli(['inspect', f, '--json']);
     const plan = JSON.parse(j.stdout) as { scenarios: { name: string; maxVUs: number }[] };
-    assert.deepEqual(plan.scenarios.map((s) => [s.name, s.maxVUs]), [['ramp', 30], ['open', 40]]);
+    assert.deepEqual(
+      plan.scenarios.map((s) => [s.name, s.maxVUs]),
+      [
+        ['ramp', 30],
+        ['open', 40],
+      ],
+    );
     const bad = await runCli(['run', f, '--rate', '10', '--scenario', 'nope']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--rate shapes quick mode/);

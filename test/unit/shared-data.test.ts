@@ -47,8 +47,14 @@ describe('shared data', () => {
     const reg = new DataRegistry(dir);
     file('p.csv', 'n\n0\n1\n2\n');
     const d = reg.csv<{ n: string }>('p.csv');
-    assert.deepEqual([1, 2, 3, 4].map((vu) => d.perVu({ vu }).n), ['0', '1', '2', '0']);
-    assert.deepEqual([0, 1, 2, 3, 7].map((iteration) => d.perIteration({ iteration }).n), ['0', '1', '2', '0', '1']);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((vu) => d.perVu({ vu }).n),
+      ['0', '1', '2', '0'],
+    );
+    assert.deepEqual(
+      [0, 1, 2, 3, 7].map((iteration) => d.perIteration({ iteration }).n),
+      ['0', '1', '2', '0', '1'],
+    );
     assert.equal(d.unique({ iteration: 2 }).n, '2');
     assert.throws(() => d.unique({ iteration: 3 }), DataExhaustedError);
     for (let i = 0; i < 50; i++) assert.ok(['0', '1', '2'].includes(d.random().n));
@@ -56,7 +62,10 @@ describe('shared data', () => {
 
   it('errors: missing file, unterminated quote with its line, non-array JSON, invalid JSON with line:col', () => {
     const reg = new DataRegistry(dir);
-    assert.throws(() => reg.csv('missing.csv'), (e: unknown) => e instanceof VolleyError && /missing\.csv.*no such file/.test(e.message));
+    assert.throws(
+      () => reg.csv('missing.csv'),
+      (e: unknown) => e instanceof VolleyError && /missing\.csv.*no such file/.test(e.message),
+    );
     file('q.csv', 'a,b\n1,2\n3,"open\n4,5\n');
     assert.throws(() => reg.csv('q.csv'), /q\.csv:3: unterminated quoted field/);
     file('o.json', '{"users": []}');
@@ -65,9 +74,10 @@ describe('shared data', () => {
     assert.throws(() => reg.json('bad.json'), /bad\.json':3:2: invalid JSON/);
   });
 
-  it('workers read the main thread\'s SharedArrayBuffer: no re-read, no copy', async () => {
+  it("workers read the main thread's SharedArrayBuffer: no re-read, no copy", async () => {
     const rows = ['id,user,email,password,team'];
-    for (let i = 0; i < 200_000; i++) rows.push(`${i},user${i},user${i}@example.com,pw-${i}-xxxxxxxxxxxxxxxx,team${i % 20}`);
+    for (let i = 0; i < 200_000; i++)
+      rows.push(`${i},user${i},user${i}@example.com,pw-${i}-xxxxxxxxxxxxxxxx,team${i % 20}`);
     const big = file('big.csv', `${rows.join('\n')}\n`);
     const reg = new DataRegistry(dir);
     const data = reg.csv<{ id: string; user: string }>(big);
@@ -91,7 +101,10 @@ describe('shared data', () => {
     );
     for (const [w, r] of results.entries()) {
       assert.equal(r.length, 200_000);
-      assert.deepEqual(r.rows, [0, 1, 199_999, 1000 + w].map((i) => data.at(i).user));
+      assert.deepEqual(
+        r.rows,
+        [0, 1, 199_999, 1000 + w].map((i) => data.at(i).user),
+      );
       assert.ok(r.growthBytes < size / 4, `worker ${w} grew ${r.growthBytes} bytes for a ${size}-byte file`);
     }
   });

@@ -59,6 +59,10 @@ export function indexJsonArray(bytes: Uint8Array, file: string): Float64Array {
 }
 
 function trimEnd(bytes: Uint8Array, start: number, end: number): number {
-  while (end > start && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d || bytes[end - 1] === 0x09)) end--;
+  while (
+    end > start &&
+    (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d || bytes[end - 1] === 0x09)
+  )
+    end--;
   return end;
 }

@@ -109,11 +109,18 @@ class SharedRows<T> implements SharedData<T> {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       throw new RangeError(`${this.path}: row ${i} is outside 0..${this.length - 1}`);
     if (this.t.kind === 'json') {
-      const text = new TextDecoder().decode(this.bytes.subarray(this.index[2 * i] as number, this.index[2 * i + 1] as number));
+      const text = new TextDecoder().decode(
+        this.bytes.subarray(this.index[2 * i] as number, this.index[2 * i + 1] as number),
+      );
       return Object.freeze(JSON.parse(text)) as T;
     }
     const row = this.t.header ? i + 1 : i;
-    const fields = parseCsvRow(this.bytes, this.index[row] as number, this.index[row + 1] as number, this.delimiter);
+    const fields = parseCsvRow(
+      this.bytes,
+      this.index[row] as number,
+      this.index[row + 1] as number,
+      this.delimiter,
+    );
     if (!this.t.columns) return Object.freeze(fields) as T;
     const obj: Record<string, string> = {};
     this.t.columns.forEach((c, k) => (obj[c] = fields[k] ?? ''));
@@ -137,7 +144,13 @@ class SharedRows<T> implements SharedData<T> {
   }
 }
 
-function loadCsv(path: string, shown: string, key: string, header: boolean, delimiter: string): SharedDataTransfer {
+function loadCsv(
+  path: string,
+  shown: string,
+  key: string,
+  header: boolean,
+  delimiter: string,
+): SharedDataTransfer {
   const bytes = readShared(path, shown);
   const view = new Uint8Array(bytes);
   let starts: Float64Array;
@@ -150,7 +163,9 @@ function loadCsv(path: string, shown: string, key: string, header: boolean, deli
   let columns: string[] | undefined;
   if (header) {
     if (rows < 1) throw new VolleyError('INVALID_CONFIG', `data file '${shown}': empty (no header row)`);
-    columns = parseCsvRow(view, starts[0] as number, starts[1] as number, delimiter.charCodeAt(0)).map((c) => c.trim());
+    columns = parseCsvRow(view, starts[0] as number, starts[1] as number, delimiter.charCodeAt(0)).map((c) =>
+      c.trim(),
+    );
     rows--;
   }
   return { key, kind: 'csv', path, bytes, index: toSharedIndex(starts), rows, columns, delimiter, header };
@@ -165,7 +180,10 @@ function loadJson(path: string, shown: string, key: string): SharedDataTransfer 
   } catch (err) {
     const pos = /position (\d+)/.exec((err as Error).message);
     const where = pos ? `:${lineCol(view, Number(pos[1]))}` : '';
-    const reason = ((err as Error).message.split('\n')[0] as string).replace(/ in JSON at position \d+.*$/, '');
+    const reason = ((err as Error).message.split('\n')[0] as string).replace(
+      / in JSON at position \d+.*$/,
+      '',
+    );
     throw new VolleyError('INVALID_CONFIG', `data file '${shown}'${where}: invalid JSON (${reason})`);
   }
   let index: Float64Array;
@@ -174,7 +192,17 @@ function loadJson(path: string, shown: string, key: string): SharedDataTransfer 
   } catch (err) {
     throw new VolleyError('INVALID_CONFIG', `data file ${(err as Error).message}`);
   }
-  return { key, kind: 'json', path, bytes, index: toSharedIndex(index), rows: index.length / 2, columns: undefined, delimiter: ',', header: false };
+  return {
+    key,
+    kind: 'json',
+    path,
+    bytes,
+    index: toSharedIndex(index),
+    rows: index.length / 2,
+    columns: undefined,
+    delimiter: ',',
+    header: false,
+  };
 }
 
 export class DataRegistry {
@@ -197,11 +225,15 @@ export class DataRegistry {
     return v as SharedData<T>;
   }
 
-  csv<T = Record<string, string>>(path: string, options: { header?: boolean; delimiter?: string } = {}): SharedData<T> {
+  csv<T = Record<string, string>>(
+    path: string,
+    options: { header?: boolean; delimiter?: string } = {},
+  ): SharedData<T> {
     const abs = resolve(this.baseDir, path);
     const header = options.header !== false;
     const delimiter = options.delimiter ?? ',';
-    if (delimiter.length !== 1) throw new VolleyError('INVALID_CONFIG', `data.csv('${path}'): delimiter must be one character`);
+    if (delimiter.length !== 1)
+      throw new VolleyError('INVALID_CONFIG', `data.csv('${path}'): delimiter must be one character`);
     const key = `csv\u0000${abs}\u0000${header}\u0000${delimiter}`;
     return this.get<T>(key, () => loadCsv(abs, path, key, header, delimiter));
   }
