@@ -2,6 +2,7 @@
  * A worker thread: runs its execution segment of every scenario and ships one flush of metric
  * points per second (plus a final one) to the main thread. Never prints, never exits the process.
  */
+import { dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { now } from './clock.js';
 import { HealthSampler } from './health.js';
@@ -31,7 +32,7 @@ import type { HttpConnection, HttpRequestSpec } from '../protocols/http/types.js
 import { dataRegistry } from '../script/data-access.js';
 import { ScriptErrorLog } from '../script/error-log.js';
 import { VuInterruptedError } from '../script/http-client.js';
-import { httpDefaults, importTestModule, type TestModule } from '../script/load.js';
+import { httpDefaults, importTestModule, scriptPathOf, type TestModule } from '../script/load.js';
 import { threadState } from '../script/thread-state.js';
 import { ScriptScenario, type ScriptVu, type VuHost } from '../script/vu-runtime.js';
 
@@ -63,6 +64,9 @@ if (init.script) {
   // eslint-disable-next-line no-restricted-properties
   Object.assign(process.env, init.script.env);
   threadState.sink = sink;
+  // The registry resolves paths against the script's folder: set it before seeding, so the data
+  // the main thread loaded is found under the same keys and never read again.
+  threadState.scriptDir = dirname(resolve(scriptPathOf(init.script.ref)));
   dataRegistry().seed(init.script.data);
   // eslint-disable-next-line no-restricted-properties
   testModule = await importTestModule(init.script.ref, process.env);

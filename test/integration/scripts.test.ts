@@ -342,3 +342,50 @@ describe('volley init, check, inspect', () => {
     assert.match(nope.stderr, /no scenario 'nope' \(scenarios: ramp, open\)/);
   });
 });
+
+describe('shared data across worker threads (library API)', () => {
+  it('workers use the data the main thread loaded: the file can be gone before they start', async () => {
+    const { loadTest, runSetup } = await import('../../src/script/session.js');
+    const { TestRun } = await import('../../src/engine/run.js');
+    const { renameSync } = await import('node:fs');
+    const srv = await startRouteServer();
+    try {
+      const sub = mkdtempSync(join(tmpdir(), 'volley-shared-'));
+      writeFileSync(join(sub, 'rows.csv'), ['k', ...Array.from({ length: 50 }, (_, i) => `row${i}`)].join('\n'));
+      const file = join(sub, 'uses-data.ts');
+      writeFileSync(
+        file,
+        `import { defineTest, data } from 'volley';
+const rows = data.csv<{ k: string }>('./rows.csv');
+export default defineTest({
+  baseUrl: '${srv.url}',
+  scenarios: { a: { executor: 'shared-iterations', vus: 4, iterations: 50, exec: async ({ http, iteration }) => { await http.get('/r', { query: { k: rows.unique({ iteration }).k } }); } } },
+});`,
+      );
+      const test = await loadTest(file, {
+        env: {},
+        workers: 2,
+        fastPath: true,
+        insecureSkipTLSVerify: false,
+        stopGraceMs: 1000,
+        tags: {},
+        preciseSchedule: false,
+        thresholds: {},
+      });
+      await runSetup(test);
+      renameSync(join(sub, 'rows.csv'), join(sub, 'gone.csv'));
+      try {
+        const result = await new TestRun(test.prepared).run();
+        assert.deepEqual(result.workerErrors, []);
+        assert.equal(result.generator.workers, 2);
+      } finally {
+        test.dispose();
+      }
+      const ks = srv.requests().map((q) => q.query.get('k'));
+      assert.equal(ks.length, 50);
+      assert.equal(new Set(ks).size, 50, 'every row once, read from shared memory in both workers');
+    } finally {
+      await srv.close();
+    }
+  });
+});
