@@ -47,6 +47,8 @@ export async function runVolley(
     nodeArgs?: readonly string[];
     seconds?: number;
     onStart?: (pid: number) => void;
+    /** Run this test file instead of quick mode's `--url` (the file names its own target). */
+    file?: string;
   },
 ): Promise<VolleyRun> {
   const json = `${ctx.rawDir}/${name.replace(/[^\w.-]+/g, '_')}.json`;
@@ -57,8 +59,7 @@ export async function runVolley(
       ...(opts.nodeArgs ?? []),
       ctx.volleyMain,
       'run',
-      '--url',
-      url,
+      ...(opts.file ? [opts.file] : ['--url', url]),
       ...args,
       '-q',
       '--out',

@@ -3,6 +3,7 @@
  * nginx and the plain Node target. volley (fast path and --no-fast-path) interleaved with
  * autocannon, wrk and hey in the same invocation; ratios only from these numbers.
  */
+import { writeFileSync } from 'node:fs';
 import { type Ctx, type SectionOutput, limitFor, runVolley, warmup } from '../lib/context.js';
 import { int, median, ms, pct, ratio, table } from '../lib/format.js';
 import { cooldown, leastDisturbed, otherLoad, runGen, type GenResult } from '../lib/gen.js';
@@ -45,6 +46,24 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
       return { n: volleyNumbers(r.summary), gen: r.gen };
     },
   });
+  // The same load written as a TypeScript script: what a VU context, the script HTTP client,
+  // AsyncLocalStorage and the cookie jar cost per request against quick mode.
+  const volleyScript: Tool = {
+    name: 'volley script.ts',
+    run: async (t, runName) => {
+      const file = `${ctx.rawDir}/${runName.replace(/[^\w.-]+/g, '_')}.ts`;
+      writeFileSync(
+        file,
+        `import { defineTest } from 'volley';\nexport default defineTest({\n  scenarios: { s: { executor: 'constant-vus', vus: ${CONNS}, duration: '${D}s', exec: async ({ http }) => { await http.get(${JSON.stringify(t.url)}); } } },\n});\n`,
+      );
+      const r = await runVolley(ctx, runName, t.url, ['--workers', '1'], {
+        core: ctx.genCore,
+        target: t,
+        file,
+      });
+      return { n: volleyNumbers(r.summary), gen: r.gen };
+    },
+  };
   const peer = (
     name: string,
     argv: (url: string) => string[],
@@ -78,6 +97,7 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
   if (wrk) list.push(peer('wrk', (u) => [wrk, '-t1', `-c${CONNS}`, `-d${D}s`, '--latency', u], parseWrk));
   else skipped.push('wrk');
   list.push(volley('volley --no-fast-path', ['--no-fast-path']));
+  list.push(volleyScript);
   if (hey) list.push(peer('hey', (u) => [hey, '-c', String(CONNS), '-z', `${D}s`, u], parseHey));
   else skipped.push('hey');
   return { list, skipped };
@@ -189,6 +209,8 @@ export async function throughput(ctx: Ctx): Promise<SectionOutput> {
       `volley/wrk = ${ratio(v, rps('wrk'))}`,
       `volley/hey = ${ratio(v, rps('hey'))}`,
       `fast path gain (volley / volley --no-fast-path) = ${ratio(v, rps('volley --no-fast-path'))}`,
+      `script.ts/autocannon = ${ratio(rps('volley script.ts'), rps('autocannon'))}`,
+      `script.ts/quick mode = ${ratio(rps('volley script.ts'), v)}`,
     ];
     body.push(`- ${tdef.name}: ${parts.join(', ')}`);
   }

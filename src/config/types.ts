@@ -3,7 +3,8 @@ import type { SharedDataTransfer } from '../script/data/shared-data.js';
 
 /** How a worker loads the same test file the main thread loaded. */
 export type ScriptRef =
-  { kind: 'bundle'; bundlePath: string; scriptPath: string } | { kind: 'declarative'; path: string };
+  | { kind: 'bundle'; bundlePath: string; scriptPath: string; trackVu: boolean }
+  | { kind: 'declarative'; path: string };
 
 /** A script or declarative test: what every worker needs besides the scenarios. */
 export interface ScriptAttachment {

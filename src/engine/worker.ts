@@ -156,6 +156,7 @@ function scriptRuntime(scenario: NormalizedScenario, module: TestModule, openLoo
   const rt = new ScriptScenario({
     definition: def,
     exports: module.exports,
+    trackVu: init.script?.ref.kind === 'bundle' && init.script.ref.trackVu,
     scenario: scenario.name,
     baseTags: { ...init.tags, ...scenario.tags, scenario: scenario.name },
     openLoop,

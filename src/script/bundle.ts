@@ -19,6 +19,8 @@ export const VOLLEY_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url
 export interface ScriptBundle {
   /** The bundled ES module on disk (a temp folder). */
   path: string;
+  /** The script imports a free function that needs to know its VU (check, group, sleep, metrics). */
+  trackVu: boolean;
   /** The bundle's text: what distributed runs ship to agents. */
   code: string;
   /** Removes the temp folder. */
@@ -38,6 +40,26 @@ export function formatEsbuildMessage(m: Message): string {
   const where = `${loc.file}:${loc.line}:${loc.column + 1}`;
   const caret = loc.lineText ? `\n    ${loc.lineText}\n    ${' '.repeat(loc.column)}^` : '';
   return `${where}: ${m.text}${caret}`;
+}
+
+/** Exports of 'volley' that find the running VU through AsyncLocalStorage. */
+const VU_AWARE = new Set(['check', 'group', 'sleep', 'Counter', 'Gauge', 'Rate', 'Trend']);
+
+/**
+ * Whether the bundle imports any VU-aware export of 'volley'. Any other way of reaching the module
+ * (a namespace or default import, a dynamic import) counts as yes.
+ */
+export function needsVuTracking(code: string): boolean {
+  const entry = JSON.stringify(VOLLEY_ENTRY);
+  let named = 0;
+  for (const m of code.matchAll(/import\s*\{([^}]*)\}\s*from\s*("[^"]*")/g)) {
+    if (m[2] !== entry) continue;
+    named++;
+    const names = (m[1] as string).split(',').map((x) => (x.trim().split(/\s+as\s+/)[0] ?? '').trim());
+    if (names.some((n) => VU_AWARE.has(n))) return true;
+  }
+  const mentions = code.split(entry).length - 1;
+  return mentions > named;
 }
 
 export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
@@ -74,5 +96,10 @@ export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
     throw new VolleyError('INVALID_SCRIPT', `${scriptPath}: ${(err as Error).message}`, { cause: err });
   }
   writeFileSync(out, code);
-  return { path: out, code, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    path: out,
+    code,
+    trackVu: needsVuTracking(code),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -78,6 +78,19 @@ function timeoutMs(v: string | number | undefined, dflt: number): number {
   return ms;
 }
 
+/** `set-cookie` values without building the header record (most responses set none). */
+function setCookieOf(res: HttpResponse): string[] | string | undefined {
+  const raw = (res as { rawHeaders?: readonly (string | Buffer)[] }).rawHeaders;
+  if (raw === undefined) return res.headers['set-cookie'];
+  let out: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string | Buffer;
+    if (name.length === 10 && String(name).toLowerCase() === 'set-cookie')
+      (out ??= []).push(String(raw[i + 1]));
+  }
+  return out;
+}
+
 export class ScriptHttpClient implements HttpClient {
   private readonly jar = new VuCookieJar();
   /** Resolved URLs of plain string targets (most scripts use a handful of paths). */
@@ -184,7 +197,10 @@ export class ScriptHttpClient implements HttpClient {
     });
     this.recorder.assertRunning();
     this.recorder.record(res, method, name, options.tags);
-    if (this.defaults.cookies && res.status > 0) this.jar.store(url.href, res.headers['set-cookie']);
+    if (this.defaults.cookies && res.status > 0) {
+      const setCookie = setCookieOf(res);
+      if (setCookie !== undefined) this.jar.store(url.href, setCookie);
+    }
     return new VolleyScriptResponse(res, method, url.href, name);
   }
 

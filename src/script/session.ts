@@ -83,7 +83,7 @@ export async function loadTest(path: string, options: LoadOptions): Promise<Load
   if (isDeclarativeFile(file)) ref = { kind: 'declarative', path: file };
   else {
     bundle = await bundleScript(file);
-    ref = { kind: 'bundle', bundlePath: bundle.path, scriptPath: file };
+    ref = { kind: 'bundle', bundlePath: bundle.path, scriptPath: file, trackVu: bundle.trackVu };
   }
   const dispose = (): void => bundle?.dispose();
   try {

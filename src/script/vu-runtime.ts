@@ -4,7 +4,7 @@
  * its `onStart`), think time, `onStop` on retirement, and interruption at a hard stop.
  */
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
-import type { HttpRecorder } from '../metrics/http-recorder.js';
+import type { EndpointRecorder, HttpRecorder } from '../metrics/http-recorder.js';
 import type { MetricSink, RateSeries, TrendSeries } from '../metrics/sink.js';
 import { tagsKey } from '../metrics/tags.js';
 import type { HttpConnection, HttpResponse } from '../protocols/http/types.js';
@@ -29,6 +29,11 @@ export interface ScenarioRuntimeOptions {
   definition: TestDefinition;
   /** The module's named exports, for `exec: 'name'`. */
   exports: Readonly<Record<string, unknown>>;
+  /**
+   * Run VU code inside AsyncLocalStorage so the free functions (`check`, `group`, `sleep`, custom
+   * metrics) find their VU. Off when the script imports none of them: ALS costs every promise.
+   */
+  trackVu: boolean;
   scenario: string;
   /** Test and scenario tags plus `scenario`. */
   baseTags: Readonly<Record<string, string>>;
@@ -65,6 +70,7 @@ export class ScriptScenario {
   private readonly checkSeries = new Map<string, RateSeries>();
   private readonly groupDurations = new Map<string, TrendSeries>();
   private readonly stopping = new Set<Promise<void>>();
+  private readonly endpoints = new Map<string, EndpointRecorder>();
 
   constructor(readonly o: ScenarioRuntimeOptions) {
     const sc = o.definition.scenarios[o.scenario];
@@ -135,6 +141,29 @@ export class ScriptScenario {
     s.add(us);
   }
 
+  /** The endpoint recorder for a request: cached per group, method and name (extra tags: looked up each time). */
+  endpoint(
+    scope: GroupScope,
+    method: string,
+    name: string,
+    extra: Readonly<Record<string, string>> | undefined,
+  ): EndpointRecorder {
+    const key = extra ? undefined : `${scope.key}\u0003${method}\u0003${name}`;
+    let e = key === undefined ? undefined : this.endpoints.get(key);
+    if (!e) {
+      const tags: Record<string, string> & { scenario: string; name: string; method: string } = {
+        ...scope.tags,
+        scenario: this.o.scenario,
+        name,
+        method,
+      };
+      if (extra) Object.assign(tags, extra);
+      e = this.o.httpRecorder.endpoint(tags);
+      if (key !== undefined) this.endpoints.set(key, e);
+    }
+    return e;
+  }
+
   newVu(id: number, conn: HttpConnection, host: VuHost): ScriptVu {
     return new ScriptVu(this, id, conn, host);
   }
@@ -152,21 +181,26 @@ export class ScriptScenario {
     return this.tasks[lo] as Task;
   }
 
+  /** Calls VU code, inside the VU's AsyncLocalStorage scope when the script needs it. */
+  call(vu: ScriptVu, fn: VuFunction): unknown {
+    return this.o.trackVu ? currentVu.run(vu, fn, vu.ctx) : fn(vu.ctx);
+  }
+
   /** One iteration; returns the think time (ms) to wait before the VU's next one. */
   async iterate(vu: ScriptVu, iteration: number): Promise<number> {
     vu.beginIteration(iteration);
     if (this.exec) {
-      await currentVu.run(vu, this.exec, vu.ctx);
+      await this.call(vu, this.exec);
       return 0;
     }
     const user = this.user as UserDefinition;
     if (!vu.started) {
-      if (user.onStart) await currentVu.run(vu, user.onStart as VuFunction, vu.ctx);
+      if (user.onStart) await this.call(vu, user.onStart as VuFunction);
       vu.started = true;
     }
     const task = this.pickTask();
     const t0 = this.o.now();
-    await currentVu.run(vu, task.run, vu.ctx);
+    await this.call(vu, task.run);
     return this.wait ? waitMs(this.wait, this.o.now() - t0) : 0;
   }
 
@@ -176,7 +210,7 @@ export class ScriptScenario {
     if (!onStop || !vu.started || vu.interrupted) return undefined;
     const p = (async () => {
       try {
-        await currentVu.run(vu, onStop as VuFunction, vu.ctx);
+        await this.call(vu, onStop as VuFunction);
       } catch (err) {
         if (!(err instanceof VuInterruptedError)) onError(err);
       }
@@ -225,14 +259,7 @@ export class ScriptVu implements VuScope {
         if (host.interrupted) throw new VuInterruptedError();
       },
       record: (res: HttpResponse, method: string, name: string, extra) => {
-        const tags: Record<string, string> & { scenario: string; name: string; method: string } = {
-          ...this.scope.tags,
-          scenario: o.scenario,
-          name,
-          method,
-        };
-        if (extra) Object.assign(tags, extra);
-        o.httpRecorder.endpoint(tags).record(res);
+        scenario.endpoint(this.scope, method, name, extra).record(res);
       },
     });
     // The context is one object per VU; iteration fields are updated in place.

@@ -154,7 +154,7 @@ export function indexCsv(bytes: Uint8Array, options: { delimiter: number; header
           if (c < 0) {
             const { line } = lineColumn(bytes, q);
             throw new DataSyntaxError(
-              `unterminated quoted field: the quote that opens it on line ${line} is never closed`,
+              'unterminated quoted field: the quote that opens it on this line is never closed',
               line,
               undefined,
             );

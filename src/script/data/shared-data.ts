@@ -1,64 +1,101 @@
 /**
  * Test data loaded once per test and shared read-only by every VU and every worker thread: the
- * file's bytes live in a SharedArrayBuffer with an index of row offsets beside it, both handed to
- * the workers without copying. A row is parsed when it is read and returned as a fresh frozen
- * object, so memory does not grow with the number of VUs and no VU can change another's row.
+ * file's bytes live in a SharedArrayBuffer with an index of row offsets beside it, and both are
+ * handed to the workers without copying (`transfers()` in the main thread, `seed()` in a worker).
+ * A row is parsed only when it is read and comes back as a fresh frozen value, so memory does not
+ * grow with the number of VUs or workers, and no VU can change what another reads.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { VolleyError } from '../../errors.js';
-import { indexCsv, parseCsvRow } from './csv.js';
-import { indexJsonArray } from './json.js';
+import { DataSyntaxError, indexCsv, offsetsView, parseCsvRow, type Offsets } from './csv-index.js';
+import { NotAnArrayError, indexJsonArray } from './json-index.js';
 
+/** One loaded file as the main thread hands it to the workers (structured-cloned; the buffers are shared, not copied). */
 export interface SharedDataTransfer {
+  /** Identifies the file and the options it was read with; `seed()` files it under this key. */
   key: string;
   kind: 'csv' | 'json';
   /** Absolute path of the file. */
   path: string;
+  /** The file's bytes, exactly as on disk. */
   bytes: SharedArrayBuffer;
-  /** Float64 row offsets (CSV: starts plus the end; JSON: start/end pairs). */
+  /**
+   * Byte offsets: Int32 for files up to 2 GiB, Float64 above (see `offsetsView`). CSV: the start of
+   * each data row, then the end of the file. JSON: start and end of each top-level element.
+   */
   index: SharedArrayBuffer;
   rows: number;
-  columns: string[] | undefined;
-  delimiter: string;
-  header: boolean;
+  /** CSV with a header: the column names. */
+  columns?: string[];
+  /** CSV: the field delimiter (one ASCII character). */
+  delimiter?: string;
+  /** CSV: whether the first row was read as the column names. */
+  header?: boolean;
 }
 
+/** Rows of a data file, parsed when read. Every read returns a fresh frozen value. */
 export interface SharedData<T> extends Iterable<T> {
   readonly length: number;
+  /** Absolute path of the file. */
   readonly path: string;
-  /** Row `i` (0-based), parsed now. */
+  /** Row `i` (0-based), parsed now. Throws a RangeError outside 0..length-1. */
   at(i: number): T;
+  /** A row picked at random. */
   random(): T;
   /** Row (vu - 1) % length: each VU keeps its own row. */
   perVu(ctx: { vu: number }): T;
   /** Row iteration % length: cycles through the file. */
   perIteration(ctx: { iteration: number }): T;
-  /** Row `iteration`: each row once in the whole test; throws DataExhaustedError when rows run out. */
+  /** Row `iteration`: each row used once in the whole test; throws a DataExhaustedError when the rows run out. */
   unique(ctx: { iteration: number }): T;
 }
 
-/** unique() was asked for more rows than the file has. */
+/** `unique()` was asked for more rows than the file has. */
 export class DataExhaustedError extends Error {
-  constructor(file: string, rows: number, iteration: number) {
-    super(`${file} has ${rows} rows; unique() was asked for row ${iteration} (iteration ${iteration})`);
+  constructor(
+    /** The file as the script named it. */
+    readonly file: string,
+    readonly rows: number,
+    readonly iteration: number,
+  ) {
+    super(
+      `${file} has ${rows} row${rows === 1 ? '' : 's'}; unique() was asked for row ${iteration} (iteration ${iteration}): ` +
+        `give the scenario at most ${rows} iterations, or use perIteration() to cycle through the rows`,
+    );
     this.name = 'DataExhaustedError';
   }
 }
 
-function readShared(path: string, shown: string): SharedArrayBuffer {
+/**
+ * The file's bytes in a SharedArrayBuffer of exactly its size, read straight into it: one copy in
+ * memory. (fs.readFileSync cannot read into a given buffer, hence open/fstat/readSync.)
+ */
+function readShared(abs: string, shown: string, baseDir: string): SharedArrayBuffer {
+  const unreadable = (reason: string): VolleyError =>
+    new VolleyError('UNREADABLE_FILE', `data file '${shown}' (resolved to ${abs}): ${reason}`, {
+      ...(isAbsolute(shown)
+        ? {}
+        : { hint: `relative data paths resolve against the script's folder, ${baseDir}` }),
+    });
+  const reason = (err: unknown): string => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no such file';
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+    if (code === 'EISDIR') return 'is a directory';
+    return (err as Error).message;
+  };
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(abs, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new VolleyError(
-      'UNREADABLE_FILE',
-      `data file '${shown}' (resolved to ${path}): ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`,
-    );
+    throw unreadable(reason(err));
   }
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw unreadable('is a directory');
+    if (!stat.isFile()) throw unreadable('not a regular file');
+    const size = stat.size;
     const sab = new SharedArrayBuffer(size);
     const view = new Uint8Array(sab);
     let off = 0;
@@ -67,181 +104,206 @@ function readShared(path: string, shown: string): SharedArrayBuffer {
       if (n === 0) break;
       off += n;
     }
-    return sab;
+    if (off === size) return sab;
+    // The file shrank while it was read: keep what is there.
+    const exact = new SharedArrayBuffer(off);
+    new Uint8Array(exact).set(view.subarray(0, off));
+    return exact;
+  } catch (err) {
+    if (err instanceof VolleyError) throw err;
+    throw unreadable(reason(err));
   } finally {
     closeSync(fd);
   }
 }
 
-function toSharedIndex(a: Float64Array): SharedArrayBuffer {
-  const sab = new SharedArrayBuffer(a.byteLength);
-  new Float64Array(sab).set(a);
-  return sab;
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
-function lineCol(bytes: Uint8Array, pos: number): string {
-  let line = 1;
-  let last = -1;
-  for (let i = 0; i < pos && i < bytes.length; i++)
-    if (bytes[i] === 0x0a) {
-      line++;
-      last = i;
-    }
-  return `${line}:${pos - last}`;
-}
+const decoder = new TextDecoder();
 
 class SharedRows<T> implements SharedData<T> {
-  private readonly bytes: Uint8Array;
-  private readonly index: Float64Array;
   readonly length: number;
   readonly path: string;
+  private readonly bytes: Uint8Array;
+  private readonly offsets: Offsets;
+  private readonly json: boolean;
+  private readonly columns: readonly string[] | undefined;
   private readonly delimiter: number;
 
-  constructor(private readonly t: SharedDataTransfer) {
-    this.bytes = new Uint8Array(t.bytes);
-    this.index = new Float64Array(t.index);
+  /** `name`: the file as the script named it, for messages. */
+  constructor(
+    t: SharedDataTransfer,
+    private readonly name: string,
+  ) {
     this.length = t.rows;
     this.path = t.path;
-    this.delimiter = t.delimiter.charCodeAt(0);
+    this.bytes = new Uint8Array(t.bytes);
+    this.offsets = offsetsView(t.index, t.bytes.byteLength);
+    this.json = t.kind === 'json';
+    this.columns = t.columns;
+    this.delimiter = (t.delimiter ?? ',').charCodeAt(0);
   }
 
   at(i: number): T {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
-      throw new RangeError(`${this.path}: row ${i} is outside 0..${this.length - 1}`);
-    if (this.t.kind === 'json') {
-      const text = new TextDecoder().decode(
-        this.bytes.subarray(this.index[2 * i] as number, this.index[2 * i + 1] as number),
+      throw new RangeError(
+        this.length === 0
+          ? `${this.name} has no rows`
+          : `${this.name}: row ${i} is outside 0..${this.length - 1}`,
       );
-      return Object.freeze(JSON.parse(text)) as T;
+    const o = this.offsets;
+    if (this.json) {
+      const text = decoder.decode(this.bytes.subarray(o[2 * i], o[2 * i + 1]));
+      return deepFreeze(JSON.parse(text) as T);
     }
-    const row = this.t.header ? i + 1 : i;
-    const fields = parseCsvRow(
-      this.bytes,
-      this.index[row] as number,
-      this.index[row + 1] as number,
-      this.delimiter,
-    );
-    if (!this.t.columns) return Object.freeze(fields) as T;
-    const obj: Record<string, string> = {};
-    this.t.columns.forEach((c, k) => (obj[c] = fields[k] ?? ''));
-    return Object.freeze(obj) as T;
+    const fields = parseCsvRow(this.bytes, o[i] as number, o[i + 1] as number, this.delimiter);
+    const columns = this.columns;
+    if (!columns) return Object.freeze(fields) as T;
+    // fromEntries defines own properties: a column named `__proto__` is a field like any other.
+    return Object.freeze(Object.fromEntries(columns.map((c, k) => [c, fields[k] ?? '']))) as T;
   }
+
   random(): T {
     return this.at(Math.floor(Math.random() * this.length));
   }
+
   perVu(ctx: { vu: number }): T {
-    return this.at((ctx.vu - 1) % this.length);
+    return this.at(this.length === 0 ? 0 : (ctx.vu - 1) % this.length);
   }
+
   perIteration(ctx: { iteration: number }): T {
-    return this.at(ctx.iteration % this.length);
+    return this.at(this.length === 0 ? 0 : ctx.iteration % this.length);
   }
+
   unique(ctx: { iteration: number }): T {
-    if (ctx.iteration >= this.length) throw new DataExhaustedError(this.path, this.length, ctx.iteration);
+    if (ctx.iteration >= this.length) throw new DataExhaustedError(this.name, this.length, ctx.iteration);
     return this.at(ctx.iteration);
   }
+
   *[Symbol.iterator](): Iterator<T> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
   }
 }
 
-function loadCsv(
-  path: string,
-  shown: string,
-  key: string,
-  header: boolean,
-  delimiter: string,
-): SharedDataTransfer {
-  const bytes = readShared(path, shown);
-  const view = new Uint8Array(bytes);
-  let starts: Float64Array;
-  try {
-    starts = indexCsv(view, shown);
-  } catch (err) {
-    throw new VolleyError('INVALID_CONFIG', `data file ${(err as Error).message}`);
-  }
-  let rows = starts.length - 1;
-  let columns: string[] | undefined;
-  if (header) {
-    if (rows < 1) throw new VolleyError('INVALID_CONFIG', `data file '${shown}': empty (no header row)`);
-    columns = parseCsvRow(view, starts[0] as number, starts[1] as number, delimiter.charCodeAt(0)).map((c) =>
-      c.trim(),
-    );
-    rows--;
-  }
-  return { key, kind: 'csv', path, bytes, index: toSharedIndex(starts), rows, columns, delimiter, header };
-}
+const csvKey = (abs: string, header: boolean, delimiter: string): string =>
+  `csv\u0000${abs}\u0000${header ? 'header' : 'no-header'}\u0000${delimiter}`;
+const jsonKey = (abs: string): string => `json\u0000${abs}`;
 
-function loadJson(path: string, shown: string, key: string): SharedDataTransfer {
-  const bytes = readShared(path, shown);
-  const view = new Uint8Array(bytes);
-  // Validated once, here, in full (the parsed value is dropped at once); workers only index-read.
-  try {
-    JSON.parse(new TextDecoder().decode(view));
-  } catch (err) {
-    const pos = /position (\d+)/.exec((err as Error).message);
-    const where = pos ? `:${lineCol(view, Number(pos[1]))}` : '';
-    const reason = ((err as Error).message.split('\n')[0] as string).replace(
-      / in JSON at position \d+.*$/,
-      '',
-    );
-    throw new VolleyError('INVALID_CONFIG', `data file '${shown}'${where}: invalid JSON (${reason})`);
-  }
-  let index: Float64Array;
-  try {
-    index = indexJsonArray(view, shown);
-  } catch (err) {
-    throw new VolleyError('INVALID_CONFIG', `data file ${(err as Error).message}`);
-  }
-  return {
-    key,
-    kind: 'json',
-    path,
-    bytes,
-    index: toSharedIndex(index),
-    rows: index.length / 2,
-    columns: undefined,
-    delimiter: ',',
-    header: false,
-  };
+function syntaxError(shown: string, abs: string, err: DataSyntaxError): VolleyError {
+  const where = err.column === undefined ? `${err.line}` : `${err.line}:${err.column}`;
+  return new VolleyError('INVALID_CONFIG', `data file '${shown}' (${abs}:${where}): ${err.message}`);
 }
 
 export class DataRegistry {
   private readonly loaded = new Map<string, SharedDataTransfer>();
   private readonly views = new Map<string, SharedData<unknown>>();
 
+  /** `baseDir`: relative paths resolve against it (the script's folder). */
   constructor(private readonly baseDir: string) {}
 
-  private get<T>(key: string, load: () => SharedDataTransfer): SharedData<T> {
-    let v = this.views.get(key);
-    if (!v) {
+  private view<T>(key: string, shown: string, load: () => SharedDataTransfer): SharedData<T> {
+    let view = this.views.get(key);
+    if (!view) {
       let t = this.loaded.get(key);
       if (!t) {
         t = load();
         this.loaded.set(key, t);
       }
-      v = new SharedRows<unknown>(t);
-      this.views.set(key, v);
+      view = new SharedRows<unknown>(t, shown);
+      this.views.set(key, view);
     }
-    return v as SharedData<T>;
+    return view as SharedData<T>;
   }
 
+  /**
+   * A CSV file (RFC 4180). `header` (default true): the first row names the columns and rows are
+   * objects keyed by them (a short row gets '' for its missing fields; extra fields are dropped);
+   * false: rows are arrays of strings. `delimiter`: default ','.
+   */
   csv<T = Record<string, string>>(
     path: string,
     options: { header?: boolean; delimiter?: string } = {},
   ): SharedData<T> {
     const abs = resolve(this.baseDir, path);
-    const header = options.header !== false;
+    const header = options.header ?? true;
     const delimiter = options.delimiter ?? ',';
-    if (delimiter.length !== 1)
-      throw new VolleyError('INVALID_CONFIG', `data.csv('${path}'): delimiter must be one character`);
-    const key = `csv\u0000${abs}\u0000${header}\u0000${delimiter}`;
-    return this.get<T>(key, () => loadCsv(abs, path, key, header, delimiter));
+    const code = delimiter.charCodeAt(0);
+    if (
+      delimiter.length !== 1 ||
+      code >= 0x80 ||
+      delimiter === '"' ||
+      delimiter === '\n' ||
+      delimiter === '\r'
+    )
+      throw new VolleyError(
+        'INVALID_CONFIG',
+        `data.csv('${path}'): the delimiter must be one ASCII character other than a quote or a line break, not ${JSON.stringify(delimiter)}`,
+      );
+    const key = csvKey(abs, header, delimiter);
+    return this.view<T>(key, path, () => {
+      const bytes = readShared(abs, path, this.baseDir);
+      let indexed;
+      try {
+        indexed = indexCsv(new Uint8Array(bytes), { delimiter: code, header });
+      } catch (err) {
+        if (err instanceof DataSyntaxError) throw syntaxError(path, abs, err);
+        throw err;
+      }
+      const { index, rows, columns } = indexed;
+      if (columns) {
+        const seen = new Map<string, number>();
+        columns.forEach((c, k) => {
+          const first = seen.get(c);
+          if (first !== undefined)
+            throw new VolleyError(
+              'INVALID_CONFIG',
+              `data file '${path}' (${abs}): column '${c}' appears twice in the header (columns ${first + 1} and ${k + 1})`,
+              { hint: 'rename one, or read the rows as arrays with { header: false }' },
+            );
+          seen.set(c, k);
+        });
+      }
+      return {
+        key,
+        kind: 'csv',
+        path: abs,
+        bytes,
+        index,
+        rows,
+        delimiter,
+        header,
+        ...(columns ? { columns } : {}),
+      };
+    });
   }
 
+  /** A JSON file whose top level is an array: each element is a row. Validated in full when loaded. */
   json<T = unknown>(path: string): SharedData<T> {
     const abs = resolve(this.baseDir, path);
-    const key = `json\u0000${abs}`;
-    return this.get<T>(key, () => loadJson(abs, path, key));
+    const key = jsonKey(abs);
+    return this.view<T>(key, path, () => {
+      const bytes = readShared(abs, path, this.baseDir);
+      try {
+        const { index, rows } = indexJsonArray(new Uint8Array(bytes));
+        return { key, kind: 'json', path: abs, bytes, index, rows };
+      } catch (err) {
+        if (err instanceof DataSyntaxError) throw syntaxError(path, abs, err);
+        if (err instanceof NotAnArrayError)
+          throw new VolleyError(
+            'INVALID_CONFIG',
+            err.found === undefined
+              ? `data.json expects a top-level array: ${path} is empty`
+              : `data.json expects a top-level array: ${path} starts with ${err.found}`,
+          );
+        throw err;
+      }
+    });
   }
 
   /** What the main thread hands to workers (SharedArrayBuffers travel without copying). */
@@ -249,8 +311,12 @@ export class DataRegistry {
     return [...this.loaded.values()];
   }
 
-  /** In a worker: what the main thread loaded, so the same csv()/json() call never reads the file again. */
+  /** In a worker: pre-register what the main thread loaded, so csv()/json() with the same resolved path and options never read the file again. */
   seed(transfers: readonly SharedDataTransfer[]): void {
-    for (const t of transfers) this.loaded.set(t.key, t);
+    for (const t of transfers) {
+      if (!(t.bytes instanceof SharedArrayBuffer) || !(t.index instanceof SharedArrayBuffer))
+        throw new VolleyError('RUNTIME', `shared data for ${t.path} arrived without its SharedArrayBuffers`);
+      if (!this.loaded.has(t.key)) this.loaded.set(t.key, t);
+    }
   }
 }
