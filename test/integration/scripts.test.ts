@@ -351,7 +351,10 @@ describe('shared data across worker threads (library API)', () => {
     const srv = await startRouteServer();
     try {
       const sub = mkdtempSync(join(tmpdir(), 'volley-shared-'));
-      writeFileSync(join(sub, 'rows.csv'), ['k', ...Array.from({ length: 50 }, (_, i) => `row${i}`)].join('\n'));
+      writeFileSync(
+        join(sub, 'rows.csv'),
+        ['k', ...Array.from({ length: 50 }, (_, i) => `row${i}`)].join('\n'),
+      );
       const file = join(sub, 'uses-data.ts');
       writeFileSync(
         file,
