@@ -137,6 +137,16 @@ function outputs(flags: RunFlags): Outputs {
 
 export async function runCommand(flags: RunFlags, io: CliIO, file?: string): Promise<ExitCodeValue> {
   if (file === undefined) {
+    const fileOnly = [
+      (flags.scenario ?? []).length > 0 ? '--scenario' : undefined,
+      (flags.env ?? []).length > 0 ? '-e/--env' : undefined,
+      flags.typecheck ? '--typecheck' : undefined,
+    ].filter((x): x is string => x !== undefined);
+    if (fileOnly.length > 0)
+      throw new VolleyError(
+        'INVALID_USAGE',
+        `${fileOnly.join(', ')} appl${fileOnly.length === 1 ? 'ies' : 'y'} to a test file (volley run FILE), not to --url`,
+      );
     const config = quickConfig(flags);
     const test = prepareTest(config);
     const outs = outputs(flags);

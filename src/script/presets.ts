@@ -1,249 +1,517 @@
 /**
- * Load-profile presets: functions that return an executor and its stages, to spread into a
+ * Load-profile presets: pure functions that return an executor and its stages, to spread into a
  * scenario (`{ ...presets.load({ vus: 100 }), user: 'member' }`). Each works in VUs (closed loop,
- * ramping-vus) or, given `rate`, in arrivals per second (open loop, ramping-arrival-rate).
- * Stage lists are documented in docs/presets.md and tested exactly.
+ * `ramping-vus`) or in arrivals per second (open loop, `ramping-arrival-rate`): `rate` instead of
+ * `vus`, or `openLoop: true` for the presets with several levels (`spike`, `fivePhase`). The stage
+ * lists are documented in docs/presets.md and tested exactly (test/unit/presets.test.ts).
  */
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ScenarioConfig, StageConfig } from '../config/types.js';
 import { VolleyError } from '../errors.js';
 
+/** A duration: `'30s'`, `'1m30s'`, `'500ms'`, or a number of seconds. */
 export type Duration = string | number;
+
+/** What a preset returns: a scenario without what each iteration does (`exec` or `user`). */
 export type PresetScenario = Omit<ScenarioConfig, 'exec'>;
 
-interface Mode {
-  /** Closed loop: VUs. */
-  vus?: number;
-  /** Open loop: arrivals per second. */
-  rate?: number;
-  /** Open loop: VUs allocated at the start (default max(5, peak / 10)). */
+export type PresetName = 'smoke' | 'load' | 'stress' | 'spike' | 'soak' | 'breakpoint' | 'fivePhase';
+
+/** Open loop only: the VU pool that runs the arrivals. */
+export interface PoolOptions {
+  /** VUs allocated at the start. Default `max(5, ceil(peak / 10))`, at most `maxVUs`. */
   preAllocatedVUs?: number;
-  /** Open loop: most VUs (default max(10, peak), at most 10,000). */
+  /** Most VUs at once. Default `min(10000, max(10, ceil(peak)))`, and at least `preAllocatedVUs`. */
   maxVUs?: number;
 }
 
-class Checker {
+/** One level: `vus` (closed loop) or `rate`, arrivals per second (open loop). Not both. */
+export interface TargetOptions extends PoolOptions {
+  /** Closed loop: a whole number of VUs >= 1. */
+  vus?: number;
+  /** Open loop: arrivals (iteration starts) per second, > 0. */
+  rate?: number;
+}
+
+/** Several levels (`base`, `peak`, …): VUs, or arrivals per second with `openLoop: true`. */
+export interface LevelsOptions extends PoolOptions {
+  /** Levels are arrivals per second (`ramping-arrival-rate`) instead of VUs. Default false. */
+  openLoop?: boolean;
+}
+
+export interface SmokeOptions extends TargetOptions {
+  /** Default `'1m'`; must be longer than 0. */
+  duration?: Duration;
+}
+
+export interface LoadOptions extends TargetOptions {
+  /** From 0 to the target. Default `'1m'`. */
+  rampUp?: Duration;
+  /** At the target. Default `'5m'`. */
+  hold?: Duration;
+  /** From the target to 0. Default `'30s'`. */
+  rampDown?: Duration;
+}
+
+export interface StressOptions extends TargetOptions {
+  /** Equal steps up to the peak, a whole number from 1 to 100. Default 4. */
+  steps?: number;
+  /** Each step: ramped in its first 10 %, held for the rest. Default `'2m'`; must be longer than 0. */
+  stepDuration?: Duration;
+  /** From the peak to 0. Default `'1m'`. */
+  rampDown?: Duration;
+}
+
+export interface SpikeOptions extends LevelsOptions {
+  /** Level before and after the spike. Default 10. */
+  base?: number;
+  /** Level of the spike, >= base and > 0. Default 10 × base. */
+  peak?: number;
+  /** At base before the spike (after a 10s ramp from 0). Default `'1m'`. */
+  baseDuration?: Duration;
+  /** From base to peak, and (the same) from peak back to base. Default `'10s'`. */
+  spikeRampUp?: Duration;
+  /** At peak. Default `'1m'`. */
+  spikeHold?: Duration;
+  /** At base after the spike. Default `'1m'`. */
+  recovery?: Duration;
+}
+
+export interface SoakOptions extends TargetOptions {
+  /** Default `'2m'`. */
+  rampUp?: Duration;
+  /** Default `'2h'`. */
+  hold?: Duration;
+  /** Default `'2m'`. */
+  rampDown?: Duration;
+}
+
+export interface BreakpointOptions extends TargetOptions {
+  /** The ramp from 0 to the maximum. Default `'10m'`; must be longer than 0. */
+  duration?: Duration;
+}
+
+export interface FivePhaseOptions extends LevelsOptions {
+  /** Warm-up level. Default 10. */
+  base?: number;
+  /** Sustained level, >= base and > 0. Default 100. */
+  peak?: number;
+  /** Spike level, >= peak. Default 2 × peak. */
+  spike?: number;
+  /** From 0 to base. Default `'1m'`. */
+  warmUp?: Duration;
+  /** From base to peak. Default `'2m'`. */
+  rampUp?: Duration;
+  /** At peak. Default `'5m'`. */
+  sustained?: Duration;
+  /** At the spike level (reached in 10s). Default `'1m'`. */
+  spikeDuration?: Duration;
+  /** At base (reached in 10s after the spike). Default `'2m'`. */
+  recovery?: Duration;
+}
+
+/** Open-loop pool: the default maxVUs never exceeds this. */
+const MAX_VUS_CAP = 10_000;
+const MAX_STEPS = 100;
+/** The fixed short ramps (spike: to base at the start; fivePhase: into and out of the spike). */
+const SHORT_RAMP = '10s';
+
+const POOL_KEYS = ['preAllocatedVUs', 'maxVUs'] as const;
+const TARGET_KEYS = ['vus', 'rate', ...POOL_KEYS] as const;
+const LEVELS_KEYS = ['openLoop', ...POOL_KEYS] as const;
+const LEVELS_HINTS = (levels: string): Record<string, string> => ({
+  vus: `the levels are ${levels}, in VUs`,
+  rate: `the levels are ${levels}; openLoop: true makes them arrivals per second`,
+});
+
+/** `90_000` → `'1m30s'`, `12_500` → `'12s500ms'`, `0` → `'0s'` (parses back to the same value). */
+function formatMs(ms: number): string {
+  let rest = ms;
+  let out = '';
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
+  }
+  const r = Number(rest.toFixed(3));
+  if (r > 0) out += `${r}ms`;
+  return out === '' ? '0s' : out;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  return JSON.stringify(v) ?? String(v);
+}
+
+interface Dur {
+  /** As written (strings) or formatted (numbers of seconds). */
+  text: string;
+  /** NaN when invalid. */
+  ms: number;
+}
+
+/**
+ * Reads one preset's options and collects every problem. Invalid numbers come back as NaN, so
+ * comparisons between them (peak >= base) are skipped instead of adding noise.
+ */
+class Check {
   readonly errors: string[] = [];
-  constructor(readonly preset: string) {}
-  num(name: string, v: unknown, min = 0): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
-      this.errors.push(`${this.preset}: ${name} must be a number >= ${min} (got ${JSON.stringify(v)})`);
-      return 0;
+  private readonly o: Readonly<Record<string, unknown>>;
+
+  constructor(
+    readonly preset: PresetName,
+    options: unknown,
+    keys: readonly string[],
+    hints: Readonly<Record<string, string>> = {},
+  ) {
+    if (options === undefined) {
+      this.o = {};
+    } else if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      this.errors.push(`${preset}: options must be an object (got ${show(options)})`);
+      this.o = {};
+    } else {
+      this.o = options as Record<string, unknown>;
+      for (const [k, v] of Object.entries(this.o)) {
+        if (v !== undefined && !keys.includes(k)) {
+          this.errors.push(`${preset}: unknown option '${k}' (${hints[k] ?? `options: ${keys.join(', ')}`})`);
+        }
+      }
+    }
+  }
+
+  has(key: string): boolean {
+    return this.o[key] !== undefined;
+  }
+
+  /** A whole number >= min; `dflt` when absent (NaN: derived from an invalid option, already reported). */
+  whole(key: string, dflt: number, min: number, note = ''): number {
+    const v = this.has(key) ? this.o[key] : dflt;
+    if (Number.isNaN(v) && !this.has(key)) return NaN;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      this.errors.push(`${this.preset}: ${key} must be a whole number >= ${min} (got ${show(v)})${note}`);
+      return NaN;
     }
     return v;
   }
-  dur(name: string, v: Duration): string {
-    const ms = tryParseDurationMs(v);
-    if (ms === undefined) {
-      this.errors.push(`${this.preset}: ${name}: malformed duration ${JSON.stringify(v)} (e.g. '30s', '2m')`);
-      return '0s';
+
+  /** A finite number >= min (or > min when `strict`); `dflt` when absent. */
+  number(key: string, dflt: number, min: number, strict: boolean): number {
+    const v = this.has(key) ? this.o[key] : dflt;
+    if (Number.isNaN(v) && !this.has(key)) return NaN;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (strict && v === min)) {
+      this.errors.push(
+        `${this.preset}: ${key} must be a number ${strict ? '>' : '>='} ${min} (got ${show(v)})`,
+      );
+      return NaN;
     }
-    return typeof v === 'number' ? `${v}s` : v;
+    return v;
   }
+
+  /** A level of spike/fivePhase: whole VUs (closed loop) or arrivals per second (open loop). */
+  level(key: string, dflt: number, open: boolean, positive: boolean): number {
+    if (open) return this.number(key, dflt, 0, positive);
+    return this.whole(key, dflt, positive ? 1 : 0, ' (VUs; set openLoop: true for arrivals per second)');
+  }
+
+  flag(key: string): boolean {
+    const v = this.o[key];
+    if (v === undefined) return false;
+    if (typeof v !== 'boolean') {
+      this.errors.push(`${this.preset}: ${key} must be true or false (got ${show(v)})`);
+      return false;
+    }
+    return v;
+  }
+
+  duration(key: string, dflt: string, positive = false): Dur {
+    const v = this.has(key) ? this.o[key] : dflt;
+    let d: Dur | undefined;
+    if (typeof v === 'number') {
+      if (Number.isFinite(v) && v >= 0) d = { text: formatMs(v * 1000), ms: v * 1000 };
+      else this.errors.push(`${this.preset}: ${key} must be a number of seconds >= 0 (got ${show(v)})`);
+    } else if (typeof v === 'string') {
+      const ms = tryParseDurationMs(v);
+      if (ms !== undefined) d = { text: v.trim(), ms };
+      else
+        this.errors.push(
+          `${this.preset}: ${key}: malformed duration ${show(v)} (e.g. '30s', '1m30s', or a number of seconds)`,
+        );
+    } else {
+      this.errors.push(
+        `${this.preset}: ${key} must be a duration such as '30s' or a number of seconds (got ${show(v)})`,
+      );
+    }
+    if (d === undefined) return { text: '', ms: NaN };
+    if (positive && d.ms === 0) this.errors.push(`${this.preset}: ${key} must be longer than 0`);
+    return d;
+  }
+
+  /** The stages must last some time (NaN sums, from invalid durations, are already reported). */
+  notEmpty(durations: readonly Dur[], names: string): void {
+    if (durations.reduce((sum, d) => sum + d.ms, 0) === 0) {
+      this.errors.push(`${this.preset}: ${names} are all 0, so the profile would be empty`);
+    }
+  }
+
   done(): void {
-    if (this.errors.length > 0)
-      throw new VolleyError('INVALID_CONFIG', this.errors[0] as string, { details: this.errors });
+    const n = this.errors.length;
+    if (n === 0) return;
+    const message =
+      n === 1 ? (this.errors[0] as string) : `${this.preset}: ${n} problems: ${this.errors.join('; ')}`;
+    throw new VolleyError('INVALID_CONFIG', message, {
+      details: this.errors,
+      hint: 'see docs/presets.md for every option and its default',
+    });
   }
 }
 
-/** Checks `vus`/`rate`; open loop when `rate` is given. */
-function mode(c: Checker, o: Mode): { open: boolean } {
-  if (o.vus !== undefined && o.rate !== undefined) c.errors.push(`${c.preset}: give vus or rate, not both`);
-  if (o.vus !== undefined) c.num('vus', o.vus);
-  if (o.rate !== undefined) c.num('rate', o.rate);
-  return { open: o.rate !== undefined };
+/** `vus` or `rate` of the one-level presets: closed loop unless `rate` is given. */
+function target(c: Check, dfltVus: number): { open: boolean; peak: number } {
+  if (c.has('vus') && c.has('rate')) {
+    c.errors.push(`${c.preset}: give vus (closed loop) or rate (open loop), not both`);
+    c.whole('vus', dfltVus, 1);
+  }
+  if (c.has('rate')) return { open: true, peak: c.number('rate', 0, 0, true) };
+  return { open: false, peak: c.whole('vus', dfltVus, 1) };
 }
 
-function scenario(c: Checker, o: Mode, open: boolean, stages: StageConfig[], peak: number): PresetScenario {
+interface Pool {
+  preAllocatedVUs: number;
+  maxVUs: number;
+}
+
+/** The open-loop pool for a peak rate (arrivals per second), with the user's overrides. */
+function pool(c: Check, open: boolean, peak: number, hint: string): Pool {
+  if (!open) {
+    for (const k of POOL_KEYS)
+      if (c.has(k)) c.errors.push(`${c.preset}: ${k} sizes the open-loop VU pool; ${hint}`);
+    return { preAllocatedVUs: NaN, maxVUs: NaN };
+  }
+  const pre = c.has('preAllocatedVUs') ? c.whole('preAllocatedVUs', 0, 1) : undefined;
+  const max = c.has('maxVUs') ? c.whole('maxVUs', 0, 1) : undefined;
+  if (pre !== undefined && max !== undefined && max < pre) {
+    c.errors.push(`${c.preset}: maxVUs (${max}) must be >= preAllocatedVUs (${pre})`);
+  }
+  const maxVUs = max ?? Math.max(pre ?? 0, Math.min(MAX_VUS_CAP, Math.max(10, Math.ceil(peak))));
+  return { preAllocatedVUs: pre ?? Math.min(maxVUs, Math.max(5, Math.ceil(peak / 10))), maxVUs };
+}
+
+function scenario(c: Check, open: boolean, p: Pool, stages: StageConfig[]): PresetScenario {
   c.done();
-  if (!open) return { executor: 'ramping-vus', startVUs: 0, stages, gracefulRampDown: '10s' };
-  const maxVUs = o.maxVUs ?? Math.min(10_000, Math.max(10, Math.ceil(peak)));
-  const pre = o.preAllocatedVUs ?? Math.min(maxVUs, Math.max(5, Math.ceil(peak / 10)));
+  if (!open) return { executor: 'ramping-vus', startVUs: 0, stages };
   return {
     executor: 'ramping-arrival-rate',
     startRate: 0,
     timeUnit: '1s',
-    preAllocatedVUs: pre,
-    maxVUs,
+    preAllocatedVUs: p.preAllocatedVUs,
+    maxVUs: p.maxVUs,
     stages,
   };
 }
 
-export interface SmokeOptions extends Mode {
-  duration?: Duration;
-}
-/** A tiny constant load that proves the script works: 1 VU (or `rate`/s) for 1 minute. */
-export function smoke(o: SmokeOptions = {}): PresetScenario {
-  const c = new Checker('smoke');
-  const { open } = mode(c, o);
-  const duration = c.dur('duration', o.duration ?? '1m');
+const stage = (d: Dur | string, target: number): StageConfig => ({
+  duration: typeof d === 'string' ? d : d.text,
+  target,
+});
+
+/**
+ * A tiny constant load that proves the script works: `vus` VUs (default 1) for `duration`
+ * (`constant-vus`), or `rate` arrivals per second (`constant-arrival-rate`).
+ */
+export function smoke(options: SmokeOptions = {}): PresetScenario {
+  const c = new Check('smoke', options, [...TARGET_KEYS, 'duration']);
+  const { open, peak } = target(c, 1);
+  const duration = c.duration('duration', '1m', true);
+  const p = pool(c, open, peak, 'give rate instead of vus');
   c.done();
-  if (open) {
-    const rate = o.rate as number;
-    const maxVUs = o.maxVUs ?? Math.max(2, Math.ceil(rate));
-    return {
-      executor: 'constant-arrival-rate',
-      rate,
-      duration,
-      preAllocatedVUs: o.preAllocatedVUs ?? Math.min(maxVUs, 2),
-      maxVUs,
-    };
-  }
-  return { executor: 'constant-vus', vus: o.vus ?? 1, duration };
+  if (!open) return { executor: 'constant-vus', vus: peak, duration: duration.text };
+  return {
+    executor: 'constant-arrival-rate',
+    rate: peak,
+    timeUnit: '1s',
+    duration: duration.text,
+    preAllocatedVUs: p.preAllocatedVUs,
+    maxVUs: p.maxVUs,
+  };
 }
 
-export interface LoadOptions extends Mode {
-  rampUp?: Duration;
-  hold?: Duration;
-  rampDown?: Duration;
-}
-/** Normal load: ramp up to the target (default 50 VUs), hold it, ramp down. */
-export function load(o: LoadOptions = {}): PresetScenario {
-  const c = new Checker('load');
-  const { open } = mode(c, o);
-  const peak = o.rate ?? o.vus ?? 50;
-  const stages = [
-    { duration: c.dur('rampUp', o.rampUp ?? '1m'), target: peak },
-    { duration: c.dur('hold', o.hold ?? '5m'), target: peak },
-    { duration: c.dur('rampDown', o.rampDown ?? '30s'), target: 0 },
-  ];
-  return scenario(c, o, open, stages, peak);
+/** Normal traffic: ramp from 0 to the target (default 50 VUs) in `rampUp`, hold, ramp down to 0. */
+export function load(options: LoadOptions = {}): PresetScenario {
+  return rampHoldDown('load', options, { vus: 50, rampUp: '1m', hold: '5m', rampDown: '30s' });
 }
 
-export interface StressOptions extends Mode {
-  steps?: number;
-  stepDuration?: Duration;
-  rampDown?: Duration;
+/** A long hold at a normal level (default 50 VUs for 2h) to surface leaks and slow degradation. */
+export function soak(options: SoakOptions = {}): PresetScenario {
+  return rampHoldDown('soak', options, { vus: 50, rampUp: '2m', hold: '2h', rampDown: '2m' });
 }
-/** A staircase to the peak (default 200 VUs) in `steps` equal steps, each ramped in 10 % of the step then held. */
-export function stress(o: StressOptions = {}): PresetScenario {
-  const c = new Checker('stress');
-  const { open } = mode(c, o);
-  const peak = o.rate ?? o.vus ?? 200;
-  const steps = c.num('steps', o.steps ?? 4, 1);
-  if (!Number.isInteger(steps)) c.errors.push(`stress: steps must be a whole number (got ${steps})`);
-  const stepText = c.dur('stepDuration', o.stepDuration ?? '2m');
-  const stepMs = tryParseDurationMs(stepText) ?? 0;
-  const rampMs = Math.round(stepMs * 0.1);
+
+function rampHoldDown(
+  name: 'load' | 'soak',
+  options: LoadOptions,
+  d: { vus: number; rampUp: string; hold: string; rampDown: string },
+): PresetScenario {
+  const c = new Check(name, options, [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown']);
+  const { open, peak } = target(c, d.vus);
+  const up = c.duration('rampUp', d.rampUp);
+  const hold = c.duration('hold', d.hold);
+  const down = c.duration('rampDown', d.rampDown);
+  c.notEmpty([up, hold, down], 'rampUp, hold and rampDown');
+  const p = pool(c, open, peak, 'give rate instead of vus');
+  return scenario(c, open, p, [stage(up, peak), stage(hold, peak), stage(down, 0)]);
+}
+
+/**
+ * A staircase to the peak (default 200 VUs) and past the normal load: `steps` equal steps, each
+ * ramped in 10 % of `stepDuration` and held for the other 90 %, then a ramp down to 0.
+ */
+export function stress(options: StressOptions = {}): PresetScenario {
+  const c = new Check('stress', options, [...TARGET_KEYS, 'steps', 'stepDuration', 'rampDown']);
+  const { open, peak } = target(c, 200);
+  const steps = c.whole('steps', 4, 1);
+  if (steps > MAX_STEPS) c.errors.push(`stress: steps must be at most ${MAX_STEPS} (got ${steps})`);
+  const step = c.duration('stepDuration', '2m', true);
+  const down = c.duration('rampDown', '1m');
+  const p = pool(c, open, peak, 'give rate instead of vus');
+  c.done();
+  const rampMs = Math.round(step.ms / 10);
+  const ramp = formatMs(rampMs);
+  const hold = formatMs(step.ms - rampMs);
   const stages: StageConfig[] = [];
   for (let i = 1; i <= steps; i++) {
-    const target = Math.round(((peak * i) / steps) * 1000) / 1000;
-    stages.push({ duration: `${rampMs}ms`, target }, { duration: `${stepMs - rampMs}ms`, target });
+    const exact = (peak * i) / steps;
+    const level = i === steps ? peak : open ? Math.round(exact * 1000) / 1000 : Math.round(exact);
+    stages.push(stage(ramp, level), stage(hold, level));
   }
-  stages.push({ duration: c.dur('rampDown', o.rampDown ?? '1m'), target: 0 });
-  return scenario(c, o, open, stages, peak);
+  stages.push(stage(down, 0));
+  return scenario(c, open, p, stages);
 }
 
-export interface SpikeOptions extends Omit<Mode, 'vus' | 'rate'> {
-  /** Level before and after the spike (default 10): VUs, or arrivals/s with `openLoop: true`. */
-  base?: number;
-  /** Level of the spike (default 10 × base). */
-  peak?: number;
-  /** Levels are arrivals per second (open loop) instead of VUs. */
-  openLoop?: boolean;
-  baseDuration?: Duration;
-  spikeRampUp?: Duration;
-  spikeHold?: Duration;
-  recovery?: Duration;
-}
-/** A sudden surge: hold `base`, jump to `peak` in `spikeRampUp`, hold it, drop back to `base` and watch recovery. */
-export function spike(o: SpikeOptions = {}): PresetScenario {
-  const c = new Checker('spike');
-  const base = c.num('base', o.base ?? 10);
-  const peak = c.num('peak', o.peak ?? base * 10);
+/**
+ * A sudden surge: ramp to `base` in 10s, hold it for `baseDuration`, surge to `peak` in
+ * `spikeRampUp`, hold for `spikeHold`, drop back to `base` in `spikeRampUp`, and hold `base` for
+ * `recovery` to watch the service recover.
+ */
+export function spike(options: SpikeOptions = {}): PresetScenario {
+  const c = new Check(
+    'spike',
+    options,
+    [...LEVELS_KEYS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery'],
+    LEVELS_HINTS('base and peak'),
+  );
+  const open = c.flag('openLoop');
+  const base = c.level('base', 10, open, false);
+  let peak: number;
+  if (!c.has('peak') && base === 0) {
+    c.errors.push('spike: give peak when base is 0 (the default peak is 10 × base)');
+    peak = NaN;
+  } else {
+    peak = c.level('peak', base * 10, open, true);
+  }
   if (peak < base) c.errors.push(`spike: peak (${peak}) must be >= base (${base})`);
-  const stages = [
-    { duration: '10s', target: base },
-    { duration: c.dur('baseDuration', o.baseDuration ?? '1m'), target: base },
-    { duration: c.dur('spikeRampUp', o.spikeRampUp ?? '10s'), target: peak },
-    { duration: c.dur('spikeHold', o.spikeHold ?? '1m'), target: peak },
-    { duration: '10s', target: base },
-    { duration: c.dur('recovery', o.recovery ?? '1m'), target: base },
-    { duration: '10s', target: 0 },
-  ];
-  return scenario(c, o, o.openLoop === true, stages, peak);
+  const baseFor = c.duration('baseDuration', '1m');
+  const surge = c.duration('spikeRampUp', '10s');
+  const hold = c.duration('spikeHold', '1m');
+  const recovery = c.duration('recovery', '1m');
+  const p = pool(c, open, peak, 'set openLoop: true');
+  return scenario(c, open, p, [
+    stage(SHORT_RAMP, base),
+    stage(baseFor, base),
+    stage(surge, peak),
+    stage(hold, peak),
+    stage(surge, base),
+    stage(recovery, base),
+  ]);
 }
 
-export interface SoakOptions extends Mode {
-  rampUp?: Duration;
-  hold?: Duration;
-  rampDown?: Duration;
-}
-/** A long hold at a normal level (default 50 VUs for 2 h) to surface leaks and slow degradation. */
-export function soak(o: SoakOptions = {}): PresetScenario {
-  const c = new Checker('soak');
-  const { open } = mode(c, o);
-  const peak = o.rate ?? o.vus ?? 50;
-  const stages = [
-    { duration: c.dur('rampUp', o.rampUp ?? '2m'), target: peak },
-    { duration: c.dur('hold', o.hold ?? '2h'), target: peak },
-    { duration: c.dur('rampDown', o.rampDown ?? '2m'), target: 0 },
-  ];
-  return scenario(c, o, open, stages, peak);
-}
-
-export interface BreakpointOptions extends Mode {
-  duration?: Duration;
-}
 /**
- * A linear ramp from 0 to `vus`/`rate` (default 1000 VUs) over `duration` (default 10 m): pair it
- * with a threshold with abortOnFail so the run stops where the service breaks.
+ * One linear ramp from 0 to the maximum (`vus`, default 1000, or `rate`) over `duration`. Pair it
+ * with a threshold with `abortOnFail: true` so the run stops where the service breaks.
  */
-export function breakpoint(o: BreakpointOptions = {}): PresetScenario {
-  const c = new Checker('breakpoint');
-  const { open } = mode(c, o);
-  const peak = o.rate ?? o.vus ?? 1000;
-  const stages = [{ duration: c.dur('duration', o.duration ?? '10m'), target: peak }];
-  return scenario(c, o, open, stages, peak);
+export function breakpoint(options: BreakpointOptions = {}): PresetScenario {
+  const c = new Check('breakpoint', options, [...TARGET_KEYS, 'duration']);
+  const { open, peak } = target(c, 1000);
+  const duration = c.duration('duration', '10m', true);
+  const p = pool(c, open, peak, 'give rate instead of vus');
+  return scenario(c, open, p, [stage(duration, peak)]);
 }
 
-export interface FivePhaseOptions extends Omit<Mode, 'vus' | 'rate'> {
-  /** Warm-up level (default 10). */
-  base?: number;
-  /** Sustained level (default 100). */
-  peak?: number;
-  /** Spike level (default 2 × peak). */
-  spike?: number;
-  /** Levels are arrivals per second (open loop) instead of VUs. */
-  openLoop?: boolean;
-  warmUp?: Duration;
-  rampUp?: Duration;
-  sustained?: Duration;
-  spikeDuration?: Duration;
-  recovery?: Duration;
-}
 /**
- * warm-up (ramp to base, hold) → ramp-up (to peak) → sustained (hold peak) → spike (jump to spike,
- * hold) → recovery (back to peak and hold, then down to 0).
+ * warm-up (0 → base over `warmUp`) → ramp-up (→ peak over `rampUp`) → sustained (peak for
+ * `sustained`) → spike (→ spike in 10s, held for `spikeDuration`) → recovery (→ base in 10s, held
+ * for `recovery`). The scenario ends at base.
  */
-export function fivePhase(o: FivePhaseOptions = {}): PresetScenario {
-  const c = new Checker('fivePhase');
-  const base = c.num('base', o.base ?? 10);
-  const peak = c.num('peak', o.peak ?? 100);
-  const spk = c.num('spike', o.spike ?? peak * 2);
+export function fivePhase(options: FivePhaseOptions = {}): PresetScenario {
+  const c = new Check(
+    'fivePhase',
+    options,
+    [...LEVELS_KEYS, 'base', 'peak', 'spike', 'warmUp', 'rampUp', 'sustained', 'spikeDuration', 'recovery'],
+    LEVELS_HINTS('base, peak and spike'),
+  );
+  const open = c.flag('openLoop');
+  const base = c.level('base', 10, open, false);
+  const peak = c.level('peak', 100, open, true);
+  const top = c.level('spike', peak * 2, open, true);
   if (peak < base) c.errors.push(`fivePhase: peak (${peak}) must be >= base (${base})`);
-  if (spk < peak) c.errors.push(`fivePhase: spike (${spk}) must be >= peak (${peak})`);
-  const warm = c.dur('warmUp', o.warmUp ?? '1m');
-  const stages = [
-    { duration: warm, target: base },
-    { duration: c.dur('rampUp', o.rampUp ?? '2m'), target: peak },
-    { duration: c.dur('sustained', o.sustained ?? '5m'), target: peak },
-    { duration: '5s', target: spk },
-    { duration: c.dur('spikeDuration', o.spikeDuration ?? '1m'), target: spk },
-    { duration: '5s', target: peak },
-    { duration: c.dur('recovery', o.recovery ?? '2m'), target: peak },
-    { duration: '30s', target: 0 },
-  ];
-  return scenario(c, o, o.openLoop === true, stages, spk);
+  if (top < peak) c.errors.push(`fivePhase: spike (${top}) must be >= peak (${peak})`);
+  const warm = c.duration('warmUp', '1m');
+  const up = c.duration('rampUp', '2m');
+  const sustained = c.duration('sustained', '5m');
+  const spikeFor = c.duration('spikeDuration', '1m');
+  const recovery = c.duration('recovery', '2m');
+  const p = pool(c, open, top, 'set openLoop: true');
+  return scenario(c, open, p, [
+    stage(warm, base),
+    stage(up, peak),
+    stage(sustained, peak),
+    stage(SHORT_RAMP, top),
+    stage(spikeFor, top),
+    stage(SHORT_RAMP, base),
+    stage(recovery, base),
+  ]);
 }
 
-/** Every preset by name (declarative files select one with `preset: NAME`). */
-export const PRESETS: Readonly<Record<string, (options: Record<string, unknown>) => PresetScenario>> = {
-  smoke: (x) => smoke(x as SmokeOptions),
-  load: (x) => load(x as LoadOptions),
-  stress: (x) => stress(x as StressOptions),
-  spike: (x) => spike(x as SpikeOptions),
-  soak: (x) => soak(x as SoakOptions),
-  breakpoint: (x) => breakpoint(x as BreakpointOptions),
-  fivePhase: (x) => fivePhase(x as FivePhaseOptions),
+/** A preset called with untyped options (a declarative file's), validated at run time. */
+export type PresetFunction = (options?: Record<string, unknown>) => PresetScenario;
+
+/** Every preset by name: declarative files select one with `preset: NAME`, its options beside it. */
+export const PRESETS: Readonly<Record<PresetName, PresetFunction>> = {
+  smoke: (o) => smoke(o as SmokeOptions),
+  load: (o) => load(o as LoadOptions),
+  stress: (o) => stress(o as StressOptions),
+  spike: (o) => spike(o as SpikeOptions),
+  soak: (o) => soak(o as SoakOptions),
+  breakpoint: (o) => breakpoint(o as BreakpointOptions),
+  fivePhase: (o) => fivePhase(o as FivePhaseOptions),
 };
+
+const DESCRIPTIONS: Readonly<Record<PresetName, string>> = {
+  smoke: 'a tiny constant load (1 VU, or rate/s) for 1m: does the script work?',
+  load: 'normal traffic: ramp to the target (50 VUs, or rate/s) in 1m, hold 5m, ramp down in 30s',
+  stress:
+    'a staircase past normal load: 4 equal steps of 2m up to the peak (200 VUs, or rate/s), then down in 1m',
+  spike:
+    'a sudden surge: base (10) for 1m, up to peak (10 × base) in 10s, hold 1m, back to base in 10s, recover for 1m',
+  soak: 'a long steady hold: ramp to the target (50 VUs, or rate/s) in 2m, hold 2h, ramp down in 2m',
+  breakpoint:
+    'one linear ramp from 0 to the maximum (1000 VUs, or rate/s) over 10m; stop it with abortOnFail',
+  fivePhase:
+    'warm-up to base (10) in 1m, ramp-up to peak (100) in 2m, sustain 5m, spike (2 × peak) for 1m, recover at base for 2m',
+};
+
+/** One line about a preset (with its defaults), for `volley` listings and the docs. */
+export function describePreset(name: string): string {
+  if (!Object.hasOwn(DESCRIPTIONS, name)) {
+    throw new VolleyError(
+      'INVALID_CONFIG',
+      `unknown preset '${name}' (one of: ${Object.keys(DESCRIPTIONS).join(', ')})`,
+    );
+  }
+  return DESCRIPTIONS[name as PresetName];
+}
