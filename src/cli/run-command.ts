@@ -2,8 +2,14 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
-import { quickConfig, QUICK_DEFAULTS, type QuickFlags } from '../config/quick.js';
-import type { TestConfig, ThresholdSpec } from '../config/types.js';
+import {
+  parseTagFlags,
+  parseThresholdFlags,
+  quickConfig,
+  QUICK_DEFAULTS,
+  type QuickFlags,
+} from '../config/quick.js';
+import type { TestConfig } from '../config/types.js';
 import { tryParseDurationMs } from '../config/duration.js';
 import { TestRun, type PreparedTest, type RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
@@ -14,7 +20,6 @@ import { buildSummary, type Summary } from '../report/summary.js';
 import { renderSummary } from '../report/terminal.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
 import { typecheckScript } from '../script/typecheck.js';
-import { parseCliThreshold } from '../thresholds/parse.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 
@@ -88,18 +93,8 @@ export function fileRunOptions(flags: RunFlags, file: string) {
   if ((flags.header ?? []).length > 0)
     errors.push('-H applies to quick mode; in a test file, use http.headers');
   const env = parseEnv(flags.env, errors);
-  const thresholds: Record<string, ThresholdSpec[]> = {};
-  for (const t of flags.threshold ?? []) {
-    const parsed = parseCliThreshold(t);
-    if (typeof parsed === 'string') errors.push(parsed);
-    else (thresholds[parsed.key] ??= []).push(parsed.spec);
-  }
-  const tags: Record<string, string> = {};
-  for (const t of flags.tag ?? []) {
-    const idx = t.indexOf('=');
-    if (idx <= 0) errors.push(`--tag '${t}' must be NAME=VALUE`);
-    else tags[t.slice(0, idx)] = t.slice(idx + 1);
-  }
+  const thresholds = parseThresholdFlags(flags.threshold, errors);
+  const tags = parseTagFlags(flags.tag, errors);
   let workers = 0;
   if (flags.workers !== undefined && flags.workers !== 'auto') {
     workers = Number(flags.workers);

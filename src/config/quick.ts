@@ -123,6 +123,31 @@ function stages(list: readonly string[] | undefined, errors: string[]): StageCon
   return out;
 }
 
+/** `--tag NAME=VALUE` flags (shared by quick mode and test files). */
+export function parseTagFlags(list: readonly string[] | undefined, errors: string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const t of list ?? []) {
+    const idx = t.indexOf('=');
+    if (idx <= 0) errors.push(`--tag '${t}' must be NAME=VALUE`);
+    else tags[t.slice(0, idx)] = t.slice(idx + 1);
+  }
+  return tags;
+}
+
+/** `--threshold METRIC:EXPR[:abortOnFail[=delay]]` flags, grouped by metric key. */
+export function parseThresholdFlags(
+  list: readonly string[] | undefined,
+  errors: string[],
+): Record<string, ThresholdSpec[]> {
+  const thresholds: Record<string, ThresholdSpec[]> = {};
+  for (const t of list ?? []) {
+    const parsed = parseCliThreshold(t);
+    if (typeof parsed === 'string') errors.push(parsed);
+    else (thresholds[parsed.key] ??= []).push(parsed.spec);
+  }
+  return thresholds;
+}
+
 /** Builds the scenario and request from quick-mode flags, or throws with every problem listed. */
 export function quickConfig(flags: QuickFlags): TestConfig {
   const errors: string[] = [];
@@ -148,12 +173,7 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     const kv = header(h, errors);
     if (kv) headers[kv[0]] = kv[1];
   }
-  const tags: Record<string, string> = {};
-  for (const t of flags.tag ?? []) {
-    const idx = t.indexOf('=');
-    if (idx <= 0) errors.push(`--tag '${t}' must be NAME=VALUE`);
-    else tags[t.slice(0, idx)] = t.slice(idx + 1);
-  }
+  const tags = parseTagFlags(flags.tag, errors);
   const body = readBody(flags.body, errors);
   let thinkMs: { min: number; max: number } | undefined;
   if (flags.think !== undefined) {
@@ -181,12 +201,7 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     errors.push('--think applies to closed-loop VUs: with --rate the arrival rate sets the pace');
   }
 
-  const thresholds: Record<string, ThresholdSpec[]> = {};
-  for (const t of flags.threshold ?? []) {
-    const parsed = parseCliThreshold(t);
-    if (typeof parsed === 'string') errors.push(parsed);
-    else (thresholds[parsed.key] ??= []).push(parsed.spec);
-  }
+  const thresholds = parseThresholdFlags(flags.threshold, errors);
 
   const scenario: ScenarioConfig = { executor: flags.executor ?? '' };
   if (flags.gracefulStop !== undefined) scenario.gracefulStop = flags.gracefulStop;
