@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Message, type Plugin } from 'esbuild';
 import { VolleyError } from '../errors.js';
@@ -34,10 +34,11 @@ const volleyAlias: Plugin = {
   },
 };
 
-export function formatEsbuildMessage(m: Message): string {
+/** `file:line:col: message` with the line and a caret; `file` made absolute from esbuild's working folder. */
+export function formatEsbuildMessage(m: Message, workingDir: string): string {
   const loc = m.location;
   if (!loc) return m.text;
-  const where = `${loc.file}:${loc.line}:${loc.column + 1}`;
+  const where = `${resolve(workingDir, loc.file)}:${loc.line}:${loc.column + 1}`;
   const caret = loc.lineText ? `\n    ${loc.lineText}\n    ${' '.repeat(loc.column)}^` : '';
   return `${where}: ${m.text}${caret}`;
 }
@@ -70,6 +71,8 @@ export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
   try {
     const result = await build({
       entryPoints: [entry],
+      // Messages name files relative to this folder: the script's, whatever the process's cwd.
+      absWorkingDir: dirname(entry),
       bundle: true,
       write: false,
       format: 'esm',
@@ -90,7 +93,7 @@ export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
     rmSync(dir, { recursive: true, force: true });
     const errors = (err as { errors?: Message[] }).errors;
     if (errors && errors.length > 0) {
-      const details = errors.map(formatEsbuildMessage);
+      const details = errors.map((m) => formatEsbuildMessage(m, dirname(entry)));
       throw new VolleyError('INVALID_SCRIPT', details[0] as string, { details });
     }
     throw new VolleyError('INVALID_SCRIPT', `${scriptPath}: ${(err as Error).message}`, { cause: err });
