@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { VolleyError } from '../errors.js';
+import { EXECUTORS } from '../executors/registry.js';
 import { demoCommand } from './demo-command.js';
 import { ExitCode, exitCodeForError, type ExitCodeValue } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
@@ -55,15 +56,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
       new Option(
         '--executor <name>',
         'the executor, when the flags above do not pick the one you want',
-      ).choices([
-        'constant-vus',
-        'ramping-vus',
-        'per-vu-iterations',
-        'shared-iterations',
-        'constant-arrival-rate',
-        'ramping-arrival-rate',
-        'externally-controlled',
-      ]),
+      ).choices([...EXECUTORS.keys()]),
     )
     .option('--think <time|min-max>', "think time after each request, e.g. '1s' or '1-3s' (uniform)")
     .option('-X, --method <method>', 'HTTP method (default GET, or POST with --body)')

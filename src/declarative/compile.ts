@@ -1,317 +1,648 @@
 /**
  * Turns a validated declarative document into the same `TestDefinition` a TypeScript script
- * exports: flows become functions that run through the VU context (ctx.http, ctx.check,
- * ctx.group, ctx.sleep, ctx.state for captured variables). Templates are parsed once here.
+ * exports. Flows become functions that run through the VU context only (ctx.http.request,
+ * ctx.check, ctx.group, ctx.sleep; captured variables live in ctx.state). Everything that can be
+ * decided once is decided here: templates are split into parts, `$env` is resolved, fixed option
+ * values are built, check names are cached per endpoint — a request step at run time only fills
+ * in its dynamic values.
  */
 import { randomUUID } from 'node:crypto';
 import { tryParseDurationMs } from '../config/duration.js';
-import type { ScenarioConfig } from '../config/types.js';
-import type { ScriptResponse, TestDefinition, UserDefinition, VuContext, WaitSpec } from '../script/api.js';
-import type { SharedData } from '../script/data/shared-data.js';
-import { between, constant, pacing } from '../script/define.js';
-import { jsonPath } from '../script/response.js';
-import { PRESET_OPTIONS } from './schema.js';
+import { VolleyError } from '../errors.js';
+import type {
+  CheckSet,
+  RequestOptions,
+  ScenarioDefinition,
+  ScriptResponse,
+  TaskDefinition,
+  TestDefinition,
+  UserDefinition,
+  VuContext,
+  VuFunction,
+  WaitSpec,
+} from '../script/api.js';
+import { dotted, parseThink, type DocPath, type Locator, type PresetMap } from './load.js';
+import { EXECUTOR_FIELDS, HTTP_METHODS, PRESET_KEEPS, PRESET_OPTIONS, type PresetName } from './schema.js';
+import { parseTemplate, readPath, type TemplateExpr, type TemplatePart } from './templates.js';
 
-type Obj = Record<string, unknown>;
-type Vars = Record<string, unknown>;
-type Ctx = VuContext;
+/** Rows of a data file, as `DataRegistry` (src/script/data/shared-data.ts) returns them. */
+export interface SharedRows {
+  readonly length: number;
+  at(i: number): unknown;
+  random(): unknown;
+  perVu(ctx: { vu: number }): unknown;
+  perIteration(ctx: { iteration: number }): unknown;
+  unique(ctx: { iteration: number }): unknown;
+}
 
+/** Loads `data:` files (relative paths against the test file's folder): a `DataRegistry`. */
 export interface DataSource {
-  csv(path: string, options?: { header?: boolean; delimiter?: string }): SharedData<unknown>;
-  json(path: string): SharedData<unknown>;
+  csv(path: string, options?: { header?: boolean; delimiter?: string }): SharedRows;
+  json(path: string): SharedRows;
 }
 
 export interface CompileOptions {
+  /** The file, for messages. */
+  path: string;
+  /** What `{{ $env.NAME }}` reads (resolved once, here). */
   env: Readonly<Record<string, string | undefined>>;
   data: DataSource;
-  presets: Readonly<Record<string, (options: Record<string, unknown>) => Omit<ScenarioConfig, 'exec'>>>;
+  presets: PresetMap;
+  /** `FILE:LINE:COL` of a document path (from parseTestFile); runtime errors name the step with it. */
+  locate?: Locator;
 }
 
-/** A compiled template: a function of the VU context to a value. */
-type Value = (ctx: Ctx) => unknown;
-
-const TEMPLATE = /\{\{\s*([^}]*?)\s*\}\}/g;
-
-function compileExpr(expr: string, o: CompileOptions, tables: Map<string, SharedData<unknown>>): Value {
-  if (expr === '$vu') return (c) => c.vu;
-  if (expr === '$iteration') return (c) => c.iteration;
-  if (expr === '$scenario') return (c) => c.scenario;
-  if (expr === '$uuid') return () => randomUUID();
-  if (expr === '$timestamp') return () => Date.now();
-  const env = /^\$env\.([A-Za-z_]\w*)(?:\s*\?\?\s*(?:"([^"]*)"|'([^']*)'|(\S+)))?$/.exec(expr);
-  if (env) {
-    const name = env[1] as string;
-    const dflt = env[2] ?? env[3] ?? env[4] ?? '';
-    return () => o.env[name] ?? dflt;
-  }
-  const ri = /^\$randomInt\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$/.exec(expr);
-  if (ri) {
-    const lo = Number(ri[1]);
-    const hi = Number(ri[2]);
-    return () => lo + Math.floor(Math.random() * (hi - lo + 1));
-  }
-  const dm = /^\$data\.([A-Za-z_][\w-]*)\.(perVu|perIteration|unique|random)(?:\.([\w.-]+))?$/.exec(expr);
-  if (dm) {
-    const table = tables.get(dm[1] as string) as SharedData<unknown>;
-    const pick = dm[2] as 'perVu' | 'perIteration' | 'unique' | 'random';
-    const field = dm[3];
-    return (c) => {
-      const row = pick === 'random' ? table.random() : table[pick](c);
-      return field === undefined ? row : jsonPath(row, field);
-    };
-  }
-  return (c) => {
-    const vars = c.state as Vars;
-    if (!(expr in vars))
-      throw new Error(
-        `{{ ${expr} }}: not captured yet in this VU (the step that captures it has not run or failed)`,
-      );
-    return vars[expr];
-  };
-}
-
-/** A string with templates: one template alone keeps the value's type; otherwise text. */
-function compileString(text: string, o: CompileOptions, tables: Map<string, SharedData<unknown>>): Value {
-  const parts: (string | Value)[] = [];
-  let last = 0;
-  for (const m of text.matchAll(TEMPLATE)) {
-    if ((m.index as number) > last) parts.push(text.slice(last, m.index));
-    parts.push(compileExpr(m[1] as string, o, tables));
-    last = (m.index as number) + m[0].length;
-  }
-  if (last < text.length) parts.push(text.slice(last));
-  if (parts.length === 0) return () => '';
-  if (parts.length === 1) {
-    const only = parts[0] as string | Value;
-    return typeof only === 'string' ? () => only : only;
-  }
-  return (c) => {
-    let s = '';
-    for (const p of parts) s += typeof p === 'string' ? p : String(p(c));
-    return s;
-  };
-}
-
-/** Any JSON value with templates in its strings; values without templates are returned as they are. */
-function compileValue(v: unknown, o: CompileOptions, tables: Map<string, SharedData<unknown>>): Value {
-  if (typeof v === 'string') {
-    if (!v.includes('{{')) return () => v;
-    return compileString(v, o, tables);
-  }
-  if (Array.isArray(v)) {
-    const items = v.map((x) => compileValue(x, o, tables));
-    return (c) => items.map((f) => f(c));
-  }
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v).map(([k, x]) => [k, compileValue(x, o, tables)] as const);
-    return (c) => {
-      const out: Obj = {};
-      for (const [k, f] of entries) out[k] = f(c);
-      return out;
-    };
-  }
-  return () => v;
-}
-
+type Obj = Record<string, unknown>;
+type Ctx = VuContext;
+type Getter = (ctx: Ctx) => unknown;
+/** A compiled value: fixed when the file loads, or computed per request. */
+type Val = { fixed: true; value: unknown } | { fixed: false; get: Getter };
 type Step = (ctx: Ctx) => Promise<void>;
-const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
 
-function thinkMs(t: unknown): { min: number; max: number } {
-  if (typeof t === 'number') return { min: t * 1000, max: t * 1000 };
-  const text = String(t).trim();
-  const range = /^([\d.]+)\s*([a-zµ]*)\s*-\s*([\d.]+)\s*([a-zµ]*)$/.exec(text);
-  if (range) {
-    const unit = range[4] || range[2] || 's';
-    return {
-      min: tryParseDurationMs(`${range[1]}${range[2] || unit}`) ?? 0,
-      max: tryParseDurationMs(`${range[3]}${unit}`) ?? 0,
-    };
-  }
-  const ms = tryParseDurationMs(text) ?? 0;
-  return { min: ms, max: ms };
+const fixed = (value: unknown): Val => ({ fixed: true, value });
+const valueOf = (v: Val, ctx: Ctx): unknown => (v.fixed ? v.value : v.get(ctx));
+
+/** A value inside a string: text as is, numbers/booleans printed, objects as JSON, nothing as ''. */
+function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
 }
 
-function compileChecks(spec: Obj, name: () => string): ((r: ScriptResponse, ctx: Ctx) => void) | undefined {
-  const checks: [string, (r: ScriptResponse) => boolean][] = [];
-  if (spec.status !== undefined) {
-    const list = Array.isArray(spec.status) ? (spec.status as number[]) : [spec.status as number];
-    checks.push([
-      list.length === 1 ? `status is ${list[0]}` : `status in ${list.join('|')}`,
-      (r) => list.includes(r.status),
-    ]);
-  }
-  for (const [path, expected] of Object.entries((spec.json as Obj | undefined) ?? {}))
-    checks.push([
-      `json ${path} == ${JSON.stringify(expected)}`,
-      (r) => JSON.stringify(r.json(path)) === JSON.stringify(expected),
-    ]);
-  for (const [h, expected] of Object.entries((spec.header as Record<string, string> | undefined) ?? {}))
-    checks.push([`header ${h} == ${expected}`, (r) => r.header(h) === expected]);
-  if (typeof spec.bodyContains === 'string') {
-    const needle = spec.bodyContains;
-    checks.push([`body contains ${JSON.stringify(needle)}`, (r) => r.text().includes(needle)]);
-  }
-  if (spec.maxDuration !== undefined) {
-    const ms = tryParseDurationMs(spec.maxDuration as string) ?? 0;
-    checks.push([`duration < ${spec.maxDuration as string}`, (r) => r.timings.duration < ms]);
-  }
-  if (checks.length === 0) return undefined;
-  return (r, ctx) => {
-    const set: Record<string, (r: ScriptResponse) => boolean> = {};
-    for (const [n, f] of checks) set[`${name()}: ${n}`] = f;
-    ctx.check(r, set);
-  };
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!Object.hasOwn(b, k) || !deepEqual((a as Obj)[k], (b as Obj)[k])) return false;
+  return true;
 }
 
-function compileFlow(flow: Obj[], o: CompileOptions, tables: Map<string, SharedData<unknown>>): Step {
-  const steps = flow.map((s) => compileStep(s, o, tables));
-  return async (ctx) => {
-    for (const s of steps) await s(ctx);
-  };
+/** An error while a flow runs, naming the step (`FILE:LINE:COL`). */
+export class FlowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FlowError';
+  }
 }
 
-function compileStep(step: Obj, o: CompileOptions, tables: Map<string, SharedData<unknown>>): Step {
-  if (step.think !== undefined) {
-    const { min, max } = thinkMs(step.think);
-    return (ctx) => ctx.sleep((min + Math.random() * (max - min)) / 1000);
+class Compiler {
+  private readonly errors: string[] = [];
+  private readonly tables = new Map<string, SharedRows>();
+  private readonly namedFlows = new Map<string, Step>();
+
+  constructor(
+    private readonly doc: Obj,
+    private readonly o: CompileOptions,
+  ) {}
+
+  private where(path: DocPath): string {
+    return this.o.locate ? this.o.locate(path) : `${this.o.path} (${dotted(path)})`;
   }
-  if (step.group !== undefined) {
-    const inner = compileFlow(step.flow as Obj[], o, tables);
-    const name = String(step.group);
-    return async (ctx) => {
-      await ctx.group(name, () => inner(ctx));
-    };
+
+  private fail(path: DocPath, message: string): void {
+    this.errors.push(`${this.where(path)}: ${message}`);
   }
-  if (step.loop !== undefined) {
-    const inner = compileFlow(step.flow as Obj[], o, tables);
-    const n = step.loop as number;
-    return async (ctx) => {
-      for (let i = 0; i < n; i++) await inner(ctx);
-    };
-  }
-  const method = METHODS.find((m) => step[m] !== undefined) as (typeof METHODS)[number];
-  const url = compileValue(step[method], o, tables);
-  const opt: [string, Value][] = [];
-  for (const k of ['headers', 'json', 'form', 'query', 'params'] as const)
-    if (step[k] !== undefined) opt.push([k, compileValue(step[k], o, tables)]);
-  const body = step.body !== undefined ? compileValue(step.body, o, tables) : undefined;
-  const fixed: Obj = {};
-  if (step.name !== undefined) fixed.name = step.name;
-  if (step.tags !== undefined) fixed.tags = step.tags;
-  if (step.timeout !== undefined) fixed.timeout = step.timeout;
-  const captures = Object.entries((step.capture as Record<string, Obj> | undefined) ?? {}).map(
-    ([v, spec]) => {
-      const regex = typeof spec.regex === 'string' ? new RegExp(spec.regex) : undefined;
-      return [
-        v,
-        (r: ScriptResponse): unknown => {
-          if (spec.json !== undefined) return r.json(spec.json as string);
-          if (spec.header !== undefined) return r.header(spec.header as string);
-          if (regex) return regex.exec(r.text())?.[1];
-          return r.status;
-        },
-      ] as const;
-    },
-  );
-  let lastName = '';
-  const check = step.check ? compileChecks(step.check as Obj, () => lastName) : undefined;
-  const verb = method.toUpperCase();
-  return async (ctx) => {
-    const options: Obj = { ...fixed };
-    for (const [k, f] of opt) options[k] = f(ctx);
-    if (body) options.body = String(body(ctx));
-    const res = await ctx.http.request(verb, String(url(ctx)), options);
-    lastName = res.request.name;
-    const vars = ctx.state as Vars;
-    for (const [v, get] of captures) {
-      let value: unknown;
-      try {
-        value = get(res);
-      } catch {
-        value = undefined;
+
+  // ------------------------------------------------------------------------------- templates
+
+  private expr(e: TemplateExpr, source: string, path: DocPath): Val {
+    switch (e.kind) {
+      case 'vu':
+        return { fixed: false, get: (c) => c.vu };
+      case 'iteration':
+        return { fixed: false, get: (c) => c.iteration };
+      case 'vuIteration':
+        return { fixed: false, get: (c) => c.vuIteration };
+      case 'scenario':
+        return { fixed: false, get: (c) => c.scenario };
+      case 'uuid':
+        return { fixed: false, get: () => randomUUID() };
+      case 'timestamp':
+        return { fixed: false, get: () => Date.now() };
+      case 'randomInt': {
+        const { min, max } = e;
+        return { fixed: false, get: () => min + Math.floor(Math.random() * (max - min + 1)) };
       }
-      if (value === undefined)
-        throw new Error(
-          `${verb} ${res.request.url} → ${res.status}: capture '${v}' found nothing in the response`,
-        );
-      vars[v] = value;
-    }
-    check?.(res, ctx);
-  };
-}
-
-function waitSpec(w: Obj | undefined): WaitSpec | undefined {
-  if (!w) return undefined;
-  if (Array.isArray(w.between)) return between(w.between[0] as number, w.between[1] as number);
-  if (typeof w.constant === 'number') return constant(w.constant);
-  if (typeof w.pacing === 'number') return pacing(w.pacing);
-  return undefined;
-}
-
-const SCENARIO_KEEP = new Set(['flow', 'user', 'preset', ...PRESET_OPTIONS]);
-
-export function compileTestFile(doc: Obj, o: CompileOptions): TestDefinition {
-  const tables = new Map<string, SharedData<unknown>>();
-  for (const [name, d] of Object.entries((doc.data as Record<string, Obj> | undefined) ?? {})) {
-    const opts: { header?: boolean; delimiter?: string } = {};
-    if (typeof d.header === 'boolean') opts.header = d.header;
-    if (typeof d.delimiter === 'string') opts.delimiter = d.delimiter;
-    tables.set(name, d.csv !== undefined ? o.data.csv(d.csv as string, opts) : o.data.json(d.json as string));
-  }
-  const scenarios: TestDefinition['scenarios'] = {};
-  for (const [name, s] of Object.entries(doc.scenarios as Record<string, Obj>)) {
-    const executorFields: Obj = {};
-    for (const [k, v] of Object.entries(s)) if (!SCENARIO_KEEP.has(k)) executorFields[k] = v;
-    let base: Obj = executorFields;
-    if (typeof s.preset === 'string') {
-      const options: Obj = {};
-      for (const k of ['vus', 'rate', 'duration', 'maxVUs', 'preAllocatedVUs', ...PRESET_OPTIONS])
-        if (s[k] !== undefined) options[k] = s[k];
-      const common: Obj = {};
-      for (const k of ['startTime', 'gracefulStop', 'tags']) if (s[k] !== undefined) common[k] = s[k];
-      const fn = o.presets[s.preset];
-      if (!fn) throw new Error(`unknown preset '${s.preset}'`);
-      base = { ...fn(options), ...common };
-    }
-    const sc = { ...base } as unknown as TestDefinition['scenarios'][string];
-    if (Array.isArray(s.flow)) {
-      const flow = compileFlow(s.flow as Obj[], o, tables);
-      sc.exec = (ctx) => flow(ctx as Ctx);
-    } else if (typeof s.user === 'string') sc.user = s.user;
-    scenarios[name] = sc;
-  }
-  const users: Record<string, UserDefinition> = {};
-  for (const [name, u] of Object.entries((doc.users as Record<string, Obj> | undefined) ?? {})) {
-    const user: UserDefinition = {
-      tasks: (u.tasks as Obj[]).map((t, i) => {
-        const flow = compileFlow(t.flow as Obj[], o, tables);
+      case 'literal':
+        return fixed(e.text);
+      case 'env': {
+        const v = this.o.env[e.name] ?? e.fallback;
+        if (v === undefined) {
+          this.fail(
+            path,
+            `{{ ${source} }}: ${e.name} is not set (pass -e ${e.name}=… or give a default: {{ $env.${e.name} ?? value }})`,
+          );
+          return fixed('');
+        }
+        return fixed(v);
+      }
+      case 'data': {
+        const table = this.tables.get(e.name);
+        if (!table) return fixed(undefined); // reported by the loader (or the file failed to load)
+        const { pick, field } = e;
+        if (field !== undefined && table.length > 0) {
+          const first = table.at(0);
+          const top = field.split('.')[0] as string;
+          if (
+            first !== null &&
+            typeof first === 'object' &&
+            !Array.isArray(first) &&
+            !Object.hasOwn(first, top)
+          )
+            this.fail(
+              path,
+              `{{ ${source} }}: the rows of data.${e.name} have no field '${top}' (fields: ${Object.keys(first).join(', ')})`,
+            );
+        }
+        const row: (c: Ctx) => unknown =
+          pick === 'random'
+            ? () => table.random()
+            : pick === 'perVu'
+              ? (c) => table.perVu(c)
+              : (c) => table[pick](c);
+        return { fixed: false, get: field === undefined ? row : (c) => readPath(row(c), field) };
+      }
+      case 'var': {
+        const { name, path: sub } = e;
+        const where = this.where(path);
         return {
-          name: (t.name as string | undefined) ?? `task ${i}`,
-          weight: (t.weight as number | undefined) ?? 1,
-          run: (ctx) => flow(ctx as Ctx),
+          fixed: false,
+          get: (c) => {
+            const state = c.state as Obj;
+            if (!Object.hasOwn(state, name))
+              throw new FlowError(
+                `${where}: {{ ${source} }}: '${name}' has not been captured in this VU yet (the step that captures it has not run, or it failed)`,
+              );
+            return sub === undefined ? state[name] : readPath(state[name], sub);
+          },
         };
-      }),
+      }
+    }
+  }
+
+  /** The parts of a template with `$env` and literals already folded into the text. */
+  private parts(source: string, path: DocPath): (string | Getter)[] {
+    const t = parseTemplate(source);
+    for (const e of t.errors) this.fail(path, e); // the loader reports these first
+    const out: (string | Getter)[] = [];
+    for (const p of t.parts as TemplatePart[]) {
+      const v = typeof p === 'string' ? fixed(p) : this.expr(p.expr, p.source, path);
+      const last = out.length - 1;
+      if (v.fixed && typeof out[last] === 'string') out[last] += text(v.value);
+      else out.push(v.fixed ? text(v.value) : v.get);
+    }
+    return out;
+  }
+
+  /**
+   * A string with templates. `keepType`: a string that is exactly one template keeps the value's
+   * type (JSON leaves); otherwise the result is text.
+   */
+  private string(source: string, path: DocPath, keepType: boolean): Val {
+    if (!source.includes('{{')) return fixed(source);
+    const t = parseTemplate(source);
+    if (keepType && t.errors.length === 0 && t.parts.length === 1 && typeof t.parts[0] !== 'string') {
+      const only = t.parts[0] as { expr: TemplateExpr; source: string };
+      return this.expr(only.expr, only.source, path);
+    }
+    const parts = this.parts(source, path);
+    if (parts.length === 0) return fixed('');
+    if (parts.length === 1) {
+      const only = parts[0] as string | Getter;
+      return typeof only === 'string' ? fixed(only) : { fixed: false, get: (c) => text(only(c)) };
+    }
+    return {
+      fixed: false,
+      get: (c) => {
+        let s = '';
+        for (const p of parts) s += typeof p === 'string' ? p : text(p(c));
+        return s;
+      },
     };
-    const wait = waitSpec(u.wait as Obj | undefined);
+  }
+
+  /** A JSON value with templates in its string leaves; fixed subtrees are built once and shared. */
+  private tree(v: unknown, path: DocPath, keepType: boolean): Val {
+    if (typeof v === 'string') return this.string(v, path, keepType);
+    if (Array.isArray(v)) {
+      const items = v.map((x, i) => this.tree(x, [...path, i], keepType));
+      if (items.every((x) => x.fixed)) return fixed(items.map((x) => (x as { value: unknown }).value));
+      return { fixed: false, get: (c) => items.map((x) => valueOf(x, c)) };
+    }
+    if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v).map(([k, x]) => [k, this.tree(x, [...path, k], keepType)] as const);
+      if (entries.every(([, x]) => x.fixed))
+        return fixed(Object.fromEntries(entries.map(([k, x]) => [k, (x as { value: unknown }).value])));
+      return {
+        fixed: false,
+        get: (c) => {
+          const out: Obj = {};
+          for (const [k, x] of entries) out[k] = valueOf(x, c);
+          return out;
+        },
+      };
+    }
+    return fixed(v);
+  }
+
+  // ------------------------------------------------------------------------------- steps
+
+  flow(flow: unknown, path: DocPath): Step {
+    const steps = (Array.isArray(flow) ? flow : []).map((s: Obj, i) => this.step(s, [...path, i]));
+    if (steps.length === 1) return steps[0] as Step;
+    return async (ctx) => {
+      for (const s of steps) await s(ctx);
+    };
+  }
+
+  private step(step: Obj, path: DocPath): Step {
+    if (step.think !== undefined) {
+      const t = parseThink(step.think) ?? { min: 0, max: 0 };
+      const { min, max } = t;
+      if (min === max) return (ctx) => ctx.sleep(min / 1000);
+      return (ctx) => ctx.sleep((min + Math.random() * (max - min)) / 1000);
+    }
+    if (step.group !== undefined) {
+      const inner = this.flow(step.flow, [...path, 'flow']);
+      const name = String(step.group);
+      return async (ctx) => {
+        await ctx.group(name, () => inner(ctx));
+      };
+    }
+    if (step.loop !== undefined) {
+      const inner = this.flow(step.flow, [...path, 'flow']);
+      const n = Number(step.loop);
+      return async (ctx) => {
+        for (let i = 0; i < n; i++) await inner(ctx);
+      };
+    }
+    return this.request(step, path);
+  }
+
+  private request(step: Obj, path: DocPath): Step {
+    const method = HTTP_METHODS.find((m) => step[m] !== undefined) as (typeof HTTP_METHODS)[number];
+    const verb = method.toUpperCase();
+    const where = this.where(path);
+    const rawUrl = String(step[method]);
+    const url = this.string(rawUrl, [...path, method], false);
+
+    const base: Obj = {};
+    const dynamic: [string, Getter][] = [];
+    const option = (key: keyof RequestOptions, v: Val): void => {
+      if (v.fixed) base[key] = v.value;
+      else dynamic.push([key, v.get]);
+    };
+    if (step.headers !== undefined) {
+      // Header values are text (a YAML number or boolean is sent as written).
+      const headers: Obj = {};
+      for (const [k, v] of Object.entries(step.headers as Obj))
+        headers[k] = typeof v === 'string' ? v : String(v);
+      option('headers', this.tree(headers, [...path, 'headers'], false));
+    }
+    if (step.json !== undefined) option('json', this.tree(step.json, [...path, 'json'], true));
+    if (step.body !== undefined) option('body', this.string(String(step.body), [...path, 'body'], false));
+    for (const k of ['form', 'query', 'params'] as const)
+      if (step[k] !== undefined) option(k, this.tree(step[k], [...path, k], true));
+    for (const k of ['tags', 'timeout', 'redirects'] as const) if (step[k] !== undefined) base[k] = step[k];
+    if (typeof step.name === 'string') base.name = step.name;
+    else if (!url.fixed && step.params === undefined) {
+      // A template in the path: name the endpoint after the template, as http.url`…${x}` does.
+      const name = templateName(rawUrl);
+      if (name !== undefined) base.name = `${verb} ${name}`;
+    }
+
+    const check = step.check !== undefined ? this.checks(step.check as Obj, [...path, 'check']) : undefined;
+    const captures = step.capture !== undefined ? this.captures(step.capture as Obj, verb, where) : undefined;
+
+    return async (ctx) => {
+      const options: Obj = { ...base };
+      for (const [k, get] of dynamic) options[k] = get(ctx);
+      const target = url.fixed ? (url.value as string) : (url.get(ctx) as string);
+      const res = await ctx.http.request(verb, target, options as RequestOptions);
+      if (check) check(res, ctx);
+      if (captures) captures(res, ctx);
+    };
+  }
+
+  private checks(spec: Obj, path: DocPath): (r: ScriptResponse, ctx: Ctx) => void {
+    type Rule =
+      | { label: string; fixed: (r: ScriptResponse) => boolean }
+      | { label: string; make: (ctx: Ctx) => (r: ScriptResponse) => boolean };
+    const rules: Rule[] = [];
+    const expecting = (
+      label: string,
+      v: Val,
+      test: (r: ScriptResponse, expected: unknown) => boolean,
+    ): void => {
+      if (v.fixed) {
+        const expected = v.value;
+        rules.push({ label, fixed: (r) => test(r, expected) });
+      } else {
+        const get = v.get;
+        rules.push({
+          label,
+          make: (ctx) => {
+            const expected = get(ctx);
+            return (r) => test(r, expected);
+          },
+        });
+      }
+    };
+    if (spec.status !== undefined) {
+      const list = (Array.isArray(spec.status) ? spec.status : [spec.status]) as number[];
+      const label = `status is ${list.join(' or ')}`;
+      rules.push(
+        list.length === 1
+          ? { label, fixed: (r) => r.status === list[0] }
+          : { label, fixed: (r) => list.includes(r.status) },
+      );
+    }
+    if (spec.json !== null && typeof spec.json === 'object')
+      for (const [p, expected] of Object.entries(spec.json as Obj))
+        expecting(
+          `json ${p} == ${JSON.stringify(expected)}`,
+          this.tree(expected, [...path, 'json', p], true),
+          (r, e) => deepEqual(r.json(p), e),
+        );
+    if (spec.header !== null && typeof spec.header === 'object')
+      for (const [h, expected] of Object.entries(spec.header as Obj))
+        expecting(
+          `header ${h} == ${String(expected)}`,
+          this.string(String(expected), [...path, 'header', h], false),
+          (r, e) => r.header(h) === e,
+        );
+    if (typeof spec.bodyContains === 'string')
+      expecting(
+        `body contains ${JSON.stringify(spec.bodyContains)}`,
+        this.string(spec.bodyContains, [...path, 'bodyContains'], false),
+        (r, e) => r.text().includes(e as string),
+      );
+    if (spec.maxDuration !== undefined) {
+      const ms = tryParseDurationMs(spec.maxDuration as string | number) ?? 0;
+      const shown = typeof spec.maxDuration === 'number' ? `${spec.maxDuration}s` : String(spec.maxDuration);
+      rules.push({ label: `duration < ${shown}`, fixed: (r) => r.timings.duration < ms });
+    }
+    const allFixed = rules.every((r) => 'fixed' in r);
+    // Check sets per endpoint name (names are bounded; a set is built once per endpoint).
+    const sets = new Map<string, CheckSet<ScriptResponse>>();
+    const names = new Map<string, string[]>();
+    return (r, ctx) => {
+      const endpoint = r.request.name;
+      if (allFixed) {
+        let set = sets.get(endpoint);
+        if (!set) {
+          set = {};
+          for (const rule of rules)
+            set[`${endpoint}: ${rule.label}`] = (rule as { fixed: (r: ScriptResponse) => boolean }).fixed;
+          if (sets.size < 1000) sets.set(endpoint, set);
+        }
+        ctx.check(r, set);
+        return;
+      }
+      let labels = names.get(endpoint);
+      if (!labels) {
+        labels = rules.map((rule) => `${endpoint}: ${rule.label}`);
+        if (names.size < 1000) names.set(endpoint, labels);
+      }
+      const set: CheckSet<ScriptResponse> = {};
+      rules.forEach((rule, i) => {
+        set[labels[i] as string] = 'fixed' in rule ? rule.fixed : rule.make(ctx);
+      });
+      ctx.check(r, set);
+    };
+  }
+
+  private captures(spec: Obj, verb: string, where: string): (r: ScriptResponse, ctx: Ctx) => void {
+    const list = Object.entries(spec).map(([name, s]) => {
+      const src = s as Obj;
+      let read: (r: ScriptResponse) => unknown;
+      let what: string;
+      if (typeof src.json === 'string') {
+        const p = src.json;
+        read = (r) => r.json(p);
+        what = `json ${p}`;
+      } else if (typeof src.header === 'string') {
+        const h = src.header;
+        read = (r) => r.header(h);
+        what = `header ${h}`;
+      } else if (typeof src.regex === 'string') {
+        const re = new RegExp(src.regex);
+        read = (r) => {
+          const m = re.exec(r.text());
+          return m ? (m.length > 1 ? m[1] : m[0]) : undefined;
+        };
+        what = `regex ${src.regex}`;
+      } else {
+        read = (r) => r.status;
+        what = 'status';
+      }
+      return { name, read, what };
+    });
+    return (r, ctx) => {
+      const state = ctx.state as Obj;
+      for (const c of list) {
+        let value: unknown;
+        let why = '';
+        try {
+          value = c.read(r);
+        } catch (err) {
+          why = ` (${(err as Error).message})`;
+        }
+        if (value === undefined)
+          throw new FlowError(
+            `${where}: ${verb} ${r.request.url} → ${r.status || (r.error?.class ?? 'no response')}: capture '${c.name}' (${c.what}) found nothing in the response${why}`,
+          );
+        state[c.name] = value;
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------------------- the test
+
+  private loadData(): void {
+    const data = this.doc.data;
+    if (data === null || typeof data !== 'object') return;
+    for (const [name, d] of Object.entries(data as Record<string, Obj>)) {
+      try {
+        if (typeof d.csv === 'string') {
+          const opts: { header?: boolean; delimiter?: string } = {};
+          if (typeof d.header === 'boolean') opts.header = d.header;
+          if (typeof d.delimiter === 'string') opts.delimiter = d.delimiter;
+          this.tables.set(name, this.o.data.csv(d.csv, opts));
+        } else if (typeof d.json === 'string') {
+          this.tables.set(name, this.o.data.json(d.json));
+        }
+      } catch (err) {
+        this.fail(['data', name], `data.${name}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private scenario(name: string, s: Obj): ScenarioDefinition | undefined {
+    const path = ['scenarios', name];
+    const sc: Obj = {};
+    if (typeof s.preset === 'string') {
+      const preset = s.preset as PresetName;
+      const fn = this.o.presets[preset];
+      if (!fn) {
+        this.fail([...path, 'preset'], `unknown preset '${preset}'`);
+        return undefined;
+      }
+      const options: Obj = {};
+      for (const k of PRESET_OPTIONS[preset] ?? []) if (s[k] !== undefined) options[k] = s[k];
+      try {
+        Object.assign(sc, fn(options));
+      } catch (err) {
+        const details =
+          err instanceof VolleyError && err.details.length > 0 ? err.details : [(err as Error).message];
+        for (const d of details) this.fail([...path, 'preset'], `scenarios.${name}: preset ${d}`);
+        return undefined;
+      }
+      for (const k of PRESET_KEEPS) if (s[k] !== undefined) sc[k] = s[k];
+    } else {
+      for (const k of EXECUTOR_FIELDS) if (s[k] !== undefined) sc[k] = s[k];
+    }
+    if (s.flow !== undefined) {
+      const flow = this.flow(s.flow, [...path, 'flow']);
+      sc.exec = ((ctx: Ctx) => flow(ctx)) satisfies VuFunction;
+    } else if (typeof s.exec === 'string') {
+      const flow = this.namedFlow(s.exec);
+      sc.exec = ((ctx: Ctx) => flow(ctx)) satisfies VuFunction;
+    } else if (typeof s.user === 'string') {
+      sc.user = s.user;
+    }
+    return sc as unknown as ScenarioDefinition;
+  }
+
+  private namedFlow(name: string): Step {
+    let f = this.namedFlows.get(name);
+    if (!f) {
+      f = this.flow((this.doc.flows as Obj | undefined)?.[name], ['flows', name]);
+      this.namedFlows.set(name, f);
+    }
+    return f;
+  }
+
+  private user(name: string, u: Obj): UserDefinition {
+    const path = ['users', name];
+    const tasks = (u.tasks as Obj[]).map((t, i) => {
+      const flow = this.flow(t.flow, [...path, 'tasks', i, 'flow']);
+      const task: TaskDefinition = { run: (ctx) => flow(ctx) };
+      if (typeof t.name === 'string') task.name = t.name;
+      if (typeof t.weight === 'number') task.weight = t.weight;
+      return task;
+    });
+    const user: UserDefinition = { tasks };
+    const w = u.wait as Obj | undefined;
+    let wait: WaitSpec | undefined;
+    if (w && Array.isArray(w.between))
+      wait = { kind: 'between', min: w.between[0] as number, max: w.between[1] as number };
+    else if (w && typeof w.constant === 'number') wait = { kind: 'constant', seconds: w.constant };
+    else if (w && typeof w.pacing === 'number') wait = { kind: 'pacing', seconds: w.pacing };
     if (wait) user.wait = wait;
-    if (Array.isArray(u.onStart)) {
-      const f = compileFlow(u.onStart as Obj[], o, tables);
-      user.onStart = (ctx) => f(ctx as Ctx);
+    if (u.onStart !== undefined) {
+      const f = this.flow(u.onStart, [...path, 'onStart']);
+      user.onStart = (ctx) => f(ctx);
     }
-    if (Array.isArray(u.onStop)) {
-      const f = compileFlow(u.onStop as Obj[], o, tables);
-      user.onStop = (ctx) => f(ctx as Ctx);
+    if (u.onStop !== undefined) {
+      const f = this.flow(u.onStop, [...path, 'onStop']);
+      user.onStop = (ctx) => f(ctx);
     }
-    users[name] = user;
+    return user;
   }
-  const def: TestDefinition = { scenarios, users };
-  // baseUrl may read the environment: "{{ $env.BASE_URL ?? http://127.0.0.1:8117 }}".
-  if (typeof doc.baseUrl === 'string') {
-    const base = String(compileString(doc.baseUrl, o, tables)({} as Ctx));
-    if (base !== '') def.baseUrl = base;
+
+  /** A string fixed when the file loads (baseUrl, http.headers): only `$env` templates. */
+  private envString(source: string, path: DocPath, missingOk: boolean): string | undefined {
+    if (!source.includes('{{')) return source;
+    const t = parseTemplate(source);
+    let out = '';
+    for (const p of t.parts) {
+      if (typeof p === 'string') out += p;
+      else if (p.expr.kind === 'env') {
+        const v = this.o.env[p.expr.name] ?? p.expr.fallback;
+        if (v === undefined) {
+          if (missingOk) return undefined;
+          this.fail(
+            path,
+            `{{ ${p.source} }}: ${p.expr.name} is not set (pass -e ${p.expr.name}=… or give a default)`,
+          );
+          return '';
+        }
+        out += v;
+      }
+    }
+    return out;
   }
-  if (doc.http) def.http = doc.http as NonNullable<TestDefinition['http']>;
-  if (doc.tags) def.tags = doc.tags as Record<string, string>;
-  if (doc.thresholds) def.thresholds = doc.thresholds as NonNullable<TestDefinition['thresholds']>;
-  return def;
+
+  compile(): TestDefinition {
+    this.loadData();
+    const doc = this.doc;
+    const scenarios: Record<string, ScenarioDefinition> = {};
+    for (const [name, s] of Object.entries(doc.scenarios as Record<string, Obj>)) {
+      const sc = this.scenario(name, s);
+      if (sc) scenarios[name] = sc;
+    }
+    const def: TestDefinition = { scenarios };
+    if (doc.users !== undefined) {
+      const users: Record<string, UserDefinition> = {};
+      for (const [name, u] of Object.entries(doc.users as Record<string, Obj>))
+        users[name] = this.user(name, u);
+      def.users = users;
+    }
+    // An unset variable in baseUrl leaves the test without one (so `volley inspect` works without -e).
+    if (typeof doc.baseUrl === 'string') {
+      const base = this.envString(doc.baseUrl, ['baseUrl'], true);
+      if (base) def.baseUrl = base;
+    }
+    if (doc.http !== undefined) {
+      const http = { ...(doc.http as Obj) };
+      if (http.headers !== undefined) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(http.headers as Obj))
+          headers[k] = this.envString(String(v), ['http', 'headers', k], false) ?? '';
+        http.headers = headers;
+      }
+      def.http = http as NonNullable<TestDefinition['http']>;
+    }
+    if (doc.tags !== undefined) def.tags = { ...(doc.tags as Record<string, string>) };
+    if (doc.thresholds !== undefined)
+      def.thresholds = structuredClone(doc.thresholds) as NonNullable<TestDefinition['thresholds']>;
+    if (this.errors.length > 0) {
+      // In file order, like the loader's.
+      const pos = (e: string): number[] => (/:(\d+):(\d+): /.exec(e) ?? []).slice(1).map(Number);
+      const errors = [...this.errors].sort((a, b) => {
+        const [la = 0, ca = 0] = pos(a);
+        const [lb = 0, cb = 0] = pos(b);
+        return la - lb || ca - cb;
+      });
+      throw new VolleyError('INVALID_CONFIG', errors[0] as string, { details: errors });
+    }
+    return def;
+  }
+}
+
+/** The endpoint name of a URL with templates in its path: `/api/users/{{ id }}` → `/api/users/${}`. */
+function templateName(url: string): string | undefined {
+  const t = parseTemplate(url);
+  const first = t.parts[0];
+  // A URL that starts with a runtime value (e.g. a captured Location): the runtime names it.
+  if (t.errors.length > 0 || (typeof first !== 'string' && first?.expr.kind !== 'env')) return undefined;
+  let s = '';
+  for (const p of t.parts)
+    s += typeof p === 'string' ? p : p.expr.kind === 'env' || p.expr.kind === 'literal' ? '' : '${}';
+  const pathOnly = s.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split('?')[0] as string;
+  return pathOnly.includes('${}') ? pathOnly : undefined;
+}
+
+/**
+ * Compiles a document that `parseTestFile` accepted into a `TestDefinition`. Throws a
+ * `VolleyError('INVALID_CONFIG')` listing every problem only knowable now (an unset `$env`
+ * variable, a data file that does not load, a column the rows do not have, a preset's rules).
+ */
+export function compileTestFile(value: unknown, options: CompileOptions): TestDefinition {
+  return new Compiler(value as Obj, options).compile();
 }

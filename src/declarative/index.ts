@@ -1,45 +1,49 @@
-/** Declarative tests (YAML/JSON): read, validate with file:line for every problem, compile to a TestDefinition. */
+/**
+ * Declarative tests (YAML/JSON): read the file, validate it with `FILE:LINE:COL` for every
+ * problem, and compile it to the same `TestDefinition` a TypeScript script exports.
+ */
 import { readFileSync } from 'node:fs';
 import { VolleyError } from '../errors.js';
-import { validateScenarios } from '../executors/registry.js';
 import type { TestDefinition } from '../script/api.js';
-import { scenarioConfigs } from '../script/scenario-configs.js';
 import { compileTestFile, type CompileOptions } from './compile.js';
-import { parseTestFile } from './parse.js';
+import { assertValid, parseTestFile } from './load.js';
 
-export function loadDeclarativeTest(path: string, o: CompileOptions): TestDefinition {
+export type LoadDeclarativeOptions = Omit<CompileOptions, 'path' | 'locate'>;
+
+/**
+ * Reads, validates and compiles a declarative test file. Throws `VolleyError('INVALID_CONFIG')`
+ * with the first problem as the message and every problem in `details`, each `FILE:LINE:COL: …`;
+ * `UNREADABLE_FILE` when the file cannot be read.
+ */
+export function loadDeclarativeTest(path: string, options: LoadDeclarativeOptions): TestDefinition {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new VolleyError(
       'UNREADABLE_FILE',
-      `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      `${path}: cannot read the test file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      { cause: err },
     );
   }
-  const parsed = parseTestFile(path, text);
-  const fail = (errors: string[]): never => {
-    throw new VolleyError('INVALID_CONFIG', errors[0] as string, { details: errors });
-  };
-  if (parsed.errors.length > 0) fail(parsed.errors);
-  let def: TestDefinition;
-  try {
-    def = compileTestFile(parsed.value as Record<string, unknown>, o);
-  } catch (err) {
-    if (err instanceof VolleyError) {
-      const details = (err.details.length ? err.details : [err.message]).map((d) => `${path}: ${d}`);
-      throw new VolleyError(err.code, details[0] as string, { details });
-    }
-    throw err;
-  }
-  // Executor rules (required fields per executor, positive numbers…), located in the file.
-  const errors = validateScenarios(scenarioConfigs(def)).map((e) => {
-    const m = /^scenarios\.([^.\s]+)(?:\.([A-Za-z]+))?/.exec(e);
-    const where = m
-      ? parsed.locate(m[2] ? ['scenarios', m[1] as string, m[2]] : ['scenarios', m[1] as string])
-      : path;
-    return `${where}: ${e}`;
-  });
-  if (errors.length > 0) fail(errors);
-  return def;
+  const parsed = parseTestFile(path, text, { presets: options.presets });
+  assertValid(parsed);
+  return compileTestFile(parsed.value, { ...options, path, locate: parsed.locate });
 }
+
+export {
+  compileTestFile,
+  FlowError,
+  type CompileOptions,
+  type DataSource,
+  type SharedRows,
+} from './compile.js';
+export {
+  assertValid,
+  parseTestFile,
+  type DocPath,
+  type Locator,
+  type ParsedTestFile,
+  type PresetMap,
+} from './load.js';
+export { TEST_FILE_SCHEMA } from './schema.js';

@@ -1,256 +1,430 @@
-/** The JSON Schema of declarative test files (YAML/JSON): what `volley schema` prints and ajv validates. */
+/**
+ * The JSON Schema (draft-07) of declarative test files, YAML or JSON: what `volley schema` prints,
+ * what editors complete from (`# yaml-language-server: $schema=volley.schema.json`), and what
+ * load.ts validates with ajv before the checks a schema cannot express. The model is the script
+ * API's `TestDefinition` (src/script/api.ts) with flows (request lists) instead of functions.
+ */
 
-const str = { type: 'string' } as const;
-const num = { type: 'number' } as const;
-const duration = {
+import { EXECUTORS } from '../executors/registry.js';
+
+export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
+export type HttpMethodKey = (typeof HTTP_METHODS)[number];
+
+/** The executors' names, from the registry: the schema's enum cannot drift from the engine. */
+export const EXECUTOR_NAMES: readonly string[] = [...EXECUTORS.keys()];
+
+/** Scenario fields that are durations (checked with tryParseDurationMs). */
+export const SCENARIO_DURATION_FIELDS = [
+  'startTime',
+  'gracefulStop',
+  'duration',
+  'maxDuration',
+  'gracefulRampDown',
+  'timeUnit',
+] as const;
+
+/** k6 executor fields (src/config/types.ts ScenarioConfig, without `exec`). */
+export const EXECUTOR_FIELDS = [
+  'executor',
+  'startTime',
+  'gracefulStop',
+  'tags',
+  'vus',
+  'duration',
+  'iterations',
+  'maxDuration',
+  'startVUs',
+  'stages',
+  'gracefulRampDown',
+  'rate',
+  'startRate',
+  'timeUnit',
+  'preAllocatedVUs',
+  'maxVUs',
+  'maxQueue',
+] as const;
+
+/** Fields a preset scenario keeps beside the preset's result. */
+export const PRESET_KEEPS = ['startTime', 'gracefulStop', 'tags'] as const;
+
+const TARGET = ['vus', 'rate', 'preAllocatedVUs', 'maxVUs'] as const;
+const LEVELS = ['openLoop', 'preAllocatedVUs', 'maxVUs'] as const;
+
+/** The options each preset takes (docs/presets.md), written beside `preset:` in a scenario. */
+export const PRESET_OPTIONS = {
+  smoke: [...TARGET, 'duration'],
+  load: [...TARGET, 'rampUp', 'hold', 'rampDown'],
+  stress: [...TARGET, 'steps', 'stepDuration', 'rampDown'],
+  spike: [...LEVELS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery'],
+  soak: [...TARGET, 'rampUp', 'hold', 'rampDown'],
+  breakpoint: [...TARGET, 'duration'],
+  fivePhase: [
+    ...LEVELS,
+    'base',
+    'peak',
+    'spike',
+    'warmUp',
+    'rampUp',
+    'sustained',
+    'spikeDuration',
+    'recovery',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+export type PresetName = keyof typeof PRESET_OPTIONS;
+export const PRESET_NAMES = Object.keys(PRESET_OPTIONS) as PresetName[];
+
+/** Every preset option name (the union of PRESET_OPTIONS) that is not also an executor field. */
+export const PRESET_ONLY_OPTIONS: readonly string[] = [
+  ...new Set(Object.values(PRESET_OPTIONS).flat() as string[]),
+].filter((o) => !(EXECUTOR_FIELDS as readonly string[]).includes(o));
+
+const duration = (description: string): Record<string, unknown> => ({
   anyOf: [{ type: 'string' }, { type: 'number', minimum: 0 }],
-  description: "a duration: '30s', '1m30s', '250ms' or a number of seconds",
-} as const;
-const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
-
-const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
+  description: `${description} — a duration: '500ms', '30s', '1m30s', '2h', or a number of seconds`,
+});
+const stringMap = (description: string): Record<string, unknown> => ({
+  type: 'object',
+  description,
+  additionalProperties: { type: 'string' },
+});
+const scalarMap = (description: string): Record<string, unknown> => ({
+  type: 'object',
+  description,
+  additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+});
+const int = (description: string, minimum = 0): Record<string, unknown> => ({
+  type: 'integer',
+  minimum,
+  description,
+});
+const number = (description: string, minimum = 0): Record<string, unknown> => ({
+  type: 'number',
+  minimum,
+  description,
+});
 
 const check = {
   type: 'object',
   additionalProperties: false,
-  description: 'checks on the response, recorded in the `checks` metric',
+  description:
+    "checks on the response, each recorded in the `checks` metric as 'ENDPOINT: RULE' (e.g. 'GET /api/teams: status is 200')",
   properties: {
     status: {
-      anyOf: [{ type: 'integer' }, { type: 'array', items: { type: 'integer' } }],
-      description: 'expected status, or any of a list',
+      description: "expected status, or a list of accepted ones: 200 or [200, 201] ('status is 200')",
+      anyOf: [
+        { type: 'integer', minimum: 0 },
+        { type: 'array', minItems: 1, items: { type: 'integer', minimum: 0 } },
+      ],
     },
     json: {
       type: 'object',
-      description: 'JSON path → expected value, e.g. { "total": 20, "items.0.id": 1 }',
+      description:
+        "JSON path → expected value (deep equality; string values may hold {{ }} templates): { total: 20, 'items.0.id': 1 } ('json total == 20')",
     },
-    header: { ...stringMap, description: 'header name → expected value' },
-    bodyContains: { type: 'string', description: 'text the body must contain' },
-    maxDuration: { ...duration, description: 'the response must take less than this (http_req_duration)' },
+    header: scalarMap(
+      "response header name → expected value (exact; {{ }} templates allowed): { content-type: application/json } ('header content-type == application/json')",
+    ),
+    bodyContains: {
+      type: 'string',
+      description: 'text the body must contain ({{ }} templates allowed) (\'body contains "ok"\')',
+    },
+    maxDuration: duration("the response's http_req_duration must be below this ('duration < 200ms')"),
   },
-} as const;
+};
+
+const captureSpec = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'where the value comes from: exactly one of { json: PATH }, { header: NAME }, { regex: PATTERN } or { status: true }',
+  properties: {
+    json: {
+      type: 'string',
+      description: "a JSON path into the response body: 'token', 'items.0.id', '$.items[0].id'",
+    },
+    header: { type: 'string', description: "a response header's name (case-insensitive), e.g. location" },
+    regex: {
+      type: 'string',
+      description:
+        "a regular expression over the body; its first group is captured (the whole match without a group): 'id=(\\\\d+)'",
+    },
+    status: { type: 'boolean', const: true, description: 'capture the status code' },
+  },
+};
 
 const capture = {
   type: 'object',
-  description: 'variables to capture from the response; later steps use them as {{ name }}',
-  additionalProperties: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      json: { type: 'string', description: 'JSON path, e.g. token or items.0.id' },
-      header: { type: 'string', description: 'response header name' },
-      regex: { type: 'string', description: 'regular expression over the body; the first group is captured' },
-      status: { type: 'boolean', description: 'capture the status code' },
-    },
-  },
-} as const;
+  description:
+    "variables to capture from the response into this VU's state (ctx.state); later steps, and every task after onStart, use them as {{ NAME }}. A capture that finds nothing fails the iteration.",
+  propertyNames: { pattern: '^[A-Za-z_][\\w-]*$' },
+  additionalProperties: captureSpec,
+};
 
-const requestProps: Record<string, unknown> = {
-  headers: { ...stringMap, description: 'request headers ({{ }} templates allowed in values)' },
-  json: { description: 'body sent as JSON; string leaves may hold {{ }} templates' },
-  body: { type: 'string', description: 'raw body' },
-  form: { type: 'object', description: 'body sent as application/x-www-form-urlencoded' },
-  query: { type: 'object', description: 'query parameters' },
-  params: { type: 'object', description: 'values for :name placeholders in the path' },
-  name: { type: 'string', description: 'endpoint name for metrics (the name tag)' },
-  tags: stringMap,
-  timeout: duration,
+const stepProperties: Record<string, unknown> = {};
+for (const m of HTTP_METHODS)
+  stepProperties[m] = {
+    type: 'string',
+    description: `a ${m.toUpperCase()} request to this URL, absolute or relative to baseUrl; {{ }} templates allowed, :name placeholders filled from params`,
+  };
+Object.assign(stepProperties, {
+  headers: scalarMap('request headers; {{ }} templates allowed in values'),
+  json: {
+    description:
+      "body sent as JSON (content-type: application/json); string leaves may hold {{ }} templates, and a leaf that is exactly one template keeps the value's type: id: '{{ userId }}' sends a number when userId is one",
+  },
+  body: { type: 'string', description: 'raw body text; {{ }} templates allowed' },
+  form: scalarMap('body sent as application/x-www-form-urlencoded; {{ }} templates allowed in values'),
+  query: scalarMap('query string parameters appended to the URL; {{ }} templates allowed in values'),
+  params: scalarMap(
+    "values for :name placeholders in the URL path ('/api/users/:id' with { id: 17 }); the endpoint is named after the placeholder path",
+  ),
+  name: {
+    type: 'string',
+    description:
+      "endpoint name for metrics (the `name` tag), e.g. 'GET /api/users/:id'; a name starting with / gets the method prefixed",
+  },
+  tags: stringMap("extra tags on this request's samples"),
+  timeout: duration('request timeout (default: http.timeout)'),
+  redirects: int('redirects to follow for this request (default: http.maxRedirects)'),
   capture,
   check,
-};
-for (const m of METHODS)
-  requestProps[m] = {
+  think: {
+    anyOf: [{ type: 'string' }, { type: 'number', minimum: 0 }],
+    description:
+      "a pause: a duration ('2s', '500ms', or seconds) or a range drawn uniformly ('1-3s', '500ms-2s')",
+  },
+  group: {
     type: 'string',
-    description: `${m.toUpperCase()} this URL (absolute or relative to baseUrl)`,
-  };
+    description: "a group: its `flow` runs with samples tagged group '::NAME' and group_duration recorded",
+  },
+  loop: { type: 'integer', minimum: 0, description: 'run its `flow` this many times' },
+  flow: {
+    $ref: '#/definitions/flow',
+    description: 'the steps of a group or loop step',
+  },
+});
 
 const step = {
   type: 'object',
-  description: 'a request (get/post/… URL), think, group or loop',
   additionalProperties: false,
-  properties: {
-    ...requestProps,
-    think: { ...duration, description: "pause: '2s', or a range '1-3s' drawn uniformly" },
-    group: { type: 'string', description: 'name of a group; its flow runs tagged with it' },
-    loop: { type: 'integer', minimum: 1, description: 'run the flow this many times' },
-    flow: { $ref: '#/definitions/flow' },
-  },
-} as const;
-
-const executorFields = {
-  executor: {
-    enum: [
-      'constant-vus',
-      'ramping-vus',
-      'per-vu-iterations',
-      'shared-iterations',
-      'constant-arrival-rate',
-      'ramping-arrival-rate',
-      'externally-controlled',
-    ],
-    description: 'the k6 executor (see docs/executors.md)',
-  },
-  startTime: duration,
-  gracefulStop: duration,
-  tags: stringMap,
-  vus: { type: 'integer', minimum: 0 },
-  duration,
-  iterations: { type: 'integer', minimum: 1 },
-  maxDuration: duration,
-  startVUs: { type: 'integer', minimum: 0 },
-  stages: {
-    type: 'array',
-    items: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['duration', 'target'],
-      properties: { duration, target: { type: 'number', minimum: 0 } },
-    },
-  },
-  gracefulRampDown: duration,
-  rate: { type: 'number', minimum: 0 },
-  startRate: { type: 'number', minimum: 0 },
-  timeUnit: duration,
-  preAllocatedVUs: { type: 'integer', minimum: 0 },
-  maxVUs: { type: 'integer', minimum: 0 },
-  maxQueue: { type: 'integer', minimum: 0 },
+  description:
+    'one step: a request (get/post/put/patch/delete/head/options: URL plus options), think: DURATION, group: NAME with flow, or loop: N with flow',
+  properties: stepProperties,
 };
 
-/** Option names of the presets (docs/presets.md), allowed beside `preset`. */
-export const PRESET_OPTIONS = [
-  'base',
-  'peak',
-  'spike',
-  'openLoop',
-  'rampUp',
-  'hold',
-  'rampDown',
-  'steps',
-  'stepDuration',
-  'baseDuration',
-  'spikeRampUp',
-  'spikeHold',
-  'recovery',
-  'warmUp',
-  'sustained',
-  'spikeDuration',
-] as const;
+const stage = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['duration', 'target'],
+  description: 'one stage: move linearly to target over duration',
+  properties: {
+    duration: duration('length of the stage'),
+    target: number(
+      'VUs (ramping-vus) or iterations per timeUnit (ramping-arrival-rate) at the end of the stage',
+    ),
+  },
+};
 
-const presetProps: Record<string, unknown> = {};
-for (const o of PRESET_OPTIONS)
-  presetProps[o] = o === 'openLoop' ? { type: 'boolean' } : { anyOf: [num, str] };
+const scenarioProperties: Record<string, unknown> = {
+  executor: {
+    enum: [...EXECUTOR_NAMES],
+    description: 'the k6 executor that schedules iterations (docs/executors.md); not with preset',
+  },
+  startTime: duration('when the scenario starts, from the start of the test (default 0s)'),
+  gracefulStop: duration('how long running iterations may finish after the scenario ends (default 30s)'),
+  tags: stringMap("tags on this scenario's samples"),
+  vus: int('VUs (constant-vus, per-vu-iterations, shared-iterations; with a preset: the level in VUs)'),
+  duration: duration('how long the scenario runs (constant-vus, constant-arrival-rate)'),
+  iterations: int('iterations per VU (per-vu-iterations) or in total (shared-iterations)', 1),
+  maxDuration: duration('upper bound of an iteration-count scenario (default 10m)'),
+  startVUs: int('VUs at the start (ramping-vus, default 1)'),
+  stages: {
+    type: 'array',
+    minItems: 1,
+    items: stage,
+    description: 'ramping-vus / ramping-arrival-rate stages',
+  },
+  gracefulRampDown: duration(
+    'ramping-vus: how long a VU being removed may finish its iteration (default 30s)',
+  ),
+  rate: number(
+    'iterations started per timeUnit (constant-arrival-rate; with a preset: the level in arrivals per second)',
+  ),
+  startRate: number('ramping-arrival-rate: the rate at the start (default 0)'),
+  timeUnit: duration('the period of rate (default 1s)'),
+  preAllocatedVUs: int('arrival-rate executors: VUs allocated at the start'),
+  maxVUs: int('arrival-rate executors: most VUs at once'),
+  maxQueue: int('arrival-rate executors: iterations that may wait for a free VU before they are dropped'),
+  flow: { $ref: '#/definitions/flow', description: 'the steps of each iteration (instead of user or exec)' },
+  user: {
+    type: 'string',
+    description: 'the name of an entry in users that each VU plays (instead of flow or exec)',
+  },
+  exec: {
+    type: 'string',
+    description:
+      'the name of an entry in the top-level flows map, run as each iteration (instead of flow or user)',
+  },
+  preset: {
+    enum: [...PRESET_NAMES],
+    description:
+      'a load-profile preset (docs/presets.md) instead of executor: its options (vus, rate, rampUp, hold, …) sit beside it',
+  },
+};
+for (const o of PRESET_ONLY_OPTIONS)
+  scenarioProperties[o] =
+    o === 'openLoop'
+      ? { type: 'boolean', description: 'preset option: levels are arrivals per second (spike, fivePhase)' }
+      : o === 'steps'
+        ? { type: 'integer', minimum: 1, description: 'preset option (stress): number of equal steps' }
+        : ['base', 'peak', 'spike'].includes(o)
+          ? number(`preset option (spike, fivePhase): the ${o} level`)
+          : duration(`preset option: ${o}`);
+
+const scenario = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'a scenario: an executor with its k6 fields (or a preset with its options), and exactly one of flow, user or exec',
+  properties: scenarioProperties,
+};
+
+const task = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['flow'],
+  description: 'a weighted task: each iteration of a user picks one task',
+  properties: {
+    weight: number('relative weight (default 1): weight 3 runs three times as often as weight 1'),
+    name: { type: 'string', description: "the task's name: shown in errors, tags its samples as `task`" },
+    flow: { $ref: '#/definitions/flow', description: 'the steps of the task' },
+  },
+};
+
+const user = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['tasks'],
+  description:
+    'a Locust-style user: onStart once per VU, then weighted tasks with think time, onStop at the end',
+  properties: {
+    wait: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'think time after each task, in seconds: exactly one of { between: [1, 3] }, { constant: 2 } or { pacing: 5 } (start-to-start)',
+      properties: {
+        between: {
+          type: 'array',
+          items: { type: 'number', minimum: 0 },
+          minItems: 2,
+          maxItems: 2,
+          description: '[min, max] seconds, drawn uniformly',
+        },
+        constant: number('the same seconds after every task'),
+        pacing: number('start each task this many seconds after the previous one started'),
+      },
+    },
+    onStart: {
+      $ref: '#/definitions/flow',
+      description: 'once per VU before its first task (e.g. log in and capture a token)',
+    },
+    onStop: { $ref: '#/definitions/flow', description: 'once per VU when it stops' },
+    tasks: { type: 'array', minItems: 1, items: task, description: 'the weighted tasks' },
+  },
+};
+
+const thresholdObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['threshold'],
+  properties: {
+    threshold: { type: 'string', description: "an expression such as 'p(99)<100' or 'rate<0.01'" },
+    abortOnFail: { type: 'boolean', description: 'stop the run as soon as it fails' },
+    delayAbortEval: duration('ignore failures during the first part of the run'),
+  },
+};
 
 export const TEST_FILE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://volley.dev/schema/test-file.json',
-  title: 'volley declarative test',
+  title: 'volley declarative test (YAML or JSON)',
+  description:
+    'The same model as a TypeScript test (TestDefinition): scenarios on k6 executors, Locust-style users, thresholds — with request lists (flows) instead of functions. See docs/yaml.md.',
   type: 'object',
   additionalProperties: false,
   required: ['scenarios'],
-  definitions: { flow: { type: 'array', items: step, description: 'steps run in order' } },
+  definitions: {
+    flow: { type: 'array', items: step, description: 'steps, run in order' },
+  },
   properties: {
-    baseUrl: { type: 'string', description: 'relative request URLs resolve against it' },
+    $schema: { type: 'string', description: 'the schema this file follows (for editors); ignored by volley' },
+    baseUrl: {
+      type: 'string',
+      description:
+        "relative request URLs resolve against it, e.g. http://127.0.0.1:8117; may read the environment: '{{ $env.BASE_URL ?? http://127.0.0.1:8117 }}'",
+    },
     http: {
       type: 'object',
       additionalProperties: false,
+      description: 'HTTP defaults for every request',
       properties: {
-        timeout: duration,
-        maxRedirects: { type: 'integer', minimum: 0 },
-        headers: stringMap,
-        insecureSkipTLSVerify: { type: 'boolean' },
-        cookies: { type: 'boolean', description: 'per-VU cookie jar (default true)' },
+        timeout: duration('default request timeout (default 10s)'),
+        maxRedirects: int('redirects followed by default (default 0)'),
+        headers: scalarMap('headers on every request; values may use {{ $env.NAME }}'),
+        insecureSkipTLSVerify: { type: 'boolean', description: 'accept any TLS certificate' },
+        cookies: { type: 'boolean', description: 'a cookie jar per VU (default true)' },
       },
     },
-    tags: stringMap,
+    tags: stringMap('tags on every sample'),
     data: {
       type: 'object',
       description:
-        'shared data files: NAME → { csv: PATH } or { json: PATH }; templates read rows as {{ $data.NAME.perVu.field }}',
+        'shared data files, loaded once and shared by every VU and worker: NAME → { csv: PATH } or { json: PATH } (paths relative to this file); templates read rows as {{ $data.NAME.perVu.FIELD }}',
+      propertyNames: { pattern: '^[A-Za-z_][\\w-]*$' },
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
+        description: 'exactly one of csv or json',
         properties: {
-          csv: str,
-          json: str,
-          header: { type: 'boolean' },
-          delimiter: { type: 'string', minLength: 1, maxLength: 1 },
+          csv: { type: 'string', description: 'a CSV file (RFC 4180)' },
+          json: { type: 'string', description: 'a JSON file holding one top-level array' },
+          header: { type: 'boolean', description: 'CSV: the first row names the columns (default true)' },
+          delimiter: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1,
+            description: "CSV: the field delimiter (default ',')",
+          },
         },
       },
+    },
+    flows: {
+      type: 'object',
+      description: 'named flows that scenarios run with exec: NAME',
+      additionalProperties: { $ref: '#/definitions/flow' },
     },
     scenarios: {
       type: 'object',
       minProperties: 1,
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        description: 'an executor and exactly one of flow or user (or a preset with its options)',
-        properties: {
-          ...executorFields,
-          flow: { $ref: '#/definitions/flow' },
-          user: { type: 'string', description: 'a name in users' },
-          preset: {
-            enum: ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint', 'fivePhase'],
-            description: 'a load-profile preset (docs/presets.md); its options sit beside it',
-          },
-          ...presetProps,
-        },
-      },
+      description: 'scenario name → scenario; they run in parallel (use startTime to chain them)',
+      additionalProperties: scenario,
     },
     users: {
       type: 'object',
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['tasks'],
-        properties: {
-          wait: {
-            type: 'object',
-            additionalProperties: false,
-            description:
-              'think time after each task, seconds: { between: [1, 3] }, { constant: 2 } or { pacing: 5 }',
-            properties: {
-              between: { type: 'array', items: num, minItems: 2, maxItems: 2 },
-              constant: { type: 'number', minimum: 0 },
-              pacing: { type: 'number', minimum: 0 },
-            },
-          },
-          onStart: { $ref: '#/definitions/flow' },
-          onStop: { $ref: '#/definitions/flow' },
-          tasks: {
-            type: 'array',
-            minItems: 1,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['flow'],
-              properties: {
-                weight: { type: 'number', minimum: 0 },
-                name: str,
-                flow: { $ref: '#/definitions/flow' },
-              },
-            },
-          },
-        },
-      },
+      description: 'user name → user (scenarios select one with user: NAME)',
+      additionalProperties: user,
     },
     thresholds: {
       type: 'object',
+      description:
+        "metric key (optionally with a tag filter: 'http_req_duration{name:GET /api/teams}') → expressions that must hold (docs/thresholds.md)",
       additionalProperties: {
         anyOf: [
           { type: 'string' },
-          {
-            type: 'array',
-            items: {
-              anyOf: [
-                { type: 'string' },
-                {
-                  type: 'object',
-                  required: ['threshold'],
-                  additionalProperties: false,
-                  properties: { threshold: str, abortOnFail: { type: 'boolean' }, delayAbortEval: str },
-                },
-              ],
-            },
-          },
+          thresholdObject,
+          { type: 'array', items: { anyOf: [{ type: 'string' }, thresholdObject] } },
         ],
       },
     },
