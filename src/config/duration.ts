@@ -55,3 +55,26 @@ export function formatDurationMs(ms: number): string {
   if (h > 0) return `${h}h${m}m`;
   return s === 0 ? `${m}m` : `${m}m${s}s`;
 }
+
+const RANGE = /^\s*(\d+(?:\.\d+)?)\s*([a-zµ]*)\s*-\s*(\d+(?:\.\d+)?)\s*([a-zµ]*)\s*$/;
+
+/**
+ * A duration or a range of durations, as `{ min, max }` in ms: `2s`, `1-3s` (the unit of the upper
+ * end applies to a bare lower end), `500ms-2s`, or a number of seconds. Undefined when malformed
+ * or when max < min. Used for think time (`--think`, a YAML `think:` step).
+ */
+export function parseDurationRangeMs(input: unknown): { min: number; max: number } | undefined {
+  if (typeof input === 'number')
+    return input >= 0 && Number.isFinite(input) ? { min: input * 1000, max: input * 1000 } : undefined;
+  if (typeof input !== 'string') return undefined;
+  const range = RANGE.exec(input);
+  if (range) {
+    const hiUnit = range[4] || 's';
+    const min = tryParseDurationMs(`${range[1]}${range[2] || hiUnit}`);
+    const max = tryParseDurationMs(`${range[3]}${hiUnit}`);
+    if (min === undefined || max === undefined || max < min) return undefined;
+    return { min, max };
+  }
+  const ms = tryParseDurationMs(input);
+  return ms === undefined ? undefined : { min: ms, max: ms };
+}

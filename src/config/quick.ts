@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { VolleyError } from '../errors.js';
-import { tryParseDurationMs } from './duration.js';
+import { parseDurationRangeMs, tryParseDurationMs } from './duration.js';
 import type { QuickRequest, ScenarioConfig, StageConfig, TestConfig, ThresholdSpec } from './types.js';
 import { parseCliThreshold } from '../thresholds/parse.js';
 
@@ -175,16 +175,9 @@ export function quickConfig(flags: QuickFlags): TestConfig {
   }
   const tags = parseTagFlags(flags.tag, errors);
   const body = readBody(flags.body, errors);
-  let thinkMs: { min: number; max: number } | undefined;
-  if (flags.think !== undefined) {
-    const [a, b] = flags.think.split('-');
-    const unit = /[a-zµ]+$/.exec(b ?? a ?? '')?.[0] ?? 's';
-    const lo = tryParseDurationMs(/[a-zµ]$/.test(a ?? '') ? (a as string) : `${a}${unit}`);
-    const hi = b === undefined ? lo : tryParseDurationMs(b);
-    if (lo === undefined || hi === undefined || hi < lo)
-      errors.push(`--think '${flags.think}' must be a duration or a range like 1s or 1-3s`);
-    else thinkMs = { min: lo, max: hi };
-  }
+  const thinkMs = flags.think === undefined ? undefined : parseDurationRangeMs(flags.think);
+  if (flags.think !== undefined && thinkMs === undefined)
+    errors.push(`--think '${flags.think}' must be a duration or a range like 1s or 1-3s`);
   const method = (flags.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) errors.push(`-X '${flags.method}' is not an HTTP method`);
   if (

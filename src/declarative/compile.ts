@@ -7,8 +7,9 @@
  * in its dynamic values.
  */
 import { randomUUID } from 'node:crypto';
-import { tryParseDurationMs } from '../config/duration.js';
+import { parseDurationRangeMs, tryParseDurationMs } from '../config/duration.js';
 import { VolleyError } from '../errors.js';
+import type { DataRegistry, SharedData } from '../script/data/shared-data.js';
 import type {
   CheckSet,
   RequestOptions,
@@ -21,25 +22,13 @@ import type {
   VuFunction,
   WaitSpec,
 } from '../script/api.js';
-import { dotted, parseThink, type DocPath, type Locator, type PresetMap } from './load.js';
+import { dotted, type DocPath, type Locator, type PresetMap } from './load.js';
 import { EXECUTOR_FIELDS, HTTP_METHODS, PRESET_KEEPS, PRESET_OPTIONS, type PresetName } from './schema.js';
-import { parseTemplate, readPath, type TemplateExpr, type TemplatePart } from './templates.js';
+import { jsonPath } from '../script/response.js';
+import { parseTemplate, type TemplateExpr, type TemplatePart } from './templates.js';
 
-/** Rows of a data file, as `DataRegistry` (src/script/data/shared-data.ts) returns them. */
-export interface SharedRows {
-  readonly length: number;
-  at(i: number): unknown;
-  random(): unknown;
-  perVu(ctx: { vu: number }): unknown;
-  perIteration(ctx: { iteration: number }): unknown;
-  unique(ctx: { iteration: number }): unknown;
-}
-
-/** Loads `data:` files (relative paths against the test file's folder): a `DataRegistry`. */
-export interface DataSource {
-  csv(path: string, options?: { header?: boolean; delimiter?: string }): SharedRows;
-  json(path: string): SharedRows;
-}
+/** Loads `data:` files (relative paths against the test file's folder): the thread's `DataRegistry`. */
+export type DataSource = Pick<DataRegistry, 'csv' | 'json'>;
 
 export interface CompileOptions {
   /** The file, for messages. */
@@ -91,7 +80,7 @@ export class FlowError extends Error {
 
 class Compiler {
   private readonly errors: string[] = [];
-  private readonly tables = new Map<string, SharedRows>();
+  private readonly tables = new Map<string, SharedData<unknown>>();
   private readonly namedFlows = new Map<string, Step>();
 
   constructor(
@@ -164,7 +153,7 @@ class Compiler {
             : pick === 'perVu'
               ? (c) => table.perVu(c)
               : (c) => table[pick](c);
-        return { fixed: false, get: field === undefined ? row : (c) => readPath(row(c), field) };
+        return { fixed: false, get: field === undefined ? row : (c) => jsonPath(row(c), field) };
       }
       case 'var': {
         const { name, path: sub } = e;
@@ -177,7 +166,7 @@ class Compiler {
               throw new FlowError(
                 `${where}: {{ ${source} }}: '${name}' has not been captured in this VU yet (the step that captures it has not run, or it failed)`,
               );
-            return sub === undefined ? state[name] : readPath(state[name], sub);
+            return sub === undefined ? state[name] : jsonPath(state[name], sub);
           },
         };
       }
@@ -261,7 +250,7 @@ class Compiler {
 
   private step(step: Obj, path: DocPath): Step {
     if (step.think !== undefined) {
-      const t = parseThink(step.think) ?? { min: 0, max: 0 };
+      const t = parseDurationRangeMs(step.think) ?? { min: 0, max: 0 };
       const { min, max } = t;
       if (min === max) return (ctx) => ctx.sleep(min / 1000);
       return (ctx) => ctx.sleep((min + Math.random() * (max - min)) / 1000);

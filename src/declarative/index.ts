@@ -31,13 +31,7 @@ export function loadDeclarativeTest(path: string, options: LoadDeclarativeOption
   return compileTestFile(parsed.value, { ...options, path, locate: parsed.locate });
 }
 
-export {
-  compileTestFile,
-  FlowError,
-  type CompileOptions,
-  type DataSource,
-  type SharedRows,
-} from './compile.js';
+export { compileTestFile, FlowError, type CompileOptions, type DataSource } from './compile.js';
 export {
   assertValid,
   parseTestFile,

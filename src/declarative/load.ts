@@ -17,7 +17,7 @@ import {
   type Node,
   type Pair,
 } from 'yaml';
-import { tryParseDurationMs } from '../config/duration.js';
+import { tryParseDurationMs, parseDurationRangeMs } from '../config/duration.js';
 import type { ScenarioConfig, ThresholdSpec } from '../config/types.js';
 import { VolleyError } from '../errors.js';
 import { validateScenarios } from '../executors/registry.js';
@@ -421,24 +421,6 @@ const REQUEST_ONLY = [
 ];
 const MALFORMED = (v: unknown, path: DocPath): string =>
   `malformed duration ${show(v)} in ${dotted(path)} (e.g. 500ms, 30s, 1m30s, or a number of seconds)`;
-const THINK = /^\s*(\d+(?:\.\d+)?)\s*([a-zµ]*)\s*-\s*(\d+(?:\.\d+)?)\s*([a-zµ]*)\s*$/;
-
-/** `think:` as milliseconds `{ min, max }`, or undefined when malformed. */
-export function parseThink(t: unknown): { min: number; max: number } | undefined {
-  if (typeof t === 'number')
-    return t >= 0 && Number.isFinite(t) ? { min: t * 1000, max: t * 1000 } : undefined;
-  if (typeof t !== 'string') return undefined;
-  const range = THINK.exec(t);
-  if (range) {
-    const hiUnit = range[4] || 's';
-    const min = tryParseDurationMs(`${range[1]}${range[2] || hiUnit}`);
-    const max = tryParseDurationMs(`${range[3]}${hiUnit}`);
-    if (min === undefined || max === undefined || max < min) return undefined;
-    return { min, max };
-  }
-  const ms = tryParseDurationMs(t);
-  return ms === undefined ? undefined : { min: ms, max: ms };
-}
 
 const PARAM = /:([A-Za-z_]\w*)/g;
 
@@ -770,7 +752,11 @@ class Semantics {
       for (const k of REQUEST_ONLY)
         if (step[k] !== undefined)
           this.issues.add([...p, k], `${dotted(p)}: '${k}' only applies to a request step`, true);
-      if (kind === 'think' && !this.issues.has([...p, 'think']) && parseThink(step.think) === undefined)
+      if (
+        kind === 'think' &&
+        !this.issues.has([...p, 'think']) &&
+        parseDurationRangeMs(step.think) === undefined
+      )
         this.issues.add(
           [...p, 'think'],
           `think: malformed duration ${show(step.think)} (e.g. 2s, 500ms, or a range 1-3s)`,

@@ -149,12 +149,3 @@ function findClose(text: string, from: number): number {
 export const hasTemplate = (text: string): boolean => text.includes('{{');
 
 /** Reads `a.0.b` out of a value (undefined when absent). */
-export function readPath(value: unknown, path: string | undefined): unknown {
-  if (path === undefined) return value;
-  let cur = value;
-  for (const key of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
