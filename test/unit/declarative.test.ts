@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
@@ -24,8 +24,8 @@ import {
   TEST_FILE_SCHEMA,
   type DataSource,
   type PresetMap,
-  type SharedRows,
 } from '../../src/declarative/index.js';
+import { DataRegistry } from '../../src/script/data/shared-data.js';
 import type {
   CheckSet,
   CookieJarApi,
@@ -48,33 +48,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'volley-declarative-'));
 // ------------------------------------------------------------------------------------------
 // Injected dependencies: rows from files, presets.
 
-function rows(list: readonly unknown[]): SharedRows {
-  const n = list.length;
-  return {
-    length: n,
-    at: (i) => list[i],
-    random: () => list[Math.floor(Math.random() * n)],
-    perVu: ({ vu }) => list[(vu - 1) % n],
-    perIteration: ({ iteration }) => list[iteration % n],
-    unique: ({ iteration }) => {
-      if (iteration >= n) throw new Error(`only ${n} rows`);
-      return list[iteration];
-    },
-  };
-}
-
-/** A small CSV reader (no quotes in the fixtures), relative to the fixtures folder; records its calls. */
+/** The real data registry over the fixtures folder, recording which files the compiler asked for. */
 function dataSource(calls: unknown[] = []): DataSource {
+  const registry = new DataRegistry(FIXTURES);
   return {
     csv(path, options) {
       calls.push(['csv', path, options]);
-      const [head, ...lines] = readFileSync(resolve(FIXTURES, path), 'utf8').trim().split('\n');
-      const cols = (head as string).split(',');
-      return rows(lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v]))));
+      return registry.csv(path, options);
     },
     json(path) {
       calls.push(['json', path]);
-      return rows(JSON.parse(readFileSync(resolve(FIXTURES, path), 'utf8')) as unknown[]);
+      return registry.json(path);
     },
   };
 }
