@@ -23,6 +23,10 @@ export interface EndpointSecond {
   latency: LatencyStats;
 }
 
+export interface EndpointTotal extends EndpointSecond {
+  rps: number;
+}
+
 export interface Snapshot {
   schema: typeof SNAPSHOT_SCHEMA;
   second: number;
@@ -50,6 +54,8 @@ export interface Snapshot {
     failures: number;
     latency: LatencyStats;
     iterationLatency: LatencyStats | undefined;
+    /** Per endpoint since the start (the live Locust-style table); rps over the elapsed time. */
+    endpoints: EndpointTotal[];
   };
   scheduleLagP99Ms: number | undefined;
   endpoints: EndpointSecond[];
@@ -75,15 +81,26 @@ export function buildSnapshot(
     if (st) metrics[name] = metricValues(st, 1);
   }
   const endpoints: EndpointSecond[] = [];
+  const endpointTotals: EndpointTotal[] = [];
+  const elapsedS = closed.second + 1;
   for (const filter of agg.endpoints()) {
     const r = agg.mergeSeconds(one, 'http_reqs', filter);
-    if (!r || r.sum === 0) continue;
-    endpoints.push({
-      ...filter,
-      requests: r.sum,
-      failures: agg.mergeSeconds(one, 'http_req_failed', filter)?.trues ?? 0,
-      latency: latencyStats(agg.mergeSeconds(one, 'http_req_duration', filter)),
-    });
+    if (r && r.sum > 0)
+      endpoints.push({
+        ...filter,
+        requests: r.sum,
+        failures: agg.mergeSeconds(one, 'http_req_failed', filter)?.trues ?? 0,
+        latency: latencyStats(agg.mergeSeconds(one, 'http_req_duration', filter)),
+      });
+    const total = agg.total('http_reqs', filter)?.sum ?? 0;
+    if (total > 0)
+      endpointTotals.push({
+        ...filter,
+        requests: total,
+        failures: agg.total('http_req_failed', filter)?.trues ?? 0,
+        latency: latencyStats(agg.total('http_req_duration', filter)),
+        rps: total / elapsedS,
+      });
   }
   const curReqs = agg.current('http_reqs')?.sum ?? 0;
   const itLatCur = agg.current('iteration_latency');
@@ -114,6 +131,7 @@ export function buildSnapshot(
       failures: cumFailed?.trues ?? 0,
       latency: latencyStats(agg.total('http_req_duration')),
       iterationLatency: itLatCum && itLatCum.count > 0 ? latencyStats(itLatCum) : undefined,
+      endpoints: endpointTotals,
     },
     scheduleLagP99Ms: lag && lag.count > 0 ? latencyStats(lag).p99 : undefined,
     endpoints,

@@ -1,0 +1,164 @@
+/**
+ * The HTTP and WebSocket contract of `volley serve`: the only types the dashboard (web/) imports.
+ * Type-only: nothing here runs, so the dashboard bundle never pulls engine code.
+ */
+import type { Snapshot } from '../engine/snapshot.js';
+import type { LatencyStats } from '../metrics/summary-values.js';
+import type { Summary } from '../report/summary.js';
+
+export type { Snapshot, Summary, LatencyStats };
+
+/**
+ * starting: accepted, the run process is preparing (bundling, preflight, workers).
+ * running: traffic is flowing. finished: it ended and has a summary (see verdict).
+ * error: it never produced a summary (bad config, unreachable target, crash before start).
+ * interrupted: the process that ran it died mid-run; the seconds stored so far are kept.
+ */
+export type RunStatus = 'starting' | 'running' | 'finished' | 'error' | 'interrupted';
+export type Verdict = 'passed' | 'failed' | 'aborted';
+/** Where the run was started: the terminal/CI (`volley run`), the API/dashboard, or `volley demo`. */
+export type RunSource = 'cli' | 'api' | 'demo';
+
+/** One row of the run history (`GET /api/runs`). Numbers are null until the run has a summary. */
+export interface RunListItem {
+  id: string;
+  status: RunStatus;
+  verdict: Verdict | null;
+  source: RunSource;
+  /** The URL (quick mode) or the test file's base name. */
+  name: string;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  requests: number | null;
+  /** Mean requests per second over the run. */
+  rps: number | null;
+  p99Ms: number | null;
+  errorRate: number | null;
+  /** Executors of the run's scenarios. */
+  executors: string[];
+  /** Scenarios whose VUs or rate can be changed live with PATCH. */
+  controllable: { scenario: string; mode: 'vus' | 'rate'; maxVUs: number }[];
+  error: string | null;
+  exitCode: number | null;
+}
+
+/** `GET /api/runs/:id` */
+export interface RunDetail extends RunListItem {
+  /** The `--out json` document; null until the run finished. */
+  summary: Summary | null;
+  /** What was asked for (the POST body), when the run came from the API. */
+  request: CreateRunBody | null;
+}
+
+/** One second of a run, compact (`GET /api/runs/:id/series`, live `snapshot` messages). */
+export interface SeriesPoint {
+  second: number;
+  time: string;
+  requests: number;
+  failures: number;
+  iterations: number;
+  dropped: number;
+  vus: number;
+  /** http_req_duration during this second, in ms. */
+  latency: LatencyStats;
+  /** Generator process CPU, percent of one core. */
+  cpuPercent: number;
+  rssMB: number;
+  saturated: boolean;
+}
+
+export interface SeriesResponse {
+  runId: string;
+  points: SeriesPoint[];
+}
+
+/** Quick mode from the API: one request, one scenario. */
+export interface QuickRunBody {
+  url: string;
+  /** Arrivals per second (open loop). Give rate or vus (or both with executor externally-controlled). */
+  rate?: number;
+  vus?: number;
+  maxVus?: number;
+  /** e.g. '30s', '2m'. Default 10s. */
+  duration?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** 'metric:expression', e.g. 'http_req_duration:p(99)<100'. */
+  thresholds?: string[];
+  /** Only 'externally-controlled' changes the executor picked from rate/vus. */
+  executor?: 'externally-controlled';
+  timeout?: string;
+}
+
+/** A declarative test document (the YAML/JSON format of docs/yaml.md, as JSON). */
+export interface ConfigRunBody {
+  config: Record<string, unknown>;
+  env?: Record<string, string>;
+  scenarios?: string[];
+}
+
+/** A test file inside the server's --scripts folder, by path relative to it. */
+export interface ScriptRunBody {
+  script: string;
+  env?: Record<string, string>;
+  scenarios?: string[];
+}
+
+export type CreateRunBody = QuickRunBody | ConfigRunBody | ScriptRunBody;
+
+/** `PATCH /api/runs/:id`: the scenario defaults to the run's only controllable one. */
+export interface ControlRunBody {
+  scenario?: string;
+  vus?: number;
+  rate?: number;
+}
+
+export interface LiveThreshold {
+  key: string;
+  source: string;
+  ok: boolean;
+  actual: number | null;
+}
+
+/** Messages on the WebSocket `/api/runs/:id/live`. */
+export type LiveMessage =
+  /** First message: the run as it is, every second measured so far, the latest snapshot. */
+  | {
+      type: 'hello';
+      run: RunListItem;
+      points: SeriesPoint[];
+      latest: Snapshot | null;
+      thresholds: LiveThreshold[];
+    }
+  | { type: 'snapshot'; snapshot: Snapshot; point: SeriesPoint }
+  | { type: 'thresholds'; thresholds: LiveThreshold[] }
+  /** Status changes (starting → running → finished/error); the last one carries the verdict. */
+  | { type: 'status'; run: RunListItem };
+
+/** `GET /api/system`: the generator host. */
+export interface SystemInfo {
+  hostname: string;
+  cpus: number;
+  /** Whole-host CPU busy over the last ~1 s, percent of all cores (0–100). */
+  cpuPercent: number;
+  loadAverage: number[];
+  memory: { totalMB: number; freeMB: number; usedPercent: number };
+  serverRssMB: number;
+  activeRunId: string | null;
+  version: string;
+}
+
+/** `GET /api/scripts`: test files in --scripts (relative paths). */
+export interface ScriptsResponse {
+  dir: string | null;
+  scripts: string[];
+}
+
+/** Every error response: a message, and every problem when there were several. */
+export interface ApiError {
+  error: string;
+  details?: string[];
+}
