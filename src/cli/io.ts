@@ -3,6 +3,7 @@ export interface CliIO {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   stderrIsTTY: boolean;
+  stdoutIsTTY: boolean;
   ci: boolean;
   color: boolean;
   env: NodeJS.ProcessEnv;
@@ -24,6 +25,7 @@ export function processIO(): CliIO {
     stdout: (s) => void (stdoutOpen && process.stdout.write(s)),
     stderr: (s) => void process.stderr.write(s),
     stderrIsTTY: process.stderr.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
     ci,
     color: process.stdout.isTTY === true && env.NO_COLOR === undefined && !ci,
     env,

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { VolleyError } from '../errors.js';
 import { EXECUTORS } from '../executors/registry.js';
-import { demoCommand } from './demo-command.js';
+import { demoCommand, type DemoFlags } from './demo-command.js';
+import { runsDeleteCommand, runsListCommand, runsPruneCommand, runsShowCommand } from './runs-command.js';
+import { serveCommand, type ServeFlags } from './serve-command.js';
 import { ExitCode, exitCodeForError, type ExitCodeValue } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { checkCommand, inspectCommand } from './inspect-command.js';
@@ -17,6 +19,7 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+type StoreFlagsJson = { db?: string; json?: boolean };
 
 function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
   const p = new Command('volley')
@@ -90,6 +93,8 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--insecure', 'skip TLS certificate verification')
     .option('--no-fast-path', 'send plain HTTP/1.1 through undici instead of the raw-socket fast path')
     .option('--no-preflight', 'skip the connection check made before the run')
+    .option('--db <path>', 'run store to record the run in (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option('--no-store', 'do not record the run in the run store')
     .option('-q, --quiet', 'no progress and no terminal summary')
     .action(async (file: string | undefined, flags: RunFlags) => {
       // commander names `--max-vus` maxVus, `--fast-path` fastPath: the QuickFlags names.
@@ -141,10 +146,65 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     });
 
   p.command('demo')
-    .description('start the demo target and run a sample open-loop test against it')
+    .description(
+      'start the demo target and the dashboard (volley serve), and run a sample open-loop test you can watch live',
+    )
     .option('-d, --duration <time>', 'test duration', '15s')
     .option('--rate <n>', 'arrivals per second', '300')
-    .action(async (o: { duration: string; rate: string }) => setCode(await demoCommand(o, io)));
+    .option('--port <port>', 'dashboard port (default 8089, or any free port when taken)')
+    .option('--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option('--exit', 'exit when the sample run ends, even in a terminal')
+    .option('--keep', 'keep serving after the sample run, even without a terminal')
+    .action(async (o: DemoFlags) => setCode(await demoCommand(o, io, io.stdoutIsTTY && !io.ci, VERSION)));
+
+  p.command('serve')
+    .description('serve the REST API, the live WebSocket stream and the web dashboard over the run store')
+    .option('--port <port>', 'port (0 = any free port)', '8089')
+    .option('--host <host>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
+    .option('--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option('--token <token>', 'require Authorization: Bearer TOKEN on the API (default $VOLLEY_TOKEN)')
+    .option('--scripts <dir>', 'folder of test files the API and dashboard may run')
+    .action(async (o: ServeFlags) => setCode(await serveCommand(o, io, VERSION)));
+
+  const runs = p
+    .command('runs')
+    .description('the run history in the run store (terminal, CI, API and demo runs)');
+  const storeOption = ['--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)'] as const;
+  runs
+    .command('list', { isDefault: true })
+    .description('list recent runs, newest first')
+    .option(...storeOption)
+    .option('-n, --limit <n>', 'how many runs', '20')
+    .option('--json', 'print the runs as JSON')
+    .action((o: StoreFlagsJson & { limit?: string }) => setCode(runsListCommand(o, io)));
+  runs
+    .command('show')
+    .description('show one run: its summary, or how far it got')
+    .argument('<id>', 'run id or a unique prefix (at least 4 characters)')
+    .option(...storeOption)
+    .option('--json', 'print the stored run (with the summary document) as JSON')
+    .option(
+      '-p, --percentile <p>',
+      'recompute a percentile from the stored histogram, e.g. 99.9 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--metric <name>', 'the metric for --percentile', 'http_req_duration')
+    .action((id: string, o: StoreFlagsJson & { percentile: string[]; metric: string }) =>
+      setCode(runsShowCommand(id, o, io)),
+    );
+  runs
+    .command('delete')
+    .description('delete runs and everything stored for them')
+    .argument('<ids...>', 'run ids or unique prefixes')
+    .option(...storeOption)
+    .action((ids: string[], o: StoreFlagsJson) => setCode(runsDeleteCommand(ids, o, io)));
+  runs
+    .command('prune')
+    .description('delete ended runs older than a duration')
+    .requiredOption('--older-than <time>', 'e.g. 30d, 12h')
+    .option(...storeOption)
+    .action((o: StoreFlagsJson & { olderThan: string }) => setCode(runsPruneCommand(o, io)));
   return p;
 }
 

@@ -1,6 +1,7 @@
 /** `volley run`: quick mode (`--url`) or a test file (script or YAML/JSON). Owns signals, outputs and the exit code. */
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
 import {
   parseTagFlags,
@@ -11,7 +12,7 @@ import {
 } from '../config/quick.js';
 import type { TestConfig } from '../config/types.js';
 import { tryParseDurationMs } from '../config/duration.js';
-import { TestRun, type PreparedTest, type RunResult } from '../engine/run.js';
+import { TestRun, type PreparedTest, type RunListener, type RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { NdjsonOutput, parseOutSpec, writeJsonSummary, type OutputSpec } from '../outputs/files.js';
 import { preflight } from '../protocols/http/preflight.js';
@@ -20,11 +21,18 @@ import { buildSummary, type Summary } from '../report/summary.js';
 import { renderSummary } from '../report/terminal.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
 import { typecheckScript } from '../script/typecheck.js';
+import { RunRecorder } from '../store/recorder.js';
+import type { RunStore } from '../store/run-store.js';
+import type { RunSource } from '../store/types.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
+import { openStoreFor, type StoreFlags } from './store-flags.js';
 
-export interface RunFlags extends QuickFlags {
+export interface RunFlags extends QuickFlags, StoreFlags {
   out?: string[];
+  /** The run's id (the API picks it before the run process starts); a new UUID otherwise. */
+  runId?: string;
+  source?: RunSource;
   preflight?: boolean;
   quiet?: boolean;
   env?: string[];
@@ -130,7 +138,18 @@ function outputs(flags: RunFlags): Outputs {
   return { specs };
 }
 
-export async function runCommand(flags: RunFlags, io: CliIO, file?: string): Promise<ExitCodeValue> {
+/** What a caller embedding the run (the API's run process) can add: listeners, and the run itself to steer. */
+export interface RunHooks {
+  listeners?: RunListener[];
+  onRun?: (run: TestRun) => void;
+}
+
+export async function runCommand(
+  flags: RunFlags,
+  io: CliIO,
+  file?: string,
+  hooks: RunHooks = {},
+): Promise<ExitCodeValue> {
   if (file === undefined) {
     const fileOnly = [
       (flags.scenario ?? []).length > 0 ? '--scenario' : undefined,
@@ -148,7 +167,12 @@ export async function runCommand(flags: RunFlags, io: CliIO, file?: string): Pro
     if (flags.preflight !== false && config.request) {
       await preflight(new URL(config.request.url), 3000, config.http.insecureSkipTLSVerify);
     }
-    return execute(test, config, flags, outs, io);
+    const store = openStoreFor(flags, io);
+    try {
+      return await execute(test, config, flags, outs, io, hooks, store);
+    } finally {
+      store?.close();
+    }
   }
 
   const options = fileRunOptions(flags, file);
@@ -164,13 +188,15 @@ export async function runCommand(flags: RunFlags, io: CliIO, file?: string): Pro
   // The script's own process.env (main thread: top-level code and setup); workers get it too.
   Object.assign(io.env, options.env);
   const loaded = await loadTest(file, { ...options, processEnv: io.env });
+  const store = openStoreFor(flags, io);
   try {
     const base = loaded.module.definition.baseUrl;
     if (flags.preflight !== false && base)
       await preflight(new URL(base), 3000, loaded.config.http.insecureSkipTLSVerify);
     const data = await runSetup(loaded);
-    return await execute(loaded.prepared, loaded.config, flags, outs, io, loaded, data);
+    return await execute(loaded.prepared, loaded.config, flags, outs, io, hooks, store, loaded, data);
   } finally {
+    store?.close();
     loaded.dispose();
   }
 }
@@ -181,6 +207,8 @@ async function execute(
   flags: RunFlags,
   outs: Outputs,
   io: CliIO,
+  hooks: RunHooks,
+  store: RunStore | undefined,
   script?: LoadedTest,
   setupData?: unknown,
 ): Promise<ExitCodeValue> {
@@ -189,12 +217,23 @@ async function execute(
   const ndjson = outs.specs
     .filter((o) => o.kind === 'ndjson')
     .map((o) => new NdjsonOutput(o.target, io.stdout));
-  const listeners = [...ndjson];
+  const listeners: RunListener[] = [...ndjson, ...(hooks.listeners ?? [])];
   if (!flags.quiet)
-    listeners.push(
-      new Progress({ write: io.stderr, tty: io.stderrIsTTY && !io.ci, plainEverySeconds: 5 }) as never,
-    );
-  const run = new TestRun(test, listeners);
+    listeners.push(new Progress({ write: io.stderr, tty: io.stderrIsTTY && !io.ci, plainEverySeconds: 5 }));
+  const runId = flags.runId ?? randomUUID();
+  const recorder = store
+    ? new RunRecorder(store, {
+        id: runId,
+        source: flags.source ?? 'cli',
+        name: script ? basename(script.file) : (config.request?.url ?? 'run'),
+        config,
+        pid: process.pid,
+        warn: (m) => io.stderr(`warning: ${m}\n`),
+      })
+    : undefined;
+  if (recorder) listeners.push(recorder);
+  const run = new TestRun(test, listeners, runId);
+  hooks.onRun?.(run);
 
   let signals = 0;
   const onSignal = (name: string): void => {
@@ -212,6 +251,9 @@ async function execute(
   let result: RunResult;
   try {
     result = await run.run();
+  } catch (err) {
+    recorder?.fail((err as Error).message, null);
+    throw err;
   } finally {
     offSignals();
   }
@@ -231,11 +273,14 @@ async function execute(
     n.close();
   }
   if (!flags.quiet) human(renderSummary(summary, { color: io.color }));
+  let code = exitCodeFor(summary, result);
   if (teardownError) {
     for (const d of teardownError.details.length ? teardownError.details : [teardownError.message])
       io.stderr(`error: ${d}\n`);
-    const code = exitCodeFor(summary, result);
-    return code === ExitCode.OK ? ExitCode.SCRIPT_FAILED : code;
+    if (code === ExitCode.OK) code = ExitCode.SCRIPT_FAILED;
   }
-  return exitCodeFor(summary, result);
+  recorder?.finish(summary, code);
+  if (recorder && !flags.quiet)
+    io.stderr(`run ${runId.slice(0, 8)} stored in ${store?.path} (volley runs show ${runId.slice(0, 8)})\n`);
+  return code;
 }

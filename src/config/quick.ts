@@ -20,6 +20,8 @@ export interface QuickFlags {
   method?: string;
   header?: string[];
   body?: string;
+  /** The body is the text itself, never `@file` (bodies that arrive over the API). */
+  literalBody?: boolean;
   timeout?: string;
   threshold?: string[];
   workers?: string;
@@ -97,8 +99,8 @@ export function validateUrl(text: string | undefined, errors: string[]): URL | u
   return url;
 }
 
-function readBody(body: string | undefined, errors: string[]): string | undefined {
-  if (body === undefined || !body.startsWith('@')) return body;
+function readBody(body: string | undefined, literal: boolean, errors: string[]): string | undefined {
+  if (body === undefined || literal || !body.startsWith('@')) return body;
   const path = body.slice(1);
   try {
     return readFileSync(path, 'utf8');
@@ -174,7 +176,7 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     if (kv) headers[kv[0]] = kv[1];
   }
   const tags = parseTagFlags(flags.tag, errors);
-  const body = readBody(flags.body, errors);
+  const body = readBody(flags.body, flags.literalBody === true, errors);
   const thinkMs = flags.think === undefined ? undefined : parseDurationRangeMs(flags.think);
   if (flags.think !== undefined && thinkMs === undefined)
     errors.push(`--think '${flags.think}' must be a duration or a range like 1s or 1-3s`);

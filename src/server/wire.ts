@@ -6,43 +6,17 @@ import type { Snapshot } from '../engine/snapshot.js';
 import type { LatencyStats } from '../metrics/summary-values.js';
 import type { Summary } from '../report/summary.js';
 
+import type { RunListItem, SeriesPoint } from '../store/types.js';
+
 export type { Snapshot, Summary, LatencyStats };
-
-/**
- * starting: accepted, the run process is preparing (bundling, preflight, workers).
- * running: traffic is flowing. finished: it ended and has a summary (see verdict).
- * error: it never produced a summary (bad config, unreachable target, crash before start).
- * interrupted: the process that ran it died mid-run; the seconds stored so far are kept.
- */
-export type RunStatus = 'starting' | 'running' | 'finished' | 'error' | 'interrupted';
-export type Verdict = 'passed' | 'failed' | 'aborted';
-/** Where the run was started: the terminal/CI (`volley run`), the API/dashboard, or `volley demo`. */
-export type RunSource = 'cli' | 'api' | 'demo';
-
-/** One row of the run history (`GET /api/runs`). Numbers are null until the run has a summary. */
-export interface RunListItem {
-  id: string;
-  status: RunStatus;
-  verdict: Verdict | null;
-  source: RunSource;
-  /** The URL (quick mode) or the test file's base name. */
-  name: string;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  durationMs: number | null;
-  requests: number | null;
-  /** Mean requests per second over the run. */
-  rps: number | null;
-  p99Ms: number | null;
-  errorRate: number | null;
-  /** Executors of the run's scenarios. */
-  executors: string[];
-  /** Scenarios whose VUs or rate can be changed live with PATCH. */
-  controllable: { scenario: string; mode: 'vus' | 'rate'; maxVUs: number }[];
-  error: string | null;
-  exitCode: number | null;
-}
+export type {
+  ControllableScenario,
+  RunListItem,
+  RunSource,
+  RunStatus,
+  SeriesPoint,
+  Verdict,
+} from '../store/types.js';
 
 /** `GET /api/runs/:id` */
 export interface RunDetail extends RunListItem {
@@ -50,23 +24,6 @@ export interface RunDetail extends RunListItem {
   summary: Summary | null;
   /** What was asked for (the POST body), when the run came from the API. */
   request: CreateRunBody | null;
-}
-
-/** One second of a run, compact (`GET /api/runs/:id/series`, live `snapshot` messages). */
-export interface SeriesPoint {
-  second: number;
-  time: string;
-  requests: number;
-  failures: number;
-  iterations: number;
-  dropped: number;
-  vus: number;
-  /** http_req_duration during this second, in ms. */
-  latency: LatencyStats;
-  /** Generator process CPU, percent of one core. */
-  cpuPercent: number;
-  rssMB: number;
-  saturated: boolean;
 }
 
 export interface SeriesResponse {

@@ -1,8 +1,13 @@
 /** Runs the real `volley` command in a child process and collects what it printed. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** Every CLI run in the tests records into this process's own store, never the user's ~/.volley. */
+export const TEST_DB = join(tmpdir(), `volley-test-${process.pid}.db`);
 
 export interface CliResult {
   code: number | null;
@@ -18,7 +23,7 @@ export function runCli(
   const t0 = Date.now();
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', VOLLEY_DB: process.env.VOLLEY_DB ?? TEST_DB },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,0 +1,89 @@
+/**
+ * The process that runs one API-started run (forked by `volley serve`). It runs exactly what
+ * `volley run` runs — same validation, store recording and exit codes — and streams the run's
+ * events to the server over IPC; the server's stop and live-control requests arrive the same way.
+ */
+import type { TestRun, RunListener } from '../engine/run.js';
+import { VolleyError } from '../errors.js';
+import type { JobToServer, RunJob, ServerToJob } from '../server/job-protocol.js';
+import { JOB_PROTOCOL_VERSION } from '../server/job-protocol.js';
+import { ExitCode, exitCodeForError } from './exit-codes.js';
+import { processIO } from './io.js';
+import { runCommand, type RunFlags } from './run-command.js';
+
+function send(msg: JobToServer): void {
+  if (process.connected) process.send?.(msg);
+}
+
+const relay: RunListener = {
+  onStart: (info) => send({ type: 'started', startedAt: info.startedAt.toISOString() }),
+  onSnapshot: (snapshot) => send({ type: 'snapshot', snapshot }),
+  onThresholds: (results) =>
+    send({
+      type: 'thresholds',
+      thresholds: results.map((t) => ({ key: t.key, source: t.source, ok: t.ok, actual: t.actual ?? null })),
+    }),
+};
+
+async function runJob(job: RunJob): Promise<number> {
+  let run: TestRun | undefined;
+  let stopAsked = false;
+  process.on('message', (m: ServerToJob) => {
+    if (m.type === 'stop') {
+      stopAsked = true;
+      run?.stop('api', 'stopped from the API');
+    } else if (m.type === 'control') {
+      try {
+        const change: { vus?: number; ratePerSec?: number } = {};
+        if (m.vus !== undefined) change.vus = m.vus;
+        if (m.ratePerSec !== undefined) change.ratePerSec = m.ratePerSec;
+        if (!run) throw new VolleyError('INVALID_USAGE', 'the run has not started yet');
+        run.control(m.scenario, change);
+      } catch (err) {
+        send({ type: 'control-error', error: (err as Error).message });
+      }
+    }
+  });
+  const io = processIO();
+  const flags = {
+    ...(job.flags as RunFlags),
+    runId: job.id,
+    source: 'api' as const,
+    db: job.db,
+    quiet: true,
+  };
+  try {
+    const code = await runCommand(flags, io, job.file, {
+      listeners: [relay],
+      onRun: (r) => {
+        run = r;
+        if (stopAsked) r.stop('api', 'stopped from the API');
+      },
+    });
+    send({ type: 'done', exitCode: code });
+    return code;
+  } catch (err) {
+    const exitCode = err instanceof VolleyError ? exitCodeForError(err.code) : ExitCode.RUNTIME_ERROR;
+    const details = err instanceof VolleyError ? [...err.details] : [];
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(
+      `error: ${err instanceof Error && !(err instanceof VolleyError) ? (err.stack ?? message) : message}\n`,
+    );
+    send({ type: 'failed', error: message, details, exitCode });
+    return exitCode;
+  }
+}
+
+process.once('message', (m: ServerToJob) => {
+  if (m.type !== 'job' || m.job.protocol !== JOB_PROTOCOL_VERSION) {
+    process.stderr.write(
+      `run-job: expected a protocol ${JOB_PROTOCOL_VERSION} job, got ${JSON.stringify(m)}\n`,
+    );
+    process.exit(ExitCode.RUNTIME_ERROR);
+  }
+  void runJob(m.job).then((code) => {
+    process.exitCode = code;
+    process.disconnect?.();
+    setTimeout(() => process.exit(code), 200).unref();
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * The server and the process that runs an API-started run talk over Node's IPC channel. The run
+ * lives in its own process so the server's event loop (API, WebSocket, dashboard) never competes
+ * with load generation, and a run that crashes cannot take the server down.
+ */
+import type { Snapshot } from '../engine/snapshot.js';
+import type { LiveThreshold } from './wire.js';
+
+export const JOB_PROTOCOL_VERSION = 1;
+
+/** What to run; flags are `volley run` flags (the job applies them exactly as the CLI would). */
+export interface RunJob {
+  protocol: typeof JOB_PROTOCOL_VERSION;
+  id: string;
+  db: string;
+  /** A test file (script in --scripts, or a declarative document written by the server). */
+  file?: string;
+  flags: Record<string, unknown>;
+}
+
+export type ServerToJob =
+  | { type: 'job'; job: RunJob }
+  | { type: 'stop' }
+  | { type: 'control'; scenario: string; vus?: number; ratePerSec?: number };
+
+export type JobToServer =
+  | { type: 'started'; startedAt: string }
+  | { type: 'snapshot'; snapshot: Snapshot }
+  | { type: 'thresholds'; thresholds: LiveThreshold[] }
+  /** The run could not start or failed: the message the CLI would print, and its exit code. */
+  | { type: 'failed'; error: string; details: string[]; exitCode: number }
+  | { type: 'control-error'; error: string }
+  | { type: 'done'; exitCode: number };

@@ -1,0 +1,378 @@
+/**
+ * Runs started from the API: one at a time, each in its own process (the job entry, forked), so
+ * load generation never shares the server's event loop. Relays the run's events to WebSocket
+ * subscribers and keeps the live state (every second so far, latest snapshot, thresholds) for
+ * late joiners and /metrics. The store is written by the run process itself, like any CLI run.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, isAbsolute, join, resolve, sep } from 'node:path';
+import type { Snapshot } from '../engine/snapshot.js';
+import { TEST_FILE_EXTENSIONS } from '../script/session.js';
+import { pidAlive } from '../store/pid-alive.js';
+import type { RunStore } from '../store/run-store.js';
+import { seriesPoint } from '../store/series-point.js';
+import type { RunListItem, SeriesPoint } from '../store/types.js';
+import type { JobToServer, RunJob, ServerToJob } from './job-protocol.js';
+import { JOB_PROTOCOL_VERSION } from './job-protocol.js';
+import type { ControlRunBody, CreateRunBody, LiveMessage, LiveThreshold } from './wire.js';
+
+/** An API problem with its HTTP status; the server answers `{ error, details }`. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface RunManagerOptions {
+  store: RunStore;
+  /** The module forked per run (src/cli/run-job.js): injected so the server never imports the CLI. */
+  jobEntry: string;
+  scriptsDir: string | undefined;
+  /** Environment for runs of scripts from --scripts (trusted, the operator's). */
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+type Subscriber = (m: LiveMessage) => void;
+
+interface LiveRun {
+  id: string;
+  child: ChildProcess;
+  points: SeriesPoint[];
+  latest: Snapshot | null;
+  thresholds: LiveThreshold[];
+  subscribers: Set<Subscriber>;
+  failure: { error: string; details: string[]; exitCode: number } | undefined;
+  done: boolean;
+  stderrTail: string;
+  tempDir: string | undefined;
+  exited: Promise<void>;
+}
+
+/** What a run of a declarative document posted to the API may see of the server's environment. */
+const SAFE_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT'];
+
+export class RunManager {
+  private live: LiveRun | undefined;
+  private readonly scriptsRoot: string | undefined;
+
+  constructor(private readonly opts: RunManagerOptions) {
+    this.scriptsRoot = opts.scriptsDir === undefined ? undefined : realpathSync(opts.scriptsDir);
+  }
+
+  get activeId(): string | undefined {
+    return this.live?.id;
+  }
+
+  get latest(): Snapshot | null {
+    return this.live?.latest ?? null;
+  }
+
+  get scriptsDir(): string | undefined {
+    return this.scriptsRoot;
+  }
+
+  /** Validated body → a run process. 409 while another run is active. */
+  start(body: CreateRunBody): string {
+    if (this.live)
+      throw new ApiProblem(409, `run ${this.live.id} is still active: stop it or wait for it to end`);
+    this.opts.store.reconcile(pidAlive);
+    const busy = this.opts.store.active();
+    if (busy.length > 0) {
+      const other = busy[0] as RunListItem;
+      throw new ApiProblem(
+        409,
+        `run ${other.id} (${other.source}) is active on this store: wait for it to end`,
+      );
+    }
+    const id = randomUUID();
+    let file: string | undefined;
+    let tempDir: string | undefined;
+    let flags: Record<string, unknown>;
+    let env: NodeJS.ProcessEnv;
+    let name: string;
+    if ('url' in body) {
+      flags = quickFlags(body);
+      env = safeEnv(this.opts.env);
+      name = body.url;
+    } else if ('config' in body) {
+      tempDir = mkdtempSync(join(tmpdir(), 'volley-job-'));
+      file = join(tempDir, 'test.json');
+      writeFileSync(file, JSON.stringify(this.rebaseData(body.config), null, 2));
+      flags = { env: envFlags(body.env), scenario: body.scenarios ?? [] };
+      env = safeEnv(this.opts.env);
+      name = typeof body.config.name === 'string' ? body.config.name : 'config';
+    } else {
+      file = this.resolveScript(body.script);
+      flags = { env: envFlags(body.env), scenario: body.scenarios ?? [] };
+      env = { ...this.opts.env };
+      name = body.script;
+    }
+    this.opts.store.createRun({ id, source: 'api', name, request: body });
+    const child = fork(this.opts.jobEntry, [], {
+      env,
+      cwd: this.scriptsRoot ?? tmpdir(),
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    let resolveExit: () => void = () => {};
+    const live: LiveRun = {
+      id,
+      child,
+      points: [],
+      latest: null,
+      thresholds: [],
+      subscribers: new Set(),
+      failure: undefined,
+      done: false,
+      stderrTail: '',
+      tempDir,
+      exited: new Promise<void>((r) => (resolveExit = r)),
+    };
+    this.live = live;
+    if (child.pid !== undefined) this.opts.store.setPid(id, child.pid);
+    child.stderr?.on('data', (d: Buffer) => {
+      live.stderrTail = (live.stderrTail + d.toString()).slice(-4000);
+    });
+    child.on('message', (m: JobToServer) => this.onJobMessage(live, m));
+    child.on('exit', (code, signal) => {
+      this.onExit(live, code, signal);
+      resolveExit();
+    });
+    child.on('error', (err) => this.opts.log(`run ${id}: ${err.message}`));
+    const job: RunJob = {
+      protocol: JOB_PROTOCOL_VERSION,
+      id,
+      db: this.opts.store.path,
+      flags,
+      ...(file === undefined ? {} : { file }),
+    };
+    child.send({ type: 'job', job } satisfies ServerToJob);
+    this.opts.log(`run ${id} started (${'url' in body ? body.url : name})`);
+    return id;
+  }
+
+  /** Data file paths of a posted document must name files inside --scripts; they become absolute. */
+  private rebaseData(config: Record<string, unknown>): Record<string, unknown> {
+    const data = config.data;
+    if (data === undefined) return config;
+    if (typeof data !== 'object' || data === null) return config; // the document's own validation reports it
+    if (!this.scriptsRoot)
+      throw new ApiProblem(400, 'config.data: data files need a scripts folder (volley serve --scripts DIR)');
+    const out: Record<string, unknown> = {};
+    for (const [key, src] of Object.entries(data as Record<string, unknown>)) {
+      if (typeof src !== 'object' || src === null) {
+        out[key] = src;
+        continue;
+      }
+      const s = { ...(src as Record<string, unknown>) };
+      for (const kind of ['csv', 'json'])
+        if (typeof s[kind] === 'string')
+          s[kind] = this.insideScripts(s[kind] as string, `config.data.${key}.${kind}`);
+      out[key] = s;
+    }
+    return { ...config, data: out };
+  }
+
+  private insideScripts(rel: string, what: string): string {
+    const root = this.scriptsRoot;
+    if (!root)
+      throw new ApiProblem(400, `${what}: no scripts folder is configured (volley serve --scripts DIR)`);
+    if (isAbsolute(rel) || rel.includes('\0'))
+      throw new ApiProblem(400, `${what}: '${rel}' must be a path relative to the scripts folder`);
+    const candidate = resolve(root, rel);
+    if (!candidate.startsWith(root + sep))
+      throw new ApiProblem(400, `${what}: '${rel}' is outside the scripts folder`);
+    let real: string;
+    try {
+      real = realpathSync(candidate);
+    } catch {
+      throw new ApiProblem(400, `${what}: no file '${rel}' in the scripts folder`);
+    }
+    if (!real.startsWith(root + sep))
+      throw new ApiProblem(400, `${what}: '${rel}' leads outside the scripts folder (symbolic link)`);
+    if (!statSync(real).isFile()) throw new ApiProblem(400, `${what}: '${rel}' is not a file`);
+    return real;
+  }
+
+  private resolveScript(rel: string): string {
+    const real = this.insideScripts(rel, 'script');
+    if (!TEST_FILE_EXTENSIONS.includes(extname(real)))
+      throw new ApiProblem(400, `script: '${rel}' is not a test file (${TEST_FILE_EXTENSIONS.join(', ')})`);
+    return real;
+  }
+
+  stop(id: string): void {
+    const live = this.requireLive(id);
+    live.child.send({ type: 'stop' } satisfies ServerToJob);
+    this.opts.log(`run ${id}: stop requested`);
+  }
+
+  /** Live change of an externally-controlled scenario; returns what was applied. */
+  control(id: string, body: ControlRunBody): { scenario: string; vus?: number; rate?: number } {
+    const live = this.requireLive(id);
+    const run = this.opts.store.get(id);
+    if (!run || run.status !== 'running') throw new ApiProblem(409, `run ${id} is not running yet`);
+    if (run.controllable.length === 0)
+      throw new ApiProblem(409, `run ${id} has no externally-controlled scenario`, [
+        'start it with executor: externally-controlled to change VUs or rate live',
+      ]);
+    const target =
+      body.scenario === undefined
+        ? run.controllable.length === 1
+          ? run.controllable[0]
+          : undefined
+        : run.controllable.find((c) => c.scenario === body.scenario);
+    if (!target)
+      throw new ApiProblem(
+        400,
+        body.scenario === undefined
+          ? `scenario: give one of ${run.controllable.map((c) => c.scenario).join(', ')}`
+          : `scenario: '${body.scenario}' is not externally-controlled (controllable: ${run.controllable.map((c) => c.scenario).join(', ')})`,
+      );
+    if (target.mode === 'vus' && body.vus === undefined)
+      throw new ApiProblem(400, `scenario '${target.scenario}' is closed loop: give vus, not rate`);
+    if (target.mode === 'rate' && body.rate === undefined)
+      throw new ApiProblem(400, `scenario '${target.scenario}' is open loop: give rate, not vus`);
+    if (body.vus !== undefined && body.vus > target.maxVUs)
+      throw new ApiProblem(400, `vus: ${body.vus} is more than the scenario's maxVUs (${target.maxVUs})`);
+    const msg: ServerToJob = { type: 'control', scenario: target.scenario };
+    if (body.vus !== undefined) msg.vus = body.vus;
+    if (body.rate !== undefined) msg.ratePerSec = body.rate;
+    live.child.send(msg);
+    return {
+      scenario: target.scenario,
+      ...(body.vus === undefined ? {} : { vus: body.vus }),
+      ...(body.rate === undefined ? {} : { rate: body.rate }),
+    };
+  }
+
+  private requireLive(id: string): LiveRun {
+    if (this.live?.id === id && !this.live.done) return this.live;
+    if (!this.opts.store.get(id)) throw new ApiProblem(404, `no run ${id}`);
+    throw new ApiProblem(409, `run ${id} is not active on this server`);
+  }
+
+  /** Live messages for a run; the first is `hello`. Returns the unsubscribe, or undefined when not live. */
+  subscribe(id: string, sub: Subscriber): (() => void) | undefined {
+    const live = this.live;
+    const run = this.opts.store.get(id);
+    if (!run) return undefined;
+    if (!live || live.id !== id || live.done) {
+      sub({ type: 'hello', run, points: this.opts.store.series(id), latest: null, thresholds: [] });
+      sub({ type: 'status', run });
+      return undefined;
+    }
+    sub({ type: 'hello', run, points: [...live.points], latest: live.latest, thresholds: live.thresholds });
+    live.subscribers.add(sub);
+    return () => live.subscribers.delete(sub);
+  }
+
+  private broadcast(live: LiveRun, m: LiveMessage): void {
+    for (const s of live.subscribers) s(m);
+  }
+
+  private broadcastStatus(live: LiveRun): void {
+    const run = this.opts.store.get(live.id);
+    if (run) this.broadcast(live, { type: 'status', run });
+  }
+
+  private onJobMessage(live: LiveRun, m: JobToServer): void {
+    switch (m.type) {
+      case 'started':
+        this.broadcastStatus(live);
+        break;
+      case 'snapshot': {
+        const point = seriesPoint(m.snapshot);
+        live.points.push(point);
+        live.latest = m.snapshot;
+        this.broadcast(live, { type: 'snapshot', snapshot: m.snapshot, point });
+        break;
+      }
+      case 'thresholds':
+        live.thresholds = m.thresholds;
+        this.broadcast(live, { type: 'thresholds', thresholds: m.thresholds });
+        break;
+      case 'failed':
+        live.failure = { error: m.error, details: m.details, exitCode: m.exitCode };
+        break;
+      case 'control-error':
+        this.opts.log(`run ${live.id}: control refused: ${m.error}`);
+        break;
+      case 'done':
+        break;
+    }
+  }
+
+  private onExit(live: LiveRun, code: number | null, signal: NodeJS.Signals | null): void {
+    live.done = true;
+    const store = this.opts.store;
+    const row = store.get(live.id);
+    if (row && (row.status === 'starting' || row.status === 'running')) {
+      if (live.failure) {
+        const { error, details } = live.failure;
+        const text = details.length > 1 ? [error, ...details.slice(1)].join('\n') : error;
+        store.failRun(live.id, text, live.failure.exitCode);
+      } else {
+        const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+        const tail = live.stderrTail.trim().split('\n').slice(-5).join('\n');
+        const reason = `the run process ${how}${tail ? `: ${tail}` : ''}`;
+        if (row.status === 'starting') store.failRun(live.id, reason, code);
+        else store.interruptRun(live.id, reason);
+      }
+    }
+    this.broadcastStatus(live);
+    live.subscribers.clear();
+    if (live.tempDir) rmSync(live.tempDir, { recursive: true, force: true });
+    if (this.live === live) this.live = undefined;
+    const after = store.get(live.id);
+    this.opts.log(`run ${live.id} ${after?.status ?? 'ended'}${after?.verdict ? ` (${after.verdict})` : ''}`);
+  }
+
+  /** Server shutdown: stop the active run gracefully, kill it after `graceMs`. */
+  async shutdown(graceMs: number): Promise<void> {
+    const live = this.live;
+    if (!live || live.done) return;
+    if (live.child.connected) live.child.send({ type: 'stop' } satisfies ServerToJob);
+    const timer = setTimeout(() => live.child.kill('SIGKILL'), graceMs);
+    await live.exited;
+    clearTimeout(timer);
+  }
+}
+
+function envFlags(env: Record<string, string> | undefined): string[] {
+  return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
+}
+
+function safeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const k of SAFE_ENV) if (env[k] !== undefined) out[k] = env[k];
+  return out;
+}
+
+/** A quick-mode body as `volley run` flags; the body text is always literal (never `@file`). */
+function quickFlags(b: Extract<CreateRunBody, { url: string }>): Record<string, unknown> {
+  const f: Record<string, unknown> = {
+    url: b.url,
+    header: Object.entries(b.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+    threshold: b.thresholds ?? [],
+    stage: [],
+    literalBody: true,
+  };
+  if (b.rate !== undefined) f.rate = String(b.rate);
+  if (b.vus !== undefined) f.vus = String(b.vus);
+  if (b.maxVus !== undefined) f.maxVus = String(b.maxVus);
+  if (b.duration !== undefined) f.duration = b.duration;
+  if (b.timeout !== undefined) f.timeout = b.timeout;
+  if (b.method !== undefined) f.method = b.method;
+  if (b.body !== undefined) f.body = b.body;
+  if (b.executor !== undefined) f.executor = b.executor;
+  return f;
+}

@@ -1,0 +1,366 @@
+/**
+ * `volley serve`: the REST API, the live WebSocket stream, Prometheus `/metrics` and the built
+ * dashboard, over one run store. Binds 127.0.0.1 unless told otherwise; any other address needs a
+ * token. Runs it starts execute in their own processes (RunManager).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, relative } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { VolleyError } from '../errors.js';
+import { TEST_FILE_EXTENSIONS } from '../script/session.js';
+import { pidAlive } from '../store/pid-alive.js';
+import type { RunStore } from '../store/run-store.js';
+import type { RunStatus } from '../store/types.js';
+import { prometheusText } from './prometheus-text.js';
+import { ApiProblem, RunManager } from './run-manager.js';
+import { CSP, dashboardBuilt, serveStatic } from './static-files.js';
+import { SystemSampler } from './system-info.js';
+import { validateControl, validateCreateRun } from './validate.js';
+import type {
+  ApiError,
+  LiveMessage,
+  RunDetail,
+  ScriptsResponse,
+  SeriesResponse,
+  SystemInfo,
+} from './wire.js';
+
+export interface ServeOptions {
+  store: RunStore;
+  host: string;
+  port: number;
+  token: string | undefined;
+  scriptsDir: string | undefined;
+  /** The built dashboard (dist/web). */
+  webDir: string;
+  jobEntry: string;
+  env: NodeJS.ProcessEnv;
+  version: string;
+  log: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  manager: RunManager;
+  close(): Promise<void>;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const MAX_BODY_BYTES = 1_048_576;
+const STATUSES: readonly RunStatus[] = ['starting', 'running', 'finished', 'error', 'interrupted'];
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(text);
+}
+
+function problem(res: ServerResponse, status: number, error: string, details?: string[]): void {
+  const body: ApiError = details && details.length > 0 ? { error, details } : { error };
+  send(res, status, body);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type))
+    throw new ApiProblem(415, 'send the body as JSON (content-type: application/json)');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY_BYTES) throw new ApiProblem(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(c);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ApiProblem(400, `the body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function listScripts(root: string | undefined): string[] {
+  if (!root) return [];
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory() && depth < 4) walk(p, depth + 1);
+      else if (e.isFile() && TEST_FILE_EXTENSIONS.includes(extname(e.name)) && !e.name.endsWith('.d.ts'))
+        out.push(relative(root, p));
+    }
+  };
+  walk(root, 0);
+  return out.sort();
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  if (!isLoopback(opts.host) && !opts.token)
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `--host ${opts.host} exposes the API beyond this machine: give --token (or VOLLEY_TOKEN) too`,
+      { hint: 'clients then send Authorization: Bearer TOKEN; the dashboard is opened with ?token=TOKEN' },
+    );
+  const tokenDigest = opts.token ? digest(opts.token) : undefined;
+  const manager = new RunManager({
+    store: opts.store,
+    jobEntry: opts.jobEntry,
+    scriptsDir: opts.scriptsDir,
+    env: opts.env,
+    log: opts.log,
+  });
+  const system = new SystemSampler();
+  const hasDashboard = dashboardBuilt(opts.webDir);
+
+  const authorized = (req: IncomingMessage, url: URL): boolean => {
+    if (!tokenDigest) return true;
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ')
+      ? header.slice(7)
+      : (url.searchParams.get('access_token') ?? '');
+    return given !== '' && timingSafeEqual(digest(given), tokenDigest);
+  };
+
+  /**
+   * Without a token the server trusts loopback only, so a web page elsewhere must not reach it
+   * through the browser: the Host must be a loopback name (DNS rebinding) and a cross-site Origin
+   * is refused on anything that changes state or streams.
+   */
+  const sameSite = (req: IncomingMessage): string | undefined => {
+    const host = req.headers.host ?? '';
+    if (!tokenDigest && isLoopback(opts.host)) {
+      const name = host.replace(/:\d+$/, '');
+      if (!isLoopback(name)) return `Host '${host}' is not this loopback server`;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== 'null') {
+      let o: URL;
+      try {
+        o = new URL(origin);
+      } catch {
+        return `Origin '${origin}' is malformed`;
+      }
+      if (o.host !== host) return `cross-origin request from ${origin} refused`;
+    }
+    return undefined;
+  };
+
+  const runDetail = (id: string): RunDetail | undefined => {
+    const r = opts.store.get(id);
+    if (!r) return undefined;
+    const { pid: _pid, config: _config, request, ...rest } = r;
+    return { ...rest, request: (request ?? null) as RunDetail['request'] };
+  };
+
+  const resolveRun = (raw: string): string => {
+    const id = opts.store.resolveId(decodeURIComponent(raw));
+    if (!id) throw new ApiProblem(404, `no run ${raw}`);
+    return id;
+  };
+
+  async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    const parts = url.pathname.split('/').filter(Boolean); // ['api', 'runs', id, sub]
+    if (parts[1] === 'runs' && parts.length === 2) {
+      if (method === 'GET') {
+        const limitText = url.searchParams.get('limit');
+        const limit = limitText === null ? 200 : Number(limitText);
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new ApiProblem(400, 'limit: must be an integer >= 1');
+        const status = url.searchParams.get('status');
+        if (status !== null && !STATUSES.includes(status as RunStatus))
+          throw new ApiProblem(400, `status: must be one of ${STATUSES.join(', ')}`);
+        opts.store.reconcile(pidAlive);
+        return send(res, 200, opts.store.list({ limit, ...(status ? { status: status as RunStatus } : {}) }));
+      }
+      if (method === 'POST') {
+        const v = validateCreateRun(await readJson(req));
+        if (!v.ok) throw new ApiProblem(400, v.errors[0] as string, v.errors);
+        const id = manager.start(v.value);
+        return send(res, 201, { id }, { location: `/api/runs/${id}` });
+      }
+      throw new ApiProblem(405, `${method} is not allowed on /api/runs`);
+    }
+    if (parts[1] === 'runs' && parts.length >= 3) {
+      const id = resolveRun(parts[2] as string);
+      const sub = parts.slice(3).join('/');
+      if (sub === '') {
+        if (method === 'GET') return send(res, 200, runDetail(id));
+        if (method === 'DELETE') {
+          if (manager.activeId === id) throw new ApiProblem(409, `run ${id} is active: stop it first`);
+          opts.store.delete(id);
+          return send(res, 204);
+        }
+        if (method === 'PATCH') {
+          const v = validateControl(await readJson(req));
+          if (!v.ok) throw new ApiProblem(400, v.errors[0] as string, v.errors);
+          return send(res, 200, { id, applied: manager.control(id, v.value) });
+        }
+      } else if (sub === 'series' && method === 'GET') {
+        const body: SeriesResponse = { runId: id, points: opts.store.series(id) };
+        return send(res, 200, body);
+      } else if (sub === 'summary' && method === 'GET') {
+        const r = opts.store.get(id);
+        if (!r?.summary) throw new ApiProblem(404, `run ${id} has no summary (status ${r?.status})`);
+        return send(res, 200, r.summary, {
+          'content-disposition': `attachment; filename="volley-${id.slice(0, 8)}.json"`,
+        });
+      } else if (sub === 'endpoints/series' && method === 'GET') {
+        return send(res, 200, { runId: id, points: opts.store.endpointSeries(id) });
+      } else if (parts[3] === 'metrics' && parts.length === 5 && method === 'GET') {
+        const metric = decodeURIComponent(parts[4] as string);
+        return send(res, 200, { runId: id, metric, points: opts.store.metricSeries(id, metric) });
+      } else if (sub === 'metrics' && method === 'GET') {
+        return send(res, 200, { runId: id, metrics: opts.store.metricNames(id) });
+      } else if (sub === 'percentiles' && method === 'GET') {
+        const metric = url.searchParams.get('metric') ?? 'http_req_duration';
+        const ps = (url.searchParams.get('p') ?? '50,90,95,99,99.9').split(',').map(Number);
+        if (ps.some((p) => !Number.isFinite(p) || p <= 0 || p > 100))
+          throw new ApiProblem(400, 'p: a comma-separated list of percentiles in (0, 100]');
+        const values = opts.store.percentiles(id, metric, ps);
+        if (!values) throw new ApiProblem(404, `run ${id} has no stored histogram of ${metric}`);
+        return send(res, 200, { runId: id, metric, values });
+      } else if (sub === 'stop' && method === 'POST') {
+        manager.stop(id);
+        return send(res, 202, { id, stopping: true });
+      }
+      throw new ApiProblem(404, `no route ${method} ${url.pathname}`);
+    }
+    if (url.pathname === '/api/system' && method === 'GET') {
+      const body: SystemInfo = {
+        ...system.read(),
+        activeRunId: manager.activeId ?? null,
+        version: opts.version,
+      };
+      return send(res, 200, body);
+    }
+    if (url.pathname === '/api/scripts' && method === 'GET') {
+      const body: ScriptsResponse = {
+        dir: manager.scriptsDir ?? null,
+        scripts: listScripts(manager.scriptsDir),
+      };
+      return send(res, 200, body);
+    }
+    throw new ApiProblem(404, `no route ${method} ${url.pathname}`);
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const isApi = url.pathname.startsWith('/api/') || url.pathname === '/metrics';
+    const refusal = sameSite(req);
+    if (refusal && (isApi || req.method !== 'GET')) return problem(res, 403, refusal);
+    if (isApi && !authorized(req, url)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      return problem(res, 401, 'this server needs a token: send Authorization: Bearer TOKEN');
+    }
+    if (url.pathname === '/metrics' && req.method === 'GET') {
+      res.writeHead(200, {
+        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        'cache-control': 'no-store',
+      });
+      res.end(prometheusText(manager.activeId, manager.latest));
+      return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      api(req, res, url).catch((err: unknown) => {
+        if (err instanceof ApiProblem) return problem(res, err.status, err.message, err.details);
+        opts.log(`internal error on ${req.method} ${url.pathname}: ${(err as Error).stack ?? String(err)}`);
+        problem(res, 500, `internal error: ${(err as Error).message}`);
+      });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return problem(res, 405, `${req.method} is not allowed here`);
+    if (hasDashboard && serveStatic(opts.webDir, url.pathname, res, req.method === 'HEAD')) return;
+    if (!hasDashboard && url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-security-policy': CSP });
+      res.end(
+        `volley ${opts.version}: the dashboard is not built (npm run build); the API is at /api/runs\n`,
+      );
+      return;
+    }
+    problem(res, 404, `no such file ${url.pathname}`);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const m = /^\/api\/runs\/([^/]+)\/live$/.exec(url.pathname);
+    const refuse = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    };
+    if (!m) return refuse(404, 'Not Found');
+    if (sameSite(req)) return refuse(403, 'Forbidden');
+    if (!authorized(req, url)) return refuse(401, 'Unauthorized');
+    const id = opts.store.resolveId(decodeURIComponent(m[1] as string));
+    if (!id) return refuse(404, 'Not Found');
+    wss.handleUpgrade(req, socket, head, (ws) => attachLive(ws, id));
+  });
+
+  const sockets = new Set<WebSocket>();
+  function attachLive(ws: WebSocket, id: string): void {
+    sockets.add(ws);
+    const push = (m: LiveMessage): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      // A client that cannot keep up skips seconds instead of growing the server's memory.
+      if (m.type === 'snapshot' && ws.bufferedAmount > 4 * 1048576) return;
+      ws.send(JSON.stringify(m));
+      if (m.type === 'status' && !['starting', 'running'].includes(m.run.status)) ws.close(1000, 'run ended');
+    };
+    const off = manager.subscribe(id, push);
+    ws.on('close', () => {
+      off?.();
+      sockets.delete(ws);
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new VolleyError(
+          'INVALID_USAGE',
+          `cannot listen on ${opts.host}:${opts.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`,
+          { hint: '--port 0 picks a free port' },
+        ),
+      ),
+    );
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostInUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${hostInUrl}:${port}`,
+    port,
+    manager,
+    async close() {
+      await manager.shutdown(15_000);
+      for (const ws of sockets) ws.close(1001, 'server shutting down');
+      wss.close();
+      system.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

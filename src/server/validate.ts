@@ -1,0 +1,111 @@
+/** Request bodies of the API, validated with JSON Schema: every problem listed, as a 400. */
+import { Ajv, type ErrorObject } from 'ajv';
+import type { ControlRunBody, CreateRunBody } from './wire.js';
+
+const envMap = {
+  type: 'object',
+  propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+  additionalProperties: { type: 'string' },
+};
+const scenarios = { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 100 };
+const duration = {
+  type: 'string',
+  pattern: '^\\s*\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d)?(\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d))*\\s*$',
+};
+
+const QUICK = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: { type: 'string', pattern: '^https?://', maxLength: 4096 },
+    rate: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
+    vus: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    maxVus: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    duration,
+    timeout: duration,
+    method: { type: 'string', pattern: '^[A-Za-z]+$', maxLength: 20 },
+    headers: {
+      type: 'object',
+      propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
+      additionalProperties: { type: 'string', pattern: '^[^\\r\\n]*$' },
+      maxProperties: 100,
+    },
+    body: { type: 'string', maxLength: 1_000_000 },
+    thresholds: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 100 },
+    executor: { enum: ['externally-controlled'] },
+  },
+};
+const CONFIG = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['config'],
+  properties: { config: { type: 'object' }, env: envMap, scenarios },
+};
+const SCRIPT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['script'],
+  properties: { script: { type: 'string', minLength: 1, maxLength: 1024 }, env: envMap, scenarios },
+};
+const CONTROL = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    scenario: { type: 'string', minLength: 1 },
+    vus: { type: 'integer', minimum: 0, maximum: 1_000_000 },
+    rate: { type: 'number', minimum: 0, maximum: 10_000_000 },
+  },
+};
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const quick = ajv.compile(QUICK);
+const config = ajv.compile(CONFIG);
+const script = ajv.compile(SCRIPT);
+const control = ajv.compile(CONTROL);
+
+function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => {
+    const at = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : 'body';
+    if (e.keyword === 'additionalProperties')
+      return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    if (e.keyword === 'pattern' && at === 'url') return 'url: must start with http:// or https://';
+    if (e.keyword === 'pattern' && (at === 'duration' || at === 'timeout'))
+      return `${at}: must be a duration like 30s, 1m30s or 250ms`;
+    return `${at}: ${e.message ?? e.keyword}`;
+  });
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+/** Which of the three bodies it is is decided by its key field (url, config or script). */
+export function validateCreateRun(body: unknown): Validated<CreateRunBody> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, errors: ['body: must be a JSON object'] };
+  const keys = ['url', 'config', 'script'].filter((k) => k in body);
+  if (keys.length !== 1)
+    return {
+      ok: false,
+      errors: [
+        keys.length === 0
+          ? 'body: give url (quick mode), config (a declarative test) or script (a file in the scripts folder)'
+          : `body: give only one of ${keys.join(', ')}`,
+      ],
+    };
+  const check = keys[0] === 'url' ? quick : keys[0] === 'config' ? config : script;
+  if (!check(body)) return { ok: false, errors: describe(check.errors) };
+  const b = body as unknown as CreateRunBody;
+  if ('url' in b && b.rate === undefined && b.vus === undefined && b.executor === undefined)
+    return { ok: false, errors: ['body: give rate (arrivals per second, open loop) or vus (closed loop)'] };
+  return { ok: true, value: b };
+}
+
+export function validateControl(body: unknown): Validated<ControlRunBody> {
+  if (!control(body)) return { ok: false, errors: describe(control.errors) };
+  const b = body as unknown as ControlRunBody;
+  if (b.vus === undefined && b.rate === undefined) return { ok: false, errors: ['body: give vus or rate'] };
+  if (b.vus !== undefined && b.rate !== undefined)
+    return { ok: false, errors: ['body: give vus or rate, not both'] };
+  return { ok: true, value: b };
+}

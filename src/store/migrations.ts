@@ -1,0 +1,117 @@
+/**
+ * Versioned schema migrations, applied in order inside one transaction each. The applied version
+ * is SQLite's `user_version`, so a database knows its own schema without a side table.
+ * Never edit a shipped migration: add the next one.
+ */
+import type Database from 'better-sqlite3';
+import { VolleyError } from '../errors.js';
+
+export const MIGRATIONS: readonly { version: number; description: string; sql: string }[] = [
+  {
+    version: 1,
+    description: 'runs, per-second series (run, metric, endpoint), final histograms, thresholds',
+    sql: `
+      CREATE TABLE runs (
+        id            TEXT PRIMARY KEY,
+        status        TEXT NOT NULL,
+        verdict       TEXT,
+        source        TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        started_at    INTEGER,
+        ended_at      INTEGER,
+        duration_ms   INTEGER,
+        requests      INTEGER,
+        rps           REAL,
+        p99_ms        REAL,
+        error_rate    REAL,
+        executors     TEXT NOT NULL DEFAULT '[]',
+        controllable  TEXT NOT NULL DEFAULT '[]',
+        config_json   TEXT,
+        request_json  TEXT,
+        summary_json  TEXT,
+        error         TEXT,
+        exit_code     INTEGER,
+        pid           INTEGER
+      );
+      CREATE INDEX runs_created_at ON runs (created_at);
+
+      -- One row per second: the compact point the charts draw, with the generator's health.
+      CREATE TABLE run_seconds (
+        run_id         TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        second         INTEGER NOT NULL,
+        point_json     TEXT NOT NULL,
+        generator_json TEXT NOT NULL,
+        PRIMARY KEY (run_id, second)
+      ) WITHOUT ROWID;
+
+      -- Every metric's values during each second (k6 'values' shape: count, rate, avg, p(99)...).
+      CREATE TABLE metric_seconds (
+        run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        second      INTEGER NOT NULL,
+        metric      TEXT NOT NULL,
+        values_json TEXT NOT NULL,
+        PRIMARY KEY (run_id, metric, second)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE endpoint_seconds (
+        run_id   TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        second   INTEGER NOT NULL,
+        scenario TEXT NOT NULL,
+        method   TEXT NOT NULL,
+        name     TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        avg_ms   REAL NOT NULL,
+        p50_ms   REAL NOT NULL,
+        p95_ms   REAL NOT NULL,
+        p99_ms   REAL NOT NULL,
+        max_ms   REAL NOT NULL,
+        PRIMARY KEY (run_id, scenario, method, name, second)
+      ) WITHOUT ROWID;
+
+      -- Final HDR histograms (base64, hdr-histogram-js encoding) in the unit the metric records
+      -- (thousandths: µs for time): any percentile can be recomputed later. Endpoint '' = all.
+      CREATE TABLE histograms (
+        run_id   TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        metric   TEXT NOT NULL,
+        scenario TEXT NOT NULL DEFAULT '',
+        method   TEXT NOT NULL DEFAULT '',
+        name     TEXT NOT NULL DEFAULT '',
+        encoded  TEXT NOT NULL,
+        PRIMARY KEY (run_id, metric, scenario, method, name)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE thresholds (
+        run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        metric     TEXT NOT NULL,
+        expression TEXT NOT NULL,
+        ok         INTEGER NOT NULL,
+        actual     REAL,
+        PRIMARY KEY (run_id, metric, expression)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/** Brings the database to the newest schema; refuses a database written by a newer volley. */
+export function migrate(db: Database.Database, path: string): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > SCHEMA_VERSION) {
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `${path}: the run store has schema version ${from}, newer than this volley knows (${SCHEMA_VERSION})`,
+      { hint: 'upgrade volley, or point --db / VOLLEY_DB at another file' },
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= from) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return { from, to: SCHEMA_VERSION };
+}
