@@ -180,6 +180,8 @@ function scriptRuntime(scenario: NormalizedScenario, module: TestModule, openLoo
 }
 
 const controlListeners = new Map<string, ((c: ControlChange) => void)[]>();
+/** The latest live change per scenario, replayed to an executor that starts listening after it came. */
+const lastControl = new Map<string, ControlChange>();
 const stops: ScenarioStop[] = [];
 let externalStopGraceMs: number | undefined;
 
@@ -270,6 +272,8 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
       const list = controlListeners.get(scenario.name) ?? [];
       list.push(cb);
       controlListeners.set(scenario.name, list);
+      const last = lastControl.get(scenario.name);
+      if (last) cb({ ...last, atMs: Math.max(last.atMs, now()) });
     },
   };
   const wait = startAtMs - now();
@@ -338,6 +342,7 @@ port.on('message', (msg: MainToWorker) => {
       for (const s of stops) s.stopNow(msg.graceMs);
       break;
     case 'control':
+      lastControl.set(msg.scenario, { ...lastControl.get(msg.scenario), ...msg.change });
       for (const cb of controlListeners.get(msg.scenario) ?? []) cb(msg.change);
       break;
   }

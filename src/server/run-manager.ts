@@ -81,10 +81,16 @@ export class RunManager {
 
   /** Validated body → a run process. 409 while another run is active. */
   start(body: CreateRunBody): string {
-    if (this.live)
-      throw new ApiProblem(409, `run ${this.live.id} is still active: stop it or wait for it to end`);
+    // A run whose summary is stored is over, even if its process is still exiting.
+    const current = this.live;
+    if (
+      current &&
+      !current.done &&
+      ['starting', 'running'].includes(this.opts.store.get(current.id)?.status ?? '')
+    )
+      throw new ApiProblem(409, `run ${current.id} is still active: stop it or wait for it to end`);
     this.opts.store.reconcile(pidAlive);
-    const busy = this.opts.store.active();
+    const busy = this.opts.store.active().filter((r) => r.id !== current?.id);
     if (busy.length > 0) {
       const other = busy[0] as RunListItem;
       throw new ApiProblem(
