@@ -29,4 +29,30 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The dashboard runs in the browser and shares only the wire types with the server:
+    // a runtime import from src/ would bundle engine code (and Node built-ins) into the page.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    ignores: ['web/vite.config.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/**', '!**/src/server/wire.js'],
+              message: 'The dashboard imports only types, and only from src/server/wire.js.',
+            },
+            {
+              group: ['**/src/server/wire.js'],
+              allowTypeImports: true,
+              message: 'Import wire types with `import type`: the dashboard never bundles server code.',
+            },
+            { group: ['node:*'], message: 'The dashboard runs in the browser.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'require', '__dirname'],
+    },
+  },
 );

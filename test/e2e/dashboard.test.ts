@@ -1,0 +1,373 @@
+/**
+ * The built dashboard in Debian's headless Chromium against the real `volley serve` and a real
+ * target: start a run from the form, watch it live, change its rate, stop it, find it in the
+ * history, run a second one, compare them — with the target's own request count as the truth.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CLI } from '../helpers/cli.js';
+import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
+
+const SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+interface Serve {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+/** `volley serve` in its own process; its first stdout line is the base URL. */
+async function startServe(dir: string, extra: string[] = []): Promise<Serve> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', NO_COLOR: '1' };
+  delete env.VOLLEY_TOKEN;
+  delete env.VOLLEY_DB;
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      join(dir, 'volley.db'),
+      '--scripts',
+      join(dir, 'scripts'),
+      ...extra,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`volley serve printed no URL in 15 s: ${err}`)), 15_000);
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line.trim());
+    });
+    void exited.then(() => reject(new Error(`volley serve exited: ${err}`)));
+  });
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'first stdout line is the base URL');
+  return {
+    url,
+    child,
+    stderr: () => err,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(kill);
+    },
+  };
+}
+
+/** The number a KPI card carries in data-value (null while it shows —). */
+async function kpi(page: Page, id: string): Promise<number | null> {
+  const raw = await page.getByTestId(id).getAttribute('data-value');
+  return raw === null || raw === '' ? null : Number(raw);
+}
+
+/** Polls `read` until `ok` holds; fails with the last value after `ms`. */
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  let v = await read();
+  while (!ok(v)) {
+    if (Date.now() > end) assert.fail(`${what}: still ${JSON.stringify(v)} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+    v = await read();
+  }
+  return v;
+}
+
+interface RunDetailJson {
+  status: string;
+  verdict: string | null;
+  summary: { metrics: Record<string, { values: Record<string, number> }> } | null;
+}
+
+describe('dashboard in headless Chromium', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'volley-e2e-'));
+  mkdirSync(join(dir, 'scripts'));
+  let target: CountingServer;
+  let serve: Serve;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  let first = '';
+  let second = '';
+
+  const api = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${serve.url}${path}`);
+    assert.equal(res.status, 200, `GET ${path}`);
+    return (await res.json()) as T;
+  };
+
+  before(async () => {
+    target = await startCountingServer({ delayMs: 2 });
+    serve = await startServe(dir);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(15_000);
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+    await target?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts an externally controlled run from the form and shows it live', async () => {
+    await page.goto(`${serve.url}/#/new`);
+    await page.getByTestId('new-url').fill(`${target.url}/api/teams`);
+    await page.getByTestId('new-loop-rate').check();
+    await page.getByTestId('new-rate').fill('50');
+    await page.getByTestId('new-duration').fill('20s');
+    await page.getByTestId('new-thresholds').fill('http_req_duration:p(99)<1000\nhttp_req_failed:rate<0.01');
+    await page.getByTestId('new-external').check();
+    await page.getByTestId('new-submit').click();
+
+    await page.waitForURL(/#\/runs\/[^/]+$/);
+    first = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
+    assert.ok(first, 'navigated to the new run');
+    await page.getByTestId('live-view').waitFor();
+
+    const before = await kpi(page, 'kpi-rps');
+    assert.ok(before === null || before >= 0, `RPS starts empty or at a number, got ${before}`);
+    const rps = await until(
+      () => kpi(page, 'kpi-rps'),
+      (v) => v !== null && v > 0,
+      10_000,
+      'RPS KPI',
+    );
+    assert.ok(rps !== null && rps > 0);
+    assert.equal(await page.getByTestId('run-status').getAttribute('data-status'), 'running');
+
+    // Live numbers move: requests so far and elapsed time grow between two reads.
+    const req1 = await kpi(page, 'kpi-requests');
+    const el1 = await kpi(page, 'kpi-elapsed');
+    const req2 = await until(
+      () => kpi(page, 'kpi-requests'),
+      (v) => v !== null && v > (req1 ?? 0),
+      4000,
+      'requests KPI',
+    );
+    assert.ok((await kpi(page, 'kpi-elapsed'))! > el1!, 'elapsed grows');
+    assert.ok(req2! > req1!);
+    for (const id of ['kpi-p50', 'kpi-p95', 'kpi-p99', 'kpi-vus']) {
+      const v = await kpi(page, id);
+      assert.ok(v !== null && v >= 0, `${id} shows a number, got ${v}`);
+    }
+    assert.equal(await kpi(page, 'kpi-error-rate'), 0, 'no failures against the counting server');
+
+    // Charts are real canvases with a visible size.
+    for (const chart of ['chart-throughput', 'chart-latency', 'chart-errors', 'chart-vus']) {
+      const box = await page.locator(`[data-testid=${chart}] canvas`).first().boundingBox();
+      assert.ok(
+        box && box.width > 200 && box.height > 100,
+        `${chart} canvas is visible: ${JSON.stringify(box)}`,
+      );
+    }
+    // The live endpoint table and the thresholds.
+    const row = page.locator('[data-testid=endpoint-table] tbody tr[data-endpoint]');
+    await until(
+      () => row.count(),
+      (n) => n === 1,
+      3000,
+      'endpoint rows',
+    );
+    assert.match((await row.first().getAttribute('data-endpoint')) ?? '', /\/api\/teams/);
+    const thresholdRows = page.locator('[data-testid=thresholds] tbody tr');
+    await until(
+      () => thresholdRows.count(),
+      (n) => n === 2,
+      3000,
+      'threshold rows',
+    );
+  });
+
+  it('changes the rate live, screenshots the live view, and stops the run', async () => {
+    const input = page.getByTestId('control-input');
+    assert.equal(await input.getAttribute('data-mode'), 'rate');
+    await input.fill('100');
+    await page.getByTestId('control-apply').click();
+    await until(
+      async () => (await page.getByTestId('control-message').textContent()) ?? '',
+      (t) => /applied/.test(t),
+      5000,
+      'control message',
+    );
+    // The sliding-window RPS follows the new rate (well above the old 50/s).
+    await until(
+      () => kpi(page, 'kpi-rps'),
+      (v) => v !== null && v >= 80,
+      8000,
+      'RPS after the rate change',
+    );
+
+    // A few seconds at the new rate, so the screenshot shows the step in the charts.
+    await page.waitForTimeout(3000);
+    await page.screenshot({ path: SCREENSHOT });
+
+    await page.getByTestId('stop-button').click();
+    await until(
+      () => page.getByTestId('run-status').getAttribute('data-status'),
+      (s) => s === 'finished',
+      15_000,
+      'status after Stop',
+    );
+    // The view switches to the run detail with the stored summary.
+    await page.getByTestId('run-detail').waitFor();
+    await page.getByTestId('summary-kpis').waitFor();
+
+    const detail = await api<RunDetailJson>(`/api/runs/${encodeURIComponent(first)}`);
+    assert.equal(detail.status, 'finished');
+    const count = detail.summary?.metrics.http_reqs?.values.count;
+    // The store's exact count, the target's own count and the number on screen agree exactly.
+    assert.equal(count, target.count(), 'summary http_reqs count equals what the target received');
+    assert.equal(await kpi(page, 'kpi-requests'), count, 'the detail view shows that count');
+    assert.ok(count! > 50 * 3, `a few seconds at 50-100/s, got ${count}`);
+    assert.ok(await page.getByTestId('run-verdict').isVisible());
+    const endpoint = page.locator('[data-testid=endpoint-table] tbody tr[data-endpoint] [data-col=requests]');
+    assert.equal(Number(((await endpoint.textContent()) ?? '').replace(/,/g, '')), count);
+    assert.equal(
+      await page.getByTestId('report-link').getAttribute('href'),
+      `./api/runs/${encodeURIComponent(first)}/summary`,
+    );
+  });
+
+  it('lists the run, runs a second one, and compares the two', async () => {
+    await page.goto(`${serve.url}/#/`);
+    const firstRow = page.locator(`[data-testid=run-row][data-run-id="${first}"]`);
+    await firstRow.waitFor();
+    assert.equal(await firstRow.getAttribute('data-status'), 'finished');
+
+    const counted = target.count();
+    await page.goto(`${serve.url}/#/new`);
+    await page.getByTestId('new-url').fill(`${target.url}/api/users`);
+    await page.getByTestId('new-loop-rate').check();
+    await page.getByTestId('new-rate').fill('40');
+    await page.getByTestId('new-duration').fill('3s');
+    await page.getByTestId('new-thresholds').fill('');
+    await page.getByTestId('new-submit').click();
+    await page.waitForURL(/#\/runs\/[^/]+$/);
+    second = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
+    assert.ok(second && second !== first);
+    // It ends by itself: the live view turns into the detail view.
+    await page.getByTestId('run-detail').waitFor({ timeout: 20_000 });
+    await page.getByTestId('summary-kpis').waitFor();
+    const detail = await api<RunDetailJson>(`/api/runs/${encodeURIComponent(second)}`);
+    const count = detail.summary?.metrics.http_reqs?.values.count;
+    assert.equal(count, 120, '40/s for 3 s, open loop');
+    assert.equal(target.count() - counted, count, 'the target received exactly that many');
+    assert.equal(await kpi(page, 'kpi-requests'), count);
+
+    await page.goto(`${serve.url}/#/`);
+    await page.locator(`[data-testid=run-row][data-run-id="${second}"]`).waitFor();
+    // Filtering by text narrows the list; clearing it brings both back.
+    await page.getByTestId('filter-text').fill('/api/users');
+    await until(
+      () => page.getByTestId('run-row').count(),
+      (n) => n === 1,
+      3000,
+      'filtered rows',
+    );
+    await page.getByTestId('filter-text').fill('');
+    for (const id of [first, second])
+      await page.locator(`[data-testid=run-row][data-run-id="${id}"] [data-testid=run-select]`).check();
+    await page.getByTestId('compare-button').click();
+    await page.waitForURL(new RegExp(`#/compare/${first}/${second}$`));
+
+    const table = page.getByTestId('compare-table');
+    await table.locator('tr[data-metric="Requests"]').waitFor();
+    const cells = await table.locator('tr[data-metric="Requests"] td').allTextContents();
+    const first1 = await api<RunDetailJson>(`/api/runs/${encodeURIComponent(first)}`);
+    const n = (s: string | undefined): number => Number((s ?? '').replace(/[^\d.-]/g, ''));
+    assert.equal(n(cells[1]), first1.summary?.metrics.http_reqs?.values.count, 'base requests');
+    assert.equal(n(cells[2]), 120, 'new requests');
+    for (const metric of ['RPS (mean)', 'Error rate', 'p50', 'p95', 'p99', 'max'])
+      assert.equal(await table.locator(`tr[data-metric="${metric}"]`).count(), 1, metric);
+    // Different paths: each endpoint appears once, on its own side.
+    const endpoints = page.locator('[data-testid=compare-endpoints] tbody tr[data-endpoint]');
+    assert.equal(await endpoints.count(), 2);
+    for (const chart of ['compare-chart-throughput', 'compare-chart-latency']) {
+      const box = await page.locator(`[data-testid=${chart}] canvas`).first().boundingBox();
+      assert.ok(box && box.width > 200 && box.height > 100, `${chart} is visible`);
+    }
+  });
+
+  it('left no console errors or warnings and no page errors', () => {
+    assert.deepEqual(problems, []);
+  });
+});
+
+describe('dashboard with an access token', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'volley-e2e-token-'));
+  mkdirSync(join(dir, 'scripts'));
+  let serve: Serve;
+  let browser: Browser;
+
+  before(async () => {
+    serve = await startServe(dir, ['--token', 's3cret-token']);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads ?token= once, drops it from the address bar, and sends it on every request', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${serve.url}/?token=s3cret-token#/`);
+    await page.getByTestId('runs-empty').waitFor();
+    assert.doesNotMatch(page.url(), /token/, 'the token left the URL');
+    assert.equal(new URL(page.url()).hash, '#/');
+    // Still authorized after navigating within the app (sessionStorage, not the URL).
+    await page.getByTestId('nav-new').click();
+    await page.getByTestId('new-run-form').waitFor();
+    await page.getByTestId('mode-script').click();
+    await page.getByTestId('new-script').waitFor();
+    await page.reload();
+    await page.getByTestId('new-run-form').waitFor();
+    await page.getByTestId('system-info').waitFor();
+    assert.equal(await page.getByTestId('server-unreachable').count(), 0);
+    assert.deepEqual(problems, []);
+
+    // A fresh tab without the token is refused, and says how to get in.
+    const other = await browser.newPage();
+    await other.goto(`${serve.url}/#/`);
+    const err = await other.getByTestId('runs-error').textContent();
+    assert.match(err ?? '', /token/);
+    await other.close();
+    await page.close();
+  });
+});

@@ -1,0 +1,87 @@
+/** The four run charts (throughput, latency, errors, VUs), shared by the live view and the run detail. */
+import { useMemo } from 'react';
+import type uPlot from 'uplot';
+import type { SeriesColumns } from '../series';
+import { Chart, type ChartAxis, type ChartSeries } from './Chart';
+
+export const COLORS = {
+  rps: '#4aa3ff',
+  fail: '#ff5d5d',
+  p50: '#5ad19a',
+  p95: '#f2c94c',
+  p99: '#ff9f43',
+  max: '#c08cff',
+  vus: '#4aa3ff',
+  dropped: '#c08cff',
+  errPct: '#ff9f43',
+};
+
+const THROUGHPUT: ChartSeries[] = [
+  { label: 'requests/s', color: COLORS.rps, fill: true },
+  { label: 'failures/s', color: COLORS.fail },
+];
+const LATENCY: ChartSeries[] = [
+  { label: 'p50', color: COLORS.p50 },
+  { label: 'p95', color: COLORS.p95 },
+  { label: 'p99', color: COLORS.p99 },
+  { label: 'max', color: COLORS.max, dash: [4, 4] },
+];
+const ERRORS: ChartSeries[] = [
+  { label: 'failures/s', color: COLORS.fail, fill: true },
+  { label: 'error %', color: COLORS.errPct, scale: '%' },
+  { label: 'dropped/s', color: COLORS.dropped, dash: [4, 4] },
+];
+const VUS: ChartSeries[] = [{ label: 'VUs', color: COLORS.vus, fill: true }];
+
+const PER_S: ChartAxis[] = [{ scale: 'y', unit: '/s' }];
+const MS: ChartAxis[] = [{ scale: 'y', unit: 'ms' }];
+const ERR_AXES: ChartAxis[] = [
+  { scale: 'y', unit: '/s' },
+  { scale: '%', unit: '%', side: 'right' },
+];
+const COUNT: ChartAxis[] = [{ scale: 'y', unit: '', integer: true }];
+
+export function RunCharts({ cols, bucketSeconds }: { cols: SeriesColumns; bucketSeconds: number }) {
+  const throughput = useMemo<uPlot.AlignedData>(() => [cols.x, cols.rps, cols.failuresPerSecond], [cols]);
+  const latency = useMemo<uPlot.AlignedData>(() => [cols.x, cols.p50, cols.p95, cols.p99, cols.max], [cols]);
+  const errors = useMemo<uPlot.AlignedData>(
+    () => [cols.x, cols.failuresPerSecond, cols.errorPct, cols.droppedPerSecond],
+    [cols],
+  );
+  const vus = useMemo<uPlot.AlignedData>(() => [cols.x, cols.vus], [cols]);
+  const note =
+    bucketSeconds > 1 ? `${bucketSeconds} s per point (merged to stay under 900 points)` : undefined;
+  const latencyNote =
+    bucketSeconds > 1
+      ? `${bucketSeconds} s per point: each percentile is the highest of its seconds`
+      : 'per second';
+  return (
+    <div className="charts">
+      <Chart
+        title="Throughput"
+        testId="chart-throughput"
+        series={THROUGHPUT}
+        axes={PER_S}
+        data={throughput}
+        {...(note ? { note } : {})}
+      />
+      <Chart
+        title="Latency (http_req_duration)"
+        testId="chart-latency"
+        series={LATENCY}
+        axes={MS}
+        data={latency}
+        note={latencyNote}
+      />
+      <Chart
+        title="Errors"
+        testId="chart-errors"
+        series={ERRORS}
+        axes={ERR_AXES}
+        data={errors}
+        {...(note ? { note } : {})}
+      />
+      <Chart title="Virtual users" testId="chart-vus" series={VUS} axes={COUNT} data={vus} />
+    </div>
+  );
+}

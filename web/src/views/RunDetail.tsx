@@ -1,0 +1,358 @@
+/** `#/runs/:id` once the run ended: stored series, the summary, thresholds, checks, errors. */
+import { useMemo, useState } from 'react';
+import type { RunDetail as Detail, SeriesResponse, Summary } from '../../../src/server/wire.js';
+import { api, downloadSummary, errorText, hasToken, summaryPath } from '../api';
+import {
+  EndpointTable,
+  ErrorBox,
+  Kpi,
+  StatusBadge,
+  ThresholdTable,
+  VerdictBadge,
+} from '../components/common';
+import { RunCharts } from '../components/RunCharts';
+import { fmtDate, fmtDuration, fmtInt, fmtMB, fmtMs, fmtNum, fmtPct } from '../format';
+import { navigate, runHref, usePoll } from '../hooks';
+import { BoundedSeries } from '../series';
+
+/** The headline numbers of a summary, shared with the comparison. */
+export function headline(s: Summary) {
+  const v = (metric: string, stat: string): number | null => s.metrics[metric]?.values[stat] ?? null;
+  return {
+    requests: v('http_reqs', 'count'),
+    rps: v('http_reqs', 'rate'),
+    errorRate: v('http_req_failed', 'rate'),
+    avg: v('http_req_duration', 'avg'),
+    p50: v('http_req_duration', 'med'),
+    p90: v('http_req_duration', 'p(90)'),
+    p95: v('http_req_duration', 'p(95)'),
+    p99: v('http_req_duration', 'p(99)'),
+    max: v('http_req_duration', 'max'),
+    iterations: v('iterations', 'count'),
+    dropped: v('dropped_iterations', 'count'),
+  };
+}
+
+export function RunDetailView({ run }: { run: Detail }) {
+  const series = usePoll<SeriesResponse>(`/api/runs/${encodeURIComponent(run.id)}/series`, 0);
+  const built = useMemo(() => {
+    const s = new BoundedSeries();
+    s.addAll(series.data?.points ?? []);
+    return { cols: s.columns(), bucketSeconds: s.bucketSeconds };
+  }, [series.data]);
+  const s = run.summary;
+  const h = s ? headline(s) : null;
+
+  return (
+    <div className="page" data-testid="run-detail">
+      <div className="page-head">
+        <div>
+          <h1 className="run-title">
+            <span title={run.name}>{run.name}</span>
+            <StatusBadge status={run.status} testId="run-status" />
+            <VerdictBadge verdict={run.verdict} testId="run-verdict" />
+          </h1>
+          <div className="muted small">
+            <span className="mono">{run.id}</span> · {run.source} · {run.executors.join(', ')} · started{' '}
+            {fmtDate(run.startedAt ?? run.createdAt)} · ended {fmtDate(run.endedAt)}
+            {run.exitCode !== null ? ` · exit code ${run.exitCode}` : ''}
+          </div>
+        </div>
+        <div className="head-actions">
+          {s ? <ReportLink id={run.id} /> : null}
+          {run.request ? <RunAgain run={run} /> : null}
+        </div>
+      </div>
+
+      {run.status === 'error' ? (
+        <ErrorBox error={`The run failed: ${run.error ?? 'no message'}`} testId="run-error" />
+      ) : null}
+      {run.status === 'interrupted' ? (
+        <ErrorBox
+          error="The process running this test died before it ended: only the seconds stored so far remain."
+          testId="run-interrupted"
+        />
+      ) : null}
+      {s && s.state.aborted ? (
+        <div className="note">
+          Aborted ({s.state.abortReason}
+          {s.state.abortDetail ? `: ${s.state.abortDetail}` : ''}).
+        </div>
+      ) : null}
+      {s && s.generator.warnings.length > 0 ? (
+        <div className="note warn" data-testid="warnings">
+          {s.generator.warnings.map((w, i) => (
+            <div key={i}>⚠ {w}</div>
+          ))}
+        </div>
+      ) : null}
+
+      {h ? (
+        <div className="kpis" data-testid="summary-kpis">
+          <Kpi testId="kpi-requests" label="Requests" value={fmtInt(h.requests)} raw={h.requests} />
+          <Kpi testId="kpi-rps" label="RPS (mean)" value={fmtNum(h.rps)} raw={h.rps} />
+          <Kpi
+            testId="kpi-error-rate"
+            label="Error rate"
+            value={fmtPct(h.errorRate)}
+            raw={h.errorRate}
+            tone={h.errorRate ? 'bad' : undefined}
+          />
+          <Kpi testId="kpi-p50" label="p50" value={fmtMs(h.p50)} raw={h.p50} />
+          <Kpi testId="kpi-p95" label="p95" value={fmtMs(h.p95)} raw={h.p95} />
+          <Kpi testId="kpi-p99" label="p99" value={fmtMs(h.p99)} raw={h.p99} />
+          <Kpi testId="kpi-max" label="max" value={fmtMs(h.max)} raw={h.max} />
+          <Kpi
+            testId="kpi-duration"
+            label="Duration"
+            value={fmtDuration(s?.state.testRunDurationMs ?? run.durationMs)}
+            raw={s?.state.testRunDurationMs ?? run.durationMs}
+            sub={
+              h.dropped
+                ? `${fmtInt(h.iterations)} iterations, ${fmtInt(h.dropped)} dropped`
+                : `${fmtInt(h.iterations)} iterations`
+            }
+            tone={h.dropped ? 'warn' : undefined}
+          />
+        </div>
+      ) : run.status === 'finished' ? (
+        <p className="muted">Loading the summary…</p>
+      ) : null}
+
+      {series.error ? <ErrorBox error={`Could not load the series: ${series.error}`} /> : null}
+      {series.data && series.data.points.length === 0 ? (
+        <p className="muted">No per-second data was stored for this run.</p>
+      ) : (
+        <RunCharts cols={built.cols} bucketSeconds={built.bucketSeconds} />
+      )}
+
+      {s ? <SummarySections s={s} /> : null}
+
+      {run.request ? (
+        <details className="card">
+          <summary>What was asked for (the request body)</summary>
+          <pre className="mono">{JSON.stringify(run.request, null, 2)}</pre>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function SummarySections({ s }: { s: Summary }) {
+  const errors = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);
+  const g = s.generator;
+  return (
+    <>
+      <section className="card">
+        <h2>Endpoints</h2>
+        <EndpointTable rows={s.endpoints} testId="endpoint-table" />
+      </section>
+
+      {s.correctedLatency ? (
+        <section className="card" data-testid="corrected-latency">
+          <h2>Service time and what users waited</h2>
+          <p className="muted small">
+            Open loop: iteration latency runs from when each arrival was due, so it includes waiting for a
+            free VU and dispatch lag.{' '}
+            {s.correctedLatency.differs
+              ? 'Here the two differ: the service time hides queueing.'
+              : 'Here they agree: no hidden queueing.'}
+          </p>
+          <table className="data compact">
+            <thead>
+              <tr>
+                <th />
+                <th className="num">p50</th>
+                <th className="num">p95</th>
+                <th className="num">p99</th>
+                <th className="num">max</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(
+                [
+                  ['http_req_duration (service time)', s.correctedLatency.serviceTime],
+                  ['iteration_latency (from the planned start)', s.correctedLatency.iterationLatency],
+                ] as const
+              ).map(([label, l]) => (
+                <tr key={label}>
+                  <td>{label}</td>
+                  <td className="num">{fmtMs(l.p50)}</td>
+                  <td className="num">{fmtMs(l.p95)}</td>
+                  <td className="num">{fmtMs(l.p99)}</td>
+                  <td className="num">{fmtMs(l.max)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+
+      <div className="two-col">
+        <section className="card">
+          <h2>Thresholds</h2>
+          <ThresholdTable rows={s.thresholds.results} testId="thresholds" />
+        </section>
+        <section className="card">
+          <h2>Checks</h2>
+          {s.checks.length === 0 ? (
+            <p className="muted" data-testid="checks-table">
+              No checks in this test.
+            </p>
+          ) : (
+            <table className="data" data-testid="checks-table">
+              <thead>
+                <tr>
+                  <th>Check</th>
+                  <th className="num">Passes</th>
+                  <th className="num">Fails</th>
+                  <th className="num">Pass rate</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.checks.map((c) => (
+                  <tr key={`${c.scenario}\u0000${c.group}\u0000${c.name}`}>
+                    <td>
+                      {c.group ? <span className="muted">{c.group} › </span> : null}
+                      {c.name}
+                      {c.scenario ? <div className="muted small">{c.scenario}</div> : null}
+                    </td>
+                    <td className="num">{fmtInt(c.passes)}</td>
+                    <td className={`num${c.fails ? ' bad-text' : ''}`}>{fmtInt(c.fails)}</td>
+                    <td className="num">
+                      {fmtPct(c.passes + c.fails ? c.passes / (c.passes + c.fails) : null)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+
+      <div className="two-col">
+        <section className="card">
+          <h2>Errors</h2>
+          {errors.length === 0 ? (
+            <p className="muted" data-testid="errors-table">
+              No transport errors (refused, timeout, reset, DNS, TLS). HTTP statuses are per endpoint above.
+            </p>
+          ) : (
+            <table className="data" data-testid="errors-table">
+              <thead>
+                <tr>
+                  <th>Error class</th>
+                  <th className="num">Count</th>
+                </tr>
+              </thead>
+              <tbody>
+                {errors.map(([k, n]) => (
+                  <tr key={k}>
+                    <td className="mono">{k}</td>
+                    <td className="num">{fmtInt(n)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {s.scriptErrors.length > 0 ? (
+            <>
+              <h3>Script exceptions</h3>
+              {s.scriptErrors.map((e, i) => (
+                <details key={i} className="script-error">
+                  <summary>
+                    <span className="bad-text">{fmtInt(e.count)}×</span> {e.message}{' '}
+                    <span className="muted small">({e.scenario})</span>
+                  </summary>
+                  <pre className="mono">{e.stack || 'no stack'}</pre>
+                </details>
+              ))}
+            </>
+          ) : null}
+          {s.workerErrors.length > 0 ? <ErrorBox error="Worker problems" details={s.workerErrors} /> : null}
+        </section>
+        <section className="card" data-testid="generator-summary">
+          <h2>Generator</h2>
+          <dl className="facts">
+            <dt>Workers</dt>
+            <dd>{g.workers}</dd>
+            <dt>CPU (of one core)</dt>
+            <dd>
+              avg {fmtNum(g.cpuPercent.avg)} % · max {fmtNum(g.cpuPercent.max)} %
+            </dd>
+            <dt>RSS max</dt>
+            <dd>{fmtMB(g.rssMB.max)}</dd>
+            <dt>Saturated</dt>
+            <dd className={g.saturated ? 'bad-text' : ''}>
+              {g.saturated
+                ? `yes, ${g.saturatedSeconds} of ${g.seconds} s (${g.reasons.join(', ')})`
+                : `no (${g.seconds} s measured)`}
+            </dd>
+            {g.perWorker.map((w, i) => (
+              <WorkerFact key={i} i={i} w={w} />
+            ))}
+          </dl>
+        </section>
+      </div>
+    </>
+  );
+}
+
+function WorkerFact({ i, w }: { i: number; w: Summary['generator']['perWorker'][number] }) {
+  return (
+    <>
+      <dt>Worker {i + 1}</dt>
+      <dd>
+        ELU avg {fmtPct(w.elu.avg, 0)} · max {fmtPct(w.elu.max, 0)} · loop delay p99{' '}
+        {fmtMs(w.loopDelayP99Ms.max)} · heap {fmtMB(w.heapUsedMB.max)}
+      </dd>
+    </>
+  );
+}
+
+function ReportLink({ id }: { id: string }) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <>
+      <a
+        className="button"
+        href={summaryPath(id)}
+        download
+        data-testid="report-link"
+        onClick={(e) => {
+          // With a token the plain link would be refused (it cannot carry the header).
+          if (!hasToken()) return;
+          e.preventDefault();
+          downloadSummary(id).catch((err: unknown) => setError(errorText(err)));
+        }}
+      >
+        Summary JSON
+      </a>
+      {error ? <span className="bad-text small">{error}</span> : null}
+    </>
+  );
+}
+
+function RunAgain({ run }: { run: Detail }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          api<{ id: string }>('/api/runs', { method: 'POST', body: run.request })
+            .then((r) => navigate(runHref(r.id)))
+            .catch((err: unknown) => setError(errorText(err)))
+            .finally(() => setBusy(false));
+        }}
+        data-testid="run-again"
+      >
+        Run again
+      </button>
+      {error ? <span className="bad-text small">{error}</span> : null}
+    </>
+  );
+}
