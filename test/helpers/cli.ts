@@ -18,12 +18,23 @@ export interface CliResult {
 
 export function runCli(
   args: string[],
-  opts: { onSpawn?: (c: ChildProcess) => void; cwd?: string; timeoutMs?: number } = {},
+  opts: {
+    onSpawn?: (c: ChildProcess) => void;
+    cwd?: string;
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<CliResult> {
   const t0 = Date.now();
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', VOLLEY_DB: process.env.VOLLEY_DB ?? TEST_DB },
+    env: {
+      ...process.env,
+      CI: 'true',
+      NO_COLOR: '1',
+      VOLLEY_DB: process.env.VOLLEY_DB ?? TEST_DB,
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

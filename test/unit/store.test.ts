@@ -1,0 +1,158 @@
+/** The run store on a real SQLite file: migrations, recording a real run, recomputed percentiles, prune. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { prepareTest } from '../../src/config/prepare.js';
+import { quickConfig } from '../../src/config/quick.js';
+import { TestRun } from '../../src/engine/run.js';
+import { buildSummary } from '../../src/report/summary.js';
+import { SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { RunRecorder } from '../../src/store/recorder.js';
+import { RunStore } from '../../src/store/run-store.js';
+import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'volley-store-'));
+
+describe('run store', () => {
+  let target: CountingServer;
+  before(async () => {
+    target = await startCountingServer({ delayMs: 2 });
+  });
+  after(() => target.close());
+
+  it('creates the file and its folder, at the newest schema version, in WAL mode', () => {
+    const path = join(dir, 'nested', 'deeper', 'runs.db');
+    const store = RunStore.open(path);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+    // Opening again migrates nothing and keeps working.
+    RunStore.open(path).close();
+  });
+
+  it('refuses a store written by a newer volley, and a file that is not SQLite', () => {
+    const newer = join(dir, 'newer.db');
+    const db = new Database(newer);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    assert.throws(() => RunStore.open(newer), /schema version \d+, newer than this volley knows/);
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'this is not a database, just text long enough to have a header '.repeat(20));
+    assert.throws(() => RunStore.open(junk), /is not a usable run store/);
+  });
+
+  it('records a real run: seconds, endpoints, metrics, histograms and thresholds match the run', async () => {
+    const store = RunStore.open(join(dir, 'record.db'));
+    const config = quickConfig({
+      url: `${target.url}/rec`,
+      rate: '200',
+      duration: '2s',
+      threshold: ['http_req_duration:p(99)<1000', 'http_reqs:count>100000'],
+      workers: '2',
+    });
+    const id = 'aaaaaaaa-1111-2222-3333-444444444444';
+    const recorder = new RunRecorder(store, {
+      id,
+      source: 'cli',
+      name: 'rec',
+      config,
+      pid: process.pid,
+      warn: (m) => assert.fail(m),
+    });
+    const run = new TestRun(prepareTest(config), [recorder], id);
+    const result = await run.run();
+    const summary = buildSummary(result, config);
+    recorder.finish(summary, 99);
+
+    const stored = store.get(id);
+    assert.ok(stored);
+    assert.equal(stored.status, 'finished');
+    assert.equal(stored.verdict, 'failed');
+    assert.equal(stored.exitCode, 99);
+    assert.equal(stored.requests, target.count());
+    assert.equal(stored.requests, 400);
+    assert.deepEqual(stored.summary, JSON.parse(JSON.stringify(summary)));
+
+    const points = store.series(id);
+    assert.equal(
+      points.reduce((n, p) => n + p.requests, 0),
+      400,
+    );
+    const reqs = store.metricSeries(id, 'http_reqs');
+    assert.equal(
+      reqs.reduce((n, p) => n + (p.values.count ?? 0), 0),
+      400,
+    );
+    assert.ok(store.metricNames(id).includes('http_req_duration'));
+    const ep = store.endpointSeries(id);
+    assert.ok(
+      ep.length >= 2 && ep.every((e) => e.method === 'GET' && e.name.endsWith('/rec')),
+      JSON.stringify(ep[0]),
+    );
+    assert.equal(
+      ep.reduce((n, e) => n + e.requests, 0),
+      400,
+    );
+
+    // Any percentile, later, from the stored histogram — equal to the summary's own.
+    const p = store.percentiles(id, 'http_req_duration', [50, 99, 99.99]);
+    assert.ok(p);
+    assert.equal(p.count, 400);
+    assert.equal(p['p(99)'], summary.metrics.http_req_duration?.values['p(99)']);
+    assert.ok((p['p(99.99)'] ?? 0) >= (p['p(99)'] ?? 0));
+    const perEndpoint = store.percentiles(id, 'http_req_duration', [50], {
+      method: 'GET',
+      name: ep[0]?.name ?? '',
+    });
+    assert.equal(perEndpoint?.count, 400);
+    assert.equal(store.percentiles(id, 'no_such_metric', [50]), undefined);
+    store.close();
+  });
+
+  it('marks runs whose process is gone as interrupted, and prunes only ended runs older than asked', () => {
+    const store = RunStore.open(join(dir, 'lifecycle.db'));
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    store.createRun({ id: 'old-finished', source: 'api', name: 'a', createdAt: old });
+    store.failRun('old-finished', 'boom', 2);
+    store.createRun({ id: 'old-running', source: 'api', name: 'b', createdAt: old });
+    store.setPid('old-running', 4242);
+    store.createRun({ id: 'new-error', source: 'api', name: 'c' });
+    store.failRun('new-error', 'boom', 3);
+
+    assert.deepEqual(
+      store.reconcile(() => true),
+      [],
+    );
+    assert.equal(store.get('old-running')?.status, 'starting');
+    assert.deepEqual(
+      store.reconcile((pid) => pid !== 4242),
+      ['old-running'],
+    );
+    assert.equal(store.get('old-running')?.status, 'interrupted');
+    assert.match(store.get('old-running')?.error ?? '', /stopped before it ended/);
+
+    assert.equal(store.prune(new Date(Date.now() - 30 * 86_400_000)), 2);
+    assert.deepEqual(
+      store.list().map((r) => r.id),
+      ['new-error'],
+    );
+    assert.equal(store.get('new-error')?.exitCode, 3);
+    store.close();
+  });
+
+  it('resolves unique id prefixes and refuses ambiguous ones', () => {
+    const store = RunStore.open(join(dir, 'prefix.db'));
+    store.createRun({ id: 'abcd1111-0000', source: 'cli', name: 'x' });
+    store.createRun({ id: 'abcd2222-0000', source: 'cli', name: 'y' });
+    assert.equal(store.resolveId('abcd1'), 'abcd1111-0000');
+    assert.equal(store.resolveId('abc'), undefined, 'too short');
+    assert.throws(() => store.resolveId('abcd'), /matches more than one run/);
+    assert.equal(store.resolveId('ffff'), undefined);
+    store.close();
+  });
+});
