@@ -43,10 +43,11 @@ export interface SeriesColumns {
   errorPct: number[];
   droppedPerSecond: number[];
   vus: number[];
-  p50: number[];
-  p95: number[];
-  p99: number[];
-  max: number[];
+  /** Latency is null for a point without requests: a gap in the line, not a fall to 0 ms. */
+  p50: (number | null)[];
+  p95: (number | null)[];
+  p99: (number | null)[];
+  max: (number | null)[];
   cpuPercent: number[];
   rssMB: number[];
 }
@@ -157,10 +158,11 @@ export class BoundedSeries {
       c.errorPct.push(b.requests > 0 ? (b.failures / b.requests) * 100 : 0);
       c.droppedPerSecond.push(b.dropped / b.seconds);
       c.vus.push(b.vus);
-      c.p50.push(b.p50);
-      c.p95.push(b.p95);
-      c.p99.push(b.p99);
-      c.max.push(b.max);
+      const measured = b.requests > 0;
+      c.p50.push(measured ? b.p50 : null);
+      c.p95.push(measured ? b.p95 : null);
+      c.p99.push(measured ? b.p99 : null);
+      c.max.push(measured ? b.max : null);
       c.cpuPercent.push(b.cpuPercent);
       c.rssMB.push(b.rssMB);
     }

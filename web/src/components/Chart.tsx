@@ -14,6 +14,8 @@ export interface ChartSeries {
   scale?: string;
   dash?: number[];
   fill?: boolean;
+  /** Draw across nulls (default). Off where a null means "nothing measured" and should show as a gap. */
+  spanGaps?: boolean;
 }
 
 export interface ChartAxis {
@@ -98,7 +100,7 @@ function buildOptions(props: Props, width: number, height: number): uPlot.Option
         scale: s.scale ?? 'y',
         stroke: s.color,
         width: 1.5,
-        spanGaps: true,
+        spanGaps: s.spanGaps ?? true,
         points: { show: false },
         ...(s.dash ? { dash: s.dash } : {}),
         ...(s.fill ? { fill: `${s.color}22` } : {}),

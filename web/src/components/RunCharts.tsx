@@ -20,11 +20,12 @@ const THROUGHPUT: ChartSeries[] = [
   { label: 'requests/s', color: COLORS.rps, fill: true },
   { label: 'failures/s', color: COLORS.fail },
 ];
+// Seconds without requests have no latency: gaps, not zeros.
 const LATENCY: ChartSeries[] = [
-  { label: 'p50', color: COLORS.p50 },
-  { label: 'p95', color: COLORS.p95 },
-  { label: 'p99', color: COLORS.p99 },
-  { label: 'max', color: COLORS.max, dash: [4, 4] },
+  { label: 'p50', color: COLORS.p50, spanGaps: false },
+  { label: 'p95', color: COLORS.p95, spanGaps: false },
+  { label: 'p99', color: COLORS.p99, spanGaps: false },
+  { label: 'max', color: COLORS.max, dash: [4, 4], spanGaps: false },
 ];
 const ERRORS: ChartSeries[] = [
   { label: 'failures/s', color: COLORS.fail, fill: true },

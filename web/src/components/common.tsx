@@ -130,14 +130,16 @@ export function EndpointTable({ rows, testId }: { rows: EndpointRow[]; testId: s
               <td className="num">{fmtMs(r.latency.p99)}</td>
               <td className="num">{fmtNum(r.rps)}</td>
               {showStatuses ? (
-                <td className="statuses">
-                  {Object.entries(r.statuses ?? {})
-                    .sort((a, b) => b[1] - a[1])
-                    .map(([s, n]) => (
-                      <span key={s} className={`status-chip${/^2/.test(s) ? '' : ' bad'}`}>
-                        {s}: {fmtInt(n)}
-                      </span>
-                    ))}
+                <td>
+                  <div className="statuses">
+                    {Object.entries(r.statuses ?? {})
+                      .sort((a, b) => b[1] - a[1])
+                      .map(([s, n]) => (
+                        <span key={s} className={`status-chip${/^2/.test(s) ? '' : ' bad'}`}>
+                          {s}: {fmtInt(n)}
+                        </span>
+                      ))}
+                  </div>
                 </td>
               ) : null}
             </tr>

@@ -50,10 +50,11 @@ export function RunDetailView({ run }: { run: Detail }) {
           <h1 className="run-title">
             <span title={run.name}>{run.name}</span>
             <StatusBadge status={run.status} testId="run-status" />
-            <VerdictBadge verdict={run.verdict} testId="run-verdict" />
+            {run.verdict ? <VerdictBadge verdict={run.verdict} testId="run-verdict" /> : null}
           </h1>
           <div className="muted small">
-            <span className="mono">{run.id}</span> · {run.source} · {run.executors.join(', ')} · started{' '}
+            <span className="mono">{run.id}</span> · {run.source}
+            {run.executors.length ? ` · ${run.executors.join(', ')}` : ''} · started{' '}
             {fmtDate(run.startedAt ?? run.createdAt)} · ended {fmtDate(run.endedAt)}
             {run.exitCode !== null ? ` · exit code ${run.exitCode}` : ''}
           </div>
