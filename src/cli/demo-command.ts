@@ -86,7 +86,7 @@ export async function demoCommand(
     io.stderr(
       `sample run ${id.slice(0, 8)}: GET ${target.url}/api/teams at ${flags.rate}/s for ${flags.duration}, thresholds p(99)<50ms and failures<1% — watch it live on the dashboard\n`,
     );
-    const run = await waitForEnd(server, id);
+    const run = await waitForEnd(server, id, (line) => io.stderr(line));
     const stored = store.get(id);
     if (stored?.summary) io.stdout(renderSummary(stored.summary, { color: io.color }));
     else io.stderr(`the sample run ended with status ${run}: ${stored?.error ?? ''}\n`);
@@ -107,11 +107,18 @@ export async function demoCommand(
   }
 }
 
-function waitForEnd(server: RunningServer, id: string): Promise<string> {
+/** Waits for the run's final status, printing one progress line per second meanwhile. */
+function waitForEnd(server: RunningServer, id: string, print: (line: string) => void): Promise<string> {
   return new Promise((resolve) => {
     // subscribe() may deliver the final status before it returns (a run that already ended).
     let ended: string | undefined;
     const off = server.manager.subscribe(id, (m) => {
+      if (m.type === 'snapshot') {
+        const s = m.snapshot;
+        print(
+          `[${String(s.second + 1).padStart(4)}s]  ${s.requests} req/s  p99(now) ${s.current.latency.p99.toFixed(2)} ms  errors ${(s.errorRate * 100).toFixed(2)}%  vus ${s.vus}\n`,
+        );
+      }
       if (m.type === 'status' && !['starting', 'running'].includes(m.run.status)) {
         ended = m.run.status;
         resolve(ended);
