@@ -2,6 +2,7 @@
 import type { SystemInfo } from '../../src/server/wire.js';
 import { fmtNum } from './format';
 import { runHref, usePoll, useRoute } from './hooks';
+import { SystemContext } from './system';
 import { Compare } from './views/Compare';
 import { NewRun } from './views/NewRun';
 import { RunPage } from './views/RunPage';
@@ -12,7 +13,7 @@ export function App() {
   const system = usePoll<SystemInfo>('/api/system', 2000);
   const active = system.data?.activeRunId ?? null;
   return (
-    <>
+    <SystemContext.Provider value={{ data: system.data, error: system.error }}>
       <header className="topbar">
         <a className="brand" href="#/">
           volley
@@ -60,6 +61,6 @@ export function App() {
           </div>
         ) : null}
       </main>
-    </>
+    </SystemContext.Provider>
   );
 }

@@ -9,7 +9,7 @@ export type Route =
   | { view: 'compare'; a: string; b: string }
   | { view: 'missing'; hash: string };
 
-export function parseHash(hash: string): Route {
+function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { view: 'runs' };

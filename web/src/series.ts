@@ -169,9 +169,3 @@ export class BoundedSeries {
     return c;
   }
 }
-
-export function boundedColumns(points: readonly SeriesPoint[], maxPoints = MAX_POINTS): SeriesColumns {
-  const s = new BoundedSeries(maxPoints);
-  s.addAll(points);
-  return s.columns();
-}

@@ -4,7 +4,7 @@ import type uPlot from 'uplot';
 import type { SeriesColumns } from '../series';
 import { Chart, type ChartAxis, type ChartSeries } from './Chart';
 
-export const COLORS = {
+const COLORS = {
   rps: '#4aa3ff',
   fail: '#ff5d5d',
   p50: '#5ad19a',

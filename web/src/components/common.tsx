@@ -150,7 +150,7 @@ export function EndpointTable({ rows, testId }: { rows: EndpointRow[]; testId: s
   );
 }
 
-export interface ThresholdRow {
+interface ThresholdRow {
   metric: string;
   threshold: string;
   ok: boolean;
@@ -158,7 +158,7 @@ export interface ThresholdRow {
 }
 
 /** Metric names ending in _duration/_latency/_lag are times in ms; rates are ratios. */
-export function fmtMetricValue(metric: string, threshold: string, v: number | null): string {
+function fmtMetricValue(metric: string, threshold: string, v: number | null): string {
   if (v === null) return DASH;
   const base = metric.split('{')[0] ?? metric;
   if (/(_duration|_latency|_lag|_waiting|_connecting|_blocked|_sending|_receiving)$/.test(base))

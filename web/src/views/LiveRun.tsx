@@ -1,18 +1,12 @@
 /** `#/runs/:id` while the run starts or runs: the live socket, KPIs, charts, controls. */
 import { useEffect, useRef, useState } from 'react';
-import type {
-  LiveMessage,
-  LiveThreshold,
-  RunListItem,
-  Snapshot,
-  SystemInfo,
-} from '../../../src/server/wire.js';
+import type { LiveMessage, LiveThreshold, RunListItem, Snapshot } from '../../../src/server/wire.js';
 import { api, errorText, liveUrl } from '../api';
 import { EndpointTable, Kpi, liveThresholdRows, StatusBadge, ThresholdTable } from '../components/common';
 import { Gauge } from '../components/Gauge';
 import { RunCharts } from '../components/RunCharts';
 import { fmtDate, fmtDuration, fmtInt, fmtMB, fmtMs, fmtNum, fmtPct, fmtRps } from '../format';
-import { usePoll } from '../hooks';
+import { useSystem } from '../system';
 import { BoundedSeries, type SeriesColumns } from '../series';
 
 const ENDED = new Set(['finished', 'error', 'interrupted']);
@@ -28,7 +22,7 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
   const seriesRef = useRef(new BoundedSeries());
   const onEndedRef = useRef(onEnded);
   onEndedRef.current = onEnded;
-  const system = usePoll<SystemInfo>('/api/system', 2000);
+  const system = useSystem();
 
   useEffect(() => {
     let ws: WebSocket | null = null;

@@ -8,7 +8,7 @@ import { navigate, runHref, usePoll } from '../hooks';
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 /** `Name: value` per line; every bad line is reported at once. */
-export function parseHeaders(text: string): { headers: Record<string, string>; problems: string[] } {
+function parseHeaders(text: string): { headers: Record<string, string>; problems: string[] } {
   const headers: Record<string, string> = {};
   const problems: string[] = [];
   text.split('\n').forEach((line, i) => {
@@ -25,7 +25,7 @@ export function parseHeaders(text: string): { headers: Record<string, string>; p
 }
 
 /** `KEY=VALUE` per line. */
-export function parseEnv(text: string): { env: Record<string, string>; problems: string[] } {
+function parseEnv(text: string): { env: Record<string, string>; problems: string[] } {
   const env: Record<string, string> = {};
   const problems: string[] = [];
   text.split('\n').forEach((line, i) => {
