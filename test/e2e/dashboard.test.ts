@@ -329,6 +329,33 @@ describe('dashboard in headless Chromium', () => {
     }
   });
 
+  it('sorts the history by a column and deletes a run', async () => {
+    await page.goto(`${serve.url}/#/`);
+    await page.locator(`[data-testid=run-row][data-run-id="${second}"]`).waitFor();
+    const order = (): Promise<(string | null)[]> =>
+      page
+        .locator('[data-testid=run-row]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')));
+    // The first run lasted longer (stopped after several seconds) than the 3 s second one.
+    await page.locator('th[data-sort=durationMs]').click();
+    assert.deepEqual(await order(), [first, second], 'longest first');
+    await page.locator('th[data-sort=durationMs]').click();
+    assert.deepEqual(await order(), [second, first], 'shortest first');
+
+    const del = page.locator(`[data-testid=run-row][data-run-id="${second}"] [data-testid=delete-button]`);
+    await del.click();
+    assert.equal(await del.textContent(), 'Confirm delete', 'a first click only asks');
+    await del.click();
+    await until(
+      () => page.getByTestId('run-row').count(),
+      (n) => n === 1,
+      5000,
+      'rows after delete',
+    );
+    const res = await fetch(`${serve.url}/api/runs/${encodeURIComponent(second)}`);
+    assert.equal(res.status, 404);
+  });
+
   it('left no console errors or warnings and no page errors', () => {
     assert.deepEqual(problems, []);
   });
