@@ -231,7 +231,8 @@ async function execute(
         warn: (m) => io.stderr(`warning: ${m}\n`),
       })
     : undefined;
-  if (recorder) listeners.push(recorder);
+  // First, so the store says 'running' before any other listener (the API relay) tells of the start.
+  if (recorder) listeners.unshift(recorder);
   const run = new TestRun(test, listeners, runId);
   hooks.onRun?.(run);
 

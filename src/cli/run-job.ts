@@ -21,7 +21,12 @@ const relay: RunListener = {
   onThresholds: (results) =>
     send({
       type: 'thresholds',
-      thresholds: results.map((t) => ({ key: t.key, source: t.source, ok: t.ok, actual: t.actual ?? null })),
+      thresholds: results.map((t) => ({
+        key: t.key,
+        source: t.source,
+        ok: t.ok,
+        actual: t.actual === undefined ? null : Math.round(t.actual * 1000) / 1000,
+      })),
     }),
 };
 

@@ -17,7 +17,8 @@ export function prometheusText(runId: string | undefined, s: Snapshot | null): s
     rows: [Record<string, string>, number][],
   ): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [l, v] of rows) out.push(`${name}${labels(l)} ${Number.isFinite(v) ? v : 0}`);
+    for (const [l, v] of rows)
+      out.push(`${name}${labels(l)} ${Number.isFinite(v) ? Number(v.toPrecision(9)) : 0}`);
   };
   metric('volley_run_active', 'gauge', 'Whether a run started from this server is active.', [
     [{}, runId ? 1 : 0],

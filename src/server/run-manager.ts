@@ -56,9 +56,6 @@ interface LiveRun {
   exited: Promise<void>;
 }
 
-/** What a run of a declarative document posted to the API may see of the server's environment. */
-const SAFE_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT'];
-
 export class RunManager {
   private live: LiveRun | undefined;
   private readonly scriptsRoot: string | undefined;
@@ -81,6 +78,11 @@ export class RunManager {
 
   /** Validated body → a run process. 409 while another run is active. */
   start(body: CreateRunBody): string {
+    // Everything about the body is checked before the busy check, so a bad body is a 400 always.
+    let script: string | undefined;
+    let config: Record<string, unknown> | undefined;
+    if ('script' in body) script = this.resolveScript(body.script);
+    if ('config' in body) config = this.rebaseData(body.config);
     // A run whose summary is stored is over, even if its process is still exiting.
     const current = this.live;
     if (
@@ -106,20 +108,25 @@ export class RunManager {
     let name: string;
     if ('url' in body) {
       flags = quickFlags(body);
-      env = safeEnv(this.opts.env);
+      env = {};
       name = body.url;
-    } else if ('config' in body) {
+    } else if (config !== undefined && 'config' in body) {
       tempDir = mkdtempSync(join(tmpdir(), 'volley-job-'));
-      file = join(tempDir, 'test.json');
-      writeFileSync(file, JSON.stringify(this.rebaseData(body.config), null, 2));
+      file = join(tempDir, 'posted-config.json');
+      writeFileSync(file, JSON.stringify(config, null, 2));
       flags = { env: envFlags(body.env), scenario: body.scenarios ?? [] };
-      env = safeEnv(this.opts.env);
-      name = typeof body.config.name === 'string' ? body.config.name : 'config';
-    } else {
-      file = this.resolveScript(body.script);
+      // A posted document is not the operator's: its $env sees the body's env and nothing else.
+      env = {};
+      const scenarios =
+        typeof config.scenarios === 'object' && config.scenarios ? Object.keys(config.scenarios) : [];
+      name = `config: ${scenarios.join(', ') || 'no scenarios'}`;
+    } else if ('script' in body) {
+      file = script as string;
       flags = { env: envFlags(body.env), scenario: body.scenarios ?? [] };
       env = { ...this.opts.env };
       name = body.script;
+    } else {
+      throw new ApiProblem(400, 'body: give url, config or script');
     }
     this.opts.store.createRun({ id, source: 'api', name, request: body });
     const child = fork(this.opts.jobEntry, [], {
@@ -266,19 +273,34 @@ export class RunManager {
     throw new ApiProblem(409, `run ${id} is not active on this server`);
   }
 
-  /** Live messages for a run; the first is `hello`. Returns the unsubscribe, or undefined when not live. */
+  /**
+   * Live messages for a run; the first is `hello`. A run this server does not own (a terminal or CI
+   * run recording into the same store) is followed through the store: its status once a second,
+   * until it ends. Returns the unsubscribe.
+   */
   subscribe(id: string, sub: Subscriber): (() => void) | undefined {
     const live = this.live;
-    const run = this.opts.store.get(id);
+    const run = this.opts.store.item(id);
     if (!run) return undefined;
-    if (!live || live.id !== id || live.done) {
-      sub({ type: 'hello', run, points: this.opts.store.series(id), latest: null, thresholds: [] });
-      sub({ type: 'status', run });
-      return undefined;
+    if (live && live.id === id && !live.done) {
+      sub({ type: 'hello', run, points: [...live.points], latest: live.latest, thresholds: live.thresholds });
+      live.subscribers.add(sub);
+      return () => live.subscribers.delete(sub);
     }
-    sub({ type: 'hello', run, points: [...live.points], latest: live.latest, thresholds: live.thresholds });
-    live.subscribers.add(sub);
-    return () => live.subscribers.delete(sub);
+    sub({ type: 'hello', run, points: this.opts.store.series(id), latest: null, thresholds: [] });
+    sub({ type: 'status', run });
+    if (!isActive(run.status)) return undefined;
+    let last = run.status;
+    const timer = setInterval(() => {
+      this.opts.store.reconcile(pidAlive);
+      const now = this.opts.store.item(id);
+      if (!now || now.status === last) return;
+      last = now.status;
+      sub({ type: 'status', run: now });
+      if (!isActive(now.status)) clearInterval(timer);
+    }, 1000);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   private broadcast(live: LiveRun, m: LiveMessage): void {
@@ -286,7 +308,7 @@ export class RunManager {
   }
 
   private broadcastStatus(live: LiveRun): void {
-    const run = this.opts.store.get(live.id);
+    const run = this.opts.store.item(live.id);
     if (run) this.broadcast(live, { type: 'status', run });
   }
 
@@ -353,14 +375,10 @@ export class RunManager {
   }
 }
 
+const isActive = (status: string): boolean => status === 'starting' || status === 'running';
+
 function envFlags(env: Record<string, string> | undefined): string[] {
   return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
-}
-
-function safeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const k of SAFE_ENV) if (env[k] !== undefined) out[k] = env[k];
-  return out;
 }
 
 /** A quick-mode body as `volley run` flags; the body text is always literal (never `@file`). */

@@ -57,6 +57,15 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** decodeURIComponent that answers 400 instead of throwing URIError on a malformed escape. */
+export function decodePath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ApiProblem(400, `malformed percent-encoding in '${raw}'`);
+  }
+}
+
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 function send(
@@ -173,8 +182,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return { ...rest, request: (request ?? null) as RunDetail['request'] };
   };
 
+  /** A run id (or unique prefix) from the path: malformed or ambiguous is a 400, unknown a 404. */
   const resolveRun = (raw: string): string => {
-    const id = opts.store.resolveId(decodeURIComponent(raw));
+    let id: string | undefined;
+    try {
+      id = opts.store.resolveId(decodePath(raw));
+    } catch (err) {
+      if (err instanceof VolleyError) throw new ApiProblem(400, err.message);
+      throw err;
+    }
     if (!id) throw new ApiProblem(404, `no run ${raw}`);
     return id;
   };
@@ -208,7 +224,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (sub === '') {
         if (method === 'GET') return send(res, 200, runDetail(id));
         if (method === 'DELETE') {
-          if (manager.activeId === id) throw new ApiProblem(409, `run ${id} is active: stop it first`);
+          const status = opts.store.get(id)?.status;
+          if (manager.activeId === id || status === 'starting' || status === 'running')
+            throw new ApiProblem(409, `run ${id} is active: stop it (or let it end) first`);
           opts.store.delete(id);
           return send(res, 204);
         }
@@ -229,8 +247,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       } else if (sub === 'endpoints/series' && method === 'GET') {
         return send(res, 200, { runId: id, points: opts.store.endpointSeries(id) });
       } else if (parts[3] === 'metrics' && parts.length === 5 && method === 'GET') {
-        const metric = decodeURIComponent(parts[4] as string);
-        return send(res, 200, { runId: id, metric, points: opts.store.metricSeries(id, metric) });
+        const metric = decodePath(parts[4] as string);
+        const points = opts.store.metricSeries(id, metric);
+        if (points.length === 0 && !opts.store.metricNames(id).includes(metric))
+          throw new ApiProblem(404, `run ${id} has no metric ${metric}`);
+        return send(res, 200, { runId: id, metric, points });
       } else if (sub === 'metrics' && method === 'GET') {
         return send(res, 200, { runId: id, metrics: opts.store.metricNames(id) });
       } else if (sub === 'percentiles' && method === 'GET') {
@@ -245,6 +266,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         manager.stop(id);
         return send(res, 202, { id, stopping: true });
       }
+      const known = ['', 'series', 'summary', 'endpoints/series', 'metrics', 'percentiles', 'stop'];
+      if (known.includes(sub) || parts[3] === 'metrics')
+        throw new ApiProblem(405, `${method} is not allowed on ${url.pathname}`);
       throw new ApiProblem(404, `no route ${method} ${url.pathname}`);
     }
     if (url.pathname === '/api/system' && method === 'GET') {
@@ -266,6 +290,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   const server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (err) {
+      const status = err instanceof ApiProblem ? err.status : 500;
+      if (status === 500)
+        opts.log(`internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      if (!res.headersSent)
+        problem(
+          res,
+          status,
+          err instanceof ApiProblem ? err.message : `internal error: ${(err as Error).message}`,
+        );
+      else res.destroy();
+    }
+  });
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const isApi = url.pathname.startsWith('/api/') || url.pathname === '/metrics';
     const refusal = sameSite(req);
@@ -301,7 +342,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return;
     }
     problem(res, 404, `no such file ${url.pathname}`);
-  });
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {
@@ -313,7 +354,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (!m) return refuse(404, 'Not Found');
     if (sameSite(req)) return refuse(403, 'Forbidden');
     if (!authorized(req, url)) return refuse(401, 'Unauthorized');
-    const id = opts.store.resolveId(decodeURIComponent(m[1] as string));
+    let id: string | undefined;
+    try {
+      id = opts.store.resolveId(decodePath(m[1] as string));
+    } catch {
+      return refuse(400, 'Bad Request'); // malformed escape or an ambiguous id prefix
+    }
     if (!id) return refuse(404, 'Not Found');
     wss.handleUpgrade(req, socket, head, (ws) => attachLive(ws, id));
   });

@@ -374,6 +374,12 @@ export class RunStore {
     return rows[0]?.id;
   }
 
+  /** The history row of one run (what the list shows). */
+  item(id: string): RunListItem | undefined {
+    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return r ? listItem(r) : undefined;
+  }
+
   get(id: string): StoredRun | undefined {
     const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
     if (!r) return undefined;
@@ -464,7 +470,8 @@ export class RunStore {
     if (!row) return undefined;
     const h = decodeHistogram(row.encoded);
     const out: Record<string, number> = {};
-    for (const p of ps) out[`p(${p})`] = h.getValueAtPercentile(p) / 1000;
+    // HDR answers a bucket's highest equivalent value: never report more than the recorded max.
+    for (const p of ps) out[`p(${p})`] = Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000;
     out.count = h.totalCount;
     return out;
   }

@@ -18,7 +18,7 @@ export interface RunListItem {
   status: RunStatus;
   verdict: Verdict | null;
   source: RunSource;
-  /** The URL (quick mode) or the test file's base name. */
+  /** The URL (quick mode), the test file's base name (CLI) or its path in --scripts (API), or `config: SCENARIOS`. */
   name: string;
   createdAt: string;
   startedAt: string | null;

@@ -12,6 +12,8 @@ export interface CountingServer {
   /** Arrival times (performance.now()) of every request. */
   arrivals(): number[];
   connections(): number;
+  /** Distinct values received of a header named in `recordHeaders`. */
+  headerValues(name: string): string[];
   close(): Promise<void>;
 }
 
@@ -20,6 +22,8 @@ export interface CountingServerOptions {
   delayMs?: number;
   /** Status to answer with (default 200). */
   status?: number | ((n: number) => number);
+  /** Header names whose distinct values are kept (lower case). */
+  recordHeaders?: string[];
 }
 
 export async function startCountingServer(opts: CountingServerOptions = {}): Promise<CountingServer> {
@@ -27,8 +31,13 @@ export async function startCountingServer(opts: CountingServerOptions = {}): Pro
   let conns = 0;
   const paths = new Map<string, number>();
   const arrivals: number[] = [];
+  const seen = new Map<string, Set<string>>();
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     n++;
+    for (const h of opts.recordHeaders ?? []) {
+      const v = req.headers[h];
+      if (typeof v === 'string') seen.set(h, (seen.get(h) ?? new Set()).add(v));
+    }
     arrivals.push(performance.now());
     const path = (req.url ?? '/').split('?')[0] as string;
     paths.set(path, (paths.get(path) ?? 0) + 1);
@@ -55,6 +64,7 @@ export async function startCountingServer(opts: CountingServerOptions = {}): Pro
     byPath: () => paths,
     arrivals: () => arrivals,
     connections: () => conns,
+    headerValues: (name) => [...(seen.get(name) ?? [])],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

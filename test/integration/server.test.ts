@@ -80,7 +80,7 @@ describe('volley serve: REST API, live stream and store', () => {
   let firstRun: RunDetail;
 
   before(async () => {
-    target = await startCountingServer();
+    target = await startCountingServer({ recordHeaders: ['x-home', 'x-given'] });
     server = await startServeProcess(['--db', db, '--scripts', scripts]);
     base = server.url;
   });
@@ -202,7 +202,23 @@ describe('volley serve: REST API, live stream and store', () => {
     });
     assert.equal(control.status, 400);
     assert.equal((await api(base, '/api/runs/00000000-dead-beef-0000-000000000000')).status, 404);
+    // Malformed paths are client errors, never a crash: the server answers the next request.
+    assert.equal((await fetch(`${base}/%E0%A4`)).status, 404);
+    assert.equal((await api(base, '/api/runs/%E0%A4')).status, 400);
+    assert.equal((await api(base, `/api/runs/${firstRun.id}/metrics/%E0%A4`)).status, 400);
+    assert.equal((await api(base, `/api/runs/${firstRun.id}/metrics/no_such_metric`)).status, 404);
+    assert.equal(
+      (await api(base, `/api/runs/${firstRun.id}/series`, { method: 'POST', body: {} })).status,
+      405,
+    );
+    const wsStatus = await new Promise<number>((resolve) => {
+      const sock = new WebSocket(`${base.replace('http', 'ws')}/api/runs/%E0%A4/live`);
+      sock.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      sock.on('error', () => undefined);
+    });
+    assert.equal(wsStatus, 400);
     const runs = await api<RunListItem[]>(base, '/api/runs');
+    assert.equal(runs.status, 200, 'still serving');
     assert.equal(runs.body.length, 1, 'no run was created by a bad body');
   });
 
@@ -273,7 +289,10 @@ export default defineTest({
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const done = await waitForEnd(base, r.body.id);
     assert.equal(done.status, 'finished', done.error ?? '');
+    assert.equal(done.name, 'config: c');
     assert.equal((target.byPath().get('/cfg') ?? 0) - before, 10);
+    assert.deepEqual(target.headerValues('x-home'), ['none'], 'the server environment (HOME) is not visible');
+    assert.deepEqual(target.headerValues('x-given'), ['yes']);
   });
 
   it('records a run that cannot start as error, with the CLI message and exit code', async () => {
