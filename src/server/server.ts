@@ -142,12 +142,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const system = new SystemSampler();
   const hasDashboard = dashboardBuilt(opts.webDir);
 
-  const authorized = (req: IncomingMessage, url: URL): boolean => {
+  /** Bearer header; `?access_token=` only where a browser cannot set headers (the WebSocket). */
+  const authorized = (req: IncomingMessage, url: URL, queryToken = false): boolean => {
     if (!tokenDigest) return true;
     const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ')
-      ? header.slice(7)
-      : (url.searchParams.get('access_token') ?? '');
+    const fromQuery = queryToken ? (url.searchParams.get('access_token') ?? '') : '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : fromQuery;
     return given !== '' && timingSafeEqual(digest(given), tokenDigest);
   };
 
@@ -353,7 +353,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     };
     if (!m) return refuse(404, 'Not Found');
     if (sameSite(req)) return refuse(403, 'Forbidden');
-    if (!authorized(req, url)) return refuse(401, 'Unauthorized');
+    if (!authorized(req, url, true)) return refuse(401, 'Unauthorized');
     let id: string | undefined;
     try {
       id = opts.store.resolveId(decodePath(m[1] as string));

@@ -4,18 +4,19 @@
  * history, run a second one, compare them — with the target's own request count as the truth.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CLI } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
+import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
-const SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
+/** docs/dashboard.png is refreshed with VOLLEY_UPDATE_SCREENSHOT=1; otherwise the shot goes to /tmp. */
+const SCREENSHOT = process.env.VOLLEY_UPDATE_SCREENSHOT
+  ? fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url))
+  : join(tmpdir(), `volley-dashboard-${process.pid}.png`);
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -27,57 +28,14 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-interface Serve {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-  stop: () => Promise<void>;
-}
-
-/** `volley serve` in its own process; its first stdout line is the base URL. */
-async function startServe(dir: string, extra: string[] = []): Promise<Serve> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', NO_COLOR: '1' };
-  delete env.VOLLEY_TOKEN;
-  delete env.VOLLEY_DB;
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      '--port',
-      '0',
-      '--db',
-      join(dir, 'volley.db'),
-      '--scripts',
-      join(dir, 'scripts'),
-      ...extra,
-    ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+/** `volley serve` on a fresh store and scripts folder, with no token or store from the environment. */
+async function startServe(dir: string, extra: string[] = []): Promise<ServeProcess> {
+  const s = await startServeProcess(
+    ['--db', join(dir, 'volley.db'), '--scripts', join(dir, 'scripts'), ...extra],
+    { VOLLEY_TOKEN: '', VOLLEY_DB: '' },
   );
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`volley serve printed no URL in 15 s: ${err}`)), 15_000);
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve(line.trim());
-    });
-    void exited.then(() => reject(new Error(`volley serve exited: ${err}`)));
-  });
-  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'first stdout line is the base URL');
-  return {
-    url,
-    child,
-    stderr: () => err,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(kill);
-    },
-  };
+  assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'first stdout line is the base URL');
+  return s;
 }
 
 /** The number a KPI card carries in data-value (null while it shows —). */
@@ -108,7 +66,7 @@ describe('dashboard in headless Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'volley-e2e-'));
   mkdirSync(join(dir, 'scripts'));
   let target: CountingServer;
-  let serve: Serve;
+  let serve: ServeProcess;
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
@@ -241,6 +199,7 @@ describe('dashboard in headless Chromium', () => {
     // A few seconds at the new rate, so the screenshot shows the step in the charts.
     await page.waitForTimeout(3000);
     await page.screenshot({ path: SCREENSHOT });
+    assert.ok(statSync(SCREENSHOT).size > 20_000, 'the screenshot has content');
 
     await page.getByTestId('stop-button').click();
     await until(
@@ -364,7 +323,7 @@ describe('dashboard in headless Chromium', () => {
 describe('dashboard with an access token', () => {
   const dir = mkdtempSync(join(tmpdir(), 'volley-e2e-token-'));
   mkdirSync(join(dir, 'scripts'));
-  let serve: Serve;
+  let serve: ServeProcess;
   let browser: Browser;
 
   before(async () => {

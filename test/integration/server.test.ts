@@ -486,6 +486,11 @@ describe('volley serve: exposed beyond loopback', () => {
         (await fetch(`${base}/api/runs`, { headers: { authorization: 'Bearer wrong' } })).status,
         401,
       );
+      assert.equal(
+        (await fetch(`${base}/api/runs?access_token=s3cret`)).status,
+        401,
+        'REST takes the header only',
+      );
       const ok = await fetch(`${base}/api/runs`, { headers: { authorization: 'Bearer s3cret' } });
       assert.equal(ok.status, 200);
       const runs = (await ok.json()) as RunListItem[];
