@@ -120,7 +120,9 @@ function buildOptions(props: Props, width: number, height: number): uPlot.Option
         scale: a.scale,
         side: a.side === 'right' ? 1 : 3,
         stroke: AXIS,
-        size: 64,
+        // Wide enough for the longest tick label ("40,000 /s"), so labels are never clipped.
+        size: (_u, values) =>
+          Math.max(48, 16 + 7 * Math.max(0, ...(values ?? []).map((v) => String(v).length))),
         grid: a.side === 'right' ? { show: false } : { stroke: GRID, width: 1 },
         ticks: { stroke: GRID, width: 1 },
         ...(a.integer ? { incrs: INTEGER_INCRS } : {}),

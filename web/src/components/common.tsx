@@ -171,7 +171,16 @@ export function liveThresholdRows(list: LiveThreshold[]): ThresholdRow[] {
   return list.map((t) => ({ metric: t.key, threshold: t.source, ok: t.ok, actual: t.actual }));
 }
 
-export function ThresholdTable({ rows, testId }: { rows: ThresholdRow[]; testId: string }) {
+/** `final`: the run has ended, so a failing threshold has failed. */
+export function ThresholdTable({
+  rows,
+  testId,
+  final = false,
+}: {
+  rows: ThresholdRow[];
+  testId: string;
+  final?: boolean;
+}) {
   if (rows.length === 0)
     return (
       <p className="muted" data-testid={testId}>
@@ -193,7 +202,7 @@ export function ThresholdTable({ rows, testId }: { rows: ThresholdRow[]; testId:
           <tr key={`${t.metric}\u0000${t.threshold}`} data-ok={t.ok ? 'true' : 'false'}>
             <td>
               <span className={`badge ${t.ok ? 'verdict-passed' : 'verdict-failed'}`}>
-                {t.ok ? '✓ ok' : '✗ failing'}
+                {t.ok ? '✓ ok' : final ? '✗ failed' : '✗ failing'}
               </span>
             </td>
             <td className="mono">{t.metric}</td>

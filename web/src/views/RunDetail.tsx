@@ -192,7 +192,7 @@ function SummarySections({ s }: { s: Summary }) {
       <div className="two-col">
         <section className="card">
           <h2>Thresholds</h2>
-          <ThresholdTable rows={s.thresholds.results} testId="thresholds" />
+          <ThresholdTable rows={s.thresholds.results} testId="thresholds" final />
         </section>
         <section className="card">
           <h2>Checks</h2>
