@@ -76,12 +76,15 @@ export async function demoCommand(
       BASE_URL: target.url,
     });
     io.stderr(`demo target (volley target --latency 2-8ms --error-rate 0.002) on ${target.url}\n`);
-    const id = server.manager.start({
-      url: `${target.url}/api/teams`,
-      rate: Number(flags.rate),
-      duration: flags.duration,
-      thresholds: ['http_req_duration:p(99)<50', 'http_req_failed:rate<0.01'],
-    });
+    const id = server.manager.start(
+      {
+        url: `${target.url}/api/teams`,
+        rate: Number(flags.rate),
+        duration: flags.duration,
+        thresholds: ['http_req_duration:p(99)<50', 'http_req_failed:rate<0.01'],
+      },
+      'demo',
+    );
     io.stdout(`dashboard: ${server.url}/#/runs/${id}\n`);
     io.stderr(
       `sample run ${id.slice(0, 8)}: GET ${target.url}/api/teams at ${flags.rate}/s for ${flags.duration}, thresholds p(99)<50ms and failures<1% — watch it live on the dashboard\n`,

@@ -53,7 +53,7 @@ async function runJob(job: RunJob): Promise<number> {
   const flags = {
     ...(job.flags as RunFlags),
     runId: job.id,
-    source: 'api' as const,
+    source: job.source,
     db: job.db,
     quiet: true,
   };

@@ -4,6 +4,7 @@
  * with load generation, and a run that crashes cannot take the server down.
  */
 import type { Snapshot } from '../engine/snapshot.js';
+import type { RunSource } from '../store/types.js';
 import type { LiveThreshold } from './wire.js';
 
 export const JOB_PROTOCOL_VERSION = 1;
@@ -13,6 +14,8 @@ export interface RunJob {
   protocol: typeof JOB_PROTOCOL_VERSION;
   id: string;
   db: string;
+  /** 'api' for runs from the API and dashboard, 'demo' for volley demo's sample run. */
+  source: RunSource;
   /** A test file (script in --scripts, or a declarative document written by the server). */
   file?: string;
   flags: Record<string, unknown>;

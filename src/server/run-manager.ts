@@ -14,7 +14,7 @@ import { TEST_FILE_EXTENSIONS } from '../script/session.js';
 import { pidAlive } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
 import { seriesPoint } from '../store/series-point.js';
-import type { RunListItem, SeriesPoint } from '../store/types.js';
+import type { RunListItem, RunSource, SeriesPoint } from '../store/types.js';
 import type { JobToServer, RunJob, ServerToJob } from './job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from './job-protocol.js';
 import type { ControlRunBody, CreateRunBody, LiveMessage, LiveThreshold } from './wire.js';
@@ -77,7 +77,7 @@ export class RunManager {
   }
 
   /** Validated body → a run process. 409 while another run is active. */
-  start(body: CreateRunBody): string {
+  start(body: CreateRunBody, source: RunSource = 'api'): string {
     // Everything about the body is checked before the busy check, so a bad body is a 400 always.
     let script: string | undefined;
     let config: Record<string, unknown> | undefined;
@@ -128,7 +128,7 @@ export class RunManager {
     } else {
       throw new ApiProblem(400, 'body: give url, config or script');
     }
-    this.opts.store.createRun({ id, source: 'api', name, request: body });
+    this.opts.store.createRun({ id, source, name, request: body });
     const child = fork(this.opts.jobEntry, [], {
       env,
       cwd: this.scriptsRoot ?? tmpdir(),
@@ -164,6 +164,7 @@ export class RunManager {
       protocol: JOB_PROTOCOL_VERSION,
       id,
       db: this.opts.store.path,
+      source,
       flags,
       ...(file === undefined ? {} : { file }),
     };

@@ -258,12 +258,27 @@ describe('volley target and volley demo', () => {
     assert.match(r.stderr, /latency/);
   });
 
-  it('volley demo runs a live test against the demo target and prints the summary', async () => {
-    const r = await runCli(['demo', '--duration', '2s', '--rate', '50'], { timeoutMs: 60_000 });
+  it('volley demo serves the dashboard, runs a sample test through it, prints and stores the summary', async () => {
+    const db = join(dir, 'demo.db');
+    const r = await runCli(['demo', '--duration', '2s', '--rate', '50', '--port', '0', '--db', db], {
+      timeoutMs: 60_000,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /demo target/);
+    const url = /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/#\/runs\/([0-9a-f-]{36}))$/m.exec(r.stdout);
+    assert.ok(url, r.stdout);
+    assert.match(r.stderr, /\[ +1s\] +50 req\/s/);
     assert.match(r.stdout, /volley summary/);
     assert.match(r.stdout, /GET \/api\/teams/);
     assert.match(r.stdout, /http_reqs +100 /);
+    const runs = JSON.parse((await runCli(['runs', '--json', '--db', db])).stdout) as {
+      id: string;
+      source: string;
+      requests: number;
+    }[];
+    assert.deepEqual(
+      runs.map((x) => [x.id, x.source, x.requests]),
+      [[url[2], 'demo', 100]],
+    );
   });
 });
