@@ -11,6 +11,8 @@ export const ExitCode = {
   TARGET_UNREACHABLE: 3,
   /** The script's setup() or teardown() threw (setup: nothing but setup's own requests was sent). */
   SCRIPT_FAILED: 4,
+  /** `volley compare`: NEW regressed beyond the tolerance against BASE. */
+  REGRESSION: 98,
   /** The run completed (or was stopped by abortOnFail) and at least one threshold failed. k6 uses 99 too. */
   THRESHOLDS_FAILED: 99,
   /** Stopped by SIGINT/SIGTERM: results up to the stop were summarised and written. */

@@ -10,6 +10,7 @@ import type { TestConfig } from '../config/types.js';
 import { executorFor } from '../executors/registry.js';
 import type { ControlChange, ExecutorPlan, NormalizedScenario } from '../executors/types.js';
 import { Aggregator, type ClosedSecond } from '../metrics/aggregator.js';
+import type { SeriesPoint } from '../metrics/wire.js';
 import { abortingThresholds, evaluateThreshold, type ThresholdResult } from '../thresholds/evaluate.js';
 import type { Threshold } from '../thresholds/parse.js';
 import { now } from './clock.js';
@@ -63,6 +64,8 @@ export interface RunResult {
   /** Exceptions thrown by script code, per scenario and message (the run went on). */
   scriptErrors: ScriptErrorEntry[];
   plans: { scenario: NormalizedScenario; plan: ExecutorPlan }[];
+  /** Every second's snapshot, without the per-endpoint lists (for analysis: knee, bottlenecks). */
+  timeline: Snapshot[];
 }
 
 export interface RunStartInfo {
@@ -74,6 +77,18 @@ export interface RunStartInfo {
   maxDurationMs: number;
   /** Planned time without graceful stops. */
   plannedDurationMs: number;
+}
+
+/**
+ * A source of measurements taken outside the workers (a monitored process, a Prometheus scrape),
+ * asked once per run second, near its end. It answers synchronously with its latest reading, as
+ * metric points for that second (trends and gauges like any other metric), or nothing.
+ */
+export interface Sampler {
+  readonly name: string;
+  sample(second: number): SeriesPoint[];
+  /** Called once when the run ends. */
+  close?(): void | Promise<void>;
 }
 
 export interface RunListener {
@@ -117,6 +132,8 @@ export class TestRun {
   private started = false;
   private stopRequested: { graceMs: number } | undefined;
   private stopRequestedAt: number | undefined;
+  private readonly samplers: Sampler[] = [];
+  private readonly timeline: Snapshot[] = [];
 
   constructor(
     private readonly test: PreparedTest,
@@ -127,6 +144,12 @@ export class TestRun {
     this.listeners = listeners;
     this.agg = new Aggregator(test.config.windowSeconds);
     this.plans = test.scenarios.map((s) => ({ scenario: s, plan: executorFor(s.executor).plan(s) }));
+  }
+
+  /** Adds a sampler before the run starts; it is asked once per second (see Sampler). */
+  addSampler(sampler: Sampler): void {
+    if (this.started) throw new Error('samplers are added before the run starts');
+    this.samplers.push(sampler);
   }
 
   get aggregator(): Aggregator {
@@ -265,8 +288,11 @@ export class TestRun {
       }
     }, 1000);
     watchdog.unref();
+    const sampling = this.startSampling();
     await allDone;
     clearInterval(watchdog);
+    sampling.stop();
+    await Promise.all(this.samplers.map((x) => x.close?.()));
     this.emitClosed(this.agg.closeAll());
     const endedAt = new Date();
     const elapsedS = Math.max(0.001, (now() - this.runStartAtMs) / 1000);
@@ -283,9 +309,43 @@ export class TestRun {
       workerErrors: this.workerErrors,
       scriptErrors: this.scriptErrors.list(),
       plans: this.plans,
+      timeline: this.timeline,
     };
     for (const l of this.listeners) await l.onEnd?.(result);
     return result;
+  }
+
+  /**
+   * Asks every sampler near the end of each run second (at +900 ms) and files its points under
+   * that second. The aggregator never waits for samplers (they are not workers), so a late
+   * reading lands in the next open second instead of holding the snapshot back.
+   */
+  private startSampling(): { stop: () => void } {
+    if (this.samplers.length === 0) return { stop: () => {} };
+    let last = -1;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = (): void => {
+      const second = Math.floor((now() - this.runStartAtMs) / 1000);
+      if (second > last && second >= 0) {
+        last = second;
+        for (const sampler of this.samplers) {
+          let points: SeriesPoint[];
+          try {
+            points = sampler.sample(second);
+          } catch (err) {
+            this.workerErrors.push(`sampler ${sampler.name}: ${(err as Error).message}`);
+            continue;
+          }
+          if (points.length > 0) this.emitClosed(this.agg.ingest(-1, second, points));
+        }
+      }
+      const next = this.runStartAtMs + (last + 1) * 1000 + 900;
+      timer = setTimeout(tick, Math.max(10, next - now()));
+      timer.unref();
+    };
+    timer = setTimeout(tick, Math.max(0, this.runStartAtMs + 900 - now()));
+    timer.unref();
+    return { stop: () => clearTimeout(timer) };
   }
 
   private emitClosed(closed: ClosedSecond[]): void {
@@ -312,6 +372,7 @@ export class TestRun {
       };
       this.genSeconds.push(gen);
       const snap = buildSnapshot(this.agg, c, this.runStartAtMs, gen);
+      this.timeline.push({ ...snap, endpoints: [], cumulative: { ...snap.cumulative, endpoints: [] } });
       for (const l of this.listeners) l.onSnapshot?.(snap);
       this.evaluateLive();
     }
