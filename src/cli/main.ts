@@ -205,6 +205,9 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .requiredOption('--older-than <time>', 'e.g. 30d, 12h')
     .option(...storeOption)
     .action((o: StoreFlagsJson & { olderThan: string }) => setCode(runsPruneCommand(o, io)));
+  // [analysis: stress]
+  // [analysis: bench]
+  // [analysis: compare]
   return p;
 }
 
