@@ -36,6 +36,16 @@ const STATS_BY_TYPE: Record<MetricType, (s: string) => boolean> = {
   trend: (s) => ['avg', 'min', 'max', 'med', 'count'].includes(s) || s.startsWith('p('),
 };
 
+/**
+ * The resource monitor's metrics are named by what is monitored (`target_cpu_percent`,
+ * `prom_queue_depth`), so they are known only once the run starts: any `target_*` or `prom_*`
+ * name is a trend (docs/metrics.md). A threshold on one that never reports reads "no data".
+ */
+export function monitorMetric(name: string): MetricDefinition | undefined {
+  if (!/^(target|prom)_[A-Za-z0-9_]+$/.test(name)) return undefined;
+  return { name, type: 'trend', contains: 'default', description: 'resource monitor reading' };
+}
+
 export function parseThresholdKey(key: string): { metric: string; filter: Tags | undefined } | string {
   const m = KEY.exec(key.trim());
   if (!m) return `'${key}' is not a metric name or metric{tag:value} filter`;
@@ -67,7 +77,7 @@ export function parseThresholds(
       errors.push(`threshold ${parsedKey}`);
       continue;
     }
-    const def = metrics(parsedKey.metric);
+    const def = metrics(parsedKey.metric) ?? monitorMetric(parsedKey.metric);
     if (!def) {
       errors.push(`threshold on unknown metric '${parsedKey.metric}' (in '${key}')`);
       continue;

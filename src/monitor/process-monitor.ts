@@ -1,0 +1,173 @@
+/**
+ * `--monitor-pid PID`: a target process watched through Linux /proc once a second — CPU (% of one
+ * core), resident memory (MB), threads and open file descriptors — recorded as trend metrics
+ * tagged `{ pid }`. Reads happen in the background; the run asks for what is new each second.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import type { Sampler } from '../engine/run.js';
+import type { MetricDefinition } from '../metrics/definitions.js';
+import { MetricSink } from '../metrics/sink.js';
+import type { SeriesPoint } from '../metrics/wire.js';
+
+/** /proc reports CPU time in USER_HZ ticks, which the kernel ABI fixes at 100 on Linux. */
+const USER_HZ = 100;
+
+const trend = (name: string, description: string): MetricDefinition => ({
+  name,
+  type: 'trend',
+  contains: 'default',
+  description,
+});
+
+export const PROCESS_METRICS = {
+  cpu: trend('target_cpu_percent', 'monitored process: CPU time over wall time, % of one core'),
+  rss: trend('target_rss_mb', 'monitored process: resident memory (VmRSS), MB (10^6 bytes)'),
+  threads: trend('target_threads', 'monitored process: threads'),
+  fds: trend('target_open_fds', 'monitored process: open file descriptors'),
+} as const;
+
+interface StatReading {
+  ticks: number;
+  startTime: string;
+  state: string;
+}
+
+/** /proc/PID/stat: fields after the command name, which may itself hold spaces and parentheses. */
+export function parseProcStat(text: string): StatReading | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const f = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
+  // f[0] is field 3 (state); utime and stime are fields 14 and 15, starttime field 22.
+  const utime = Number(f[11]);
+  const stime = Number(f[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime) || f[19] === undefined) return undefined;
+  return { ticks: utime + stime, startTime: f[19], state: f[0] ?? '?' };
+}
+
+/** Why `pid` cannot be monitored, or undefined when it can. */
+export function checkPid(text: string): string | undefined {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1)
+    return `--monitor-pid must be a process id (a positive integer), got '${text}'`;
+  if (!existsSync('/proc/self/stat'))
+    return '--monitor-pid needs Linux /proc, which this system does not have';
+  const pid = Number(text);
+  let stat: StatReading | undefined;
+  try {
+    stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return `--monitor-pid ${pid}: no such process`;
+  }
+  if (!stat) return `--monitor-pid ${pid}: cannot read /proc/${pid}/stat`;
+  if (stat.state === 'Z' || stat.state === 'X') return `--monitor-pid ${pid}: the process has exited`;
+  return undefined;
+}
+
+export interface ProcessMonitorOptions {
+  warn: (message: string) => void;
+  /** How often /proc is read (default 1000 ms). */
+  intervalMs?: number;
+}
+
+export class ProcessMonitor implements Sampler {
+  readonly name: string;
+  private readonly sink = new MetricSink();
+  private readonly tags: Record<string, string>;
+  private readonly timer: NodeJS.Timeout;
+  private last: { ticks: number; at: number; startTime: string };
+  private busy = false;
+  private sampled = false;
+  private ended = false;
+  private fdsWarned = false;
+
+  /** Throws when the process cannot be read: call `checkPid` first for a friendly message. */
+  constructor(
+    readonly pid: number,
+    private readonly opts: ProcessMonitorOptions,
+  ) {
+    this.name = `pid ${pid}`;
+    this.tags = { pid: String(pid) };
+    const first = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    if (!first) throw new Error(`cannot read /proc/${pid}/stat`);
+    this.last = { ticks: first.ticks, at: performance.now(), startTime: first.startTime };
+    this.timer = setInterval(() => void this.read(), opts.intervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  private async read(): Promise<void> {
+    if (this.busy || this.ended) return;
+    this.busy = true;
+    try {
+      const dir = `/proc/${this.pid}`;
+      let statText: string;
+      let status: string;
+      try {
+        [statText, status] = await Promise.all([
+          readFile(`${dir}/stat`, 'utf8'),
+          readFile(`${dir}/status`, 'utf8'),
+        ]);
+      } catch {
+        return this.exited();
+      }
+      const at = performance.now();
+      const stat = parseProcStat(statText);
+      // A new start time under the same pid is another process: the one we watched is gone.
+      if (!stat || stat.state === 'Z' || stat.state === 'X' || stat.startTime !== this.last.startTime)
+        return this.exited();
+      let fds: number | undefined;
+      try {
+        fds = (await readdir(`${dir}/fd`)).length;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return this.exited();
+        if (!this.fdsWarned) {
+          this.fdsWarned = true;
+          this.opts.warn(
+            `--monitor-pid ${this.pid}: cannot list /proc/${this.pid}/fd (${code}): target_open_fds is not recorded`,
+          );
+        }
+      }
+      if (this.ended) return;
+      // Before the run's first second, keep only the latest reading (none from setup time).
+      if (!this.sampled) this.sink.flush();
+      const seconds = (at - this.last.at) / 1000;
+      if (seconds > 0.05) {
+        const cpu = ((stat.ticks - this.last.ticks) / USER_HZ / seconds) * 100;
+        this.record(PROCESS_METRICS.cpu, Math.max(0, cpu));
+      }
+      this.last = { ticks: stat.ticks, at, startTime: stat.startTime };
+      const rssKb = /^VmRSS:\s+(\d+)\s*kB/m.exec(status);
+      if (rssKb) this.record(PROCESS_METRICS.rss, (Number(rssKb[1]) * 1024) / 1e6);
+      const threads = /^Threads:\s+(\d+)/m.exec(status);
+      if (threads) this.record(PROCESS_METRICS.threads, Number(threads[1]));
+      if (fds !== undefined) this.record(PROCESS_METRICS.fds, fds);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private record(def: MetricDefinition, value: number): void {
+    // Trends hold thousandths of a unit.
+    this.sink.trend(def, this.tags).add(value * 1000);
+  }
+
+  private exited(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.timer);
+    this.opts.warn(`monitored process ${this.pid} has exited: its readings stop here (the run goes on)`);
+  }
+
+  sample(): SeriesPoint[] {
+    this.sampled = true;
+    return this.sink.flush();
+  }
+
+  close(): void {
+    this.ended = true;
+    clearInterval(this.timer);
+  }
+}
