@@ -207,6 +207,45 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .action((o: StoreFlagsJson & { olderThan: string }) => setCode(runsPruneCommand(o, io)));
   // [analysis: stress]
   // [analysis: bench]
+  p.command('compare')
+    .description(
+      'compare two runs (summary files or stored run ids): deltas per metric and endpoint, exit 98 on a regression',
+    )
+    .argument(
+      '<base>',
+      'the reference: a summary file (volley run --out json=FILE), - for stdin, or a stored run id/prefix',
+    )
+    .argument('<new>', 'the run to judge, same forms as BASE')
+    .option('--tolerance <pct>', 'how much worse NEW may be, relative: 10% or 0.1', '10%')
+    .option(
+      '--metric <name:stat>',
+      "what gates, e.g. 'http_req_duration:p(99)', 'http_req_failed:rate', 'my_metric:avg:higher-is-better' (repeatable; default p(95), p(99), error rate, throughput, iteration_latency p(99), checks)",
+      collect,
+      [],
+    )
+    .option('--min-delta-ms <ms>', 'latency changes of at most this many ms never count', '1')
+    .option(
+      '--min-delta-rate <pct>',
+      'rate changes (error rate, checks) of at most this much never count',
+      '0.1%',
+    )
+    .option(
+      '--min-requests <n>',
+      'endpoints with fewer requests in either run are shown but do not gate',
+      '50',
+    )
+    .option(
+      '--out <json=FILE|->',
+      'write the comparison as JSON (volley.compare/1) (repeatable)',
+      collect,
+      [],
+    )
+    .option('--db <path>', 'run store for run ids (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option('-q, --quiet', 'no table; warnings, errors and the exit code only')
+    .action(async (base: string, next: string, o: import('./compare-command.js').CompareFlags) => {
+      const { compareCommand } = await import('./compare-command.js');
+      setCode(compareCommand(base, next, o, io));
+    });
   // [analysis: compare]
   return p;
 }

@@ -1,0 +1,570 @@
+/**
+ * `volley compare`: two end-of-test summaries (BASE, NEW) -> a comparison document with deltas per
+ * metric and per endpoint and a verdict. Pure: no I/O; the CLI reads the inputs and prints.
+ *
+ * A row regresses when NEW is worse than BASE by more than the relative tolerance AND by more than
+ * an absolute floor: `minDeltaMs` for time statistics (sub-millisecond jitter is not a regression),
+ * `minDeltaRate` for rate statistics (0 -> 0.0005 errors is not a regression). Docs:
+ * docs/analysis.md#gate-regressions-in-ci-volley-compare.
+ */
+import { VolleyError } from '../errors.js';
+import type { EndpointSummary, Summary, SummaryMetric } from '../report/summary.js';
+
+export const COMPARE_SCHEMA = 'volley.compare/1';
+
+export type Direction = 'lower-is-better' | 'higher-is-better';
+export type RowStatus = 'ok' | 'regressed' | 'improved' | 'added' | 'removed';
+export type Unit = 'ms' | 'ratio' | 'per-second' | 'bytes' | 'count' | '';
+
+/** One `--metric NAME:STAT[:DIRECTION]`. */
+export interface MetricSelector {
+  metric: string;
+  stat: string;
+  /** Overrides the default direction (needed for custom metrics where "more" is good). */
+  direction?: Direction;
+}
+
+export interface CompareOptions {
+  /** Relative tolerance: 0.1 = NEW may be up to 10% worse. */
+  tolerance: number;
+  /** Time statistics: changes of at most this many ms never regress nor improve. */
+  minDeltaMs: number;
+  /** Rate statistics (0..1): changes of at most this much never regress nor improve. */
+  minDeltaRate: number;
+  /** Endpoints with fewer requests than this in either run are shown but do not gate. */
+  minRequests: number;
+  /** What gates; undefined = the defaults (DEFAULT_GATES). */
+  metrics?: readonly MetricSelector[];
+}
+
+export const DEFAULT_OPTIONS: CompareOptions = {
+  tolerance: 0.1,
+  minDeltaMs: 1,
+  minDeltaRate: 0.001,
+  minRequests: 50,
+};
+
+export interface CompareRow {
+  metric: string;
+  stat: string;
+  unit: Unit;
+  direction: Direction;
+  /** Whether this row can fail the comparison (shown-only rows: med, avg, per-endpoint req/s). */
+  gate: boolean;
+  base: number | null;
+  new: number | null;
+  /** new - base. */
+  delta: number | null;
+  /** (new - base) / base; null when base is 0 (or a side is missing). */
+  deltaRatio: number | null;
+  status: RowStatus;
+}
+
+export interface EndpointComparison {
+  scenario: string;
+  method: string;
+  name: string;
+  status: RowStatus;
+  requests: { base: number | null; new: number | null };
+  /** False when the endpoint has fewer than `minRequests` requests in either run. */
+  gate: boolean;
+  rows: CompareRow[];
+}
+
+export interface Regression {
+  /** `run` for the whole-run metrics, else `scenario METHOD name` of the endpoint. */
+  scope: string;
+  metric: string;
+  stat: string;
+  base: number;
+  new: number;
+  delta: number;
+  deltaRatio: number | null;
+  message: string;
+}
+
+export interface RunRef {
+  id: string;
+  /** Where it came from: a file path, `store:<db path>` or `stdin`. */
+  source: string;
+}
+
+export interface Comparison {
+  schema: typeof COMPARE_SCHEMA;
+  base: RunRef;
+  new: RunRef;
+  tolerance: number;
+  floors: { minDeltaMs: number; minDeltaRate: number; minRequests: number };
+  metrics: CompareRow[];
+  endpoints: EndpointComparison[];
+  regressions: Regression[];
+  /** Differences in shape between the runs and generator saturation: the comparison may mislead. */
+  warnings: string[];
+  verdict: 'passed' | 'regressed';
+}
+
+/**
+ * `10%` or `0.1` -> 0.1, for `--tolerance` and `--min-delta-rate`. A bare number above 1 is
+ * refused: `10` is ambiguous (10% or 1000%?).
+ */
+export function parseFraction(text: string, flag = '--tolerance'): number {
+  const t = text.trim();
+  const pctMatch = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
+  if (pctMatch) return Number(pctMatch[1]) / 100;
+  if (/^\d+(?:\.\d+)?$/.test(t)) {
+    const v = Number(t);
+    if (v <= 1) return v;
+    throw new VolleyError('INVALID_USAGE', `${flag} '${text}' is ambiguous: write ${t}% or a fraction <= 1`);
+  }
+  throw new VolleyError(
+    'INVALID_USAGE',
+    `${flag} '${text}' must be a percentage (10%) or a fraction (0.1), >= 0`,
+  );
+}
+
+const STAT = /^(avg|min|max|med|count|rate|value|passes|fails|p\(\d+(?:\.\d+)?\))$/;
+
+/**
+ * `NAME:STAT[:DIRECTION]`, NAME possibly with a tag filter as in thresholds
+ * (`http_req_duration{name:GET /api}:p(99)`). Throws on syntax; existence is checked later.
+ */
+export function parseMetricSelector(text: string): MetricSelector {
+  let rest = text.trim();
+  let direction: Direction | undefined;
+  const dir = /:(lower-is-better|higher-is-better)$/.exec(rest);
+  if (dir) {
+    direction = dir[1] as Direction;
+    rest = rest.slice(0, dir.index);
+  }
+  const idx = rest.lastIndexOf(':');
+  const metric = idx > 0 ? rest.slice(0, idx) : '';
+  const stat = idx > 0 ? rest.slice(idx + 1).replace(/\s+/g, '') : '';
+  if (metric === '' || metric.endsWith('{') || !STAT.test(stat) || /\{[^}]*$/.test(metric)) {
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `--metric '${text}' must be NAME:STAT, e.g. http_req_duration:p(99), http_req_failed:rate, http_reqs:rate (optionally :higher-is-better or :lower-is-better)`,
+    );
+  }
+  return direction ? { metric, stat, direction } : { metric, stat };
+}
+
+const THROUGHPUT = new Set(['http_reqs', 'iterations', 'data_sent', 'data_received']);
+
+/** Which way is worse, for the built-in metrics; custom metrics default to lower-is-better. */
+export function defaultDirection(metric: string, stat: string, type: string): Direction {
+  const base = metric.replace(/\{.*\}$/s, '');
+  if (type === 'trend') return stat === 'count' ? 'higher-is-better' : 'lower-is-better';
+  if (THROUGHPUT.has(base)) return 'higher-is-better';
+  if (type === 'rate') {
+    // `passes` counts true events, `fails` false ones: checks are good when true, failures bad.
+    const trueIsGood = base === 'checks';
+    if (stat === 'fails') return trueIsGood ? 'lower-is-better' : 'higher-is-better';
+    return trueIsGood ? 'higher-is-better' : 'lower-is-better';
+  }
+  return 'lower-is-better';
+}
+
+function unitOf(m: SummaryMetric, stat: string): Unit {
+  if (m.type === 'trend') return stat === 'count' ? 'count' : m.contains === 'time' ? 'ms' : '';
+  if (m.type === 'rate') return stat === 'rate' ? 'ratio' : 'count';
+  if (m.type === 'counter') {
+    if (stat === 'rate') return 'per-second';
+    return m.contains === 'data' ? 'bytes' : 'count';
+  }
+  return m.contains === 'data' ? 'bytes' : '';
+}
+
+const EPS = 1e-9;
+
+function classify(
+  base: number,
+  next: number,
+  direction: Direction,
+  floor: number,
+  tolerance: number,
+): 'ok' | 'regressed' | 'improved' {
+  const worse = direction === 'lower-is-better' ? next - base : base - next;
+  const size = Math.abs(worse);
+  if (size <= floor + EPS) return 'ok';
+  // From a base of 0 any change beyond the floor is beyond every relative tolerance.
+  if (base !== 0 && size / Math.abs(base) <= tolerance + EPS) return 'ok';
+  return worse > 0 ? 'regressed' : 'improved';
+}
+
+function makeRow(
+  spec: { metric: string; stat: string; unit: Unit; direction: Direction; gate: boolean },
+  base: number | undefined,
+  next: number | undefined,
+  opts: CompareOptions,
+): CompareRow {
+  const b = base ?? null;
+  const n = next ?? null;
+  const floor = spec.unit === 'ms' ? opts.minDeltaMs : spec.unit === 'ratio' ? opts.minDeltaRate : 0;
+  let status: RowStatus;
+  if (b === null && n === null) status = 'ok';
+  else if (b === null) status = 'added';
+  else if (n === null) status = 'removed';
+  else if (spec.unit === 'ratio' && spec.direction === 'higher-is-better')
+    // A pass rate is judged by its failing share: 100% -> 95% checks is 0 -> 5% failing, not -5%.
+    status = classify(1 - b, 1 - n, 'lower-is-better', floor, opts.tolerance);
+  else status = classify(b, n, spec.direction, floor, opts.tolerance);
+  const delta = b !== null && n !== null ? round(n - b) : null;
+  const deltaRatio =
+    b !== null && n !== null ? (b === 0 ? (n === 0 ? 0 : null) : round((n - b) / Math.abs(b), 6)) : null;
+  return { ...spec, base: b, new: n, delta, deltaRatio, status };
+}
+
+const round = (v: number, digits = 3): number => {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+};
+
+interface RowSpec {
+  metric: string;
+  stat: string;
+  gate: boolean;
+  direction?: Direction;
+}
+
+/** The default rows: what gates and what is shown alongside. */
+function defaultSpecs(base: Summary, next: Summary): RowSpec[] {
+  const has = (name: string): boolean => name in base.metrics || name in next.metrics;
+  const specs: RowSpec[] = [
+    { metric: 'http_req_duration', stat: 'med', gate: false },
+    { metric: 'http_req_duration', stat: 'avg', gate: false },
+    { metric: 'http_req_duration', stat: 'p(95)', gate: true },
+    { metric: 'http_req_duration', stat: 'p(99)', gate: true },
+    { metric: 'http_req_failed', stat: 'rate', gate: true },
+    { metric: 'http_reqs', stat: 'rate', gate: true },
+  ];
+  if (has('iteration_latency')) specs.push({ metric: 'iteration_latency', stat: 'p(99)', gate: true });
+  if (has('checks')) specs.push({ metric: 'checks', stat: 'rate', gate: true });
+  return specs.filter((s) => has(s.metric));
+}
+
+function describeAvailable(base: Summary, next: Summary): string {
+  const names = [...new Set([...Object.keys(base.metrics), ...Object.keys(next.metrics)])].sort();
+  return names
+    .map((n) => {
+      const m = base.metrics[n] ?? next.metrics[n];
+      return `${n} (${Object.keys(m?.values ?? {}).join(', ')})`;
+    })
+    .join('; ');
+}
+
+/** Every unknown metric or statistic at once, with what exists. */
+function checkSelectors(selectors: readonly MetricSelector[], base: Summary, next: Summary): void {
+  const problems: string[] = [];
+  for (const s of selectors) {
+    const where = (doc: Summary): SummaryMetric | undefined => doc.metrics[s.metric];
+    const b = where(base);
+    const n = where(next);
+    if (!b && !n) {
+      problems.push(`--metric ${s.metric}:${s.stat}: no metric '${s.metric}' in either run`);
+      continue;
+    }
+    if (!b || !n) {
+      problems.push(`--metric ${s.metric}:${s.stat}: '${s.metric}' is only in ${b ? 'BASE' : 'NEW'}`);
+      continue;
+    }
+    for (const [label, m] of [
+      ['BASE', b],
+      ['NEW', n],
+    ] as const) {
+      if (!(s.stat in m.values)) {
+        problems.push(
+          `--metric ${s.metric}:${s.stat}: ${label} has no '${s.stat}' for ${s.metric} (it has ${Object.keys(m.values).join(', ') || 'no values'})`,
+        );
+        break;
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new VolleyError('INVALID_USAGE', problems[0] as string, {
+      details: problems,
+      hint: `metrics in the summaries: ${describeAvailable(base, next)}`,
+    });
+  }
+}
+
+const endpointKey = (e: EndpointSummary): string => `${e.scenario}\u0000${e.method}\u0000${e.name}`;
+export const endpointLabel = (e: { scenario: string; method: string; name: string }): string =>
+  e.name.startsWith(`${e.method} `) ? `${e.scenario} ${e.name}` : `${e.scenario} ${e.method} ${e.name}`;
+
+const LATENCY_KEY: Record<string, keyof EndpointSummary['latency']> = {
+  avg: 'avg',
+  min: 'min',
+  med: 'p50',
+  'p(50)': 'p50',
+  'p(90)': 'p90',
+  'p(95)': 'p95',
+  'p(99)': 'p99',
+  max: 'max',
+};
+
+function compareEndpoints(
+  base: Summary,
+  next: Summary,
+  latencyGates: readonly string[],
+  errorGate: boolean,
+  opts: CompareOptions,
+): EndpointComparison[] {
+  // Shown always: p(95), p(99) of the service time, error rate, req/s; gated as the run metrics are.
+  const latencyStats = [...new Set(['p(95)', 'p(99)', ...latencyGates])].filter((s) => s in LATENCY_KEY);
+  const rowsFor = (b: EndpointSummary | undefined, n: EndpointSummary | undefined, gate: boolean) => {
+    const rows: CompareRow[] = [];
+    for (const stat of latencyStats) {
+      const k = LATENCY_KEY[stat] as keyof EndpointSummary['latency'];
+      rows.push(
+        makeRow(
+          {
+            metric: 'http_req_duration',
+            stat,
+            unit: 'ms',
+            direction: 'lower-is-better',
+            gate: gate && latencyGates.includes(stat),
+          },
+          b?.latency[k],
+          n?.latency[k],
+          opts,
+        ),
+      );
+    }
+    const errRate = (e: EndpointSummary | undefined): number | undefined =>
+      e ? (e.requests > 0 ? e.failures / e.requests : 0) : undefined;
+    rows.push(
+      makeRow(
+        {
+          metric: 'http_req_failed',
+          stat: 'rate',
+          unit: 'ratio',
+          direction: 'lower-is-better',
+          gate: gate && errorGate,
+        },
+        errRate(b),
+        errRate(n),
+        opts,
+      ),
+    );
+    // Per-endpoint throughput follows the script's mix: shown, never gated.
+    rows.push(
+      makeRow(
+        { metric: 'http_reqs', stat: 'rate', unit: 'per-second', direction: 'higher-is-better', gate: false },
+        b?.rps,
+        n?.rps,
+        opts,
+      ),
+    );
+    return rows;
+  };
+
+  const newByKey = new Map(next.endpoints.map((e) => [endpointKey(e), e]));
+  const out: EndpointComparison[] = [];
+  for (const b of base.endpoints) {
+    const n = newByKey.get(endpointKey(b));
+    newByKey.delete(endpointKey(b));
+    const gate = n !== undefined && b.requests >= opts.minRequests && n.requests >= opts.minRequests;
+    const rows = rowsFor(b, n, gate);
+    out.push({
+      scenario: b.scenario,
+      method: b.method,
+      name: b.name,
+      status: n === undefined ? 'removed' : aggregateStatus(rows),
+      requests: { base: b.requests, new: n?.requests ?? null },
+      gate,
+      rows,
+    });
+  }
+  for (const n of newByKey.values()) {
+    out.push({
+      scenario: n.scenario,
+      method: n.method,
+      name: n.name,
+      status: 'added',
+      requests: { base: null, new: n.requests },
+      gate: false,
+      rows: rowsFor(undefined, n, false),
+    });
+  }
+  return out;
+}
+
+function aggregateStatus(rows: readonly CompareRow[]): RowStatus {
+  const gated = rows.filter((r) => r.gate);
+  if (gated.some((r) => r.status === 'regressed')) return 'regressed';
+  if (gated.some((r) => r.status === 'improved')) return 'improved';
+  return 'ok';
+}
+
+export function formatValue(v: number, unit: Unit): string {
+  switch (unit) {
+    case 'ms':
+      return `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)}ms`;
+    case 'ratio':
+      return `${(v * 100).toFixed(2)}%`;
+    case 'per-second':
+      return `${v.toFixed(1)}/s`;
+    default:
+      return Number.isInteger(v) ? String(v) : v.toFixed(3);
+  }
+}
+
+export function formatDelta(row: Pick<CompareRow, 'delta' | 'unit'>): string {
+  if (row.delta === null) return '—';
+  const sign = row.delta > 0 ? '+' : row.delta < 0 ? '-' : '±';
+  // Rates move in percentage points, not percent.
+  if (row.unit === 'ratio') return `${sign}${(Math.abs(row.delta) * 100).toFixed(2)}pp`;
+  return `${sign}${formatValue(Math.abs(row.delta), row.unit)}`;
+}
+
+export function formatDeltaPct(deltaRatio: number | null, delta: number | null): string {
+  if (deltaRatio === null) return delta === null || delta === 0 ? '—' : 'new>0';
+  const p = deltaRatio * 100;
+  return `${p > 0 ? '+' : p < 0 ? '-' : '±'}${Math.abs(p).toFixed(1)}%`;
+}
+
+function regressionOf(scope: string, r: CompareRow, tolerance: number): Regression {
+  const b = r.base as number;
+  const n = r.new as number;
+  const what = `${r.metric} ${r.stat}`;
+  const pct = formatDeltaPct(r.deltaRatio, r.delta);
+  const failing =
+    r.unit === 'ratio' && r.direction === 'higher-is-better'
+      ? `; failing share ${formatValue(1 - b, r.unit)} -> ${formatValue(1 - n, r.unit)}`
+      : '';
+  return {
+    scope,
+    metric: r.metric,
+    stat: r.stat,
+    base: b,
+    new: n,
+    delta: r.delta as number,
+    deltaRatio: r.deltaRatio,
+    message: `${scope === 'run' ? '' : `${scope}: `}${what} ${formatValue(b, r.unit)} -> ${formatValue(n, r.unit)} (${formatDelta(r)}, ${pct}; tolerance ${round(tolerance * 100, 2)}%, ${r.direction}${failing})`,
+  };
+}
+
+/** Differences that make BASE and NEW measure different things, and generator saturation. */
+export function shapeWarnings(base: Summary, next: Summary): string[] {
+  const w: string[] = [];
+  const bReq = base.config.request;
+  const nReq = next.config.request;
+  if ((bReq?.url ?? null) !== (nReq?.url ?? null) || (bReq?.method ?? null) !== (nReq?.method ?? null))
+    w.push(
+      `different targets: BASE ${bReq ? `${bReq.method} ${bReq.url}` : 'a script'}, NEW ${nReq ? `${nReq.method} ${nReq.url}` : 'a script'}`,
+    );
+  if (base.config.script !== next.config.script)
+    w.push(
+      `different test files: BASE ${base.config.script ?? 'quick mode'}, NEW ${next.config.script ?? 'quick mode'}`,
+    );
+  const bPlans = new Map(base.config.plans.map((p) => [p.scenario, p]));
+  const nPlans = new Map(next.config.plans.map((p) => [p.scenario, p]));
+  const names = [...new Set([...bPlans.keys(), ...nPlans.keys()])];
+  for (const name of names) {
+    const b = bPlans.get(name);
+    const n = nPlans.get(name);
+    if (!b || !n) {
+      w.push(`scenario '${name}' is only in ${b ? 'BASE' : 'NEW'}`);
+      continue;
+    }
+    if (b.executor !== n.executor)
+      w.push(`scenario '${name}': executor ${b.executor} in BASE, ${n.executor} in NEW`);
+    if (b.durationMs !== n.durationMs)
+      w.push(`scenario '${name}': duration ${b.durationMs / 1000}s in BASE, ${n.durationMs / 1000}s in NEW`);
+    const bs = base.config.scenarios[name] as unknown as Record<string, unknown> | undefined;
+    const ns = next.config.scenarios[name] as unknown as Record<string, unknown> | undefined;
+    if (bs && ns && b.executor === n.executor) {
+      const keys = [...new Set([...Object.keys(bs), ...Object.keys(ns)])].filter(
+        (k) => !['executor', 'duration', 'exec', 'tags', 'env'].includes(k),
+      );
+      const diff = keys.filter((k) => JSON.stringify(bs[k]) !== JSON.stringify(ns[k]));
+      if (diff.length > 0)
+        w.push(
+          `scenario '${name}' load differs: ${diff.map((k) => `${k} ${JSON.stringify(bs[k]) ?? '—'} -> ${JSON.stringify(ns[k]) ?? '—'}`).join(', ')}`,
+        );
+    }
+  }
+  for (const [label, doc] of [
+    ['BASE', base],
+    ['NEW', next],
+  ] as const) {
+    if (doc.generator.saturated)
+      w.push(
+        `${label}: the generator was saturated in ${doc.generator.saturatedSeconds} of ${doc.generator.seconds} seconds (${doc.generator.reasons.join(', ')}): the comparison may measure the generator, not the target`,
+      );
+    if (doc.state.aborted)
+      w.push(`${label}: the run was stopped early (${doc.state.abortDetail ?? 'aborted'})`);
+    const n = doc.metrics.http_req_duration?.values.count;
+    if (n !== undefined && n > 0 && n < 100)
+      w.push(`${label}: only ${n} requests: p(99) of fewer than 100 samples is close to the max and noisy`);
+  }
+  if (base.config.workers !== next.config.workers)
+    w.push(`different worker threads: ${base.config.workers} in BASE, ${next.config.workers} in NEW`);
+  return w;
+}
+
+/** Compares NEW against BASE. Throws INVALID_USAGE for a `--metric` that names nothing in the summaries. */
+export function compareSummaries(
+  base: Summary,
+  next: Summary,
+  refs: { base: RunRef; new: RunRef },
+  options: Partial<CompareOptions> = {},
+): Comparison {
+  const opts: CompareOptions = { ...DEFAULT_OPTIONS, ...options };
+  if (!(opts.tolerance >= 0)) throw new VolleyError('INVALID_USAGE', 'tolerance must be >= 0');
+  let specs: RowSpec[];
+  if (opts.metrics && opts.metrics.length > 0) {
+    checkSelectors(opts.metrics, base, next);
+    specs = opts.metrics.map((s) => ({ ...s, gate: true }));
+  } else specs = defaultSpecs(base, next);
+
+  const metrics: CompareRow[] = [];
+  const seen = new Set<string>();
+  for (const s of specs) {
+    const key = `${s.metric}:${s.stat}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const m = (base.metrics[s.metric] ?? next.metrics[s.metric]) as SummaryMetric;
+    metrics.push(
+      makeRow(
+        {
+          metric: s.metric,
+          stat: s.stat,
+          unit: unitOf(m, s.stat),
+          direction: s.direction ?? defaultDirection(s.metric, s.stat, m.type),
+          gate: s.gate,
+        },
+        base.metrics[s.metric]?.values[s.stat],
+        next.metrics[s.metric]?.values[s.stat],
+        opts,
+      ),
+    );
+  }
+
+  // Endpoints gate on the same statistics of http_req_duration and http_req_failed as the run.
+  const gatedRows = metrics.filter((r) => r.gate);
+  const latencyGates = gatedRows.filter((r) => r.metric === 'http_req_duration').map((r) => r.stat);
+  const errorGate = gatedRows.some((r) => r.metric === 'http_req_failed' && r.stat === 'rate');
+  const endpoints = compareEndpoints(base, next, latencyGates, errorGate, opts);
+
+  const regressions: Regression[] = [];
+  for (const r of metrics)
+    if (r.gate && r.status === 'regressed') regressions.push(regressionOf('run', r, opts.tolerance));
+  for (const e of endpoints)
+    for (const r of e.rows)
+      if (r.gate && r.status === 'regressed')
+        regressions.push(regressionOf(endpointLabel(e), r, opts.tolerance));
+
+  return {
+    schema: COMPARE_SCHEMA,
+    base: refs.base,
+    new: refs.new,
+    tolerance: opts.tolerance,
+    floors: { minDeltaMs: opts.minDeltaMs, minDeltaRate: opts.minDeltaRate, minRequests: opts.minRequests },
+    metrics,
+    endpoints,
+    regressions,
+    warnings: shapeWarnings(base, next),
+    verdict: regressions.length > 0 ? 'regressed' : 'passed',
+  };
+}
