@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { VolleyError } from '../errors.js';
 import { EXECUTORS } from '../executors/registry.js';
+import { benchCommand, type BenchFlags } from './bench-command.js';
 import { demoCommand, type DemoFlags } from './demo-command.js';
 import { runsDeleteCommand, runsListCommand, runsPruneCommand, runsShowCommand } from './runs-command.js';
 import { serveCommand, type ServeFlags } from './serve-command.js';
@@ -206,6 +207,34 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option(...storeOption)
     .action((o: StoreFlagsJson & { olderThan: string }) => setCode(runsPruneCommand(o, io)));
   // [analysis: stress]
+  p.command('bench')
+    .description(
+      'measure endpoints one at a time (closed loop, fixed concurrency) and compare with the previous bench',
+    )
+    .option('--url <url>', 'base URL the endpoint paths are appended to')
+    .option(
+      '--endpoint <spec>',
+      "an endpoint, 'METHOD /path' (method optional, default GET; repeatable)",
+      collect,
+      [],
+    )
+    .option('--file <file>', 'YAML or JSON list of endpoints: { method, path, headers?, body? }')
+    .option('-c, --concurrency <n>', 'connections (closed-loop VUs) per endpoint', '10')
+    .option('-d, --duration <time>', 'measured time per endpoint', '10s')
+    .option('--warmup <time>', 'uncounted warm-up per endpoint before it is measured (0: none)', '1s')
+    .option('-H, --header <header>', "header 'Name: value' for every endpoint (repeatable)", collect, [])
+    .option('--out <kind=target>', 'json=FILE|- (the bench document)', collect, [])
+    .option('--workers <n|auto>', 'worker threads (default auto: one per core, at most one per connection)')
+    .option('--timeout <time>', 'request timeout (default 10s)')
+    .option('--insecure', 'skip TLS certificate verification')
+    .option('--no-preflight', 'skip the connection check made before the first endpoint')
+    .option('--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option('--no-store', 'do not record the bench (and do not compare with a previous one)')
+    .option('-q, --quiet', 'no progress lines and no table')
+    .option('--list', 'list recent benches in the store instead of running one')
+    .option('-n, --limit <n>', 'with --list: how many benches', '20')
+    .option('--json', 'with --list: print the benches as JSON')
+    .action(async (o: BenchFlags) => setCode(await benchCommand(o, io)));
   // [analysis: bench]
   p.command('compare')
     .description(

@@ -92,6 +92,25 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description:
+      'benches: one row per volley bench (the whole result as JSON), found again by base URL and endpoint set',
+    sql: `
+      -- endpoints_key: the bench's endpoints as sorted 'METHOD path' lines, so the previous bench
+      -- of the same set against the same base URL is one indexed lookup.
+      CREATE TABLE benches (
+        id           TEXT PRIMARY KEY,
+        created_at   INTEGER NOT NULL,
+        base_url     TEXT NOT NULL,
+        endpoints_key TEXT NOT NULL,
+        concurrency  INTEGER NOT NULL,
+        duration_ms  INTEGER NOT NULL,
+        result_json  TEXT NOT NULL
+      );
+      CREATE INDEX benches_set ON benches (base_url, endpoints_key, created_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -155,6 +155,11 @@ export class RunStore {
     if (this.db.open) this.db.close();
   }
 
+  /** The open database, for repositories of other tables (src/store/bench-store.ts). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   /** A run accepted but not started yet (the API creates it before its process runs). */
   createRun(run: { id: string; source: RunSource; name: string; request?: unknown; createdAt?: Date }): void {
     this.db

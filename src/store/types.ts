@@ -9,8 +9,11 @@ import type { LatencyStats } from '../metrics/summary-values.js';
  */
 export type RunStatus = 'starting' | 'running' | 'finished' | 'error' | 'interrupted';
 export type Verdict = 'passed' | 'failed' | 'aborted';
-/** Where the run was started: the terminal/CI (`volley run`), the API/dashboard, or `volley demo`. */
-export type RunSource = 'cli' | 'api' | 'demo';
+/**
+ * Where the run was started: the terminal/CI (`volley run`), the API/dashboard, `volley demo`, or
+ * `volley bench` (one run per endpoint measured).
+ */
+export type RunSource = 'cli' | 'api' | 'demo' | 'bench';
 
 /** One row of the run history (`GET /api/runs`). Numbers are null until the run has a summary. */
 export interface RunListItem {
