@@ -490,6 +490,10 @@ export function formatChange(changePct: number | null): string {
   return `${changePct > 0 ? '+' : ''}${changePct.toFixed(1)}% ${arrow}`;
 }
 
+/** `after a 1s warm-up`, or `with no warm-up`. */
+export const warmupText = (warmupMs: number): string =>
+  warmupMs > 0 ? `after a ${warmupMs / 1000}s warm-up` : 'with no warm-up';
+
 /** The line printed when an endpoint's measured run ends. */
 export function endpointLine(r: BenchEndpointResult, index: number, total: number): string {
   const sat = r.generatorSaturated ? '  [generator saturated]' : '';
@@ -497,7 +501,7 @@ export function endpointLine(r: BenchEndpointResult, index: number, total: numbe
 }
 
 /** The result table, with delta columns when a previous bench exists. */
-export function renderBench(doc: BenchDocument): string {
+export function renderBench(doc: BenchDocument, opts: { stored: boolean } = { stored: true }): string {
   const deltas = new Map(doc.deltas.map((d) => [endpointLabel(d), d]));
   const withDeltas = doc.previous !== null;
   const header = ['endpoint', 'requests', 'rate', 'p50', 'p95', 'p99', 'max', 'errors'];
@@ -520,8 +524,10 @@ export function renderBench(doc: BenchDocument): string {
     }
     rows.push(row);
   }
+  if (doc.endpoints.length === 0)
+    return `bench stopped before any endpoint was measured to the end: nothing to report\n`;
   const lines = [
-    `bench ${doc.id.slice(0, 8)}: ${doc.baseUrl}, concurrency ${doc.concurrency}, ${doc.durationMs / 1000}s per endpoint after a ${doc.warmupMs / 1000}s warm-up${doc.aborted ? ' (stopped early)' : ''}`,
+    `bench ${doc.id.slice(0, 8)}: ${doc.baseUrl}, concurrency ${doc.concurrency}, ${doc.durationMs / 1000}s per endpoint ${warmupText(doc.warmupMs)}${doc.aborted ? ' (stopped early)' : ''}`,
     '',
     table(rows),
   ];
@@ -537,6 +543,8 @@ export function renderBench(doc: BenchDocument): string {
         ? ` — note: it ran at concurrency ${p.concurrency} for ${p.durationMs / 1000}s, so the deltas compare different loads`
         : '';
     lines.push('', `Δ against bench ${p.id.slice(0, 8)} of ${p.createdAt}${differs}`);
-  } else lines.push('', 'no previous bench of this endpoint set against this base URL: no deltas');
+  } else if (doc.aborted) lines.push('', 'stopped early: not stored as a bench, not compared');
+  else if (!opts.stored) lines.push('', 'not stored (--no-store): not compared with a previous bench');
+  else lines.push('', 'no previous bench of this endpoint set against this base URL: no deltas');
   return `${lines.join('\n')}\n`;
 }

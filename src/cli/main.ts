@@ -8,6 +8,7 @@ import { benchCommand, type BenchFlags } from './bench-command.js';
 import { demoCommand, type DemoFlags } from './demo-command.js';
 import { runsDeleteCommand, runsListCommand, runsPruneCommand, runsShowCommand } from './runs-command.js';
 import { serveCommand, type ServeFlags } from './serve-command.js';
+import { stressCommand, type StressFlags } from './stress-command.js';
 import { ExitCode, exitCodeForError, type ExitCodeValue } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { checkCommand, inspectCommand } from './inspect-command.js';
@@ -96,6 +97,25 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--no-preflight', 'skip the connection check made before the run')
     .option('--db <path>', 'run store to record the run in (default $VOLLEY_DB or ~/.volley/volley.db)')
     .option('--no-store', 'do not record the run in the run store')
+    .option(
+      '--monitor-pid <pid>',
+      'watch a target process: CPU, memory, threads, fds (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--monitor-prometheus <url>',
+      "scrape a target's Prometheus endpoint during the run (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--monitor-series <names>',
+      'series to record from --monitor-prometheus: name or name{label="v"}, comma-separated (repeatable)',
+      collect,
+      [],
+    )
+    .option('--monitor-interval <time>', 'how often --monitor-prometheus scrapes (default 5s)')
     .option('-q, --quiet', 'no progress and no terminal summary')
     .action(async (file: string | undefined, flags: RunFlags) => {
       // commander names `--max-vus` maxVus, `--fast-path` fastPath: the QuickFlags names.
@@ -206,6 +226,39 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .requiredOption('--older-than <time>', 'e.g. 30d, 12h')
     .option(...storeOption)
     .action((o: StoreFlagsJson & { olderThan: string }) => setCode(runsPruneCommand(o, io)));
+  p.command('stress')
+    .description(
+      'find the highest arrival rate the target sustains within its SLOs: open-loop probes double the rate, then a binary search narrows it',
+    )
+    .argument('[file]', 'a test file whose one scenario (or -s NAME) runs at each probe rate; or --url')
+    .option('--url <url>', 'quick mode: the URL every request goes to')
+    .option('-X, --method <method>', 'HTTP method (quick mode)')
+    .option('-H, --header <header>', "request header 'Name: value' (quick mode, repeatable)", collect, [])
+    .option('--body <body>', 'request body, or @file (quick mode)')
+    .option('--timeout <time>', 'request timeout (quick mode, default 10s)')
+    .option('--start-rate <n>', 'the first probe rate, arrivals per second', '10')
+    .option('--max-rate <n>', 'never probe above this rate', '100000')
+    .option('--probe-duration <time>', 'how long each probe runs', '10s')
+    .option('--cooldown <time>', 'pause between probes', '2s')
+    .option('--error-threshold <share>', 'a probe fails above this error rate (5% or 0.05)', '5%')
+    .option(
+      '--slo <expr>',
+      "a probe fails when this breaks: 'p(99)<300' (http_req_duration) or 'metric:expr' (repeatable)",
+      collect,
+      [],
+    )
+    .option('--resolution <share>', 'stop when the gap between passing and failing rates is this small', '5%')
+    .option('--max-vus <n>', 'most VUs a probe may use (default: its rate, 20..5000)')
+    .option('--max-probes <n>', 'stop after this many probes', '20')
+    .option('--workers <n|auto>', 'worker threads (default auto)')
+    .option('-e, --env <KEY=VALUE>', 'process.env for the script (repeatable)', collect, [])
+    .option('-s, --scenario <name>', 'the scenario of the test file to drive', collect, [])
+    .option('--out <kind=target>', 'json=FILE|-: the summary with its stress section', collect, [])
+    .option('--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option('--no-store', 'do not record the stress test in the run store')
+    .option('--insecure', 'skip TLS certificate verification')
+    .option('-q, --quiet', 'no probe lines and no result block')
+    .action(async (file: string | undefined, o: StressFlags) => setCode(await stressCommand(o, io, file)));
   // [analysis: stress]
   p.command('bench')
     .description(

@@ -7,6 +7,8 @@ import type { TestConfig } from '../config/types.js';
 import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
 import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
 import { parseThresholdKey } from '../thresholds/parse.js';
+import { bottleneckHints, type BottleneckHints } from '../analysis/bottlenecks.js';
+import { detectKnee, type Knee } from '../analysis/knee.js';
 import type { ScriptErrorEntry } from '../script/error-log.js';
 
 export const SUMMARY_SCHEMA = 'volley.summary/1';
@@ -79,6 +81,8 @@ export interface Summary {
   };
   generator: RunResult['generator'] & { warnings: string[] };
   workerErrors: string[];
+  /** Read from the per-second timeline: the knee of a ramping run, and what degraded first. */
+  analysis: { knee: Knee | null; bottlenecks: BottleneckHints };
 }
 
 /**
@@ -243,5 +247,9 @@ export function buildSummary(result: RunResult, config: TestConfig, scriptFile?:
     },
     generator: { ...result.generator, warnings },
     workerErrors: result.workerErrors,
+    analysis: {
+      knee: detectKnee(result.timeline, result.plans),
+      bottlenecks: bottleneckHints(result.timeline),
+    },
   };
 }

@@ -15,10 +15,19 @@ const TREND_ORDER = [
   'schedule_lag',
 ];
 
-function values(m: Summary['metrics'][string]): string {
+/** A unit for trends whose name says it (the resource monitor's `target_cpu_percent`, `*_mb`). */
+function unitOf(name: string): string {
+  const base = name.replace(/\{.*$/s, '');
+  if (base.endsWith('_percent')) return '%';
+  if (base.endsWith('_mb')) return ' MB';
+  return '';
+}
+
+function values(m: Summary['metrics'][string], name = ''): string {
   const v = m.values;
   if (m.type === 'trend') {
-    const f = m.contains === 'time' ? ms : count;
+    const unit = unitOf(name);
+    const f = m.contains === 'time' ? ms : (x: number): string => `${count(x)}${unit}`;
     return `avg=${f(v.avg ?? 0)} min=${f(v.min ?? 0)} med=${f(v.med ?? 0)} p(90)=${f(v['p(90)'] ?? 0)} p(95)=${f(v['p(95)'] ?? 0)} p(99)=${f(v['p(99)'] ?? 0)} max=${f(v.max ?? 0)}`;
   }
   if (m.type === 'counter') {
@@ -70,10 +79,10 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
     const m = s.metrics[n];
     if (!m) continue;
     if (m.type === 'trend' && (m.values.count ?? 0) === 0) continue;
-    rows.push([n, values(m)]);
+    rows.push([n, values(m, n)]);
   }
   for (const n of Object.keys(s.metrics).filter((k) => k.includes('{')))
-    rows.push([n, values(s.metrics[n] as Summary['metrics'][string])]);
+    rows.push([n, values(s.metrics[n] as Summary['metrics'][string], n)]);
   out.push(table(rows).replace(/^/gm, '  '));
   out.push('');
 
@@ -151,6 +160,22 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   if (errs.length > 0) {
     out.push('  Errors by class');
     for (const [k, v] of errs.sort((a, b) => b[1] - a[1])) out.push(`    ${k.padEnd(10)} ${count(v)}`);
+    out.push('');
+  }
+
+  const { knee, bottlenecks } = s.analysis;
+  if (knee || bottlenecks.signals.length > 0) {
+    out.push('  Analysis');
+    if (knee) {
+      const at = knee.atSecond === null ? '' : ` at second ${knee.atSecond + 1}`;
+      const load = knee.load
+        ? knee.loadModel === 'closed'
+          ? ` with ${knee.load.vus} VUs`
+          : ` at ${knee.load.iterationsPerSec} arrivals/s`
+        : '';
+      out.push(knee.detected ? c('33', `    knee${at}${load}: ${knee.detail}`) : `    ${knee.detail}`);
+    }
+    if (bottlenecks.signals.length > 0) out.push(`    ${bottlenecks.summary}`);
     out.push('');
   }
 

@@ -1,0 +1,133 @@
+/**
+ * Bottleneck hints: which signal degraded first, and when. Each signal is read per second from
+ * the run's timeline and counts only when it holds for a few seconds in a row (one bad second is
+ * noise). Ordered by when it began, so the first one is the likeliest cause and the rest effects.
+ */
+import type { Snapshot } from '../engine/snapshot.js';
+
+export type SignalKind = 'latency' | 'errors' | 'target-cpu' | 'series' | 'generator';
+
+export interface DegradedSignal {
+  signal: SignalKind;
+  /** The metric read (http_req_duration, http_req_failed, target_cpu_percent, prom_…, generator). */
+  metric: string;
+  atSecond: number;
+  time: string;
+  detail: string;
+}
+
+export interface BottleneckHints {
+  /** The signal that degraded first, or null when nothing did. */
+  first: SignalKind | null;
+  signals: DegradedSignal[];
+  summary: string;
+}
+
+const SUSTAIN = 3;
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function firstSustained(secs: readonly Snapshot[], pred: (s: Snapshot) => boolean, need = SUSTAIN): number {
+  let run = 0;
+  for (let i = 0; i < secs.length; i++) {
+    run = pred(secs[i] as Snapshot) ? run + 1 : 0;
+    if (run >= need) return i - need + 1;
+  }
+  return -1;
+}
+
+/** The early part of a run, its reference level: the first fifth of the seconds (at least 2). */
+function early(secs: readonly Snapshot[]): readonly Snapshot[] {
+  return secs.slice(0, Math.max(2, Math.floor(secs.length / 5)));
+}
+
+const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
+
+export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints {
+  const secs = timeline.filter((s) => s.requests > 0 || s.iterations > 0);
+  const out: DegradedSignal[] = [];
+  const push = (i: number, signal: SignalKind, metric: string, detail: string): void => {
+    const s = secs[i] as Snapshot;
+    out.push({ signal, metric, atSecond: s.second, time: s.time, detail });
+  };
+  if (secs.length >= SUSTAIN + 1) {
+    const baseP99 = median(early(secs).map((s) => s.latency.p99));
+    const limit = Math.max(baseP99 * 2, baseP99 + 2);
+    const lat = firstSustained(secs, (s) => s.latency.p99 >= limit);
+    if (lat >= 0)
+      push(
+        lat,
+        'latency',
+        'http_req_duration',
+        `p99 ${fmt((secs[lat] as Snapshot).latency.p99)} ms, ≥ 2× the early ${fmt(baseP99)} ms`,
+      );
+
+    const err = firstSustained(secs, (s) => s.errorRate > 0.01);
+    if (err >= 0)
+      push(
+        err,
+        'errors',
+        'http_req_failed',
+        `${((secs[err] as Snapshot).errorRate * 100).toFixed(1)}% of requests failed (> 1%)`,
+      );
+
+    const cpu = firstSustained(secs, (s) => (s.metrics.target_cpu_percent?.max ?? 0) >= 80);
+    if (cpu >= 0)
+      push(
+        cpu,
+        'target-cpu',
+        'target_cpu_percent',
+        `target CPU ${fmt((secs[cpu] as Snapshot).metrics.target_cpu_percent?.max ?? 0)}% of a core (≥ 80%)`,
+      );
+
+    const names = new Set<string>();
+    for (const s of secs) for (const n of Object.keys(s.metrics)) if (n.startsWith('prom_')) names.add(n);
+    for (const name of [...names].sort()) {
+      const level = (s: Snapshot): number | undefined => s.metrics[name]?.avg ?? s.metrics[name]?.value;
+      const ref = median(
+        early(secs)
+          .map(level)
+          .filter((v): v is number => v !== undefined),
+      );
+      const i = firstSustained(secs, (s) => {
+        const v = level(s);
+        return v !== undefined && v > Math.max(ref * 2, ref + 1);
+      });
+      if (i >= 0)
+        push(
+          i,
+          'series',
+          name,
+          `${name} ${fmt(level(secs[i] as Snapshot) ?? 0)}, more than twice its early ${fmt(ref)}`,
+        );
+    }
+
+    const gen = firstSustained(secs, (s) => s.generator.saturated, 2);
+    if (gen >= 0)
+      push(
+        gen,
+        'generator',
+        'generator',
+        `the load generator saturated: ${(secs[gen] as Snapshot).generator.reasons.join('; ')}`,
+      );
+  }
+  out.sort((a, b) => a.atSecond - b.atSecond);
+  const first = out[0];
+  const summary = !first
+    ? 'no signal degraded: latency, errors and every monitored series held, and the generator kept up'
+    : first.signal === 'generator'
+      ? `the generator saturated first (second ${first.atSecond + 1}): what followed may be volley's limit, not the target's`
+      : `${first.metric} degraded first, at second ${first.atSecond + 1} (${first.detail})` +
+        (out.length > 1
+          ? `; then ${out
+              .slice(1)
+              .map((o) => `${o.metric} at second ${o.atSecond + 1}`)
+              .join(', ')}`
+          : '');
+  return { first: first?.signal ?? null, signals: out, summary };
+}

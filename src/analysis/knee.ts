@@ -1,0 +1,146 @@
+/**
+ * Knee detection on a ramping run: the load level past which the service stops scaling. Two
+ * signals, whichever comes first, each required to hold for `SUSTAIN` seconds so one noisy
+ * second is not a knee:
+ * - latency: the per-second p99 reaches twice the low-load baseline (and at least +2 ms);
+ * - throughput: closed loop — requests/s stop rising while VUs keep rising (the plateau);
+ *   open loop — the achieved rate falls more than 10% below the rate started (or arrivals drop).
+ */
+import type { Snapshot } from '../engine/snapshot.js';
+import type { ExecutorPlan, NormalizedScenario } from '../executors/types.js';
+
+export const SUSTAIN = 3;
+
+export interface Knee {
+  detected: boolean;
+  reason: 'p99-doubled' | 'throughput-plateau' | 'rate-not-sustained' | null;
+  /** Human explanation, with the numbers. */
+  detail: string;
+  /** Run second (0-based) where the sustained degradation began. */
+  atSecond: number | null;
+  time: string | null;
+  /** The load then: VUs (closed loop) and arrivals started per second. */
+  load: { vus: number; iterationsPerSec: number } | null;
+  throughputRps: number | null;
+  p99Ms: number | null;
+  baselineP99Ms: number;
+  loadModel: 'closed' | 'open';
+}
+
+const RAMPING = new Set(['ramping-vus', 'ramping-arrival-rate']);
+
+/** Median, for robust baselines. */
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** First index i where pred holds for i..i+SUSTAIN-1. */
+function firstSustained(n: number, pred: (i: number) => boolean, from = 0): number {
+  for (let i = from; i + SUSTAIN <= n; i++) {
+    let ok = true;
+    for (let k = i; k < i + SUSTAIN; k++) if (!pred(k)) ok = false;
+    if (ok) return i;
+  }
+  return -1;
+}
+
+/** Knee of a run whose scenarios ramp; null when no scenario ramps (nothing to read a knee from). */
+export function detectKnee(
+  timeline: readonly Snapshot[],
+  plans: readonly { scenario: NormalizedScenario; plan: ExecutorPlan }[],
+): Knee | null {
+  if (!plans.some((p) => RAMPING.has(p.scenario.executor))) return null;
+  const open = plans.some((p) => p.plan.openLoop);
+  const secs = timeline.filter((s) => s.requests > 0);
+  const loadOf = (s: Snapshot): number => (open ? s.iterations + s.dropped : s.vus);
+  const base: Knee = {
+    detected: false,
+    reason: null,
+    detail: '',
+    atSecond: null,
+    time: null,
+    load: null,
+    throughputRps: null,
+    p99Ms: null,
+    baselineP99Ms: 0,
+    loadModel: open ? 'open' : 'closed',
+  };
+  if (secs.length < SUSTAIN + 2)
+    return { ...base, detail: `too few seconds with traffic (${secs.length}) to read a knee` };
+
+  // Baseline: the seconds in the lowest quarter of the load range.
+  const loads = secs.map(loadOf);
+  const lo = Math.min(...loads);
+  const hi = Math.max(...loads);
+  // The first second carries connection set-up: it is not the service's low-load latency.
+  const low = secs.slice(1).filter((s) => loadOf(s) <= lo + (hi - lo) * 0.25);
+  const baseline = median(low.map((s) => s.latency.p99));
+  base.baselineP99Ms = Math.round(baseline * 1000) / 1000;
+
+  const candidates: { i: number; reason: Knee['reason']; detail: string }[] = [];
+  const limit = Math.max(baseline * 2, baseline + 2);
+  const lat = firstSustained(secs.length, (i) => (secs[i] as Snapshot).latency.p99 >= limit, 1);
+  if (lat >= 0)
+    candidates.push({
+      i: lat,
+      reason: 'p99-doubled',
+      detail: `p99 reached ${(secs[lat] as Snapshot).latency.p99.toFixed(2)} ms, at least twice the low-load baseline of ${baseline.toFixed(2)} ms, and stayed there`,
+    });
+
+  if (open) {
+    const behind = firstSustained(secs.length, (i) => {
+      const s = secs[i] as Snapshot;
+      const started = s.iterations + s.dropped;
+      return started > 0 && (s.dropped > started * 0.01 || s.requests < started * 0.9);
+    });
+    if (behind >= 0) {
+      const s = secs[behind] as Snapshot;
+      candidates.push({
+        i: behind,
+        reason: 'rate-not-sustained',
+        detail: `${s.requests} requests completed of ${s.iterations + s.dropped} arrivals due that second (${s.dropped} dropped): the service no longer absorbs the rate`,
+      });
+    }
+  } else {
+    // Plateau: over a sliding span, VUs grew by >= 20% but throughput by < 5% of the VU growth rate.
+    const span = SUSTAIN;
+    const plateau = firstSustained(secs.length - span, (i) => {
+      const a = secs[i] as Snapshot;
+      const b = secs[i + span] as Snapshot;
+      if (a.vus <= 0 || b.vus < a.vus * 1.2) return false;
+      const vuGrowth = b.vus / a.vus - 1;
+      const rpsGrowth = b.requests / Math.max(1, a.requests) - 1;
+      return rpsGrowth < vuGrowth * 0.25;
+    });
+    if (plateau >= 0) {
+      const s = secs[plateau] as Snapshot;
+      candidates.push({
+        i: plateau,
+        reason: 'throughput-plateau',
+        detail: `throughput stopped following the VUs: from ${s.vus} VUs on, more users brought less than a quarter of the proportional gain (${s.requests} req/s then)`,
+      });
+    }
+  }
+  if (candidates.length === 0)
+    return {
+      ...base,
+      detail: `no knee: p99 stayed under twice the low-load baseline (${baseline.toFixed(2)} ms) and ${open ? 'the service absorbed every rate' : 'throughput kept rising with the VUs'}`,
+    };
+  candidates.sort((a, b) => a.i - b.i);
+  const first = candidates[0] as (typeof candidates)[number];
+  const s = secs[first.i] as Snapshot;
+  return {
+    ...base,
+    detected: true,
+    reason: first.reason,
+    detail: first.detail,
+    atSecond: s.second,
+    time: s.time,
+    load: { vus: s.vus, iterationsPerSec: s.iterations + s.dropped },
+    throughputRps: s.requests,
+    p99Ms: s.latency.p99,
+  };
+}

@@ -1,0 +1,383 @@
+/**
+ * `volley stress`: finds the highest arrival rate the target sustains within its SLOs, with
+ * open-loop probes (src/analysis/stress.ts). Quick mode (`--url`) or a test file whose one
+ * scenario (or `-s NAME`) becomes constant-arrival-rate at each probe's rate.
+ */
+import { basename } from 'node:path';
+import { prepareTest } from '../config/prepare.js';
+import { quickConfig, type QuickFlags } from '../config/quick.js';
+import { tryParseDurationMs } from '../config/duration.js';
+import type { ScenarioConfig, TestConfig } from '../config/types.js';
+import { stressSearch, type ProbeResult, type StressResult } from '../analysis/stress.js';
+import { TestRun, type RunListener, type RunResult } from '../engine/run.js';
+import { VolleyError } from '../errors.js';
+import { parseOutSpec, writeJsonSummary } from '../outputs/files.js';
+import { preflight } from '../protocols/http/preflight.js';
+import { ms } from '../report/format.js';
+import { buildSummary, type Summary } from '../report/summary.js';
+import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
+import { RunRecorder } from '../store/recorder.js';
+import { randomUUID } from 'node:crypto';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import type { CliIO } from './io.js';
+import { parseEnv } from './run-command.js';
+import { openStoreFor, type StoreFlags } from './store-flags.js';
+
+export interface StressFlags extends StoreFlags {
+  url?: string;
+  method?: string;
+  header?: string[];
+  body?: string;
+  timeout?: string;
+  startRate?: string;
+  maxRate?: string;
+  probeDuration?: string;
+  cooldown?: string;
+  errorThreshold?: string;
+  slo?: string[];
+  resolution?: string;
+  maxVus?: string;
+  maxProbes?: string;
+  workers?: string;
+  out?: string[];
+  env?: string[];
+  scenario?: string[];
+  insecure?: boolean;
+  quiet?: boolean;
+}
+
+/** '5%' or '0.05' → 0.05. */
+export function parseShare(text: string, flag: string, errors: string[]): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  const v = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  if (!Number.isFinite(v) || v < 0 || v > 1) {
+    errors.push(`${flag} must be a share like 5% or 0.05 (got '${text}')`);
+    return 0;
+  }
+  return v;
+}
+
+function positive(text: string | undefined, fallback: number, flag: string, errors: string[]): number {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) {
+    errors.push(`${flag} must be a number > 0 (got '${text}')`);
+    return fallback;
+  }
+  return v;
+}
+
+/** An SLO on http_req_duration by default: 'p(99)<300' → 'http_req_duration:p(99)<300'. */
+export function sloThreshold(slo: string): string {
+  return /^[A-Za-z_][\w.]*(\{[^}]*\})?:/.test(slo) ? slo : `http_req_duration:${slo}`;
+}
+
+interface StressPlan {
+  startRate: number;
+  maxRate: number;
+  probeDurationMs: number;
+  cooldownMs: number;
+  errorThreshold: number;
+  resolution: number;
+  maxVus: number | undefined;
+  maxProbes: number;
+  slos: string[];
+}
+
+function plan(flags: StressFlags): StressPlan {
+  const errors: string[] = [];
+  const startRate = positive(flags.startRate, 10, '--start-rate', errors);
+  const maxRate = positive(flags.maxRate, 100_000, '--max-rate', errors);
+  if (maxRate < startRate)
+    errors.push(`--max-rate (${maxRate}) must be at least --start-rate (${startRate})`);
+  const probeDurationMs = tryParseDurationMs(flags.probeDuration ?? '10s') ?? NaN;
+  if (!(probeDurationMs >= 1000))
+    errors.push(`--probe-duration must be a duration of at least 1s (got '${flags.probeDuration}')`);
+  const cooldownMs = tryParseDurationMs(flags.cooldown ?? '2s') ?? NaN;
+  if (!(cooldownMs >= 0)) errors.push(`--cooldown: malformed duration '${flags.cooldown}'`);
+  const errorThreshold = parseShare(flags.errorThreshold ?? '5%', '--error-threshold', errors);
+  const resolution = parseShare(flags.resolution ?? '5%', '--resolution', errors);
+  if (resolution === 0 && errors.length === 0) errors.push('--resolution must be more than 0');
+  const maxVus =
+    flags.maxVus === undefined ? undefined : Math.round(positive(flags.maxVus, 1, '--max-vus', errors));
+  const maxProbes = Math.round(positive(flags.maxProbes, 20, '--max-probes', errors));
+  const slos = (flags.slo ?? []).map(sloThreshold);
+  if (errors.length > 0) throw new VolleyError('INVALID_USAGE', errors[0] as string, { details: errors });
+  return {
+    startRate,
+    maxRate,
+    probeDurationMs,
+    cooldownMs,
+    errorThreshold,
+    resolution,
+    maxVus,
+    maxProbes,
+    slos,
+  };
+}
+
+/** VUs a probe may use: enough for 1 s of latency at its rate, within bounds. */
+function vusFor(rate: number, p: StressPlan): { pre: number; max: number } {
+  const max = p.maxVus ?? Math.min(5000, Math.max(20, Math.ceil(rate)));
+  return { pre: Math.min(max, Math.max(5, Math.ceil(rate / 10))), max };
+}
+
+function probeScenario(base: ScenarioConfig, rate: number, p: StressPlan): ScenarioConfig {
+  const { pre, max } = vusFor(rate, p);
+  const s: ScenarioConfig = {
+    executor: 'constant-arrival-rate',
+    rate,
+    timeUnit: '1s',
+    duration: `${p.probeDurationMs}ms`,
+    preAllocatedVUs: pre,
+    maxVUs: max,
+    gracefulStop: '5s',
+  };
+  if (base.exec !== undefined) s.exec = base.exec;
+  if (base.tags !== undefined) s.tags = base.tags;
+  // A user (tasks) scenario keeps its user; ScenarioConfig carries it as an extra field.
+  const user = (base as ScenarioConfig & { user?: unknown }).user;
+  if (user !== undefined) (s as ScenarioConfig & { user?: unknown }).user = user;
+  return s;
+}
+
+function probeResult(rate: number, summary: Summary, p: StressPlan, durationMs: number): ProbeResult {
+  const m = summary.metrics;
+  const completed = m.http_reqs?.values.count ?? m.iterations?.values.count ?? 0;
+  const due = rate * (p.probeDurationMs / 1000);
+  const lat = m.http_req_duration?.values ?? {};
+  const errorRate = m.http_req_failed?.values.rate ?? 0;
+  const dropped = m.dropped_iterations?.values.count ?? 0;
+  const failures: string[] = [];
+  const failureKinds: ProbeResult['failureKinds'] = [];
+  if (summary.thresholds.results.some((t) => !t.ok)) failureKinds.push('slo');
+  for (const t of summary.thresholds.results)
+    if (!t.ok)
+      failures.push(
+        `${t.metric} ${t.threshold} (was ${t.actual === null ? 'no data' : Math.round(t.actual * 1000) / 1000})`,
+      );
+  if (errorRate > p.errorThreshold) failureKinds.push('errors');
+  if (errorRate > p.errorThreshold)
+    failures.push(`error rate ${(errorRate * 100).toFixed(2)}% > ${(p.errorThreshold * 100).toFixed(2)}%`);
+  const iterations = m.iterations?.values.count ?? 0;
+  if (iterations < due * 0.95) failureKinds.push('rate');
+  if (iterations < due * 0.95)
+    failures.push(
+      `only ${iterations} of ${Math.round(due)} arrivals ran (${dropped} dropped): the rate was not absorbed`,
+    );
+  return {
+    rate,
+    achievedRate: Math.round((completed / (p.probeDurationMs / 1000)) * 10) / 10,
+    p50: lat.med ?? 0,
+    p95: lat['p(95)'] ?? 0,
+    p99: lat['p(99)'] ?? 0,
+    errorRate,
+    dropped,
+    passed: failures.length === 0,
+    failures,
+    failureKinds,
+    generatorSaturated: summary.generator.saturated,
+    durationMs,
+  };
+}
+
+export function probeLine(p: ProbeResult, index: number): string {
+  return (
+    `probe ${String(index + 1).padStart(2)}  ${String(p.rate).padStart(7)}/s → ${p.achievedRate.toFixed(1).padStart(8)}/s  ` +
+    `p50 ${ms(p.p50).padStart(7)}  p95 ${ms(p.p95).padStart(7)}  p99 ${ms(p.p99).padStart(7)}  ` +
+    `errors ${(p.errorRate * 100).toFixed(2).padStart(6)}%  ${p.passed ? '✓ passed' : `✗ ${p.failures.join('; ')}`}` +
+    (p.generatorSaturated ? '  ⚠ generator saturated' : '')
+  );
+}
+
+export function renderStress(r: StressResult): string {
+  const lines = [
+    '',
+    '  volley stress',
+    `    max sustainable rate: ${r.maxSustainableRate === null ? '— (none passed)' : `${r.maxSustainableRate}/s`}`,
+    `    breakdown rate:       ${r.breakdownRate === null ? '— (none failed)' : `${r.breakdownRate}/s`}`,
+    `    ceiling:              ${r.ceiling} — ${r.detail}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export async function stressCommand(flags: StressFlags, io: CliIO, file?: string): Promise<ExitCodeValue> {
+  if (file === undefined && flags.url === undefined)
+    throw new VolleyError('INVALID_USAGE', 'give the target: --url URL, or a test file');
+  if (file !== undefined && flags.url !== undefined)
+    throw new VolleyError('INVALID_USAGE', `give either a test file (${file}) or --url, not both`);
+  const p = plan(flags);
+  const outs = (flags.out ?? []).map(parseOutSpec);
+  if (outs.some((o) => o.kind !== 'json'))
+    throw new VolleyError(
+      'INVALID_USAGE',
+      'volley stress writes --out json=FILE|- (the summary with its stress section)',
+    );
+
+  let loaded: LoadedTest | undefined;
+  let base: TestConfig;
+  let scenario: ScenarioConfig;
+  let name: string;
+  if (file !== undefined) {
+    const envErrors: string[] = [];
+    const env = parseEnv(flags.env, envErrors);
+    if (envErrors.length)
+      throw new VolleyError('INVALID_USAGE', envErrors[0] as string, { details: envErrors });
+    Object.assign(io.env, env);
+    loaded = await loadTest(file, {
+      env,
+      scenarios: [],
+      workers: flags.workers && flags.workers !== 'auto' ? Number(flags.workers) : 0,
+      fastPath: true,
+      insecureSkipTLSVerify: flags.insecure === true,
+      stopGraceMs: 5000,
+      tags: {},
+      preciseSchedule: false,
+      thresholds: {},
+      processEnv: io.env,
+    });
+    const names = Object.keys(loaded.config.scenarios);
+    const chosen = flags.scenario?.length ? flags.scenario : names;
+    if (chosen.length !== 1 || !loaded.config.scenarios[chosen[0] as string])
+      throw new VolleyError(
+        'INVALID_USAGE',
+        `volley stress drives one scenario at rising rates: pick it with -s (scenarios: ${names.join(', ')})`,
+      );
+    base = loaded.config;
+    scenario = loaded.config.scenarios[chosen[0] as string] as ScenarioConfig;
+    name = `stress ${basename(loaded.file)}`;
+  } else {
+    base = quickConfig({
+      url: flags.url as string,
+      rate: String(p.startRate),
+      duration: `${p.probeDurationMs}ms`,
+      ...(flags.method === undefined ? {} : { method: flags.method }),
+      header: flags.header ?? [],
+      ...(flags.body === undefined ? {} : { body: flags.body }),
+      ...(flags.timeout === undefined ? {} : { timeout: flags.timeout }),
+      ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+      insecure: flags.insecure === true,
+      threshold: [],
+    } satisfies QuickFlags);
+    scenario = base.scenarios.default as ScenarioConfig;
+    name = `stress ${base.request?.url ?? ''}`;
+  }
+  const customMetrics = new Map((loaded?.customMetrics ?? []).map((m) => [m.name, m]));
+  const thresholds: TestConfig['thresholds'] = {};
+  for (const slo of p.slos) {
+    const i = slo.indexOf(':');
+    (thresholds[slo.slice(0, i)] ??= []).push(slo.slice(i + 1));
+  }
+  // The SLOs are validated once, before any traffic.
+  prepareTest(
+    { ...base, thresholds, scenarios: { probe: probeScenario(scenario, p.startRate, p) } },
+    customMetrics,
+  );
+
+  const target = base.request?.url ?? loaded?.module.definition.baseUrl;
+  if (target) await preflight(new URL(target), 3000, base.http.insecureSkipTLSVerify);
+  const setupData = loaded ? await runSetup(loaded) : undefined;
+
+  const store = openStoreFor(flags, io);
+  const runId = randomUUID();
+  const recorder = store
+    ? new RunRecorder(store, {
+        id: runId,
+        source: 'cli',
+        name,
+        config: base,
+        pid: process.pid,
+        warn: (m) => io.stderr(`warning: ${m}\n`),
+      })
+    : undefined;
+  let offset = 0;
+  let started = false;
+  let stopping = false;
+  let current: TestRun | undefined;
+  const offSignals = io.onSignals((sig) => {
+    stopping = true;
+    io.stderr(`\n${sig}: stopping after this probe is cut short\n`);
+    current?.stop('signal', `stopped by ${sig}`);
+  });
+  const summaries: Summary[] = [];
+  let lastResult: RunResult | undefined;
+  let result: StressResult;
+  try {
+    if (!flags.quiet)
+      io.stderr(
+        `volley stress: ${p.startRate}/s doubling up to ${p.maxRate}/s, probes of ${p.probeDurationMs / 1000}s, cooldown ${p.cooldownMs / 1000}s, errors ≤ ${(p.errorThreshold * 100).toFixed(2)}%${p.slos.length ? `, SLOs ${p.slos.join(', ')}` : ''}, resolution ${(p.resolution * 100).toFixed(1)}%\n`,
+      );
+    result = await stressSearch(
+      { ...p },
+      async (rate, index) => {
+        if (stopping) throw new VolleyError('RUNTIME', 'stopped');
+        const config: TestConfig = {
+          ...base,
+          thresholds,
+          scenarios: { probe: probeScenario(scenario, rate, p) },
+        };
+        const shift = offset;
+        const relay: RunListener = {
+          onStart: (info) => {
+            if (!started) recorder?.onStart(info);
+            started = true;
+          },
+          onSnapshot: (s) => recorder?.onSnapshot({ ...s, second: s.second + shift }),
+          onEnd: (r) => recorder?.onEnd(r),
+        };
+        const t0 = Date.now();
+        current = new TestRun(prepareTest(config, customMetrics), [relay]);
+        const r = await current.run();
+        lastResult = r;
+        const summary = buildSummary(r, config, loaded?.file);
+        summaries[index] = summary;
+        offset += Math.ceil(r.durationMs / 1000) + Math.ceil(p.cooldownMs / 1000);
+        const pr = probeResult(rate, summary, p, Date.now() - t0);
+        if (!flags.quiet) io.stderr(`${probeLine(pr, index)}\n`);
+        return pr;
+      },
+      (msDelay) => new Promise((res) => setTimeout(res, msDelay)),
+    );
+  } catch (err) {
+    offSignals();
+    if (stopping && summaries.length > 0 && lastResult) {
+      io.stderr('stopped: the probes so far are in the store and the summary\n');
+    } else {
+      recorder?.fail((err as Error).message, null);
+      store?.close();
+      throw err;
+    }
+    result = {
+      maxSustainableRate: null,
+      breakdownRate: null,
+      ceiling: 'probe-limit',
+      detail: 'stopped by a signal',
+      probes: [],
+    };
+  } finally {
+    offSignals();
+  }
+  if (loaded) {
+    await runTeardown(loaded, setupData);
+    loaded.dispose();
+  }
+  // The document: the summary of the best passing probe (or the last probe), with the search.
+  const bestIndex = result.probes.reduce(
+    (b, pr, i) => (pr.passed && pr.rate === result.maxSustainableRate ? i : b),
+    -1,
+  );
+  const chosen = summaries[bestIndex >= 0 ? bestIndex : summaries.length - 1] as Summary;
+  const doc = {
+    ...chosen,
+    stress: { ...result, probeDurationMs: p.probeDurationMs, slos: p.slos, errorThreshold: p.errorThreshold },
+  };
+  for (const o of outs) writeJsonSummary(o.target, doc, io.stdout);
+  const human = outs.some((o) => o.target === '-') ? io.stderr : io.stdout;
+  if (!flags.quiet) human(renderStress(result));
+  const code = stopping ? ExitCode.ABORTED_BY_SIGNAL : ExitCode.OK;
+  recorder?.finish(doc as Summary, code);
+  if (recorder && !flags.quiet) io.stderr(`stored as run ${runId.slice(0, 8)} in ${store?.path}\n`);
+  store?.close();
+  return code;
+}

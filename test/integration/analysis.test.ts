@@ -1,0 +1,183 @@
+/** Breakpoint search and knee detection against servers whose capacity is known. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { StressResult } from '../../src/analysis/stress.js';
+import type { Summary } from '../../src/report/summary.js';
+import { startKneeServer, startTokenBucketServer } from '../helpers/capacity-servers.js';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'volley-analysis-'));
+
+describe('volley stress', () => {
+  it('finds a token bucket of 500/s within ±20%, probes printed as they finish, the search in the JSON summary', async () => {
+    const server = await startTokenBucketServer(500);
+    try {
+      const out = join(dir, 'stress.json');
+      const r = await runCli(
+        [
+          'stress',
+          '--url',
+          `${server.url}/`,
+          '--start-rate',
+          '50',
+          '--max-rate',
+          '3000',
+          '--probe-duration',
+          '2s',
+          '--cooldown',
+          '300ms',
+          '--error-threshold',
+          '5%',
+          '--resolution',
+          '10%',
+          '--slo',
+          'p(99)<500',
+          '--out',
+          `json=${out}`,
+        ],
+        { timeoutMs: 90_000 },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as Summary & { stress: StressResult };
+      const s = doc.stress;
+      assert.ok(s.maxSustainableRate !== null);
+      assert.ok(
+        s.maxSustainableRate >= 400 && s.maxSustainableRate <= 600,
+        `max sustainable ${s.maxSustainableRate}/s for a 500/s bucket`,
+      );
+      assert.ok(s.breakdownRate !== null && s.breakdownRate > s.maxSustainableRate);
+      assert.equal(s.ceiling, 'target');
+      // Doubling from 50: 50, 100, 200, 400 pass (400 is 80% of the bucket); the first failure is 800.
+      assert.deepEqual(
+        s.probes.slice(0, 5).map((p) => [p.rate, p.passed]),
+        [
+          [50, true],
+          [100, true],
+          [200, true],
+          [400, true],
+          [800, false],
+        ],
+      );
+      const failed = s.probes.find((p) => p.rate === 800);
+      assert.ok(failed && failed.errorRate > 0.3, 'about 3/8 of 800/s is refused');
+      assert.match(failed?.failures.join(' ') ?? '', /error rate .* > 5\.00%/);
+      for (const p of s.probes)
+        assert.ok(p.achievedRate > p.rate * 0.9, `probe at ${p.rate}/s ran its arrivals`);
+      // Every probe line was printed, and the result block.
+      assert.equal(r.stderr.match(/^probe +\d+ /gm)?.length, s.probes.length);
+      assert.match(r.stdout, new RegExp(`max sustainable rate: ${s.maxSustainableRate}/s`));
+      // The summary is the best passing probe's, and the server saw what volley counted.
+      assert.equal(doc.schema, 'volley.summary/1');
+      const total = s.probes.reduce((n, p) => n + Math.round(p.achievedRate * 2), 0);
+      const seen = server.counts().ok + server.counts().refused;
+      assert.ok(Math.abs(seen - total) <= s.probes.length * 2, `server saw ${seen}, probes report ${total}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('rejects bad input before any traffic: a bad SLO, max below start, a bad share, no target', async () => {
+    const server = await startTokenBucketServer(100);
+    try {
+      const cases: [string[], RegExp][] = [
+        [['--slo', 'p(99)<<3'], /p\(99\)<<3/],
+        [
+          ['--start-rate', '100', '--max-rate', '50'],
+          /--max-rate \(50\) must be at least --start-rate \(100\)/,
+        ],
+        [['--error-threshold', '150%'], /--error-threshold must be a share like 5% or 0\.05/],
+        [['--probe-duration', '200ms'], /--probe-duration must be a duration of at least 1s/],
+      ];
+      for (const [extra, pattern] of cases) {
+        const r = await runCli(['stress', '--url', `${server.url}/`, ...extra]);
+        assert.equal(r.code, 2, extra.join(' '));
+        assert.match(r.stderr, pattern);
+      }
+      const none = await runCli(['stress']);
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /give the target: --url URL, or a test file/);
+      assert.deepEqual(server.counts(), { ok: 0, refused: 0 });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('knee detection', () => {
+  it('finds the knee of a ramp near the rate where the server starts to slow, and names latency as what degraded first', async () => {
+    const server = await startKneeServer(150);
+    try {
+      const out = join(dir, 'knee.json');
+      const r = await runCli(
+        [
+          'run',
+          '--url',
+          `${server.url}/`,
+          '--rate',
+          '20',
+          '--stage',
+          '14s:300',
+          '--max-vus',
+          '200',
+          '--out',
+          `json=${out}`,
+        ],
+        { timeoutMs: 60_000 },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as Summary;
+      const knee = doc.analysis.knee;
+      assert.ok(knee?.detected, JSON.stringify(knee));
+      assert.equal(knee.reason, 'p99-doubled');
+      assert.equal(knee.loadModel, 'open');
+      const rate = knee.load?.iterationsPerSec ?? 0;
+      assert.ok(rate >= 120 && rate <= 220, `knee at ${rate} arrivals/s, the server slows past 150/s`);
+      assert.ok((knee.p99Ms ?? 0) >= 2 * knee.baselineP99Ms);
+      assert.equal(doc.analysis.bottlenecks.first, 'latency');
+      assert.match(r.stdout, /Analysis\n +knee at second \d+ at \d+ arrivals\/s: p99 reached/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reports no knee for a ramp the server absorbs, and none at all for a run that does not ramp', async () => {
+    const server = await startKneeServer(100_000);
+    try {
+      const ramp = join(dir, 'flat.json');
+      const r = await runCli([
+        'run',
+        '--url',
+        `${server.url}/`,
+        '--rate',
+        '20',
+        '--stage',
+        '6s:120',
+        '--out',
+        `json=${ramp}`,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(readFileSync(ramp, 'utf8')) as Summary;
+      assert.equal(doc.analysis.knee?.detected, false);
+      assert.match(doc.analysis.knee?.detail ?? '', /^no knee/);
+      const constant = join(dir, 'constant.json');
+      const c = await runCli([
+        'run',
+        '--url',
+        `${server.url}/`,
+        '--rate',
+        '50',
+        '-d',
+        '2s',
+        '--out',
+        `json=${constant}`,
+      ]);
+      assert.equal(c.code, 0);
+      assert.equal((JSON.parse(readFileSync(constant, 'utf8')) as Summary).analysis.knee, null);
+    } finally {
+      await server.close();
+    }
+  });
+});
