@@ -14,6 +14,7 @@ import type { TestConfig } from '../config/types.js';
 import { tryParseDurationMs } from '../config/duration.js';
 import { TestRun, type PreparedTest, type RunListener, type RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
+import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index.js';
 import { NdjsonOutput, parseOutSpec, writeJsonSummary, type OutputSpec } from '../outputs/files.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { Progress } from '../report/progress.js';
@@ -28,7 +29,7 @@ import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { openStoreFor, type StoreFlags } from './store-flags.js';
 
-export interface RunFlags extends QuickFlags, StoreFlags {
+export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags {
   out?: string[];
   /** The run's id (the API picks it before the run process starts); a new UUID otherwise. */
   runId?: string;
@@ -150,6 +151,11 @@ export async function runCommand(
   file?: string,
   hooks: RunHooks = {},
 ): Promise<ExitCodeValue> {
+  // Before anything is sent (setup, preflight): a monitor that cannot work is a usage error.
+  const monitorErrors: string[] = [];
+  planMonitors(flags, monitorErrors);
+  if (monitorErrors.length > 0)
+    throw new VolleyError('INVALID_USAGE', monitorErrors[0] as string, { details: monitorErrors });
   if (file === undefined) {
     const fileOnly = [
       (flags.scenario ?? []).length > 0 ? '--scenario' : undefined,
@@ -234,6 +240,11 @@ async function execute(
   // First, so the store says 'running' before any other listener (the API relay) tells of the start.
   if (recorder) listeners.unshift(recorder);
   const run = new TestRun(test, listeners, runId);
+  const monitorWarn = (m: string): void => io.stderr(`warning: ${m}\n`);
+  const monitorProblems: string[] = []; // a monitored pid that exited since the check above
+  const monitors = startMonitors(planMonitors(flags, monitorProblems), monitorWarn);
+  monitorProblems.forEach(monitorWarn);
+  for (const m of monitors) run.addSampler(m);
   hooks.onRun?.(run);
 
   let signals = 0;
@@ -257,6 +268,7 @@ async function execute(
     throw err;
   } finally {
     offSignals();
+    for (const m of monitors) void m.close?.();
   }
   let teardownError: VolleyError | undefined;
   if (script && result.aborted?.reason !== 'signal') {
