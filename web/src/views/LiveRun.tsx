@@ -5,6 +5,7 @@ import { api, errorText, liveUrl } from '../api';
 import { EndpointTable, Kpi, liveThresholdRows, StatusBadge, ThresholdTable } from '../components/common';
 import { Gauge } from '../components/Gauge';
 import { RunCharts } from '../components/RunCharts';
+import { MonitoredCharts } from './RunDetail';
 import { fmtDate, fmtDuration, fmtInt, fmtMB, fmtMs, fmtNum, fmtPct, fmtRps } from '../format';
 import { useSystem } from '../system';
 import { BoundedSeries, type SeriesColumns } from '../series';
@@ -178,6 +179,7 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
       {run.controllable.length > 0 ? <Controls id={id} run={run} latest={latest} /> : null}
 
       <RunCharts cols={cols} bucketSeconds={bucketSeconds} />
+      <MonitoredCharts runId={id} pollMs={3000} />
 
       <section className="card">
         <h2>Endpoints</h2>

@@ -1,5 +1,6 @@
 /** `#/runs/:id` once the run ended: stored series, the summary, thresholds, checks, errors. */
 import { useMemo, useState } from 'react';
+import type uPlot from 'uplot';
 import type { RunDetail as Detail, SeriesResponse, Summary } from '../../../src/server/wire.js';
 import { api, downloadSummary, errorText, hasToken, summaryPath } from '../api';
 import {
@@ -10,6 +11,7 @@ import {
   ThresholdTable,
   VerdictBadge,
 } from '../components/common';
+import { Chart, type ChartAxis, type ChartSeries } from '../components/Chart';
 import { RunCharts } from '../components/RunCharts';
 import { fmtDate, fmtDuration, fmtInt, fmtMB, fmtMs, fmtNum, fmtPct } from '../format';
 import { navigate, runHref, usePoll } from '../hooks';
@@ -126,6 +128,7 @@ export function RunDetailView({ run }: { run: Detail }) {
       ) : (
         <RunCharts cols={built.cols} bucketSeconds={built.bucketSeconds} />
       )}
+      <MonitoredCharts runId={run.id} pollMs={0} />
 
       {s ? <SummarySections s={s} /> : null}
 
@@ -356,4 +359,64 @@ function RunAgain({ run }: { run: Detail }) {
       {error ? <span className="bad-text small">{error}</span> : null}
     </>
   );
+}
+
+/** The resource monitor's metrics (`volley run --monitor-pid / --monitor-prometheus`). */
+const isMonitored = (name: string): boolean => /^(target|prom)_/.test(name);
+
+function monitorUnit(name: string): string {
+  if (name.endsWith('_percent')) return '%';
+  if (name.endsWith('_mb')) return 'MB';
+  if (name.endsWith('_rate')) return '/s';
+  return '';
+}
+
+const MONITOR_SERIES: ChartSeries[] = [
+  { label: 'avg', color: '#4aa3ff', fill: true, spanGaps: true },
+  { label: 'max', color: '#c08cff', dash: [4, 4], spanGaps: true },
+];
+
+/**
+ * "Monitored": one chart per `target_*` / `prom_*` metric of the run, from the store (per second,
+ * summed over tags). `pollMs` > 0 refreshes while the run is live; nothing shows when the run
+ * was not monitored.
+ */
+export function MonitoredCharts({ runId, pollMs }: { runId: string; pollMs: number }) {
+  const names = usePoll<{ metrics: string[] }>(`/api/runs/${encodeURIComponent(runId)}/metrics`, pollMs);
+  const monitored = (names.data?.metrics ?? []).filter(isMonitored);
+  if (monitored.length === 0) return null;
+  return (
+    <section className="card" data-testid="monitored">
+      <h2>Monitored</h2>
+      <p className="muted small">
+        Readings of the target taken beside the load: a process by pid (target_*) and scraped Prometheus
+        series (prom_*). Gaps are seconds without a new reading.
+      </p>
+      <div className="charts">
+        {monitored.map((m) => (
+          <MonitoredChart key={m} runId={runId} metric={m} pollMs={pollMs} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function MonitoredChart({ runId, metric, pollMs }: { runId: string; metric: string; pollMs: number }) {
+  const res = usePoll<{ points: { second: number; values: Record<string, number> }[] }>(
+    `/api/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(metric)}`,
+    pollMs,
+  );
+  const axes = useMemo<ChartAxis[]>(
+    () => [{ scale: 'y', unit: monitorUnit(metric), integer: /_(threads|fds)$/.test(metric) }],
+    [metric],
+  );
+  const data = useMemo<uPlot.AlignedData>(() => {
+    const pts = (res.data?.points ?? []).filter((p) => (p.values.count ?? 0) > 0);
+    return [
+      pts.map((p) => p.second),
+      pts.map((p) => p.values.avg ?? null),
+      pts.map((p) => p.values.max ?? null),
+    ];
+  }, [res.data]);
+  return <Chart title={metric} testId={`chart-${metric}`} series={MONITOR_SERIES} axes={axes} data={data} />;
 }
