@@ -490,6 +490,9 @@ export function formatChange(changePct: number | null): string {
   return `${changePct > 0 ? '+' : ''}${changePct.toFixed(1)}% ${arrow}`;
 }
 
+/** Requests per second for people: whole numbers from 100/s up, where a tenth is noise. */
+const rate = (rps: number): string => count(rps >= 100 ? Math.round(rps) : rps);
+
 /** `after a 1s warm-up`, or `with no warm-up`. */
 export const warmupText = (warmupMs: number): string =>
   warmupMs > 0 ? `after a ${warmupMs / 1000}s warm-up` : 'with no warm-up';
@@ -497,7 +500,7 @@ export const warmupText = (warmupMs: number): string =>
 /** The line printed when an endpoint's measured run ends. */
 export function endpointLine(r: BenchEndpointResult, index: number, total: number): string {
   const sat = r.generatorSaturated ? '  [generator saturated]' : '';
-  return `[${index + 1}/${total}] ${endpointLabel(r)}: ${count(r.requests)} requests, ${count(r.rps)} req/s, p50 ${ms(r.latency.p50)}, p99 ${ms(r.latency.p99)}, errors ${pct(r.errorRate)}${sat}`;
+  return `[${index + 1}/${total}] ${endpointLabel(r)}: ${count(r.requests)} requests, ${rate(r.rps)} req/s, p50 ${ms(r.latency.p50)}, p99 ${ms(r.latency.p99)}, errors ${pct(r.errorRate)}${sat}`;
 }
 
 /** The result table, with delta columns when a previous bench exists. */
@@ -511,7 +514,7 @@ export function renderBench(doc: BenchDocument, opts: { stored: boolean } = { st
     const row = [
       `${endpointLabel(e)}${e.generatorSaturated ? ' *' : ''}`,
       count(e.requests),
-      `${count(e.rps)}/s`,
+      `${rate(e.rps)}/s`,
       ms(e.latency.p50),
       ms(e.latency.p95),
       ms(e.latency.p99),
@@ -524,6 +527,12 @@ export function renderBench(doc: BenchDocument, opts: { stored: boolean } = { st
     }
     rows.push(row);
   }
+  // Signed changes (`+9.6% ↑`) do not look numeric to table(): right-align them here.
+  if (withDeltas)
+    for (const col of [header.length - 2, header.length - 1]) {
+      const width = Math.max(...rows.slice(1).map((r) => [...(r[col] as string)].length));
+      for (const r of rows.slice(1)) r[col] = (r[col] as string).padStart(width);
+    }
   if (doc.endpoints.length === 0)
     return `bench stopped before any endpoint was measured to the end: nothing to report\n`;
   const lines = [

@@ -14,6 +14,7 @@ import {
   planBench,
   renderBench,
   runBench,
+  warmupText,
   withPrevious,
   type BenchEndpoint,
 } from '../analysis/bench.js';
@@ -174,7 +175,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
   const perEndpointS = (plan.warmupMs + plan.durationMs) / 1000;
   progress(
     `bench: ${total} endpoint${total === 1 ? '' : 's'} against ${plan.baseUrl}, concurrency ${plan.concurrency}, ` +
-      `${plan.durationMs / 1000}s each after a ${plan.warmupMs / 1000}s warm-up (about ${Math.ceil(perEndpointS * total)}s)\n`,
+      `${plan.durationMs / 1000}s each ${warmupText(plan.warmupMs)} (about ${Math.ceil(perEndpointS * total)}s of traffic)\n`,
   );
 
   const abort = new AbortController();
@@ -220,7 +221,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
     }
     for (const o of outs) writeJsonSummary(o.target, doc, io.stdout);
     if (!flags.quiet) {
-      human(`\n${renderBench(doc)}`);
+      human(`\n${renderBench(doc, { stored: store !== undefined })}`);
       if (store && !doc.aborted)
         io.stderr(
           `bench ${doc.id.slice(0, 8)} stored in ${store.path}; each endpoint's run is in volley runs (source bench)\n`,
