@@ -1,7 +1,7 @@
 /** `#/runs/:id` once the run ended: stored series, the summary, thresholds, checks, errors. */
 import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
-import type { RunDetail as Detail, SeriesResponse, Summary } from '../../../src/server/wire.js';
+import type { RunDetail as Detail, SeriesResponse, StressResult, Summary } from '../../../src/server/wire.js';
 import { api, downloadSummary, errorText, hasToken, summaryPath } from '../api';
 import {
   EndpointTable,
@@ -142,6 +142,79 @@ export function RunDetailView({ run }: { run: Detail }) {
   );
 }
 
+/** Knee, bottleneck hints and, for `volley stress`, the probes — read from the summary. */
+function AnalysisSection({ s }: { s: Summary & { stress?: StressResult } }) {
+  const { knee, bottlenecks } = s.analysis ?? {
+    knee: null,
+    bottlenecks: { signals: [], summary: '', first: null },
+  };
+  const stress = s.stress;
+  if (!knee && bottlenecks.signals.length === 0 && !stress) return null;
+  return (
+    <section className="card" data-testid="analysis">
+      <h2>Analysis</h2>
+      {stress ? (
+        <>
+          <p data-testid="stress-result">
+            Max sustainable rate{' '}
+            <strong>{stress.maxSustainableRate === null ? '—' : `${stress.maxSustainableRate}/s`}</strong>
+            {stress.breakdownRate === null ? '' : `, breaks at ${stress.breakdownRate}/s`} — {stress.detail}
+          </p>
+          <table className="data">
+            <thead>
+              <tr>
+                <th>Probe</th>
+                <th className="num">Rate</th>
+                <th className="num">Achieved</th>
+                <th className="num">p50</th>
+                <th className="num">p95</th>
+                <th className="num">p99</th>
+                <th className="num">Errors</th>
+                <th>Result</th>
+              </tr>
+            </thead>
+            <tbody>
+              {stress.probes.map((p, i) => (
+                <tr key={i} data-passed={p.passed ? 'true' : 'false'}>
+                  <td>{i + 1}</td>
+                  <td className="num">{p.rate}/s</td>
+                  <td className="num">{p.achievedRate}/s</td>
+                  <td className="num">{fmtMs(p.p50)}</td>
+                  <td className="num">{fmtMs(p.p95)}</td>
+                  <td className="num">{fmtMs(p.p99)}</td>
+                  <td className="num">{(p.errorRate * 100).toFixed(2)} %</td>
+                  <td>
+                    {p.passed ? '✓ passed' : `✗ ${p.failures.join('; ')}`}
+                    {p.generatorSaturated ? ' ⚠ generator saturated' : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+      {knee ? (
+        <p data-testid="knee">
+          {knee.detected ? (
+            <>
+              <strong>Knee</strong> at second {(knee.atSecond ?? 0) + 1}
+              {knee.load
+                ? knee.loadModel === 'closed'
+                  ? ` with ${knee.load.vus} VUs`
+                  : ` at ${knee.load.iterationsPerSec} arrivals/s`
+                : ''}
+              : {knee.detail}
+            </>
+          ) : (
+            knee.detail
+          )}
+        </p>
+      ) : null}
+      {bottlenecks.signals.length > 0 ? <p data-testid="bottlenecks">{bottlenecks.summary}</p> : null}
+    </section>
+  );
+}
+
 function SummarySections({ s }: { s: Summary }) {
   const errors = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);
   const g = s.generator;
@@ -151,6 +224,8 @@ function SummarySections({ s }: { s: Summary }) {
         <h2>Endpoints</h2>
         <EndpointTable rows={s.endpoints} testId="endpoint-table" />
       </section>
+
+      <AnalysisSection s={s} />
 
       {s.correctedLatency ? (
         <section className="card" data-testid="corrected-latency">
