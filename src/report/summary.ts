@@ -9,6 +9,8 @@ import { latencyStats, metricValues, type LatencyStats } from '../metrics/summar
 import { parseThresholdKey } from '../thresholds/parse.js';
 import { bottleneckHints, type BottleneckHints } from '../analysis/bottlenecks.js';
 import { detectKnee, type Knee } from '../analysis/knee.js';
+import { seriesPoint } from '../store/series-point.js';
+import type { SeriesPoint } from '../store/types.js';
 import type { ScriptErrorEntry } from '../script/error-log.js';
 
 export const SUMMARY_SCHEMA = 'volley.summary/1';
@@ -83,6 +85,10 @@ export interface Summary {
   workerErrors: string[];
   /** Read from the per-second timeline: the knee of a ramping run, and what degraded first. */
   analysis: { knee: Knee | null; bottlenecks: BottleneckHints };
+  /** One compact point per second, so a summary file alone can be charted (reports, dashboard). */
+  series: SeriesPoint[];
+  /** Per second, the mean of every monitored metric (target_*, prom_*), aligned with `series`. */
+  monitored: Record<string, (number | null)[]>;
 }
 
 /**
@@ -92,6 +98,16 @@ export interface Summary {
 export function correctedDiffers(service: LatencyStats, corrected: LatencyStats, lagP99Ms = 0): boolean {
   const d = (a: number, b: number): boolean => b > a * 1.1 && b - a > 1 + lagP99Ms;
   return d(service.p99, corrected.p99) || d(service.p50, corrected.p50) || d(service.p95, corrected.p95);
+}
+
+function monitoredSeries(timeline: RunResult['timeline']): Record<string, (number | null)[]> {
+  const names = new Set<string>();
+  for (const s of timeline)
+    for (const n of Object.keys(s.metrics))
+      if (n.startsWith('target_') || n.startsWith('prom_')) names.add(n);
+  const out: Record<string, (number | null)[]> = {};
+  for (const n of [...names].sort()) out[n] = timeline.map((s) => s.metrics[n]?.avg ?? null);
+  return out;
 }
 
 export function buildSummary(result: RunResult, config: TestConfig, scriptFile?: string): Summary {
@@ -251,5 +267,7 @@ export function buildSummary(result: RunResult, config: TestConfig, scriptFile?:
       knee: detectKnee(result.timeline, result.plans),
       bottlenecks: bottleneckHints(result.timeline),
     },
+    series: result.timeline.map(seriesPoint),
+    monitored: monitoredSeries(result.timeline),
   };
 }

@@ -73,7 +73,7 @@ function summary(
     url?: string;
   } = {},
 ): Summary {
-  const doc: Omit<Summary, 'analysis'> = {
+  const doc: Omit<Summary, 'analysis' | 'series' | 'monitored'> = {
     schema: 'volley.summary/1',
     runId: 'r',
     startedAt: '2024-01-01T00:00:00.000Z',
