@@ -1,0 +1,162 @@
+/**
+ * The HTML and Markdown reports rendered from real summaries: two real runs against a real target
+ * (2 ms, then 30 ms per response) with an SLO that cannot hold, so the report has a failing SLO
+ * row, recommendations with the numbers, and a regression against the faster baseline.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { startCountingServer } from '../helpers/counting-server.js';
+import type { Summary } from '../../src/report/summary.js';
+import { renderHtmlReport } from '../../src/report/html-report.js';
+import { renderMarkdownReport } from '../../src/report/markdown-report.js';
+import { downsample, niceStep, renderSvgChart } from '../../src/report/svg-chart.js';
+import { rankBottlenecks, recommendations } from '../../src/report/recommendations.js';
+
+const THRESHOLD = 'http_req_duration:p(99)<0.001';
+
+async function realSummary(dir: string, delayMs: number, name: string): Promise<Summary> {
+  const server = await startCountingServer({ delayMs });
+  try {
+    const file = join(dir, `${name}.json`);
+    const r = await runCli([
+      'run',
+      '--url',
+      server.url,
+      '--rate',
+      '50',
+      '-d',
+      '3s',
+      '--out',
+      `json=${file}`,
+      '--threshold',
+      THRESHOLD,
+    ]);
+    assert.notEqual(r.code, null, r.stderr);
+    return JSON.parse(readFileSync(file, 'utf8')) as Summary;
+  } finally {
+    await server.close();
+  }
+}
+
+describe('HTML and Markdown reports from real runs', () => {
+  let dir: string;
+  let fast: Summary;
+  let slow: Summary;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'volley-report-'));
+    fast = await realSummary(dir, 2, 'fast');
+    slow = await realSummary(dir, 30, 'slow');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the HTML report has every section, the failing SLO row and a failed verdict', () => {
+    assert.equal(fast.verdict, 'failed');
+    const html = renderHtmlReport(fast, { generatedAt: new Date('2026-01-01T00:00:00Z') });
+    assert.match(html, /^<!DOCTYPE html>/);
+    assert.doesNotMatch(html, /<script/i, 'no script at all');
+    assert.doesNotMatch(
+      html,
+      /https?:\/\/(?!127\.0\.0\.1|www\.w3\.org\/2000\/svg)/,
+      'no network URL but the target and the SVG namespace',
+    );
+    for (const id of [
+      'summary',
+      'charts',
+      'endpoints',
+      'errors',
+      'bottlenecks',
+      'recommendations',
+      'knee',
+      'generator',
+    ])
+      assert.match(html, new RegExp(`<section id="${id}"`), id);
+    assert.doesNotMatch(html, /id="regression"/, 'no baseline, no regression section');
+    assert.match(html, /class="badge failed"/);
+    const row = /<tr class="fail-row">(.*?)<\/tr>/.exec(html)?.[1] ?? '';
+    assert.match(row, /✗/);
+    assert.match(row, /http_req_duration/);
+    assert.match(row, /p\(99\)&lt;0\.001/);
+    assert.match(row, /&lt; 1µs/, 'the limit, formatted as a time');
+    const charts = html.match(/<svg [^>]*role="img"/g) ?? [];
+    assert.ok(charts.length >= 4, `throughput, latency, errors, VUs: ${charts.length}`);
+    assert.match(html, /<title>Latency \(ms\)<\/title>/);
+    assert.match(html, /2026-01-01T00:00:00\.000Z/);
+  });
+
+  it('recommendations name the failed threshold with its numbers, ranked first', () => {
+    const recs = recommendations(fast);
+    const first = recs[0];
+    assert.ok(first, 'at least one recommendation');
+    assert.equal(first.kind, 'threshold');
+    const p99 = fast.metrics.http_req_duration?.values['p(99)'] as number;
+    assert.match(first.title, /http_req_duration p\(99\)<0\.001/);
+    assert.match(first.title, /above the limit 1µs/);
+    assert.ok(first.evidence.actual && first.evidence.actual !== '—', 'actual value in the evidence');
+    assert.ok(p99 > 0.001);
+    for (let i = 1; i < recs.length; i++)
+      assert.ok((recs[i - 1]?.impact ?? 0) >= (recs[i]?.impact ?? 0), 'ranked by impact');
+    assert.ok(Array.isArray(rankBottlenecks(fast)));
+  });
+
+  it('escapes user strings: <script> in an endpoint name stays text in both formats', () => {
+    const evil = structuredClone(fast);
+    const ep = evil.endpoints[0];
+    assert.ok(ep);
+    ep.name = '<script>alert("x")</script>|`*';
+    const html = renderHtmlReport(evil, { title: '<img src=x onerror=alert(1)>' });
+    assert.doesNotMatch(html, /<script/i);
+    assert.doesNotMatch(html, /<img/i);
+    assert.match(html, /&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt;/);
+    const { markdown } = renderMarkdownReport(evil);
+    assert.doesNotMatch(markdown, /<script/i);
+    assert.match(markdown, /&lt;script&gt;/);
+    assert.match(markdown, /\\\|\\`\\\*/, 'pipes, backticks and stars escaped in the table cell');
+  });
+
+  it('a baseline that was faster shows as a regression in both formats', () => {
+    const html = renderHtmlReport(slow, { baseline: fast });
+    assert.match(html, /<section id="regression"/);
+    assert.match(html, /class="badge regressed"/);
+    assert.match(html, /<tr class="regressed">.*?http_req_duration/);
+    assert.match(html, /stroke-dasharray="5 4"/, 'baseline overlay drawn dashed');
+    const { markdown, charts } = renderMarkdownReport(slow, { baseline: fast, chartsDir: 'report-charts' });
+    assert.match(markdown, /### Regression against the baseline: ❌ regressed/);
+    assert.match(markdown, /\| ✗ \*\*regressed\*\* \| `http_req_duration` \|/);
+    assert.match(markdown, /!\[Latency\]\(report-charts\/latency\.svg\)/);
+    assert.ok(charts.some((c) => c.file === 'report-charts/latency.svg' && c.svg.startsWith('<svg')));
+    assert.match(markdown, /✗ \| `http_req_duration` \| `p\(99\)<0\.001`/, 'failing SLO row');
+  });
+
+  it('Markdown for a long run stays under 60 KB, charts downsampled to ≤ 600 points', () => {
+    const long = structuredClone(fast);
+    const p = long.series[0];
+    assert.ok(p);
+    long.series = Array.from({ length: 4 * 3600 }, (_, i) => ({ ...p, second: i, requests: 50 + (i % 7) }));
+    long.endpoints = Array.from({ length: 500 }, (_, i) => ({
+      ...(fast.endpoints[0] as Summary['endpoints'][number]),
+      name: `/e/${i}`,
+    }));
+    const { markdown, charts } = renderMarkdownReport(long);
+    assert.ok(Buffer.byteLength(markdown) < 60_000, `${Buffer.byteLength(markdown)} bytes`);
+    const tp = charts.find((c) => c.file.endsWith('throughput.svg'))?.svg ?? '';
+    const pts = (/<polyline points="([^"]*)"/.exec(tp)?.[1] ?? '').split(' ').length;
+    assert.ok(pts <= 600 && pts >= 300, `${pts} points`);
+  });
+
+  it('svg chart: nice ticks, downsampling rules, escaped title', () => {
+    assert.equal(niceStep(97, 5), 20);
+    assert.equal(niceStep(1, 5), 0.2);
+    const d = downsample([1, 2, 3, 4, 5, 6], 'max', 3);
+    assert.deepEqual(d, { step: 2, values: [2, 4, 6] });
+    assert.deepEqual(downsample([1, 3, 5, 7], 'sum', 2).values, [2, 6], 'per-second counts stay per second');
+    const svg = renderSvgChart({ title: 'a<b', unit: 'ms', series: [{ name: '"x"', values: [1, null, 3] }] });
+    assert.match(svg, /role="img"/);
+    assert.match(svg, /<title>a&lt;b \(ms\)<\/title>/);
+    assert.match(svg, /&quot;x&quot;/);
+  });
+});
