@@ -1,5 +1,14 @@
 /** `GET /metrics`: the live run in Prometheus text format 0.0.4 (durations in seconds). */
 import type { Snapshot } from '../engine/snapshot.js';
+import type { ThresholdResult } from '../thresholds/evaluate.js';
+
+/** What a caller knows beyond the snapshot (the live output keeps these; the server does not). */
+export interface PrometheusExtras {
+  /** Latest threshold evaluation (`volley_threshold_ok`). */
+  thresholds?: readonly ThresholdResult[];
+  /** Iterations completed since the start (`volley_iterations_total`). */
+  iterationsTotal?: number;
+}
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
@@ -8,7 +17,11 @@ function labels(l: Record<string, string>): string {
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
-export function prometheusText(runId: string | undefined, s: Snapshot | null): string {
+export function prometheusText(
+  runId: string | undefined,
+  s: Snapshot | null,
+  extras: PrometheusExtras = {},
+): string {
   const out: string[] = [];
   const metric = (
     name: string,
@@ -76,5 +89,37 @@ export function prometheusText(runId: string | undefined, s: Snapshot | null): s
     'Failed HTTP requests per endpoint since the start.',
     ep.map((e) => [{ ...run, scenario: e.scenario, method: e.method, name: e.name }, e.failures]),
   );
+  metric(
+    'volley_endpoint_req_duration_seconds',
+    'gauge',
+    'http_req_duration per endpoint since the start.',
+    ep.flatMap((e) => {
+      const l = { ...run, scenario: e.scenario, method: e.method, name: e.name };
+      return [
+        [{ ...l, quantile: '0.5' }, e.latency.p50 / 1000],
+        [{ ...l, quantile: '0.9' }, e.latency.p90 / 1000],
+        [{ ...l, quantile: '0.95' }, e.latency.p95 / 1000],
+        [{ ...l, quantile: '0.99' }, e.latency.p99 / 1000],
+        [{ ...l, quantile: '1' }, e.latency.max / 1000],
+      ] as [Record<string, string>, number][];
+    }),
+  );
+  metric('volley_iterations', 'gauge', 'Iterations completed during the last second.', [[run, s.iterations]]);
+  if (extras.iterationsTotal !== undefined)
+    metric('volley_iterations_total', 'counter', 'Iterations completed since the start.', [
+      [run, extras.iterationsTotal],
+    ]);
+  const checks = s.metrics['checks']?.['rate'];
+  if (checks !== undefined)
+    metric('volley_checks_rate', 'gauge', 'Share of checks that passed during the last second.', [
+      [run, checks],
+    ]);
+  if (extras.thresholds?.length)
+    metric(
+      'volley_threshold_ok',
+      'gauge',
+      'Whether a threshold currently passes (1) or fails (0).',
+      extras.thresholds.map((t) => [{ ...run, metric: t.key, threshold: t.source }, t.ok ? 1 : 0]),
+    );
   return `${out.join('\n')}\n`;
 }
