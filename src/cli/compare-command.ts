@@ -89,7 +89,8 @@ function parseOptions(flags: CompareFlags): { opts: Partial<CompareOptions>; out
   for (const o of flags.out ?? []) {
     const spec = attempt(() => parseOutSpec(o));
     if (!spec) continue;
-    if (spec.kind !== 'json') problems.push(`--out '${o}': volley compare writes json=FILE or json=- only`);
+    if (spec.kind !== 'json')
+      problems.push(`--out '${o}' must be json=FILE or json=- (volley compare writes JSON only)`);
     else outs.push(spec.target);
   }
   if (problems.length > 0)
