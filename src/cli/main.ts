@@ -77,7 +77,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     )
     .option(
       '--out <kind=target>',
-      'json=FILE|- (summary) or ndjson=FILE|- (one line per second) (repeatable)',
+      'json=FILE|- (summary), ndjson=FILE|- (a line per second), csv=FILE|- (a row per second), html=FILE, junit=FILE, prometheus[=HOST:PORT] (scrape endpoint), otlp=URL (OTLP/HTTP push) (repeatable; docs/outputs.md)',
       collect,
       [],
     )
@@ -259,6 +259,23 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--insecure', 'skip TLS certificate verification')
     .option('-q, --quiet', 'no probe lines and no result block')
     .action(async (file: string | undefined, o: StressFlags) => setCode(await stressCommand(o, io, file)));
+  p.command('report')
+    .description('render a finished run as a report: html, md (Markdown + SVG charts), junit or csv')
+    .argument(
+      '<run>',
+      'a summary file (volley run --out json=FILE), an NDJSON stream (--out ndjson=FILE), - for stdin, or a stored run id/prefix',
+    )
+    .option('--format <format>', 'html, md, junit or csv')
+    .option(
+      '--output <file>',
+      'write the report there (md: charts go into a directory beside it); default stdout',
+    )
+    .option('--baseline <run>', 'html and md: compare with this run (summary file or stored run id)')
+    .option('--db <path>', 'run store for run ids (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .action(async (run: string, o: import('./report-command.js').ReportFlags) => {
+      const { reportCommand } = await import('./report-command.js');
+      setCode(reportCommand(run, o, io));
+    });
   // [analysis: stress]
   p.command('bench')
     .description(

@@ -1,6 +1,6 @@
 /** `volley run`: quick mode (`--url`) or a test file (script or YAML/JSON). Owns signals, outputs and the exit code. */
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
 import {
@@ -15,7 +15,18 @@ import { tryParseDurationMs } from '../config/duration.js';
 import { TestRun, type PreparedTest, type RunListener, type RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index.js';
-import { NdjsonOutput, parseOutSpec, writeJsonSummary, type OutputSpec } from '../outputs/files.js';
+import { CsvOutput } from '../outputs/csv.js';
+import {
+  FILE_KINDS,
+  NdjsonOutput,
+  parseOutSpec,
+  writeJsonSummary,
+  type OutputSpec,
+} from '../outputs/files.js';
+import { OtlpOutput } from '../outputs/otlp.js';
+import { parsePrometheusSpec, PrometheusOutput } from '../outputs/prometheus.js';
+import { renderHtmlReport } from '../report/html-report.js';
+import { renderJunitReport } from '../report/junit-report.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { Progress } from '../report/progress.js';
 import { buildSummary, type Summary } from '../report/summary.js';
@@ -42,7 +53,7 @@ export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags {
 }
 
 function checkWritable(spec: OutputSpec): void {
-  if (spec.target === '-') return;
+  if (!FILE_KINDS.includes(spec.kind) || spec.target === '-') return;
   try {
     if (existsSync(spec.target)) accessSync(spec.target, constants.W_OK);
     else accessSync(dirname(resolve(spec.target)), constants.W_OK);
@@ -133,10 +144,33 @@ interface Outputs {
 function outputs(flags: RunFlags): Outputs {
   const specs = (flags.out ?? []).map(parseOutSpec);
   specs.forEach(checkWritable);
-  if (specs.filter((o) => o.target === '-').length > 1) {
-    throw new VolleyError('INVALID_USAGE', 'only one --out may write to stdout (-)');
+  const toStdout = specs.filter((o) => FILE_KINDS.includes(o.kind) && o.target === '-');
+  if (toStdout.length > 1) {
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `only one --out may write to stdout (-): got ${toStdout.map((o) => `${o.kind}=-`).join(', ')}`,
+    );
   }
+  for (const o of specs) if (o.kind === 'prometheus') parsePrometheusSpec(o.target);
+  if (specs.filter((o) => o.kind === 'prometheus').length > 1)
+    throw new VolleyError('INVALID_USAGE', 'only one --out prometheus per run');
   return { specs };
+}
+
+/** html=FILE and junit=FILE, written once the summary exists. */
+function writeEndReports(outs: Outputs, summary: Summary, io: CliIO): void {
+  for (const o of outs.specs) {
+    if (o.kind !== 'html' && o.kind !== 'junit') continue;
+    const text = o.kind === 'html' ? renderHtmlReport(summary) : renderJunitReport(summary);
+    try {
+      if (o.target === '-') io.stdout(text);
+      else writeFileSync(o.target, text);
+    } catch (err) {
+      io.stderr(
+        `error: --out ${o.kind}=${o.target}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})\n`,
+      );
+    }
+  }
 }
 
 /** What a caller embedding the run (the API's run process) can add: listeners, and the run itself to steer. */
@@ -223,10 +257,41 @@ async function execute(
   const ndjson = outs.specs
     .filter((o) => o.kind === 'ndjson')
     .map((o) => new NdjsonOutput(o.target, io.stdout));
-  const listeners: RunListener[] = [...ndjson, ...(hooks.listeners ?? [])];
+  const csv = outs.specs.filter((o) => o.kind === 'csv').map((o) => new CsvOutput(o.target, io.stdout));
+  const runId = flags.runId ?? randomUUID();
+  const logLine = (line: string): void => io.stderr(`${line}\n`);
+  const live: { close(): Promise<void> }[] = [];
+  const liveListeners: RunListener[] = [];
+  try {
+    for (const o of outs.specs) {
+      if (o.kind === 'prometheus') {
+        const prom = await PrometheusOutput.start(o.target, logLine);
+        live.push(prom);
+        liveListeners.push(prom); // start() prints the URL on stderr
+      } else if (o.kind === 'otlp') {
+        const otlp = new OtlpOutput(o.target, { runId, log: logLine });
+        live.push(otlp);
+        liveListeners.push(otlp);
+      }
+    }
+  } catch (err) {
+    for (const l of live) await l.close();
+    for (const c of csv) c.close();
+    for (const n of ndjson) n.close();
+    throw err;
+  }
+  const closeLive = async (): Promise<void> => {
+    for (const l of live.splice(0)) {
+      try {
+        await l.close();
+      } catch (err) {
+        io.stderr(`warning: closing an output: ${(err as Error).message}\n`);
+      }
+    }
+  };
+  const listeners: RunListener[] = [...ndjson, ...csv, ...liveListeners, ...(hooks.listeners ?? [])];
   if (!flags.quiet)
     listeners.push(new Progress({ write: io.stderr, tty: io.stderrIsTTY && !io.ci, plainEverySeconds: 5 }));
-  const runId = flags.runId ?? randomUUID();
   const recorder = store
     ? new RunRecorder(store, {
         id: runId,
@@ -265,6 +330,8 @@ async function execute(
     result = await run.run();
   } catch (err) {
     recorder?.fail((err as Error).message, null);
+    for (const c of csv) c.close();
+    await closeLive();
     throw err;
   } finally {
     offSignals();
@@ -285,6 +352,9 @@ async function execute(
     n.writeSummary(summary);
     n.close();
   }
+  for (const c of csv) c.close();
+  writeEndReports(outs, summary, io);
+  await closeLive();
   if (!flags.quiet) human(renderSummary(summary, { color: io.color }));
   let code = exitCodeFor(summary, result);
   if (teardownError) {

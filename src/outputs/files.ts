@@ -1,27 +1,56 @@
 /**
- * `--out json=FILE|-` (the end-of-test summary) and `--out ndjson=FILE|-` (one line per snapshot).
- * Both listen to the run's event stream; NDJSON lines are written as seconds close, so an aborted
- * or crashed run keeps every second it measured.
+ * `--out` parsing (every kind: docs/outputs.md), `--out json=FILE|-` (the end-of-test summary) and
+ * `--out ndjson=FILE|-` (one line per snapshot). Both listen to the run's event stream; NDJSON
+ * lines are written as seconds close, so an aborted or crashed run keeps every second it measured.
  */
 import { closeSync, openSync, writeSync, writeFileSync } from 'node:fs';
 import type { RunListener } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
 import { VolleyError } from '../errors.js';
 
+export type OutputKind = 'json' | 'ndjson' | 'csv' | 'html' | 'junit' | 'prometheus' | 'otlp';
+
 export interface OutputSpec {
-  kind: 'json' | 'ndjson';
+  kind: OutputKind;
+  /** A file, '-' (stdout), HOST:PORT or '' (prometheus), or a URL (otlp). */
   target: string;
 }
 
+/** The kinds whose target is a file or '-' (stdout). */
+export const FILE_KINDS: readonly OutputKind[] = ['json', 'ndjson', 'csv', 'html', 'junit'];
+
+const OUT_USAGE =
+  'json=FILE|-, ndjson=FILE|-, csv=FILE|-, html=FILE, junit=FILE, prometheus[=HOST:PORT] or otlp=URL';
+
 export function parseOutSpec(text: string): OutputSpec {
-  const m = /^(json|ndjson)=(.+)$/.exec(text);
-  if (!m) {
+  if (text === 'prometheus') return { kind: 'prometheus', target: '' };
+  const m = /^([a-z]+)=(.*)$/.exec(text);
+  const kind = m?.[1] as OutputKind | undefined;
+  const target = m?.[2] ?? '';
+  if (!m || !kind || !(FILE_KINDS.includes(kind) || kind === 'prometheus' || kind === 'otlp')) {
     throw new VolleyError(
       'INVALID_USAGE',
-      `--out '${text}' must be json=FILE, json=-, ndjson=FILE or ndjson=-`,
+      m ? `--out '${text}': unknown kind '${m[1]}' (${OUT_USAGE})` : `--out '${text}' must be ${OUT_USAGE}`,
     );
   }
-  return { kind: m[1] as OutputSpec['kind'], target: m[2] as string };
+  if (target === '')
+    throw new VolleyError('INVALID_USAGE', `--out '${text}': ${kind}= needs a target (${OUT_USAGE})`);
+  if ((kind === 'html' || kind === 'junit') && target === '-')
+    throw new VolleyError('INVALID_USAGE', `--out ${kind}=-: write ${kind} to a file (${kind}=FILE)`);
+  if (kind === 'otlp') {
+    let url: URL | undefined;
+    try {
+      url = new URL(target);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      throw new VolleyError(
+        'INVALID_USAGE',
+        `--out otlp='${target}' must be an http(s) URL (for example http://127.0.0.1:4318/v1/metrics)`,
+      );
+  }
+  return { kind, target };
 }
 
 /** Writes the summary document; '-' goes to stdout through the injected writer. */
