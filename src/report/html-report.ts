@@ -14,6 +14,7 @@ import {
 } from '../analysis/compare.js';
 import { escapeXml, renderSvgChart, type ChartSeries } from './svg-chart.js';
 import {
+  endpointName,
   formatMetricValue,
   rankBottlenecks,
   recommendations,
@@ -139,7 +140,7 @@ th{background:#f3f4f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#15803d;font-weight:700}.bad{color:#b91c1c;font-weight:700}
 tr.regressed td{background:#fef2f2}tr.improved td{background:#f0fdf4}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:12px}
-.chart{background:#fff;border:1px solid #e5e7eb;border-radius:6px;padding:4px}
+.chart{margin:0;background:#fff;border:1px solid #e5e7eb;border-radius:6px;padding:4px}
 .chart svg{width:100%;height:auto;display:block}
 .card{background:#fff;border:1px solid #e5e7eb;border-radius:6px;padding:12px 16px;margin:8px 0}
 ol.recs li{margin:0 0 10px}.evidence{color:#4b5563;font-size:12px}
@@ -173,7 +174,7 @@ function regressionSection(s: Summary, baseline: Summary): string {
       .filter((r) => r.status === 'regressed' || r.status === 'improved' || r.stat === 'p(95)')
       .map(
         (r) =>
-          `<tr class="${r.status}">${td(esc(r.status))}${td(esc(`${e.method} ${e.name}`))}${td(`<code>${esc(`${r.metric} ${r.stat}`)}</code>`)}${td(r.base === null ? '—' : esc(formatValue(r.base, r.unit)), true)}${td(r.new === null ? '—' : esc(formatValue(r.new, r.unit)), true)}${td(esc(formatDeltaPct(r.deltaRatio, r.delta)), true)}</tr>`,
+          `<tr class="${r.status}">${td(esc(r.status))}${td(esc(endpointName(e)))}${td(`<code>${esc(`${r.metric} ${r.stat}`)}</code>`)}${td(r.base === null ? '—' : esc(formatValue(r.base, r.unit)), true)}${td(r.new === null ? '—' : esc(formatValue(r.new, r.unit)), true)}${td(esc(formatDeltaPct(r.deltaRatio, r.delta)), true)}</tr>`,
       ),
   );
   return `<section id="regression"><h2>Regression against the baseline</h2>
@@ -218,7 +219,7 @@ ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], 
       ['scenario', 'endpoint', 'requests', 'req/s', 'failed', 'p50', 'p95', 'p99', 'max', 'statuses'],
       s.endpoints.map(
         (e) =>
-          `<tr>${td(esc(e.scenario))}${td(esc(`${e.method} ${e.name}`))}${td(count(e.requests), true)}${td(e.rps.toFixed(1), true)}${td(`${e.failures} (${pct(e.failures / Math.max(1, e.requests))})`, true)}${td(ms(e.latency.p50), true)}${td(ms(e.latency.p95), true)}${td(ms(e.latency.p99), true)}${td(ms(e.latency.max), true)}${td(
+          `<tr>${td(esc(e.scenario))}${td(esc(endpointName(e)))}${td(count(e.requests), true)}${td(e.rps.toFixed(1), true)}${td(`${e.failures} (${pct(e.failures / Math.max(1, e.requests))})`, true)}${td(ms(e.latency.p50), true)}${td(ms(e.latency.p95), true)}${td(ms(e.latency.p99), true)}${td(ms(e.latency.max), true)}${td(
             esc(
               Object.entries(e.statuses)
                 .map(([k, v]) => `${k}: ${v}`)

@@ -8,6 +8,7 @@ import type { Summary } from './summary.js';
 import { formatDelta, formatDeltaPct, formatValue } from '../analysis/compare.js';
 import { baselineComparison, plainResult, reportCharts, type ReportSummary } from './html-report.js';
 import {
+  endpointName,
   formatMetricValue,
   parseThresholdExpr,
   rankBottlenecks,
@@ -129,7 +130,7 @@ export function renderMarkdownReport(
     table(
       ['endpoint', 'requests', 'req/s', 'failed', 'p50', 'p95', 'p99', 'statuses'],
       s.endpoints.map((e) => [
-        mdEscape(`${e.method} ${e.name}`) + (e.scenario !== 'default' ? ` (${mdEscape(e.scenario)})` : ''),
+        mdEscape(endpointName(e)) + (e.scenario !== 'default' ? ` (${mdEscape(e.scenario)})` : ''),
         count(e.requests),
         e.rps.toFixed(1),
         `${e.failures} (${pct(e.failures / Math.max(1, e.requests))})`,

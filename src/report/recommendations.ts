@@ -94,7 +94,10 @@ function totalRequests(s: Summary): number {
   return s.metrics.http_reqs?.values.count ?? s.endpoints.reduce((a, e) => a + e.requests, 0);
 }
 
-const label = (e: { method: string; name: string; scenario: string }): string => `${e.method} ${e.name}`;
+/** `GET /path`; names that already start with their method (quick mode's) are not doubled. */
+export const endpointName = (e: { method: string; name: string }): string =>
+  e.name.startsWith(`${e.method} `) ? e.name : `${e.method} ${e.name}`;
+const label = endpointName;
 
 function make(
   kind: RecommendationKind,

@@ -1,0 +1,110 @@
+/**
+ * The HTML report of a real run in Debian's headless Chromium: it loads from file:// with no
+ * console error or warning and no request beyond the file itself, every chart is drawn at a
+ * readable size, and the verdict badge is visible. With VOLLEY_UPDATE_DOCS=1 the rendered report
+ * is written to docs/report-example.html (and its Markdown twin to the temp dir, for docs/reports.md).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { runCli } from '../helpers/cli.js';
+import { startCountingServer } from '../helpers/counting-server.js';
+import type { Summary } from '../../src/report/summary.js';
+import { renderHtmlReport } from '../../src/report/html-report.js';
+import { renderMarkdownReport } from '../../src/report/markdown-report.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
+
+async function summaryOf(dir: string, delayMs: number, name: string): Promise<Summary> {
+  const server = await startCountingServer({ delayMs });
+  try {
+    const file = join(dir, `${name}.json`);
+    const r = await runCli([
+      'run',
+      '--url',
+      `${server.url}/api/items?q=1`,
+      '--rate',
+      '50',
+      '-d',
+      '3s',
+      '--out',
+      `json=${file}`,
+      '--threshold',
+      'http_req_duration:p(99)<0.001',
+      '--threshold',
+      'http_req_failed:rate<0.01',
+    ]);
+    assert.notEqual(r.code, null, r.stderr);
+    return JSON.parse(readFileSync(file, 'utf8')) as Summary;
+  } finally {
+    await server.close();
+  }
+}
+
+describe('HTML report in headless Chromium', () => {
+  let dir: string;
+  let browser: Browser;
+  let htmlFile: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'volley-report-e2e-'));
+    const [base, next] = [await summaryOf(dir, 2, 'base'), await summaryOf(dir, 30, 'next')];
+    const html = renderHtmlReport(next, { baseline: base, generatedAt: new Date(next.endedAt) });
+    htmlFile = join(dir, 'report.html');
+    writeFileSync(htmlFile, html);
+    if (process.env.VOLLEY_UPDATE_DOCS) {
+      writeFileSync(join(DOCS, 'report-example.html'), html);
+      // The Markdown excerpt quoted in docs/reports.md is pasted from this file.
+      writeFileSync(
+        join(tmpdir(), 'volley-report-example.md'),
+        renderMarkdownReport(next, { baseline: base, chartsDir: 'report-example-charts' }).markdown,
+      );
+    }
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads offline and clean, draws every chart, shows the verdict', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const messages: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') messages.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
+
+    assert.deepEqual(messages, [], 'no console error or warning');
+    assert.ok(requests.length >= 1);
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith('file://')),
+      [],
+      'no request but the file itself',
+    );
+
+    const badge = page.locator('#verdict');
+    assert.ok(await badge.isVisible(), 'verdict badge visible');
+    assert.equal(await badge.textContent(), 'failed');
+
+    const svgs = page.locator('figure.chart > svg');
+    const n = await svgs.count();
+    assert.ok(n >= 4, `${n} charts`);
+    for (let i = 0; i < n; i++) {
+      const box = await svgs.nth(i).boundingBox();
+      assert.ok(box && box.width > 200 && box.height > 100, `chart ${i}: ${JSON.stringify(box)}`);
+    }
+    assert.ok(await page.locator('#regression').isVisible(), 'regression section');
+    assert.ok((await page.locator('#regression tr.regressed').count()) >= 1, 'a regressed row');
+    assert.ok(await page.locator('tr.fail-row').first().isVisible(), 'failing SLO row');
+    await page.close();
+  });
+});
