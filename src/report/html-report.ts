@@ -167,14 +167,14 @@ function regressionSection(s: Summary, baseline: Summary): string {
   const c = baselineComparison(s, baseline);
   const rows = c.metrics.map(
     (r) =>
-      `<tr class="${r.status}">${td(r.status === 'regressed' ? '<span class="bad">✗ regressed</span>' : r.status === 'improved' ? '<span class="ok">improved</span>' : esc(r.status))}${td(`<code>${esc(r.metric)}</code>`)}${td(esc(r.stat))}${td(r.base === null ? '—' : esc(formatValue(r.base, r.unit)), true)}${td(r.new === null ? '—' : esc(formatValue(r.new, r.unit)), true)}${td(esc(formatDelta(r)), true)}${td(esc(formatDeltaPct(r.deltaRatio, r.delta)), true)}</tr>`,
+      `<tr class="${r.status === 'ok' ? 'same' : r.status}">${td(r.status === 'regressed' ? '<span class="bad">✗ regressed</span>' : r.status === 'improved' ? '<span class="ok">improved</span>' : esc(r.status))}${td(`<code>${esc(r.metric)}</code>`)}${td(esc(r.stat))}${td(r.base === null ? '—' : esc(formatValue(r.base, r.unit)), true)}${td(r.new === null ? '—' : esc(formatValue(r.new, r.unit)), true)}${td(esc(formatDelta(r)), true)}${td(esc(formatDeltaPct(r.deltaRatio, r.delta)), true)}</tr>`,
   );
   const epRows = c.endpoints.flatMap((e) =>
     e.rows
       .filter((r) => r.status === 'regressed' || r.status === 'improved' || r.stat === 'p(95)')
       .map(
         (r) =>
-          `<tr class="${r.status}">${td(esc(r.status))}${td(esc(endpointName(e)))}${td(`<code>${esc(`${r.metric} ${r.stat}`)}</code>`)}${td(r.base === null ? '—' : esc(formatValue(r.base, r.unit)), true)}${td(r.new === null ? '—' : esc(formatValue(r.new, r.unit)), true)}${td(esc(formatDeltaPct(r.deltaRatio, r.delta)), true)}</tr>`,
+          `<tr class="${r.status === 'ok' ? 'same' : r.status}">${td(esc(r.status))}${td(esc(endpointName(e)))}${td(`<code>${esc(`${r.metric} ${r.stat}`)}</code>`)}${td(r.base === null ? '—' : esc(formatValue(r.base, r.unit)), true)}${td(r.new === null ? '—' : esc(formatValue(r.new, r.unit)), true)}${td(esc(formatDeltaPct(r.deltaRatio, r.delta)), true)}</tr>`,
       ),
   );
   return `<section id="regression"><h2>Regression against the baseline</h2>

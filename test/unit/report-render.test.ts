@@ -15,6 +15,7 @@ import { renderHtmlReport } from '../../src/report/html-report.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
 import { downsample, niceStep, renderSvgChart } from '../../src/report/svg-chart.js';
 import { rankBottlenecks, recommendations } from '../../src/report/recommendations.js';
+import { stressSearch, type ProbeResult } from '../../src/analysis/stress.js';
 
 const THRESHOLD = 'http_req_duration:p(99)<0.001';
 
@@ -158,5 +159,50 @@ describe('HTML and Markdown reports from real runs', () => {
     assert.match(svg, /role="img"/);
     assert.match(svg, /<title>a&lt;b \(ms\)<\/title>/);
     assert.match(svg, /&quot;x&quot;/);
+  });
+
+  it('a summary carrying a stress result gets the stress probes table', async () => {
+    // The search is real; its probe is a model target that absorbs up to 120 arrivals/s.
+    const probe = async (rate: number): Promise<ProbeResult> => {
+      const passed = rate <= 120;
+      return {
+        rate,
+        achievedRate: passed ? rate : 120,
+        p50: 2,
+        p95: passed ? 4 : 80,
+        p99: passed ? 6 : 200,
+        errorRate: 0,
+        dropped: passed ? 0 : rate - 120,
+        passed,
+        failures: passed ? [] : [`<b>rate</b> not absorbed: ${120}/s of ${rate}/s`],
+        failureKinds: passed ? [] : ['rate'],
+        generatorSaturated: false,
+        durationMs: 1000,
+      };
+    };
+    const stress = await stressSearch(
+      {
+        startRate: 20,
+        maxRate: 1000,
+        probeDurationMs: 1000,
+        cooldownMs: 0,
+        errorThreshold: 0.01,
+        resolution: 0.1,
+        maxProbes: 20,
+      },
+      probe,
+      async () => {},
+    );
+    const html = renderHtmlReport({ ...fast, stress } as Summary);
+    assert.match(html, /<section id="stress"/);
+    assert.match(html, new RegExp(`Max sustainable rate <strong>${stress.maxSustainableRate}/s</strong>`));
+    assert.equal(
+      (html.match(/<tr><td><span class="(ok|bad)">[✓✗]<\/span><\/td><td class="n">\d+\/s/g) ?? []).length,
+      stress.probes.length,
+    );
+    assert.match(html, /&lt;b&gt;rate&lt;\/b&gt; not absorbed/);
+    const { markdown } = renderMarkdownReport({ ...fast, stress } as Summary);
+    assert.match(markdown, /### Stress probes/);
+    assert.doesNotMatch(renderHtmlReport(fast), /id="stress"/);
   });
 });
