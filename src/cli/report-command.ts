@@ -2,9 +2,10 @@
  * `volley report RUN --format html|md|junit|csv [--output FILE] [--baseline RUN]`: renders a finished
  * run (a summary file, an NDJSON stream, or a stored run id) as a report. Docs: docs/cli.md.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { VolleyError } from '../errors.js';
+import { ensureFolder } from '../outputs/files.js';
 import { renderSeriesCsv } from '../report/csv-report.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { renderJunitReport } from '../report/junit-report.js';
@@ -25,8 +26,10 @@ export interface ReportFlags extends StoreFlags {
   baseline?: string;
 }
 
+/** The output's folder is created when missing (`--output perf/report.md` in a fresh checkout). */
 function checkOutput(path: string): void {
   try {
+    ensureFolder(dirname(resolve(path)));
     if (existsSync(path)) accessSync(path, constants.W_OK);
     else accessSync(dirname(resolve(path)), constants.W_OK);
   } catch (err) {
@@ -113,7 +116,7 @@ export function reportCommand(
           const rel = c.file.startsWith(`${chartsDir}/`) ? c.file : join(chartsDir, basename(c.file));
           const path = isAbsolute(c.file) ? c.file : join(base, rel);
           try {
-            mkdirSync(dirname(path), { recursive: true });
+            ensureFolder(dirname(path));
           } catch (err) {
             throw new VolleyError(
               'UNREADABLE_FILE',

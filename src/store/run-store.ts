@@ -3,12 +3,12 @@
  * serves tests — `volley run` in a terminal or CI, runs started from the API, `volley serve`
  * reading them. Writers are short transactions; readers never block them (WAL).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Snapshot } from '../engine/snapshot.js';
 import { VolleyError } from '../errors.js';
 import { decodeHistogram } from '../metrics/histogram.js';
+import { ensureFolder } from '../outputs/files.js';
 import type { Summary } from '../report/summary.js';
 import { migrate } from './migrations.js';
 import { seriesPoint } from './series-point.js';
@@ -70,20 +70,6 @@ export interface ThresholdRecord {
   actual: number | null;
 }
 
-/**
- * mkdir -p one level at a time: Node's recursive mkdir spins forever under /proc (mkdir there
- * answers ENOENT), so a bad --db would hang instead of failing.
- */
-function makeFolders(dir: string): void {
-  const missing: string[] = [];
-  let d = dir;
-  while (!existsSync(d) && dirname(d) !== d) {
-    missing.unshift(d);
-    d = dirname(d);
-  }
-  for (const m of missing) mkdirSync(m);
-}
-
 const ACTIVE: readonly RunStatus[] = ['starting', 'running'];
 
 function listItem(r: RunRow): RunListItem {
@@ -121,7 +107,7 @@ export class RunStore {
   static open(path: string): RunStore {
     let db: Database.Database;
     try {
-      makeFolders(dirname(path));
+      ensureFolder(dirname(path));
       db = new Database(path);
     } catch (err) {
       throw new VolleyError(
