@@ -2,10 +2,10 @@
  * `volley report RUN --format html|md|junit|csv [--output FILE] [--baseline RUN]`: renders a finished
  * run (a summary file, an NDJSON stream, or a stored run id) as a report. Docs: docs/cli.md.
  */
-import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { VolleyError } from '../errors.js';
-import { ensureFolder } from '../outputs/files.js';
+import { assertWritable, ensureFolder } from '../outputs/files.js';
 import { renderSeriesCsv } from '../report/csv-report.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { renderJunitReport } from '../report/junit-report.js';
@@ -30,14 +30,13 @@ export interface ReportFlags extends StoreFlags {
 function checkOutput(path: string): void {
   try {
     ensureFolder(dirname(resolve(path)));
-    if (existsSync(path)) accessSync(path, constants.W_OK);
-    else accessSync(dirname(resolve(path)), constants.W_OK);
   } catch (err) {
     throw new VolleyError(
       'UNREADABLE_FILE',
       `--output ${path}: cannot write there (${(err as NodeJS.ErrnoException).code})`,
     );
   }
+  assertWritable(path, `--output ${path}`);
 }
 
 function write(path: string, text: string, what: string): void {

@@ -1,7 +1,7 @@
 /** `volley run`: quick mode (`--url`) or a test file (script or YAML/JSON). Owns signals, outputs and the exit code. */
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
 import {
   parseTagFlags,
@@ -18,6 +18,7 @@ import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index
 import { CsvOutput } from '../outputs/csv.js';
 import {
   FILE_KINDS,
+  assertWritable,
   NdjsonOutput,
   parseOutSpec,
   writeJsonSummary,
@@ -53,16 +54,8 @@ export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags {
 }
 
 function checkWritable(spec: OutputSpec): void {
-  if (!FILE_KINDS.includes(spec.kind) || spec.target === '-') return;
-  try {
-    if (existsSync(spec.target)) accessSync(spec.target, constants.W_OK);
-    else accessSync(dirname(resolve(spec.target)), constants.W_OK);
-  } catch (err) {
-    throw new VolleyError(
-      'UNREADABLE_FILE',
-      `--out ${spec.kind}=${spec.target}: cannot write there (${(err as NodeJS.ErrnoException).code})`,
-    );
-  }
+  if (FILE_KINDS.includes(spec.kind) && spec.target !== '-')
+    assertWritable(spec.target, `--out ${spec.kind}=${spec.target}`);
 }
 
 export function exitCodeFor(summary: Summary, result: RunResult): ExitCodeValue {

@@ -3,8 +3,17 @@
  * `--out ndjson=FILE|-` (one line per snapshot). Both listen to the run's event stream; NDJSON
  * lines are written as seconds close, so an aborted or crashed run keeps every second it measured.
  */
-import { closeSync, existsSync, mkdirSync, openSync, writeSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  writeSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { RunListener } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
 import { VolleyError } from '../errors.js';
@@ -61,41 +70,69 @@ export function writeJsonSummary(target: string, doc: unknown, stdout: (s: strin
   else writeFileSync(target, text);
 }
 
-export class NdjsonOutput implements RunListener {
+/**
+ * Where a streaming output writes: a file opened once (each write goes straight to it, so a crash
+ * keeps what was written), or stdout through the injected writer for '-'.
+ */
+export class OutputStream {
   private fd: number | undefined;
   constructor(
+    label: string,
     private readonly target: string,
     private readonly stdout: (s: string) => void,
   ) {
-    if (target !== '-') {
-      try {
-        this.fd = openSync(target, 'w');
-      } catch (err) {
-        throw new VolleyError(
-          'UNREADABLE_FILE',
-          `--out ndjson=${target}: cannot open for writing (${(err as NodeJS.ErrnoException).code})`,
-        );
-      }
+    if (target === '-') return;
+    try {
+      this.fd = openSync(target, 'w');
+    } catch (err) {
+      throw new VolleyError(
+        'UNREADABLE_FILE',
+        `${label}=${target}: cannot open for writing (${(err as NodeJS.ErrnoException).code})`,
+      );
     }
   }
 
-  private write(line: string): void {
-    if (this.fd === undefined) this.stdout(line);
-    else writeSync(this.fd, line);
-  }
-
-  onSnapshot(s: Snapshot): void {
-    this.write(`${JSON.stringify(s)}\n`);
-  }
-
-  /** The last line carries the final summary, so a consumer of the stream alone gets the verdict. */
-  writeSummary(summary: unknown): void {
-    this.write(`${JSON.stringify({ schema: 'volley.summary-line/1', type: 'summary', summary })}\n`);
+  write(text: string): void {
+    if (this.target === '-') this.stdout(text);
+    else if (this.fd !== undefined) writeSync(this.fd, text);
   }
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/** Fails early, with `label` in the message, when `path` (or its folder) cannot be written. */
+export function assertWritable(path: string, label: string): void {
+  try {
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+    else accessSync(dirname(resolve(path)), constants.W_OK);
+  } catch (err) {
+    throw new VolleyError(
+      'UNREADABLE_FILE',
+      `${label}: cannot write there (${(err as NodeJS.ErrnoException).code})`,
+    );
+  }
+}
+
+export class NdjsonOutput implements RunListener {
+  private readonly out: OutputStream;
+  constructor(target: string, stdout: (s: string) => void) {
+    this.out = new OutputStream('--out ndjson', target, stdout);
+  }
+
+  onSnapshot(s: Snapshot): void {
+    this.out.write(`${JSON.stringify(s)}\n`);
+  }
+
+  /** The last line carries the final summary, so a consumer of the stream alone gets the verdict. */
+  writeSummary(summary: unknown): void {
+    this.out.write(`${JSON.stringify({ schema: 'volley.summary-line/1', type: 'summary', summary })}\n`);
+  }
+
+  close(): void {
+    this.out.close();
   }
 }
 
