@@ -4,6 +4,7 @@
  * noise). Ordered by when it began, so the first one is the likeliest cause and the rest effects.
  */
 import type { Snapshot } from '../engine/snapshot.js';
+import { firstSustained, median, SUSTAIN } from './sustained.js';
 
 export type SignalKind = 'latency' | 'errors' | 'target-cpu' | 'series' | 'generator';
 
@@ -23,22 +24,9 @@ export interface BottleneckHints {
   summary: string;
 }
 
-const SUSTAIN = 3;
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function firstSustained(secs: readonly Snapshot[], pred: (s: Snapshot) => boolean, need = SUSTAIN): number {
-  let run = 0;
-  for (let i = 0; i < secs.length; i++) {
-    run = pred(secs[i] as Snapshot) ? run + 1 : 0;
-    if (run >= need) return i - need + 1;
-  }
-  return -1;
+/** firstSustained over snapshots. */
+function firstHeld(secs: readonly Snapshot[], pred: (s: Snapshot) => boolean, need = SUSTAIN): number {
+  return firstSustained(secs.length, (i) => pred(secs[i] as Snapshot), { need });
 }
 
 /** The early part of a run, its reference level: the first fifth of the seconds (at least 2). */
@@ -58,7 +46,7 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
   if (secs.length >= SUSTAIN + 1) {
     const baseP99 = median(early(secs).map((s) => s.latency.p99));
     const limit = Math.max(baseP99 * 2, baseP99 + 2);
-    const lat = firstSustained(secs, (s) => s.latency.p99 >= limit);
+    const lat = firstHeld(secs, (s) => s.latency.p99 >= limit);
     if (lat >= 0)
       push(
         lat,
@@ -67,7 +55,7 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
         `p99 ${fmt((secs[lat] as Snapshot).latency.p99)} ms, ≥ 2× the early ${fmt(baseP99)} ms`,
       );
 
-    const err = firstSustained(secs, (s) => s.errorRate > 0.01);
+    const err = firstHeld(secs, (s) => s.errorRate > 0.01);
     if (err >= 0)
       push(
         err,
@@ -76,7 +64,7 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
         `${((secs[err] as Snapshot).errorRate * 100).toFixed(1)}% of requests failed (> 1%)`,
       );
 
-    const cpu = firstSustained(secs, (s) => (s.metrics.target_cpu_percent?.max ?? 0) >= 80);
+    const cpu = firstHeld(secs, (s) => (s.metrics.target_cpu_percent?.max ?? 0) >= 80);
     if (cpu >= 0)
       push(
         cpu,
@@ -94,7 +82,7 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
           .map(level)
           .filter((v): v is number => v !== undefined),
       );
-      const i = firstSustained(secs, (s) => {
+      const i = firstHeld(secs, (s) => {
         const v = level(s);
         return v !== undefined && v > Math.max(ref * 2, ref + 1);
       });
@@ -107,7 +95,7 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
         );
     }
 
-    const gen = firstSustained(secs, (s) => s.generator.saturated, 2);
+    const gen = firstHeld(secs, (s) => s.generator.saturated, 2);
     if (gen >= 0)
       push(
         gen,

@@ -8,8 +8,7 @@
  */
 import type { Snapshot } from '../engine/snapshot.js';
 import type { ExecutorPlan, NormalizedScenario } from '../executors/types.js';
-
-export const SUSTAIN = 3;
+import { firstSustained, median, SUSTAIN } from './sustained.js';
 
 export interface Knee {
   detected: boolean;
@@ -28,24 +27,6 @@ export interface Knee {
 }
 
 const RAMPING = new Set(['ramping-vus', 'ramping-arrival-rate']);
-
-/** Median, for robust baselines. */
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-/** First index i where pred holds for i..i+SUSTAIN-1. */
-function firstSustained(n: number, pred: (i: number) => boolean, from = 0): number {
-  for (let i = from; i + SUSTAIN <= n; i++) {
-    let ok = true;
-    for (let k = i; k < i + SUSTAIN; k++) if (!pred(k)) ok = false;
-    if (ok) return i;
-  }
-  return -1;
-}
 
 /** Knee of a run whose scenarios ramp; null when no scenario ramps (nothing to read a knee from). */
 export function detectKnee(
@@ -82,7 +63,7 @@ export function detectKnee(
 
   const candidates: { i: number; reason: Knee['reason']; detail: string }[] = [];
   const limit = Math.max(baseline * 2, baseline + 2);
-  const lat = firstSustained(secs.length, (i) => (secs[i] as Snapshot).latency.p99 >= limit, 1);
+  const lat = firstSustained(secs.length, (i) => (secs[i] as Snapshot).latency.p99 >= limit, { from: 1 });
   if (lat >= 0)
     candidates.push({
       i: lat,
