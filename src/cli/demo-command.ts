@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { VolleyError } from '../errors.js';
 import { renderSummary } from '../report/terminal.js';
 import type { RunningServer } from '../server/server.js';
+import { isActiveStatus } from '../store/types.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { startServe, untilSignal, type ServeFlags } from './serve-command.js';
@@ -122,7 +123,7 @@ function waitForEnd(server: RunningServer, id: string, print: (line: string) => 
           `[${String(s.second + 1).padStart(4)}s]  ${s.requests} req/s  p99(now) ${s.current.latency.p99.toFixed(2)} ms  errors ${(s.errorRate * 100).toFixed(2)}%  vus ${s.vus}\n`,
         );
       }
-      if (m.type === 'status' && !['starting', 'running'].includes(m.run.status)) {
+      if (m.type === 'status' && !isActiveStatus(m.run.status)) {
         ended = m.run.status;
         resolve(ended);
       }

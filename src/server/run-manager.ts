@@ -14,7 +14,7 @@ import { TEST_FILE_EXTENSIONS } from '../script/session.js';
 import { pidAlive } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
 import { seriesPoint } from '../store/series-point.js';
-import type { RunListItem, RunSource, SeriesPoint } from '../store/types.js';
+import { isActiveStatus, type RunListItem, type RunSource, type SeriesPoint } from '../store/types.js';
 import type { JobToServer, RunJob, ServerToJob } from './job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from './job-protocol.js';
 import type { ControlRunBody, CreateRunBody, LiveMessage, LiveThreshold } from './wire.js';
@@ -85,11 +85,7 @@ export class RunManager {
     if ('config' in body) config = this.rebaseData(body.config);
     // A run whose summary is stored is over, even if its process is still exiting.
     const current = this.live;
-    if (
-      current &&
-      !current.done &&
-      ['starting', 'running'].includes(this.opts.store.get(current.id)?.status ?? '')
-    )
+    if (current && !current.done && isActiveStatus(this.opts.store.get(current.id)?.status ?? 'finished'))
       throw new ApiProblem(409, `run ${current.id} is still active: stop it or wait for it to end`);
     this.opts.store.reconcile(pidAlive);
     const busy = this.opts.store.active().filter((r) => r.id !== current?.id);
@@ -290,7 +286,7 @@ export class RunManager {
     }
     sub({ type: 'hello', run, points: this.opts.store.series(id), latest: null, thresholds: [] });
     sub({ type: 'status', run });
-    if (!isActive(run.status)) return undefined;
+    if (!isActiveStatus(run.status)) return undefined;
     let last = run.status;
     const timer = setInterval(() => {
       this.opts.store.reconcile(pidAlive);
@@ -298,7 +294,7 @@ export class RunManager {
       if (!now || now.status === last) return;
       last = now.status;
       sub({ type: 'status', run: now });
-      if (!isActive(now.status)) clearInterval(timer);
+      if (!isActiveStatus(now.status)) clearInterval(timer);
     }, 1000);
     timer.unref();
     return () => clearInterval(timer);
@@ -344,7 +340,7 @@ export class RunManager {
     live.done = true;
     const store = this.opts.store;
     const row = store.get(live.id);
-    if (row && (row.status === 'starting' || row.status === 'running')) {
+    if (row && isActiveStatus(row.status)) {
       if (live.failure) {
         const { error, details } = live.failure;
         const text = details.length > 1 ? [error, ...details.slice(1)].join('\n') : error;
@@ -375,8 +371,6 @@ export class RunManager {
     clearTimeout(timer);
   }
 }
-
-const isActive = (status: string): boolean => status === 'starting' || status === 'running';
 
 function envFlags(env: Record<string, string> | undefined): string[] {
   return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);

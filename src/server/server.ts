@@ -13,7 +13,7 @@ import { VolleyError } from '../errors.js';
 import { TEST_FILE_EXTENSIONS } from '../script/session.js';
 import { pidAlive } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
-import type { RunStatus } from '../store/types.js';
+import { isActiveStatus, type RunStatus } from '../store/types.js';
 import { prometheusText } from './prometheus-text.js';
 import { ApiProblem, RunManager } from './run-manager.js';
 import { CSP, dashboardBuilt, serveStatic } from './static-files.js';
@@ -225,7 +225,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (method === 'GET') return send(res, 200, runDetail(id));
         if (method === 'DELETE') {
           const status = opts.store.get(id)?.status;
-          if (manager.activeId === id || status === 'starting' || status === 'running')
+          if (manager.activeId === id || (status !== undefined && isActiveStatus(status)))
             throw new ApiProblem(409, `run ${id} is active: stop it (or let it end) first`);
           opts.store.delete(id);
           return send(res, 204);
@@ -372,7 +372,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // A client that cannot keep up skips seconds instead of growing the server's memory.
       if (m.type === 'snapshot' && ws.bufferedAmount > 4 * 1048576) return;
       ws.send(JSON.stringify(m));
-      if (m.type === 'status' && !['starting', 'running'].includes(m.run.status)) ws.close(1000, 'run ended');
+      if (m.type === 'status' && !isActiveStatus(m.run.status)) ws.close(1000, 'run ended');
     };
     const off = manager.subscribe(id, push);
     ws.on('close', () => {

@@ -8,6 +8,11 @@ import type { LatencyStats } from '../metrics/summary-values.js';
  * interrupted: the process that ran it died mid-run; the seconds stored so far are kept.
  */
 export type RunStatus = 'starting' | 'running' | 'finished' | 'error' | 'interrupted';
+/** Starting or running: the run has not ended (and holds the one-run-at-a-time slot). */
+export function isActiveStatus(status: RunStatus): boolean {
+  return status === 'starting' || status === 'running';
+}
+
 export type Verdict = 'passed' | 'failed' | 'aborted';
 /**
  * Where the run was started: the terminal/CI (`volley run`), the API/dashboard, `volley demo`, or
