@@ -5,10 +5,10 @@
  */
 import { basename } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
-import { quickConfig, type QuickFlags } from '../config/quick.js';
+import { positiveNumber, quickConfig, type QuickFlags } from '../config/quick.js';
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ScenarioConfig, TestConfig } from '../config/types.js';
-import { stressSearch, type ProbeResult, type StressResult } from '../analysis/stress.js';
+import { stressSearch, type ProbeResult, type StressOptions, type StressResult } from '../analysis/stress.js';
 import { TestRun, type RunListener, type RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { parseOutSpec, writeJsonSummary } from '../outputs/files.js';
@@ -57,37 +57,21 @@ export function parseShare(text: string, flag: string, errors: string[]): number
   return v;
 }
 
-function positive(text: string | undefined, fallback: number, flag: string, errors: string[]): number {
-  if (text === undefined) return fallback;
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) {
-    errors.push(`${flag} must be a number > 0 (got '${text}')`);
-    return fallback;
-  }
-  return v;
-}
-
 /** An SLO on http_req_duration by default: 'p(99)<300' → 'http_req_duration:p(99)<300'. */
 export function sloThreshold(slo: string): string {
   return /^[A-Za-z_][\w.]*(\{[^}]*\})?:/.test(slo) ? slo : `http_req_duration:${slo}`;
 }
 
-interface StressPlan {
-  startRate: number;
-  maxRate: number;
-  probeDurationMs: number;
-  cooldownMs: number;
-  errorThreshold: number;
-  resolution: number;
+/** The search's options, plus what each probe needs. */
+interface StressPlan extends StressOptions {
   maxVus: number | undefined;
-  maxProbes: number;
   slos: string[];
 }
 
 function plan(flags: StressFlags): StressPlan {
   const errors: string[] = [];
-  const startRate = positive(flags.startRate, 10, '--start-rate', errors);
-  const maxRate = positive(flags.maxRate, 100_000, '--max-rate', errors);
+  const startRate = positiveNumber(flags.startRate, '--start-rate', errors) ?? 10;
+  const maxRate = positiveNumber(flags.maxRate, '--max-rate', errors) ?? 100_000;
   if (maxRate < startRate)
     errors.push(`--max-rate (${maxRate}) must be at least --start-rate (${startRate})`);
   const probeDurationMs = tryParseDurationMs(flags.probeDuration ?? '10s') ?? NaN;
@@ -99,8 +83,10 @@ function plan(flags: StressFlags): StressPlan {
   const resolution = parseShare(flags.resolution ?? '5%', '--resolution', errors);
   if (resolution === 0 && errors.length === 0) errors.push('--resolution must be more than 0');
   const maxVus =
-    flags.maxVus === undefined ? undefined : Math.round(positive(flags.maxVus, 1, '--max-vus', errors));
-  const maxProbes = Math.round(positive(flags.maxProbes, 20, '--max-probes', errors));
+    flags.maxVus === undefined
+      ? undefined
+      : Math.round(positiveNumber(flags.maxVus, '--max-vus', errors) ?? 1);
+  const maxProbes = Math.round(positiveNumber(flags.maxProbes, '--max-probes', errors) ?? 20);
   const slos = (flags.slo ?? []).map(sloThreshold);
   if (errors.length > 0) throw new VolleyError('INVALID_USAGE', errors[0] as string, { details: errors });
   return {

@@ -47,7 +47,7 @@ function int(text: string | undefined, flag: string, min: number, errors: string
   return n;
 }
 
-function positiveNumber(text: string | undefined, flag: string, errors: string[]): number | undefined {
+export function positiveNumber(text: string | undefined, flag: string, errors: string[]): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
