@@ -5,14 +5,13 @@
  * is written to docs/report-example.html (and its Markdown twin to the temp dir, for docs/reports.md).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { runCli } from '../helpers/cli.js';
-import { startCountingServer } from '../helpers/counting-server.js';
+import { realSummary } from '../helpers/real-summary.js';
 import type { Summary } from '../../src/report/summary.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
@@ -20,31 +19,9 @@ import { renderMarkdownReport } from '../../src/report/markdown-report.js';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
 
-async function summaryOf(dir: string, delayMs: number, name: string): Promise<Summary> {
-  const server = await startCountingServer({ delayMs });
-  try {
-    const file = join(dir, `${name}.json`);
-    const r = await runCli([
-      'run',
-      '--url',
-      `${server.url}/api/items?q=1`,
-      '--rate',
-      '50',
-      '-d',
-      '3s',
-      '--out',
-      `json=${file}`,
-      '--threshold',
-      'http_req_duration:p(99)<0.001',
-      '--threshold',
-      'http_req_failed:rate<0.01',
-    ]);
-    assert.notEqual(r.code, null, r.stderr);
-    return JSON.parse(readFileSync(file, 'utf8')) as Summary;
-  } finally {
-    await server.close();
-  }
-}
+const THRESHOLDS = ['http_req_duration:p(99)<0.001', 'http_req_failed:rate<0.01'];
+const summaryOf = (dir: string, delayMs: number, name: string): Promise<Summary> =>
+  realSummary(dir, { delayMs, name, path: '/api/items?q=1', thresholds: THRESHOLDS });
 
 describe('HTML report in headless Chromium', () => {
   let dir: string;

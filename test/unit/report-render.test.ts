@@ -4,12 +4,11 @@
  * row, recommendations with the numbers, and a regression against the faster baseline.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.js';
-import { startCountingServer } from '../helpers/counting-server.js';
+import { realSummary } from '../helpers/real-summary.js';
 import type { Summary } from '../../src/report/summary.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
@@ -19,30 +18,6 @@ import { stressSearch, type ProbeResult } from '../../src/analysis/stress.js';
 
 const THRESHOLD = 'http_req_duration:p(99)<0.001';
 
-async function realSummary(dir: string, delayMs: number, name: string): Promise<Summary> {
-  const server = await startCountingServer({ delayMs });
-  try {
-    const file = join(dir, `${name}.json`);
-    const r = await runCli([
-      'run',
-      '--url',
-      server.url,
-      '--rate',
-      '50',
-      '-d',
-      '3s',
-      '--out',
-      `json=${file}`,
-      '--threshold',
-      THRESHOLD,
-    ]);
-    assert.notEqual(r.code, null, r.stderr);
-    return JSON.parse(readFileSync(file, 'utf8')) as Summary;
-  } finally {
-    await server.close();
-  }
-}
-
 describe('HTML and Markdown reports from real runs', () => {
   let dir: string;
   let fast: Summary;
@@ -50,8 +25,8 @@ describe('HTML and Markdown reports from real runs', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'volley-report-'));
-    fast = await realSummary(dir, 2, 'fast');
-    slow = await realSummary(dir, 30, 'slow');
+    fast = await realSummary(dir, { delayMs: 2, name: 'fast', thresholds: [THRESHOLD] });
+    slow = await realSummary(dir, { delayMs: 30, name: 'slow', thresholds: [THRESHOLD] });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
