@@ -30,6 +30,8 @@ export class Aggregator {
   private readonly pending = new Map<number, Map<string, MetricState>>();
   private readonly reported = new Map<number, number>(); // worker -> highest second flushed
   private closedUpTo = -1;
+  private readonly keyCache = new Map<string, string[]>();
+  private keyCacheSeries = -1;
 
   constructor(private readonly windowSeconds: number) {}
 
@@ -112,11 +114,24 @@ export class Aggregator {
     return closed;
   }
 
+  /**
+   * Series keys of a metric under a tag filter. Every snapshot asks the same questions (each
+   * endpoint, each metric) once per second, so answers are kept until a new series appears
+   * (series are only ever added).
+   */
   private keysFor(metric: string, filter: Tags | undefined): string[] {
-    const keys: string[] = [];
+    if (this.keyCacheSeries !== this.series.size) {
+      this.keyCache.clear();
+      this.keyCacheSeries = this.series.size;
+    }
+    const cacheKey = `${metric}\u0000${filter ? tagsKey(filter) : ''}`;
+    let keys = this.keyCache.get(cacheKey);
+    if (keys) return keys;
+    keys = [];
     for (const info of this.series.values()) {
       if (info.metric === metric && (!filter || matchesFilter(info.tags, filter))) keys.push(info.key);
     }
+    this.keyCache.set(cacheKey, keys);
     return keys;
   }
 
