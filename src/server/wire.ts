@@ -9,6 +9,7 @@ import type { Summary } from '../report/summary.js';
 import type { RunListItem, SeriesPoint } from '../store/types.js';
 
 export type { Snapshot, Summary, LatencyStats };
+export type { EndpointSummary } from '../report/summary.js';
 export type { StressResult, ProbeResult } from '../analysis/stress.js';
 export type {
   ControllableScenario,

@@ -1,5 +1,5 @@
 /** Small shared pieces: KPI cards, status and verdict badges, endpoint and threshold tables. */
-import type { LatencyStats, LiveThreshold, RunStatus, Verdict } from '../../../src/server/wire.js';
+import type { EndpointSummary, LiveThreshold, RunStatus, Verdict } from '../../../src/server/wire.js';
 import { DASH, fmtInt, fmtMs, fmtNum, fmtPct } from '../format';
 
 export function Kpi(props: {
@@ -65,16 +65,8 @@ export function endpointLabel(method: string, name: string): string {
   return name.startsWith(`${method} `) ? name : `${method} ${name}`;
 }
 
-export interface EndpointRow {
-  scenario: string;
-  name: string;
-  method: string;
-  requests: number;
-  failures: number;
-  rps: number;
-  latency: LatencyStats;
-  statuses?: Record<string, number>;
-}
+/** A summary's endpoint, or a live snapshot's running total (which has no statuses). */
+export type EndpointRow = Omit<EndpointSummary, 'statuses'> & Partial<Pick<EndpointSummary, 'statuses'>>;
 
 export function EndpointTable({ rows, testId }: { rows: EndpointRow[]; testId: string }) {
   const scenarios = new Set(rows.map((r) => r.scenario));
