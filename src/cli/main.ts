@@ -21,6 +21,8 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+/** `--db`, the same on every command that reads or writes the run store. */
+const STORE_OPTION = ['--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)'] as const;
 type StoreFlagsJson = { db?: string; json?: boolean };
 
 function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
@@ -173,7 +175,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('-d, --duration <time>', 'test duration', '15s')
     .option('--rate <n>', 'arrivals per second', '300')
     .option('--port <port>', 'dashboard port (default 8089, or any free port when taken)')
-    .option('--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option(...STORE_OPTION)
     .option('--exit', 'exit when the sample run ends, even in a terminal')
     .option('--keep', 'keep serving after the sample run, even without a terminal')
     .action(async (o: DemoFlags) => setCode(await demoCommand(o, io, io.stdoutIsTTY && !io.ci, VERSION)));
@@ -182,7 +184,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .description('serve the REST API, the live WebSocket stream and the web dashboard over the run store')
     .option('--port <port>', 'port (0 = any free port)', '8089')
     .option('--host <host>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
-    .option('--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option(...STORE_OPTION)
     .option('--token <token>', 'require Authorization: Bearer TOKEN on the API (default $VOLLEY_TOKEN)')
     .option('--scripts <dir>', 'folder of test files the API and dashboard may run')
     .action(async (o: ServeFlags) => setCode(await serveCommand(o, io, VERSION)));
@@ -190,11 +192,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
   const runs = p
     .command('runs')
     .description('the run history in the run store (terminal, CI, API and demo runs)');
-  const storeOption = ['--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)'] as const;
   runs
     .command('list', { isDefault: true })
     .description('list recent runs, newest first')
-    .option(...storeOption)
+    .option(...STORE_OPTION)
     .option('-n, --limit <n>', 'how many runs', '20')
     .option('--json', 'print the runs as JSON')
     .action((o: StoreFlagsJson & { limit?: string }) => setCode(runsListCommand(o, io)));
@@ -202,7 +203,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .command('show')
     .description('show one run: its summary, or how far it got')
     .argument('<id>', 'run id or a unique prefix (at least 4 characters)')
-    .option(...storeOption)
+    .option(...STORE_OPTION)
     .option('--json', 'print the stored run (with the summary document) as JSON')
     .option(
       '-p, --percentile <p>',
@@ -218,13 +219,13 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .command('delete')
     .description('delete runs and everything stored for them')
     .argument('<ids...>', 'run ids or unique prefixes')
-    .option(...storeOption)
+    .option(...STORE_OPTION)
     .action((ids: string[], o: StoreFlagsJson) => setCode(runsDeleteCommand(ids, o, io)));
   runs
     .command('prune')
     .description('delete ended runs older than a duration')
     .requiredOption('--older-than <time>', 'e.g. 30d, 12h')
-    .option(...storeOption)
+    .option(...STORE_OPTION)
     .action((o: StoreFlagsJson & { olderThan: string }) => setCode(runsPruneCommand(o, io)));
   p.command('stress')
     .description(
@@ -254,7 +255,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('-e, --env <KEY=VALUE>', 'process.env for the script (repeatable)', collect, [])
     .option('-s, --scenario <name>', 'the scenario of the test file to drive', collect, [])
     .option('--out <kind=target>', 'json=FILE|-: the summary with its stress section', collect, [])
-    .option('--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option(...STORE_OPTION)
     .option('--no-store', 'do not record the stress test in the run store')
     .option('--insecure', 'skip TLS certificate verification')
     .option('-q, --quiet', 'no probe lines and no result block')
@@ -298,7 +299,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--timeout <time>', 'request timeout (default 10s)')
     .option('--insecure', 'skip TLS certificate verification')
     .option('--no-preflight', 'skip the connection check made before the first endpoint')
-    .option('--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)')
+    .option(...STORE_OPTION)
     .option('--no-store', 'do not record the bench (and do not compare with a previous one)')
     .option('-q, --quiet', 'no progress lines and no table')
     .option('--list', 'list recent benches in the store instead of running one')
