@@ -25,7 +25,26 @@ export function bytes(v: number): string {
   return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
 }
 
-export const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
+/**
+ * A ratio (0..1) as a percentage with two decimals: the one rounding every report and the
+ * dashboard use (web/src/format.ts `fmtPct` applies the same rule). Documents keep the full
+ * ratio; only this display rounds. A ratio that is not 0 never shows as 0.00%, and one short of 1
+ * never as 100.00% (one failure in 100,000 is not "no failures").
+ */
+export function pct(v: number): string {
+  const p = v * 100;
+  if (p > 0 && p < 0.005) return '<0.01%';
+  if (p < 100 && p >= 99.995) return '>99.99%';
+  return `${p.toFixed(2)}%`;
+}
+
+/** A metric's value for people: ms for time trends, a percentage for rates, else a number. */
+export function metricValue(m: { type: string; contains: string } | undefined, v: number | null): string {
+  if (v === null) return '—';
+  if (m?.contains === 'time') return ms(v);
+  if (m?.type === 'rate') return pct(v);
+  return Number.isInteger(v) ? String(v) : String(+v.toFixed(3));
+}
 
 /** Renders rows as an aligned text table; the first row is the header. Numeric-looking cells align right. */
 export function table(rows: string[][]): string {

@@ -12,7 +12,7 @@
  * Ties keep the order above. The same rule ranks `rankBottlenecks`.
  */
 import type { Summary } from './summary.js';
-import { ms, pct } from './format.js';
+import { metricValue, ms, pct } from './format.js';
 
 export type RecommendationKind =
   | 'threshold'
@@ -68,11 +68,7 @@ export function parseThresholdExpr(expr: string): { stat: string; op: string; li
 
 /** A metric value formatted for its metric: ms for time trends, % for rates, else a number. */
 export function formatMetricValue(summary: Summary, metric: string, v: number | null): string {
-  if (v === null) return '—';
-  const m = summary.metrics[metric];
-  if (m?.contains === 'time') return ms(v);
-  if (m?.type === 'rate') return pct(v);
-  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+  return metricValue(summary.metrics[metric], v);
 }
 
 /** By how much a threshold missed, in words: `3.2 ms above the 1 ms limit (3.2×)`. */

@@ -1,6 +1,6 @@
 /** The end-of-test terminal summary: metrics, thresholds ✓/✗, endpoints, error classes, warnings. */
 import type { Summary } from './summary.js';
-import { bytes, count, ms, pct, table } from './format.js';
+import { bytes, count, metricValue, ms, pct, table } from './format.js';
 
 const TREND_ORDER = [
   'http_req_duration',
@@ -89,8 +89,7 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   if (s.thresholds.results.length > 0) {
     out.push('  Thresholds');
     for (const t of s.thresholds.results) {
-      const actual =
-        t.actual === null ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3);
+      const actual = t.actual === null ? 'no data' : metricValue(s.metrics[t.metric], t.actual);
       out.push(
         `    ${t.ok ? ok : bad} ${t.metric}: ${t.threshold}  (actual ${actual})${t.abortOnFail ? '  [abortOnFail]' : ''}`,
       );
