@@ -1,4 +1,6 @@
 /** Number formatting for people: durations, counts, bytes, tables. */
+import { kneeSignal, type Knee } from '../analysis/knee.js';
+import { atSecondText } from '../analysis/sustained.js';
 
 export function ms(v: number): string {
   if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;
@@ -62,4 +64,16 @@ export function table(rows: string[][]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** The knee in one line, the same in every report: `knee (errors) at 5 s, 284 arrivals/s: …`. */
+export function kneeLine(k: Knee): string {
+  if (!k.detected) return k.detail;
+  const at = k.atSecond === null ? '' : ` at ${atSecondText(k.atSecond)}`;
+  const load = k.load
+    ? k.loadModel === 'closed'
+      ? ` with ${k.load.vus} VUs`
+      : ` at ${k.load.iterationsPerSec} arrivals/s`
+    : '';
+  return `knee (${kneeSignal(k) ?? '—'})${at}${load}: ${k.detail}`;
 }

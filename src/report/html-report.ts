@@ -20,7 +20,9 @@ import {
   recommendations,
   parseThresholdExpr,
 } from './recommendations.js';
-import { ms, pct, count } from './format.js';
+import { kneeLine, ms, pct, count } from './format.js';
+import { atSecondText } from '../analysis/sustained.js';
+import { kneeSignal } from '../analysis/knee.js';
 
 export const esc = escapeXml;
 
@@ -300,11 +302,12 @@ ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], 
     `<section id="knee"><h2>Capacity knee</h2>${
       !k
         ? '<p>No ramping scenario: there is no knee to read (use a ramp or <code>volley stress</code>).</p>'
-        : `<p>${k.detected ? tick(false) : tick(true)} ${esc(k.detail)}</p>${table(
+        : `<p>${k.detected ? tick(false) : tick(true)} ${esc(kneeLine(k))}</p>${table(
             [
               'detected',
+              'signal',
               'reason',
-              'at second',
+              'at second (from 0)',
               'VUs',
               'arrivals/s',
               'req/s',
@@ -313,7 +316,7 @@ ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], 
               'load model',
             ],
             [
-              `<tr>${td(String(k.detected))}${td(esc(k.reason ?? '—'))}${td(k.atSecond === null ? '—' : String(k.atSecond + 1), true)}${td(k.load ? String(k.load.vus) : '—', true)}${td(k.load ? k.load.iterationsPerSec.toFixed(1) : '—', true)}${td(k.throughputRps === null ? '—' : k.throughputRps.toFixed(1), true)}${td(k.p99Ms === null ? '—' : ms(k.p99Ms), true)}${td(ms(k.baselineP99Ms), true)}${td(k.loadModel)}</tr>`,
+              `<tr>${td(String(k.detected))}${td(esc(kneeSignal(k) ?? '—'))}${td(esc(k.reason ?? '—'))}${td(k.atSecond === null ? '—' : atSecondText(k.atSecond), true)}${td(k.load ? String(k.load.vus) : '—', true)}${td(k.load ? k.load.iterationsPerSec.toFixed(1) : '—', true)}${td(k.throughputRps === null ? '—' : k.throughputRps.toFixed(1), true)}${td(k.p99Ms === null ? '—' : ms(k.p99Ms), true)}${td(ms(k.baselineP99Ms), true)}${td(k.loadModel)}</tr>`,
             ],
           )}`
     }</section>`,

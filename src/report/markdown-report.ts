@@ -14,7 +14,7 @@ import {
   rankBottlenecks,
   recommendations,
 } from './recommendations.js';
-import { count, ms, pct } from './format.js';
+import { count, kneeLine, ms, pct } from './format.js';
 
 /** Rows kept per table; the rest are counted in a note. */
 const MAX_ROWS = 50;
@@ -212,7 +212,7 @@ export function renderMarkdownReport(
   const k = s.analysis.knee;
   md.push('### Capacity knee', '');
   md.push(
-    k ? `${k.detected ? '✗' : '✓'} ${mdEscape(k.detail)}` : 'No ramping scenario: no knee to read.',
+    k ? `${k.detected ? '✗' : '✓'} ${mdEscape(kneeLine(k))}` : 'No ramping scenario: no knee to read.',
     '',
   );
 

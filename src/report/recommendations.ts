@@ -13,6 +13,8 @@
  */
 import type { Summary } from './summary.js';
 import { metricValue, ms, pct } from './format.js';
+import { atSecondText } from '../analysis/sustained.js';
+import { kneeSignal } from '../analysis/knee.js';
 
 export type RecommendationKind =
   | 'threshold'
@@ -257,10 +259,12 @@ export function recommendations(s: Summary): Recommendation[] {
       make(
         'knee',
         total,
-        `Capacity knee at ${k.load ? `${k.load.vus} VUs / ${k.load.iterationsPerSec.toFixed(0)} arrivals/s` : `second ${(k.atSecond ?? 0) + 1}`}: ${k.throughputRps !== null ? `${k.throughputRps.toFixed(0)} req/s` : ''}${k.p99Ms !== null ? `, p99 ${ms(k.p99Ms)}` : ''}`,
+        `Capacity knee (${kneeSignal(k) ?? '—'}) at ${k.load ? `${k.load.vus} VUs / ${k.load.iterationsPerSec.toFixed(0)} arrivals/s` : atSecondText(k.atSecond ?? 0)}: ${k.throughputRps !== null ? `${k.throughputRps.toFixed(0)} req/s` : ''}${k.p99Ms !== null ? `, p99 ${ms(k.p99Ms)}` : ''}${k.signal === 'errors' && k.errorRate != null ? `, ${pct(k.errorRate)} failed` : ''}`,
         'Plan for less than this load, or scale the target; load above the knee only adds latency.',
         {
+          signal: kneeSignal(k) ?? '—',
           reason: k.reason ?? '—',
+          'at second (from 0)': k.atSecond === null ? '—' : String(k.atSecond),
           detail: k.detail,
           'baseline p99': ms(k.baselineP99Ms),
         },
@@ -277,13 +281,13 @@ export function recommendations(s: Summary): Recommendation[] {
       make(
         'degraded',
         affected,
-        `${first.metric} degraded first, at second ${first.atSecond + 1}: ${first.detail}`,
+        `${first.metric} degraded first, at ${atSecondText(first.atSecond)}: ${first.detail}`,
         first.signal === 'generator'
           ? 'The generator was the first limit: see generator health before blaming the target.'
           : first.signal === 'target-cpu'
             ? 'The target ran out of CPU: profile it or add cores/instances.'
             : 'Look at what the target does at that moment (its logs, pools, GC): the signals after it are likely effects.',
-        { signal: first.signal, metric: first.metric, 'at second': String(first.atSecond + 1) },
+        { signal: first.signal, metric: first.metric, 'at second (from 0)': String(first.atSecond) },
       ),
     );
   }
@@ -332,7 +336,7 @@ export function rankBottlenecks(s: Summary): Bottleneck[] {
     out.push({
       kind,
       where: sig.metric,
-      what: `from second ${sig.atSecond + 1}: ${sig.detail}`,
+      what: `from ${atSecondText(sig.atSecond)}: ${sig.detail}`,
       requestsAffected: affected,
       severity: SEVERITY[kind],
       impact: Math.max(1, affected) * SEVERITY[kind],

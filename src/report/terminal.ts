@@ -1,6 +1,6 @@
 /** The end-of-test terminal summary: metrics, thresholds ✓/✗, endpoints, error classes, warnings. */
 import type { Summary } from './summary.js';
-import { bytes, count, metricValue, ms, pct, table } from './format.js';
+import { bytes, count, kneeLine, metricValue, ms, pct, table } from './format.js';
 
 const TREND_ORDER = [
   'http_req_duration',
@@ -165,15 +165,7 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   const { knee, bottlenecks } = s.analysis;
   if (knee || bottlenecks.signals.length > 0) {
     out.push('  Analysis');
-    if (knee) {
-      const at = knee.atSecond === null ? '' : ` at second ${knee.atSecond + 1}`;
-      const load = knee.load
-        ? knee.loadModel === 'closed'
-          ? ` with ${knee.load.vus} VUs`
-          : ` at ${knee.load.iterationsPerSec} arrivals/s`
-        : '';
-      out.push(knee.detected ? c('33', `    knee${at}${load}: ${knee.detail}`) : `    ${knee.detail}`);
-    }
+    if (knee) out.push(knee.detected ? c('33', `    ${kneeLine(knee)}`) : `    ${knee.detail}`);
     if (bottlenecks.signals.length > 0) out.push(`    ${bottlenecks.summary}`);
     out.push('');
   }
