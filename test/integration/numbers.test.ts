@@ -42,6 +42,10 @@ describe('rates keep full precision; reports round once, the same way', () => {
       `json=${f('seventh.json')}`,
       '--out',
       `html=${f('seventh.html')}`,
+      '--out',
+      `csv=${f('seventh.csv')}`,
+      '--out',
+      `ndjson=${f('seventh.ndjson')}`,
     ]);
     assert.equal(r.code, 0, r.stderr);
     const total = server.count();
@@ -53,6 +57,33 @@ describe('rates keep full precision; reports round once, the same way', () => {
     assert.ok(Math.abs((v.rate ?? 0) - fails / total) < 1e-6, `rate ${v.rate} vs ${fails}/${total}`);
     const threshold = s.thresholds.results[0];
     assert.ok(Math.abs((threshold?.actual ?? 0) - fails / total) < 1e-6);
+
+    // Per second too: the CSV's error_rate and the NDJSON snapshots' rate are the exact ratio.
+    const lines = readFileSync(f('seventh.csv'), 'utf8').split('\r\n').filter(Boolean);
+    const head = (lines[0] ?? '').split(',');
+    const col = (name: string): number => head.indexOf(name);
+    let csvFailures = 0;
+    for (const line of lines.slice(1)) {
+      const cells = line.split(',');
+      const reqs = Number(cells[col('requests')]);
+      const failed = Number(cells[col('failures')]);
+      csvFailures += failed;
+      if (reqs > 0) assert.equal(Number(cells[col('error_rate')]), failed / reqs, line);
+    }
+    assert.equal(csvFailures, fails);
+    let checked = 0;
+    for (const line of readFileSync(f('seventh.ndjson'), 'utf8').split('\n').filter(Boolean)) {
+      const snap = JSON.parse(line) as {
+        requests?: number;
+        failures?: number;
+        metrics?: Record<string, Record<string, number>>;
+      };
+      const rate = snap.metrics?.http_req_failed?.rate;
+      if (rate === undefined || !snap.requests) continue;
+      assert.equal(rate, (snap.failures ?? 0) / snap.requests);
+      checked++;
+    }
+    assert.ok(checked >= 2, 'NDJSON snapshots carry the per-second rate');
 
     const shown = pct(fails / total);
     assert.match(shown, /^\d+\.\d\d%$/);
