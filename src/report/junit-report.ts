@@ -106,7 +106,7 @@ function runCase(summary: Summary): Case {
       },
     };
   }
-  return { ...base, systemOut: `verdict ${summary.verdict}` };
+  return { ...base, systemOut: `the run did what it planned; verdict ${summary.verdict}` };
 }
 
 export function renderJunitReport(summary: Summary): string {

@@ -83,19 +83,17 @@ export function loadProfile(s: Summary): LoadProfileRow[] {
   });
 }
 
-/** One line: `12 s planned, 2 workers; ran 12.3 s, Thu 3 Dec 2026 21:22:39 → 21:22:55 UTC`. */
+/** One line: `12 s planned, 2 workers; measured 12.3 s; started Thu 3 Dec 2026 21:22:39, ended 21:22:55 UTC`. */
 export function runWindow(s: Summary): string {
   const planned = Math.max(0, ...s.config.plans.map((p) => p.durationMs));
   const a = timeParts(s.startedAt);
   const b = timeParts(s.endedAt);
   const window =
     !a || !b
-      ? `${s.startedAt} → ${s.endedAt}`
-      : a.date === b.date
-        ? `${a.date} ${a.time} → ${b.time} UTC`
-        : `${a.date} ${a.time} → ${b.date} ${b.time} UTC`;
+      ? `started ${s.startedAt}, ended ${s.endedAt}`
+      : `started ${a.date} ${a.time}, ended ${a.date === b.date ? '' : `${b.date} `}${b.time} UTC`;
   const workers = `${s.config.workers} worker${s.config.workers === 1 ? '' : 's'}`;
-  return `${planned > 0 ? `${seconds(planned)} planned, ` : ''}${workers}; ran ${(s.state.testRunDurationMs / 1000).toFixed(1)} s, ${window}`;
+  return `${planned > 0 ? `${seconds(planned)} planned, ` : ''}${workers}; measured ${(s.state.testRunDurationMs / 1000).toFixed(1)} s; ${window}`;
 }
 
 function timeParts(iso: string): { date: string; time: string } | undefined {

@@ -76,7 +76,7 @@ describe('HTML and Markdown reports from real runs', () => {
     assert.match(top, /<td class="n">150<\/td>/, 'planned arrivals');
     assert.match(
       top,
-      /3 s planned, \d+ workers?; ran 3\.\d s, \w{3} \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d → \d\d:\d\d:\d\d UTC/,
+      /3 s planned, \d+ workers?; measured 3\.\d s; started \w{3} \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d, ended \d\d:\d\d:\d\d UTC/,
     );
     assert.match(
       html,
