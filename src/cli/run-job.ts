@@ -25,7 +25,8 @@ const relay: RunListener = {
         key: t.key,
         source: t.source,
         ok: t.ok,
-        actual: t.actual === undefined ? null : Math.round(t.actual * 1000) / 1000,
+        // Full precision: the dashboard rounds for display, as it does the error-rate card.
+        actual: t.actual ?? null,
       })),
     }),
 };
