@@ -12,6 +12,15 @@ export interface GeneratorSecond {
   rssMB: number;
   saturated: boolean;
   reasons: string[];
+  /** Workers that sent nothing for over 2.5 s (a busy loop): their numbers are missing from this second. */
+  unresponsive: { worker: number; silentMs: number }[];
+}
+
+/** Requests sent and not answered when the second closed: a target that hangs shows here, not as 0 req/s. */
+export interface InflightRequests {
+  requests: number;
+  /** Age of the oldest unanswered request, ms (0 when none). */
+  oldestAgeMs: number;
 }
 
 export interface EndpointSecond {
@@ -62,6 +71,7 @@ export interface Snapshot {
   /** Every metric's values during this second, summed over tags (k6 `values` shape). */
   metrics: Record<string, Record<string, number>>;
   generator: GeneratorSecond;
+  inflight: InflightRequests;
 }
 
 export function buildSnapshot(
@@ -69,6 +79,7 @@ export function buildSnapshot(
   closed: ClosedSecond,
   runStartEpochMs: number,
   generator: GeneratorSecond,
+  inflight: InflightRequests = { requests: 0, oldestAgeMs: 0 },
 ): Snapshot {
   const one = [closed];
   const sec = (metric: string) => agg.mergeSeconds(one, metric);
@@ -137,5 +148,6 @@ export function buildSnapshot(
     endpoints,
     metrics,
     generator,
+    inflight,
   };
 }
