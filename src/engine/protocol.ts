@@ -57,4 +57,6 @@ export type WorkerToMain =
   | { type: 'ready' }
   | ({ type: 'flush' } & WorkerFlush)
   | ({ type: 'done' } & WorkerFlush)
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string }
+  /** Script code called process.exit (refused: an iteration error); sent once per worker. */
+  | { type: 'exit-refused'; code: string };

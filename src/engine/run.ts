@@ -276,6 +276,12 @@ export class TestRun {
             this.emitClosed(this.agg.ingest(i, msg.second, msg.points));
             if (msg.type === 'done') finish();
             break;
+          case 'exit-refused':
+            if (!this.runErrors.some((e) => e.includes('process.exit(')))
+              this.runErrors.push(
+                `worker ${i}: the script called process.exit(${msg.code}) during the run; it was refused (a test script must not end volley or a worker) and counted as an iteration error, so the test did not run as written (see scriptErrors)`,
+              );
+            break;
           case 'fatal':
             this.workerErrors.push(`worker ${i}: ${msg.message}`);
             this.runErrors.push(`worker ${i} (${this.segmentText[i]}) failed: ${msg.message.split('\n')[0]}`);

@@ -111,8 +111,11 @@ function drain(second: number): WorkerFlush {
 
 // A script calling process.exit would end this thread, and its share of the load with it, silently:
 // the call throws instead (at load, a load error; in an iteration, an iteration error).
-// eslint-disable-next-line no-restricted-properties
-forbidProcessExit(process, 'test script');
+let exitRefused = false;
+forbidProcessExit(process, 'test script', (code) => {
+  if (!exitRefused) send({ type: 'exit-refused', code });
+  exitRefused = true;
+});
 
 /** Script mode: the test module, imported in this thread before the worker reports ready. */
 let testModule: TestModule | undefined;
