@@ -89,7 +89,10 @@ describe('a run that did not do what it planned never passes', () => {
       s.execution.map((e) => [e.planned, e.started, e.completed]),
       [[150, 150, 150]],
     );
-    assert.ok(s.runErrors.some((e) => e.includes('process.exit(7)')), s.runErrors.join('\n'));
+    assert.ok(
+      s.runErrors.some((e) => e.includes('process.exit(7)')),
+      s.runErrors.join('\n'),
+    );
     assert.equal(s.metrics.iteration_errors?.values.count, 2, 'one refused exit per worker');
     assert.match(s.scriptErrors[0]?.message ?? '', /process\.exit\(7\) is not allowed in a test script/);
   });
@@ -138,7 +141,10 @@ describe('a run that did not do what it planned never passes', () => {
     assert.equal(r.code, 97, r.stderr + r.stdout);
     const s = r.summary as Summary;
     assert.equal(s.verdict, 'error');
-    assert.match(s.runErrors[0] ?? '', /^worker 0 \(segment 0-1, 100% of the load\) was terminated at second \d+/);
+    assert.match(
+      s.runErrors[0] ?? '',
+      /^worker 0 \(segment 0-1, 100% of the load\) was terminated at second \d+/,
+    );
     // The live view went on while the worker was stuck, and named it.
     assert.match(r.stderr, /^\[ +\d+s\] .*worker 0 not responding for \d+s/m);
   });
