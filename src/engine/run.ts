@@ -302,10 +302,10 @@ export class TestRun {
         finish();
       });
       worker.on('exit', (code) => {
-        if (!slot.done && code !== 0) {
-          this.workerErrors.push(`worker ${i} exited with code ${code}`);
-          if (this.runStartAtMs) this.workerLost(slot, `exited with code ${code}`);
-        }
+        if (!slot.done && code !== 0) this.workerErrors.push(`worker ${i} exited with code ${code}`);
+        // Even a clean exit before its final flush loses the rest of the worker's share.
+        if (!slot.done && this.runStartAtMs)
+          this.workerLost(slot, code === 0 ? 'ended before its final report' : `exited with code ${code}`);
         finish();
       });
     }
