@@ -3,7 +3,7 @@ import type { VolleyErrorCode } from '../errors.js';
 
 export const ExitCode = {
   OK: 0,
-  /** An unexpected failure inside volley (a bug, a crashed worker with nothing measured). */
+  /** An unexpected failure inside volley (a bug, a worker thread that failed to start). */
   RUNTIME_ERROR: 1,
   /** Bad flags, config, script, threshold or an unreadable file: nothing was sent. */
   INVALID_USAGE: 2,

@@ -7,8 +7,11 @@ export interface CliIO {
   ci: boolean;
   color: boolean;
   env: NodeJS.ProcessEnv;
-  /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe. */
-  onSignals: (cb: (name: string) => void) => () => void;
+  /**
+   * Subscribes to SIGINT/SIGTERM, and with `hangup` to SIGHUP too (a run whose terminal closes
+   * stops like SIGTERM: summary written, store updated); returns the unsubscribe.
+   */
+  onSignals: (cb: (name: string) => void, opts?: { hangup?: boolean }) => () => void;
 }
 
 export function processIO(): CliIO {
@@ -29,14 +32,17 @@ export function processIO(): CliIO {
     ci,
     color: process.stdout.isTTY === true && env.NO_COLOR === undefined && !ci,
     env,
-    onSignals(cb) {
+    onSignals(cb, opts = {}) {
       const int = (): void => cb('SIGINT');
       const term = (): void => cb('SIGTERM');
+      const hup = (): void => cb('SIGHUP');
       process.on('SIGINT', int);
       process.on('SIGTERM', term);
+      if (opts.hangup) process.on('SIGHUP', hup);
       return () => {
         process.off('SIGINT', int);
         process.off('SIGTERM', term);
+        process.off('SIGHUP', hup);
       };
     },
   };

@@ -33,6 +33,7 @@ import { Progress } from '../report/progress.js';
 import { buildSummary, type Summary } from '../report/summary.js';
 import { renderSummary } from '../report/terminal.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
+import { forbidProcessExit } from '../script/exit-guard.js';
 import { typecheckScript } from '../script/typecheck.js';
 import { RunRecorder } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
@@ -61,9 +62,8 @@ function checkWritable(spec: OutputSpec): void {
 export function exitCodeFor(summary: Summary, result: RunResult): ExitCodeValue {
   if (result.aborted?.reason === 'signal') return ExitCode.ABORTED_BY_SIGNAL;
   if (summary.verdict === 'error') return ExitCode.RUN_ERROR;
+  // A worker that died or was terminated is a run error (97) above, whatever it completed.
   if (!summary.thresholds.ok) return ExitCode.THRESHOLDS_FAILED;
-  if (result.workerErrors.length > 0 && (summary.metrics.iterations?.values.count ?? 0) === 0)
-    return ExitCode.RUNTIME_ERROR;
   return ExitCode.OK;
 }
 
@@ -221,7 +221,15 @@ export async function runCommand(
   }
   // The script's own process.env (main thread: top-level code and setup); workers get it too.
   Object.assign(io.env, options.env);
-  const loaded = await loadTest(file, { ...options, processEnv: io.env });
+  // Script code in this thread (top level, setup, teardown) must not end volley silently.
+  const allowExit = forbidProcessExit(process, file);
+  let loaded: LoadedTest;
+  try {
+    loaded = await loadTest(file, { ...options, processEnv: io.env });
+  } catch (err) {
+    allowExit();
+    throw err;
+  }
   const store = openStoreFor(flags, io);
   try {
     const base = loaded.module.definition.baseUrl;
@@ -230,6 +238,7 @@ export async function runCommand(
     const data = await runSetup(loaded);
     return await execute(loaded.prepared, loaded.config, flags, outs, io, hooks, store, loaded, data);
   } finally {
+    allowExit();
     store?.close();
     loaded.dispose();
   }
@@ -318,7 +327,7 @@ async function execute(
       run.stop('signal', `stopped by ${name}`, 0);
     }
   };
-  const offSignals = io.onSignals(onSignal);
+  const offSignals = io.onSignals(onSignal, { hangup: true });
   let result: RunResult;
   try {
     result = await run.run();

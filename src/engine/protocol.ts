@@ -5,7 +5,7 @@ import type { Fraction } from './segments.js';
 import type { ControlChange, NormalizedScenario } from '../executors/types.js';
 import type { SeriesPoint } from '../metrics/wire.js';
 
-export const WORKER_PROTOCOL_VERSION = 2;
+export const WORKER_PROTOCOL_VERSION = 3;
 
 export interface WorkerInit {
   protocol: number;
@@ -36,8 +36,27 @@ export type MainToWorker =
   | { type: 'stop'; graceMs: number }
   | { type: 'control'; scenario: string; change: ControlChange };
 
+/** Requests sent and not yet answered at the moment of a flush, and how long the oldest has waited. */
+export interface WorkerInflight {
+  requests: number;
+  oldestAgeMs: number;
+}
+
+/** One second's report from a worker (and the final one, `done`). */
+export interface WorkerFlush {
+  second: number;
+  points: SeriesPoint[];
+  health: WorkerHealth;
+  errors: ScriptErrorEntry[];
+  /** Iterations started since the previous flush, per scenario (exact, counted at each start). */
+  started: Record<string, number>;
+  inflight: WorkerInflight;
+}
+
 export type WorkerToMain =
   | { type: 'ready' }
-  | { type: 'flush'; second: number; points: SeriesPoint[]; health: WorkerHealth; errors: ScriptErrorEntry[] }
-  | { type: 'done'; second: number; points: SeriesPoint[]; health: WorkerHealth; errors: ScriptErrorEntry[] }
-  | { type: 'fatal'; message: string };
+  | ({ type: 'flush' } & WorkerFlush)
+  | ({ type: 'done' } & WorkerFlush)
+  | { type: 'fatal'; message: string }
+  /** Script code called process.exit (refused: an iteration error); sent once per worker. */
+  | { type: 'exit-refused'; code: string };

@@ -18,11 +18,12 @@ import {
   WORKER_PROTOCOL_VERSION,
   type MainToWorker,
   type WorkerHealth,
+  type WorkerInflight,
   type WorkerInit,
   type WorkerToMain,
 } from './protocol.js';
 import { runIsSaturated, SaturationTracker, secondStrain } from './saturation.js';
-import { SegmentSequence } from './segments.js';
+import { SegmentSequence, type Fraction } from './segments.js';
 import { buildSnapshot, type GeneratorSecond, type Snapshot } from './snapshot.js';
 import { VolleyError } from '../errors.js';
 import { ScriptErrorTotals, type ScriptErrorEntry } from '../script/error-log.js';
@@ -61,6 +62,13 @@ export interface RunResult {
   generator: GeneratorSummary;
   /** Problems in workers (a crashed worker); the run still returns what every worker measured. */
   workerErrors: string[];
+  /**
+   * Why the run did not do what it planned (a worker that died, hung or was terminated, an engine
+   * failure in a worker): each names the worker, its segment and the seconds lost. Never passes.
+   */
+  runErrors: string[];
+  /** Iterations started per scenario, counted at each start in the workers (exact). */
+  started: Record<string, number>;
   /** Exceptions thrown by script code, per scenario and message (the run went on). */
   scriptErrors: ScriptErrorEntry[];
   plans: { scenario: NormalizedScenario; plan: ExecutorPlan }[];
@@ -112,7 +120,22 @@ interface WorkerSlot {
   index: number;
   done: boolean;
   health: Map<number, WorkerHealth>;
+  /** Clock time of the worker's last message: a worker silent for long is stuck. */
+  lastMessageAt: number;
+  /** Highest second the worker flushed (-1: none yet). */
+  lastSecond: number;
+  inflight: WorkerInflight;
+  /** Set once its loss was reported (terminated, died), so one death gives one message. */
+  lost: boolean;
 }
+
+/** A worker silent this long (it flushes every second) is shown as not responding, and stops holding seconds open. */
+const SILENT_MS = 2500;
+/** A worker still running this long after its hard stop is terminated (a busy loop in script code). */
+const WATCHDOG_GRACE_MS = 5000;
+
+const fractionText = (f: Fraction): string =>
+  f.num === 0 || f.den === 1 ? String(f.num) : `${f.num}/${f.den}`;
 
 export class TestRun {
   readonly runId: string;
@@ -126,6 +149,9 @@ export class TestRun {
   private readonly genSeconds: GeneratorSecond[] = [];
   private readonly saturation = new SaturationTracker();
   private readonly workerErrors: string[] = [];
+  private readonly runErrors: string[] = [];
+  private readonly startedIterations: Record<string, number> = {};
+  private segmentText: string[] = [];
   private readonly scriptErrors = new ScriptErrorTotals();
   private lastCpu = process.cpuUsage();
   private lastCpuAt = now();
@@ -192,7 +218,10 @@ export class TestRun {
       this.plans.map((p) => p.plan),
     );
     const sequence = SegmentSequence.equal(n);
-    const startedAt = new Date();
+    this.segmentText = Array.from({ length: n }, (_, i) => {
+      const b = sequence.boundaries;
+      return `segment ${fractionText(b[i] as Fraction)}-${fractionText(b[i + 1] as Fraction)}, ${Math.round(sequence.segment(i).share * 1000) / 10}% of the load`;
+    });
     let resolveAll: () => void = () => {};
     const allDone = new Promise<void>((r) => (resolveAll = r));
     let ready = 0;
@@ -218,7 +247,16 @@ export class TestRun {
         preciseSchedule: config.preciseSchedule,
       };
       const worker = new Worker(WORKER_URL, { workerData: init });
-      const slot: WorkerSlot = { worker, index: i, done: false, health: new Map() };
+      const slot: WorkerSlot = {
+        worker,
+        index: i,
+        done: false,
+        health: new Map(),
+        lastMessageAt: now(),
+        lastSecond: -1,
+        inflight: { requests: 0, oldestAgeMs: 0 },
+        lost: false,
+      };
       this.slots.push(slot);
       this.agg.addWorker(i);
       const finish = (): void => {
@@ -228,6 +266,7 @@ export class TestRun {
         if (this.slots.every((s) => s.done)) resolveAll();
       };
       worker.on('message', (msg: WorkerToMain) => {
+        slot.lastMessageAt = now();
         switch (msg.type) {
           case 'ready':
             if (++ready === n) resolveReady();
@@ -235,22 +274,44 @@ export class TestRun {
           case 'flush':
           case 'done':
             slot.health.set(msg.second, msg.health);
+            slot.lastSecond = Math.max(slot.lastSecond, msg.second);
+            slot.inflight = msg.inflight;
+            for (const [name, k] of Object.entries(msg.started))
+              this.startedIterations[name] = (this.startedIterations[name] ?? 0) + k;
             this.scriptErrors.add(msg.errors);
             this.emitClosed(this.agg.ingest(i, msg.second, msg.points));
             if (msg.type === 'done') finish();
             break;
+          case 'exit-refused':
+            if (!this.runErrors.some((e) => e.includes('process.exit(')))
+              this.runErrors.push(
+                `worker ${i}: the script called process.exit(${msg.code}) during the run; it was refused (a test script must not end volley or a worker) and counted as an iteration error, so the test did not run as written (see scriptErrors)`,
+              );
+            break;
           case 'fatal':
             this.workerErrors.push(`worker ${i}: ${msg.message}`);
+            this.runErrors.push(`worker ${i} (${this.segmentText[i]}) failed: ${msg.message.split('\n')[0]}`);
             break;
         }
       });
-      worker.on('error', (err) => {
+      worker.on('error', (err: Error & { code?: string }) => {
         this.workerErrors.push(`worker ${i}: ${err.stack ?? err.message}`);
         if (!this.runStartAtMs) rejectReady(err);
+        else if (!slot.done)
+          this.workerLost(
+            slot,
+            err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory' : 'crashed',
+            err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? 'its heap limit was reached'
+              : `${err.name}: ${err.message.split('\n')[0]}`,
+          );
         finish();
       });
       worker.on('exit', (code) => {
         if (!slot.done && code !== 0) this.workerErrors.push(`worker ${i} exited with code ${code}`);
+        // Even a clean exit before its final flush loses the rest of the worker's share.
+        if (!slot.done && this.runStartAtMs)
+          this.workerLost(slot, code === 0 ? 'ended before its final report' : `exited with code ${code}`);
         finish();
       });
     }
@@ -262,6 +323,9 @@ export class TestRun {
       throw new VolleyError('RUNTIME', `a worker failed to start: ${(err as Error).message}`, { cause: err });
     }
     this.runStartAtMs = now() + 50;
+    // The agreed start instant on the wall clock: the first second of traffic, not the spawn.
+    const startedAt = new Date(Date.now() + (this.runStartAtMs - now()));
+    for (const s of this.slots) s.lastMessageAt = this.runStartAtMs;
     const plannedDurationMs = Math.max(...this.plans.map((p) => p.scenario.startTimeMs + p.plan.durationMs));
     const maxDurationMs = Math.max(...this.plans.map((p) => p.scenario.startTimeMs + p.plan.maxDurationMs));
     for (const l of this.listeners) {
@@ -277,22 +341,34 @@ export class TestRun {
     this.broadcast({ type: 'start', runStartAtMs: this.runStartAtMs });
     if (this.stopRequested) this.broadcast({ type: 'stop', graceMs: this.stopRequested.graceMs });
 
-    // Safety net: workers that outlive their hard stop by 10 s are terminated; what they flushed stays.
+    // Safety net: a worker that outlives its hard stop (a busy loop in script code never yields, so
+    // its hung iterations cannot be abandoned) is terminated; what it flushed before stays, and the
+    // loss is an error. Meanwhile seconds a silent worker holds open are closed without it, so the
+    // live view goes on and says which worker is not responding.
     const watchdog = setInterval(() => {
-      const planned = this.runStartAtMs + maxDurationMs + 10_000;
+      const t = now();
+      const planned = this.runStartAtMs + maxDurationMs + WATCHDOG_GRACE_MS;
       const stopped =
         this.stopRequestedAt === undefined
           ? Infinity
-          : this.stopRequestedAt + (this.stopRequested?.graceMs ?? 0) + 10_000;
-      if (now() > Math.min(planned, stopped)) {
+          : this.stopRequestedAt + (this.stopRequested?.graceMs ?? 0) + WATCHDOG_GRACE_MS;
+      if (t > Math.min(planned, stopped)) {
         for (const s of this.slots) {
-          if (!s.done) {
-            this.workerErrors.push(`worker ${s.index} did not stop in time and was terminated`);
-            void s.worker.terminate();
-          }
+          if (s.done || s.lost) continue;
+          const silentS = Math.round((t - s.lastMessageAt) / 1000);
+          this.workerErrors.push(`worker ${s.index} did not stop in time and was terminated`);
+          this.workerLost(
+            s,
+            'was terminated',
+            `still running ${WATCHDOG_GRACE_MS / 1000}s after its hard stop${silentS >= 2 ? `, not responding for ${silentS}s: its event loop is blocked (a busy loop?)` : ''}`,
+          );
+          void s.worker.terminate();
         }
       }
-    }, 1000);
+      const second = Math.floor((t - this.runStartAtMs) / 1000);
+      const silent = this.slots.some((s) => !s.done && t - s.lastMessageAt > SILENT_MS);
+      if (silent && this.agg.lastClosed < second - 2) this.emitClosed(this.agg.closeThrough(second - 2));
+    }, 250);
     watchdog.unref();
     const sampling = this.startSampling();
     await allDone;
@@ -313,6 +389,8 @@ export class TestRun {
       aborted: this.aborted,
       generator: this.generatorSummary(n),
       workerErrors: this.workerErrors,
+      runErrors: this.runErrors,
+      started: { ...this.startedIterations },
       scriptErrors: this.scriptErrors.list(),
       plans: this.plans,
       timeline: this.timeline,
@@ -354,6 +432,20 @@ export class TestRun {
     return { stop: () => clearTimeout(timer) };
   }
 
+  /** A worker that ended before its `done`: its share of the load after its last flush is lost. */
+  private workerLost(slot: WorkerSlot, how: string, why?: string): void {
+    if (slot.lost || slot.done) return;
+    slot.lost = true;
+    const at = Math.max(0, Math.floor((now() - this.runStartAtMs) / 1000));
+    const kept =
+      slot.lastSecond < 0
+        ? 'nothing it measured reached the summary'
+        : `what it measured after second ${slot.lastSecond + 1} is lost`;
+    this.runErrors.push(
+      `worker ${slot.index} (${this.segmentText[slot.index]}) ${how} at second ${at + 1}${why ? ` (${why})` : ''}: ${kept}, and its share of the load was not sent after that`,
+    );
+  }
+
   private emitClosed(closed: ClosedSecond[]): void {
     for (const c of closed) {
       const workers = this.slots
@@ -374,8 +466,12 @@ export class TestRun {
         cpuPercent,
       });
       const held = this.saturation.push(strain);
+      const unresponsive = this.slots
+        .filter((s) => !s.done && t - s.lastMessageAt > SILENT_MS)
+        .map((s) => ({ worker: s.index, silentMs: Math.round(t - s.lastMessageAt) }));
       const gen: GeneratorSecond = {
         workers,
+        unresponsive,
         cpuPercent: Math.round(cpuPercent),
         rssMB: Math.round(process.memoryUsage.rss() / 1048576),
         saturated: held.length > 0,
@@ -383,7 +479,15 @@ export class TestRun {
         strained: strain.map((h) => h.detail),
       };
       this.genSeconds.push(gen);
-      const snap = buildSnapshot(this.agg, c, this.runStartAtMs, gen);
+      const inflight = { requests: 0, oldestAgeMs: 0 };
+      for (const s of this.slots) {
+        if (s.done) continue;
+        inflight.requests += s.inflight.requests;
+        // A silent worker's requests have aged since it reported them.
+        const aged = s.inflight.requests > 0 ? s.inflight.oldestAgeMs + Math.max(0, t - s.lastMessageAt) : 0;
+        inflight.oldestAgeMs = Math.max(inflight.oldestAgeMs, Math.round(aged));
+      }
+      const snap = buildSnapshot(this.agg, c, this.runStartAtMs, gen, inflight);
       this.timeline.push({ ...snap, endpoints: [], cumulative: { ...snap.cumulative, endpoints: [] } });
       for (const l of this.listeners) l.onSnapshot?.(snap);
       this.evaluateLive();

@@ -16,6 +16,15 @@ export interface GeneratorSecond {
   reasons: string[];
   /** This second's readings over their limit, sustained or not (absent in older streams). */
   strained?: string[];
+  /** Workers that sent nothing for over 2.5 s (a busy loop): their numbers are missing from this second. */
+  unresponsive: { worker: number; silentMs: number }[];
+}
+
+/** Requests sent and not answered when the second closed: a target that hangs shows here, not as 0 req/s. */
+export interface InflightRequests {
+  requests: number;
+  /** Age of the oldest unanswered request, ms (0 when none). */
+  oldestAgeMs: number;
 }
 
 export interface EndpointSecond {
@@ -66,6 +75,7 @@ export interface Snapshot {
   /** Every metric's values during this second, summed over tags (k6 `values` shape). */
   metrics: Record<string, Record<string, number>>;
   generator: GeneratorSecond;
+  inflight: InflightRequests;
 }
 
 export function buildSnapshot(
@@ -73,6 +83,7 @@ export function buildSnapshot(
   closed: ClosedSecond,
   runStartEpochMs: number,
   generator: GeneratorSecond,
+  inflight: InflightRequests = { requests: 0, oldestAgeMs: 0 },
 ): Snapshot {
   const one = [closed];
   const sec = (metric: string) => agg.mergeSeconds(one, metric);
@@ -141,5 +152,6 @@ export function buildSnapshot(
     endpoints,
     metrics,
     generator,
+    inflight,
   };
 }

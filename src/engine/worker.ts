@@ -9,6 +9,8 @@ import { HealthSampler } from './health.js';
 import {
   WORKER_PROTOCOL_VERSION,
   type MainToWorker,
+  type WorkerFlush,
+  type WorkerInflight,
   type WorkerInit,
   type WorkerToMain,
 } from './protocol.js';
@@ -31,6 +33,7 @@ import { createHttpConnection } from '../protocols/http/connection.js';
 import type { HttpConnection, HttpRequestSpec } from '../protocols/http/types.js';
 import { dataRegistry } from '../script/data-access.js';
 import { ScriptErrorLog } from '../script/error-log.js';
+import { forbidProcessExit } from '../script/exit-guard.js';
 import { VuInterruptedError } from '../script/http-client.js';
 import { httpDefaults, importTestModule, scriptPathOf, type TestModule } from '../script/load.js';
 import { threadState } from '../script/thread-state.js';
@@ -54,6 +57,65 @@ const segment: ExecutionSegment = sequence.segment(init.segmentIndex);
 const vuIndex = new IterationCounter(segment);
 
 const errorLog = new ScriptErrorLog();
+
+/** Iterations started since the last flush, per scenario: the summary's exact `started`. */
+let startedSinceFlush: Record<string, number> = {};
+
+/**
+ * HTTP requests sent and not answered yet, by start time (a Map keeps insertion order, so the
+ * first entry is the oldest): a target that stops answering shows as a growing in-flight count
+ * and age, not as a quiet "0 req/s".
+ */
+class InflightRequests {
+  private seq = 0;
+  private readonly startedAt = new Map<number, number>();
+  track<T>(p: Promise<T>): Promise<T> {
+    const id = ++this.seq;
+    this.startedAt.set(id, now());
+    const end = (): void => void this.startedAt.delete(id);
+    return p.then(
+      (v) => {
+        end();
+        return v;
+      },
+      (err: unknown) => {
+        end();
+        throw err;
+      },
+    );
+  }
+  sample(): WorkerInflight {
+    let oldestAgeMs = 0;
+    for (const t of this.startedAt.values()) {
+      oldestAgeMs = Math.max(0, Math.round(now() - t));
+      break;
+    }
+    return { requests: this.startedAt.size, oldestAgeMs };
+  }
+}
+const inflight = new InflightRequests();
+
+/** One flush's worth of everything the worker measured since the previous one. */
+function drain(second: number): WorkerFlush {
+  const started = startedSinceFlush;
+  startedSinceFlush = {};
+  return {
+    second,
+    points: sink.flush(),
+    health: health.sample(),
+    errors: errorLog.drain(),
+    started,
+    inflight: inflight.sample(),
+  };
+}
+
+// A script calling process.exit would end this thread, and its share of the load with it, silently:
+// the call throws instead (at load, a load error; in an iteration, an iteration error).
+let exitRefused = false;
+forbidProcessExit(process, 'test script', (code) => {
+  if (!exitRefused) send({ type: 'exit-refused', code });
+  exitRefused = true;
+});
 
 /** Script mode: the test module, imported in this thread before the worker reports ready. */
 let testModule: TestModule | undefined;
@@ -79,8 +141,11 @@ class WorkerVu implements Vu, VuHost {
   script: ScriptVu | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  /** Set while an iteration runs: ends the wait for it when the VU is interrupted (a hung iteration). */
+  abandon: (() => void) | undefined;
   constructor(readonly id: number) {
-    this.http = createHttpConnection(init.http);
+    const conn = createHttpConnection(init.http);
+    this.http = { request: (spec) => inflight.track(conn.request(spec)), close: () => conn.close() };
   }
 
   sleep(ms: number): Promise<void> {
@@ -101,6 +166,7 @@ class WorkerVu implements Vu, VuHost {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
+    this.abandon?.();
   }
 }
 
@@ -240,14 +306,23 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
       const vu = v as WorkerVu;
       const t0 = now();
       let thinkMs = 0;
+      startedSinceFlush[scenario.name] = (startedSinceFlush[scenario.name] ?? 0) + 1;
       try {
-        thinkMs = await runtime.iterate(vu, info);
+        // An iteration that never settles (a promise nobody resolves) is abandoned when the VU is
+        // interrupted at the hard stop: it counts as interrupted and the worker can still finish.
+        const running = runtime.iterate(vu, info);
+        thinkMs = await new Promise<number>((resolve, reject) => {
+          vu.abandon = () => resolve(0);
+          running.then(resolve, reject);
+        });
       } catch (err) {
         // A failing iteration is counted (and, for scripts, its error logged), never fatal: the run goes on.
         if (!vu.interrupted && !(err instanceof VuInterruptedError)) {
           iterationErrors.add(1);
           if (testModule) errorLog.record(scenario.name, err);
         }
+      } finally {
+        vu.abandon = undefined;
       }
       if (vu.interrupted) {
         interrupted.add(1);
@@ -295,13 +370,7 @@ function scheduleFlush(): void {
     () => {
       // Everything recorded until now belongs to the second that just ended.
       lastFlushedSecond = secondAt(now()) - 1;
-      send({
-        type: 'flush',
-        second: lastFlushedSecond,
-        points: sink.flush(),
-        health: health.sample(),
-        errors: errorLog.drain(),
-      });
+      send({ type: 'flush', ...drain(lastFlushedSecond) });
       scheduleFlush();
     },
     Math.max(0, next - now() + 2),
@@ -315,24 +384,21 @@ port.on('message', (msg: MainToWorker) => {
       const delay = Math.max(0, runStart - now());
       setTimeout(() => {
         scheduleFlush();
+        const finish = (): void => {
+          if (flushTimer) clearTimeout(flushTimer);
+          // If the boundary flush has not run yet, what is left belongs to the second that just ended.
+          const cur = secondAt(now());
+          const second = cur - 1 > lastFlushedSecond ? cur - 1 : cur;
+          send({ type: 'done', ...drain(second) });
+          health.close();
+          port.close();
+        };
         Promise.all(init.scenarios.map((s) => runScenario(s, runStart)))
-          .then(() => {
-            if (flushTimer) clearTimeout(flushTimer);
-            // If the boundary flush has not run yet, what is left belongs to the second that just ended.
-            const cur = secondAt(now());
-            const second = cur - 1 > lastFlushedSecond ? cur - 1 : cur;
-            send({
-              type: 'done',
-              second,
-              points: sink.flush(),
-              health: health.sample(),
-              errors: errorLog.drain(),
-            });
-            health.close();
-            port.close();
-          })
+          .then(finish)
           .catch((err: unknown) => {
+            // The engine failed (not the script): say so, and still hand back what was measured.
             send({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+            finish();
           });
       }, delay);
       break;

@@ -72,6 +72,22 @@ export class Aggregator {
     return this.closeReady();
   }
 
+  /**
+   * Closes every second up to `second`, reported by all workers or not (a worker that went silent
+   * must not freeze the live view); an empty second closes empty. What a silent worker flushes
+   * later is folded into the next open second, as any late flush is.
+   */
+  closeThrough(second: number): ClosedSecond[] {
+    const out: ClosedSecond[] = [];
+    for (let s = this.closedUpTo + 1; s <= second; s++) out.push(this.close(s));
+    return out;
+  }
+
+  /** The highest second closed so far (-1 before the first). */
+  get lastClosed(): number {
+    return this.closedUpTo;
+  }
+
   /** Closes every pending second (end of run). */
   closeAll(): ClosedSecond[] {
     const out: ClosedSecond[] = [];

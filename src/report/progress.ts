@@ -49,6 +49,13 @@ export class Progress implements RunListener {
       `errors ${pct(s.cumulative.requests ? s.cumulative.failures / s.cumulative.requests : 0)} (${count(s.cumulative.failures)})`,
     ];
     if (s.dropped > 0) parts.push(`dropped ${count(s.dropped)}`);
+    // A target that stops answering shows as requests waiting, not as a quiet 0 req/s.
+    if (s.inflight.requests > 0)
+      parts.push(
+        `in flight ${count(s.inflight.requests)}${s.inflight.oldestAgeMs >= 1000 ? ` (oldest ${(s.inflight.oldestAgeMs / 1000).toFixed(0)}s)` : ''}`,
+      );
+    for (const u of s.generator.unresponsive)
+      parts.push(`worker ${u.worker} not responding for ${(u.silentMs / 1000).toFixed(0)}s`);
     // Sustained (3 of the last 4 seconds) and named by resource: src/engine/saturation.ts.
     if (s.generator.saturated) parts.push(`GENERATOR SATURATED (${s.generator.reasons.join('; ')})`);
     this.iterationsDone += s.iterations;

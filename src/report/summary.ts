@@ -12,6 +12,7 @@ import { detectKnee, type Knee } from '../analysis/knee.js';
 import { seriesPoint } from '../store/series-point.js';
 import type { SeriesPoint, Verdict } from '../store/types.js';
 import type { ScriptErrorEntry } from '../script/error-log.js';
+import { count } from './format.js';
 
 export const SUMMARY_SCHEMA = 'volley.summary/1';
 
@@ -220,18 +221,30 @@ export function buildSummary(result: RunResult, config: TestConfig, scriptFile?:
 
   const execution: ExecutionRow[] = result.plans.map(({ scenario, plan }) => {
     const f = { scenario: scenario.name };
-    const completed = agg.total('iterations', f)?.sum ?? 0;
-    const interrupted = agg.total('interrupted_iterations', f)?.sum ?? 0;
     return {
       scenario: scenario.name,
       planned: plan.plannedIterations ?? null,
-      started: completed + interrupted,
-      completed,
+      started: result.started[scenario.name] ?? 0,
+      completed: agg.total('iterations', f)?.sum ?? 0,
       dropped: agg.total('dropped_iterations', f)?.sum ?? 0,
-      interrupted,
+      interrupted: agg.total('interrupted_iterations', f)?.sum ?? 0,
     };
   });
-  const runErrors = result.workerErrors.filter((e) => e.startsWith('worker '));
+  const runErrors = [...result.runErrors];
+  // An open-loop scenario that ran its whole course owes every planned arrival: started, or
+  // counted as dropped. Anything else went missing (a schedule bug, a lost worker).
+  if (!result.aborted) {
+    for (const [k, { plan }] of result.plans.entries()) {
+      const row = execution[k] as ExecutionRow;
+      if (!plan.openLoop || row.planned === null) continue;
+      const missing = row.planned - row.started - row.dropped;
+      if (missing > 0)
+        runErrors.push(
+          `scenario '${row.scenario}': ${count(row.planned)} iterations planned, ${count(row.started)} started and ${count(row.dropped)} dropped: ${count(missing)} planned arrivals never started`,
+        );
+    }
+  }
+  warnings.push(...runErrors.map((e) => `run error: ${e}`));
 
   const thresholdsOk = result.thresholds.every((t) => t.ok);
   const verdict: Verdict =

@@ -50,9 +50,22 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
       ? c('32', 'PASSED')
       : s.verdict === 'failed'
         ? c('31', 'FAILED')
-        : c('33', 'ABORTED');
+        : s.verdict === 'error'
+          ? c('31', 'ERROR')
+          : c('33', 'ABORTED');
   out.push(`  volley summary — run ${s.runId}  ${head}  (${(s.state.testRunDurationMs / 1000).toFixed(1)}s)`);
   if (s.state.aborted) out.push(`  stopped early: ${s.state.abortDetail ?? s.state.abortReason}`);
+  if (s.runErrors.length > 0) {
+    out.push(c('31', `  ${bad} RUN ERROR: the run did not do what it planned; its numbers are incomplete`));
+    for (const e of s.runErrors) out.push(c('31', `    ${bad} ${e}`));
+  }
+  const short = s.execution.filter((e) => e.planned !== null || e.interrupted > 0 || e.started > e.completed);
+  if (s.runErrors.length > 0 || short.some((e) => e.interrupted > 0)) {
+    for (const e of short)
+      out.push(
+        `    ${e.scenario}: ${e.planned === null ? '' : `${count(e.planned)} planned, `}${count(e.started)} started, ${count(e.completed)} completed, ${count(e.interrupted)} interrupted, ${count(e.dropped)} dropped`,
+      );
+  }
   out.push('');
 
   if (s.correctedLatency?.differs) {
@@ -174,7 +187,8 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   out.push(
     `  Generator: ${g.workers} worker${g.workers === 1 ? '' : 's'}, CPU avg ${g.cpuPercent.avg}% max ${g.cpuPercent.max}% (100% = one core), RSS max ${g.rssMB.max} MB, event-loop delay p99 max ${Math.max(0, ...g.perWorker.map((w) => w.loopDelayP99Ms.max)).toFixed(1)} ms`,
   );
-  for (const w of g.warnings) out.push(c('33', `  ⚠ ${w}`));
+  // Run errors are listed at the top, with the verdict.
+  for (const w of g.warnings) if (!w.startsWith('run error: ')) out.push(c('33', `  ⚠ ${w}`));
   for (const e of s.workerErrors) out.push(c('31', `  ✗ ${e.split('\n')[0]}`));
   out.push('');
   return out.join('\n');

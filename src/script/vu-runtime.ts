@@ -226,7 +226,11 @@ export class ScriptScenario {
     const all = Promise.all([...this.stopping]).then(() => true);
     if (!(await Promise.race([all, hard.then(() => false)]))) {
       interrupt();
-      await all;
+      // Interrupted requests and sleeps end at once; an onStop stuck on a promise nobody resolves
+      // is abandoned after a moment, so the worker still hands back its metrics.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, 250)))]);
+      clearTimeout(timer);
     }
   }
 }

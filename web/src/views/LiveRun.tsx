@@ -113,6 +113,8 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
   const cum = latest?.cumulative;
   const cumErr = cum && cum.requests > 0 ? cum.failures / cum.requests : null;
   const gen = latest?.generator;
+  // Absent in snapshots stored before volley reported it.
+  const inflight = latest?.inflight as Snapshot['inflight'] | undefined;
   const sys = system.data;
 
   return (
@@ -161,6 +163,18 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
           sub={latest ? `of ${fmtInt(latest.vusMax)} max` : undefined}
         />
         <Kpi
+          testId="kpi-inflight"
+          label="In flight"
+          value={fmtInt(inflight?.requests)}
+          raw={inflight?.requests}
+          sub={
+            inflight && inflight.requests > 0
+              ? `oldest waiting ${fmtDuration(inflight.oldestAgeMs)}`
+              : undefined
+          }
+          tone={inflight && inflight.oldestAgeMs >= 5000 ? 'warn' : undefined}
+        />
+        <Kpi
           testId="kpi-requests"
           label="Requests"
           value={fmtInt(cum?.requests)}
@@ -193,6 +207,12 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
         </section>
         <section className="card" data-testid="generator">
           <h2>Generator and host</h2>
+          {(gen?.unresponsive ?? []).map((u) => (
+            <div className="error-box" data-testid="unresponsive" key={u.worker}>
+              <strong>Worker {u.worker} not responding</strong> for {fmtDuration(u.silentMs)}: its numbers are
+              missing until it answers (it is terminated after the hard stop)
+            </div>
+          ))}
           {gen?.saturated ? (
             <div className="error-box" data-testid="saturated">
               <strong>Generator saturated</strong> — numbers may describe volley, not the target:{' '}
