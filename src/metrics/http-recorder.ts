@@ -61,10 +61,16 @@ export class EndpointRecorder {
 
   private group(res: HttpResponse): HttpSeriesGroup {
     if (res.error) {
-      let g = this.byError.get(res.error.class);
+      // Transport failures have status 0; a body over maxResponseBytes keeps its real status.
+      const key = res.status === 0 ? res.error.class : `${res.error.class} ${res.status}`;
+      let g = this.byError.get(key);
       if (!g) {
-        g = new HttpSeriesGroup(this.sink, { ...this.tags, status: '0', error: res.error.class });
-        this.byError.set(res.error.class, g);
+        g = new HttpSeriesGroup(this.sink, {
+          ...this.tags,
+          status: String(res.status),
+          error: res.error.class,
+        });
+        this.byError.set(key, g);
       }
       return g;
     }

@@ -23,6 +23,10 @@ export interface HttpClientDefaults {
   maxRedirects: number;
   headers: Readonly<Record<string, string>>;
   cookies: boolean;
+  /** `http.discardResponseBodies`: keep no body unless a request asks (`responseType`). */
+  discardBodies: boolean;
+  /** `http.maxResponseBytes`. */
+  maxResponseBytes: number;
 }
 
 /** Where a client's responses go: the VU's scope in a worker, nowhere in setup/teardown. */
@@ -187,6 +191,12 @@ export class ScriptHttpClient implements HttpClient {
       const cookie = this.jar.get(url.href);
       if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
     }
+    const max = options.maxResponseBytes;
+    if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0))
+      throw new TypeError(`maxResponseBytes: ${JSON.stringify(max)} is not an integer >= 0`);
+    const rt = options.responseType;
+    if (rt !== undefined && rt !== 'none' && rt !== 'text' && rt !== 'binary')
+      throw new TypeError(`responseType: ${JSON.stringify(rt)} is not 'none', 'text' or 'binary'`);
     const res = await this.conn.request({
       method,
       url,
@@ -194,6 +204,8 @@ export class ScriptHttpClient implements HttpClient {
       body,
       timeoutMs: timeoutMs(options.timeout, this.defaults.timeoutMs),
       maxRedirects: options.redirects ?? this.defaults.maxRedirects,
+      discardBody: rt === undefined ? this.defaults.discardBodies : rt === 'none',
+      maxBodyBytes: max ?? this.defaults.maxResponseBytes,
     });
     this.recorder.assertRunning();
     this.recorder.record(res, method, name, options.tags);
