@@ -159,7 +159,9 @@ export class ScriptScenario {
       };
       if (extra) Object.assign(tags, extra);
       e = this.o.httpRecorder.endpoint(tags);
-      if (key !== undefined) this.endpoints.set(key, e);
+      // Names past the cap share the `other` recorder: caching it under each name would keep
+      // one entry per distinct name for the whole run.
+      if (key !== undefined && !e.overflow) this.endpoints.set(key, e);
     }
     return e;
   }
