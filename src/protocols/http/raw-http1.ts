@@ -238,15 +238,17 @@ class RawHttp1Client extends SerialOriginClient {
     } else {
       socket.cork();
       socket.write(prepared.bytes);
-      socket.write(prepared.trailingBody, this.onBodyFlushed);
+      socket.write(prepared.trailingBody, (this.onBodyFlushed ??= this.bodyFlushed.bind(this)));
       socket.uncork();
     }
     this.bytesSent += prepared.totalBytes;
   }
 
-  private readonly onBodyFlushed = (): void => {
+  /** Made on the first request with a large body: most VUs never send one (a closure per VU otherwise). */
+  private onBodyFlushed: (() => void) | undefined = undefined;
+  private bodyFlushed(): void {
     if (this.busy && this.sentUs === 0) this.sentUs = nowUs();
-  };
+  }
 
   // --- socket events (called through the shared functions below) ---
 

@@ -22,6 +22,16 @@ interface Queued {
 
 const CLOSED_MESSAGE = 'connection closed by the client';
 
+/**
+ * One executor for every client's promises: `new Promise(captureResolve)` runs it synchronously,
+ * so the resolve function is picked up from `captured` on the next line (a closure per client
+ * cost ~100 bytes per VU).
+ */
+let captured: Resolve | null = null;
+const captureResolve = (resolve: Resolve): void => {
+  captured = resolve;
+};
+
 export abstract class SerialOriginClient implements HttpOriginClient {
   /** A request is in flight: set before `start()`, cleared by `settle()`. */
   protected busy = false;
@@ -41,19 +51,15 @@ export abstract class SerialOriginClient implements HttpOriginClient {
   private readonly queue: Queued[] = [];
   /** Set while `close()` runs: a request settled then must not start the next queued one. */
   private closing = false;
-  private nextResolve: Resolve | null = null;
-  private readonly captureResolve = (resolve: Resolve): void => {
-    this.nextResolve = resolve;
-  };
 
   constructor() {
     this.timer = new DeadlineTimer(() => this.onDeadline());
   }
 
   send(spec: HttpRequestSpec): Promise<HttpResponse> {
-    const promise = new Promise<HttpResponse>(this.captureResolve);
-    const resolve = this.nextResolve as Resolve;
-    this.nextResolve = null;
+    const promise = new Promise<HttpResponse>(captureResolve);
+    const resolve = captured as Resolve;
+    captured = null;
     if (this.busy) {
       this.queue.push({ spec, resolve, queuedAtUs: nowUs() });
     } else {
