@@ -149,10 +149,16 @@ export class Aggregator {
     return keys;
   }
 
-  /** Cumulative state of a metric, merged over every series that matches the tag filter. */
+  /**
+   * Cumulative state of a metric, merged over every series that matches the tag filter. Read it,
+   * never change it: a single matching series is returned as stored, without a copy (every
+   * snapshot asks this of each endpoint: 400 endpoints copied 400 histograms a second).
+   */
   total(metric: string, filter?: Tags): MetricState | undefined {
+    const keys = this.keysFor(metric, filter);
+    if (keys.length === 1) return this.cumulative.get(keys[0] as string);
     let out: MetricState | undefined;
-    for (const key of this.keysFor(metric, filter)) {
+    for (const key of keys) {
       const st = this.cumulative.get(key);
       if (!st) continue;
       if (!out) {
@@ -189,8 +195,11 @@ export class Aggregator {
     return this.window.length;
   }
 
+  /** A metric's state over the given seconds (read it, never change it: it may be the stored one). */
   mergeSeconds(seconds: readonly ClosedSecond[], metric: string, filter?: Tags): MetricState | undefined {
     const keys = this.keysFor(metric, filter);
+    if (seconds.length === 1 && keys.length === 1)
+      return (seconds[0] as ClosedSecond).states.get(keys[0] as string);
     let out: MetricState | undefined;
     for (const sec of seconds) {
       let secState: MetricState | undefined;
