@@ -375,6 +375,14 @@ export const TEST_FILE_SCHEMA = {
         headers: scalarMap('headers on every request; values may use {{ $env.NAME }}'),
         insecureSkipTLSVerify: { type: 'boolean', description: 'accept any TLS certificate' },
         cookies: { type: 'boolean', description: 'a cookie jar per VU (default true)' },
+        discardResponseBodies: {
+          type: 'boolean',
+          description:
+            'keep no response body (bytes still counted in data_received); checks and captures then see an empty body',
+        },
+        maxResponseBytes: int(
+          'most bytes of a response body kept (default 10485760 = 10 MB); a larger body is counted and dropped, and the request fails with error body_too_large',
+        ),
       },
     },
     tags: stringMap('tags on every sample'),

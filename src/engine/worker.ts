@@ -195,6 +195,8 @@ function quickRuntime(scenario: NormalizedScenario): ScenarioRuntime {
     body: req.body === undefined ? undefined : Buffer.from(req.body),
     timeoutMs: req.timeoutMs,
     maxRedirects: req.maxRedirects,
+    // Nothing in quick mode reads a body: count its bytes, keep none (50 MB bodies at 40 VUs held 2.3 GB).
+    discardBody: true,
   };
   const endpoint = http.endpoint({
     ...init.tags,

@@ -1,7 +1,12 @@
 /**
  * The aggregator (main thread): collects every worker's per-second points, closes a second once
- * every live worker has reported it, and keeps three views — the cumulative state per series, a
- * sliding window of recent seconds ("current" percentiles), and the closed seconds themselves.
+ * every live worker has reported it, and keeps two views — the cumulative state per series and a
+ * sliding window of recent seconds ("current" percentiles) — and hands each closed second, per
+ * series, to its listeners once.
+ *
+ * The window keeps one state per metric and second, tags merged: the only question asked of it is
+ * a metric's whole value. Kept per series, it cost a 14 KB histogram per trend series and second
+ * (400 endpoints x 7 trends x 10 s: 421 MB in the main thread of a run with 1,000 endpoint names).
  */
 import { decodeHistogram } from './histogram.js';
 import { MetricState } from './state.js';
@@ -26,7 +31,8 @@ export interface ClosedSecond {
 export class Aggregator {
   readonly series = new Map<string, SeriesInfo>();
   readonly cumulative = new Map<string, MetricState>();
-  private readonly window: ClosedSecond[] = [];
+  /** The last `windowSeconds` closed seconds, one merged state per metric each. */
+  private readonly window: Map<string, MetricState>[] = [];
   private readonly pending = new Map<number, Map<string, MetricState>>();
   private readonly reported = new Map<number, number>(); // worker -> highest second flushed
   private closedUpTo = -1;
@@ -65,6 +71,7 @@ export class Aggregator {
         st = new MetricState(p.type, p.contains);
         bucket.set(key, st);
       }
+      // The decoded histogram is fresh: a state without one adopts it instead of copying it.
       st.addPoint(p, p.hist !== undefined ? decodeHistogram(p.hist) : undefined);
     }
     if (this.reported.has(worker))
@@ -109,8 +116,16 @@ export class Aggregator {
     const states = this.pending.get(second) ?? new Map<string, MetricState>();
     this.pending.delete(second);
     this.closedUpTo = Math.max(this.closedUpTo, second);
+    const byMetric = new Map<string, MetricState>();
     for (const [key, st] of states) {
       if (st.type === 'gauge') st.settleGauge();
+      const metric = (this.series.get(key) as SeriesInfo).metric;
+      let m = byMetric.get(metric);
+      if (!m) {
+        m = new MetricState(st.type, st.contains);
+        byMetric.set(metric, m);
+      }
+      m.merge(st);
       let cum = this.cumulative.get(key);
       if (!cum) {
         cum = new MetricState(st.type, st.contains);
@@ -124,10 +139,9 @@ export class Aggregator {
         cum.merge(st);
       }
     }
-    const closed = { second, states };
-    this.window.push(closed);
+    this.window.push(byMetric);
     while (this.window.length > this.windowSeconds) this.window.shift();
-    return closed;
+    return { second, states };
   }
 
   /**
@@ -151,10 +165,16 @@ export class Aggregator {
     return keys;
   }
 
-  /** Cumulative state of a metric, merged over every series that matches the tag filter. */
+  /**
+   * Cumulative state of a metric, merged over every series that matches the tag filter. Read it,
+   * never change it: a single matching series is returned as stored, without a copy (every
+   * snapshot asks this of each endpoint: 400 endpoints copied 400 histograms a second).
+   */
   total(metric: string, filter?: Tags): MetricState | undefined {
+    const keys = this.keysFor(metric, filter);
+    if (keys.length === 1) return this.cumulative.get(keys[0] as string);
     let out: MetricState | undefined;
-    for (const key of this.keysFor(metric, filter)) {
+    for (const key of keys) {
       const st = this.cumulative.get(key);
       if (!st) continue;
       if (!out) {
@@ -175,9 +195,15 @@ export class Aggregator {
     return out;
   }
 
-  /** State over the sliding window (the last `windowSeconds` closed seconds). */
-  current(metric: string, filter?: Tags): MetricState | undefined {
-    return this.mergeSeconds(this.window, metric, filter);
+  /** A metric's state over the sliding window (the last `windowSeconds` closed seconds), all tags merged. */
+  current(metric: string): MetricState | undefined {
+    let out: MetricState | undefined;
+    for (const sec of this.window) {
+      const secState = sec.get(metric);
+      if (!secState) continue;
+      out = mergeSecond(out, secState);
+    }
+    return out;
   }
 
   /** Number of seconds the current window spans right now. */
@@ -185,8 +211,11 @@ export class Aggregator {
     return this.window.length;
   }
 
+  /** A metric's state over the given seconds (read it, never change it: it may be the stored one). */
   mergeSeconds(seconds: readonly ClosedSecond[], metric: string, filter?: Tags): MetricState | undefined {
     const keys = this.keysFor(metric, filter);
+    if (seconds.length === 1 && keys.length === 1)
+      return (seconds[0] as ClosedSecond).states.get(keys[0] as string);
     let out: MetricState | undefined;
     for (const sec of seconds) {
       let secState: MetricState | undefined;
@@ -197,14 +226,7 @@ export class Aggregator {
         secState.merge(st);
       }
       if (!secState) continue;
-      if (!out) out = new MetricState(secState.type, secState.contains);
-      if (secState.type === 'gauge') {
-        out.value = secState.value; // the latest second's level
-        out.min = Math.min(out.min, secState.min);
-        out.max = Math.max(out.max, secState.max);
-      } else {
-        out.merge(secState);
-      }
+      out = mergeSecond(out, secState);
     }
     return out;
   }
@@ -238,4 +260,17 @@ export class Aggregator {
   metricNames(): string[] {
     return [...new Set([...this.series.values()].map((s) => s.metric))];
   }
+}
+
+/** Folds one second's state of a metric into a run of seconds (gauges: the latest level, extremes kept). */
+function mergeSecond(into: MetricState | undefined, sec: MetricState): MetricState {
+  const out = into ?? new MetricState(sec.type, sec.contains);
+  if (sec.type === 'gauge') {
+    out.value = sec.value; // the latest second's level
+    out.min = Math.min(out.min, sec.min);
+    out.max = Math.max(out.max, sec.max);
+  } else {
+    out.merge(sec);
+  }
+  return out;
 }

@@ -46,8 +46,10 @@ export class MetricState {
         if (p.min < this.min) this.min = p.min;
         if (p.max > this.max) this.max = p.max;
         if (p.hist !== undefined) {
-          this.hist ??= newHistogram();
-          this.hist.add(decoded ?? decodeHistogram(p.hist));
+          const h = decoded ?? decodeHistogram(p.hist);
+          // A fresh decoded histogram (ours alone) is adopted rather than copied into a new one.
+          if (this.hist === undefined) this.hist = h;
+          else this.hist.add(h);
         }
         break;
     }

@@ -35,7 +35,10 @@ export interface ScriptResponse {
   readonly timings: ResponseTimings;
   /** The request as sent (absolute URL). */
   readonly request: { method: string; url: string; name: string };
-  /** Transport failure: class (refused, timeout, reset, dns, tls, protocol, other) and message. */
+  /**
+   * Transport failure: class (refused, timeout, reset, dns, tls, protocol, other) and message; or
+   * `body_too_large` (a body over `maxResponseBytes`: `status` is the real one, `body` empty).
+   */
   readonly error: { class: string; message: string } | undefined;
   text(): string;
   /** Parses the body as JSON (cached); with `path` (`items.0.id`, `$.items[0].id`) returns that part. Throws on invalid JSON. */
@@ -64,6 +67,18 @@ export interface RequestOptions {
   timeout?: string | number;
   /** Follow up to this many redirects (default: the test's `http.maxRedirects`, 0). */
   redirects?: number;
+  /**
+   * k6's `responseType`: `'none'` counts the body's bytes but keeps none (`body` is empty);
+   * `'text'` or `'binary'` keep it. Default: `'none'` when the test sets
+   * `http.discardResponseBodies`, else kept.
+   */
+  responseType?: 'none' | 'text' | 'binary';
+  /**
+   * A kept body larger than this many bytes is read to its end, counted in `data_received` and
+   * dropped: the response has error class `body_too_large` and counts as failed. Default: the
+   * test's `http.maxResponseBytes` (10 MB); 0 keeps no body at all.
+   */
+  maxResponseBytes?: number;
 }
 
 /** A URL built with the `http.url` tagged template: the endpoint name keeps the `${}` placeholders. */
@@ -166,6 +181,16 @@ export interface HttpDefaults {
   insecureSkipTLSVerify?: boolean;
   /** Per-VU cookie jar (default true). */
   cookies?: boolean;
+  /**
+   * k6's `discardResponseBodies`: responses keep no body (their bytes are still counted), unless
+   * a request asks for one with `responseType: 'text'`. Use it when the script reads no bodies.
+   */
+  discardResponseBodies?: boolean;
+  /**
+   * Most bytes of a response body kept in memory (default 10 MB = 10485760). A larger body is
+   * counted and dropped, and its response fails with error class `body_too_large`.
+   */
+  maxResponseBytes?: number;
 }
 
 export interface TestDefinition<SetupData = unknown> {

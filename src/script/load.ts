@@ -75,7 +75,15 @@ const TOP_FIELDS = new Set([
   'http',
   'tags',
 ]);
-const HTTP_FIELDS = new Set(['timeout', 'maxRedirects', 'headers', 'insecureSkipTLSVerify', 'cookies']);
+const HTTP_FIELDS = new Set([
+  'timeout',
+  'maxRedirects',
+  'headers',
+  'insecureSkipTLSVerify',
+  'cookies',
+  'discardResponseBodies',
+  'maxResponseBytes',
+]);
 const USER_FIELDS = new Set(['wait', 'onStart', 'onStop', 'tasks']);
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
@@ -143,6 +151,13 @@ export function validateDefinition(m: TestModule, file: string): string[] {
         errors.push('http.maxRedirects must be an integer >= 0');
       if (h.headers !== undefined && !isStringMap(h.headers))
         errors.push('http.headers must map names to strings');
+      if (
+        h.maxResponseBytes !== undefined &&
+        !(Number.isSafeInteger(h.maxResponseBytes) && (h.maxResponseBytes as number) >= 0)
+      )
+        errors.push('http.maxResponseBytes must be an integer >= 0 (bytes, e.g. 10485760 for 10 MB)');
+      if (h.discardResponseBodies !== undefined && typeof h.discardResponseBodies !== 'boolean')
+        errors.push('http.discardResponseBodies must be true or false');
     }
   }
   const users = def.users;
@@ -188,6 +203,9 @@ export function thresholdSpecs(def: TestDefinition): Record<string, ThresholdSpe
   return out;
 }
 
+/** A kept response body larger than this is counted and dropped (`http.maxResponseBytes`). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
 export function httpDefaults(def: TestDefinition): HttpClientDefaults {
   const h = def.http ?? {};
   const timeout = h.timeout === undefined ? 10_000 : (tryParseDurationMs(h.timeout) ?? 10_000);
@@ -197,6 +215,8 @@ export function httpDefaults(def: TestDefinition): HttpClientDefaults {
     maxRedirects: h.maxRedirects ?? 0,
     headers: { ...(h.headers ?? {}) },
     cookies: h.cookies !== false,
+    discardBodies: h.discardResponseBodies === true,
+    maxResponseBytes: h.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   };
 }
 

@@ -18,7 +18,12 @@ import type {
   WaitSpec,
 } from './api.js';
 import { waitMs } from './define.js';
-import { ScriptHttpClient, VuInterruptedError, type HttpClientDefaults } from './http-client.js';
+import {
+  ScriptHttpClient,
+  VuInterruptedError,
+  type HttpClientDefaults,
+  type ResponseRecorder,
+} from './http-client.js';
 import { currentVu, type VuScope } from './thread-state.js';
 
 const def = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as MetricDefinition;
@@ -159,7 +164,9 @@ export class ScriptScenario {
       };
       if (extra) Object.assign(tags, extra);
       e = this.o.httpRecorder.endpoint(tags);
-      if (key !== undefined) this.endpoints.set(key, e);
+      // Names past the cap share the `other` recorder: caching it under each name would keep
+      // one entry per distinct name for the whole run.
+      if (key !== undefined && !e.overflow) this.endpoints.set(key, e);
     }
     return e;
   }
@@ -243,7 +250,7 @@ export interface VuHost {
 }
 
 /** One VU of a script scenario: its context object (reused every iteration) and its recording scope. */
-export class ScriptVu implements VuScope {
+export class ScriptVu implements VuScope, ResponseRecorder {
   readonly ctx: VuContext;
   started = false;
   private scope: GroupScope;
@@ -258,14 +265,8 @@ export class ScriptVu implements VuScope {
   ) {
     this.scope = scenario.groupScope('');
     const o = scenario.o;
-    const http = new ScriptHttpClient(conn, o.http, {
-      assertRunning: () => {
-        if (host.interrupted) throw new VuInterruptedError();
-      },
-      record: (res: HttpResponse, method: string, name: string, extra) => {
-        scenario.endpoint(this.scope, method, name, extra).record(res);
-      },
-    });
+    // The VU is its client's recorder: two closures and an object fewer per VU.
+    const http = new ScriptHttpClient(conn, o.http, this);
     // The context is one object per VU; iteration fields are updated in place.
     this.ctx = {
       http,
@@ -280,6 +281,21 @@ export class ScriptVu implements VuScope {
       group: (name, fn) => this.group(name, fn),
       sleep: (seconds) => this.sleep(seconds),
     };
+  }
+
+  /** ResponseRecorder: throws once the VU was cut off by a hard stop. */
+  assertRunning(): void {
+    if (this.host.interrupted) throw new VuInterruptedError();
+  }
+
+  /** ResponseRecorder: records a response under the VU's current group. */
+  record(
+    res: HttpResponse,
+    method: string,
+    name: string,
+    extra: Readonly<Record<string, string>> | undefined,
+  ): void {
+    this.scenario.endpoint(this.scope, method, name, extra).record(res);
   }
 
   async sleep(seconds: number): Promise<void> {

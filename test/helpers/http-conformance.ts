@@ -103,6 +103,36 @@ export function conformanceSuite(label: string, options: HttpConnectionOptions, 
       assert.equal(server.seen[0]?.headers.host, `127.0.0.1:${server.port}`);
     });
 
+    it('discardBody counts a chunked body and keeps none; maxBodyBytes drops a larger one, tagged', async () => {
+      const chunk = Buffer.alloc(64 * 1024, 'q');
+      const server = track(
+        await startHttpServer((_req, res) => {
+          // Chunked, 20 chunks of 64 KB: the body arrives over many reads.
+          for (let i = 0; i < 20; i++) res.write(chunk);
+          res.end();
+        }),
+      );
+      const c = conn();
+      const whole = await c.request(spec(`${server.origin}/b`));
+      assertOk(whole);
+      assert.equal(whole.body.length, 20 * chunk.length);
+      const discarded = await c.request(spec(`${server.origin}/b`, { discardBody: true }));
+      assertOk(discarded);
+      assert.equal(discarded.body.length, 0);
+      assert.equal(discarded.bytesReceived, whole.bytesReceived, 'the same bytes counted');
+      const capped = await c.request(spec(`${server.origin}/b`, { maxBodyBytes: 100_000 }));
+      assert.equal(capped.status, 200, 'the status is kept');
+      assert.equal(capped.error?.class, 'body_too_large');
+      assert.match(capped.error?.message ?? '', /1310720 bytes exceeded maxResponseBytes \(100000\)/);
+      assert.equal(capped.body.length, 0);
+      assert.equal(capped.bytesReceived, whole.bytesReceived, 'read to its end and counted');
+      const after = await c.request(spec(`${server.origin}/b`, { maxBodyBytes: 20 * chunk.length }));
+      assertOk(after);
+      assert.equal(after.body.length, 20 * chunk.length, 'a body exactly at the cap is kept');
+      assert.equal(server.requests, 4);
+      assert.equal(server.connections, 1, 'the connection survives a discarded or capped body');
+    });
+
     it('sends method, headers and body; content-length is computed', async () => {
       const server = track(
         await startHttpServer((req, res, body) => {

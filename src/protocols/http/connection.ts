@@ -28,7 +28,19 @@ class VuHttpConnection implements HttpConnection {
   private lastUrl: URL | null = null;
   private lastClient: HttpOriginClient | null = null;
   private lastWasFast = false;
-  private readonly sendOnce = (spec: HttpRequestSpec): Promise<HttpResponse> => {
+  /** `sendOnce` bound for `followRedirects`, made on the first redirect-following request. */
+  private boundSend: ((spec: HttpRequestSpec) => Promise<HttpResponse>) | undefined = undefined;
+
+  constructor(options: HttpConnectionOptions) {
+    this.options = options;
+  }
+
+  request(spec: HttpRequestSpec): Promise<HttpResponse> {
+    if (spec.maxRedirects > 0) return followRedirects(spec, (this.boundSend ??= this.sendOnce.bind(this)));
+    return this.sendOnce(spec);
+  }
+
+  private sendOnce(spec: HttpRequestSpec): Promise<HttpResponse> {
     const client = this.clientFor(spec);
     if (client === null) {
       return Promise.resolve(
@@ -42,15 +54,6 @@ class VuHttpConnection implements HttpConnection {
       );
     }
     return client.send(spec);
-  };
-
-  constructor(options: HttpConnectionOptions) {
-    this.options = options;
-  }
-
-  request(spec: HttpRequestSpec): Promise<HttpResponse> {
-    if (spec.maxRedirects > 0) return followRedirects(spec, this.sendOnce);
-    return this.sendOnce(spec);
   }
 
   close(): void {

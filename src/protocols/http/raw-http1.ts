@@ -83,6 +83,8 @@ class RawHttp1Client extends SerialOriginClient {
   private readonly port: number;
   private readonly resource = {};
   private parser: LlhttpParser | null = null;
+  /** `parser[kOnBody]` is set: off while bodies are discarded, so llhttp does not copy them out. */
+  private bodyCallbackOn = true;
   socket: OwnedSocket | null = null;
   private connected = false;
   /** At least one response completed on the current socket (a failure on it may be a stale keep-alive). */
@@ -144,6 +146,7 @@ class RawHttp1Client extends SerialOriginClient {
       return;
     }
     this.timer.arm(spec.timeoutMs);
+    this.syncBodyCallback();
     const socket = this.socket;
     if (socket !== null && this.connected && socket.writable) this.write(socket, prepared);
     else this.openSocket();
@@ -179,6 +182,8 @@ class RawHttp1Client extends SerialOriginClient {
       parser[HTTPParser.kOnBody] = parserOnBody;
       parser[HTTPParser.kOnMessageComplete] = parserOnMessageComplete;
       this.parser = parser;
+      this.bodyCallbackOn = true;
+      this.syncBodyCallback();
     }
     parser.initialize(HTTPParser.RESPONSE, this.resource, 0, 0);
     this.connectStartUs = nowUs();
@@ -197,6 +202,19 @@ class RawHttp1Client extends SerialOriginClient {
     socket.on('error', socketOnError);
     socket.on('close', socketOnClose);
     this.socket = socket;
+  }
+
+  /**
+   * A discarded body never reaches JS: without an on_body callback llhttp skips the copy of each
+   * chunk out of the read buffer (node_http_parser.cc checks for a function before copying).
+   * The wire bytes are still counted in `handleRead`.
+   */
+  private syncBodyCallback(): void {
+    const parser = this.parser;
+    const on = !this.discardBody;
+    if (parser === null || on === this.bodyCallbackOn) return;
+    parser[HTTPParser.kOnBody] = on ? parserOnBody : undefined;
+    this.bodyCallbackOn = on;
   }
 
   private dropSocket(): void {
@@ -220,15 +238,17 @@ class RawHttp1Client extends SerialOriginClient {
     } else {
       socket.cork();
       socket.write(prepared.bytes);
-      socket.write(prepared.trailingBody, this.onBodyFlushed);
+      socket.write(prepared.trailingBody, (this.onBodyFlushed ??= this.bodyFlushed.bind(this)));
       socket.uncork();
     }
     this.bytesSent += prepared.totalBytes;
   }
 
-  private readonly onBodyFlushed = (): void => {
+  /** Made on the first request with a large body: most VUs never send one (a closure per VU otherwise). */
+  private onBodyFlushed: (() => void) | undefined = undefined;
+  private bodyFlushed(): void {
     if (this.busy && this.sentUs === 0) this.sentUs = nowUs();
-  };
+  }
 
   // --- socket events (called through the shared functions below) ---
 

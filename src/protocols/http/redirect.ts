@@ -64,6 +64,8 @@ function redirectSpec(spec: HttpRequestSpec, res: HttpResponse): HttpRequestSpec
     body: toGet ? undefined : spec.body,
     timeoutMs: spec.timeoutMs,
     maxRedirects: spec.maxRedirects - 1,
+    discardBody: spec.discardBody,
+    maxBodyBytes: spec.maxBodyBytes,
   };
 }
 

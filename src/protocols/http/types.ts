@@ -4,7 +4,16 @@
  */
 
 /** Error classes reported in `http_req_failed{error:…}` and counted per class in the summary. */
-export type HttpErrorClass = 'refused' | 'timeout' | 'reset' | 'dns' | 'tls' | 'protocol' | 'other';
+export type HttpErrorClass =
+  | 'refused'
+  | 'timeout'
+  | 'reset'
+  | 'dns'
+  | 'tls'
+  | 'protocol'
+  | 'other'
+  /** The response was complete but its body exceeded `maxResponseBytes`: counted, then dropped. */
+  | 'body_too_large';
 
 export interface HttpRequestSpec {
   method: string;
@@ -16,6 +25,16 @@ export interface HttpRequestSpec {
   timeoutMs: number;
   /** Follow up to this many redirects (0 = off, the default). */
   maxRedirects: number;
+  /**
+   * Count the response body's bytes but keep none of them (`body` is empty): what quick mode and
+   * k6's `discardResponseBodies` / `responseType: 'none'` do. Chunks are dropped as they arrive.
+   */
+  discardBody?: boolean | undefined;
+  /**
+   * A kept body larger than this is read to its end, counted and dropped: the response carries
+   * error class `body_too_large` (its status stays). Undefined: no cap.
+   */
+  maxBodyBytes?: number | undefined;
 }
 
 /**
