@@ -24,16 +24,12 @@ import {
   writeJsonSummary,
   type OutputSpec,
 } from '../outputs/files.js';
-import { OtlpOutput } from '../outputs/otlp.js';
-import { parsePrometheusSpec, PrometheusOutput } from '../outputs/prometheus.js';
-import { renderHtmlReport } from '../report/html-report.js';
-import { renderJunitReport } from '../report/junit-report.js';
+import { parsePrometheusSpec } from '../outputs/prometheus.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { Progress } from '../report/progress.js';
 import { buildSummary, type Summary } from '../report/summary.js';
 import { renderSummary } from '../report/terminal.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
-import { typecheckScript } from '../script/typecheck.js';
 import { RunRecorder } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunSource } from '../store/types.js';
@@ -151,9 +147,12 @@ function outputs(flags: RunFlags): Outputs {
 }
 
 /** html=FILE and junit=FILE, written once the summary exists. */
-function writeEndReports(outs: Outputs, summary: Summary, io: CliIO): void {
+async function writeEndReports(outs: Outputs, summary: Summary, io: CliIO): Promise<void> {
   for (const o of outs.specs) {
     if (o.kind !== 'html' && o.kind !== 'junit') continue;
+    // Loaded only when asked for: start-up stays fast (docs/benchmarks.md, section 6).
+    const { renderHtmlReport } = await import('../report/html-report.js');
+    const { renderJunitReport } = await import('../report/junit-report.js');
     const text = o.kind === 'html' ? renderHtmlReport(summary) : renderJunitReport(summary);
     try {
       if (o.target === '-') io.stdout(text);
@@ -211,6 +210,7 @@ export async function runCommand(
   const options = fileRunOptions(flags, file);
   const outs = outputs(flags);
   if (flags.typecheck) {
+    const { typecheckScript } = await import('../script/typecheck.js');
     const problems = typecheckScript(file);
     if (problems.length > 0)
       throw new VolleyError('INVALID_SCRIPT', problems[0] as string, {
@@ -258,10 +258,12 @@ async function execute(
   try {
     for (const o of outs.specs) {
       if (o.kind === 'prometheus') {
+        const { PrometheusOutput } = await import('../outputs/prometheus.js');
         const prom = await PrometheusOutput.start(o.target, logLine);
         live.push(prom);
         liveListeners.push(prom); // start() prints the URL on stderr
       } else if (o.kind === 'otlp') {
+        const { OtlpOutput } = await import('../outputs/otlp.js');
         const otlp = new OtlpOutput(o.target, { runId, log: logLine });
         live.push(otlp);
         liveListeners.push(otlp);
@@ -346,7 +348,7 @@ async function execute(
     n.close();
   }
   for (const c of csv) c.close();
-  writeEndReports(outs, summary, io);
+  await writeEndReports(outs, summary, io);
   await closeLive();
   if (!flags.quiet) human(renderSummary(summary, { color: io.color }));
   let code = exitCodeFor(summary, result);

@@ -7,6 +7,7 @@ import { perVuIterations } from './per-vu-iterations.js';
 import { rampingArrivalRate } from './ramping-arrival-rate.js';
 import { rampingVus } from './ramping-vus.js';
 import { sharedIterations } from './shared-iterations.js';
+import { EXECUTOR_NAMES } from './names.js';
 import type { ExecutorDefinition, NormalizedScenario } from './types.js';
 
 export const EXECUTORS: ReadonlyMap<string, ExecutorDefinition> = new Map(
@@ -20,6 +21,8 @@ export const EXECUTORS: ReadonlyMap<string, ExecutorDefinition> = new Map(
     externallyControlled,
   ].map((e) => [e.name, e]),
 );
+if ([...EXECUTORS.keys()].join() !== EXECUTOR_NAMES.join())
+  throw new Error(`executors/names.ts is out of date: ${[...EXECUTORS.keys()].join(', ')}`);
 
 export function executorFor(name: string): ExecutorDefinition {
   const e = EXECUTORS.get(name);

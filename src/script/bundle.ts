@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Message, type Plugin } from 'esbuild';
+import type { Message, Plugin } from 'esbuild';
 import { VolleyError } from '../errors.js';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
@@ -69,6 +69,8 @@ export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
   const out = join(dir, `${basename(entry).replace(/\.[^.]+$/, '')}.bundle.mjs`);
   let code: string;
   try {
+    // esbuild loads only when a script is bundled: quick mode and --version never need it.
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [entry],
       // Messages name files relative to this folder: the script's, whatever the process's cwd.

@@ -1,6 +1,13 @@
 /** A VU's cookie jar (tough-cookie): cookies from responses are sent back on later requests, RFC 6265 rules. */
-import { CookieJar } from 'tough-cookie';
+import { createRequire } from 'node:module';
+import type { CookieJar } from 'tough-cookie';
 import type { CookieJarApi } from './api.js';
+
+// tough-cookie loads with the first jar a VU uses: quick mode and cookie-less scripts never do.
+const requireCjs = createRequire(import.meta.url);
+let toughCookie: typeof import('tough-cookie') | undefined;
+const tough = (): typeof import('tough-cookie') =>
+  (toughCookie ??= requireCjs('tough-cookie') as typeof import('tough-cookie'));
 
 export class VuCookieJar implements CookieJarApi {
   private jar: CookieJar | undefined;
@@ -11,7 +18,7 @@ export class VuCookieJar implements CookieJarApi {
   }
 
   set(url: string, cookie: string): void {
-    this.jar ??= new CookieJar();
+    this.jar ??= new (tough().CookieJar)();
     // A malformed or foreign-domain Set-Cookie is ignored, as a browser would.
     this.jar.setCookieSync(cookie, url, { ignoreError: true });
   }

@@ -8,7 +8,6 @@ import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ScriptRef, TestConfig, ThresholdSpec } from '../config/types.js';
-import { loadDeclarativeTest } from '../declarative/index.js';
 import { VolleyError } from '../errors.js';
 import type { TestDefinition, UserDefinition } from './api.js';
 import { dataRegistry } from './data-access.js';
@@ -41,6 +40,8 @@ export async function importTestModule(
   const scriptPath = scriptPathOf(ref);
   threadState.scriptDir = dirname(resolve(scriptPath));
   if (ref.kind === 'declarative') {
+    // ajv and yaml load only for declarative files: a script's workers start without them.
+    const { loadDeclarativeTest } = await import('../declarative/index.js');
     const definition = loadDeclarativeTest(ref.path, { env, data: dataRegistry(), presets: PRESETS });
     return { definition, exports: {} };
   }
