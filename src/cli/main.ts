@@ -323,6 +323,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--out <kind=target>', 'json=FILE|- (the bench document)', collect, [])
     .option('--workers <n|auto>', 'worker threads (default auto: one per core, at most one per connection)')
     .option('--timeout <time>', 'request timeout (default 10s)')
+    .option(
+      '--max-error-rate <share>',
+      'an endpoint with a higher error rate fails the bench, exit 99 (5% or 0.05; default 0: any error)',
+    )
     .option('--insecure', 'skip TLS certificate verification')
     .option('--no-preflight', 'skip the connection check made before the first endpoint')
     .option(...STORE_OPTION)
