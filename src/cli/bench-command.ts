@@ -28,6 +28,7 @@ import { RunRecorder } from '../store/recorder.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { parseShare } from './stress-command.js';
 import type { CliIO } from './io.js';
+import { volleyCommand } from './self-command.js';
 import { openStore, openStoreFor, type StoreFlags } from './store-flags.js';
 
 export interface BenchFlags extends StoreFlags {
@@ -234,7 +235,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
       human(`\n${renderBench(doc, { stored: store !== undefined })}`);
       if (store && !doc.aborted)
         io.stderr(
-          `bench ${doc.id.slice(0, 8)} stored in ${store.path}; each endpoint's run is in volley runs (source bench)\n`,
+          `bench ${doc.id.slice(0, 8)} stored in ${store.path}; each endpoint's run is in ${volleyCommand(io.env)} runs (source bench)\n`,
         );
     }
     if (doc.aborted) return ExitCode.ABORTED_BY_SIGNAL;

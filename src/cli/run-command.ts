@@ -35,6 +35,7 @@ import type { RunStore } from '../store/run-store.js';
 import type { RunSource } from '../store/types.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
+import { volleyCommand } from './self-command.js';
 import { openStoreFor, type StoreFlags } from './store-flags.js';
 
 export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags {
@@ -359,6 +360,8 @@ async function execute(
   }
   recorder?.finish(summary, code);
   if (recorder && !flags.quiet)
-    io.stderr(`run ${runId.slice(0, 8)} stored in ${store?.path} (volley runs show ${runId.slice(0, 8)})\n`);
+    io.stderr(
+      `run ${runId.slice(0, 8)} stored in ${store?.path} (${volleyCommand(io.env)} runs show ${runId.slice(0, 8)})\n`,
+    );
   return code;
 }

@@ -4,11 +4,12 @@
  * folder outside the repository, so `import … from 'volley'` must resolve with no setup.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { startRouteServer, type RouteServer } from '../helpers/route-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-scripts-'));
@@ -279,6 +280,37 @@ export default defineTest({
 });
 
 describe('volley init, check, inspect', () => {
+  it("init's next steps are commands that work where they are printed: volley only when it is on PATH", async () => {
+    // No volley on PATH (what `npm ci` leaves): the hints run this install through node.
+    const bare = await runCli(['init', 'hinted'], { cwd: dir, env: { PATH: dirname(process.execPath) } });
+    assert.equal(bare.code, 0, bare.stderr);
+    const check = /^ {2}(.+ check hinted\/test\.ts)$/m.exec(bare.stdout)?.[1];
+    assert.equal(check, `node ${CLI} check hinted/test.ts`, bare.stdout);
+    assert.match(bare.stdout, /volley is not on your PATH: 'npm install -g \.' or 'npm link'/);
+    const ran = spawnSync('sh', ['-c', check], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
+    assert.equal(ran.status, 0, ran.stderr);
+    assert.match(ran.stdout, /types check, 2 scenarios valid/);
+    // A `volley` on PATH that is this install (npm link's symlink): the hints say volley.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(CLI, join(bin, 'volley'));
+    chmodSync(CLI, 0o755);
+    const linked = await runCli(['init', 'linked'], {
+      cwd: dir,
+      env: { PATH: `${bin}${delimiter}${dirname(process.execPath)}` },
+    });
+    assert.equal(linked.code, 0, linked.stderr);
+    assert.match(
+      linked.stdout,
+      /^ {2}volley target &\n {2}volley check linked\/test\.ts\n {2}volley run linked\/test\.ts$/m,
+    );
+    assert.doesNotMatch(linked.stdout, /not on your PATH/);
+  });
+
   it('init scaffolds a typed example that passes volley check; a type error is reported with file:line:col', async () => {
     const target = join(dir, 'scaffold');
     const r = await runCli(['init', target]);
