@@ -35,6 +35,7 @@ import type { RunStore } from '../store/run-store.js';
 import type { RunSource } from '../store/types.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
+import { loadWithTypeProblems } from './problems.js';
 import { volleyCommand } from './self-command.js';
 import { openStoreFor, type StoreFlags } from './store-flags.js';
 
@@ -210,18 +211,20 @@ export async function runCommand(
 
   const options = fileRunOptions(flags, file);
   const outs = outputs(flags);
+  const typeProblems: string[] = [];
   if (flags.typecheck) {
     const { typecheckScript } = await import('../script/typecheck.js');
-    const problems = typecheckScript(file);
-    if (problems.length > 0)
-      throw new VolleyError('INVALID_SCRIPT', problems[0] as string, {
-        details: problems,
-        hint: 'the type check found these; run without --typecheck to run anyway',
-      });
+    typeProblems.push(...typecheckScript(file));
   }
   // The script's own process.env (main thread: top-level code and setup); workers get it too.
   Object.assign(io.env, options.env);
-  const loaded = await loadTest(file, { ...options, processEnv: io.env });
+  // With type errors, validation still runs: every problem of the file in one pass, as volley check.
+  const loaded = await loadWithTypeProblems(
+    typeProblems,
+    () => loadTest(file, { ...options, processEnv: io.env }),
+    (t) => t.dispose(),
+    'the type check found the TS errors; run without --typecheck to run anyway',
+  );
   const store = openStoreFor(flags, io);
   try {
     const base = loaded.module.definition.baseUrl;

@@ -49,7 +49,10 @@ export function validateScenarios(scenarios: Record<string, ScenarioConfig>): st
       );
       continue;
     }
-    errors.push(...e.validate(s, path));
+    const problems = e.validate(s, path);
+    // 'duraton' (did you mean 'duration'?) needs no second message saying duration is missing.
+    const meant = new Set(problems.flatMap((p) => /\(did you mean '([^']+)'\?\)$/.exec(p)?.[1] ?? []));
+    errors.push(...problems.filter((p) => !meant.has(/\.([^.\s]+) is required$/.exec(p)?.[1] ?? '')));
   }
   return errors;
 }

@@ -7,6 +7,7 @@
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tryParseDurationMs } from '../config/duration.js';
+import { suggest } from '../config/suggest.js';
 import type { ScriptRef, TestConfig, ThresholdSpec } from '../config/types.js';
 import { VolleyError } from '../errors.js';
 import type { TestDefinition, UserDefinition } from './api.js';
@@ -115,7 +116,8 @@ export function validateDefinition(m: TestModule, file: string): string[] {
   const def = m.definition as unknown as Record<string, unknown>;
   const errors: string[] = [];
   for (const k of Object.keys(def))
-    if (!TOP_FIELDS.has(k)) errors.push(`${k} is not a test field (${[...TOP_FIELDS].join(', ')})`);
+    if (!TOP_FIELDS.has(k))
+      errors.push(`${k} is not a test field${suggest(k, TOP_FIELDS) || ` (${[...TOP_FIELDS].join(', ')})`}`);
   if (def.baseUrl !== undefined) {
     let ok = false;
     try {
@@ -134,7 +136,9 @@ export function validateDefinition(m: TestModule, file: string): string[] {
       const h = def.http;
       for (const k of Object.keys(h))
         if (!HTTP_FIELDS.has(k))
-          errors.push(`http.${k} is not an http field (${[...HTTP_FIELDS].join(', ')})`);
+          errors.push(
+            `http.${k} is not an http field${suggest(k, HTTP_FIELDS) || ` (${[...HTTP_FIELDS].join(', ')})`}`,
+          );
       if (h.timeout !== undefined && tryParseDurationMs(h.timeout as string) === undefined)
         errors.push(`http.timeout: malformed duration ${JSON.stringify(h.timeout)}`);
       if (

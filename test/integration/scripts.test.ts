@@ -280,6 +280,50 @@ export default defineTest({
 });
 
 describe('volley init, check, inspect', () => {
+  it('check and run --typecheck list every problem (type errors and validation), run too, with did-you-mean', async () => {
+    const file = join(dir, 'four.ts');
+    writeFileSync(
+      file,
+      `import { defineTest } from 'volley';
+export default defineTest({
+  scenarios: {
+    a: { executor: 'constant-vus', vus: 'ten', duraton: '1s', exec: async ({ http }) => { await http.get('/health'); } },
+  },
+  thresholds: { http_req_duraton: ['p(99)<100'] },
+  htpp: { timeout: '1s' },
+});
+`,
+    );
+    const validation = [
+      "htpp is not a test field (did you mean 'http'?)",
+      "scenarios.a.duraton is not a field of executor 'constant-vus' (did you mean 'duration'?)",
+      'scenarios.a.vus must be an integer >= 1 (got "ten")',
+      "threshold on unknown metric 'http_req_duraton' (in 'http_req_duraton') (did you mean 'http_req_duration'?)",
+    ].map((m) => `${file}: ${m}`);
+    const errorLines = (stderr: string): string[] =>
+      stderr
+        .split('\n')
+        .filter((l) => l.startsWith('error: '))
+        .map((l) => l.slice(7));
+    const run = await runCli(['run', file, '--no-store']);
+    assert.equal(run.code, 2, run.stderr);
+    // 'duration is required' is not said: the did-you-mean covers it.
+    assert.deepEqual(errorLines(run.stderr), validation);
+    for (const args of [
+      ['check', file],
+      ['run', '--typecheck', file, '--no-store'],
+    ]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, r.stderr);
+      const lines = errorLines(r.stderr);
+      assert.match(
+        lines[0] ?? '',
+        /four\.ts:4:\d+: Type 'string' is not assignable to type 'number'\. \(TS2322\)$/,
+      );
+      assert.deepEqual(lines.slice(-4), validation, args.join(' '));
+    }
+  });
+
   it("init's next steps are commands that work where they are printed: volley only when it is on PATH", async () => {
     // No volley on PATH (what `npm ci` leaves): the hints run this install through node.
     const bare = await runCli(['init', 'hinted'], { cwd: dir, env: { PATH: dirname(process.execPath) } });
