@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
 import { VolleyError } from '../errors.js';
+import { k6ImportHint } from './k6-hints.js';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
 
@@ -96,7 +97,9 @@ export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
     const errors = (err as { errors?: Message[] }).errors;
     if (errors && errors.length > 0) {
       const details = errors.map((m) => formatEsbuildMessage(m, dirname(entry)));
-      throw new VolleyError('INVALID_SCRIPT', details[0] as string, { details });
+      const unresolved = errors.flatMap((m) => /^Could not resolve "([^"]+)"/.exec(m.text)?.[1] ?? []);
+      const hint = k6ImportHint(unresolved);
+      throw new VolleyError('INVALID_SCRIPT', details[0] as string, { details, ...(hint && { hint }) });
     }
     throw new VolleyError('INVALID_SCRIPT', `${scriptPath}: ${(err as Error).message}`, { cause: err });
   }

@@ -13,6 +13,7 @@ import { VolleyError } from '../errors.js';
 import type { TestDefinition, UserDefinition } from './api.js';
 import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
+import { k6GlobalHint } from './k6-hints.js';
 import { scenarioConfigs } from './scenario-configs.js';
 import type { HttpClientDefaults } from './http-client.js';
 import { PRESETS } from './presets.js';
@@ -47,14 +48,19 @@ export async function importTestModule(
     return { definition, exports: {} };
   }
   let mod: Record<string, unknown>;
+  // Stack traces of the script point at the user's file and line (the bundle's inline source map),
+  // here as in the workers. Set before the import: a module's map is read when it loads.
+  process.setSourceMapsEnabled(true);
   try {
     mod = (await import(pathToFileURL(ref.bundlePath).href)) as Record<string, unknown>;
   } catch (err) {
     if (err instanceof VolleyError) throw err;
     const { message, stack } = userStack(err);
+    const hint = k6GlobalHint(message);
     throw new VolleyError('INVALID_SCRIPT', `${scriptPath}: the script threw while loading: ${message}`, {
       details: stack ? [`${scriptPath}: the script threw while loading: ${message}\n${stack}`] : [],
       cause: err,
+      ...(hint && { hint }),
     });
   }
   const definition = mod.default;

@@ -279,6 +279,47 @@ export default defineTest({
   });
 });
 
+describe('coming from k6', () => {
+  it('__ENV: the error names the user file:line (source-mapped, not the temporary bundle) and says process.env', async () => {
+    const file = join(dir, 'k6env.ts');
+    writeFileSync(
+      file,
+      `import { defineTest } from 'volley';\n\nconst base: string = (globalThis as any).x ?? __ENV.BASE_URL;\nexport default defineTest({ baseUrl: base, scenarios: {} });\n`,
+    );
+    const r = await runCli(['run', file, '--no-store']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the script threw while loading: ReferenceError: __ENV is not defined\n/);
+    assert.match(
+      r.stderr,
+      new RegExp(`^ +at .*\\(?${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:\\d+\\)?$`, 'm'),
+    );
+    assert.doesNotMatch(r.stderr, /bundle\.mjs|node_modules/);
+    assert.match(
+      r.stderr,
+      /hint: k6's __ENV\.NAME is process\.env\.NAME in volley \(set it with -e NAME=value\); see docs\/from-k6\.md/,
+    );
+  });
+
+  it("a k6 import: volley's equivalent and docs/from-k6.md, nothing sent", async () => {
+    const file = join(dir, 'k6script.js');
+    writeFileSync(
+      file,
+      `import http from 'k6/http';\nimport { sleep } from 'k6';\nexport default function () { http.get('http://127.0.0.1:1/'); sleep(1); }\n`,
+    );
+    const r = await runCli(['run', file, '--no-store']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /k6script\.js:1:18: Could not resolve "k6\/http"/);
+    assert.match(
+      r.stderr,
+      /hint: volley runs its own API, not k6's \('k6\/http', 'k6'\): import \{ defineTest, check/,
+    );
+    assert.match(
+      r.stderr,
+      /exec: async \(\{ http \}\) => \{ await http\.get\(url\) \}; docs\/from-k6\.md maps k6 and Locust idioms/,
+    );
+  });
+});
+
 describe('volley init, check, inspect', () => {
   it('check and run --typecheck list every problem (type errors and validation), run too, with did-you-mean', async () => {
     const file = join(dir, 'four.ts');
