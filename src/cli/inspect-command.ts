@@ -51,7 +51,7 @@ export function renderDescription(d: TestDescription): string {
     out.push(`      ${parts.join(', ')}`);
     if (s.stages.length > 0)
       out.push(
-        `      stages: ${s.stages.map((st) => `${dur(st.durationMs)}→${st.target}${s.openLoop ? '/s' : ''}`).join(', ')}`,
+        `      stages: ${s.stages.map((st) => `${st.phase ? `${st.phase} ` : ''}${dur(st.durationMs)}→${st.target}${s.openLoop ? '/s' : ''}`).join(', ')}`,
       );
     if (s.user?.wait && s.openLoop)
       out.push('      (wait is ignored under an arrival rate: the rate sets the pace)');

@@ -321,6 +321,39 @@ describe('coming from k6', () => {
 });
 
 describe('volley init, check, inspect', () => {
+  it('inspect names the phases of a preset (and of stages given a phase); a 5 × 4s fivePhase plans 22s', async () => {
+    const file = join(dir, 'five.yaml');
+    writeFileSync(
+      file,
+      [
+        'baseUrl: http://127.0.0.1:1',
+        'scenarios:',
+        '  day: { preset: fivePhase, base: 5, peak: 20, warmUp: 4s, rampUp: 4s, sustained: 4s, spikeDuration: 4s, recovery: 4s, flow: [{ get: /health }] }',
+        '  custom:',
+        '    executor: ramping-vus',
+        '    stages: [{ duration: 2s, target: 3, phase: climb }, { duration: 2s, target: 0 }]',
+        '    flow: [{ get: /health }]',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['inspect', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /stages: warm-up 4s→5, ramp-up 4s→20, sustained 4s→20, spike 1s→40, spike 4s→40, recovery 1s→5, recovery 4s→5\n/,
+    );
+    assert.match(r.stdout, /day .*\n +start 0ms, runs 22s/);
+    assert.match(r.stdout, /stages: climb 2s→3, 2s→0\n/);
+    const json = await runCli(['inspect', file, '--json']);
+    const day = (
+      JSON.parse(json.stdout) as { scenarios: { name: string; stages: { phase?: string }[] }[] }
+    ).scenarios.find((x) => x.name === 'day');
+    assert.deepEqual(
+      day?.stages.map((st) => st.phase),
+      ['warm-up', 'ramp-up', 'sustained', 'spike', 'spike', 'recovery', 'recovery'],
+    );
+  });
+
   it('check and run --typecheck list every problem (type errors and validation), run too, with did-you-mean', async () => {
     const file = join(dir, 'four.ts');
     writeFileSync(
