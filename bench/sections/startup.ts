@@ -127,7 +127,8 @@ export async function startup(ctx: Ctx): Promise<SectionOutput> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const main = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+  // [runs] [main.js]: another build (e.g. main's) can be measured against this one on the same machine.
+  const main = process.argv[3] ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
   measureStartup(main, Number(process.argv[2] ?? 10)).then(
     (n) => process.stdout.write(`${startupTable(n)}\n`),
     (e: unknown) => {
