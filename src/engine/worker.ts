@@ -28,6 +28,7 @@ import { HttpRecorder } from '../metrics/http-recorder.js';
 import { MetricSink } from '../metrics/sink.js';
 import { endpointName } from '../metrics/tags.js';
 import { createHttpConnection } from '../protocols/http/connection.js';
+import { loadUndici } from '../protocols/http/undici-client.js';
 import type { HttpConnection, HttpRequestSpec } from '../protocols/http/types.js';
 import { dataRegistry } from '../script/data-access.js';
 import { ScriptErrorLog } from '../script/error-log.js';
@@ -54,6 +55,10 @@ const segment: ExecutionSegment = sequence.segment(init.segmentIndex);
 const vuIndex = new IterationCounter(segment);
 
 const errorLog = new ScriptErrorLog();
+
+// undici loads lazily; only a quick-mode run over plain HTTP on the fast path never needs it.
+// Anything else (https, --no-fast-path, scripts) loads it before the run, not in a request's time.
+if (!init.request || !init.http.fastPath || !init.request.url.startsWith('http:')) loadUndici();
 
 /** Script mode: the test module, imported in this thread before the worker reports ready. */
 let testModule: TestModule | undefined;

@@ -24,7 +24,8 @@ import type { HttpErrorClass, HttpOriginClient, HttpRequestSpec, HttpTimings } f
 // HTTP run through the raw fast path never does, and a worker starts ~100 ms sooner.
 const requireCjs = createRequire(import.meta.url);
 let undiciModule: typeof import('undici') | undefined;
-const undici = (): typeof import('undici') =>
+/** undici, loaded on first use (the worker loads it up front when the run may need it). */
+export const loadUndici = (): typeof import('undici') =>
   (undiciModule ??= requireCjs('undici') as typeof import('undici'));
 
 export interface UndiciOriginClientOptions {
@@ -177,7 +178,7 @@ class UndiciOriginClient extends SerialOriginClient {
     this.origin = options.origin;
     this.isHttps = options.origin.startsWith('https:');
     this.allowH2 = options.allowH2;
-    this.baseConnector = undici().buildConnector({
+    this.baseConnector = loadUndici().buildConnector({
       rejectUnauthorized: !options.insecureSkipTLSVerify,
       allowH2: options.allowH2,
       // Our own deadline covers connecting; undici's 10 s default would cut a longer timeoutMs short.
@@ -223,7 +224,7 @@ class UndiciOriginClient extends SerialOriginClient {
 
   private ensureClient(): { client: Client; exchange: Exchange } {
     if (this.client === null || this.exchange === null) {
-      this.client = new (undici().Client)(this.origin, {
+      this.client = new (loadUndici().Client)(this.origin, {
         connect: this.connectorFor(++this.clientGeneration) as never,
         pipelining: 1,
         // The request deadline is ours (DeadlineTimer); undici's coarse timers would only interfere.
