@@ -31,6 +31,7 @@ import { createHttpConnection } from '../protocols/http/connection.js';
 import { loadUndici } from '../protocols/http/undici-client.js';
 import type { HttpConnection, HttpRequestSpec } from '../protocols/http/types.js';
 import { dataRegistry } from '../script/data-access.js';
+import { loadToughCookie } from '../script/cookies.js';
 import { ScriptErrorLog } from '../script/error-log.js';
 import { VuInterruptedError } from '../script/http-client.js';
 import { httpDefaults, importTestModule, scriptPathOf, type TestModule } from '../script/load.js';
@@ -59,6 +60,8 @@ const errorLog = new ScriptErrorLog();
 // undici loads lazily; only a quick-mode run over plain HTTP on the fast path never needs it.
 // Anything else (https, --no-fast-path, scripts) loads it before the run, not in a request's time.
 if (!init.request || !init.http.fastPath || !init.request.url.startsWith('http:')) loadUndici();
+// Likewise the cookie jar of scripts: not in the first iteration that gets a set-cookie.
+if (init.script) loadToughCookie();
 
 /** Script mode: the test module, imported in this thread before the worker reports ready. */
 let testModule: TestModule | undefined;

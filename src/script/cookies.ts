@@ -3,10 +3,11 @@ import { createRequire } from 'node:module';
 import type { CookieJar } from 'tough-cookie';
 import type { CookieJarApi } from './api.js';
 
-// tough-cookie loads with the first jar a VU uses: quick mode and cookie-less scripts never do.
+// tough-cookie is for scripts' cookie jars: quick mode never loads it.
 const requireCjs = createRequire(import.meta.url);
 let toughCookie: typeof import('tough-cookie') | undefined;
-const tough = (): typeof import('tough-cookie') =>
+/** tough-cookie, loaded on first use (script workers load it up front). */
+export const loadToughCookie = (): typeof import('tough-cookie') =>
   (toughCookie ??= requireCjs('tough-cookie') as typeof import('tough-cookie'));
 
 export class VuCookieJar implements CookieJarApi {
@@ -18,7 +19,7 @@ export class VuCookieJar implements CookieJarApi {
   }
 
   set(url: string, cookie: string): void {
-    this.jar ??= new (tough().CookieJar)();
+    this.jar ??= new (loadToughCookie().CookieJar)();
     // A malformed or foreign-domain Set-Cookie is ignored, as a browser would.
     this.jar.setCookieSync(cookie, url, { ignoreError: true });
   }
