@@ -4,13 +4,14 @@
  * bounded; see docs/benchmarks.md.
  *
  *   npm run bench                                  # all sections (~7 min)
+ *   BENCH_SECTIONS=6 node dist/bench/run.js        # start-up only (~30 s, no build)
  *   BENCH_SECTIONS=1,4 BENCH_DURATION=5 npm run bench
  *   INSTALL=1 npm run bench                        # (re)install wrk, hey, nginx-light, autocannon@9
  *
- * Environment: BENCH_SECTIONS (1-6, default all; 6 is the 10-minute soak), BENCH_DURATION (seconds per run, default 10),
+ * Environment: BENCH_SECTIONS (1-7, default all; 6 is the 10-minute soak), BENCH_DURATION (seconds per run, default 10),
  * BENCH_RUNS (section-1 repetitions, default 1), BENCH_TARGETS (section 1: nginx,node), BENCH_RATES (section 2, default 1000,5000,10000),
  * BENCH_MEM_VUS / BENCH_MEM_DURATION (section 3, default 10000 / 20), BENCH_SOAK_S / BENCH_SOAK_RATE
- * (section 6, default 600 / 2000), BENCH_COOLDOWN (s, default 2),
+ * (section 6, default 600 / 2000), BENCH_STARTUP_RUNS (section 7, default 10), BENCH_COOLDOWN (s, default 2),
  * BENCH_GEN_CORE / BENCH_TARGET_CORE (default 0 / 1), BENCH_QUIET_WAIT (most seconds to wait
  * before a run for a quiet machine, default 30; 0 = don't wait), BENCH_RETRIES (sections 1-2: reruns
  * of a run disturbed by other programs, default 1), INSTALL=1.
@@ -31,6 +32,7 @@ import { memory } from './sections/memory.js';
 import { metricsCost } from './sections/metrics-cost.js';
 import { openLoop } from './sections/open-loop.js';
 import { soak } from './sections/soak.js';
+import { startup } from './sections/startup.js';
 import { throughput } from './sections/throughput.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -50,6 +52,7 @@ const SECTIONS: Record<
   4: { run: coordinatedOmission, needs: ['wrk', 'autocannon'], title: '4. Coordinated omission' },
   5: { run: metricsCost, needs: ['nginx'], title: '5. Metrics-recording cost' },
   6: { run: soak, needs: [], title: '6. Soak: 2,000/s for 10 minutes (BENCH_SOAK_S)' },
+  7: { run: startup, needs: [], title: '7. Start-up' },
 };
 
 function num(name: string, dflt: number): number {

@@ -24,7 +24,7 @@ export const BENCH_SCHEMA = 'volley.bench/1';
 /** Methods an endpoint may use: a typo such as `GTE /x` is an error, not a request. */
 export const BENCH_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-export const BENCH_DEFAULTS = { concurrency: 10, duration: '10s', warmup: '1s' } as const;
+export const BENCH_DEFAULTS = { concurrency: 10, duration: '10s', warmup: '1s', maxErrorRate: 0 } as const;
 
 export interface BenchEndpoint {
   method: string;
@@ -43,7 +43,7 @@ export const endpointLabel = (e: Pick<BenchEndpoint, 'method' | 'path'>): string
 function pathProblem(path: string): string | undefined {
   if (path === '') return 'the path is empty';
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path))
-    return `'${path}' is a full URL: give a path relative to --url, e.g. /api/health`;
+    return `'${path}' is a full URL: give a path relative to --url, e.g. /health`;
   if (!path.startsWith('/')) return `the path '${path}' must start with /`;
   if (/\s/.test(path)) return `the path '${path}' contains whitespace`;
   return undefined;
@@ -59,7 +59,7 @@ function methodProblem(method: string): string | undefined {
 export function parseEndpointSpec(text: string): BenchEndpoint | string {
   const parts = text.trim().split(/\s+/).filter(Boolean);
   const bad = (why: string): string =>
-    `--endpoint '${text}': ${why} (use 'METHOD /path', e.g. 'GET /api/health')`;
+    `--endpoint '${text}': ${why} (use 'METHOD /path', e.g. 'GET /health')`;
   if (parts.length === 0) return bad('empty');
   if (parts.length > 2) return bad('expected a method and a path, nothing more');
   const [method, path] = parts.length === 2 ? [parts[0]!.toUpperCase(), parts[1]!] : ['GET', parts[0]!];
@@ -120,7 +120,7 @@ export function parseEndpointFile(
       const p = methodProblem(method);
       if (p) errors.push(`${at}: ${p}`);
     }
-    if (typeof o.path !== 'string') errors.push(`${at}: path is required (a string such as /api/health)`);
+    if (typeof o.path !== 'string') errors.push(`${at}: path is required (a string such as /health)`);
     else {
       const p = pathProblem(o.path);
       if (p) errors.push(`${at}: ${p}`);
@@ -184,6 +184,8 @@ export interface BenchOptions {
   workers?: string;
   timeout?: string;
   insecure?: boolean;
+  /** An endpoint whose error rate is above this share (0..1) fails the bench; default 0: any error. */
+  maxErrorRate?: number;
 }
 
 export interface BenchPlanEntry {
@@ -202,6 +204,7 @@ export interface BenchPlan {
   durationMs: number;
   warmupMs: number;
   insecure: boolean;
+  maxErrorRate: number;
   entries: BenchPlanEntry[];
 }
 
@@ -235,6 +238,7 @@ export function planBench(o: BenchOptions): BenchPlan {
   if (errors.length > 0) throw new VolleyError('INVALID_USAGE', errors[0] as string, { details: errors });
 
   const baseUrl = normalizeBaseUrl(base as URL);
+  const maxErrorRate = o.maxErrorRate ?? BENCH_DEFAULTS.maxErrorRate;
   const entries: BenchPlanEntry[] = [];
   for (const endpoint of o.endpoints) {
     const url = endpointUrl(baseUrl, endpoint.path);
@@ -245,6 +249,8 @@ export function planBench(o: BenchOptions): BenchPlan {
       header: [...o.headers, ...Object.entries(endpoint.headers).map(([k, v]) => `${k}: ${v}`)],
       literalBody: true,
       insecure: o.insecure === true,
+      // The endpoint's stored run reads failed, like the bench, when its errors are above the limit.
+      threshold: [`http_req_failed:rate<=${maxErrorRate}`],
     };
     if (endpoint.body !== undefined) flags.body = endpoint.body;
     if (o.workers !== undefined && o.workers !== 'auto') flags.workers = o.workers;
@@ -274,6 +280,7 @@ export function planBench(o: BenchOptions): BenchPlan {
     durationMs: durationMs as number,
     warmupMs: warmupMs as number,
     insecure: o.insecure === true,
+    maxErrorRate,
     entries,
   };
 }
@@ -292,7 +299,10 @@ export interface BenchEndpointResult {
   latency: Omit<LatencyStats, 'count'>;
   /** Share of requests that failed (transport error or status outside 200-399), 0..1. */
   errorRate: number;
+  /** Responses by status code (`200`), and transport errors (`error:timeout`). */
   statuses: Record<string, number>;
+  /** The error rate is above the bench's maxErrorRate: the bench fails (exit 99). */
+  failed: boolean;
   generatorSaturated: boolean;
   /** Requests sent during the warm-up (not in any number above). */
   warmupRequests: number;
@@ -322,6 +332,8 @@ export interface BenchDocument {
   concurrency: number;
   durationMs: number;
   warmupMs: number;
+  /** Most errors (share, 0..1) an endpoint may have; above it the endpoint and the bench fail. */
+  maxErrorRate: number;
   /** True when a signal stopped the bench: endpoints lists only those measured to the end. */
   aborted: boolean;
   endpoints: BenchEndpointResult[];
@@ -351,6 +363,7 @@ export function endpointResult(
   summary: Summary,
   run: RunResult,
   warmupRequests: number,
+  maxErrorRate: number = BENCH_DEFAULTS.maxErrorRate,
 ): BenchEndpointResult {
   const reqValues = summary.metrics.http_reqs?.values ?? {};
   const requests = reqValues.count ?? 0;
@@ -375,6 +388,7 @@ export function endpointResult(
     },
     errorRate: summary.metrics.http_req_failed?.values.rate ?? 0,
     statuses,
+    failed: (summary.metrics.http_req_failed?.values.rate ?? 0) > maxErrorRate,
     generatorSaturated: summary.generator.saturated,
     warmupRequests,
     durationMs: Math.round(run.durationMs),
@@ -394,6 +408,7 @@ export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise
     concurrency: plan.concurrency,
     durationMs: plan.durationMs,
     warmupMs: plan.warmupMs,
+    maxErrorRate: plan.maxErrorRate,
     aborted: false,
     endpoints: [],
     previous: null,
@@ -422,7 +437,7 @@ export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise
       current = new TestRun(entry.test, hooks.listenersFor?.(entry, runId) ?? [], runId);
       const run = await current.run();
       const summary = buildSummary(run, entry.config);
-      const result = endpointResult(entry, summary, run, warmupRequests);
+      const result = endpointResult(entry, summary, run, warmupRequests, plan.maxErrorRate);
       hooks.onEndpoint?.(result, { index, total: plan.entries.length, summary, run, entry });
       // An endpoint cut short by the signal is reported to the hook (its run is stored as aborted),
       // but not in the bench: a shortened window is not comparable with the others.
@@ -497,22 +512,53 @@ const rate = (rps: number): string => count(rps >= 100 ? Math.round(rps) : rps);
 export const warmupText = (warmupMs: number): string =>
   warmupMs > 0 ? `after a ${warmupMs / 1000}s warm-up` : 'with no warm-up';
 
+/**
+ * Responses by status, most frequent first: `200` when every response had it, else
+ * `200 95.0%, 503 5.0%` (at most three, then `…`). Transport errors read `error:timeout`.
+ */
+export function statusText(statuses: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(statuses)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (entries.length === 0) return '-';
+  if (entries.length === 1) return (entries[0] as [string, number])[0];
+  const total = entries.reduce((t, [, n]) => t + n, 0);
+  const shown = entries.slice(0, 3).map(([k, n]) => `${k} ${pct(n / total)}`);
+  return `${shown.join(', ')}${entries.length > 3 ? ', …' : ''}`;
+}
+
+/** `✗ ` before an endpoint whose errors fail the bench. */
+const mark = (r: Pick<BenchEndpointResult, 'failed'>): string => (r.failed ? '✗ ' : '');
+
 /** The line printed when an endpoint's measured run ends. */
 export function endpointLine(r: BenchEndpointResult, index: number, total: number): string {
   const sat = r.generatorSaturated ? '  [generator saturated]' : '';
-  return `[${index + 1}/${total}] ${endpointLabel(r)}: ${count(r.requests)} requests, ${rate(r.rps)} req/s, p50 ${ms(r.latency.p50)}, p99 ${ms(r.latency.p99)}, errors ${pct(r.errorRate)}${sat}`;
+  return `[${index + 1}/${total}] ${mark(r)}${endpointLabel(r)}: ${count(r.requests)} requests, ${rate(r.rps)} req/s, p50 ${ms(r.latency.p50)}, p99 ${ms(r.latency.p99)}, errors ${pct(r.errorRate)}, status ${statusText(r.statuses)}${sat}`;
+}
+
+/** How many endpoints failed, or undefined when none did. */
+export function benchFailure(doc: Pick<BenchDocument, 'endpoints' | 'maxErrorRate'>): string | undefined {
+  const failed = doc.endpoints.filter((e) => e.failed);
+  if (failed.length === 0) return undefined;
+  const limit = doc.maxErrorRate === 0 ? 'any error fails an endpoint' : `limit ${pct(doc.maxErrorRate)}`;
+  return (
+    `✗ FAILED: ${failed.length} of ${doc.endpoints.length} endpoint${doc.endpoints.length === 1 ? '' : 's'} had errors (${limit}; --max-error-rate): ` +
+    failed
+      .map((e) => `${endpointLabel(e)} errors ${pct(e.errorRate)}, status ${statusText(e.statuses)}`)
+      .join('; ')
+  );
 }
 
 /** The result table, with delta columns when a previous bench exists. */
 export function renderBench(doc: BenchDocument, opts: { stored: boolean } = { stored: true }): string {
   const deltas = new Map(doc.deltas.map((d) => [endpointLabel(d), d]));
   const withDeltas = doc.previous !== null;
-  const header = ['endpoint', 'requests', 'rate', 'p50', 'p95', 'p99', 'max', 'errors'];
+  const header = ['endpoint', 'requests', 'rate', 'p50', 'p95', 'p99', 'max', 'errors', 'status'];
   if (withDeltas) header.push('Δ rate', 'Δ p99');
   const rows = [header];
   for (const e of doc.endpoints) {
     const row = [
-      `${endpointLabel(e)}${e.generatorSaturated ? ' *' : ''}`,
+      `${mark(e)}${endpointLabel(e)}${e.generatorSaturated ? ' *' : ''}`,
       count(e.requests),
       `${rate(e.rps)}/s`,
       ms(e.latency.p50),
@@ -520,6 +566,7 @@ export function renderBench(doc: BenchDocument, opts: { stored: boolean } = { st
       ms(e.latency.p99),
       ms(e.latency.max),
       pct(e.errorRate),
+      statusText(e.statuses),
     ];
     if (withDeltas) {
       const d = deltas.get(endpointLabel(e));
@@ -555,5 +602,11 @@ export function renderBench(doc: BenchDocument, opts: { stored: boolean } = { st
   } else if (doc.aborted) lines.push('', 'stopped early: not stored as a bench, not compared');
   else if (!opts.stored) lines.push('', 'not stored (--no-store): not compared with a previous bench');
   else lines.push('', 'no previous bench of this endpoint set against this base URL: no deltas');
+  const failure = benchFailure(doc);
+  const passed =
+    doc.maxErrorRate === 0
+      ? '✓ no endpoint had errors'
+      : `✓ every endpoint's error rate is within --max-error-rate ${pct(doc.maxErrorRate)}`;
+  lines.push('', failure ?? passed);
   return `${lines.join('\n')}\n`;
 }

@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
+  benchFailure,
   endpointLabel,
   endpointLine,
   endpointsKey,
@@ -25,7 +26,9 @@ import { table } from '../report/format.js';
 import { BenchStore } from '../store/bench-store.js';
 import { RunRecorder } from '../store/recorder.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { parseShare } from './stress-command.js';
 import type { CliIO } from './io.js';
+import { volleyCommand } from './self-command.js';
 import { openStore, openStoreFor, type StoreFlags } from './store-flags.js';
 
 export interface BenchFlags extends StoreFlags {
@@ -46,6 +49,7 @@ export interface BenchFlags extends StoreFlags {
   list?: boolean;
   json?: boolean;
   limit?: string;
+  maxErrorRate?: string;
 }
 
 function outputs(list: readonly string[]): OutputSpec[] {
@@ -138,6 +142,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
 
   const errors: string[] = [];
   const endpoints = readEndpoints(flags, errors);
+  const maxErrorRate = parseShare(flags.maxErrorRate ?? '0', '--max-error-rate', errors);
   let plan: ReturnType<typeof planBench> | undefined;
   try {
     plan = planBench({
@@ -150,6 +155,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
       ...(flags.workers !== undefined && { workers: flags.workers }),
       ...(flags.timeout !== undefined && { timeout: flags.timeout }),
       insecure: flags.insecure === true,
+      maxErrorRate,
     });
   } catch (err) {
     if (!(err instanceof VolleyError)) throw err;
@@ -162,7 +168,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
   if (errors.length > 0 || !plan) {
     throw new VolleyError('INVALID_USAGE', errors[0] as string, {
       details: errors,
-      hint: "endpoints are 'METHOD /path' relative to --url, e.g. --endpoint 'GET /api/health'",
+      hint: "endpoints are 'METHOD /path' relative to --url, e.g. --endpoint 'GET /health'",
     });
   }
   const outs = outputs(flags.out ?? []);
@@ -208,7 +214,12 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
       },
       onEndpoint: (result, ctx) => {
         const aborted = ctx.run.aborted?.reason === 'signal';
-        recorders.get(result.runId)?.finish(ctx.summary, aborted ? ExitCode.ABORTED_BY_SIGNAL : ExitCode.OK);
+        recorders
+          .get(result.runId)
+          ?.finish(
+            ctx.summary,
+            aborted ? ExitCode.ABORTED_BY_SIGNAL : result.failed ? ExitCode.THRESHOLDS_FAILED : ExitCode.OK,
+          );
         if (!aborted) progress(`${endpointLine(result, ctx.index, ctx.total)}\n`);
         else progress(`[${ctx.index + 1}/${ctx.total}] ${endpointLabel(result)}: stopped, not reported\n`);
       },
@@ -224,10 +235,14 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
       human(`\n${renderBench(doc, { stored: store !== undefined })}`);
       if (store && !doc.aborted)
         io.stderr(
-          `bench ${doc.id.slice(0, 8)} stored in ${store.path}; each endpoint's run is in volley runs (source bench)\n`,
+          `bench ${doc.id.slice(0, 8)} stored in ${store.path}; each endpoint's run is in ${volleyCommand(io.env)} runs (source bench)\n`,
         );
     }
-    return doc.aborted ? ExitCode.ABORTED_BY_SIGNAL : ExitCode.OK;
+    if (doc.aborted) return ExitCode.ABORTED_BY_SIGNAL;
+    const failure = benchFailure(doc);
+    // Also with -q, and on stderr: a failing bench must be visible even when the table is not.
+    if (failure && flags.quiet) io.stderr(`${failure}\n`);
+    return failure ? ExitCode.THRESHOLDS_FAILED : ExitCode.OK;
   } finally {
     offSignals();
     store?.close();

@@ -3,11 +3,12 @@
  * volley that ran init, so editor completion and `volley check` work wherever volley is installed.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { VolleyError } from '../errors.js';
 import { scriptCompilerOptionsJson } from '../script/typecheck.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
+import { MAIN_JS, volleyCommand } from './self-command.js';
 
 const TEST_TS = `/**
  * A starting point: members log in once, browse teams (3×) and update their profile (1×) with
@@ -116,8 +117,14 @@ export async function initCommand(dir: string, o: { force?: boolean }, io: CliIO
   mkdirSync(root, { recursive: true });
   for (const [f, text] of files) writeFileSync(join(root, f), text);
   const rel = relative(process.cwd(), root) || '.';
+  // The commands as they work from here: `volley` only when it is on PATH (see self-command.ts).
+  const volley = volleyCommand(io.env);
+  const test = join(rel, 'test.ts');
   io.stdout(
-    `created ${files.map(([f]) => join(rel, f)).join(', ')}\n\nnext:\n  volley target &\n  volley check ${join(rel, 'test.ts')}\n  volley run ${join(rel, 'test.ts')}\n`,
+    `created ${files.map(([f]) => join(rel, f)).join(', ')}\n\nnext:\n  ${volley} target &\n  ${volley} check ${test}\n  ${volley} run ${test}\n` +
+      (volley === 'volley'
+        ? ''
+        : `\n(volley is not on your PATH: 'npm install -g .' or 'npm link' in ${dirname(dirname(dirname(dirname(MAIN_JS))))} puts it there)\n`),
   );
   return ExitCode.OK;
 }

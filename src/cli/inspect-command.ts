@@ -5,9 +5,9 @@ import { executorFor } from '../executors/registry.js';
 import { formatDurationMs } from '../config/duration.js';
 import { describeTest, type TestDescription } from '../script/describe.js';
 import { loadTest } from '../script/session.js';
-import { typecheckScript } from '../script/typecheck.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
+import { loadWithTypeProblems } from './problems.js';
 import { parseEnv } from './run-command.js';
 
 const dur = (ms: number): string => formatDurationMs(ms);
@@ -51,7 +51,7 @@ export function renderDescription(d: TestDescription): string {
     out.push(`      ${parts.join(', ')}`);
     if (s.stages.length > 0)
       out.push(
-        `      stages: ${s.stages.map((st) => `${dur(st.durationMs)}→${st.target}${s.openLoop ? '/s' : ''}`).join(', ')}`,
+        `      stages: ${s.stages.map((st) => `${st.phase ? `${st.phase} ` : ''}${dur(st.durationMs)}→${st.target}${s.openLoop ? '/s' : ''}`).join(', ')}`,
       );
     if (s.user?.wait && s.openLoop)
       out.push('      (wait is ignored under an arrival rate: the rate sets the pace)');
@@ -91,12 +91,17 @@ export async function inspectCommand(
 
 export async function checkCommand(file: string, o: { env: string[] }, io: CliIO): Promise<ExitCodeValue> {
   const typed = ['.ts', '.mts', '.cts'].includes(extname(file).toLowerCase());
+  // Every problem at once, as `volley run` lists them: the type errors, then what validation finds.
+  const problems: string[] = [];
   if (typed) {
-    const problems = typecheckScript(file);
-    if (problems.length > 0)
-      throw new VolleyError('INVALID_SCRIPT', problems[0] as string, { details: problems });
+    const { typecheckScript } = await import('../script/typecheck.js');
+    problems.push(...typecheckScript(file));
   }
-  const test = await load(file, o.env, io);
+  const test = await loadWithTypeProblems(
+    problems,
+    () => load(file, o.env, io),
+    (t) => t.dispose(),
+  );
   try {
     const n = Object.keys(test.config.scenarios).length;
     io.stdout(`✓ ${file}: ${typed ? 'types check, ' : ''}${n} scenario${n === 1 ? '' : 's'} valid\n`);

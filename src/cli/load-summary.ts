@@ -9,6 +9,7 @@ import { VolleyError } from '../errors.js';
 import { SUMMARY_SCHEMA, type Summary } from '../report/summary.js';
 import type { RunStore } from '../store/run-store.js';
 import type { CliIO } from './io.js';
+import { volleyCommand } from './self-command.js';
 import { dbPath, type StoreFlags } from './store-flags.js';
 
 /** A parsed document -> the summary in it: `volley.summary/1`, or the last line of an NDJSON stream. */
@@ -111,7 +112,7 @@ export function loadSummary(
       'INVALID_USAGE',
       `${label} '${arg}': no such file, and no run '${arg}' in ${st.path}`,
       {
-        hint: 'volley runs lists the stored runs',
+        hint: `${volleyCommand(io.env)} runs lists the stored runs`,
       },
     );
   const run = st.get(id);

@@ -3,19 +3,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { VolleyError } from '../errors.js';
-import { EXECUTORS } from '../executors/registry.js';
-import { benchCommand, type BenchFlags } from './bench-command.js';
-import { demoCommand, type DemoFlags } from './demo-command.js';
-import { runsDeleteCommand, runsListCommand, runsPruneCommand, runsShowCommand } from './runs-command.js';
-import { serveCommand, type ServeFlags } from './serve-command.js';
-import { stressCommand, type StressFlags } from './stress-command.js';
+import { EXECUTOR_NAMES } from '../executors/names.js';
+// Commands are imported when they run (await import): `volley --version` must not load esbuild,
+// OpenTelemetry, the store or the server. Only their types are imported here.
+import type { BenchFlags } from './bench-command.js';
+import type { DemoFlags } from './demo-command.js';
+import type { ServeFlags } from './serve-command.js';
+import type { StressFlags } from './stress-command.js';
 import { ExitCode, exitCodeForError, type ExitCodeValue } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
-import { checkCommand, inspectCommand } from './inspect-command.js';
-import { initCommand } from './init-command.js';
-import { runCommand, type RunFlags } from './run-command.js';
-import { TEST_FILE_SCHEMA } from '../declarative/schema.js';
-import { targetCommand } from './target-command.js';
+import type { RunFlags } from './run-command.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -63,7 +60,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
       new Option(
         '--executor <name>',
         'the executor, when the flags above do not pick the one you want',
-      ).choices([...EXECUTORS.keys()]),
+      ).choices([...EXECUTOR_NAMES]),
     )
     .option('--think <time|min-max>', "think time after each request, e.g. '1s' or '1-3s' (uniform)")
     .option('-X, --method <method>', 'HTTP method (default GET, or POST with --body)')
@@ -120,6 +117,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--monitor-interval <time>', 'how often --monitor-prometheus scrapes (default 5s)')
     .option('-q, --quiet', 'no progress and no terminal summary')
     .action(async (file: string | undefined, flags: RunFlags) => {
+      const { runCommand } = await import('./run-command.js');
       // commander names `--max-vus` maxVus, `--fast-path` fastPath: the QuickFlags names.
       setCode(await runCommand({ ...flags, stage: flags.stage ?? [], header: flags.header ?? [] }, io, file));
     });
@@ -131,25 +129,33 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .argument('<file>', 'test script or YAML/JSON file')
     .option('-e, --env <KEY=VALUE>', 'set process.env.KEY for the script (repeatable)', collect, [])
     .option('--json', 'print the plan as JSON')
-    .action(async (file: string, o: { env: string[]; json?: boolean }) =>
-      setCode(await inspectCommand(file, o, io)),
-    );
+    .action(async (file: string, o: { env: string[]; json?: boolean }) => {
+      const { inspectCommand } = await import('./inspect-command.js');
+      setCode(await inspectCommand(file, o, io));
+    });
 
   p.command('check')
     .description('type-check a TypeScript test script (strict) and validate it, without sending traffic')
     .argument('<file>', 'test script or YAML/JSON file')
     .option('-e, --env <KEY=VALUE>', 'set process.env.KEY for the script (repeatable)', collect, [])
-    .action(async (file: string, o: { env: string[] }) => setCode(await checkCommand(file, o, io)));
+    .action(async (file: string, o: { env: string[] }) => {
+      const { checkCommand } = await import('./inspect-command.js');
+      setCode(await checkCommand(file, o, io));
+    });
 
   p.command('init')
     .description('scaffold a typed example test (test.ts, tsconfig.json, data) so editor completion works')
     .argument('[dir]', 'folder to create the files in', '.')
     .option('--force', 'overwrite existing files')
-    .action(async (dir: string, o: { force?: boolean }) => setCode(await initCommand(dir, o, io)));
+    .action(async (dir: string, o: { force?: boolean }) => {
+      const { initCommand } = await import('./init-command.js');
+      setCode(await initCommand(dir, o, io));
+    });
 
   p.command('schema')
     .description('print the JSON Schema of YAML/JSON test files (for editors and CI validation)')
-    .action(() => {
+    .action(async () => {
+      const { TEST_FILE_SCHEMA } = await import('../declarative/schema.js');
       io.stdout(`${JSON.stringify(TEST_FILE_SCHEMA, null, 2)}\n`);
     });
 
@@ -165,6 +171,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .action(async (o: Record<string, string | undefined>) => {
       const raw: Record<string, string> = {};
       for (const [k, v] of Object.entries(o)) if (v !== undefined) raw[k] = v;
+      const { targetCommand } = await import('./target-command.js');
       setCode(await targetCommand(raw, io));
     });
 
@@ -178,7 +185,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option(...STORE_OPTION)
     .option('--exit', 'exit when the sample run ends, even in a terminal')
     .option('--keep', 'keep serving after the sample run, even without a terminal')
-    .action(async (o: DemoFlags) => setCode(await demoCommand(o, io, io.stdoutIsTTY && !io.ci, VERSION)));
+    .action(async (o: DemoFlags) => {
+      const { demoCommand } = await import('./demo-command.js');
+      setCode(await demoCommand(o, io, io.stdoutIsTTY && !io.ci, VERSION));
+    });
 
   p.command('serve')
     .description('serve the REST API, the live WebSocket stream and the web dashboard over the run store')
@@ -187,7 +197,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option(...STORE_OPTION)
     .option('--token <token>', 'require Authorization: Bearer TOKEN on the API (default $VOLLEY_TOKEN)')
     .option('--scripts <dir>', 'folder of test files the API and dashboard may run')
-    .action(async (o: ServeFlags) => setCode(await serveCommand(o, io, VERSION)));
+    .action(async (o: ServeFlags) => {
+      const { serveCommand } = await import('./serve-command.js');
+      setCode(await serveCommand(o, io, VERSION));
+    });
 
   const runs = p
     .command('runs')
@@ -198,7 +211,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option(...STORE_OPTION)
     .option('-n, --limit <n>', 'how many runs', '20')
     .option('--json', 'print the runs as JSON')
-    .action((o: StoreFlagsJson & { limit?: string }) => setCode(runsListCommand(o, io)));
+    .action(async (o: StoreFlagsJson & { limit?: string }) => {
+      const { runsListCommand } = await import('./runs-command.js');
+      setCode(runsListCommand(o, io));
+    });
   runs
     .command('show')
     .description('show one run: its summary, or how far it got')
@@ -212,21 +228,28 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
       [],
     )
     .option('--metric <name>', 'the metric for --percentile', 'http_req_duration')
-    .action((id: string, o: StoreFlagsJson & { percentile: string[]; metric: string }) =>
-      setCode(runsShowCommand(id, o, io)),
-    );
+    .action(async (id: string, o: StoreFlagsJson & { percentile: string[]; metric: string }) => {
+      const { runsShowCommand } = await import('./runs-command.js');
+      setCode(runsShowCommand(id, o, io));
+    });
   runs
     .command('delete')
     .description('delete runs and everything stored for them')
     .argument('<ids...>', 'run ids or unique prefixes')
     .option(...STORE_OPTION)
-    .action((ids: string[], o: StoreFlagsJson) => setCode(runsDeleteCommand(ids, o, io)));
+    .action(async (ids: string[], o: StoreFlagsJson) => {
+      const { runsDeleteCommand } = await import('./runs-command.js');
+      setCode(runsDeleteCommand(ids, o, io));
+    });
   runs
     .command('prune')
     .description('delete ended runs older than a duration')
     .requiredOption('--older-than <time>', 'e.g. 30d, 12h')
     .option(...STORE_OPTION)
-    .action((o: StoreFlagsJson & { olderThan: string }) => setCode(runsPruneCommand(o, io)));
+    .action(async (o: StoreFlagsJson & { olderThan: string }) => {
+      const { runsPruneCommand } = await import('./runs-command.js');
+      setCode(runsPruneCommand(o, io));
+    });
   p.command('stress')
     .description(
       'find the highest arrival rate the target sustains within its SLOs: open-loop probes double the rate, then a binary search narrows it',
@@ -259,7 +282,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--no-store', 'do not record the stress test in the run store')
     .option('--insecure', 'skip TLS certificate verification')
     .option('-q, --quiet', 'no probe lines and no result block')
-    .action(async (file: string | undefined, o: StressFlags) => setCode(await stressCommand(o, io, file)));
+    .action(async (file: string | undefined, o: StressFlags) => {
+      const { stressCommand } = await import('./stress-command.js');
+      setCode(await stressCommand(o, io, file));
+    });
   p.command('report')
     .description('render a finished run as a report: html, md (Markdown + SVG charts), junit or csv')
     .argument(
@@ -297,6 +323,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--out <kind=target>', 'json=FILE|- (the bench document)', collect, [])
     .option('--workers <n|auto>', 'worker threads (default auto: one per core, at most one per connection)')
     .option('--timeout <time>', 'request timeout (default 10s)')
+    .option(
+      '--max-error-rate <share>',
+      'an endpoint with a higher error rate fails the bench, exit 99 (5% or 0.05; default 0: any error)',
+    )
     .option('--insecure', 'skip TLS certificate verification')
     .option('--no-preflight', 'skip the connection check made before the first endpoint')
     .option(...STORE_OPTION)
@@ -305,7 +335,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--list', 'list recent benches in the store instead of running one')
     .option('-n, --limit <n>', 'with --list: how many benches', '20')
     .option('--json', 'with --list: print the benches as JSON')
-    .action(async (o: BenchFlags) => setCode(await benchCommand(o, io)));
+    .action(async (o: BenchFlags) => {
+      const { benchCommand } = await import('./bench-command.js');
+      setCode(await benchCommand(o, io));
+    });
   // [analysis: bench]
   p.command('compare')
     .description(

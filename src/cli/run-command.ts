@@ -24,22 +24,20 @@ import {
   writeJsonSummary,
   type OutputSpec,
 } from '../outputs/files.js';
-import { OtlpOutput } from '../outputs/otlp.js';
-import { parsePrometheusSpec, PrometheusOutput } from '../outputs/prometheus.js';
-import { renderHtmlReport } from '../report/html-report.js';
-import { renderJunitReport } from '../report/junit-report.js';
+import { parsePrometheusSpec } from '../outputs/prometheus.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { Progress } from '../report/progress.js';
 import { buildSummary, type Summary } from '../report/summary.js';
 import { renderSummary } from '../report/terminal.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
 import { forbidProcessExit } from '../script/exit-guard.js';
-import { typecheckScript } from '../script/typecheck.js';
 import { RunRecorder } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunSource } from '../store/types.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
+import { loadWithTypeProblems } from './problems.js';
+import { volleyCommand } from './self-command.js';
 import { openStoreFor, type StoreFlags } from './store-flags.js';
 
 export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags {
@@ -152,9 +150,12 @@ function outputs(flags: RunFlags): Outputs {
 }
 
 /** html=FILE and junit=FILE, written once the summary exists. */
-function writeEndReports(outs: Outputs, summary: Summary, io: CliIO): void {
+async function writeEndReports(outs: Outputs, summary: Summary, io: CliIO): Promise<void> {
   for (const o of outs.specs) {
     if (o.kind !== 'html' && o.kind !== 'junit') continue;
+    // Loaded only when asked for: start-up stays fast (docs/benchmarks.md, section 6).
+    const { renderHtmlReport } = await import('../report/html-report.js');
+    const { renderJunitReport } = await import('../report/junit-report.js');
     const text = o.kind === 'html' ? renderHtmlReport(summary) : renderJunitReport(summary);
     try {
       if (o.target === '-') io.stdout(text);
@@ -211,13 +212,10 @@ export async function runCommand(
 
   const options = fileRunOptions(flags, file);
   const outs = outputs(flags);
+  const typeProblems: string[] = [];
   if (flags.typecheck) {
-    const problems = typecheckScript(file);
-    if (problems.length > 0)
-      throw new VolleyError('INVALID_SCRIPT', problems[0] as string, {
-        details: problems,
-        hint: 'the type check found these; run without --typecheck to run anyway',
-      });
+    const { typecheckScript } = await import('../script/typecheck.js');
+    typeProblems.push(...typecheckScript(file));
   }
   // The script's own process.env (main thread: top-level code and setup); workers get it too.
   Object.assign(io.env, options.env);
@@ -225,7 +223,13 @@ export async function runCommand(
   const allowExit = forbidProcessExit(process, file);
   let loaded: LoadedTest;
   try {
-    loaded = await loadTest(file, { ...options, processEnv: io.env });
+    // With type errors, validation still runs: every problem of the file in one pass, as volley check.
+    loaded = await loadWithTypeProblems(
+      typeProblems,
+      () => loadTest(file, { ...options, processEnv: io.env }),
+      (t) => t.dispose(),
+      'the type check found the TS errors; run without --typecheck to run anyway',
+    );
   } catch (err) {
     allowExit();
     throw err;
@@ -268,10 +272,12 @@ async function execute(
   try {
     for (const o of outs.specs) {
       if (o.kind === 'prometheus') {
+        const { PrometheusOutput } = await import('../outputs/prometheus.js');
         const prom = await PrometheusOutput.start(o.target, logLine);
         live.push(prom);
         liveListeners.push(prom); // start() prints the URL on stderr
       } else if (o.kind === 'otlp') {
+        const { OtlpOutput } = await import('../outputs/otlp.js');
         const otlp = new OtlpOutput(o.target, { runId, log: logLine });
         live.push(otlp);
         liveListeners.push(otlp);
@@ -356,7 +362,7 @@ async function execute(
     n.close();
   }
   for (const c of csv) c.close();
-  writeEndReports(outs, summary, io);
+  await writeEndReports(outs, summary, io);
   await closeLive();
   if (!flags.quiet) human(renderSummary(summary, { color: io.color }));
   let code = exitCodeFor(summary, result);
@@ -367,6 +373,8 @@ async function execute(
   }
   recorder?.finish(summary, code);
   if (recorder && !flags.quiet)
-    io.stderr(`run ${runId.slice(0, 8)} stored in ${store?.path} (volley runs show ${runId.slice(0, 8)})\n`);
+    io.stderr(
+      `run ${runId.slice(0, 8)} stored in ${store?.path} (${volleyCommand(io.env)} runs show ${runId.slice(0, 8)})\n`,
+    );
   return code;
 }

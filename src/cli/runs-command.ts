@@ -8,6 +8,7 @@ import type { RunStore } from '../store/run-store.js';
 import type { RunListItem } from '../store/types.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
+import { volleyCommand } from './self-command.js';
 import { openStore, type StoreFlags } from './store-flags.js';
 
 function withStore<T>(flags: StoreFlags, io: CliIO, fn: (store: RunStore) => T): T {
@@ -20,11 +21,11 @@ function withStore<T>(flags: StoreFlags, io: CliIO, fn: (store: RunStore) => T):
   }
 }
 
-function mustResolve(store: RunStore, id: string): string {
+function mustResolve(store: RunStore, id: string, io: Pick<CliIO, 'env'>): string {
   const full = store.resolveId(id);
   if (!full)
     throw new VolleyError('INVALID_USAGE', `no run '${id}' in ${store.path}`, {
-      hint: 'volley runs lists them',
+      hint: `${volleyCommand(io.env)} runs lists them`,
     });
   return full;
 }
@@ -95,7 +96,7 @@ export function runsShowCommand(
     return n;
   });
   return withStore(flags, io, (store) => {
-    const full = mustResolve(store, id);
+    const full = mustResolve(store, id, io);
     const run = store.get(full);
     if (!run) throw new VolleyError('INVALID_USAGE', `no run '${id}'`);
     const metric = flags.metric ?? 'http_req_duration';
@@ -134,7 +135,7 @@ export function runsShowCommand(
 export function runsDeleteCommand(ids: string[], flags: StoreFlags, io: CliIO): ExitCodeValue {
   return withStore(flags, io, (store) => {
     for (const id of ids) {
-      const full = mustResolve(store, id);
+      const full = mustResolve(store, id, io);
       store.delete(full);
       io.stderr(`deleted run ${full}\n`);
     }

@@ -14,6 +14,7 @@ export function prepareTest(
   const { thresholds, errors: thresholdErrors } = parseThresholds(
     config.thresholds,
     (name) => BUILTIN_BY_NAME.get(name) ?? customMetrics.get(name),
+    [...BUILTIN_BY_NAME.keys(), ...customMetrics.keys()],
   );
   errors.push(...thresholdErrors);
   if (errors.length > 0) {

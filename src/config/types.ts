@@ -20,6 +20,8 @@ export interface ScriptAttachment {
 export interface StageConfig {
   duration: string | number;
   target: number;
+  /** What this stage is for (`warm-up`, `spike`): presets name theirs; `volley inspect` shows it. */
+  phase?: string;
 }
 
 /** One scenario as written by a user (k6 field names). Executor-specific fields are validated by the executor. */

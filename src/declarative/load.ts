@@ -18,6 +18,7 @@ import {
   type Pair,
 } from 'yaml';
 import { tryParseDurationMs, parseDurationRangeMs } from '../config/duration.js';
+import { closest, suggest } from '../config/suggest.js';
 import type { ScenarioConfig, ThresholdSpec } from '../config/types.js';
 import { VolleyError } from '../errors.js';
 import { validateScenarios } from '../executors/registry.js';
@@ -68,41 +69,6 @@ const validateSchema = ajv.compile(TEST_FILE_SCHEMA);
 
 // ---------------------------------------------------------------------------------------------
 // Messages
-
-export function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(
-        (prev[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    prev = row;
-  }
-  return prev[b.length] as number;
-}
-
-/** The candidate closest to `word` within a few edits (case-insensitive), if any. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return bestD > 0 && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-/** ` (did you mean 'x'?)` for the closest candidate, else ''. */
-export function suggest(word: string, candidates: Iterable<string>): string {
-  const best = closest(word, candidates);
-  return best === undefined ? '' : ` (did you mean '${best}'?)`;
-}
 
 /** `scenarios.load.flow[0].get`; keys that are not plain names are quoted. */
 export function dotted(path: DocPath): string {

@@ -223,6 +223,10 @@ const stage = {
     target: number(
       'VUs (ramping-vus) or iterations per timeUnit (ramping-arrival-rate) at the end of the stage',
     ),
+    phase: {
+      type: 'string',
+      description: 'a name for the stage (warm-up, spike, …), shown by volley inspect',
+    },
   },
 };
 

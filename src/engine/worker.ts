@@ -30,8 +30,10 @@ import { HttpRecorder } from '../metrics/http-recorder.js';
 import { MetricSink } from '../metrics/sink.js';
 import { endpointName } from '../metrics/tags.js';
 import { createHttpConnection } from '../protocols/http/connection.js';
+import { loadUndici } from '../protocols/http/undici-client.js';
 import type { HttpConnection, HttpRequestSpec } from '../protocols/http/types.js';
 import { dataRegistry } from '../script/data-access.js';
+import { loadToughCookie } from '../script/cookies.js';
 import { ScriptErrorLog } from '../script/error-log.js';
 import { forbidProcessExit } from '../script/exit-guard.js';
 import { VuInterruptedError } from '../script/http-client.js';
@@ -116,6 +118,12 @@ forbidProcessExit(process, 'test script', (code) => {
   if (!exitRefused) send({ type: 'exit-refused', code });
   exitRefused = true;
 });
+
+// undici loads lazily; only a quick-mode run over plain HTTP on the fast path never needs it.
+// Anything else (https, --no-fast-path, scripts) loads it before the run, not in a request's time.
+if (!init.request || !init.http.fastPath || !init.request.url.startsWith('http:')) loadUndici();
+// Likewise the cookie jar of scripts: not in the first iteration that gets a set-cookie.
+if (init.script) loadToughCookie();
 
 /** Script mode: the test module, imported in this thread before the worker reports ready. */
 let testModule: TestModule | undefined;

@@ -1,5 +1,6 @@
 /** Validation, normalisation and runtime pieces shared by the executors. */
 import { tryParseDurationMs } from '../config/duration.js';
+import { suggest } from '../config/suggest.js';
 import type { ScenarioConfig } from '../config/types.js';
 import type { ExecutionSegment } from '../engine/segments.js';
 import type { ExecutorContext, ExecutorPlan, NormalizedScenario } from './types.js';
@@ -88,7 +89,8 @@ export class Problems {
     this.duration('gracefulStop', {});
     const all = new Set<string>([...COMMON_FIELDS, ...allowed]);
     for (const k of Object.keys(this.s)) {
-      if (!all.has(k)) this.list.push(`${this.path}.${k} is not a field of executor '${this.s.executor}'`);
+      if (!all.has(k))
+        this.list.push(`${this.path}.${k} is not a field of executor '${this.s.executor}'${suggest(k, all)}`);
     }
     const tags = this.s.tags;
     if (

@@ -7,6 +7,7 @@ import { perVuIterations } from './per-vu-iterations.js';
 import { rampingArrivalRate } from './ramping-arrival-rate.js';
 import { rampingVus } from './ramping-vus.js';
 import { sharedIterations } from './shared-iterations.js';
+import { EXECUTOR_NAMES } from './names.js';
 import type { ExecutorDefinition, NormalizedScenario } from './types.js';
 
 export const EXECUTORS: ReadonlyMap<string, ExecutorDefinition> = new Map(
@@ -20,6 +21,8 @@ export const EXECUTORS: ReadonlyMap<string, ExecutorDefinition> = new Map(
     externallyControlled,
   ].map((e) => [e.name, e]),
 );
+if ([...EXECUTORS.keys()].join() !== EXECUTOR_NAMES.join())
+  throw new Error(`executors/names.ts is out of date: ${[...EXECUTORS.keys()].join(', ')}`);
 
 export function executorFor(name: string): ExecutorDefinition {
   const e = EXECUTORS.get(name);
@@ -46,7 +49,10 @@ export function validateScenarios(scenarios: Record<string, ScenarioConfig>): st
       );
       continue;
     }
-    errors.push(...e.validate(s, path));
+    const problems = e.validate(s, path);
+    // 'duraton' (did you mean 'duration'?) needs no second message saying duration is missing.
+    const meant = new Set(problems.flatMap((p) => /\(did you mean '([^']+)'\?\)$/.exec(p)?.[1] ?? []));
+    errors.push(...problems.filter((p) => !meant.has(/\.([^.\s]+) is required$/.exec(p)?.[1] ?? '')));
   }
   return errors;
 }

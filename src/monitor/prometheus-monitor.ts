@@ -5,7 +5,6 @@
  * Matching label sets are summed; counters become per-second rates (`prom_<name>_rate`). A
  * scrape that fails is a warning, never the end of the run. See docs/analysis.md.
  */
-import { request } from 'undici';
 import type { Sampler } from '../engine/run.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
 import { HIGHEST_TRACKABLE } from '../metrics/histogram.js';
@@ -182,6 +181,8 @@ export class PrometheusMonitor implements Sampler {
       const timeoutMs = Math.min(this.opts.intervalMs, 10_000);
       let text: string;
       try {
+        // undici loads on the first scrape: runs without --monitor-prometheus never pay for it.
+        const { request } = await import('undici');
         const res = await request(this.url, {
           headers: { accept: 'text/plain;version=0.0.4;q=1, */*;q=0.1' },
           signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]),

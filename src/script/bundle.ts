@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Message, type Plugin } from 'esbuild';
+import type { Message, Plugin } from 'esbuild';
 import { VolleyError } from '../errors.js';
+import { k6ImportHint } from './k6-hints.js';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
 
@@ -69,6 +70,8 @@ export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
   const out = join(dir, `${basename(entry).replace(/\.[^.]+$/, '')}.bundle.mjs`);
   let code: string;
   try {
+    // esbuild loads only when a script is bundled: quick mode and --version never need it.
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [entry],
       // Messages name files relative to this folder: the script's, whatever the process's cwd.
@@ -94,7 +97,9 @@ export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
     const errors = (err as { errors?: Message[] }).errors;
     if (errors && errors.length > 0) {
       const details = errors.map((m) => formatEsbuildMessage(m, dirname(entry)));
-      throw new VolleyError('INVALID_SCRIPT', details[0] as string, { details });
+      const unresolved = errors.flatMap((m) => /^Could not resolve "([^"]+)"/.exec(m.text)?.[1] ?? []);
+      const hint = k6ImportHint(unresolved);
+      throw new VolleyError('INVALID_SCRIPT', details[0] as string, { details, ...(hint && { hint }) });
     }
     throw new VolleyError('INVALID_SCRIPT', `${scriptPath}: ${(err as Error).message}`, { cause: err });
   }

@@ -24,8 +24,8 @@ export interface ScenarioDescription {
   maxDurationMs: number;
   maxVUs: number;
   plannedIterations: number | null;
-  /** Targets are VUs, or arrivals per second for arrival-rate executors. */
-  stages: { durationMs: number; target: number }[];
+  /** Targets are VUs, or arrivals per second for arrival-rate executors; `phase` as the preset (or file) named it. */
+  stages: { durationMs: number; target: number; phase?: string }[];
 }
 
 export interface TestDescription {
@@ -94,7 +94,10 @@ export function describeTest(
       maxDurationMs: plan.maxDurationMs,
       maxVUs: plan.maxVUs,
       plannedIterations: plan.plannedIterations ?? null,
-      stages: s.stages,
+      stages: s.stages.map((st, i) => {
+        const phase = test.config.scenarios[s.name]?.stages?.[i]?.phase;
+        return phase === undefined ? st : { ...st, phase };
+      }),
     };
   });
   return {

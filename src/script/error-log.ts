@@ -2,7 +2,11 @@
  * Exceptions thrown by user code, counted per scenario and message with the first stack seen
  * (source-mapped to the user's file). Workers ship what is new each second; the main thread adds up.
  */
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { k6GlobalHint } from './k6-hints.js';
 
 export interface ScriptErrorEntry {
   scenario: string;
@@ -13,6 +17,14 @@ export interface ScriptErrorEntry {
 }
 
 const VOLLEY_DIST = fileURLToPath(new URL('../', import.meta.url));
+/** volley's own dependencies (commander's parseAsync sits under every script load): not the user's frames. */
+const VOLLEY_DEPS = ((): string | undefined => {
+  try {
+    return realpathSync(dirname(dirname(createRequire(import.meta.url).resolve('commander'))));
+  } catch {
+    return undefined; // commander not resolvable from here: nothing extra to filter
+  }
+})();
 /** Distinct messages kept per thread; a script throwing unique messages cannot grow memory without bound. */
 const MAX_ENTRIES = 100;
 
@@ -23,7 +35,8 @@ export function userStack(err: unknown): { message: string; stack: string } {
   const frames = (err.stack ?? '')
     .split('\n')
     .filter((l) => /^\s+at /.test(l))
-    .filter((l) => !l.includes('node:internal') && !l.includes(VOLLEY_DIST) && !l.includes('(node:'));
+    .filter((l) => !l.includes('node:internal') && !l.includes(VOLLEY_DIST) && !l.includes('(node:'))
+    .filter((l) => VOLLEY_DEPS === undefined || !l.includes(`${VOLLEY_DEPS}/`));
   return { message, stack: frames.slice(0, 8).join('\n') };
 }
 
@@ -42,6 +55,9 @@ export class ScriptErrorLog {
       e = this.entries.get(key);
     }
     if (!e) {
+      // `__ENV is not defined` in an iteration: say what it is in volley, under the frames.
+      const hint = k6GlobalHint(message);
+      if (hint) stack = `${stack}${stack ? '\n' : ''}    hint: ${hint}`;
       e = { scenario, message, stack, count: 0 };
       this.entries.set(key, e);
     }

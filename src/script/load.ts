@@ -7,12 +7,13 @@
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tryParseDurationMs } from '../config/duration.js';
+import { suggest } from '../config/suggest.js';
 import type { ScriptRef, TestConfig, ThresholdSpec } from '../config/types.js';
-import { loadDeclarativeTest } from '../declarative/index.js';
 import { VolleyError } from '../errors.js';
 import type { TestDefinition, UserDefinition } from './api.js';
 import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
+import { k6GlobalHint } from './k6-hints.js';
 import { scenarioConfigs } from './scenario-configs.js';
 import type { HttpClientDefaults } from './http-client.js';
 import { PRESETS } from './presets.js';
@@ -41,18 +42,25 @@ export async function importTestModule(
   const scriptPath = scriptPathOf(ref);
   threadState.scriptDir = dirname(resolve(scriptPath));
   if (ref.kind === 'declarative') {
+    // ajv and yaml load only for declarative files: a script's workers start without them.
+    const { loadDeclarativeTest } = await import('../declarative/index.js');
     const definition = loadDeclarativeTest(ref.path, { env, data: dataRegistry(), presets: PRESETS });
     return { definition, exports: {} };
   }
   let mod: Record<string, unknown>;
+  // Stack traces of the script point at the user's file and line (the bundle's inline source map),
+  // here as in the workers. Set before the import: a module's map is read when it loads.
+  process.setSourceMapsEnabled(true);
   try {
     mod = (await import(pathToFileURL(ref.bundlePath).href)) as Record<string, unknown>;
   } catch (err) {
     if (err instanceof VolleyError) throw err;
     const { message, stack } = userStack(err);
+    const hint = k6GlobalHint(message);
     throw new VolleyError('INVALID_SCRIPT', `${scriptPath}: the script threw while loading: ${message}`, {
       details: stack ? [`${scriptPath}: the script threw while loading: ${message}\n${stack}`] : [],
       cause: err,
+      ...(hint && { hint }),
     });
   }
   const definition = mod.default;
@@ -122,7 +130,8 @@ export function validateDefinition(m: TestModule, file: string): string[] {
   const def = m.definition as unknown as Record<string, unknown>;
   const errors: string[] = [];
   for (const k of Object.keys(def))
-    if (!TOP_FIELDS.has(k)) errors.push(`${k} is not a test field (${[...TOP_FIELDS].join(', ')})`);
+    if (!TOP_FIELDS.has(k))
+      errors.push(`${k} is not a test field${suggest(k, TOP_FIELDS) || ` (${[...TOP_FIELDS].join(', ')})`}`);
   if (def.baseUrl !== undefined) {
     let ok = false;
     try {
@@ -141,7 +150,9 @@ export function validateDefinition(m: TestModule, file: string): string[] {
       const h = def.http;
       for (const k of Object.keys(h))
         if (!HTTP_FIELDS.has(k))
-          errors.push(`http.${k} is not an http field (${[...HTTP_FIELDS].join(', ')})`);
+          errors.push(
+            `http.${k} is not an http field${suggest(k, HTTP_FIELDS) || ` (${[...HTTP_FIELDS].join(', ')})`}`,
+          );
       if (h.timeout !== undefined && tryParseDurationMs(h.timeout as string) === undefined)
         errors.push(`http.timeout: malformed duration ${JSON.stringify(h.timeout)}`);
       if (

@@ -113,8 +113,9 @@ export interface FivePhaseOptions extends LevelsOptions {
 /** Open-loop pool: the default maxVUs never exceeds this. */
 const MAX_VUS_CAP = 10_000;
 const MAX_STEPS = 100;
-/** The fixed short ramps (spike: to base at the start; fivePhase: into and out of the spike). */
+/** The short ramps (spike: to base at the start; fivePhase: into and out of the spike, at most). */
 const SHORT_RAMP = '10s';
+const SHORT_RAMP_MS = 10_000;
 
 const POOL_KEYS = ['preAllocatedVUs', 'maxVUs'] as const;
 const TARGET_KEYS = ['vus', 'rate', ...POOL_KEYS] as const;
@@ -316,9 +317,10 @@ function scenario(c: Check, open: boolean, p: Pool, stages: StageConfig[]): Pres
   };
 }
 
-const stage = (d: Dur | string, target: number): StageConfig => ({
+const stage = (d: Dur | string, target: number, phase?: string): StageConfig => ({
   duration: typeof d === 'string' ? d : d.text,
   target,
+  ...(phase !== undefined && { phase }),
 });
 
 /**
@@ -421,12 +423,12 @@ export function spike(options: SpikeOptions = {}): PresetScenario {
   const recovery = c.duration('recovery', '1m');
   const p = pool(c, open, peak, 'set openLoop: true');
   return scenario(c, open, p, [
-    stage(SHORT_RAMP, base),
-    stage(baseFor, base),
-    stage(surge, peak),
-    stage(hold, peak),
-    stage(surge, base),
-    stage(recovery, base),
+    stage(SHORT_RAMP, base, 'base'),
+    stage(baseFor, base, 'base'),
+    stage(surge, peak, 'spike'),
+    stage(hold, peak, 'spike'),
+    stage(surge, base, 'recovery'),
+    stage(recovery, base, 'recovery'),
   ]);
 }
 
@@ -444,8 +446,9 @@ export function breakpoint(options: BreakpointOptions = {}): PresetScenario {
 
 /**
  * warm-up (0 → base over `warmUp`) → ramp-up (→ peak over `rampUp`) → sustained (peak for
- * `sustained`) → spike (→ spike in 10s, held for `spikeDuration`) → recovery (→ base in 10s, held
- * for `recovery`). The scenario ends at base.
+ * `sustained`) → spike (→ spike in a short ramp, held for `spikeDuration`) → recovery (→ base in a
+ * short ramp, held for `recovery`). The scenario ends at base. Each short ramp is 10s, or 5% of the
+ * five phases together when that is less, so a short fivePhase (a 20s rehearsal) keeps its shape.
  */
 export function fivePhase(options: FivePhaseOptions = {}): PresetScenario {
   const c = new Check(
@@ -466,14 +469,17 @@ export function fivePhase(options: FivePhaseOptions = {}): PresetScenario {
   const spikeFor = c.duration('spikeDuration', '1m');
   const recovery = c.duration('recovery', '2m');
   const p = pool(c, open, top, 'set openLoop: true');
+  const phasesMs = warm.ms + up.ms + sustained.ms + spikeFor.ms + recovery.ms;
+  const shortMs = Math.min(SHORT_RAMP_MS, Math.round(phasesMs * 0.05));
+  const short: Dur = { text: Number.isNaN(shortMs) ? SHORT_RAMP : formatMs(shortMs), ms: shortMs };
   return scenario(c, open, p, [
-    stage(warm, base),
-    stage(up, peak),
-    stage(sustained, peak),
-    stage(SHORT_RAMP, top),
-    stage(spikeFor, top),
-    stage(SHORT_RAMP, base),
-    stage(recovery, base),
+    stage(warm, base, 'warm-up'),
+    stage(up, peak, 'ramp-up'),
+    stage(sustained, peak, 'sustained'),
+    stage(short, top, 'spike'),
+    stage(spikeFor, top, 'spike'),
+    stage(short, base, 'recovery'),
+    stage(recovery, base, 'recovery'),
   ]);
 }
 

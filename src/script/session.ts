@@ -10,12 +10,11 @@ import type { ScriptRef, TestConfig } from '../config/types.js';
 import type { PreparedTest } from '../engine/run.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
 import { VolleyError } from '../errors.js';
-import { createHttpConnection } from '../protocols/http/connection.js';
 import type { TestDefinition } from './api.js';
 import { bundleScript, SCRIPT_EXTENSIONS, type ScriptBundle } from './bundle.js';
 import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
-import { ScriptHttpClient } from './http-client.js';
+import type { ScriptHttpClient } from './http-client.js';
 import {
   definitionConfig,
   DECLARATIVE_EXTENSIONS,
@@ -118,6 +117,9 @@ async function withMainThreadClient<R>(
   config: TestConfig,
   fn: (http: ScriptHttpClient) => Promise<R>,
 ): Promise<R> {
+  // The HTTP stack (undici, tough-cookie) loads only for a script with setup/teardown.
+  const { createHttpConnection } = await import('../protocols/http/connection.js');
+  const { ScriptHttpClient } = await import('./http-client.js');
   const conn = createHttpConnection(config.http);
   const http = new ScriptHttpClient(conn, httpDefaults(def), { assertRunning: () => {}, record: () => {} });
   try {

@@ -7,6 +7,7 @@ import { tryParseDurationMs } from '../config/duration.js';
 import type { ThresholdSpec } from '../config/types.js';
 import type { MetricDefinition, MetricType } from '../metrics/definitions.js';
 import type { Tags } from '../metrics/tags.js';
+import { suggest } from '../config/suggest.js';
 
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -68,6 +69,8 @@ export function parseThresholdKey(key: string): { metric: string; filter: Tags |
 export function parseThresholds(
   specs: Record<string, readonly ThresholdSpec[]>,
   metrics: (name: string) => MetricDefinition | undefined,
+  /** The metric names `metrics` knows, for "did you mean" on an unknown one. */
+  names: Iterable<string> = [],
 ): { thresholds: Threshold[]; errors: string[] } {
   const thresholds: Threshold[] = [];
   const errors: string[] = [];
@@ -79,7 +82,9 @@ export function parseThresholds(
     }
     const def = metrics(parsedKey.metric) ?? monitorMetric(parsedKey.metric);
     if (!def) {
-      errors.push(`threshold on unknown metric '${parsedKey.metric}' (in '${key}')`);
+      errors.push(
+        `threshold on unknown metric '${parsedKey.metric}' (in '${key}')${suggest(parsedKey.metric, names)}`,
+      );
       continue;
     }
     for (const spec of list) {

@@ -50,3 +50,38 @@ export function runCli(
     });
   });
 }
+
+/**
+ * Resolves once `cond` holds, polling every 20 ms; rejects after `timeoutMs`. Tests that signal or
+ * measure a run wait for something the run did (the server's first requests, a printed line),
+ * never for a fixed delay from spawn: start-up time varies with the machine's load.
+ */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Sends `signal` to a spawned run once `cond` holds (e.g. the server counted its first 50
+ * requests). If it never does, the child is killed and the returned promise rejects: await it.
+ */
+export function signalWhen(
+  child: ChildProcess,
+  cond: () => boolean,
+  what: string,
+  signal: NodeJS.Signals = 'SIGINT',
+  timeoutMs = 20_000,
+): Promise<void> {
+  return waitFor(cond, what, timeoutMs).then(
+    () => {
+      child.kill(signal);
+    },
+    (err: unknown) => {
+      child.kill('SIGKILL');
+      throw err;
+    },
+  );
+}

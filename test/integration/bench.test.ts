@@ -45,7 +45,11 @@ async function startTimedServer(delays: Record<string, number>): Promise<RouteLo
     req.resume();
     req.on('end', () =>
       setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+        // /missing is a route the target does not serve, like the README's old /api/health.
+        res.writeHead(path === '/missing' ? 404 : 200, {
+          'content-type': 'text/plain',
+          'content-length': '2',
+        });
         res.end('ok');
       }, delays[path] ?? 0),
     );
@@ -147,7 +151,8 @@ describe('volley bench', () => {
     );
     assert.match(r.stderr, /\[2\/2\] GET \/slow\?x=1: /);
     // With --out json=- the table goes to stderr, so stdout stays one JSON document.
-    assert.match(r.stderr, /endpoint\s+requests\s+rate\s+p50\s+p95\s+p99\s+max\s+errors\n/);
+    assert.match(r.stderr, /endpoint\s+requests\s+rate\s+p50\s+p95\s+p99\s+max\s+errors\s+status\n/);
+    assert.match(r.stderr, /✓ no endpoint had errors/);
     assert.match(r.stderr, /no previous bench of this endpoint set/);
 
     // Each endpoint's measured run is a normal stored run, source 'bench'.
@@ -163,6 +168,48 @@ describe('volley bench', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('an endpoint that 404s fails the bench visibly: ✗, its status in the table, exit 99; --max-error-rate allows it', async () => {
+    const before404 = server.count('GET /missing');
+    const args = ['bench', '--url', server.url, '--endpoint', '/fast', '--endpoint', '/missing'];
+    const errorsDb = join(dir, 'errors.db'); // its own store: the bench list below stays two
+    const quick = ['-c', '2', '-d', '1s', '--warmup', '0', '--db', errorsDb];
+    const r = await runCli([...args, ...quick, '--out', 'json=-']);
+    assert.equal(r.code, 99, r.stderr);
+    const doc = JSON.parse(r.stdout) as BenchDocument;
+    const missing = doc.endpoints.find((e) => e.path === '/missing') as BenchEndpointResult;
+    const fast = doc.endpoints.find((e) => e.path === '/fast') as BenchEndpointResult;
+    assert.equal(doc.maxErrorRate, 0);
+    assert.equal(missing.failed, true);
+    assert.equal(fast.failed, false);
+    assert.equal(missing.errorRate, 1);
+    assert.deepEqual(missing.statuses, { '404': server.count('GET /missing') - before404 });
+    assert.match(r.stderr, /✗ GET \/missing(?: \*)? +[\d,]+ .* 100\.00% +404\n/);
+    assert.match(r.stderr, /\nGET \/fast(?: \*)? +[\d,]+ .* 0\.00% +200\n/);
+    assert.match(r.stderr, /\[2\/2\] ✗ GET \/missing: .*errors 100\.00%, status 404/);
+    assert.match(
+      r.stderr,
+      /✗ FAILED: 1 of 2 endpoints had errors .*GET \/missing errors 100\.00%, status 404/,
+    );
+    // The endpoint's stored run is failed too, not "passed".
+    const store = RunStore.open(errorsDb);
+    try {
+      assert.equal(store.get(missing.runId)?.verdict, 'failed');
+      assert.equal(store.get(fast.runId)?.verdict, 'passed');
+    } finally {
+      store.close();
+    }
+    // -q: no table, but the failure still shows.
+    const quiet = await runCli([...args, ...quick, '-q']);
+    assert.equal(quiet.code, 99);
+    assert.match(quiet.stderr, /✗ FAILED: 1 of 2 endpoints/);
+    const allowed = await runCli([...args, ...quick, '--max-error-rate', '100%']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stdout, /✓ every endpoint's error rate is within --max-error-rate 100\.00%/);
+    const bad = await runCli([...args, ...quick, '--max-error-rate', '150%']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-error-rate must be a share like 5% or 0\.05 \(got '150%'\)/);
   });
 
   it('a second bench of the same set (in any order) shows deltas against the first', async () => {
@@ -213,7 +260,10 @@ describe('volley bench', () => {
       assert.equal(server.count(`GET ${e.path.split('?')[0]}`), e.requests);
     }
     // The table (stdout: the JSON went to a file) has the delta columns with arrows.
-    assert.match(r.stdout, /endpoint\s+requests\s+rate\s+p50\s+p95\s+p99\s+max\s+errors\s+Δ rate\s+Δ p99\n/);
+    assert.match(
+      r.stdout,
+      /endpoint\s+requests\s+rate\s+p50\s+p95\s+p99\s+max\s+errors\s+status\s+Δ rate\s+Δ p99\n/,
+    );
     assert.match(r.stdout, /GET \/fast .*[+-]?\d+\.\d% [↑↓=]\s+[+-]?\d+\.\d% [↑↓=]\n/);
     assert.match(r.stdout, new RegExp(`Δ against bench ${first.id.slice(0, 8)}`));
 

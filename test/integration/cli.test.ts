@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, signalWhen } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-cli-'));
 
@@ -137,12 +137,15 @@ describe('volley run (quick mode)', () => {
   it('SIGINT mid-run: summary printed, JSON written, exit 130', async () => {
     const out = join(dir, 'sigint.json');
     const before = ok.count();
+    let signalled: Promise<void> = Promise.resolve();
+    // Signalled once the run has sent 50 requests (1 s at 50/s), however long it took to start.
     const r = await runCli(
       ['run', '--url', `${ok.url}/`, '--rate', '50', '--duration', '30s', '--out', `json=${out}`],
       {
-        onSpawn: (c) => setTimeout(() => c.kill('SIGINT'), 2500),
+        onSpawn: (c) => (signalled = signalWhen(c, () => ok.count() - before >= 50, '50 requests')),
       },
     );
+    await signalled;
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stdout, /ABORTED/);
     const s = JSON.parse(readFileSync(out, 'utf8'));

@@ -8,6 +8,7 @@ import { prepareTest } from '../../src/config/prepare.js';
 import { TestRun, type RunListener, type RunResult } from '../../src/engine/run.js';
 import { OtlpOutput } from '../../src/outputs/otlp.js';
 import { PrometheusOutput } from '../../src/outputs/prometheus.js';
+import { waitFor } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 import { testConfig } from '../helpers/run-test.js';
 
@@ -21,8 +22,6 @@ function run(url: string, listener: RunListener, runId: string, duration = '4s')
   });
   return new TestRun(prepareTest(config), [listener], runId).run();
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function listenLocal(server: Server): Promise<number> {
   return new Promise((resolve) =>
@@ -73,7 +72,8 @@ describe('live outputs', () => {
     const before = target.count();
     const runId = 'prom-live-1';
     const done = run(target.url, out, runId);
-    await sleep(2500);
+    // Two seconds of traffic (at 50/s) since the run started: at least one closed second is exported.
+    await waitFor(() => target.count() - before >= 100, '100 requests');
     const res = await fetch(`${out.url}/metrics`);
     const text = await res.text();
     const arrived = target.count() - before;

@@ -4,11 +4,12 @@
  * folder outside the repository, so `import … from 'volley'` must resolve with no setup.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { startRouteServer, type RouteServer } from '../helpers/route-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-scripts-'));
@@ -278,7 +279,156 @@ export default defineTest({
   });
 });
 
+describe('coming from k6', () => {
+  it('__ENV: the error names the user file:line (source-mapped, not the temporary bundle) and says process.env', async () => {
+    const file = join(dir, 'k6env.ts');
+    writeFileSync(
+      file,
+      `import { defineTest } from 'volley';\n\nconst base: string = (globalThis as any).x ?? __ENV.BASE_URL;\nexport default defineTest({ baseUrl: base, scenarios: {} });\n`,
+    );
+    const r = await runCli(['run', file, '--no-store']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the script threw while loading: ReferenceError: __ENV is not defined\n/);
+    assert.match(
+      r.stderr,
+      new RegExp(`^ +at .*\\(?${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:\\d+\\)?$`, 'm'),
+    );
+    assert.doesNotMatch(r.stderr, /bundle\.mjs|node_modules/);
+    assert.match(
+      r.stderr,
+      /hint: k6's __ENV\.NAME is process\.env\.NAME in volley \(set it with -e NAME=value\); see docs\/from-k6\.md/,
+    );
+  });
+
+  it("a k6 import: volley's equivalent and docs/from-k6.md, nothing sent", async () => {
+    const file = join(dir, 'k6script.js');
+    writeFileSync(
+      file,
+      `import http from 'k6/http';\nimport { sleep } from 'k6';\nexport default function () { http.get('http://127.0.0.1:1/'); sleep(1); }\n`,
+    );
+    const r = await runCli(['run', file, '--no-store']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /k6script\.js:1:18: Could not resolve "k6\/http"/);
+    assert.match(
+      r.stderr,
+      /hint: volley runs its own API, not k6's \('k6\/http', 'k6'\): import \{ defineTest, check/,
+    );
+    assert.match(
+      r.stderr,
+      /exec: async \(\{ http \}\) => \{ await http\.get\(url\) \}; docs\/from-k6\.md maps k6 and Locust idioms/,
+    );
+  });
+});
+
 describe('volley init, check, inspect', () => {
+  it('inspect names the phases of a preset (and of stages given a phase); a 5 × 4s fivePhase plans 22s', async () => {
+    const file = join(dir, 'five.yaml');
+    writeFileSync(
+      file,
+      [
+        'baseUrl: http://127.0.0.1:1',
+        'scenarios:',
+        '  day: { preset: fivePhase, base: 5, peak: 20, warmUp: 4s, rampUp: 4s, sustained: 4s, spikeDuration: 4s, recovery: 4s, flow: [{ get: /health }] }',
+        '  custom:',
+        '    executor: ramping-vus',
+        '    stages: [{ duration: 2s, target: 3, phase: climb }, { duration: 2s, target: 0 }]',
+        '    flow: [{ get: /health }]',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['inspect', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /stages: warm-up 4s→5, ramp-up 4s→20, sustained 4s→20, spike 1s→40, spike 4s→40, recovery 1s→5, recovery 4s→5\n/,
+    );
+    assert.match(r.stdout, /day .*\n +start 0ms, runs 22s/);
+    assert.match(r.stdout, /stages: climb 2s→3, 2s→0\n/);
+    const json = await runCli(['inspect', file, '--json']);
+    const day = (
+      JSON.parse(json.stdout) as { scenarios: { name: string; stages: { phase?: string }[] }[] }
+    ).scenarios.find((x) => x.name === 'day');
+    assert.deepEqual(
+      day?.stages.map((st) => st.phase),
+      ['warm-up', 'ramp-up', 'sustained', 'spike', 'spike', 'recovery', 'recovery'],
+    );
+  });
+
+  it('check and run --typecheck list every problem (type errors and validation), run too, with did-you-mean', async () => {
+    const file = join(dir, 'four.ts');
+    writeFileSync(
+      file,
+      `import { defineTest } from 'volley';
+export default defineTest({
+  scenarios: {
+    a: { executor: 'constant-vus', vus: 'ten', duraton: '1s', exec: async ({ http }) => { await http.get('/health'); } },
+  },
+  thresholds: { http_req_duraton: ['p(99)<100'] },
+  htpp: { timeout: '1s' },
+});
+`,
+    );
+    const validation = [
+      "htpp is not a test field (did you mean 'http'?)",
+      "scenarios.a.duraton is not a field of executor 'constant-vus' (did you mean 'duration'?)",
+      'scenarios.a.vus must be an integer >= 1 (got "ten")',
+      "threshold on unknown metric 'http_req_duraton' (in 'http_req_duraton') (did you mean 'http_req_duration'?)",
+    ].map((m) => `${file}: ${m}`);
+    const errorLines = (stderr: string): string[] =>
+      stderr
+        .split('\n')
+        .filter((l) => l.startsWith('error: '))
+        .map((l) => l.slice(7));
+    const run = await runCli(['run', file, '--no-store']);
+    assert.equal(run.code, 2, run.stderr);
+    // 'duration is required' is not said: the did-you-mean covers it.
+    assert.deepEqual(errorLines(run.stderr), validation);
+    for (const args of [
+      ['check', file],
+      ['run', '--typecheck', file, '--no-store'],
+    ]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, r.stderr);
+      const lines = errorLines(r.stderr);
+      assert.match(
+        lines[0] ?? '',
+        /four\.ts:4:\d+: Type 'string' is not assignable to type 'number'\. \(TS2322\)$/,
+      );
+      assert.deepEqual(lines.slice(-4), validation, args.join(' '));
+    }
+  });
+
+  it("init's next steps are commands that work where they are printed: volley only when it is on PATH", async () => {
+    // No volley on PATH (what `npm ci` leaves): the hints run this install through node.
+    const bare = await runCli(['init', 'hinted'], { cwd: dir, env: { PATH: dirname(process.execPath) } });
+    assert.equal(bare.code, 0, bare.stderr);
+    const check = /^ {2}(.+ check hinted\/test\.ts)$/m.exec(bare.stdout)?.[1];
+    assert.equal(check, `node ${CLI} check hinted/test.ts`, bare.stdout);
+    assert.match(bare.stdout, /volley is not on your PATH: 'npm install -g \.' or 'npm link'/);
+    const ran = spawnSync('sh', ['-c', check], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
+    assert.equal(ran.status, 0, ran.stderr);
+    assert.match(ran.stdout, /types check, 2 scenarios valid/);
+    // A `volley` on PATH that is this install (npm link's symlink): the hints say volley.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(CLI, join(bin, 'volley'));
+    chmodSync(CLI, 0o755);
+    const linked = await runCli(['init', 'linked'], {
+      cwd: dir,
+      env: { PATH: `${bin}${delimiter}${dirname(process.execPath)}` },
+    });
+    assert.equal(linked.code, 0, linked.stderr);
+    assert.match(
+      linked.stdout,
+      /^ {2}volley target &\n {2}volley check linked\/test\.ts\n {2}volley run linked\/test\.ts$/m,
+    );
+    assert.doesNotMatch(linked.stdout, /not on your PATH/);
+  });
+
   it('init scaffolds a typed example that passes volley check; a type error is reported with file:line:col', async () => {
     const target = join(dir, 'scaffold');
     const r = await runCli(['init', target]);

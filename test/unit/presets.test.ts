@@ -242,12 +242,12 @@ describe('presets: spike', () => {
     assert.deepEqual(s, {
       ...RAMPING_VUS,
       stages: [
-        { duration: '10s', target: 10 },
-        { duration: '1m', target: 10 },
-        { duration: '10s', target: 100 },
-        { duration: '1m', target: 100 },
-        { duration: '10s', target: 10 },
-        { duration: '1m', target: 10 },
+        { duration: '10s', target: 10, phase: 'base' },
+        { duration: '1m', target: 10, phase: 'base' },
+        { duration: '10s', target: 100, phase: 'spike' },
+        { duration: '1m', target: 100, phase: 'spike' },
+        { duration: '10s', target: 10, phase: 'recovery' },
+        { duration: '1m', target: 10, phase: 'recovery' },
       ],
     });
     const p = plan(s);
@@ -295,12 +295,12 @@ describe('presets: spike', () => {
       preAllocatedVUs: 50,
       maxVUs: 500,
       stages: [
-        { duration: '10s', target: 50 },
-        { duration: '30s', target: 50 },
-        { duration: '0s', target: 500 },
-        { duration: '30s', target: 500 },
-        { duration: '0s', target: 50 },
-        { duration: '30s', target: 50 },
+        { duration: '10s', target: 50, phase: 'base' },
+        { duration: '30s', target: 50, phase: 'base' },
+        { duration: '0s', target: 500, phase: 'spike' },
+        { duration: '30s', target: 500, phase: 'spike' },
+        { duration: '0s', target: 50, phase: 'recovery' },
+        { duration: '30s', target: 50, phase: 'recovery' },
       ],
     });
     const p = plan(s);
@@ -391,13 +391,13 @@ describe('presets: fivePhase', () => {
     assert.deepEqual(s, {
       ...RAMPING_VUS,
       stages: [
-        { duration: '1m', target: 10 },
-        { duration: '2m', target: 100 },
-        { duration: '5m', target: 100 },
-        { duration: '10s', target: 200 },
-        { duration: '1m', target: 200 },
-        { duration: '10s', target: 10 },
-        { duration: '2m', target: 10 },
+        { duration: '1m', target: 10, phase: 'warm-up' },
+        { duration: '2m', target: 100, phase: 'ramp-up' },
+        { duration: '5m', target: 100, phase: 'sustained' },
+        { duration: '10s', target: 200, phase: 'spike' },
+        { duration: '1m', target: 200, phase: 'spike' },
+        { duration: '10s', target: 10, phase: 'recovery' },
+        { duration: '2m', target: 10, phase: 'recovery' },
       ],
     });
     const p = plan(s);
@@ -435,19 +435,54 @@ describe('presets: fivePhase', () => {
       preAllocatedVUs: 30,
       maxVUs: 300,
       stages: [
-        { duration: '30s', target: 20 },
-        { duration: '1m', target: 100 },
-        { duration: '2m', target: 100 },
-        { duration: '10s', target: 300 },
-        { duration: '30s', target: 300 },
-        { duration: '10s', target: 20 },
-        { duration: '1m', target: 20 },
+        { duration: '30s', target: 20, phase: 'warm-up' },
+        { duration: '1m', target: 100, phase: 'ramp-up' },
+        { duration: '2m', target: 100, phase: 'sustained' },
+        { duration: '10s', target: 300, phase: 'spike' },
+        { duration: '30s', target: 300, phase: 'spike' },
+        { duration: '10s', target: 20, phase: 'recovery' },
+        { duration: '1m', target: 20, phase: 'recovery' },
       ],
     });
     const p = plan(s);
     assert.equal(p.durationMs, 320_000);
     assert.equal(p.maxVUs, 300);
     assert.equal(p.plannedIterations, 300 + 3600 + 12_000 + 2000 + 9000 + 1600 + 1200);
+  });
+});
+
+describe('presets: a short fivePhase', () => {
+  it('the ramps into and out of the spike scale with the phases (5% of them, at most 10s): 5 × 4s lasts 22s, not 40s', () => {
+    const s = fivePhase({
+      base: 5,
+      peak: 20,
+      warmUp: 4,
+      rampUp: 4,
+      sustained: 4,
+      spikeDuration: 4,
+      recovery: 4,
+    });
+    assert.deepEqual(
+      (s.stages ?? []).map((st) => [st.phase, st.duration, st.target]),
+      [
+        ['warm-up', '4s', 5],
+        ['ramp-up', '4s', 20],
+        ['sustained', '4s', 20],
+        ['spike', '1s', 40],
+        ['spike', '4s', 40],
+        ['recovery', '1s', 5],
+        ['recovery', '4s', 5],
+      ],
+    );
+    assertStringDurations(s);
+    assert.equal(plan(s).durationMs, 22_000);
+    // 10 s in all: shorter than the 25 s the fixed 10 s ramps forced.
+    const tiny = fivePhase({ warmUp: 2, rampUp: 2, sustained: 2, spikeDuration: 2, recovery: 2 });
+    assert.deepEqual(
+      (tiny.stages ?? []).map((st) => st.duration),
+      ['2s', '2s', '2s', '500ms', '2s', '500ms', '2s'],
+    );
+    assert.equal(plan(tiny).durationMs, 11_000);
   });
 });
 
