@@ -3,7 +3,7 @@ import { tryParseDurationMs } from '../config/duration.js';
 import { VolleyError } from '../errors.js';
 import { count, ms, table } from '../report/format.js';
 import { renderSummary } from '../report/terminal.js';
-import { pidAlive } from '../store/pid-alive.js';
+import { processAlive } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunListItem } from '../store/types.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -13,7 +13,7 @@ import { openStore, type StoreFlags } from './store-flags.js';
 function withStore<T>(flags: StoreFlags, io: CliIO, fn: (store: RunStore) => T): T {
   const store = openStore(flags, io);
   try {
-    store.reconcile(pidAlive);
+    store.reconcile(processAlive);
     return fn(store);
   } finally {
     store.close();

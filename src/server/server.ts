@@ -11,7 +11,7 @@ import { extname, join, relative } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { VolleyError } from '../errors.js';
 import { TEST_FILE_EXTENSIONS } from '../script/session.js';
-import { pidAlive } from '../store/pid-alive.js';
+import { processAlive } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
 import { isActiveStatus, type RunStatus } from '../store/types.js';
 import { prometheusText } from './prometheus-text.js';
@@ -207,7 +207,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         const status = url.searchParams.get('status');
         if (status !== null && !STATUSES.includes(status as RunStatus))
           throw new ApiProblem(400, `status: must be one of ${STATUSES.join(', ')}`);
-        opts.store.reconcile(pidAlive);
+        opts.store.reconcile(processAlive);
         return send(res, 200, opts.store.list({ limit, ...(status ? { status: status as RunStatus } : {}) }));
       }
       if (method === 'POST') {
