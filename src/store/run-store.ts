@@ -3,6 +3,7 @@
  * serves tests — `volley run` in a terminal or CI, runs started from the API, `volley serve`
  * reading them. Writers are short transactions; readers never block them (WAL).
  */
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Snapshot } from '../engine/snapshot.js';
@@ -10,6 +11,7 @@ import { VolleyError } from '../errors.js';
 import { decodeHistogram } from '../metrics/histogram.js';
 import { ensureFolder } from '../outputs/files.js';
 import type { Summary } from '../report/summary.js';
+import { guardDatabase, isDamage, DamagedStoreError } from './damaged.js';
 import { migrate } from './migrations.js';
 import type { ProcessRef } from './pid-alive.js';
 import { seriesPoint } from './series-point.js';
@@ -132,12 +134,17 @@ export class RunStore {
     this.db = db;
   }
 
-  /** Opens (creating the file and its folder) and migrates the store. */
-  static open(path: string): RunStore {
+  /**
+   * Opens (creating the file and its folder) and migrates the store. `notices` gets what the
+   * user should know once (a 0-byte file taken as a new, empty store).
+   */
+  static open(path: string, notices: (line: string) => void = () => {}): RunStore {
     let db: Database.Database;
+    let empty = false;
     try {
       ensureFolder(dirname(path));
-      db = new Database(path);
+      empty = existsSync(path) && statSync(path).isFile() && statSync(path).size === 0;
+      db = guardDatabase(new Database(path), path);
     } catch (err) {
       throw new VolleyError(
         'UNREADABLE_FILE',
@@ -154,6 +161,7 @@ export class RunStore {
     } catch (err) {
       db.close();
       if (err instanceof VolleyError) throw err;
+      if (isDamage(err)) throw new DamagedStoreError(path, err);
       throw new VolleyError(
         'UNREADABLE_FILE',
         `${path} is not a usable run store: ${(err as Error).message}`,
@@ -163,6 +171,9 @@ export class RunStore {
         },
       );
     }
+    // SQLite takes a 0-byte file as a new database: a store emptied by accident would otherwise
+    // look like a store that never had runs.
+    if (empty) notices(`the run store ${path} was an empty (0-byte) file: it is now a new, empty store`);
     return new RunStore(path, db);
   }
 
@@ -439,12 +450,15 @@ export class RunStore {
     ).map(listItem);
   }
 
-  /** A run by id, or by a unique id prefix of at least 4 characters (the CLI shows 8). */
-  resolveId(idOrPrefix: string): string | undefined {
+  /**
+   * A run by id, or by a unique id prefix of at least `minPrefix` characters (the CLI shows 8;
+   * the API without a token asks for 8, so ids cannot be guessed from 4).
+   */
+  resolveId(idOrPrefix: string, minPrefix = 4): string | undefined {
     const exact = this.db.prepare('SELECT id FROM runs WHERE id = ?').get(idOrPrefix) as
       { id: string } | undefined;
     if (exact) return exact.id;
-    if (idOrPrefix.length < 4 || !/^[0-9a-f-]+$/i.test(idOrPrefix)) return undefined;
+    if (idOrPrefix.length < minPrefix || !/^[0-9a-f-]+$/i.test(idOrPrefix)) return undefined;
     const rows = this.db
       .prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2")
       .all(`${idOrPrefix.toLowerCase()}%`) as { id: string }[];

@@ -5,15 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
 import type { RunDetail, RunListItem, SeriesResponse } from '../../src/server/wire.js';
 import { pidAlive } from '../../src/store/pid-alive.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { api } from '../helpers/api-client.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
@@ -210,5 +212,220 @@ describe('volley serve: faults', () => {
       if (cli.exitCode === null) cli.kill('SIGKILL');
       await server.stop();
     }
+  });
+});
+
+/** A real store with many pages, then `tables`' pages overwritten with junk through plain file writes. */
+function damagedStore(path: string, tables: string[]): string[] {
+  const store = RunStore.open(path);
+  const db = store.database;
+  const ids: string[] = [];
+  const padding = 'x'.repeat(2000);
+  for (let i = 0; i < 60; i++) {
+    const id = `${String(i).padStart(8, '0')}-aaaa-bbbb-cccc-dddddddddddd`;
+    store.createRun({ id, source: 'cli', name: `run ${i}`, request: { padding } });
+    store.failRun(id, 'old', 1);
+    ids.push(id);
+  }
+  const second = db.prepare(
+    'INSERT INTO run_seconds (run_id, second, point_json, generator_json) VALUES (?, ?, ?, ?)',
+  );
+  for (let s = 0; s < 300; s++) second.run(ids[0], s, JSON.stringify({ second: s, padding }), '{}');
+  const pages = db
+    .prepare(`SELECT pageno FROM dbstat WHERE name IN (${tables.map(() => '?').join(',')})`)
+    .all(...tables) as { pageno: number }[];
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  store.close(); // checkpoints the WAL into the file
+  const fd = openSync(path, 'r+');
+  const junk = Buffer.alloc(pageSize, 0x5a);
+  for (const { pageno } of pages) writeSync(fd, junk, 0, pageSize, (pageno - 1) * pageSize);
+  closeSync(fd);
+  return ids;
+}
+
+describe('volley serve and the store: hostile input and damaged files', () => {
+  it('API input matrix: every case is a 4xx with its reason, never a 500, and no job folder is left', async () => {
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    const db = join(dir, 'input.db');
+    const s = await startServeProcess(['--db', db], { TMPDIR: tmp });
+    try {
+      // As text: JSON.stringify itself overflows the stack on 5,000 levels.
+      const nested = (levels: number): string =>
+        `{"config":{"scenarios":{"s":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}}}`;
+      const raw = (text: string): Promise<{ status: number; body: unknown }> =>
+        api(s.url, '/api/runs', {
+          method: 'POST',
+          raw: text,
+          headers: { 'content-type': 'application/json' },
+        });
+      const post = (body: unknown): Promise<{ status: number; body: { error: string } }> =>
+        api(s.url, '/api/runs', { method: 'POST', body });
+      const url = 'http://127.0.0.1:9/x';
+      const cases: [string, () => Promise<{ status: number; body: unknown }>, RegExp][] = [
+        ['limit=1e20', () => api(s.url, '/api/runs?limit=1e20'), /limit: must be an integer from 1 to 10000/],
+        ['limit=0', () => api(s.url, '/api/runs?limit=0'), /limit/],
+        ['limit=abc', () => api(s.url, '/api/runs?limit=abc'), /limit/],
+        ['config 5,000 deep', () => raw(nested(5000)), /nested more than 64 levels/],
+        ['config 1,000 deep', () => raw(nested(1000)), /nested more than 64/],
+        ['config 65 deep', () => raw(nested(65)), /config\.scenarios\.s\.a\.a.*nested more than 64/],
+        ['rate 1e400', () => raw(`{"url":"${url}","rate":1e400}`), /rate/],
+        ['vus 1e20', () => post({ url, vus: 1e20 }), /vus/],
+        ['duration 1e20 days', () => post({ url, vus: 1, duration: '100000000000000000000d' }), /duration/],
+        [
+          'timeout 10000 days',
+          () => post({ url, vus: 1, timeout: '10000d' }),
+          /timeout: must be at most 30d/,
+        ],
+        ['header name 10 kB', () => post({ url, vus: 1, headers: { ['x'.repeat(10_000)]: 'v' } }), /headers/],
+        [
+          'env 2,000 names',
+          () =>
+            post({
+              config: {},
+              env: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`E${i}`, 'v'])),
+            }),
+          /env/,
+        ],
+        [
+          'percentile 1e20',
+          () => api(s.url, '/api/runs/00000000-0000-0000-0000-000000000000/percentiles?p=1e20'),
+          /no run/,
+        ],
+        [
+          'PATCH vus 1e20',
+          () =>
+            api(s.url, '/api/runs/00000000-0000-0000-0000-000000000000', {
+              method: 'PATCH',
+              body: { vus: 1e20 },
+            }),
+          /no run/,
+        ],
+      ];
+      const got: string[] = [];
+      for (const [name, call, reason] of cases) {
+        const r = await call();
+        got.push(`${name}: ${r.status}`);
+        assert.ok(r.status >= 400 && r.status < 500, `${name}: ${r.status} ${JSON.stringify(r.body)}`);
+        assert.match(JSON.stringify(r.body), reason, name);
+      }
+      assert.doesNotMatch(s.stderr(), /internal error/);
+      assert.deepEqual(readdirSync(tmp), [], 'no job folder is left behind');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('a damaged store: every command exits 2 with one line saying what to do; the API answers 503 without a stack', async () => {
+    const db = join(dir, 'damaged.db');
+    const ids = damagedStore(db, ['runs', 'runs_created_at', 'runs_status']);
+    const id = (ids[0] as string).slice(0, 8);
+    for (const args of [
+      ['runs'],
+      ['runs', 'show', id],
+      ['runs', 'delete', id],
+      ['runs', 'prune', '--older-than', '1d'],
+      ['compare', id, (ids[1] as string).slice(0, 8)],
+      ['report', id, '--format', 'md'],
+    ]) {
+      const r = await runCli([...args, '--db', db]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `${args.join(' ')}: one line, got ${r.stderr}`);
+      assert.match(
+        lines[0] as string,
+        /run store .* is damaged .*PRAGMA integrity_check.*restore a backup or move the file away/,
+      );
+    }
+    // Only the per-second table damaged: the server starts, and the damaged read is a 503.
+    const db2 = join(dir, 'damaged-series.db');
+    const ids2 = damagedStore(db2, ['run_seconds']);
+    const s = await startServeProcess(['--db', db2]);
+    try {
+      assert.equal((await api(s.url, '/api/runs?limit=5')).status, 200);
+      const r = await api<{ error: string }>(s.url, `/api/runs/${ids2[0]}/series`);
+      assert.equal(r.status, 503);
+      assert.match(r.body.error, /is damaged .*integrity_check/);
+      assert.doesNotMatch(r.body.error, /\n\s+at /);
+      assert.doesNotMatch(s.stderr(), /internal error/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('a 0-byte store file is said once, then used as a new store', async () => {
+    const db = join(dir, 'zero.db');
+    writeFileSync(db, '');
+    const first = await runCli(['runs', '--db', db]);
+    assert.equal(first.code, 0);
+    assert.match(
+      first.stderr,
+      /notice: the run store .*zero\.db was an empty \(0-byte\) file: it is now a new, empty store/,
+    );
+    const second = await runCli(['runs', '--db', db]);
+    assert.doesNotMatch(second.stderr, /notice/);
+  });
+
+  it('volley runs -n is bounded: 1e20 is a usage error, not a stack', async () => {
+    const r = await runCli(['runs', '-n', '1e20', '--db', join(dir, 'n.db')]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trim(), "error: --limit must be an integer from 1 to 10000 (got '1e20')");
+  });
+});
+
+describe('volley serve without a token: no cross-site reads', () => {
+  const db = join(dir, 'origin.db');
+  const id = 'abcdef12-3456-4789-8abc-def012345678';
+  let s: ServeProcess;
+  before(async () => {
+    const store = RunStore.open(db);
+    store.createRun({ id, source: 'cli', name: 'seeded' });
+    store.failRun(id, 'seeded', 1);
+    store.close();
+    s = await startServeProcess(['--db', db]);
+  });
+  after(() => s.stop());
+
+  /** The first thing the live socket answers: the first message's type, or the refusal's status. */
+  const live = (path: string, origin?: string): Promise<string> =>
+    new Promise((resolve) => {
+      const sock = new WebSocket(
+        `${s.url.replace('http', 'ws')}${path}`,
+        origin === undefined ? {} : { origin },
+      );
+      sock.on('message', (d: Buffer) => {
+        resolve((JSON.parse(d.toString()) as { type: string }).type);
+        sock.close();
+      });
+      sock.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      sock.on('error', () => undefined);
+    });
+
+  it('the live WebSocket refuses Origin: null and foreign origins, and id prefixes shorter than 8', async () => {
+    assert.equal(await live(`/api/runs/${id}/live`), 'hello', 'a client without Origin (CLI, script)');
+    assert.equal(await live(`/api/runs/${id}/live`, s.url), 'hello', 'the dashboard itself');
+    assert.equal(await live(`/api/runs/${id}/live`, 'null'), '403', 'a sandboxed frame or file: page');
+    assert.equal(await live(`/api/runs/${id}/live`, 'http://evil.example'), '403');
+    assert.equal(await live(`/api/runs/abcd/live`), '404', 'a 4-digit prefix is guessable');
+    assert.equal(await live(`/api/runs/abcdef12/live`), 'hello', 'the 8 digits the CLI prints');
+    assert.equal((await api(s.url, '/api/runs/abcd')).status, 404);
+    assert.equal((await api(s.url, '/api/runs/abcdef12')).status, 200);
+    assert.equal((await api(s.url, '/api/runs', { headers: { origin: 'null' } })).status, 403);
+  });
+
+  it('an absolute-form request target naming another host is refused, as a foreign Host is', async () => {
+    const raw = (target: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const { hostname, port } = new URL(s.url);
+        const sock = connect(Number(port), hostname, () =>
+          sock.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`),
+        );
+        let text = '';
+        sock.on('data', (d: Buffer) => (text += d.toString()));
+        sock.on('end', () => resolve(text.split('\r\n')[0] ?? ''));
+        sock.on('error', reject);
+      });
+    assert.match(await raw('/api/runs'), / 200 /);
+    assert.match(await raw('http://other.example/api/runs'), / 403 /);
+    assert.match(await raw(`${s.url}/api/runs`), / 200 /, 'absolute-form naming this server is fine');
   });
 });
