@@ -156,7 +156,9 @@ export function runsPruneCommand(flags: StoreFlags & { olderThan?: string }, io:
   if (age === undefined || age <= 0 || age > MAX_AGE_MS)
     throw new VolleyError(
       'INVALID_USAGE',
-      `--older-than: '${flags.olderThan}' is not a duration from 1ms to 36500d (e.g. 30d, 12h)`,
+      age !== undefined && age > MAX_AGE_MS
+        ? `--older-than: '${flags.olderThan}' is more than 36500d`
+        : `--older-than: malformed duration '${flags.olderThan}' (e.g. 30d, 12h)`,
     );
   return withStore(flags, io, (store) => {
     const n = store.prune(new Date(Date.now() - age));

@@ -174,7 +174,20 @@ export class RunManager {
       this.onExit(live, code, signal);
       resolveExit();
     });
-    child.on('error', (err) => this.opts.log(`run ${id}: ${err.message}`));
+    child.on('error', (err) => {
+      this.opts.log(`run ${id}: ${err.message}`);
+      // A process that never spawned has no 'exit': end the run here, or this server (its
+      // owner, alive) would hold the one-run slot for it forever.
+      if (child.pid === undefined && !live.done) {
+        live.failure = {
+          error: `the run process could not be started: ${err.message}`,
+          details: [],
+          exitCode: 1,
+        };
+        this.onExit(live, null, null);
+        resolveExit();
+      }
+    });
     const job: RunJob = {
       protocol: JOB_PROTOCOL_VERSION,
       id,
