@@ -160,11 +160,14 @@ export class RunStore {
       migrate(db, path);
     } catch (err) {
       db.close();
-      if (err instanceof VolleyError) throw err;
-      if (isDamage(err)) throw new DamagedStoreError(path, err);
+      // A file that is not SQLite at all was never a store: name it so, not as a damaged one.
+      const cause = err instanceof DamagedStoreError ? err.cause : err;
+      const notDb = (cause as { code?: unknown } | null)?.code === 'SQLITE_NOTADB';
+      if (err instanceof VolleyError && !notDb) throw err;
+      if (isDamage(cause) && !notDb) throw new DamagedStoreError(path, cause);
       throw new VolleyError(
         'UNREADABLE_FILE',
-        `${path} is not a usable run store: ${(err as Error).message}`,
+        `${path} is not a usable run store: ${(cause as Error).message}`,
         {
           hint: 'point --db / VOLLEY_DB at another file',
           cause: err,
