@@ -8,7 +8,7 @@ import { tryParseDurationMs } from '../config/duration.js';
 import type { ControlRunBody, CreateRunBody } from './wire.js';
 
 /** Deeper than any real test document; recursive code downstream must never see more. */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 /** The longest duration a body may ask for (a month-long soak is already beyond any real use). */
 const MAX_DURATION_MS = 30 * 86_400_000;
 
@@ -97,7 +97,7 @@ function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
  * Where a value first goes deeper than MAX_DEPTH (a path like config.a.b), or undefined. An
  * explicit stack, not recursion: the point is to survive bodies that would overflow the call stack.
  */
-export function tooDeep(value: unknown): string | undefined {
+function tooDeep(value: unknown): string | undefined {
   const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: 'body' }];
   while (stack.length > 0) {
     const { v, depth, path } = stack.pop() as { v: unknown; depth: number; path: string };

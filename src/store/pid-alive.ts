@@ -15,7 +15,7 @@ export interface ProcessRef {
 }
 
 /** Start time of a process (Linux), or null (another OS, no such process, no /proc). */
-export function processStart(pid: number): string | null {
+function processStart(pid: number): string | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');

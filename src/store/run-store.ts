@@ -11,7 +11,7 @@ import { VolleyError } from '../errors.js';
 import { decodeHistogram } from '../metrics/histogram.js';
 import { ensureFolder } from '../outputs/files.js';
 import type { Summary } from '../report/summary.js';
-import { guardDatabase, isDamage, DamagedStoreError } from './damaged.js';
+import { DamagedStoreError, guardDatabase, isDamage } from './damaged.js';
 import { migrate } from './migrations.js';
 import type { ProcessRef } from './pid-alive.js';
 import { seriesPoint } from './series-point.js';
