@@ -24,6 +24,7 @@ import { parseOutSpec, writeJsonSummary, type OutputSpec } from '../outputs/file
 import { preflight } from '../protocols/http/preflight.js';
 import { table } from '../report/format.js';
 import { BenchStore } from '../store/bench-store.js';
+import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { parseShare } from './stress-command.js';
@@ -206,7 +207,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
           source: 'bench',
           name: `bench ${entry.endpoint.method} ${entry.url}`,
           config: entry.config,
-          pid: process.pid,
+          process: processRef(process.pid),
           warn: (m) => io.stderr(`warning: ${m}\n`),
         });
         recorders.set(runId, recorder);

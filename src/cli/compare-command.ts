@@ -16,11 +16,11 @@ import {
 import { VolleyError } from '../errors.js';
 import { parseOutSpec, writeJsonSummary } from '../outputs/files.js';
 import { table } from '../report/format.js';
-import { RunStore } from '../store/run-store.js';
+import type { RunStore } from '../store/run-store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { loadSummary, type LoadedSummary } from './load-summary.js';
-import { dbPath, type StoreFlags } from './store-flags.js';
+import { openStore as openStoreFlags, type StoreFlags } from './store-flags.js';
 
 export interface CompareFlags extends StoreFlags {
   tolerance?: string;
@@ -168,7 +168,7 @@ export function compareCommand(
   if (baseArg === '-' && newArg === '-')
     throw new VolleyError('INVALID_USAGE', 'only one of BASE and NEW can be - (stdin)');
   let store: RunStore | undefined;
-  const openStore = (): RunStore => (store ??= RunStore.open(dbPath(flags, io.env).path));
+  const openStore = (): RunStore => (store ??= openStoreFlags(flags, io));
   try {
     const base = load(baseArg, 'BASE', flags, io, stdin, openStore);
     const next = load(newArg, 'NEW', flags, io, stdin, openStore);

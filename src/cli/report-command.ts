@@ -11,11 +11,11 @@ import { renderHtmlReport } from '../report/html-report.js';
 import { renderJunitReport } from '../report/junit-report.js';
 import { renderMarkdownReport } from '../report/markdown-report.js';
 import type { Summary } from '../report/summary.js';
-import { RunStore } from '../store/run-store.js';
+import type { RunStore } from '../store/run-store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { loadSummary } from './load-summary.js';
-import { dbPath, type StoreFlags } from './store-flags.js';
+import { openStore as openStoreFlags, type StoreFlags } from './store-flags.js';
 
 export const REPORT_FORMATS = ['html', 'md', 'junit', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -76,7 +76,7 @@ export function reportCommand(
   if (input === '-' && flags.baseline === '-')
     throw new VolleyError('INVALID_USAGE', 'only one of RUN and --baseline can be - (stdin)');
   let store: RunStore | undefined;
-  const openStore = (): RunStore => (store ??= RunStore.open(dbPath(flags, io.env).path));
+  const openStore = (): RunStore => (store ??= openStoreFlags(flags, io));
   try {
     const { summary } = loadSummary(input, 'RUN', flags, io, stdin, openStore);
     let baseline: Summary | undefined;

@@ -31,6 +31,7 @@ import { buildSummary, type Summary } from '../report/summary.js';
 import { renderSummary } from '../report/terminal.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
 import { forbidProcessExit } from '../script/exit-guard.js';
+import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunSource } from '../store/types.js';
@@ -307,7 +308,7 @@ async function execute(
         source: flags.source ?? 'cli',
         name: script ? basename(script.file) : (config.request?.url ?? 'run'),
         config,
-        pid: process.pid,
+        process: processRef(process.pid),
         warn: (m) => io.stderr(`warning: ${m}\n`),
       })
     : undefined;

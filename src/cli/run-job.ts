@@ -31,13 +31,42 @@ const relay: RunListener = {
     }),
 };
 
+/** How long in-flight requests get when the server is gone: the load must stop within 5 s. */
+const SERVER_GONE_GRACE_MS = 2000;
+
 async function runJob(job: RunJob): Promise<number> {
   let run: TestRun | undefined;
-  let stopAsked = false;
+  let stopAsked: { reason: string; graceMs?: number } | undefined;
+  let ended = false;
+  const stop = (reason: string, graceMs?: number): void => {
+    stopAsked ??= graceMs === undefined ? { reason } : { reason, graceMs };
+    if (graceMs === undefined) run?.stop('api', reason);
+    else run?.stop('api', reason, graceMs);
+  };
+  // Dead-man switch: a run must never outlive the server that started it (nobody could stop it).
+  // The IPC channel closes when the server exits, however it died; the parent pid changing
+  // (re-parented to init) is the fallback should the channel linger.
+  const serverGone = (how: string): void => {
+    if (ended) return;
+    stop(
+      `the server that started this run is gone (${how}): stopped, and what it measured is stored`,
+      SERVER_GONE_GRACE_MS,
+    );
+  };
+  process.once('disconnect', () => serverGone('its IPC channel closed'));
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) serverGone(`its process ${parent} exited`);
+  }, 1000);
+  watch.unref();
+  // With the server gone, its end of the stderr pipe is closed: writing there must not kill the
+  // run before it stores its summary (nobody is left to read those lines).
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   process.on('message', (m: ServerToJob) => {
     if (m.type === 'stop') {
-      stopAsked = true;
-      run?.stop('api', 'stopped from the API');
+      stop('stopped from the API');
     } else if (m.type === 'control') {
       try {
         const change: { vus?: number; ratePerSec?: number } = {};
@@ -66,9 +95,11 @@ async function runJob(job: RunJob): Promise<number> {
       listeners: [relay],
       onRun: (r) => {
         run = r;
-        if (stopAsked) r.stop('api', 'stopped from the API');
+        if (stopAsked) stop(stopAsked.reason, stopAsked.graceMs);
       },
     });
+    ended = true;
+    clearInterval(watch);
     send({ type: 'done', exitCode: code });
     return code;
   } catch (err) {
@@ -78,6 +109,8 @@ async function runJob(job: RunJob): Promise<number> {
     io.stderr(
       `error: ${err instanceof Error && !(err instanceof VolleyError) ? (err.stack ?? message) : message}\n`,
     );
+    ended = true;
+    clearInterval(watch);
     send({ type: 'failed', error: message, details, exitCode });
     return exitCode;
   }
@@ -92,7 +125,7 @@ process.once('message', (m: ServerToJob) => {
   }
   void runJob(m.job).then((code) => {
     process.exitCode = code;
-    process.disconnect?.();
+    if (process.connected) process.disconnect?.(); // an already-closed channel would emit an uncaught error
     setTimeout(() => process.exit(code), 200).unref();
   });
 });

@@ -3,7 +3,7 @@ import { tryParseDurationMs } from '../config/duration.js';
 import { VolleyError } from '../errors.js';
 import { count, ms, table } from '../report/format.js';
 import { renderSummary } from '../report/terminal.js';
-import { pidAlive } from '../store/pid-alive.js';
+import { processAlive } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunListItem } from '../store/types.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -14,7 +14,7 @@ import { openStore, type StoreFlags } from './store-flags.js';
 function withStore<T>(flags: StoreFlags, io: CliIO, fn: (store: RunStore) => T): T {
   const store = openStore(flags, io);
   try {
-    store.reconcile(pidAlive);
+    store.reconcile(processAlive);
     return fn(store);
   } finally {
     store.close();
@@ -31,6 +31,10 @@ function mustResolve(store: RunStore, id: string, io: Pick<CliIO, 'env'>): strin
 }
 
 const dash = '—';
+/** The most runs one listing shows (SQLite takes LIMIT as a 64-bit integer: 1e20 is not one). */
+const MAX_LIST = 10_000;
+/** --older-than beyond a century would put the cut-off before 1970. */
+const MAX_AGE_MS = 36_500 * 86_400_000;
 
 function row(r: RunListItem): string[] {
   return [
@@ -53,8 +57,11 @@ export function runsListCommand(
   io: CliIO,
 ): ExitCodeValue {
   const limit = flags.limit === undefined ? 20 : Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new VolleyError('INVALID_USAGE', `--limit must be an integer >= 1 (got '${flags.limit}')`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST)
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `--limit must be an integer from 1 to ${MAX_LIST} (got '${flags.limit}')`,
+    );
   return withStore(flags, io, (store) => {
     const runs = store.list({ limit });
     if (flags.json) {
@@ -147,10 +154,12 @@ export function runsPruneCommand(flags: StoreFlags & { olderThan?: string }, io:
   if (flags.olderThan === undefined)
     throw new VolleyError('INVALID_USAGE', 'volley runs prune needs --older-than, e.g. --older-than 30d');
   const age = tryParseDurationMs(flags.olderThan);
-  if (age === undefined || age <= 0)
+  if (age === undefined || age <= 0 || age > MAX_AGE_MS)
     throw new VolleyError(
       'INVALID_USAGE',
-      `--older-than: malformed duration '${flags.olderThan}' (e.g. 30d, 12h)`,
+      age !== undefined && age > MAX_AGE_MS
+        ? `--older-than: '${flags.olderThan}' is more than 36500d`
+        : `--older-than: malformed duration '${flags.olderThan}' (e.g. 30d, 12h)`,
     );
   return withStore(flags, io, (store) => {
     const n = store.prune(new Date(Date.now() - age));

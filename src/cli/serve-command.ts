@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VolleyError } from '../errors.js';
-import { pidAlive } from '../store/pid-alive.js';
+import { processAlive } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -44,7 +44,7 @@ export async function startServe(
   version: string,
   env: NodeJS.ProcessEnv = io.env,
 ): Promise<RunningServer> {
-  const interrupted = store.reconcile(pidAlive);
+  const interrupted = store.reconcile(processAlive);
   if (interrupted.length > 0)
     io.stderr(`${interrupted.length} run(s) whose process had stopped are now marked interrupted\n`);
   return startServer({

@@ -23,8 +23,13 @@ export function dbPath(flags: StoreFlags, env: NodeJS.ProcessEnv): { path: strin
 
 /** For commands that need the store (runs, serve): any failure is an error. */
 export function openStore(flags: StoreFlags, io: CliIO): RunStore {
-  return RunStore.open(dbPath(flags, io.env).path);
+  return RunStore.open(dbPath(flags, io.env).path, notice(io));
 }
+
+const notice =
+  (io: CliIO) =>
+  (line: string): void =>
+    io.stderr(`notice: ${line}\n`);
 
 /**
  * For `volley run`: records unless --no-store. A store chosen on purpose (--db, VOLLEY_DB) that
@@ -35,7 +40,7 @@ export function openStoreFor(flags: StoreFlags, io: CliIO): RunStore | undefined
   if (flags.store === false) return undefined;
   const { path, explicit } = dbPath(flags, io.env);
   try {
-    return RunStore.open(path);
+    return RunStore.open(path, notice(io));
   } catch (err) {
     if (explicit || !(err instanceof VolleyError)) throw err;
     io.stderr(`warning: ${err.message}; this run is not recorded (set --db or VOLLEY_DB, or --no-store)\n`);

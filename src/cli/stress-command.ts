@@ -16,6 +16,7 @@ import { preflight } from '../protocols/http/preflight.js';
 import { ms } from '../report/format.js';
 import { buildSummary, type Summary } from '../report/summary.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
+import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';
 import { randomUUID } from 'node:crypto';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -273,7 +274,7 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
         source: 'cli',
         name,
         config: base,
-        pid: process.pid,
+        process: processRef(process.pid),
         warn: (m) => io.stderr(`warning: ${m}\n`),
       })
     : undefined;

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { extname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Snapshot } from '../engine/snapshot.js';
 import { TEST_FILE_EXTENSIONS } from '../script/session.js';
-import { pidAlive } from '../store/pid-alive.js';
+import { processAlive, processRef, type ProcessRef } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
 import { seriesPoint } from '../store/series-point.js';
-import { isActiveStatus, type RunListItem, type RunSource, type SeriesPoint } from '../store/types.js';
+import { isActiveStatus, type RunSource, type SeriesPoint } from '../store/types.js';
 import type { JobToServer, RunJob, ServerToJob } from './job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from './job-protocol.js';
 import type { ControlRunBody, CreateRunBody, LiveMessage, LiveThreshold } from './wire.js';
@@ -65,6 +65,8 @@ export class RunManager {
   private live: LiveRun | undefined;
   private readonly scriptsRoot: string | undefined;
   private nextControlId = 1;
+  /** This server process, recorded as the owner of the runs it creates. */
+  private readonly self: ProcessRef = processRef(process.pid);
 
   constructor(private readonly opts: RunManagerOptions) {
     this.scriptsRoot = opts.scriptsDir === undefined ? undefined : realpathSync(opts.scriptsDir);
@@ -93,18 +95,7 @@ export class RunManager {
     const current = this.live;
     if (current && !current.done && isActiveStatus(this.opts.store.get(current.id)?.status ?? 'finished'))
       throw new ApiProblem(409, `run ${current.id} is still active: stop it or wait for it to end`);
-    this.opts.store.reconcile(pidAlive);
-    const busy = this.opts.store.active().filter((r) => r.id !== current?.id);
-    if (busy.length > 0) {
-      const other = busy[0] as RunListItem;
-      throw new ApiProblem(
-        409,
-        `run ${other.id} (${other.source}) is active on this store: wait for it to end`,
-      );
-    }
     const id = randomUUID();
-    let file: string | undefined;
-    let tempDir: string | undefined;
     let flags: Record<string, unknown>;
     let env: NodeJS.ProcessEnv;
     let name: string;
@@ -113,9 +104,6 @@ export class RunManager {
       env = {};
       name = body.url;
     } else if (config !== undefined && 'config' in body) {
-      tempDir = mkdtempSync(join(tmpdir(), 'volley-job-'));
-      file = join(tempDir, 'posted-config.json');
-      writeFileSync(file, JSON.stringify(config, null, 2));
       flags = { env: envFlags(body.env), scenario: body.scenarios ?? [] };
       // A posted document is not the operator's: its $env sees the body's env and nothing else.
       env = {};
@@ -123,20 +111,44 @@ export class RunManager {
         typeof config.scenarios === 'object' && config.scenarios ? Object.keys(config.scenarios) : [];
       name = `config: ${scenarios.join(', ') || 'no scenarios'}`;
     } else if ('script' in body) {
-      file = script as string;
       flags = { env: envFlags(body.env), scenario: body.scenarios ?? [] };
       env = { ...this.opts.env };
       name = body.script;
     } else {
       throw new ApiProblem(400, 'body: give url, config or script');
     }
-    this.opts.store.createRun({ id, source, name, request: body });
-    const child = fork(this.opts.jobEntry, [], {
-      env,
-      cwd: this.scriptsRoot ?? tmpdir(),
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
+    // The guard lives in the store (one write transaction), so it holds against other servers
+    // and terminal runs on the same file; this server is the run's owner until its process forks.
+    const busy = this.opts.store.claimRun(
+      { id, source, name, request: body, owner: this.self },
+      processAlive,
+    );
+    if (busy)
+      throw new ApiProblem(
+        409,
+        `run ${busy.id} (${busy.source}) is active on this store: wait for it to end`,
+      );
+    let file: string | undefined = script;
+    let tempDir: string | undefined;
+    let child: ChildProcess;
+    try {
+      if (config !== undefined) {
+        tempDir = mkdtempSync(join(tmpdir(), 'volley-job-'));
+        file = join(tempDir, 'posted-config.json');
+        writeFileSync(file, JSON.stringify(config, null, 2));
+      }
+      child = fork(this.opts.jobEntry, [], {
+        env,
+        cwd: this.scriptsRoot ?? tmpdir(),
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        serialization: 'json',
+      });
+    } catch (err) {
+      // Nothing may outlive a run that never started: its folder and its 'starting' row.
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      this.opts.store.failRun(id, `the run process could not be started: ${(err as Error).message}`, null);
+      throw err;
+    }
     let resolveExit: () => void = () => {};
     const live: LiveRun = {
       id,
@@ -153,7 +165,7 @@ export class RunManager {
       controls: new Map(),
     };
     this.live = live;
-    if (child.pid !== undefined) this.opts.store.setPid(id, child.pid);
+    if (child.pid !== undefined) this.opts.store.setRunner(id, processRef(child.pid));
     child.stderr?.on('data', (d: Buffer) => {
       live.stderrTail = (live.stderrTail + d.toString()).slice(-4000);
     });
@@ -162,7 +174,20 @@ export class RunManager {
       this.onExit(live, code, signal);
       resolveExit();
     });
-    child.on('error', (err) => this.opts.log(`run ${id}: ${err.message}`));
+    child.on('error', (err) => {
+      this.opts.log(`run ${id}: ${err.message}`);
+      // A process that never spawned has no 'exit': end the run here, or this server (its
+      // owner, alive) would hold the one-run slot for it forever.
+      if (child.pid === undefined && !live.done) {
+        live.failure = {
+          error: `the run process could not be started: ${err.message}`,
+          details: [],
+          exitCode: 1,
+        };
+        this.onExit(live, null, null);
+        resolveExit();
+      }
+    });
     const job: RunJob = {
       protocol: JOB_PROTOCOL_VERSION,
       id,
@@ -226,10 +251,41 @@ export class RunManager {
     return real;
   }
 
+  /**
+   * Stops a run: this server's own through its IPC channel; any other run still active in the
+   * store (left by a server that died, or a terminal run on this machine) by SIGTERM to the
+   * process recorded as running it, which then stops like on Ctrl-C and stores what it measured.
+   */
   stop(id: string): void {
-    const live = this.requireLive(id);
-    live.child.send({ type: 'stop' } satisfies ServerToJob);
-    this.opts.log(`run ${id}: stop requested`);
+    const live = this.live;
+    if (live?.id === id && !live.done) {
+      live.child.send({ type: 'stop' } satisfies ServerToJob);
+      this.opts.log(`run ${id}: stop requested`);
+      return;
+    }
+    const store = this.opts.store;
+    if (!store.item(id)) throw new ApiProblem(404, `no run ${id}`);
+    store.reconcile(processAlive);
+    const run = store.item(id);
+    if (!run || !isActiveStatus(run.status))
+      throw new ApiProblem(409, `run ${id} is not active (${run?.status})`);
+    const runner = store.runner(id);
+    if (!runner || !processAlive(runner))
+      throw new ApiProblem(
+        409,
+        `run ${id} is starting on another server: stop it there, or wait for it to start`,
+      );
+    if (runner.host !== null && runner.host !== this.self.host)
+      throw new ApiProblem(409, `run ${id} runs on another host (${runner.host}): stop it there`);
+    try {
+      process.kill(runner.pid, 'SIGTERM');
+    } catch (err) {
+      throw new ApiProblem(
+        409,
+        `run ${id}: its process ${runner.pid} cannot be signalled (${(err as Error).message})`,
+      );
+    }
+    this.opts.log(`run ${id}: not started by this server; sent SIGTERM to its process ${runner.pid}`);
   }
 
   /**
@@ -317,7 +373,7 @@ export class RunManager {
     if (!isActiveStatus(run.status)) return undefined;
     let last = run.status;
     const timer = setInterval(() => {
-      this.opts.store.reconcile(pidAlive);
+      this.opts.store.reconcile(processAlive);
       const now = this.opts.store.item(id);
       if (!now || now.status === last) return;
       last = now.status;

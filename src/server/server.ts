@@ -11,7 +11,8 @@ import { extname, join, relative } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { VolleyError } from '../errors.js';
 import { TEST_FILE_EXTENSIONS } from '../script/session.js';
-import { pidAlive } from '../store/pid-alive.js';
+import { processAlive } from '../store/pid-alive.js';
+import { DamagedStoreError } from '../store/damaged.js';
 import type { RunStore } from '../store/run-store.js';
 import { isActiveStatus, type RunStatus } from '../store/types.js';
 import { prometheusText } from './prometheus-text.js';
@@ -51,6 +52,8 @@ export interface RunningServer {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const MAX_BODY_BYTES = 1_048_576;
+/** The most runs one list answers (SQLite takes LIMIT as a 64-bit integer: 1e20 is not one). */
+const MAX_LIST = 10_000;
 const STATUSES: readonly RunStatus[] = ['starting', 'running', 'finished', 'error', 'interrupted'];
 
 export function isLoopback(host: string): boolean {
@@ -153,8 +156,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   /**
    * Without a token the server trusts loopback only, so a web page elsewhere must not reach it
-   * through the browser: the Host must be a loopback name (DNS rebinding) and a cross-site Origin
-   * is refused on anything that changes state or streams.
+   * through the browser: the Host must be a loopback name (DNS rebinding), an absolute-form
+   * request target must name this server too, and a cross-site Origin — or `null`, what a
+   * sandboxed frame or a file: page sends — is refused on anything that changes state or streams.
    */
   const sameSite = (req: IncomingMessage): string | undefined => {
     const host = req.headers.host ?? '';
@@ -162,8 +166,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const name = host.replace(/:\d+$/, '');
       if (!isLoopback(name)) return `Host '${host}' is not this loopback server`;
     }
+    const target = req.url ?? '/';
+    if (!target.startsWith('/')) {
+      let t: URL | undefined;
+      try {
+        t = new URL(target);
+      } catch {
+        t = undefined;
+      }
+      if (!t || t.host !== host) return `request target '${target.slice(0, 200)}' is not this server`;
+    }
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null') {
+    if (origin === 'null') return 'requests from an opaque origin (Origin: null) are refused';
+    if (origin !== undefined) {
       let o: URL;
       try {
         o = new URL(origin);
@@ -174,6 +189,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     return undefined;
   };
+
+  /**
+   * Without a token anyone on this machine may read runs, but not by guessing: an id prefix must
+   * have 8 characters (what the CLI prints), not 4.
+   */
+  const minPrefix = tokenDigest ? 4 : 8;
 
   const runDetail = (id: string): RunDetail | undefined => {
     const r = opts.store.get(id);
@@ -186,7 +207,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const resolveRun = (raw: string): string => {
     let id: string | undefined;
     try {
-      id = opts.store.resolveId(decodePath(raw));
+      id = opts.store.resolveId(decodePath(raw), minPrefix);
     } catch (err) {
       if (err instanceof VolleyError) throw new ApiProblem(400, err.message);
       throw err;
@@ -202,12 +223,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (method === 'GET') {
         const limitText = url.searchParams.get('limit');
         const limit = limitText === null ? 200 : Number(limitText);
-        if (!Number.isInteger(limit) || limit < 1)
-          throw new ApiProblem(400, 'limit: must be an integer >= 1');
+        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST)
+          throw new ApiProblem(400, `limit: must be an integer from 1 to ${MAX_LIST}`);
         const status = url.searchParams.get('status');
         if (status !== null && !STATUSES.includes(status as RunStatus))
           throw new ApiProblem(400, `status: must be one of ${STATUSES.join(', ')}`);
-        opts.store.reconcile(pidAlive);
+        opts.store.reconcile(processAlive);
         return send(res, 200, opts.store.list({ limit, ...(status ? { status: status as RunStatus } : {}) }));
       }
       if (method === 'POST') {
@@ -289,20 +310,29 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new ApiProblem(404, `no route ${method} ${url.pathname}`);
   }
 
+  /**
+   * Any error to its answer: an ApiProblem as itself, a damaged store as 503 with what to do (the
+   * file is the problem, not the request), anything else as 500; never a stack in the body.
+   */
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof ApiProblem) return problem(res, err.status, err.message, err.details);
+    if (err instanceof DamagedStoreError) {
+      opts.log(`error on ${req.method} ${req.url}: ${err.message}`);
+      return problem(res, 503, err.message);
+    }
+    opts.log(`internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+    problem(res, 500, `internal error: ${(err as Error).message}`);
+  };
+
   const server = createServer((req, res) => {
     try {
       handle(req, res);
     } catch (err) {
-      const status = err instanceof ApiProblem ? err.status : 500;
-      if (status === 500)
-        opts.log(`internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
-      if (!res.headersSent)
-        problem(
-          res,
-          status,
-          err instanceof ApiProblem ? err.message : `internal error: ${(err as Error).message}`,
-        );
-      else res.destroy();
+      fail(req, res, err);
     }
   });
 
@@ -324,11 +354,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return;
     }
     if (url.pathname.startsWith('/api/')) {
-      api(req, res, url).catch((err: unknown) => {
-        if (err instanceof ApiProblem) return problem(res, err.status, err.message, err.details);
-        opts.log(`internal error on ${req.method} ${url.pathname}: ${(err as Error).stack ?? String(err)}`);
-        problem(res, 500, `internal error: ${(err as Error).message}`);
-      });
+      api(req, res, url).catch((err: unknown) => fail(req, res, err));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD')
@@ -356,8 +382,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (!authorized(req, url, true)) return refuse(401, 'Unauthorized');
     let id: string | undefined;
     try {
-      id = opts.store.resolveId(decodePath(m[1] as string));
-    } catch {
+      id = opts.store.resolveId(decodePath(m[1] as string), minPrefix);
+    } catch (err) {
+      if (err instanceof DamagedStoreError) {
+        opts.log(`error on the live stream of ${m[1]}: ${err.message}`);
+        return refuse(503, 'Service Unavailable');
+      }
       return refuse(400, 'Bad Request'); // malformed escape or an ambiguous id prefix
     }
     if (!id) return refuse(404, 'Not Found');

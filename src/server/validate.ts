@@ -1,15 +1,31 @@
-/** Request bodies of the API, validated with JSON Schema: every problem listed, as a 400. */
+/**
+ * Request bodies of the API, validated with JSON Schema: every problem listed, as a 400. Every
+ * number, string, list and the nesting depth is bounded, so no body reaches code that cannot
+ * take it (SQLite integers, recursive writers, timers).
+ */
 import { Ajv, type ErrorObject } from 'ajv';
+import { tryParseDurationMs } from '../config/duration.js';
 import type { ControlRunBody, CreateRunBody } from './wire.js';
+
+/** Deeper than any real test document; recursive code downstream must never see more. */
+const MAX_DEPTH = 64;
+/** The longest duration a body may ask for (a month-long soak is already beyond any real use). */
+const MAX_DURATION_MS = 30 * 86_400_000;
 
 const envMap = {
   type: 'object',
-  propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-  additionalProperties: { type: 'string' },
+  propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 256 },
+  additionalProperties: { type: 'string', maxLength: 65_536 },
+  maxProperties: 1000,
 };
-const scenarios = { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 100 };
+const scenarios = {
+  type: 'array',
+  items: { type: 'string', minLength: 1, maxLength: 256 },
+  maxItems: 100,
+};
 const duration = {
   type: 'string',
+  maxLength: 64,
   pattern: '^\\s*\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d)?(\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d))*\\s*$',
 };
 
@@ -27,12 +43,12 @@ const QUICK = {
     method: { type: 'string', pattern: '^[A-Za-z]+$', maxLength: 20 },
     headers: {
       type: 'object',
-      propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
-      additionalProperties: { type: 'string', pattern: '^[^\\r\\n]*$' },
+      propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", maxLength: 256 },
+      additionalProperties: { type: 'string', pattern: '^[^\\r\\n]*$', maxLength: 16_384 },
       maxProperties: 100,
     },
     body: { type: 'string', maxLength: 1_000_000 },
-    thresholds: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 100 },
+    thresholds: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 1024 }, maxItems: 100 },
     executor: { enum: ['externally-controlled'] },
   },
 };
@@ -53,7 +69,7 @@ const CONTROL = {
   additionalProperties: false,
   minProperties: 1,
   properties: {
-    scenario: { type: 'string', minLength: 1 },
+    scenario: { type: 'string', minLength: 1, maxLength: 256 },
     vus: { type: 'integer', minimum: 0, maximum: 1_000_000 },
     rate: { type: 'number', minimum: 0, maximum: 10_000_000 },
   },
@@ -77,6 +93,25 @@ function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
   });
 }
 
+/**
+ * Where a value first goes deeper than MAX_DEPTH (a path like config.a.b), or undefined. An
+ * explicit stack, not recursion: the point is to survive bodies that would overflow the call stack.
+ */
+function tooDeep(value: unknown): string | undefined {
+  const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: 'body' }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop() as { v: unknown; depth: number; path: string };
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_DEPTH) return path.length > 120 ? `${path.slice(0, 120)}…` : path;
+    for (const [k, child] of Object.entries(v)) {
+      if (path.length <= 120)
+        stack.push({ v: child, depth: depth + 1, path: path === 'body' ? k : `${path}.${k}` });
+      else stack.push({ v: child, depth: depth + 1, path });
+    }
+  }
+  return undefined;
+}
+
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
 /** Which of the three bodies it is is decided by its key field (url, config or script). */
@@ -93,9 +128,17 @@ export function validateCreateRun(body: unknown): Validated<CreateRunBody> {
           : `body: give only one of ${keys.join(', ')}`,
       ],
     };
+  const deep = tooDeep(body);
+  if (deep) return { ok: false, errors: [`${deep}: nested more than ${MAX_DEPTH} levels deep`] };
   const check = keys[0] === 'url' ? quick : keys[0] === 'config' ? config : script;
   if (!check(body)) return { ok: false, errors: describe(check.errors) };
   const b = body as unknown as CreateRunBody;
+  if ('url' in b) {
+    const long = (['duration', 'timeout'] as const).filter(
+      (k) => b[k] !== undefined && !((tryParseDurationMs(b[k] as string) ?? Infinity) <= MAX_DURATION_MS),
+    );
+    if (long.length > 0) return { ok: false, errors: long.map((k) => `${k}: must be at most 30d`) };
+  }
   if ('url' in b && b.rate === undefined && b.vus === undefined && b.executor === undefined)
     return { ok: false, errors: ['body: give rate (arrivals per second, open loop) or vus (closed loop)'] };
   return { ok: true, value: b };

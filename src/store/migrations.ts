@@ -111,6 +111,21 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       CREATE INDEX benches_set ON benches (base_url, endpoints_key, created_at);
     `,
   },
+  {
+    version: 3,
+    description:
+      'run owners: the process running a run and the one that created it, each with its start time and host',
+    sql: `
+      -- pid (with pid_start) is the process sending the load; owner_pid (with owner_start) the one
+      -- that created the row (the server for API runs, itself for terminal runs). A run is over
+      -- only when neither is alive; the start times tell a recycled pid from the recorded one.
+      ALTER TABLE runs ADD COLUMN pid_start TEXT;
+      ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+      ALTER TABLE runs ADD COLUMN owner_start TEXT;
+      ALTER TABLE runs ADD COLUMN host TEXT;
+      CREATE INDEX runs_status ON runs (status);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

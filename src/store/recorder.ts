@@ -8,6 +8,7 @@ import type { RunListener, RunResult, RunStartInfo } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
 import { encodeHistogram } from '../metrics/histogram.js';
 import type { Summary } from '../report/summary.js';
+import type { ProcessRef } from './pid-alive.js';
 import type { HistogramRecord, RunStore } from './run-store.js';
 import type { ControllableScenario, RunSource } from './types.js';
 
@@ -16,7 +17,8 @@ export interface RecorderOptions {
   source: RunSource;
   name: string;
   config: unknown;
-  pid: number;
+  /** The process running the run (this one), with its start time and host. */
+  process: ProcessRef;
   /** Told once when the store fails during the run. */
   warn: (message: string) => void;
 }
@@ -84,7 +86,7 @@ export class RunRecorder implements RunListener {
         executors: [...new Set(info.plans.map((p) => p.scenario.executor))],
         controllable: controllableScenarios(info),
         config: this.opts.config,
-        pid: this.opts.pid,
+        process: this.opts.process,
       }),
     );
   }

@@ -3,6 +3,7 @@
  * serves tests — `volley run` in a terminal or CI, runs started from the API, `volley serve`
  * reading them. Writers are short transactions; readers never block them (WAL).
  */
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Snapshot } from '../engine/snapshot.js';
@@ -10,7 +11,9 @@ import { VolleyError } from '../errors.js';
 import { decodeHistogram } from '../metrics/histogram.js';
 import { ensureFolder } from '../outputs/files.js';
 import type { Summary } from '../report/summary.js';
+import { DamagedStoreError, guardDatabase, isDamage } from './damaged.js';
 import { migrate } from './migrations.js';
+import type { ProcessRef } from './pid-alive.js';
 import { seriesPoint } from './series-point.js';
 import type {
   ControllableScenario,
@@ -43,6 +46,10 @@ interface RunRow {
   error: string | null;
   exit_code: number | null;
   pid: number | null;
+  pid_start: string | null;
+  owner_pid: number | null;
+  owner_start: string | null;
+  host: string | null;
 }
 
 export interface StoredRun extends RunListItem {
@@ -55,6 +62,15 @@ export interface StoredRun extends RunListItem {
 }
 
 /** A final histogram to keep: metric, optional endpoint, hdr-histogram-js base64 encoding. */
+export interface NewRun {
+  id: string;
+  source: RunSource;
+  name: string;
+  request?: unknown;
+  createdAt?: Date;
+  owner?: ProcessRef;
+}
+
 export interface HistogramRecord {
   metric: string;
   scenario?: string;
@@ -71,6 +87,21 @@ export interface ThresholdRecord {
 }
 
 const ACTIVE: readonly RunStatus[] = ['starting', 'running'];
+
+/**
+ * A row without any recorded process was written by a volley that set the pid only after
+ * creating the run: it is left alone this long, then taken as dead.
+ */
+const UNOWNED_GRACE_MS = 60_000;
+
+function processesOf(
+  r: Pick<RunRow, 'pid' | 'pid_start' | 'owner_pid' | 'owner_start' | 'host'>,
+): ProcessRef[] {
+  const out: ProcessRef[] = [];
+  if (r.pid !== null) out.push({ pid: r.pid, start: r.pid_start, host: r.host });
+  if (r.owner_pid !== null) out.push({ pid: r.owner_pid, start: r.owner_start, host: r.host });
+  return out;
+}
 
 function listItem(r: RunRow): RunListItem {
   return {
@@ -103,12 +134,17 @@ export class RunStore {
     this.db = db;
   }
 
-  /** Opens (creating the file and its folder) and migrates the store. */
-  static open(path: string): RunStore {
+  /**
+   * Opens (creating the file and its folder) and migrates the store. `notices` gets what the
+   * user should know once (a 0-byte file taken as a new, empty store).
+   */
+  static open(path: string, notices: (line: string) => void = () => {}): RunStore {
     let db: Database.Database;
+    let empty = false;
     try {
       ensureFolder(dirname(path));
-      db = new Database(path);
+      empty = existsSync(path) && statSync(path).isFile() && statSync(path).size === 0;
+      db = guardDatabase(new Database(path), path);
     } catch (err) {
       throw new VolleyError(
         'UNREADABLE_FILE',
@@ -124,16 +160,23 @@ export class RunStore {
       migrate(db, path);
     } catch (err) {
       db.close();
-      if (err instanceof VolleyError) throw err;
+      // A file that is not SQLite at all was never a store: name it so, not as a damaged one.
+      const cause = err instanceof DamagedStoreError ? err.cause : err;
+      const notDb = (cause as { code?: unknown } | null)?.code === 'SQLITE_NOTADB';
+      if (err instanceof VolleyError && !notDb) throw err;
+      if (isDamage(cause) && !notDb) throw new DamagedStoreError(path, cause);
       throw new VolleyError(
         'UNREADABLE_FILE',
-        `${path} is not a usable run store: ${(err as Error).message}`,
+        `${path} is not a usable run store: ${(cause as Error).message}`,
         {
           hint: 'point --db / VOLLEY_DB at another file',
           cause: err,
         },
       );
     }
+    // SQLite takes a 0-byte file as a new database: a store emptied by accident would otherwise
+    // look like a store that never had runs.
+    if (empty) notices(`the run store ${path} was an empty (0-byte) file: it is now a new, empty store`);
     return new RunStore(path, db);
   }
 
@@ -146,12 +189,15 @@ export class RunStore {
     return this.db;
   }
 
-  /** A run accepted but not started yet (the API creates it before its process runs). */
-  createRun(run: { id: string; source: RunSource; name: string; request?: unknown; createdAt?: Date }): void {
+  /**
+   * A run accepted but not started yet (the API creates it before its process runs). `owner` is
+   * the process creating it, recorded in the same statement so the row is never without one.
+   */
+  createRun(run: NewRun): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, status, source, name, created_at, request_json)
-         VALUES (?, 'starting', ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, status, source, name, created_at, request_json, owner_pid, owner_start, host)
+         VALUES (?, 'starting', ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.id,
@@ -159,7 +205,31 @@ export class RunStore {
         run.name,
         (run.createdAt ?? new Date()).getTime(),
         run.request === undefined ? null : JSON.stringify(run.request),
+        run.owner?.pid ?? null,
+        run.owner?.start ?? null,
+        run.owner?.host ?? null,
       );
+  }
+
+  /**
+   * The one-run-at-a-time guard, held by the store so it holds across servers and processes: in
+   * one write transaction (BEGIN IMMEDIATE, so two servers cannot both read "none active" and
+   * both insert), runs whose processes are all gone become interrupted, and the new run is
+   * created only when no other run is still active. Returns the active run that blocks it.
+   */
+  claimRun(
+    run: NewRun & { owner: ProcessRef },
+    isAlive: (p: ProcessRef) => boolean,
+  ): RunListItem | undefined {
+    return this.db
+      .transaction((): RunListItem | undefined => {
+        this.reconcile(isAlive);
+        const busy = this.active()[0];
+        if (busy) return busy;
+        this.createRun(run);
+        return undefined;
+      })
+      .immediate();
   }
 
   /** Traffic began: inserts the run when the API did not create it first (terminal and CI runs). */
@@ -171,14 +241,18 @@ export class RunStore {
     executors: string[];
     controllable: ControllableScenario[];
     config: unknown;
-    pid: number;
+    /** The process running it (for a terminal run also its owner). */
+    process: ProcessRef;
   }): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, status, source, name, created_at, started_at, executors, controllable, config_json, pid)
-         VALUES (@id, 'running', @source, @name, @startedAt, @startedAt, @executors, @controllable, @config, @pid)
+        `INSERT INTO runs (id, status, source, name, created_at, started_at, executors, controllable, config_json,
+           pid, pid_start, owner_pid, owner_start, host)
+         VALUES (@id, 'running', @source, @name, @startedAt, @startedAt, @executors, @controllable, @config,
+           @pid, @pidStart, @pid, @pidStart, @host)
          ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = @startedAt, executors = @executors,
-           controllable = @controllable, config_json = @config, pid = @pid`,
+           controllable = @controllable, config_json = @config, pid = @pid, pid_start = @pidStart,
+           host = COALESCE(host, @host)`,
       )
       .run({
         id: run.id,
@@ -188,13 +262,24 @@ export class RunStore {
         executors: JSON.stringify(run.executors),
         controllable: JSON.stringify(run.controllable),
         config: JSON.stringify(run.config),
-        pid: run.pid,
+        pid: run.process.pid,
+        pidStart: run.process.start,
+        host: run.process.host,
       });
   }
 
-  /** Records the process that owns a run, so a dead owner can be told from a live one. */
-  setPid(id: string, pid: number): void {
-    this.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(pid, id);
+  /** Records the process running a run (the job the server forked), so it can be checked and stopped. */
+  setRunner(id: string, p: ProcessRef): void {
+    this.db
+      .prepare('UPDATE runs SET pid = ?, pid_start = ?, host = COALESCE(host, ?) WHERE id = ?')
+      .run(p.pid, p.start, p.host, id);
+  }
+
+  /** The process running an active run, once known. */
+  runner(id: string): ProcessRef | undefined {
+    const r = this.db.prepare('SELECT pid, pid_start, host FROM runs WHERE id = ?').get(id) as
+      Pick<RunRow, 'pid' | 'pid_start' | 'host'> | undefined;
+    return r && r.pid !== null ? { pid: r.pid, start: r.pid_start, host: r.host } : undefined;
   }
 
   /** One closed second: the compact point, every metric's values, every endpoint's numbers. */
@@ -301,30 +386,47 @@ export class RunStore {
   }
 
   /**
-   * Runs still marked active whose process is gone (killed, crashed, machine rebooted) become
-   * 'interrupted'; their stored seconds stay. `isAlive` is injected so tests can decide.
+   * Runs still marked active none of whose recorded processes is alive (killed, crashed, machine
+   * rebooted) become 'interrupted'; their stored seconds stay. A run is alive while the process
+   * running it or the one that created it is (an API run between its creation and its fork has
+   * only the server). `isAlive` is injected so tests can decide.
    */
-  reconcile(isAlive: (pid: number) => boolean): string[] {
+  reconcile(isAlive: (p: ProcessRef) => boolean, now: number = Date.now()): string[] {
     const rows = this.db
-      .prepare(`SELECT id, pid FROM runs WHERE status IN ('starting', 'running')`)
-      .all() as { id: string; pid: number | null }[];
-    const dead = rows.filter((r) => r.pid === null || !isAlive(r.pid)).map((r) => r.id);
+      .prepare(
+        `SELECT id, created_at, pid, pid_start, owner_pid, owner_start, host FROM runs
+         WHERE status IN ('starting', 'running')`,
+      )
+      .all() as Pick<
+      RunRow,
+      'id' | 'created_at' | 'pid' | 'pid_start' | 'owner_pid' | 'owner_start' | 'host'
+    >[];
+    const dead = rows
+      .filter((r) => {
+        const procs = processesOf(r);
+        if (procs.length === 0) return now - r.created_at > UNOWNED_GRACE_MS;
+        return !procs.some(isAlive);
+      })
+      .map((r) => r.id);
+    // The status is checked again at the update: a run that ended between the read and now
+    // (its process finished, then exited) keeps its summary.
     const upd = this.db.prepare(
       `UPDATE runs SET status = 'interrupted', ended_at = COALESCE(ended_at, ?),
-         error = COALESCE(error, 'the process running it stopped before it ended') WHERE id = ?`,
+         error = COALESCE(error, 'the process running it stopped before it ended')
+       WHERE id = ? AND status IN ('starting', 'running')`,
     );
-    for (const id of dead) {
-      const last = this.db.prepare('SELECT MAX(second) AS s FROM run_seconds WHERE run_id = ?').get(id) as {
-        s: number | null;
-      };
-      const row = this.db.prepare('SELECT started_at FROM runs WHERE id = ?').get(id) as {
-        started_at: number | null;
-      };
-      const ended =
-        row.started_at !== null && last.s !== null ? row.started_at + (last.s + 1) * 1000 : Date.now();
-      upd.run(ended, id);
-    }
-    return dead;
+    const lastSecond = this.db.prepare(
+      `SELECT r.started_at AS started, (SELECT MAX(second) FROM run_seconds WHERE run_id = r.id) AS last
+       FROM runs r WHERE r.id = ?`,
+    );
+    return this.db.transaction(() =>
+      dead.filter((id) => {
+        const row = lastSecond.get(id) as { started: number | null; last: number | null };
+        const ended =
+          row.started !== null && row.last !== null ? row.started + (row.last + 1) * 1000 : Date.now();
+        return upd.run(ended, id).changes > 0;
+      }),
+    )();
   }
 
   list(opts: { limit?: number; status?: RunStatus } = {}): RunListItem[] {
@@ -351,12 +453,15 @@ export class RunStore {
     ).map(listItem);
   }
 
-  /** A run by id, or by a unique id prefix of at least 4 characters (the CLI shows 8). */
-  resolveId(idOrPrefix: string): string | undefined {
+  /**
+   * A run by id, or by a unique id prefix of at least `minPrefix` characters (the CLI shows 8;
+   * the API without a token asks for 8, so ids cannot be guessed from 4).
+   */
+  resolveId(idOrPrefix: string, minPrefix = 4): string | undefined {
     const exact = this.db.prepare('SELECT id FROM runs WHERE id = ?').get(idOrPrefix) as
       { id: string } | undefined;
     if (exact) return exact.id;
-    if (idOrPrefix.length < 4 || !/^[0-9a-f-]+$/i.test(idOrPrefix)) return undefined;
+    if (idOrPrefix.length < minPrefix || !/^[0-9a-f-]+$/i.test(idOrPrefix)) return undefined;
     const rows = this.db
       .prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2")
       .all(`${idOrPrefix.toLowerCase()}%`) as { id: string }[];

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { LiveMessage, RunDetail, RunListItem, SeriesResponse } from '../../src/server/wire.js';
+import { api } from '../helpers/api-client.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
@@ -22,26 +23,6 @@ mkdirSync(scripts);
 writeFileSync(join(dir, 'outside.ts'), 'export default {};\n');
 writeFileSync(join(scripts, 'notes.txt'), 'not a test\n');
 symlinkSync(join(dir, 'outside.ts'), join(scripts, 'link.ts'));
-
-async function api<T = unknown>(
-  base: string,
-  path: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
-): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = { ...(init.headers ?? {}) };
-  let body: string | undefined = init.raw;
-  if (init.body !== undefined) {
-    body = JSON.stringify(init.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(base + path, {
-    method: init.method ?? 'GET',
-    headers,
-    ...(body === undefined ? {} : { body }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
 
 async function waitForEnd(base: string, id: string, timeoutMs = 30_000): Promise<RunDetail> {
   const t0 = Date.now();

@@ -10,6 +10,7 @@ import { quickConfig } from '../../src/config/quick.js';
 import { TestRun } from '../../src/engine/run.js';
 import { buildSummary } from '../../src/report/summary.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { processAlive, processRef, type ProcessRef } from '../../src/store/pid-alive.js';
 import { RunRecorder } from '../../src/store/recorder.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
@@ -61,7 +62,7 @@ describe('run store', () => {
       source: 'cli',
       name: 'rec',
       config,
-      pid: process.pid,
+      process: processRef(process.pid),
       warn: (m) => assert.fail(m),
     });
     const run = new TestRun(prepareTest(config), [recorder], id);
@@ -120,7 +121,7 @@ describe('run store', () => {
     store.createRun({ id: 'old-finished', source: 'api', name: 'a', createdAt: old });
     store.failRun('old-finished', 'boom', 2);
     store.createRun({ id: 'old-running', source: 'api', name: 'b', createdAt: old });
-    store.setPid('old-running', 4242);
+    store.setRunner('old-running', { pid: 4242, start: null, host: null });
     store.createRun({ id: 'new-error', source: 'api', name: 'c' });
     store.failRun('new-error', 'boom', 3);
 
@@ -130,7 +131,7 @@ describe('run store', () => {
     );
     assert.equal(store.get('old-running')?.status, 'starting');
     assert.deepEqual(
-      store.reconcile((pid) => pid !== 4242),
+      store.reconcile((p) => p.pid !== 4242),
       ['old-running'],
     );
     assert.equal(store.get('old-running')?.status, 'interrupted');
@@ -143,6 +144,57 @@ describe('run store', () => {
     );
     assert.equal(store.get('new-error')?.exitCode, 3);
     store.close();
+  });
+
+  it('a run is alive while its creator or its runner is: never inferred from a missing pid', () => {
+    const store = RunStore.open(join(dir, 'owners.db'));
+    const server: ProcessRef = { pid: 1001, start: '5', host: null };
+    const alive = new Set([1001]);
+    const isAlive = (p: ProcessRef): boolean => alive.has(p.pid);
+    // Created by a live server, no runner yet (the gap before its fork): stays starting.
+    assert.equal(store.claimRun({ id: 'r1', source: 'api', name: 'a', owner: server }, isAlive), undefined);
+    assert.deepEqual(store.reconcile(isAlive), []);
+    // A second claim is refused while r1 is alive, whoever asks.
+    assert.equal(store.claimRun({ id: 'r2', source: 'api', name: 'b', owner: server }, isAlive)?.id, 'r1');
+    assert.equal(store.get('r2'), undefined);
+    // The server dies; its job (the runner) still sends: still active.
+    store.setRunner('r1', { pid: 2002, start: '9', host: null });
+    alive.delete(1001);
+    alive.add(2002);
+    assert.deepEqual(store.reconcile(isAlive), []);
+    // Both gone: interrupted, and the next claim succeeds.
+    alive.delete(2002);
+    assert.equal(
+      store.claimRun({ id: 'r3', source: 'api', name: 'c', owner: server }, () => false),
+      undefined,
+    );
+    assert.equal(store.get('r1')?.status, 'interrupted');
+    assert.equal(store.get('r3')?.status, 'starting');
+    // A row without any process (an older volley's gap) is left alone for a minute.
+    store.failRun('r3', 'x', 1);
+    store.createRun({ id: 'r4', source: 'api', name: 'd' });
+    assert.deepEqual(
+      store.reconcile(() => false),
+      [],
+    );
+    assert.deepEqual(
+      store.reconcile(() => false, Date.now() + 61_000),
+      ['r4'],
+    );
+    store.close();
+  });
+
+  it('tells a recycled pid from the recorded process by its start time', () => {
+    const me = processRef(process.pid);
+    assert.equal(processAlive(me), true);
+    if (me.start !== null)
+      assert.equal(processAlive({ ...me, start: `${me.start}1` }), false, 'same pid, other start');
+    assert.equal(
+      processAlive({ ...me, host: 'another-host.invalid' }),
+      true,
+      'another host cannot be checked',
+    );
+    assert.equal(processAlive({ pid: 2 ** 22 + 7, start: null, host: null }), false);
   });
 
   it('resolves unique id prefixes and refuses ambiguous ones', () => {
