@@ -7,6 +7,7 @@ import type { TestRun, RunListener } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import type { JobToServer, RunJob, ServerToJob } from '../server/job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from '../server/job-protocol.js';
+import { liveThresholds } from '../store/series-point.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { processIO } from './io.js';
 import { runCommand, type RunFlags } from './run-command.js';
@@ -18,16 +19,7 @@ function send(msg: JobToServer): void {
 const relay: RunListener = {
   onStart: (info) => send({ type: 'started', startedAt: info.startedAt.toISOString() }),
   onSnapshot: (snapshot) => send({ type: 'snapshot', snapshot }),
-  onThresholds: (results) =>
-    send({
-      type: 'thresholds',
-      thresholds: results.map((t) => ({
-        key: t.key,
-        source: t.source,
-        ok: t.ok,
-        actual: t.actual === undefined ? null : Math.round(t.actual * 1000) / 1000,
-      })),
-    }),
+  onThresholds: (results) => send({ type: 'thresholds', thresholds: liveThresholds(results) }),
 };
 
 async function runJob(job: RunJob): Promise<number> {

@@ -6,13 +6,14 @@ import type { Snapshot } from '../engine/snapshot.js';
 import type { LatencyStats } from '../metrics/summary-values.js';
 import type { Summary } from '../report/summary.js';
 
-import type { RunListItem, SeriesPoint } from '../store/types.js';
+import type { LiveThreshold, RunListItem, SeriesPoint } from '../store/types.js';
 
 export type { Snapshot, Summary, LatencyStats };
 export type { EndpointSummary } from '../report/summary.js';
 export type { StressResult, ProbeResult } from '../analysis/stress.js';
 export type {
   ControllableScenario,
+  LiveThreshold,
   RunListItem,
   RunSource,
   RunStatus,
@@ -73,13 +74,6 @@ export interface ControlRunBody {
   scenario?: string;
   vus?: number;
   rate?: number;
-}
-
-export interface LiveThreshold {
-  key: string;
-  source: string;
-  ok: boolean;
-  actual: number | null;
 }
 
 /** Messages on the WebSocket `/api/runs/:id/live`. */

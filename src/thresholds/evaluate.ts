@@ -10,6 +10,8 @@ export interface ThresholdResult {
   /** The observed statistic (ms for time trends); undefined when the metric had no samples. */
   actual: number | undefined;
   abortOnFail: boolean;
+  /** Why the threshold fails without a value (a monitor metric that recorded nothing). */
+  reason?: string;
 }
 
 function compare(a: number, op: Operator, b: number): boolean {

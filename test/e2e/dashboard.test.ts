@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { runCli } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
@@ -313,6 +314,67 @@ describe('dashboard in headless Chromium', () => {
     );
     const res = await fetch(`${serve.url}/api/runs/${encodeURIComponent(second)}`);
     assert.equal(res.status, 404);
+  });
+
+  it('shows a run started from a terminal as live as one started here', async () => {
+    const path = '/api/terminal';
+    const cli = runCli([
+      'run',
+      '--url',
+      `${target.url}${path}`,
+      '--rate',
+      '40',
+      '-d',
+      '6s',
+      '--threshold',
+      'http_req_duration:p(99)<1000',
+      '-q',
+      '--db',
+      join(dir, 'volley.db'),
+    ]);
+    const runs = (): Promise<{ id: string; name: string }[]> => api('/api/runs');
+    const id = (
+      await until(
+        async () => (await runs()).find((r) => r.name === `${target.url}${path}`),
+        (r) => r !== undefined,
+        15_000,
+        'the terminal run in the history',
+      )
+    )?.id as string;
+    await page.goto(`${serve.url}/#/runs/${encodeURIComponent(id)}`);
+    await page.getByTestId('live-view').waitFor();
+    // Every KPI card carries a number, as for a run started from the form.
+    await until(
+      () => kpi(page, 'kpi-rps'),
+      (v) => v !== null && v > 0,
+      8000,
+      'RPS KPI of the terminal run',
+    );
+    for (const k of ['kpi-p50', 'kpi-p99', 'kpi-vus', 'kpi-requests', 'kpi-elapsed', 'kpi-error-rate']) {
+      const v = await kpi(page, k);
+      assert.ok(v !== null && v >= 0, `${k} shows a number, got ${v}`);
+    }
+    const row = page.locator('[data-testid=endpoint-table] tbody tr[data-endpoint]');
+    await until(
+      () => row.count(),
+      (n) => n === 1,
+      3000,
+      'endpoint rows',
+    );
+    assert.match((await row.first().getAttribute('data-endpoint')) ?? '', /\/api\/terminal/);
+    const thresholdRows = page.locator('[data-testid=thresholds] tbody tr');
+    await until(
+      () => thresholdRows.count(),
+      (n) => n === 1,
+      3000,
+      'threshold rows',
+    );
+    assert.equal(await thresholdRows.first().getAttribute('data-ok'), 'true');
+    assert.notEqual(await page.getByTestId('gauge-generator-rss').getAttribute('data-value'), '');
+    assert.match((await page.getByTestId('saturated-flag').textContent()) ?? '', /^(yes|no)$/);
+    const done = await cli;
+    assert.equal(done.code, 0, done.stderr);
+    await page.getByTestId('run-detail').waitFor({ timeout: 15_000 });
   });
 
   it('left no console errors or warnings and no page errors', () => {
