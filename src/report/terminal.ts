@@ -90,7 +90,11 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
     out.push('  Thresholds');
     for (const t of s.thresholds.results) {
       const actual =
-        t.actual === null ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3);
+        t.actual === null
+          ? (t.reason ?? 'no data')
+          : Number.isInteger(t.actual)
+            ? String(t.actual)
+            : t.actual.toFixed(3);
       out.push(
         `    ${t.ok ? ok : bad} ${t.metric}: ${t.threshold}  (actual ${actual})${t.abortOnFail ? '  [abortOnFail]' : ''}`,
       );
