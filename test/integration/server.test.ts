@@ -251,8 +251,20 @@ export default defineTest({
 });
 `,
     );
+    // Beside the tests: a summary written by --out json, a helper module, a data file; and a YAML test.
+    writeFileSync(join(scripts, 'sum.json'), JSON.stringify({ schema: 'volley.summary/1', scenarios: {} }));
+    writeFileSync(join(scripts, 'helpers.ts'), 'export const base = 1;\n');
+    writeFileSync(join(scripts, 'users.json'), '[{"name":"a"}]');
+    writeFileSync(
+      join(scripts, 'smoke.yaml'),
+      'scenarios:\n  one: { executor: shared-iterations, iterations: 1, flow: [{ get: / }] }\n',
+    );
     const listed = await api<{ scripts: string[] }>(base, '/api/scripts');
-    assert.deepEqual(listed.body.scripts, ['hit.ts'], 'symbolic links and non-test files are not offered');
+    assert.deepEqual(
+      listed.body.scripts,
+      ['hit.ts', 'smoke.yaml'],
+      'symbolic links, summaries, helper modules, data and non-test files are not offered',
+    );
     const before = target.byPath().get('/script') ?? 0;
     const r = await api<{ id: string }>(base, '/api/runs', {
       method: 'POST',
