@@ -15,6 +15,7 @@ import { prometheusText } from './prometheus-text.js';
 import { ApiProblem, RunManager } from './run-manager.js';
 import { CSP, dashboardBuilt, serveStatic } from './static-files.js';
 import { SystemSampler } from './system-info.js';
+import { compareStoredRuns } from './compare-runs.js';
 import { listTestFiles } from './test-files.js';
 import { validateControl, validateCreateRun } from './validate.js';
 import type {
@@ -253,6 +254,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         throw new ApiProblem(405, `${method} is not allowed on ${url.pathname}`);
       throw new ApiProblem(404, `no route ${method} ${url.pathname}`);
     }
+    if (url.pathname === '/api/compare' && method === 'GET')
+      return send(res, 200, compareStoredRuns(opts.store, resolveRun, url.searchParams));
     if (url.pathname === '/api/system' && method === 'GET') {
       const body: SystemInfo = {
         ...system.read(),

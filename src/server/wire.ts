@@ -11,6 +11,14 @@ import type { LiveThreshold, RunListItem, SeriesPoint } from '../store/types.js'
 export type { Snapshot, Summary, LatencyStats };
 export type { EndpointSummary } from '../report/summary.js';
 export type { StressResult, ProbeResult } from '../analysis/stress.js';
+/** `GET /api/compare?base=ID&new=ID[&tolerance=10%]`: `volley compare` of two stored runs. */
+export type {
+  Comparison,
+  CompareRow,
+  EndpointComparison,
+  Regression,
+  RowStatus,
+} from '../analysis/compare.js';
 export type {
   ControllableScenario,
   LiveThreshold,

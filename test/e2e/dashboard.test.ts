@@ -4,7 +4,7 @@
  * history, run a second one, compare them — with the target's own request count as the truth.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -234,6 +234,11 @@ describe('dashboard in headless Chromium', () => {
     const firstRow = page.locator(`[data-testid=run-row][data-run-id="${first}"]`);
     await firstRow.waitFor();
     assert.equal(await firstRow.getAttribute('data-status'), 'finished');
+    // The start shows its date as well as its time.
+    assert.match(
+      (await firstRow.getByTestId('run-started').textContent()) ?? '',
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/,
+    );
 
     const counted = target.count();
     await page.goto(`${serve.url}/#/new`);
@@ -287,6 +292,27 @@ describe('dashboard in headless Chromium', () => {
       const box = await page.locator(`[data-testid=${chart}] canvas`).first().boundingBox();
       assert.ok(box && box.width > 200 && box.height > 100, `${chart} is visible`);
     }
+    // The regression verdict is volley compare's, and a change within its tolerance is never red.
+    const cmp = await api<{ verdict: string; tolerance: number; regressions: unknown[] }>(
+      `/api/compare?base=${first}&new=${second}`,
+    );
+    const verdict = page.getByTestId('compare-verdict');
+    await verdict.waitFor();
+    assert.equal(await verdict.getAttribute('data-verdict'), cmp.verdict);
+    assert.match(
+      (await verdict.textContent()) ?? '',
+      cmp.verdict === 'passed' ? /No regression/ : /Regressed/,
+    );
+    const judged = await table
+      .locator('td[data-status]')
+      .evaluateAll((tds) => tds.map((td) => [td.textContent ?? '', td.getAttribute('data-status') ?? '']));
+    assert.ok(judged.length >= 6, `judged cells: ${JSON.stringify(judged)}`);
+    for (const [text, status] of judged) {
+      const pct = Number(text.replace('−', '-').replace(/[^\d.-]/g, ''));
+      if (Number.isFinite(pct) && Math.abs(pct) <= cmp.tolerance * 100)
+        assert.notEqual(status, 'regressed', `${text} is within the ${cmp.tolerance * 100}% tolerance`);
+    }
+    assert.equal(await table.locator('td.bad-text[data-status=ok]').count(), 0);
   });
 
   it('sorts the history by a column and deletes a run', async () => {
@@ -316,6 +342,27 @@ describe('dashboard in headless Chromium', () => {
     assert.equal(res.status, 404);
   });
 
+  it('offers only test files in the script picker, not summaries or helper modules', async () => {
+    const scripts = join(dir, 'scripts');
+    writeFileSync(join(scripts, 'smoke.ts'), 'export default { scenarios: {} };\n');
+    writeFileSync(join(scripts, 'helpers.ts'), 'export const x = 1;\n');
+    writeFileSync(join(scripts, 'sum.json'), JSON.stringify({ schema: 'volley.summary/1', metrics: {} }));
+    writeFileSync(join(scripts, 'load.yaml'), 'scenarios:\n  a: { executor: shared-iterations, flow: [] }\n');
+    await page.goto(`${serve.url}/#/new`);
+    await page.getByTestId('mode-script').click();
+    const options = page.locator('[data-testid=new-script] option[value]:not([value=""])');
+    await until(
+      () => options.count(),
+      (n) => n > 0,
+      5000,
+      'script options',
+    );
+    assert.deepEqual(await options.evaluateAll((o) => o.map((x) => x.getAttribute('value'))), [
+      'load.yaml',
+      'smoke.ts',
+    ]);
+  });
+
   it('shows a run started from a terminal as live as one started here', async () => {
     const path = '/api/terminal';
     const cli = runCli([
@@ -337,7 +384,8 @@ describe('dashboard in headless Chromium', () => {
       await until(
         async () => (await runs()).find((r) => r.name === `${target.url}${path}`),
         (r) => r !== undefined,
-        15_000,
+        // A CLI start on a busy 2-core machine can take many seconds; it is a wait, not a delay.
+        30_000,
         'the terminal run in the history',
       )
     )?.id as string;
