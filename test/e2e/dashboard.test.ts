@@ -117,6 +117,13 @@ describe('dashboard in headless Chromium', () => {
 
     const before = await kpi(page, 'kpi-rps');
     assert.ok(before === null || before >= 0, `RPS starts empty or at a number, got ${before}`);
+    // The run process starts (bundling, workers) before traffic: wait for that, not a fixed time.
+    await until(
+      () => page.getByTestId('run-status').getAttribute('data-status'),
+      (st) => st === 'running',
+      60_000,
+      'the run to start',
+    );
     const rps = await until(
       () => kpi(page, 'kpi-rps'),
       (v) => v !== null && v > 0,
@@ -252,8 +259,8 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForURL(/#\/runs\/[^/]+$/);
     second = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
     assert.ok(second && second !== first);
-    // It ends by itself: the live view turns into the detail view.
-    await page.getByTestId('run-detail').waitFor({ timeout: 20_000 });
+    // It ends by itself: the live view turns into the detail view (after a start that can be slow).
+    await page.getByTestId('run-detail').waitFor({ timeout: 60_000 });
     await page.getByTestId('summary-kpis').waitFor();
     const detail = await api<RunDetailJson>(`/api/runs/${encodeURIComponent(second)}`);
     const count = detail.summary?.metrics.http_reqs?.values.count;
