@@ -67,12 +67,21 @@ export class RunManager {
     this.scriptsRoot = opts.scriptsDir === undefined ? undefined : realpathSync(opts.scriptsDir);
   }
 
+  /**
+   * The run going on now: this server's own, or else one another process (`volley run` in a
+   * terminal) is recording into the store — the dashboard's "run in progress" and /metrics follow
+   * either alike.
+   */
   get activeId(): string | undefined {
-    return this.live?.id;
+    if (this.live && !this.live.done) return this.live.id;
+    this.opts.store.reconcile(pidAlive);
+    return this.opts.store.active().find((r) => r.status === 'running')?.id;
   }
 
   get latest(): Snapshot | null {
-    return this.live?.latest ?? null;
+    if (this.live && !this.live.done) return this.live.latest;
+    const id = this.activeId;
+    return id === undefined ? null : this.opts.store.latestSnapshot(id);
   }
 
   get scriptsDir(): string | undefined {

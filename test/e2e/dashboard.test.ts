@@ -433,6 +433,13 @@ describe('dashboard in headless Chromium', () => {
     assert.equal(await thresholdRows.first().getAttribute('data-ok'), 'true');
     assert.notEqual(await page.getByTestId('gauge-generator-rss').getAttribute('data-value'), '');
     assert.match((await page.getByTestId('saturated-flag').textContent()) ?? '', /^(yes|no)$/);
+    // The header links to it as the run in progress; it is stopped where it was started.
+    assert.equal(
+      await page.getByTestId('active-run').getAttribute('href'),
+      `#/runs/${encodeURIComponent(id)}`,
+    );
+    assert.equal(await page.getByTestId('stop-button').count(), 0);
+    await page.getByTestId('stop-elsewhere').waitFor();
     child?.kill('SIGINT');
     const done = await cli;
     assert.equal(done.code, 130, done.stderr);

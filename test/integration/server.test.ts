@@ -446,6 +446,17 @@ export default defineTest({
       if (!id) await new Promise((r) => setTimeout(r, 50));
     }
     const client = live(`${base.replace('http', 'ws')}/api/runs/${id}/live`);
+    // The header's "run in progress" and /metrics follow it too.
+    const sys = await api<{ activeRunId: string | null }>(base, '/api/system');
+    assert.equal(sys.body.activeRunId, id);
+    const t1 = Date.now();
+    let metrics = '';
+    while (!new RegExp(`^volley_http_reqs_total\\{run_id="${id}"\\} [1-9]`, 'm').test(metrics)) {
+      if (Date.now() - t1 > 10_000) assert.fail(`/metrics never showed the terminal run:\n${metrics}`);
+      await new Promise((r) => setTimeout(r, 100));
+      metrics = await (await fetch(`${base}/metrics`)).text();
+    }
+    assert.match(metrics, /^volley_run_active 1$/m);
     const cli = await run;
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(await client.closed, 1000, 'the stream closes once the run ended');

@@ -129,7 +129,14 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
             {socket !== 'open' ? <span className="warn-text"> · live stream {socket}…</span> : null}
           </div>
         </div>
-        <StopButton id={id} status={run.status} />
+        {run.source === 'cli' || run.source === 'bench' ? (
+          // Its process is a terminal's or CI's, not this server's: it stops where it was started.
+          <span className="muted small" data-testid="stop-elsewhere">
+            started from a terminal: stop it there (Ctrl-C)
+          </span>
+        ) : (
+          <StopButton id={id} status={run.status} />
+        )}
       </div>
 
       <div className="kpis" data-testid="kpis">
