@@ -11,6 +11,11 @@ export const ExitCode = {
   TARGET_UNREACHABLE: 3,
   /** The script's setup() or teardown() threw (setup: nothing but setup's own requests was sent). */
   SCRIPT_FAILED: 4,
+  /**
+   * The run did not do what it planned: a worker crashed, hung or was terminated, or planned
+   * arrivals went missing beyond `dropped_iterations`. Its numbers are incomplete, so it never passes.
+   */
+  RUN_ERROR: 97,
   /** `volley compare`: NEW regressed beyond the tolerance against BASE. */
   REGRESSION: 98,
   /** The run completed (or was stopped by abortOnFail) and at least one threshold failed. k6 uses 99 too. */

@@ -60,6 +60,7 @@ function checkWritable(spec: OutputSpec): void {
 
 export function exitCodeFor(summary: Summary, result: RunResult): ExitCodeValue {
   if (result.aborted?.reason === 'signal') return ExitCode.ABORTED_BY_SIGNAL;
+  if (summary.verdict === 'error') return ExitCode.RUN_ERROR;
   if (!summary.thresholds.ok) return ExitCode.THRESHOLDS_FAILED;
   if (result.workerErrors.length > 0 && (summary.metrics.iterations?.values.count ?? 0) === 0)
     return ExitCode.RUNTIME_ERROR;

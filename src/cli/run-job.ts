@@ -36,8 +36,11 @@ async function runJob(job: RunJob): Promise<number> {
         if (m.ratePerSec !== undefined) change.ratePerSec = m.ratePerSec;
         if (!run) throw new VolleyError('INVALID_USAGE', 'the run has not started yet');
         run.control(m.scenario, change);
+        if (m.requestId !== undefined) send({ type: 'control-result', requestId: m.requestId });
       } catch (err) {
-        send({ type: 'control-error', error: (err as Error).message });
+        const error = (err as Error).message;
+        if (m.requestId !== undefined) send({ type: 'control-result', requestId: m.requestId, error });
+        else send({ type: 'control-error', error });
       }
     }
   });

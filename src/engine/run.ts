@@ -170,7 +170,13 @@ export class TestRun {
     if (!s || s.executor !== 'externally-controlled') {
       throw new VolleyError('INVALID_USAGE', `scenario '${scenario}' is not externally-controlled`);
     }
-    this.broadcast({ type: 'control', scenario, change: { ...change, atMs: now() + 50 } });
+    const atMs = now() + 50;
+    // A change the workers would ignore must not be reported as applied.
+    if (!this.runStartAtMs) throw new VolleyError('INVALID_USAGE', 'the run has not started yet');
+    if (this.stopRequested) throw new VolleyError('INVALID_USAGE', 'the run is stopping');
+    if (atMs >= this.runStartAtMs + s.startTimeMs + s.durationMs)
+      throw new VolleyError('INVALID_USAGE', `scenario '${scenario}' has ended`);
+    this.broadcast({ type: 'control', scenario, change: { ...change, atMs } });
   }
 
   private broadcast(msg: MainToWorker): void {

@@ -30,6 +30,11 @@ export class ArrivalRunner {
     private readonly preAllocatedVUs: number,
     private readonly maxVUs: number,
     private readonly maxQueue: number,
+    /**
+     * The rate is changed live (externally-controlled): a schedule with no arrival left (rate 0)
+     * is a pause that lasts until the next change or the scenario's end, not the end of the run.
+     */
+    private readonly live = false,
   ) {
     const cap = Math.max(16, Math.min(maxQueue, 1 << 16));
     this.qAt = new Float64Array(cap);
@@ -96,15 +101,22 @@ export class ArrivalRunner {
     this.immediate = undefined;
     if (this.schedulingDone) return;
     const { ctx } = this;
-    const endAt = Math.min(ctx.stop.endAtMs, ctx.startAtMs + this.schedule.durationMs);
     const now = ctx.now();
-    while (this.nextAt <= now) {
-      if (this.nextAt >= endAt) break;
+    while (this.nextAt <= now && !this.pastStop(this.nextAt)) {
       ctx.scheduleLagUs((now - this.nextAt) * 1000);
       this.dispatch(this.i, this.nextAt);
       this.advance();
     }
-    if (this.nextAt >= endAt || !Number.isFinite(this.nextAt)) {
+    if (this.live && !Number.isFinite(this.nextAt) && now < ctx.stop.endAtMs) {
+      // Paused (rate 0): wait for a rate change (onControl wakes us) or the end of the window.
+      // (Capped at setTimeout's maximum; an early wake just sleeps again.)
+      this.timer = setTimeout(
+        this.tick,
+        Math.min(2 ** 31 - 1, Math.max(1, Math.ceil(ctx.stop.endAtMs - now))),
+      );
+      return;
+    }
+    if (!Number.isFinite(this.nextAt) || this.pastStop(this.nextAt)) {
       this.stopScheduling();
       // No iteration starts after the end: arrivals still waiting for a VU are dropped.
       if (this.busy.size === 0 || now >= ctx.stop.endAtMs) this.dropQueue();
@@ -123,6 +135,18 @@ export class ArrivalRunner {
     else if (delay >= 2) this.timer = setTimeout(this.tick, Math.floor(delay) - 1);
     else this.immediate = setImmediate(this.tick);
   };
+
+  /**
+   * Is an arrival intended at `at` past the stop? The schedule's own end needs no test here: every
+   * arrival it plans lies before it (past it `offset` is Infinity), and comparing absolute times
+   * would lose a last arrival that rounds onto the end once the epoch start is added. Only a stop
+   * moved earlier than the planned end (an external stop) cuts the schedule short.
+   */
+  private pastStop(at: number): boolean {
+    const { ctx } = this;
+    const plannedEnd = ctx.startAtMs + this.schedule.durationMs;
+    return ctx.stop.endAtMs < plannedEnd && at >= ctx.stop.endAtMs;
+  }
 
   /** Drops whatever is still queued when the scenario's start window closes. */
   private scheduleQueueDrop(): void {

@@ -49,7 +49,7 @@ export const externallyControlled: ExecutorDefinition = {
   async run(ctx) {
     const s = ctx.scenario;
     if (s.rate > 0) {
-      return new ArrivalRunner(ctx, constantSchedule(s), s.preAllocatedVUs, s.maxVUs, s.maxQueue).run();
+      return new ArrivalRunner(ctx, constantSchedule(s), s.preAllocatedVUs, s.maxVUs, s.maxQueue, true).run();
     }
     const counter = new IterationCounter(ctx.segment);
     const loops = new VuLoops(ctx, () => counter.next());

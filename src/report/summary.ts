@@ -10,7 +10,7 @@ import { parseThresholdKey } from '../thresholds/parse.js';
 import { bottleneckHints, type BottleneckHints } from '../analysis/bottlenecks.js';
 import { detectKnee, type Knee } from '../analysis/knee.js';
 import { seriesPoint } from '../store/series-point.js';
-import type { SeriesPoint } from '../store/types.js';
+import type { SeriesPoint, Verdict } from '../store/types.js';
 import type { ScriptErrorEntry } from '../script/error-log.js';
 
 export const SUMMARY_SCHEMA = 'volley.summary/1';
@@ -33,6 +33,16 @@ export interface EndpointSummary {
   statuses: Record<string, number>;
 }
 
+/** Per scenario: what was planned against what happened (`planned` is null for open-ended executors). */
+export interface ExecutionRow {
+  scenario: string;
+  planned: number | null;
+  started: number;
+  completed: number;
+  dropped: number;
+  interrupted: number;
+}
+
 export interface Summary {
   schema: typeof SUMMARY_SCHEMA;
   runId: string;
@@ -44,7 +54,11 @@ export interface Summary {
     abortReason: string | null;
     abortDetail: string | null;
   };
-  verdict: 'passed' | 'failed' | 'aborted';
+  verdict: Verdict;
+  /** Why the verdict is `error` (empty otherwise): the run did not do what it planned. */
+  runErrors: string[];
+  /** Planned vs started vs completed iterations per scenario. */
+  execution: ExecutionRow[];
   config: {
     scenarios: TestConfig['scenarios'];
     thresholds: TestConfig['thresholds'];
@@ -213,13 +227,30 @@ export function buildSummary(result: RunResult, config: TestConfig, scriptFile?:
     );
   }
 
+  const execution: ExecutionRow[] = result.plans.map(({ scenario, plan }) => {
+    const f = { scenario: scenario.name };
+    const completed = agg.total('iterations', f)?.sum ?? 0;
+    const interrupted = agg.total('interrupted_iterations', f)?.sum ?? 0;
+    return {
+      scenario: scenario.name,
+      planned: plan.plannedIterations ?? null,
+      started: completed + interrupted,
+      completed,
+      dropped: agg.total('dropped_iterations', f)?.sum ?? 0,
+      interrupted,
+    };
+  });
+  const runErrors = result.workerErrors.filter((e) => e.startsWith('worker '));
+
   const thresholdsOk = result.thresholds.every((t) => t.ok);
-  const verdict =
+  const verdict: Verdict =
     result.aborted?.reason === 'signal' || result.aborted?.reason === 'api'
       ? 'aborted'
-      : thresholdsOk
-        ? 'passed'
-        : 'failed';
+      : runErrors.length > 0
+        ? 'error'
+        : thresholdsOk
+          ? 'passed'
+          : 'failed';
   return {
     schema: SUMMARY_SCHEMA,
     runId: result.runId,
@@ -232,6 +263,8 @@ export function buildSummary(result: RunResult, config: TestConfig, scriptFile?:
       abortDetail: result.aborted?.detail ?? null,
     },
     verdict,
+    runErrors,
+    execution,
     config: {
       scenarios: config.scenarios,
       thresholds: config.thresholds,

@@ -24,7 +24,8 @@ export interface RunJob {
 export type ServerToJob =
   | { type: 'job'; job: RunJob }
   | { type: 'stop' }
-  | { type: 'control'; scenario: string; vus?: number; ratePerSec?: number };
+  /** `requestId`: the job answers with a `control-result` carrying it. */
+  | { type: 'control'; scenario: string; vus?: number; ratePerSec?: number; requestId?: number };
 
 export type JobToServer =
   | { type: 'started'; startedAt: string }
@@ -33,4 +34,6 @@ export type JobToServer =
   /** The run could not start or failed: the message the CLI would print, and its exit code. */
   | { type: 'failed'; error: string; details: string[]; exitCode: number }
   | { type: 'control-error'; error: string }
+  /** The engine's answer to a `control` with a requestId: applied, or why not (`error`). */
+  | { type: 'control-result'; requestId: number; error?: string }
   | { type: 'done'; exitCode: number };

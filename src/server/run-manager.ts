@@ -57,11 +57,17 @@ interface LiveRun {
   stderrTail: string;
   tempDir: string | undefined;
   exited: Promise<void>;
+  /** Control requests waiting for the engine's answer, by requestId; each gets `undefined` or why not. */
+  controls: Map<number, (error: string | undefined) => void>;
 }
+
+/** How long a PATCH waits for the run process to say whether it applied the change. */
+const CONTROL_ANSWER_MS = 5000;
 
 export class RunManager {
   private live: LiveRun | undefined;
   private readonly scriptsRoot: string | undefined;
+  private nextControlId = 1;
 
   constructor(private readonly opts: RunManagerOptions) {
     this.scriptsRoot = opts.scriptsDir === undefined ? undefined : realpathSync(opts.scriptsDir);
@@ -156,6 +162,7 @@ export class RunManager {
       stderrTail: '',
       tempDir,
       exited: new Promise<void>((r) => (resolveExit = r)),
+      controls: new Map(),
     };
     this.live = live;
     if (child.pid !== undefined) this.opts.store.setPid(id, child.pid);
@@ -237,11 +244,18 @@ export class RunManager {
     this.opts.log(`run ${id}: stop requested`);
   }
 
-  /** Live change of an externally-controlled scenario; returns what was applied. */
-  control(id: string, body: ControlRunBody): { scenario: string; vus?: number; rate?: number } {
+  /**
+   * Live change of an externally-controlled scenario; resolves to what the engine applied. The
+   * engine has the last word (the scenario may have ended a moment ago): its refusal is a 409.
+   */
+  async control(
+    id: string,
+    body: ControlRunBody,
+  ): Promise<{ scenario: string; vus?: number; rate?: number }> {
     const live = this.requireLive(id);
     const run = this.opts.store.get(id);
-    if (!run || run.status !== 'running') throw new ApiProblem(409, `run ${id} is not running yet`);
+    if (!run || run.status === 'starting') throw new ApiProblem(409, `run ${id} is not running yet`);
+    if (run.status !== 'running') throw new ApiProblem(409, `run ${id} has ended (${run.status})`);
     if (run.controllable.length === 0)
       throw new ApiProblem(409, `run ${id} has no externally-controlled scenario`, [
         'start it with executor: externally-controlled to change VUs or rate live',
@@ -265,10 +279,24 @@ export class RunManager {
       throw new ApiProblem(400, `scenario '${target.scenario}' is open loop: give rate, not vus`);
     if (body.vus !== undefined && body.vus > target.maxVUs)
       throw new ApiProblem(400, `vus: ${body.vus} is more than the scenario's maxVUs (${target.maxVUs})`);
-    const msg: ServerToJob = { type: 'control', scenario: target.scenario };
+    const requestId = this.nextControlId++;
+    const msg: ServerToJob = { type: 'control', scenario: target.scenario, requestId };
     if (body.vus !== undefined) msg.vus = body.vus;
     if (body.rate !== undefined) msg.ratePerSec = body.rate;
+    const answer = new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        live.controls.delete(requestId);
+        resolve(`the run process did not answer within ${CONTROL_ANSWER_MS / 1000} s`);
+      }, CONTROL_ANSWER_MS);
+      live.controls.set(requestId, (error) => {
+        clearTimeout(timer);
+        live.controls.delete(requestId);
+        resolve(error);
+      });
+    });
     live.child.send(msg);
+    const error = await answer;
+    if (error !== undefined) throw new ApiProblem(409, `run ${id}: change refused: ${error}`);
     return {
       scenario: target.scenario,
       ...(body.vus === undefined ? {} : { vus: body.vus }),
@@ -392,6 +420,9 @@ export class RunManager {
       case 'control-error':
         this.opts.log(`run ${live.id}: control refused: ${m.error}`);
         break;
+      case 'control-result':
+        live.controls.get(m.requestId)?.(m.error);
+        break;
       case 'done':
         break;
     }
@@ -399,6 +430,7 @@ export class RunManager {
 
   private onExit(live: LiveRun, code: number | null, signal: NodeJS.Signals | null): void {
     live.done = true;
+    for (const answer of [...live.controls.values()]) answer('the run has ended');
     const store = this.opts.store;
     const row = store.get(live.id);
     if (row && isActiveStatus(row.status)) {

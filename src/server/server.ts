@@ -216,7 +216,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (method === 'PATCH') {
           const v = validateControl(await readJson(req));
           if (!v.ok) throw new ApiProblem(400, v.errors[0] as string, v.errors);
-          return send(res, 200, { id, applied: manager.control(id, v.value) });
+          return send(res, 200, { id, applied: await manager.control(id, v.value) });
         }
       } else if (sub === 'series' && method === 'GET') {
         const body: SeriesResponse = { runId: id, points: opts.store.series(id) };

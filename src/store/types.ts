@@ -13,7 +13,8 @@ export function isActiveStatus(status: RunStatus): boolean {
   return status === 'starting' || status === 'running';
 }
 
-export type Verdict = 'passed' | 'failed' | 'aborted';
+/** `error`: the run did not do what it planned (a worker crashed, hung or was terminated; arrivals went missing). */
+export type Verdict = 'passed' | 'failed' | 'aborted' | 'error';
 /**
  * Where the run was started: the terminal/CI (`volley run`), the API/dashboard, `volley demo`, or
  * `volley bench` (one run per endpoint measured).

@@ -145,7 +145,10 @@ describe('iteration numbers and VUs', () => {
         },
       ],
     );
+    // A change the workers would ignore is refused, never reported as applied.
+    assert.throws(() => run.control('s', { vus: 2 }), /has not started/);
     const result = await run.run();
+    assert.throws(() => run.control('s', { vus: 2 }), /scenario 's' has ended/);
     assert.equal(result.workerErrors.length, 0);
     assert.ok(vusSeen[0] !== undefined && vusSeen[0] <= 2, `start ${vusSeen.join(',')}`);
     assert.equal(Math.max(...vusSeen), 6, `vus per second: ${vusSeen.join(',')}`);

@@ -391,6 +391,66 @@ export default defineTest({
     assert.equal(again.status, 409);
   });
 
+  it('externally-controlled open loop: rate 0 pauses arrivals (the run goes on), rate 5 resumes them; a change after the end is 409', async () => {
+    const path = '/paused';
+    const n = (): number => target.byPath().get(path) ?? 0;
+    const get = async (id: string): Promise<RunDetail> =>
+      (await api<RunDetail>(base, `/api/runs/${id}`)).body;
+    const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
+    const r = await api<{ id: string }>(base, '/api/runs', {
+      method: 'POST',
+      body: {
+        url: `${target.url}${path}`,
+        rate: 20,
+        maxVus: 10,
+        executor: 'externally-controlled',
+        duration: '10s',
+      },
+    });
+    assert.equal(r.status, 201);
+    const id = r.body.id;
+    const t0 = Date.now();
+    while (n() === 0) {
+      if (Date.now() - t0 > 20_000) throw new Error('the run never sent a request');
+      await sleep(20);
+    }
+    const started = Date.now();
+    const pause = await api(base, `/api/runs/${id}`, { method: 'PATCH', body: { rate: 0 } });
+    assert.equal(pause.status, 200, JSON.stringify(pause.body));
+    await sleep(300); // the change applies 50 ms after it is accepted; in-flight requests land
+    const c0 = n();
+    await sleep(1500);
+    assert.equal(n() - c0, 0, 'no request while the rate is 0');
+    assert.equal((await get(id)).status, 'running', 'rate 0 paused the run, it did not end it');
+    const resume = await api(base, `/api/runs/${id}`, { method: 'PATCH', body: { rate: 5 } });
+    assert.equal(resume.status, 200, JSON.stringify(resume.body));
+    const c1 = n();
+    const t1 = Date.now();
+    while (n() === c1) {
+      if (Date.now() - t1 > 3000) throw new Error('rate 5 did not resume the arrivals');
+      await sleep(10);
+    }
+    const c2 = n();
+    await sleep(2000);
+    const grown = n() - c2;
+    assert.ok(grown >= 7 && grown <= 13, `${grown} requests in 2 s at 5/s`);
+    assert.equal((await get(id)).status, 'running');
+    const done = await waitForEnd(base, id);
+    assert.equal(done.status, 'finished');
+    assert.equal(done.verdict, 'passed');
+    assert.ok(
+      Date.now() - started >= 7000,
+      `the run lasted its 10 s (ended ${Date.now() - started} ms after its first request)`,
+    );
+    assert.equal(done.summary?.metrics.http_reqs?.values.count, n());
+    const late = await api<{ error: string }>(base, `/api/runs/${id}`, {
+      method: 'PATCH',
+      body: { rate: 7 },
+    });
+    assert.equal(late.status, 409);
+    assert.match(late.body.error, /has ended|not active/);
+  });
+
   it('refuses cross-site requests and foreign Host headers (no permissive CORS)', async () => {
     const evil = await fetch(`${base}/api/runs`, {
       method: 'POST',

@@ -80,6 +80,8 @@ function summary(
     endedAt: '2024-01-01T00:00:10.000Z',
     state: { testRunDurationMs: 10_000, aborted: false, abortReason: null, abortDetail: null },
     verdict: 'passed',
+    runErrors: [],
+    execution: [],
     config: {
       scenarios: {
         default: { executor: 'constant-arrival-rate', rate: over.rate ?? 100, duration: '10s' },
