@@ -4,7 +4,7 @@
  * noise). Ordered by when it began, so the first one is the likeliest cause and the rest effects.
  */
 import type { Snapshot } from '../engine/snapshot.js';
-import { firstSustained, median, SUSTAIN } from './sustained.js';
+import { atSecondText, firstSustained, median, MIN_FAILURES, SUSTAIN } from './sustained.js';
 
 export type SignalKind = 'latency' | 'errors' | 'target-cpu' | 'series' | 'generator';
 
@@ -24,9 +24,17 @@ export interface BottleneckHints {
   summary: string;
 }
 
-/** firstSustained over snapshots. */
-function firstHeld(secs: readonly Snapshot[], pred: (s: Snapshot) => boolean, need = SUSTAIN): number {
-  return firstSustained(secs.length, (i) => pred(secs[i] as Snapshot), { need });
+/** firstSustained over snapshots; `weight`/`minWeight`: the held seconds must total that many events. */
+function firstHeld(
+  secs: readonly Snapshot[],
+  pred: (s: Snapshot) => boolean,
+  need = SUSTAIN,
+  count?: { weight: (s: Snapshot) => number; min: number },
+): number {
+  return firstSustained(secs.length, (i) => pred(secs[i] as Snapshot), {
+    need,
+    ...(count ? { weight: (i: number) => count.weight(secs[i] as Snapshot), minWeight: count.min } : {}),
+  });
 }
 
 /** The early part of a run, its reference level: the first fifth of the seconds (at least 2). */
@@ -55,7 +63,11 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
         `p99 ${fmt((secs[lat] as Snapshot).latency.p99)} ms, ≥ 2× the early ${fmt(baseP99)} ms`,
       );
 
-    const err = firstHeld(secs, (s) => s.errorRate > 0.01);
+    // A share over 1% for SUSTAIN seconds, carried by at least MIN_FAILURES failed requests.
+    const err = firstHeld(secs, (s) => s.errorRate > 0.01, SUSTAIN, {
+      weight: (s) => s.failures,
+      min: MIN_FAILURES,
+    });
     if (err >= 0)
       push(
         err,
@@ -95,7 +107,8 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
         );
     }
 
-    const gen = firstHeld(secs, (s) => s.generator.saturated, 2);
+    // `saturated` is already sustained per resource (src/engine/saturation.ts).
+    const gen = firstHeld(secs, (s) => s.generator.saturated, 1);
     if (gen >= 0)
       push(
         gen,
@@ -109,12 +122,12 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
   const summary = !first
     ? 'no signal degraded: latency, errors and every monitored series held, and the generator kept up'
     : first.signal === 'generator'
-      ? `the generator saturated first (second ${first.atSecond + 1}): what followed may be volley's limit, not the target's`
-      : `${first.metric} degraded first, at second ${first.atSecond + 1} (${first.detail})` +
+      ? `the generator saturated first (at ${atSecondText(first.atSecond)}): what followed may be volley's limit, not the target's`
+      : `${first.metric} degraded first, at ${atSecondText(first.atSecond)} (${first.detail})` +
         (out.length > 1
           ? `; then ${out
               .slice(1)
-              .map((o) => `${o.metric} at second ${o.atSecond + 1}`)
+              .map((o) => `${o.metric} at ${atSecondText(o.atSecond)}`)
               .join(', ')}`
           : '');
   return { first: first?.signal ?? null, signals: out, summary };

@@ -21,7 +21,7 @@ import {
   type WorkerInit,
   type WorkerToMain,
 } from './protocol.js';
-import { runIsSaturated, secondSaturation } from './saturation.js';
+import { runIsSaturated, SaturationTracker, secondStrain } from './saturation.js';
 import { SegmentSequence } from './segments.js';
 import { buildSnapshot, type GeneratorSecond, type Snapshot } from './snapshot.js';
 import { VolleyError } from '../errors.js';
@@ -124,7 +124,7 @@ export class TestRun {
   private runStartAtMs = 0;
   private lastThresholds: ThresholdResult[] = [];
   private readonly genSeconds: GeneratorSecond[] = [];
-  private saturatedSeconds = 0;
+  private readonly saturation = new SaturationTracker();
   private readonly workerErrors: string[] = [];
   private readonly scriptErrors = new ScriptErrorTotals();
   private lastCpu = process.cpuUsage();
@@ -367,14 +367,20 @@ export class TestRun {
       this.lastCpuAt = t;
       const lag = this.agg.mergeSeconds([c], 'schedule_lag');
       const lagP99 = lag && lag.count > 0 ? lag.percentile(99) / 1000 : undefined;
-      const reasons = secondSaturation(workers, lagP99, this.test.config.preciseSchedule);
-      if (reasons.length) this.saturatedSeconds++;
+      // Saturation is sustained and per resource (src/engine/saturation.ts): `strained` is this
+      // second's reading, `saturated`/`reasons` only what held.
+      const strain = secondStrain(workers, lagP99, {
+        polling: this.test.config.preciseSchedule === true,
+        cpuPercent,
+      });
+      const held = this.saturation.push(strain);
       const gen: GeneratorSecond = {
         workers,
         cpuPercent: Math.round(cpuPercent),
         rssMB: Math.round(process.memoryUsage.rss() / 1048576),
-        saturated: reasons.length > 0,
-        reasons,
+        saturated: held.length > 0,
+        reasons: held.map((h) => h.detail),
+        strained: strain.map((h) => h.detail),
       };
       this.genSeconds.push(gen);
       const snap = buildSnapshot(this.agg, c, this.runStartAtMs, gen);
@@ -399,12 +405,6 @@ export class TestRun {
 
   private generatorSummary(workers: number): GeneratorSummary {
     const secs = this.genSeconds;
-    const reasons = new Map<string, number>();
-    for (const g of secs)
-      for (const r of g.reasons) {
-        const kind = r.replace(/ \d+(\.\d+)?(ms|%)/g, '').trim();
-        reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
-      }
     const perWorker: GeneratorSummary['perWorker'] = [];
     for (let w = 0; w < workers; w++) {
       const hs = secs.map((g) => g.workers[w]).filter((h): h is WorkerHealth => h !== undefined);
@@ -420,10 +420,10 @@ export class TestRun {
     const cpu = secs.map((g) => g.cpuPercent);
     return {
       workers,
-      saturated: runIsSaturated(this.saturatedSeconds, secs.length),
-      saturatedSeconds: this.saturatedSeconds,
+      saturated: runIsSaturated(this.saturation.saturatedSeconds, secs.length),
+      saturatedSeconds: this.saturation.saturatedSeconds,
       seconds: secs.length,
-      reasons: [...reasons.entries()].map(([k, v]) => `${k} (${v}s)`),
+      reasons: this.saturation.reasons(),
       cpuPercent: {
         avg: cpu.length ? Math.round(cpu.reduce((a, b) => a + b, 0) / cpu.length) : 0,
         max: Math.max(0, ...cpu),

@@ -10,8 +10,12 @@ export interface GeneratorSecond {
   /** Whole process CPU over the second, in percent of one core (200 = two cores busy). */
   cpuPercent: number;
   rssMB: number;
+  /** Sustained: a resource strained in at least 3 of the last 4 seconds (src/engine/saturation.ts). */
   saturated: boolean;
+  /** What held, by resource, when saturated (empty otherwise). */
   reasons: string[];
+  /** This second's readings over their limit, sustained or not (absent in older streams). */
+  strained?: string[];
 }
 
 export interface EndpointSecond {

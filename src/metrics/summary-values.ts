@@ -3,6 +3,12 @@ import { statistic, type MetricState } from './state.js';
 
 export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'] as const;
 
+/**
+ * Trend statistics are rounded to 3 decimals (1 µs for times, finer than the histogram's own
+ * resolution). Rates, counter rates and gauges keep full precision: 39 failures of 4,125 is
+ * 0.0094545…, and a document that says 0.009 misleads every reader and every threshold. Reports
+ * round for display only (src/report/format.ts).
+ */
 const round = (v: number): number => (Number.isInteger(v) ? v : Math.round(v * 1000) / 1000);
 
 export function metricValues(state: MetricState, elapsedSeconds: number): Record<string, number> {
@@ -17,7 +23,7 @@ export function metricValues(state: MetricState, elapsedSeconds: number): Record
   const out: Record<string, number> = {};
   for (const n of names) {
     const v = statistic(state, n, elapsedSeconds);
-    if (v !== undefined) out[n] = round(v);
+    if (v !== undefined) out[n] = state.type === 'trend' ? round(v) : v;
   }
   return out;
 }

@@ -54,7 +54,8 @@ export function csvRow(p: SeriesPoint, monitored: readonly (number | null | unde
     p.time,
     p.requests,
     p.failures,
-    +errorRate.toFixed(6),
+    // The full ratio (as a string, so csvNumber's 3-decimal rounding of ms values does not apply).
+    String(errorRate),
     p.iterations,
     p.dropped,
     p.vus,

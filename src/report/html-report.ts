@@ -20,7 +20,10 @@ import {
   recommendations,
   parseThresholdExpr,
 } from './recommendations.js';
-import { ms, pct, count } from './format.js';
+import { kneeLine, ms, pct, count } from './format.js';
+import { atSecondText } from '../analysis/sustained.js';
+import { loadProfile, readableTime, runWindow } from './load-profile.js';
+import { kneeSignal } from '../analysis/knee.js';
 
 export const esc = escapeXml;
 
@@ -109,8 +112,16 @@ export function plainResult(s: Summary): string {
                 .join(', ')}`
             : ''
         }.`;
+  const how =
+    s.verdict === 'passed'
+      ? 'passed'
+      : s.verdict === 'failed'
+        ? 'failed'
+        : s.verdict === 'error'
+          ? 'did not do what it planned (run error), so none of its numbers can pass it'
+          : 'was aborted';
   return (
-    `The run ${s.verdict === 'passed' ? 'passed' : s.verdict === 'failed' ? 'failed' : 'was aborted'}: ` +
+    `The run ${how}: ` +
     `${count(reqs?.count ?? 0)} requests in ${secs.toFixed(1)} s (${(reqs?.rate ?? 0).toFixed(1)} req/s achieved), ` +
     `p95 ${ms(dur?.['p(95)'] ?? 0)}, p99 ${ms(dur?.['p(99)'] ?? 0)}, error rate ${pct(failed)}. ${sloText}` +
     (s.generator.saturated ? ' The load generator saturated: the numbers may understate the target.' : '') +
@@ -133,7 +144,7 @@ main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
 .meta{color:#6b7280;font-size:12px}
 .badge{display:inline-block;padding:4px 12px;border-radius:999px;font-weight:700;font-size:14px;letter-spacing:.04em;text-transform:uppercase;color:#fff}
-.badge.passed{background:#16a34a}.badge.failed{background:#dc2626}.badge.aborted{background:#d97706}.badge.regressed{background:#dc2626}
+.badge.passed{background:#16a34a}.badge.failed{background:#dc2626}.badge.aborted{background:#d97706}.badge.error{background:#7f1d1d}.badge.regressed{background:#dc2626}
 table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0;font-size:13px}
 th,td{border:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f4f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -144,7 +155,7 @@ tr.regressed td{background:#fef2f2}tr.improved td{background:#f0fdf4}
 .chart svg{width:100%;height:auto;display:block}
 .card{background:#fff;border:1px solid #e5e7eb;border-radius:6px;padding:12px 16px;margin:8px 0}
 ol.recs li{margin:0 0 10px}.evidence{color:#4b5563;font-size:12px}
-.warn{background:#fffbeb;border-color:#fcd34d}
+.warn{background:#fffbeb;border-color:#fcd34d}.run-error{background:#fef2f2;border-color:#b91c1c;color:#7f1d1d}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
 `;
 
@@ -186,6 +197,13 @@ ${epRows.length ? `<h3>Endpoints</h3>${table(['status', 'endpoint', 'metric', 'b
 </section>`;
 }
 
+/** Verdict `error`: a red card at the top naming why (runErrors); nothing otherwise. */
+function runErrorCard(s: Summary): string {
+  if (s.verdict !== 'error') return '';
+  const why = (s.runErrors ?? []).length > 0 ? (s.runErrors ?? []) : ['the run did not do what it planned'];
+  return `<div class="card run-error" id="run-error" role="alert"><strong>⚠ Run error: this run did not do what it planned, and cannot pass.</strong><ul>${why.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>\n`;
+}
+
 export function renderHtmlReport(
   summary: Summary,
   opts: { baseline?: Summary; title?: string; generatedAt?: Date } = {},
@@ -197,11 +215,20 @@ export function renderHtmlReport(
   const generatedAt = (opts.generatedAt ?? new Date()).toISOString();
   const parts: string[] = [];
 
-  // Executive summary.
+  // Executive summary: the verdict, why a run errored, the load applied, then the result.
+  const profile = loadProfile(s);
   parts.push(`<header><h1>${esc(title)}</h1>
-<p class="meta">run <code>${esc(s.runId)}</code> · ${esc(s.startedAt)} → ${esc(s.endedAt)} · generated ${esc(generatedAt)} · schema ${esc(s.schema)}</p></header>
+<p class="meta">run <code>${esc(s.runId)}</code> · <time datetime="${esc(s.startedAt)}">${esc(readableTime(s.startedAt))}</time> → <time datetime="${esc(s.endedAt)}">${esc(readableTime(s.endedAt))}</time> · generated <time datetime="${esc(generatedAt)}">${esc(readableTime(generatedAt))}</time> · schema ${esc(s.schema)}</p></header>
 <section id="summary"><h2>Executive summary</h2>
-<p><span class="badge ${s.verdict}" id="verdict" data-verdict="${s.verdict}">${esc(s.verdict)}</span></p>
+<p><span class="badge ${esc(s.verdict)}" id="verdict" data-verdict="${esc(s.verdict)}">${esc(s.verdict)}</span></p>
+${runErrorCard(s)}<div id="load-profile"><h3>Load applied</h3><p class="meta">${esc(runWindow(s))}</p>${table(
+    ['scenario', 'executor', 'load', 'duration', 'max VUs', 'planned', 'started', 'completed', 'dropped'],
+    profile.map(
+      (r) =>
+        `<tr>${td(esc(r.scenario))}${td(`<code>${esc(r.executor)}</code>`)}${td(esc(r.load))}${td(esc(r.duration), true)}${td(esc(r.vus), true)}${td(esc(r.planned), true)}${td(esc(r.started), true)}${td(esc(r.completed), true)}${td(esc(r.dropped), true)}</tr>`,
+    ),
+    'load',
+  )}</div>
 <p class="result">${esc(plainResult(s))}</p>
 ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], sloRows(s), 'slo') : '<p>No thresholds were set.</p>'}
 </section>`);
@@ -300,11 +327,12 @@ ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], 
     `<section id="knee"><h2>Capacity knee</h2>${
       !k
         ? '<p>No ramping scenario: there is no knee to read (use a ramp or <code>volley stress</code>).</p>'
-        : `<p>${k.detected ? tick(false) : tick(true)} ${esc(k.detail)}</p>${table(
+        : `<p>${k.detected ? tick(false) : tick(true)} ${esc(kneeLine(k))}</p>${table(
             [
               'detected',
+              'signal',
               'reason',
-              'at second',
+              'at second (from 0)',
               'VUs',
               'arrivals/s',
               'req/s',
@@ -313,7 +341,7 @@ ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], 
               'load model',
             ],
             [
-              `<tr>${td(String(k.detected))}${td(esc(k.reason ?? '—'))}${td(k.atSecond === null ? '—' : String(k.atSecond + 1), true)}${td(k.load ? String(k.load.vus) : '—', true)}${td(k.load ? k.load.iterationsPerSec.toFixed(1) : '—', true)}${td(k.throughputRps === null ? '—' : k.throughputRps.toFixed(1), true)}${td(k.p99Ms === null ? '—' : ms(k.p99Ms), true)}${td(ms(k.baselineP99Ms), true)}${td(k.loadModel)}</tr>`,
+              `<tr>${td(String(k.detected))}${td(esc(kneeSignal(k) ?? '—'))}${td(esc(k.reason ?? '—'))}${td(k.atSecond === null ? '—' : atSecondText(k.atSecond), true)}${td(k.load ? String(k.load.vus) : '—', true)}${td(k.load ? k.load.iterationsPerSec.toFixed(1) : '—', true)}${td(k.throughputRps === null ? '—' : k.throughputRps.toFixed(1), true)}${td(k.p99Ms === null ? '—' : ms(k.p99Ms), true)}${td(ms(k.baselineP99Ms), true)}${td(k.loadModel)}</tr>`,
             ],
           )}`
     }</section>`,

@@ -14,7 +14,8 @@ import {
   rankBottlenecks,
   recommendations,
 } from './recommendations.js';
-import { count, ms, pct } from './format.js';
+import { count, kneeLine, ms, pct } from './format.js';
+import { loadProfile, runWindow } from './load-profile.js';
 
 /** Rows kept per table; the rest are counted in a note. */
 const MAX_ROWS = 50;
@@ -52,14 +53,43 @@ export function renderMarkdownReport(
   const dir = (opts.chartsDir ?? 'charts').replace(/\/+$/, '');
   const md: string[] = [];
   const badge =
-    s.verdict === 'passed' ? '✅ **PASSED**' : s.verdict === 'failed' ? '❌ **FAILED**' : '⚠️ **ABORTED**';
+    s.verdict === 'passed'
+      ? '✅ **PASSED**'
+      : s.verdict === 'failed'
+        ? '❌ **FAILED**'
+        : s.verdict === 'error'
+          ? '🛑 **RUN ERROR**'
+          : '⚠️ **ABORTED**';
   const target = s.config.request
     ? `${s.config.request.method} ${s.config.request.url}`
     : (s.config.script ?? '');
 
   md.push(`## volley report: ${badge}`, '');
+  md.push(`Run ${code(s.runId)}${target ? ` against ${code(target)}` : ''}: ${mdEscape(runWindow(s))}.`, '');
+  if (s.verdict === 'error') {
+    const why = (s.runErrors ?? []).length > 0 ? (s.runErrors ?? []) : ['the run did not do what it planned'];
+    md.push('> [!CAUTION]', '> **Run error: this run did not do what it planned, and cannot pass.**');
+    for (const w of why) md.push(`> - ${mdEscape(w)}`);
+    md.push('');
+  }
   md.push(
-    `Run ${code(s.runId)}${target ? ` against ${code(target)}` : ''}, ${mdEscape(s.startedAt)} → ${mdEscape(s.endedAt)}.`,
+    '**Load applied**',
+    '',
+    table(
+      ['scenario', 'executor', 'load', 'duration', 'max VUs', 'planned', 'started', 'completed', 'dropped'],
+      loadProfile(s).map((r) => [
+        mdEscape(r.scenario),
+        code(r.executor),
+        mdEscape(r.load),
+        r.duration,
+        r.vus,
+        r.planned,
+        r.started,
+        r.completed,
+        r.dropped,
+      ]),
+      3,
+    ),
     '',
   );
   md.push(mdEscape(plainResult(s)), '');
@@ -212,7 +242,7 @@ export function renderMarkdownReport(
   const k = s.analysis.knee;
   md.push('### Capacity knee', '');
   md.push(
-    k ? `${k.detected ? '✗' : '✓'} ${mdEscape(k.detail)}` : 'No ramping scenario: no knee to read.',
+    k ? `${k.detected ? '✗' : '✓'} ${mdEscape(kneeLine(k))}` : 'No ramping scenario: no knee to read.',
     '',
   );
 

@@ -49,7 +49,8 @@ export class Progress implements RunListener {
       `errors ${pct(s.cumulative.requests ? s.cumulative.failures / s.cumulative.requests : 0)} (${count(s.cumulative.failures)})`,
     ];
     if (s.dropped > 0) parts.push(`dropped ${count(s.dropped)}`);
-    if (s.generator.saturated) parts.push('GENERATOR SATURATED');
+    // Sustained (3 of the last 4 seconds) and named by resource: src/engine/saturation.ts.
+    if (s.generator.saturated) parts.push(`GENERATOR SATURATED (${s.generator.reasons.join('; ')})`);
     this.iterationsDone += s.iterations;
     if (this.plannedIterations !== undefined)
       parts.push(`${count(this.iterationsDone)}/${count(this.plannedIterations)} iterations`);

@@ -12,7 +12,9 @@
  * Ties keep the order above. The same rule ranks `rankBottlenecks`.
  */
 import type { Summary } from './summary.js';
-import { ms, pct } from './format.js';
+import { metricValue, ms, pct } from './format.js';
+import { atSecondText } from '../analysis/sustained.js';
+import { kneeSignal } from '../analysis/knee.js';
 
 export type RecommendationKind =
   | 'threshold'
@@ -68,11 +70,7 @@ export function parseThresholdExpr(expr: string): { stat: string; op: string; li
 
 /** A metric value formatted for its metric: ms for time trends, % for rates, else a number. */
 export function formatMetricValue(summary: Summary, metric: string, v: number | null): string {
-  if (v === null) return '—';
-  const m = summary.metrics[metric];
-  if (m?.contains === 'time') return ms(v);
-  if (m?.type === 'rate') return pct(v);
-  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+  return metricValue(summary.metrics[metric], v);
 }
 
 /** By how much a threshold missed, in words: `3.2 ms above the 1 ms limit (3.2×)`. */
@@ -261,10 +259,12 @@ export function recommendations(s: Summary): Recommendation[] {
       make(
         'knee',
         total,
-        `Capacity knee at ${k.load ? `${k.load.vus} VUs / ${k.load.iterationsPerSec.toFixed(0)} arrivals/s` : `second ${(k.atSecond ?? 0) + 1}`}: ${k.throughputRps !== null ? `${k.throughputRps.toFixed(0)} req/s` : ''}${k.p99Ms !== null ? `, p99 ${ms(k.p99Ms)}` : ''}`,
+        `Capacity knee (${kneeSignal(k) ?? '—'}) at ${k.load ? `${k.load.vus} VUs / ${k.load.iterationsPerSec.toFixed(0)} arrivals/s` : atSecondText(k.atSecond ?? 0)}: ${k.throughputRps !== null ? `${k.throughputRps.toFixed(0)} req/s` : ''}${k.p99Ms !== null ? `, p99 ${ms(k.p99Ms)}` : ''}${k.signal === 'errors' && k.errorRate != null ? `, ${pct(k.errorRate)} failed` : ''}`,
         'Plan for less than this load, or scale the target; load above the knee only adds latency.',
         {
+          signal: kneeSignal(k) ?? '—',
           reason: k.reason ?? '—',
+          'at second (from 0)': k.atSecond === null ? '—' : String(k.atSecond),
           detail: k.detail,
           'baseline p99': ms(k.baselineP99Ms),
         },
@@ -281,13 +281,13 @@ export function recommendations(s: Summary): Recommendation[] {
       make(
         'degraded',
         affected,
-        `${first.metric} degraded first, at second ${first.atSecond + 1}: ${first.detail}`,
+        `${first.metric} degraded first, at ${atSecondText(first.atSecond)}: ${first.detail}`,
         first.signal === 'generator'
           ? 'The generator was the first limit: see generator health before blaming the target.'
           : first.signal === 'target-cpu'
             ? 'The target ran out of CPU: profile it or add cores/instances.'
             : 'Look at what the target does at that moment (its logs, pools, GC): the signals after it are likely effects.',
-        { signal: first.signal, metric: first.metric, 'at second': String(first.atSecond + 1) },
+        { signal: first.signal, metric: first.metric, 'at second (from 0)': String(first.atSecond) },
       ),
     );
   }
@@ -336,7 +336,7 @@ export function rankBottlenecks(s: Summary): Bottleneck[] {
     out.push({
       kind,
       where: sig.metric,
-      what: `from second ${sig.atSecond + 1}: ${sig.detail}`,
+      what: `from ${atSecondText(sig.atSecond)}: ${sig.detail}`,
       requestsAffected: affected,
       severity: SEVERITY[kind],
       impact: Math.max(1, affected) * SEVERITY[kind],

@@ -1,6 +1,6 @@
 /** The end-of-test terminal summary: metrics, thresholds ✓/✗, endpoints, error classes, warnings. */
 import type { Summary } from './summary.js';
-import { bytes, count, ms, pct, table } from './format.js';
+import { bytes, count, kneeLine, metricValue, ms, pct, table } from './format.js';
 
 const TREND_ORDER = [
   'http_req_duration',
@@ -89,12 +89,7 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   if (s.thresholds.results.length > 0) {
     out.push('  Thresholds');
     for (const t of s.thresholds.results) {
-      const actual =
-        t.actual === null
-          ? (t.reason ?? 'no data')
-          : Number.isInteger(t.actual)
-            ? String(t.actual)
-            : t.actual.toFixed(3);
+      const actual = t.actual === null ? (t.reason ?? 'no data') : metricValue(s.metrics[t.metric], t.actual);
       out.push(
         `    ${t.ok ? ok : bad} ${t.metric}: ${t.threshold}  (actual ${actual})${t.abortOnFail ? '  [abortOnFail]' : ''}`,
       );
@@ -170,15 +165,7 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   const { knee, bottlenecks } = s.analysis;
   if (knee || bottlenecks.signals.length > 0) {
     out.push('  Analysis');
-    if (knee) {
-      const at = knee.atSecond === null ? '' : ` at second ${knee.atSecond + 1}`;
-      const load = knee.load
-        ? knee.loadModel === 'closed'
-          ? ` with ${knee.load.vus} VUs`
-          : ` at ${knee.load.iterationsPerSec} arrivals/s`
-        : '';
-      out.push(knee.detected ? c('33', `    knee${at}${load}: ${knee.detail}`) : `    ${knee.detail}`);
-    }
+    if (knee) out.push(knee.detected ? c('33', `    ${kneeLine(knee)}`) : `    ${knee.detail}`);
     if (bottlenecks.signals.length > 0) out.push(`    ${bottlenecks.summary}`);
     out.push('');
   }

@@ -76,9 +76,12 @@ export function prometheusText(
   metric('volley_generator_rss_bytes', 'gauge', 'Generator process resident memory.', [
     [run, s.generator.rssMB * 1048576],
   ]);
-  metric('volley_generator_saturated', 'gauge', 'Whether the generator could not keep up this second.', [
-    [run, s.generator.saturated ? 1 : 0],
-  ]);
+  metric(
+    'volley_generator_saturated',
+    'gauge',
+    'Whether the generator is saturated: a resource strained in 3 of the last 4 seconds.',
+    [[run, s.generator.saturated ? 1 : 0]],
+  );
   const ep = s.cumulative.endpoints;
   metric(
     'volley_endpoint_requests_total',

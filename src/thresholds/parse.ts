@@ -27,7 +27,7 @@ export interface Threshold {
 
 const KEY = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\{(.*)\})?$/s;
 const EXPR =
-  /^\s*(avg|min|max|med|count|rate|value|passes|fails|p\(\s*\d+(?:\.\d+)?\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
+  /^\s*(avg|min|max|med|count|rate|value|passes|fails|p\([^)]*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
 
 const STATS_BY_TYPE: Record<MetricType, (s: string) => boolean> = {
   counter: (s) => s === 'count' || s === 'rate',
@@ -95,6 +95,14 @@ export function parseThresholds(
       if (!STATS_BY_TYPE[def.type](stat)) {
         errors.push(
           `threshold '${key}: ${obj.threshold}': '${stat}' does not apply to ${def.type} metric '${def.name}'`,
+        );
+        continue;
+      }
+      // A percentile is a number from 0 to 100: p(101), p(-1) and p(abc) are config errors, not thresholds that pass.
+      const pm = /^p\((.*)\)$/.exec(stat);
+      if (pm && !(/^\d+(?:\.\d+)?$/.test(pm[1] as string) && Number(pm[1]) <= 100)) {
+        errors.push(
+          `threshold '${key}: ${obj.threshold}': the percentile in '${stat}' must be a number from 0 to 100, e.g. p(99) or p(99.9)`,
         );
         continue;
       }

@@ -71,3 +71,44 @@ export async function startKneeServer(kneeRate: number): Promise<CapacityServer>
   });
   return { url: await listen(server), counts: () => ({ ok, refused: 0 }), close: closer(server) };
 }
+
+/**
+ * Answers 200 after `delayMs` while fewer than `maxInflight` requests are in flight, and 503 at
+ * once beyond (what `volley target --max-inflight N` does): a service that fails fast instead of
+ * slowing down. `first503Ms()` is when it first refused, `firstMs()` when the first request came.
+ */
+export async function startInflightLimitServer(
+  maxInflight: number,
+  delayMs: number,
+): Promise<CapacityServer & { firstMs(): number | undefined; first503Ms(): number | undefined }> {
+  let inflight = 0;
+  let ok = 0;
+  let refused = 0;
+  let first: number | undefined;
+  let first503: number | undefined;
+  const server = createServer((req, res) => {
+    first ??= performance.now();
+    req.resume();
+    if (inflight >= maxInflight) {
+      refused++;
+      first503 ??= performance.now();
+      res.writeHead(503, { 'content-length': '4' });
+      res.end('busy');
+      return;
+    }
+    inflight++;
+    setTimeout(() => {
+      inflight--;
+      ok++;
+      res.writeHead(200, { 'content-length': '2' });
+      res.end('ok');
+    }, delayMs);
+  });
+  return {
+    url: await listen(server),
+    counts: () => ({ ok, refused }),
+    firstMs: () => first,
+    first503Ms: () => first503,
+    close: closer(server),
+  };
+}

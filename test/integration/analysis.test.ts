@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { StressResult } from '../../src/analysis/stress.js';
 import type { Summary } from '../../src/report/summary.js';
-import { startKneeServer, startTokenBucketServer } from '../helpers/capacity-servers.js';
+import {
+  startInflightLimitServer,
+  startKneeServer,
+  startTokenBucketServer,
+} from '../helpers/capacity-servers.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-analysis-'));
@@ -147,7 +151,62 @@ describe('knee detection', () => {
       // the hints must say so rather than blame the target.
       const gen = hints.signals.find((x) => x.signal === 'generator');
       assert.equal(hints.first, gen && gen.atSecond < latency.atSecond ? 'generator' : 'latency');
-      assert.match(r.stdout, /Analysis\n +knee at second \d+ at \d+ arrivals\/s: p99 reached/);
+      // The text names the signal and the same 0-based second as the JSON.
+      assert.ok(
+        r.stdout.includes(
+          `knee (latency) at ${knee.atSecond} s at ${knee.load?.iterationsPerSec} arrivals/s: p99 reached`,
+        ),
+        r.stdout,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('finds the knee at the error onset of a concurrency-limited target that fails fast (503 beyond N in flight)', async () => {
+    // 4 in flight × 20 ms: about 200 requests/s before it refuses; the ramp crosses that near 6 s.
+    const server = await startInflightLimitServer(4, 20);
+    try {
+      const out = join(dir, 'inflight.json');
+      const r = await runCli(
+        [
+          'run',
+          '--url',
+          `${server.url}/`,
+          '--rate',
+          '20',
+          '--stage',
+          '10s:320',
+          '--max-vus',
+          '100',
+          '--out',
+          `json=${out}`,
+        ],
+        { timeoutMs: 60_000 },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as Summary;
+      const knee = doc.analysis.knee;
+      assert.ok(knee?.detected, JSON.stringify(knee));
+      assert.ok(server.counts().refused > 20, JSON.stringify(server.counts()));
+      // p99 of a fast 503 does not bend: the errors are the knee (latency could only come first if
+      // this shared machine slowed the 200s, and then errors must follow within the same seconds).
+      assert.equal(knee.signal, 'errors', JSON.stringify(knee));
+      assert.equal(knee.reason, 'errors-rose');
+      const onset = Math.floor(((server.first503Ms() ?? 0) - (server.firstMs() ?? 0)) / 1000);
+      assert.ok(
+        (knee.atSecond ?? -99) >= onset - 1 && (knee.atSecond ?? 99) <= onset + 3,
+        `knee at second ${knee.atSecond}, the server first refused in second ${onset}`,
+      );
+      const rate = knee.load?.iterationsPerSec ?? 0;
+      assert.ok(rate >= 100 && rate <= 300, `knee at ${rate} arrivals/s, the server refuses past ~200/s`);
+      assert.ok((knee.errorRate ?? 0) > 0.01);
+      assert.ok(
+        r.stdout.includes(`knee (errors) at ${knee.atSecond} s at ${rate} arrivals/s: errors rose`),
+        r.stdout,
+      );
+      const errors = doc.analysis.bottlenecks.signals.find((x) => x.signal === 'errors');
+      assert.ok(errors, JSON.stringify(doc.analysis.bottlenecks));
     } finally {
       await server.close();
     }

@@ -67,8 +67,8 @@ describe('examples/ci', () => {
     assert.ok(readFileSync(html, 'utf8').includes('<svg'));
     assert.equal(
       readFileSync(junit, 'utf8').match(/<testcase /g)?.length,
-      4 + 2,
-      'four thresholds and two checks',
+      1 + 4 + 2,
+      'the run, four thresholds and two checks',
     );
 
     const md = join(dir, 'perf', 'report.md');

@@ -27,21 +27,34 @@ interface JunitCase {
   '@_classname': string;
   '@_time': string;
   failure?: { '@_message': string };
+  error?: { '@_message': string; '#text'?: string };
+  properties?: { property: { '@_name': string; '@_value': string }[] };
+  'system-out'?: string;
 }
 interface JunitSuite {
   '@_name': string;
   '@_tests': string;
   '@_failures': string;
+  '@_errors': string;
   testcase?: JunitCase[];
 }
+interface JunitDoc {
+  '@_tests': string;
+  '@_failures': string;
+  '@_errors': string;
+  '@_time': string;
+  testsuite: JunitSuite[];
+}
 
-function parseJunit(xml: string): JunitSuite[] {
+function parseJunitDoc(xml: string): JunitDoc {
   const doc = new XMLParser({
     ignoreAttributes: false,
-    isArray: (name) => name === 'testsuite' || name === 'testcase',
-  }).parse(xml) as { testsuites: { testsuite: JunitSuite[] } };
-  return doc.testsuites.testsuite;
+    isArray: (name) => name === 'testsuite' || name === 'testcase' || name === 'property',
+  }).parse(xml) as { testsuites: JunitDoc };
+  return doc.testsuites;
 }
+
+const parseJunit = (xml: string): JunitSuite[] => parseJunitDoc(xml).testsuite;
 
 /** RFC 4180 with no quoted fields in these rows (numbers, ISO times, booleans). */
 function csvRows(text: string): Record<string, string>[] {
@@ -107,7 +120,7 @@ describe('volley report and --out kinds', () => {
     assert.equal(readFileSync(f('live.xml'), 'utf8'), r.stdout);
   });
 
-  it('junit: checks get group-qualified cases, failures say N of M, and text is XML-escaped', () => {
+  it('junit: checks get group-qualified cases, pass (a check fails CI only through a threshold) with N of M failed in their output, text XML-escaped', () => {
     const s: Summary = {
       ...slowSummary,
       checks: [
@@ -125,8 +138,57 @@ describe('volley report and --out kinds', () => {
     const checks = suites.find((x) => x['@_name'] === 'checks')?.testcase ?? [];
     assert.equal(checks.length, 2);
     assert.equal(checks[0]?.['@_name'], 'default › login › <form> › status is "200" & fast');
-    assert.equal(checks[0]?.failure?.['@_message'], '3 of 10 failed');
+    // The run passed (exit 0): JUnit must not read red for a check nobody set a threshold on.
+    assert.equal(checks[0]?.failure, undefined);
+    assert.match(checks[0]?.['system-out'] ?? '', /3 of 10 failed \(30\.00%\), 7 passed/);
+    const props = Object.fromEntries(
+      (checks[0]?.properties?.property ?? []).map((p) => [p['@_name'], p['@_value']]),
+    );
+    assert.deepEqual(props, { passes: '7', fails: '3', failRatio: '0.3' });
     assert.equal(checks[1]?.failure, undefined);
+  });
+
+  it('junit: an aborted run and an errored run read red (an error case naming why); time is the run duration', () => {
+    const passedRun: Summary = { ...slowSummary, verdict: 'passed', thresholds: { ok: true, results: [] } };
+    const ok = parseJunitDoc(renderJunitReport(passedRun));
+    assert.equal(ok['@_failures'], '0');
+    assert.equal(ok['@_errors'], '0');
+    assert.equal(
+      ok['@_tests'],
+      '1',
+      'the run itself is a test case, so a run with no thresholds is not empty',
+    );
+
+    const aborted: Summary = {
+      ...passedRun,
+      verdict: 'aborted',
+      state: {
+        testRunDurationMs: 8123,
+        aborted: true,
+        abortReason: 'signal',
+        abortDetail: 'stopped by SIGINT',
+      },
+    };
+    const a = parseJunitDoc(renderJunitReport(aborted));
+    assert.equal(a['@_errors'], '1');
+    assert.equal(a['@_time'], '8.123');
+    const runCase = a.testsuite.find((x) => x['@_name'] === 'run')?.testcase?.[0];
+    assert.match(runCase?.error?.['@_message'] ?? '', /^run aborted: stopped by SIGINT/);
+
+    const errored = {
+      ...passedRun,
+      verdict: 'error',
+      runErrors: ['worker 0 exited with code 1', 'planned 2650 arrivals, started 1919'],
+    } as Summary;
+    const e = parseJunitDoc(renderJunitReport(errored));
+    assert.equal(e['@_errors'], '1');
+    const errCase = e.testsuite.find((x) => x['@_name'] === 'run')?.testcase?.[0];
+    assert.match(errCase?.error?.['@_message'] ?? '', /^run error: worker 0 exited with code 1 \(\+1 more\)/);
+    assert.match(errCase?.error?.['#text'] ?? '', /planned 2650 arrivals, started 1919/);
+
+    // A summary written before runErrors existed still renders.
+    const { runErrors: _drop, ...old } = errored;
+    assert.match(renderJunitReport(old as Summary), /the run did not do what it planned/);
   });
 
   it('--format csv: one row per second, requests sum to what the server counted; --out csv=FILE has the same rows', async () => {

@@ -64,6 +64,55 @@ describe('HTML and Markdown reports from real runs', () => {
     assert.match(html, /2026-01-01T00:00:00\.000Z/);
   });
 
+  it('both reports state the load applied at the top, with readable times; an errored run shows its runErrors there', () => {
+    // realSummary: --rate 50 -d 3s, quick mode (constant-arrival-rate).
+    const html = renderHtmlReport(fast, { generatedAt: new Date('2026-01-01T00:00:00Z') });
+    const top = html.slice(html.indexOf('<section id="summary"'), html.indexOf('<p class="result">'));
+    assert.match(top, /<h3>Load applied<\/h3>/);
+    assert.match(
+      top,
+      /<code>constant-arrival-rate<\/code><\/td><td>50 arrivals\/s<\/td><td class="n">3 s<\/td>/,
+    );
+    assert.match(top, /<td class="n">150<\/td>/, 'planned arrivals');
+    assert.match(
+      top,
+      /3 s planned, \d+ workers?; measured 3\.\d s; started \w{3} \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d, ended \d\d:\d\d:\d\d UTC/,
+    );
+    assert.match(
+      html,
+      /generated <time datetime="2026-01-01T00:00:00.000Z">Thu 1 Jan 2026 00:00:00 UTC<\/time>/,
+    );
+    assert.doesNotMatch(html, /id="run-error"/);
+
+    const md = renderMarkdownReport(fast).markdown;
+    const mdTop = md.slice(0, md.indexOf('### Charts'));
+    assert.match(mdTop, /\*\*Load applied\*\*/);
+    assert.match(mdTop, /\| default \| `constant-arrival-rate` \| 50 arrivals\/s \| 3 s \| \d+ \| 150 \|/);
+    assert.match(mdTop, /UTC/);
+
+    const errored = {
+      ...fast,
+      verdict: 'error',
+      runErrors: ['worker 0 did not stop in time and was terminated'],
+    } as Summary;
+    const eh = renderHtmlReport(errored);
+    const card = eh.indexOf('id="run-error"');
+    assert.ok(
+      card > 0 && card < eh.indexOf('<h3>Load applied</h3>'),
+      'the run error is above the load profile',
+    );
+    assert.match(eh, /class="badge error"/);
+    assert.match(eh, /<li>worker 0 did not stop in time and was terminated<\/li>/);
+    assert.match(eh, /The run did not do what it planned/);
+    const em = renderMarkdownReport(errored).markdown;
+    assert.match(em, /^## volley report: 🛑 \*\*RUN ERROR\*\*/);
+    assert.ok(em.indexOf('> - worker 0 did not stop in time') < em.indexOf('**Load applied**'));
+    // Older summaries have neither runErrors nor execution.
+    const { runErrors: _r, execution: _e, ...old } = errored;
+    assert.match(renderHtmlReport(old as Summary), /the run did not do what it planned<\/li>/);
+    assert.match(renderMarkdownReport(old as Summary).markdown, /\| 150 \| — \| — \| — \|/);
+  });
+
   it('recommendations name the failed threshold with its numbers, ranked first', () => {
     const recs = recommendations(fast);
     const first = recs[0];

@@ -41,6 +41,25 @@ describe('threshold parsing', () => {
     assert.match(errors[2] as string, /not an expression/);
   });
 
+  it('a percentile must be a number from 0 to 100: p(101), p(-1), p(abc) and p() are errors', () => {
+    const { thresholds, errors } = parseThresholds(
+      {
+        http_req_duration: ['p(101)<5', 'p(-1)<5', 'p(abc)<5', 'p()<5', 'p(100)<5', 'p(0)<5', 'p( 99.9 )<5'],
+      },
+      lookup,
+    );
+    assert.equal(errors.length, 4, errors.join('\n'));
+    for (const [i, p] of ['p(101)', 'p(-1)', 'p(abc)', 'p()'].entries())
+      assert.match(
+        errors[i] as string,
+        new RegExp(`'${p.replace(/[()]/g, '\\$&')}' must be a number from 0 to 100`),
+      );
+    assert.deepEqual(
+      thresholds.map((t) => t.stat),
+      ['p(100)', 'p(0)', 'p(99.9)'],
+    );
+  });
+
   it('CLI form with tag filter and abortOnFail', () => {
     assert.deepEqual(parseCliThreshold('http_req_duration{name:GET /a}:p(99)<80'), {
       key: 'http_req_duration{name:GET /a}',

@@ -28,12 +28,18 @@ export function fmtMs(v: Num): string {
   return `${fmtNum(v)} ms`;
 }
 
-/** A ratio (0..1) as a percentage. */
+/**
+ * A ratio (0..1) as a percentage: the same rounding as the reports' `pct` (src/report/format.ts),
+ * so the error-rate card, the threshold row and the HTML report show one number. Two decimals; a
+ * ratio that is not 0 never shows as 0.00 %, one short of 1 never as 100.00 %.
+ */
 export function fmtPct(ratio: Num, digits = 2): string {
   if (!ok(ratio)) return DASH;
   const p = ratio * 100;
-  if (p === 0) return '0 %';
-  return `${p < 0.01 ? p.toExponential(1) : p.toFixed(digits)} %`;
+  const step = 10 ** -digits;
+  if (p > 0 && p < step / 2) return `<${step.toFixed(digits)} %`;
+  if (p < 100 && p >= 100 - step / 2) return `>${(100 - step).toFixed(digits)} %`;
+  return `${p.toFixed(digits)} %`;
 }
 
 export function fmtRps(v: Num): string {

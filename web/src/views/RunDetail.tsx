@@ -197,7 +197,7 @@ function AnalysisSection({ s }: { s: Summary & { stress?: StressResult } }) {
         <p data-testid="knee">
           {knee.detected ? (
             <>
-              <strong>Knee</strong> at second {(knee.atSecond ?? 0) + 1}
+              <strong>Knee</strong> at {knee.atSecond ?? 0} s
               {knee.load
                 ? knee.loadModel === 'closed'
                   ? ` with ${knee.load.vus} VUs`
