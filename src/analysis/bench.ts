@@ -15,6 +15,7 @@ import { quickConfig, validateUrl, type QuickFlags } from '../config/quick.js';
 import type { TestConfig } from '../config/types.js';
 import { TestRun, type PreparedTest, type RunListener, type RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
+import { DEFAULT_OPTIONS as DEFAULT_COMPARE_OPTIONS } from './compare.js';
 import type { LatencyStats } from '../metrics/summary-values.js';
 import { count, ms, pct, table } from '../report/format.js';
 import { buildSummary, type Summary } from '../report/summary.js';
@@ -498,11 +499,33 @@ export function withPrevious(doc: BenchDocument, previous: BenchDocument | undef
 // ---------------------------------------------------------------------------------------------
 // Text
 
-/** `+12.3% ↑`, `-4.0% ↓`, `0.0% =`: the arrow is the direction of the value, not a verdict. */
-export function formatChange(changePct: number | null): string {
+/** Which way is better for a bench figure: requests per second up, latency down. */
+export type ChangeSense = 'higher-is-better' | 'lower-is-better';
+
+/** Whether a change is better or worse, and whether it is beyond `volley compare`'s tolerance. */
+export function changeVerdict(
+  changePct: number | null,
+  sense: ChangeSense,
+): { word: 'better' | 'worse' | 'same'; beyondTolerance: boolean } {
+  if (changePct === null || changePct === 0) return { word: 'same', beyondTolerance: false };
+  const up = changePct > 0;
+  return {
+    word: up === (sense === 'higher-is-better') ? 'better' : 'worse',
+    beyondTolerance: Math.abs(changePct) > DEFAULT_COMPARE_OPTIONS.tolerance * 100,
+  };
+}
+
+/**
+ * `+12.3% ↑`, `-4.0% ↓`, `0.0% =`: the arrow is the direction of the value. With `sense`, the
+ * verdict follows: `+12.3% ↑ worse` for latency, `+12.3% ↑ better` for requests per second.
+ */
+export function formatChange(changePct: number | null, sense?: ChangeSense): string {
   if (changePct === null) return 'n/a';
   const arrow = changePct > 0 ? '↑' : changePct < 0 ? '↓' : '=';
-  return `${changePct > 0 ? '+' : ''}${changePct.toFixed(1)}% ${arrow}`;
+  const text = `${changePct > 0 ? '+' : ''}${changePct.toFixed(1)}% ${arrow}`;
+  if (!sense) return text;
+  const { word } = changeVerdict(changePct, sense);
+  return word === 'same' ? text : `${text} ${word}`;
 }
 
 /** Requests per second for people: whole numbers from 100/s up, where a tenth is noise. */
@@ -550,11 +573,21 @@ export function benchFailure(doc: Pick<BenchDocument, 'endpoints' | 'maxErrorRat
 }
 
 /** The result table, with delta columns when a previous bench exists. */
-export function renderBench(doc: BenchDocument, opts: { stored: boolean } = { stored: true }): string {
+export function renderBench(
+  doc: BenchDocument,
+  opts: { stored: boolean; color?: boolean } = { stored: true },
+): string {
   const deltas = new Map(doc.deltas.map((d) => [endpointLabel(d), d]));
   const withDeltas = doc.previous !== null;
   const header = ['endpoint', 'requests', 'rate', 'p50', 'p95', 'p99', 'max', 'errors', 'status'];
-  if (withDeltas) header.push('Δ rate', 'Δ p99');
+  if (withDeltas) header.push('Δ rate (↑ better)', 'Δ p99 (↓ better)');
+  // Colour after padding (escape codes would count as width): red worse, green better, beyond
+  // volley compare's tolerance; smaller changes stay plain.
+  const paint = (text: string, changePct: number | null, sense: ChangeSense): string => {
+    const v = changeVerdict(changePct, sense);
+    if (!opts.color || !v.beyondTolerance) return text;
+    return `\x1b[${v.word === 'worse' ? '31' : '32'}m${text}\x1b[0m`;
+  };
   const rows = [header];
   for (const e of doc.endpoints) {
     const row = [
@@ -570,7 +603,10 @@ export function renderBench(doc: BenchDocument, opts: { stored: boolean } = { st
     ];
     if (withDeltas) {
       const d = deltas.get(endpointLabel(e));
-      row.push(formatChange(d?.rps.changePct ?? null), formatChange(d?.p99Ms.changePct ?? null));
+      row.push(
+        formatChange(d?.rps.changePct ?? null, 'higher-is-better'),
+        formatChange(d?.p99Ms.changePct ?? null, 'lower-is-better'),
+      );
     }
     rows.push(row);
   }
@@ -580,12 +616,35 @@ export function renderBench(doc: BenchDocument, opts: { stored: boolean } = { st
       const width = Math.max(...rows.slice(1).map((r) => [...(r[col] as string)].length));
       for (const r of rows.slice(1)) r[col] = (r[col] as string).padStart(width);
     }
+  const table_ = table(rows);
+  const painted = !withDeltas
+    ? table_
+    : table_
+        .split('\n')
+        .map((line, i) => {
+          const e = i >= 1 ? doc.endpoints[i - 1] : undefined;
+          const d = e ? deltas.get(endpointLabel(e)) : undefined;
+          if (!d) return line;
+          const rate = formatChange(d.rps.changePct, 'higher-is-better');
+          const p99 = formatChange(d.p99Ms.changePct, 'lower-is-better');
+          const at = line.lastIndexOf(p99);
+          const rateAt = line.lastIndexOf(rate, at - 1);
+          if (at < 0 || rateAt < 0) return line;
+          return (
+            line.slice(0, rateAt) +
+            paint(rate, d.rps.changePct, 'higher-is-better') +
+            line.slice(rateAt + rate.length, at) +
+            paint(p99, d.p99Ms.changePct, 'lower-is-better') +
+            line.slice(at + p99.length)
+          );
+        })
+        .join('\n');
   if (doc.endpoints.length === 0)
     return `bench stopped before any endpoint was measured to the end: nothing to report\n`;
   const lines = [
     `bench ${doc.id.slice(0, 8)}: ${doc.baseUrl}, concurrency ${doc.concurrency}, ${doc.durationMs / 1000}s per endpoint ${warmupText(doc.warmupMs)}${doc.aborted ? ' (stopped early)' : ''}`,
     '',
-    table(rows),
+    painted,
   ];
   if (doc.endpoints.some((e) => e.generatorSaturated))
     lines.push(

@@ -233,7 +233,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
     }
     for (const o of outs) writeJsonSummary(o.target, doc, io.stdout);
     if (!flags.quiet) {
-      human(`\n${renderBench(doc, { stored: store !== undefined })}`);
+      human(`\n${renderBench(doc, { stored: store !== undefined, color: io.color })}`);
       if (store && !doc.aborted)
         io.stderr(
           `bench ${doc.id.slice(0, 8)} stored in ${store.path}; each endpoint's run is in ${volleyCommand(io.env)} runs (source bench)\n`,

@@ -169,6 +169,21 @@ async function writeEndReports(outs: Outputs, summary: Summary, io: CliIO): Prom
   }
 }
 
+/** The ports a run sends to (quick mode's URL, a script's baseUrl): where the monitored target listens. */
+function targetPorts(config: TestConfig, script: LoadedTest | undefined): number[] {
+  const ports: number[] = [];
+  for (const text of [config.request?.url, script?.module.definition.baseUrl]) {
+    if (!text) continue;
+    try {
+      const u = new URL(text);
+      ports.push(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
+    } catch {
+      // Not a URL: nothing to prefer.
+    }
+  }
+  return ports;
+}
+
 /** What a caller embedding the run (the API's run process) can add: listeners, and the run itself to steer. */
 export interface RunHooks {
   listeners?: RunListener[];
@@ -317,7 +332,11 @@ async function execute(
   const run = new TestRun(test, listeners, runId);
   const monitorWarn = (m: string): void => io.stderr(`warning: ${m}\n`);
   const monitorProblems: string[] = []; // a monitored pid that exited since the check above
-  const monitors = startMonitors(planMonitors(flags, monitorProblems), monitorWarn);
+  const monitors = startMonitors(
+    planMonitors(flags, monitorProblems),
+    monitorWarn,
+    targetPorts(config, script),
+  );
   monitorProblems.forEach(monitorWarn);
   for (const m of monitors) run.addSampler(m);
   hooks.onRun?.(run);

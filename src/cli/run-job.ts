@@ -7,6 +7,7 @@ import type { TestRun, RunListener } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import type { JobToServer, RunJob, ServerToJob } from '../server/job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from '../server/job-protocol.js';
+import { liveThresholds } from '../store/series-point.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { processIO } from './io.js';
 import { runCommand, type RunFlags } from './run-command.js';
@@ -18,17 +19,8 @@ function send(msg: JobToServer): void {
 const relay: RunListener = {
   onStart: (info) => send({ type: 'started', startedAt: info.startedAt.toISOString() }),
   onSnapshot: (snapshot) => send({ type: 'snapshot', snapshot }),
-  onThresholds: (results) =>
-    send({
-      type: 'thresholds',
-      thresholds: results.map((t) => ({
-        key: t.key,
-        source: t.source,
-        ok: t.ok,
-        // Full precision: the dashboard rounds for display, as it does the error-rate card.
-        actual: t.actual ?? null,
-      })),
-    }),
+  // Full precision (src/store/series-point.ts): the dashboard rounds for display.
+  onThresholds: (results) => send({ type: 'thresholds', thresholds: liveThresholds(results) }),
 };
 
 /** How long in-flight requests get when the server is gone: the load must stop within 5 s. */

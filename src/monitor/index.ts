@@ -5,6 +5,7 @@
 import { tryParseDurationMs } from '../config/duration.js';
 import type { Sampler } from '../engine/run.js';
 import { checkPid, ProcessMonitor } from './process-monitor.js';
+import { chooseWatchedPid } from './resolve-pid.js';
 import {
   checkPrometheusUrl,
   parseSeriesSelectors,
@@ -58,15 +59,25 @@ export function planMonitors(flags: MonitorFlags, errors: string[]): MonitorPlan
   return plan;
 }
 
-/** Starts every monitor of the plan; they read in the background until the run closes them. */
-export function startMonitors(plan: MonitorPlan, warn: (message: string) => void): Sampler[] {
+/**
+ * Starts every monitor of the plan; they read in the background until the run closes them. A pid
+ * that is a wrapper (its descendant listens, it does not) is followed to the process that serves,
+ * preferring one listening on `targetPorts` (the ports the run sends to), and `warn` says so.
+ */
+export function startMonitors(
+  plan: MonitorPlan,
+  warn: (message: string) => void,
+  targetPorts: readonly number[] = [],
+): Sampler[] {
   const samplers: Sampler[] = [];
-  for (const pid of plan.pids) {
+  for (const asked of plan.pids) {
     try {
-      samplers.push(new ProcessMonitor(pid, { warn }));
+      const choice = chooseWatchedPid(asked, targetPorts);
+      if (choice.note) warn(choice.note);
+      samplers.push(new ProcessMonitor(choice.pid, { warn, followBusiestChild: choice.followBusiestChild }));
     } catch (err) {
       // Gone between the check and the start (setup can take a while): the run goes on without it.
-      warn(`--monitor-pid ${pid}: ${(err as Error).message}; not monitored`);
+      warn(`--monitor-pid ${asked}: ${(err as Error).message}; not monitored`);
     }
   }
   for (const url of plan.urls)

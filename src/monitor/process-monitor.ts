@@ -9,6 +9,7 @@ import type { Sampler } from '../engine/run.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
 import { MetricSink } from '../metrics/sink.js';
 import type { SeriesPoint } from '../metrics/wire.js';
+import { descendants, parseProcStat, readProcess, readProcesses, type StatReading } from './resolve-pid.js';
 
 /** /proc reports CPU time in USER_HZ ticks, which the kernel ABI fixes at 100 on Linux. */
 const USER_HZ = 100;
@@ -26,27 +27,6 @@ export const PROCESS_METRICS = {
   threads: trend('target_threads', 'monitored process: threads'),
   fds: trend('target_open_fds', 'monitored process: open file descriptors'),
 } as const;
-
-interface StatReading {
-  ticks: number;
-  startTime: string;
-  state: string;
-}
-
-/** /proc/PID/stat: fields after the command name, which may itself hold spaces and parentheses. */
-export function parseProcStat(text: string): StatReading | undefined {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const f = text
-    .slice(close + 1)
-    .trim()
-    .split(/\s+/);
-  // f[0] is field 3 (state); utime and stime are fields 14 and 15, starttime field 22.
-  const utime = Number(f[11]);
-  const stime = Number(f[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime) || f[19] === undefined) return undefined;
-  return { ticks: utime + stime, startTime: f[19], state: f[0] ?? '?' };
-}
 
 /** Why `pid` cannot be monitored, or undefined when it can. */
 export function checkPid(text: string): string | undefined {
@@ -70,14 +50,21 @@ export interface ProcessMonitorOptions {
   warn: (message: string) => void;
   /** How often /proc is read (default 1000 ms). */
   intervalMs?: number;
+  /**
+   * The process has children and nothing in its tree listens: at the first reading, if it used no
+   * CPU while a descendant did, watch the busiest descendant instead (a wrapper such as npm exec).
+   */
+  followBusiestChild?: boolean;
 }
 
 export class ProcessMonitor implements Sampler {
   readonly name: string;
   private readonly sink = new MetricSink();
-  private readonly tags: Record<string, string>;
+  private tags: Record<string, string>;
   private readonly timer: NodeJS.Timeout;
   private last: { ticks: number; at: number; startTime: string };
+  /** Descendants' CPU ticks when watching began, while the busiest child may still be followed. */
+  private childTicks: Map<number, number> | undefined;
   private busy = false;
   private sampled = false;
   private ended = false;
@@ -85,7 +72,7 @@ export class ProcessMonitor implements Sampler {
 
   /** Throws when the process cannot be read: call `checkPid` first for a friendly message. */
   constructor(
-    readonly pid: number,
+    public pid: number,
     private readonly opts: ProcessMonitorOptions,
   ) {
     this.name = `pid ${pid}`;
@@ -93,6 +80,10 @@ export class ProcessMonitor implements Sampler {
     const first = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     if (!first) throw new Error(`cannot read /proc/${pid}/stat`);
     this.last = { ticks: first.ticks, at: performance.now(), startTime: first.startTime };
+    if (opts.followBusiestChild) {
+      const procs = readProcesses();
+      this.childTicks = new Map(descendants(pid, procs).map((c) => [c, procs.get(c)?.ticks ?? 0]));
+    }
     this.timer = setInterval(() => void this.read(), opts.intervalMs ?? 1000);
     this.timer.unref();
   }
@@ -131,6 +122,12 @@ export class ProcessMonitor implements Sampler {
         }
       }
       if (this.ended) return;
+      if (this.childTicks && at - this.last.at > 500) {
+        const children = this.childTicks;
+        this.childTicks = undefined;
+        // ~0 CPU (a tick at most: node's own idle timers) is a wrapper's, not a server's.
+        if (stat.ticks - this.last.ticks <= 1 && this.followBusiestChild(children)) return;
+      }
       // Before the run's first second, keep only the latest reading (none from setup time).
       if (!this.sampled) this.sink.flush();
       const seconds = (at - this.last.at) / 1000;
@@ -147,6 +144,33 @@ export class ProcessMonitor implements Sampler {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Switches to the descendant that used the most CPU since watching began; true when it did. */
+  private followBusiestChild(before: Map<number, number>): boolean {
+    let best: { pid: number; used: number; comm: string } | undefined;
+    for (const [child, ticks] of before) {
+      const now = readProcess(child);
+      const used = now ? now.ticks - ticks : 0;
+      if (now && used > 1 && (!best || used > best.used)) best = { pid: child, used, comm: now.comm };
+    }
+    if (!best) return false;
+    let stat: StatReading | undefined;
+    try {
+      stat = parseProcStat(readFileSync(`/proc/${best.pid}/stat`, 'utf8'));
+    } catch {
+      return false; // exited just now: keep watching the one asked for
+    }
+    if (!stat) return false;
+    const asked = this.pid;
+    this.opts.warn(
+      `--monitor-pid ${asked} used no CPU while its descendant ${best.pid} (${best.comm}) did: watching ${best.pid} instead (target_* metrics are tagged pid=${best.pid})`,
+    );
+    this.pid = best.pid;
+    this.tags = { pid: String(best.pid) };
+    this.sink.flush();
+    this.last = { ticks: stat.ticks, at: performance.now(), startTime: stat.startTime };
+    return true;
   }
 
   private record(def: MetricDefinition, value: number): void {

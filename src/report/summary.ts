@@ -94,6 +94,8 @@ export interface Summary {
       ok: boolean;
       actual: number | null;
       abortOnFail: boolean;
+      /** Why it failed without a value (a monitor metric with no samples). */
+      reason?: string;
     }[];
   };
   generator: RunResult['generator'] & { warnings: string[] };
@@ -218,6 +220,13 @@ export function buildSummary(result: RunResult, config: TestConfig, scriptFile?:
       `${dropped} iterations dropped: no free VU with the queue full, or still queued when the run ended (a slow target, or too few VUs: raise --max-vus)`,
     );
   }
+  const targetCpu = agg.total('target_cpu_percent');
+  const sent = agg.total('http_reqs')?.sum ?? 0;
+  if (targetCpu && targetCpu.count > 0 && sent >= 1000 && (metricValues(targetCpu, 1).max ?? 0) < 0.5) {
+    warnings.push(
+      `the monitored process used 0% CPU while the target was sent ${sent} requests: --monitor-pid probably names a process that does not serve them (a wrapper such as npm exec or a shell, or another host's process); give the pid of the server itself`,
+    );
+  }
 
   const execution: ExecutionRow[] = result.plans.map(({ scenario, plan }) => {
     const f = { scenario: scenario.name };
@@ -305,6 +314,7 @@ export function buildSummary(result: RunResult, config: TestConfig, scriptFile?:
         ok: t.ok,
         actual: t.actual ?? null,
         abortOnFail: t.abortOnFail,
+        ...(t.reason === undefined ? {} : { reason: t.reason }),
       })),
     },
     generator: { ...result.generator, warnings },

@@ -102,7 +102,7 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   if (s.thresholds.results.length > 0) {
     out.push('  Thresholds');
     for (const t of s.thresholds.results) {
-      const actual = t.actual === null ? 'no data' : metricValue(s.metrics[t.metric], t.actual);
+      const actual = t.actual === null ? (t.reason ?? 'no data') : metricValue(s.metrics[t.metric], t.actual);
       out.push(
         `    ${t.ok ? ok : bad} ${t.metric}: ${t.threshold}  (actual ${actual})${t.abortOnFail ? '  [abortOnFail]' : ''}`,
       );

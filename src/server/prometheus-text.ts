@@ -33,9 +33,12 @@ export function prometheusText(
     for (const [l, v] of rows)
       out.push(`${name}${labels(l)} ${Number.isFinite(v) ? Number(v.toPrecision(9)) : 0}`);
   };
-  metric('volley_run_active', 'gauge', 'Whether a run started from this server is active.', [
-    [{}, runId ? 1 : 0],
-  ]);
+  metric(
+    'volley_run_active',
+    'gauge',
+    'Whether a run is active (started from this server, or recording into its store).',
+    [[{}, runId ? 1 : 0]],
+  );
   if (!runId || !s) return `${out.join('\n')}\n`;
   const run = { run_id: runId };
   metric('volley_run_elapsed_seconds', 'gauge', 'Seconds since the run started.', [

@@ -14,7 +14,7 @@ import { TEST_FILE_EXTENSIONS } from '../script/session.js';
 import { processAlive, processRef, type ProcessRef } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
 import { seriesPoint } from '../store/series-point.js';
-import { isActiveStatus, type RunSource, type SeriesPoint } from '../store/types.js';
+import { isActiveStatus, type RunListItem, type RunSource, type SeriesPoint } from '../store/types.js';
 import type { JobToServer, RunJob, ServerToJob } from './job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from './job-protocol.js';
 import type { ControlRunBody, CreateRunBody, LiveMessage, LiveThreshold } from './wire.js';
@@ -41,6 +41,9 @@ export interface RunManagerOptions {
 }
 
 type Subscriber = (m: LiveMessage) => void;
+
+/** How often a run of another process is read from the store (its seconds land once a second). */
+const FOLLOW_POLL_MS = 250;
 
 interface LiveRun {
   id: string;
@@ -72,12 +75,21 @@ export class RunManager {
     this.scriptsRoot = opts.scriptsDir === undefined ? undefined : realpathSync(opts.scriptsDir);
   }
 
+  /**
+   * The run going on now: this server's own, or else one another process (`volley run` in a
+   * terminal) is recording into the store — the dashboard's "run in progress" and /metrics follow
+   * either alike.
+   */
   get activeId(): string | undefined {
-    return this.live?.id;
+    if (this.live && !this.live.done) return this.live.id;
+    this.opts.store.reconcile(processAlive);
+    return this.opts.store.active().find((r) => r.status === 'running')?.id;
   }
 
   get latest(): Snapshot | null {
-    return this.live?.latest ?? null;
+    if (this.live && !this.live.done) return this.live.latest;
+    const id = this.activeId;
+    return id === undefined ? null : this.opts.store.latestSnapshot(id);
   }
 
   get scriptsDir(): string | undefined {
@@ -356,8 +368,9 @@ export class RunManager {
 
   /**
    * Live messages for a run; the first is `hello`. A run this server does not own (a terminal or CI
-   * run recording into the same store) is followed through the store: its status once a second,
-   * until it ends. Returns the unsubscribe.
+   * run recording into the same store) is followed through the store, where its process records
+   * every second's full snapshot and the live threshold results: the same messages, polled a few
+   * times a second, until it ends. Returns the unsubscribe.
    */
   subscribe(id: string, sub: Subscriber): (() => void) | undefined {
     const live = this.live;
@@ -368,18 +381,66 @@ export class RunManager {
       live.subscribers.add(sub);
       return () => live.subscribers.delete(sub);
     }
-    sub({ type: 'hello', run, points: this.opts.store.series(id), latest: null, thresholds: [] });
+    return this.follow(id, run, sub);
+  }
+
+  /** Streams a run of another process from the store. */
+  private follow(id: string, run: RunListItem, sub: Subscriber): (() => void) | undefined {
+    const store = this.opts.store;
+    const hello = (now: RunListItem): number => {
+      const points = store.series(id);
+      const thresholds = store.liveThresholds(id);
+      lastThresholds = JSON.stringify(thresholds);
+      const active = isActiveStatus(now.status);
+      sub({
+        type: 'hello',
+        run: now,
+        points,
+        latest: active ? store.latestSnapshot(id) : null,
+        thresholds: active ? thresholds : [],
+      });
+      return points.at(-1)?.second ?? -1;
+    };
+    let lastThresholds = '';
+    let lastSecond = hello(run);
     sub({ type: 'status', run });
     if (!isActiveStatus(run.status)) return undefined;
-    let last = run.status;
+    let lastStatus = run.status;
+    let lastReconcile = Date.now();
     const timer = setInterval(() => {
-      this.opts.store.reconcile(processAlive);
-      const now = this.opts.store.item(id);
-      if (!now || now.status === last) return;
-      last = now.status;
-      sub({ type: 'status', run: now });
-      if (!isActiveStatus(now.status)) clearInterval(timer);
-    }, 1000);
+      try {
+        // Another process's pid is checked once a second: a killed run turns interrupted.
+        if (Date.now() - lastReconcile >= 1000) {
+          lastReconcile = Date.now();
+          store.reconcile(processAlive);
+        }
+        // The status first: a run records its last second before it ends, so once the status says
+        // ended, the read below has every second.
+        const now = store.item(id);
+        const snapshots = store.liveSnapshots(id, lastSecond);
+        if (snapshots.length > 0 && (snapshots[0] as Snapshot).second > lastSecond + 1) {
+          // Fell behind the seconds the store keeps in full: start over from everything stored.
+          if (now) lastSecond = hello(now);
+        } else
+          for (const snapshot of snapshots) {
+            sub({ type: 'snapshot', snapshot, point: seriesPoint(snapshot) });
+            lastSecond = snapshot.second;
+          }
+        const thresholds = store.liveThresholds(id);
+        const text = JSON.stringify(thresholds);
+        if (text !== lastThresholds) {
+          lastThresholds = text;
+          sub({ type: 'thresholds', thresholds });
+        }
+        if (!now || now.status === lastStatus) return;
+        lastStatus = now.status;
+        sub({ type: 'status', run: now });
+        if (!isActiveStatus(now.status)) clearInterval(timer);
+      } catch (err) {
+        clearInterval(timer);
+        this.opts.log(`following run ${id} through the store failed: ${(err as Error).message}`);
+      }
+    }, FOLLOW_POLL_MS);
     timer.unref();
     return () => clearInterval(timer);
   }

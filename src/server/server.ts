@@ -4,10 +4,8 @@
  * token. Runs it starts execute in their own processes (RunManager).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, relative } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { VolleyError } from '../errors.js';
 import { TEST_FILE_EXTENSIONS } from '../script/session.js';
@@ -19,6 +17,8 @@ import { prometheusText } from './prometheus-text.js';
 import { ApiProblem, RunManager } from './run-manager.js';
 import { CSP, dashboardBuilt, serveStatic } from './static-files.js';
 import { SystemSampler } from './system-info.js';
+import { compareStoredRuns } from './compare-runs.js';
+import { listTestFiles } from './test-files.js';
 import { validateControl, validateCreateRun } from './validate.js';
 import type {
   ApiError,
@@ -109,22 +109,6 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch (err) {
     throw new ApiProblem(400, `the body is not valid JSON: ${(err as Error).message}`);
   }
-}
-
-function listScripts(root: string | undefined): string[] {
-  if (!root) return [];
-  const out: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory() && depth < 4) walk(p, depth + 1);
-      else if (e.isFile() && TEST_FILE_EXTENSIONS.includes(extname(e.name)) && !e.name.endsWith('.d.ts'))
-        out.push(relative(root, p));
-    }
-  };
-  walk(root, 0);
-  return out.sort();
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
@@ -292,6 +276,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         throw new ApiProblem(405, `${method} is not allowed on ${url.pathname}`);
       throw new ApiProblem(404, `no route ${method} ${url.pathname}`);
     }
+    if (url.pathname === '/api/compare' && method === 'GET')
+      return send(res, 200, compareStoredRuns(opts.store, resolveRun, url.searchParams));
     if (url.pathname === '/api/system' && method === 'GET') {
       const body: SystemInfo = {
         ...system.read(),
@@ -303,7 +289,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (url.pathname === '/api/scripts' && method === 'GET') {
       const body: ScriptsResponse = {
         dir: manager.scriptsDir ?? null,
-        scripts: listScripts(manager.scriptsDir),
+        scripts: listTestFiles(manager.scriptsDir),
       };
       return send(res, 200, body);
     }

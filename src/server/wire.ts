@@ -6,13 +6,22 @@ import type { Snapshot } from '../engine/snapshot.js';
 import type { LatencyStats } from '../metrics/summary-values.js';
 import type { Summary } from '../report/summary.js';
 
-import type { RunListItem, SeriesPoint } from '../store/types.js';
+import type { LiveThreshold, RunListItem, SeriesPoint } from '../store/types.js';
 
 export type { Snapshot, Summary, LatencyStats };
 export type { EndpointSummary } from '../report/summary.js';
 export type { StressResult, ProbeResult } from '../analysis/stress.js';
+/** `GET /api/compare?base=ID&new=ID[&tolerance=10%]`: `volley compare` of two stored runs. */
+export type {
+  Comparison,
+  CompareRow,
+  EndpointComparison,
+  Regression,
+  RowStatus,
+} from '../analysis/compare.js';
 export type {
   ControllableScenario,
+  LiveThreshold,
   RunListItem,
   RunSource,
   RunStatus,
@@ -73,13 +82,6 @@ export interface ControlRunBody {
   scenario?: string;
   vus?: number;
   rate?: number;
-}
-
-export interface LiveThreshold {
-  key: string;
-  source: string;
-  ok: boolean;
-  actual: number | null;
 }
 
 /** Messages on the WebSocket `/api/runs/:id/live`. */

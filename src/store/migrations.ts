@@ -126,6 +126,27 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       CREATE INDEX runs_status ON runs (status);
     `,
   },
+  {
+    version: 4,
+    description:
+      'live state: the latest full snapshots and live threshold results of a run, so any server following the store streams what the run process would',
+    sql: `
+      -- The last few seconds' full snapshots (KPIs, endpoints, generator health): a run started in a
+      -- terminal is followed through the store by volley serve, which has no other channel to it.
+      CREATE TABLE live_snapshots (
+        run_id        TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        second        INTEGER NOT NULL,
+        snapshot_json TEXT NOT NULL,
+        PRIMARY KEY (run_id, second)
+      ) WITHOUT ROWID;
+
+      -- The threshold results as last evaluated live (once a second).
+      CREATE TABLE live_thresholds (
+        run_id          TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+        thresholds_json TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,7 +1,8 @@
 /**
  * Records a run into the store as it happens: the row when traffic starts, each second as it
- * closes (so a crash or a kill keeps every second measured), the summary, final histograms and
- * thresholds at the end. A store failure mid-run is reported once and recording stops; the run
+ * closes (so a crash or a kill keeps every second measured) with its full snapshot and the live
+ * threshold results (what `volley serve` streams to the dashboard for a run it did not start),
+ * the summary, final histograms and thresholds at the end. A store failure mid-run is reported once and recording stops; the run
  * itself, its terminal summary and its --out files go on.
  */
 import type { RunListener, RunResult, RunStartInfo } from '../engine/run.js';
@@ -9,7 +10,9 @@ import type { Snapshot } from '../engine/snapshot.js';
 import { encodeHistogram } from '../metrics/histogram.js';
 import type { Summary } from '../report/summary.js';
 import type { ProcessRef } from './pid-alive.js';
+import type { ThresholdResult } from '../thresholds/evaluate.js';
 import type { HistogramRecord, RunStore } from './run-store.js';
+import { liveThresholds } from './series-point.js';
 import type { ControllableScenario, RunSource } from './types.js';
 
 export interface RecorderOptions {
@@ -93,6 +96,12 @@ export class RunRecorder implements RunListener {
 
   onSnapshot(s: Snapshot): void {
     this.guard(`recording second ${s.second}`, () => this.store.addSecond(this.opts.id, s));
+  }
+
+  onThresholds(results: ThresholdResult[]): void {
+    this.guard('recording live thresholds', () =>
+      this.store.setLiveThresholds(this.opts.id, liveThresholds(results)),
+    );
   }
 
   onEnd(result: RunResult): void {

@@ -17,12 +17,16 @@ import type { ProcessRef } from './pid-alive.js';
 import { seriesPoint } from './series-point.js';
 import type {
   ControllableScenario,
+  LiveThreshold,
   RunListItem,
   RunSource,
   RunStatus,
   SeriesPoint,
   Verdict,
 } from './types.js';
+
+/** Full snapshots kept per running run: enough for a follower polling a few times a second. */
+const LIVE_SNAPSHOTS_KEPT = 10;
 
 interface RunRow {
   id: string;
@@ -266,6 +270,13 @@ export class RunStore {
         pidStart: run.process.start,
         host: run.process.host,
       });
+    // Live state is for following a run while it goes: only runs still going keep theirs.
+    this.db
+      .prepare(
+        `DELETE FROM live_snapshots WHERE run_id IN
+           (SELECT id FROM runs WHERE id != ? AND status NOT IN ('starting', 'running'))`,
+      )
+      .run(run.id);
   }
 
   /** Records the process running a run (the job the server forked), so it can be checked and stopped. */
@@ -291,6 +302,12 @@ export class RunStore {
           'INSERT OR REPLACE INTO run_seconds (run_id, second, point_json, generator_json) VALUES (?, ?, ?, ?)',
         )
         .run(id, s.second, JSON.stringify(point), JSON.stringify(s.generator));
+      this.db
+        .prepare('INSERT OR REPLACE INTO live_snapshots (run_id, second, snapshot_json) VALUES (?, ?, ?)')
+        .run(id, s.second, JSON.stringify(s));
+      this.db
+        .prepare('DELETE FROM live_snapshots WHERE run_id = ? AND second <= ?')
+        .run(id, s.second - LIVE_SNAPSHOTS_KEPT);
       const metric = this.db.prepare(
         'INSERT OR REPLACE INTO metric_seconds (run_id, second, metric, values_json) VALUES (?, ?, ?, ?)',
       );
@@ -317,6 +334,37 @@ export class RunStore {
           e.latency.max,
         );
     })();
+  }
+
+  /** The threshold results as evaluated live this second. */
+  setLiveThresholds(id: string, thresholds: readonly LiveThreshold[]): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO live_thresholds (run_id, thresholds_json) VALUES (?, ?)')
+      .run(id, JSON.stringify(thresholds));
+  }
+
+  /** The full snapshots kept of seconds after `afterSecond` (the last few seconds only), oldest first. */
+  liveSnapshots(id: string, afterSecond = -1): Snapshot[] {
+    return (
+      this.db
+        .prepare('SELECT snapshot_json FROM live_snapshots WHERE run_id = ? AND second > ? ORDER BY second')
+        .all(id, afterSecond) as { snapshot_json: string }[]
+    ).map((r) => JSON.parse(r.snapshot_json) as Snapshot);
+  }
+
+  /** The latest full snapshot of a run still being recorded, or null. */
+  latestSnapshot(id: string): Snapshot | null {
+    const r = this.db
+      .prepare('SELECT snapshot_json FROM live_snapshots WHERE run_id = ? ORDER BY second DESC LIMIT 1')
+      .get(id) as { snapshot_json: string } | undefined;
+    return r ? (JSON.parse(r.snapshot_json) as Snapshot) : null;
+  }
+
+  /** The live threshold results last recorded (empty before the first evaluation or without thresholds). */
+  liveThresholds(id: string): LiveThreshold[] {
+    const r = this.db.prepare('SELECT thresholds_json FROM live_thresholds WHERE run_id = ?').get(id) as
+      { thresholds_json: string } | undefined;
+    return r ? (JSON.parse(r.thresholds_json) as LiveThreshold[]) : [];
   }
 
   /** The run ended with a summary (passed, failed or aborted — aborted runs keep what they measured). */

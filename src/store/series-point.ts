@@ -1,6 +1,7 @@
-/** The compact per-second point the charts draw, cut from a full snapshot (stored and streamed). */
+/** What a run streams live, cut from the engine's events: the compact per-second point the charts draw, and live thresholds. */
 import type { Snapshot } from '../engine/snapshot.js';
-import type { SeriesPoint } from './types.js';
+import type { ThresholdResult } from '../thresholds/evaluate.js';
+import type { LiveThreshold, SeriesPoint } from './types.js';
 
 export function seriesPoint(s: Snapshot): SeriesPoint {
   return {
@@ -16,4 +17,15 @@ export function seriesPoint(s: Snapshot): SeriesPoint {
     rssMB: s.generator.rssMB,
     saturated: s.generator.saturated,
   };
+}
+
+/** Live threshold results as stored and streamed: full precision (displays round). */
+export function liveThresholds(results: readonly ThresholdResult[]): LiveThreshold[] {
+  return results.map((t) => ({
+    key: t.key,
+    source: t.source,
+    ok: t.ok,
+    actual: t.actual ?? null,
+    ...(t.reason === undefined ? {} : { reason: t.reason }),
+  }));
 }

@@ -46,6 +46,17 @@ export interface RunListItem {
   exitCode: number | null;
 }
 
+/** A threshold as evaluated live, once a second (`hello` and `thresholds` live messages). */
+export interface LiveThreshold {
+  key: string;
+  source: string;
+  ok: boolean;
+  /** Full precision; null when the metric had no samples. */
+  actual: number | null;
+  /** Why a threshold fails without a value (e.g. a monitor metric with no samples). */
+  reason?: string;
+}
+
 export interface ControllableScenario {
   scenario: string;
   mode: 'vus' | 'rate';

@@ -4,12 +4,14 @@
  * history, run a second one, compare them — with the target's own request count as the truth.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { runCli } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
@@ -115,6 +117,13 @@ describe('dashboard in headless Chromium', () => {
 
     const before = await kpi(page, 'kpi-rps');
     assert.ok(before === null || before >= 0, `RPS starts empty or at a number, got ${before}`);
+    // The run process starts (bundling, workers) before traffic: wait for that, not a fixed time.
+    await until(
+      () => page.getByTestId('run-status').getAttribute('data-status'),
+      (st) => st === 'running',
+      60_000,
+      'the run to start',
+    );
     const rps = await until(
       () => kpi(page, 'kpi-rps'),
       (v) => v !== null && v > 0,
@@ -233,6 +242,11 @@ describe('dashboard in headless Chromium', () => {
     const firstRow = page.locator(`[data-testid=run-row][data-run-id="${first}"]`);
     await firstRow.waitFor();
     assert.equal(await firstRow.getAttribute('data-status'), 'finished');
+    // The start shows its date as well as its time.
+    assert.match(
+      (await firstRow.getByTestId('run-started').textContent()) ?? '',
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/,
+    );
 
     const counted = target.count();
     await page.goto(`${serve.url}/#/new`);
@@ -245,8 +259,8 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForURL(/#\/runs\/[^/]+$/);
     second = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
     assert.ok(second && second !== first);
-    // It ends by itself: the live view turns into the detail view.
-    await page.getByTestId('run-detail').waitFor({ timeout: 20_000 });
+    // It ends by itself: the live view turns into the detail view (after a start that can be slow).
+    await page.getByTestId('run-detail').waitFor({ timeout: 60_000 });
     await page.getByTestId('summary-kpis').waitFor();
     const detail = await api<RunDetailJson>(`/api/runs/${encodeURIComponent(second)}`);
     const count = detail.summary?.metrics.http_reqs?.values.count;
@@ -286,6 +300,27 @@ describe('dashboard in headless Chromium', () => {
       const box = await page.locator(`[data-testid=${chart}] canvas`).first().boundingBox();
       assert.ok(box && box.width > 200 && box.height > 100, `${chart} is visible`);
     }
+    // The regression verdict is volley compare's, and a change within its tolerance is never red.
+    const cmp = await api<{ verdict: string; tolerance: number; regressions: unknown[] }>(
+      `/api/compare?base=${first}&new=${second}`,
+    );
+    const verdict = page.getByTestId('compare-verdict');
+    await verdict.waitFor();
+    assert.equal(await verdict.getAttribute('data-verdict'), cmp.verdict);
+    assert.match(
+      (await verdict.textContent()) ?? '',
+      cmp.verdict === 'passed' ? /No regression/ : /Regressed/,
+    );
+    const judged = await table
+      .locator('td[data-status]')
+      .evaluateAll((tds) => tds.map((td) => [td.textContent ?? '', td.getAttribute('data-status') ?? '']));
+    assert.ok(judged.length >= 6, `judged cells: ${JSON.stringify(judged)}`);
+    for (const [text, status] of judged) {
+      const pct = Number(text.replace('−', '-').replace(/[^\d.-]/g, ''));
+      if (Number.isFinite(pct) && Math.abs(pct) <= cmp.tolerance * 100)
+        assert.notEqual(status, 'regressed', `${text} is within the ${cmp.tolerance * 100}% tolerance`);
+    }
+    assert.equal(await table.locator('td.bad-text[data-status=ok]').count(), 0);
   });
 
   it('sorts the history by a column and deletes a run', async () => {
@@ -313,6 +348,102 @@ describe('dashboard in headless Chromium', () => {
     );
     const res = await fetch(`${serve.url}/api/runs/${encodeURIComponent(second)}`);
     assert.equal(res.status, 404);
+  });
+
+  it('offers only test files in the script picker, not summaries or helper modules', async () => {
+    const scripts = join(dir, 'scripts');
+    writeFileSync(join(scripts, 'smoke.ts'), 'export default { scenarios: {} };\n');
+    writeFileSync(join(scripts, 'helpers.ts'), 'export const x = 1;\n');
+    writeFileSync(join(scripts, 'sum.json'), JSON.stringify({ schema: 'volley.summary/1', metrics: {} }));
+    writeFileSync(join(scripts, 'load.yaml'), 'scenarios:\n  a: { executor: shared-iterations, flow: [] }\n');
+    await page.goto(`${serve.url}/#/new`);
+    await page.getByTestId('mode-script').click();
+    const options = page.locator('[data-testid=new-script] option[value]:not([value=""])');
+    await until(
+      () => options.count(),
+      (n) => n > 0,
+      5000,
+      'script options',
+    );
+    assert.deepEqual(await options.evaluateAll((o) => o.map((x) => x.getAttribute('value'))), [
+      'load.yaml',
+      'smoke.ts',
+    ]);
+  });
+
+  it('shows a run started from a terminal as live as one started here', async () => {
+    const path = '/api/terminal';
+    // Long enough to outlast a slow start of the page; stopped with SIGINT once checked.
+    let child: ChildProcess | undefined;
+    const cli = runCli(
+      [
+        'run',
+        '--url',
+        `${target.url}${path}`,
+        '--rate',
+        '40',
+        '-d',
+        '60s',
+        '--threshold',
+        'http_req_duration:p(99)<1000',
+        '-q',
+        '--db',
+        join(dir, 'volley.db'),
+      ],
+      { onSpawn: (c) => (child = c) },
+    );
+    const runs = (): Promise<{ id: string; name: string }[]> => api('/api/runs');
+    const id = (
+      await until(
+        async () => (await runs()).find((r) => r.name === `${target.url}${path}`),
+        (r) => r !== undefined,
+        // A CLI start on a busy 2-core machine can take many seconds; it is a wait, not a delay.
+        30_000,
+        'the terminal run in the history',
+      )
+    )?.id as string;
+    await page.goto(`${serve.url}/#/runs/${encodeURIComponent(id)}`);
+    await page.getByTestId('live-view').waitFor();
+    // Every KPI card carries a number, as for a run started from the form.
+    await until(
+      () => kpi(page, 'kpi-rps'),
+      (v) => v !== null && v > 0,
+      8000,
+      'RPS KPI of the terminal run',
+    );
+    for (const k of ['kpi-p50', 'kpi-p99', 'kpi-vus', 'kpi-requests', 'kpi-elapsed', 'kpi-error-rate']) {
+      const v = await kpi(page, k);
+      assert.ok(v !== null && v >= 0, `${k} shows a number, got ${v}`);
+    }
+    const row = page.locator('[data-testid=endpoint-table] tbody tr[data-endpoint]');
+    await until(
+      () => row.count(),
+      (n) => n === 1,
+      3000,
+      'endpoint rows',
+    );
+    assert.match((await row.first().getAttribute('data-endpoint')) ?? '', /\/api\/terminal/);
+    const thresholdRows = page.locator('[data-testid=thresholds] tbody tr');
+    await until(
+      () => thresholdRows.count(),
+      (n) => n === 1,
+      3000,
+      'threshold rows',
+    );
+    assert.equal(await thresholdRows.first().getAttribute('data-ok'), 'true');
+    assert.notEqual(await page.getByTestId('gauge-generator-rss').getAttribute('data-value'), '');
+    assert.match((await page.getByTestId('saturated-flag').textContent()) ?? '', /^(yes|no)$/);
+    // The header links to it as the run in progress; it is stopped where it was started.
+    assert.equal(
+      await page.getByTestId('active-run').getAttribute('href'),
+      `#/runs/${encodeURIComponent(id)}`,
+    );
+    assert.equal(await page.getByTestId('stop-button').count(), 0);
+    await page.getByTestId('stop-elsewhere').waitFor();
+    child?.kill('SIGINT');
+    const done = await cli;
+    assert.equal(done.code, 130, done.stderr);
+    await page.getByTestId('run-detail').waitFor({ timeout: 15_000 });
   });
 
   it('left no console errors or warnings and no page errors', () => {

@@ -262,9 +262,12 @@ describe('volley bench', () => {
     // The table (stdout: the JSON went to a file) has the delta columns with arrows.
     assert.match(
       r.stdout,
-      /endpoint\s+requests\s+rate\s+p50\s+p95\s+p99\s+max\s+errors\s+status\s+Δ rate\s+Δ p99\n/,
+      /endpoint\s+requests\s+rate\s+p50\s+p95\s+p99\s+max\s+errors\s+status\s+Δ rate \(↑ better\)\s+Δ p99 \(↓ better\)\n/,
     );
-    assert.match(r.stdout, /GET \/fast .*[+-]?\d+\.\d% [↑↓=]\s+[+-]?\d+\.\d% [↑↓=]\n/);
+    assert.match(
+      r.stdout,
+      /GET \/fast .*[+-]?\d+\.\d% [↑↓=]( better| worse)?\s+[+-]?\d+\.\d% [↑↓=]( better| worse)?\n/,
+    );
     assert.match(r.stdout, new RegExp(`Δ against bench ${first.id.slice(0, 8)}`));
 
     const list = await runCli(['bench', '--list', '--json', '--db', db]);
@@ -386,5 +389,11 @@ describe('bench parsing and deltas', () => {
     assert.equal(formatChange(-10), '-10.0% ↓');
     assert.equal(formatChange(0), '0.0% =');
     assert.equal(formatChange(null), 'n/a');
+    // Which way is better, said in words: requests per second up is better, latency up is worse.
+    assert.equal(formatChange(20, 'lower-is-better'), '+20.0% ↑ worse');
+    assert.equal(formatChange(-10, 'higher-is-better'), '-10.0% ↓ worse');
+    assert.equal(formatChange(12, 'higher-is-better'), '+12.0% ↑ better');
+    assert.equal(formatChange(-0.1, 'lower-is-better'), '-0.1% ↓ better');
+    assert.equal(formatChange(0, 'lower-is-better'), '0.0% =');
   });
 });

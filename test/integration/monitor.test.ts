@@ -145,6 +145,83 @@ describe('volley run --monitor-pid / --monitor-prometheus', () => {
     }
   });
 
+  it('--monitor-pid of a wrapper (a parent that spawned the server) watches the child that listens; a threshold with no samples fails', async () => {
+    // The wrapper idles like npm exec; its child serves and burns ~3 ms of CPU per request.
+    const child = [
+      "const http = require('node:http');",
+      'const s = http.createServer((q, r) => { const t = Date.now(); while (Date.now() - t < 3); r.end("ok"); });',
+      "s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: 'http://127.0.0.1:' + s.address().port, pid: process.pid })));",
+    ].join('\n');
+    const wrapper = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'inherit' });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let servedPid: number | undefined;
+    try {
+      const served = await new Promise<{ url: string; pid: number }>((resolve) =>
+        wrapper.stdout?.once('data', (d: Buffer) =>
+          resolve(JSON.parse(d.toString()) as { url: string; pid: number }),
+        ),
+      );
+      servedPid = served.pid;
+      const out = join(dir, 'wrapper.json');
+      const [r, empty] = await Promise.all([
+        runCli([
+          'run',
+          '--url',
+          served.url,
+          '--rate',
+          '100',
+          '-d',
+          '3s',
+          '--monitor-pid',
+          String(wrapper.pid),
+          '--threshold',
+          'target_cpu_percent:avg>1',
+          '--out',
+          `json=${out}`,
+        ]),
+        // No monitor at all: a threshold on a monitor metric has nothing to pass on.
+        runCli([
+          'run',
+          '--url',
+          target.url,
+          '--rate',
+          '10',
+          '-d',
+          '1s',
+          '--threshold',
+          'target_cpu_percent:avg<50',
+        ]),
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `--monitor-pid ${wrapper.pid} \\(node\\) does not listen on a TCP port; watching its descendant ${served.pid} \\(node\\), which listens on port ${new URL(served.url).port}`,
+        ),
+      );
+      const cpu = readSummary(out).metrics.target_cpu_percent?.values.avg ?? 0;
+      assert.ok(cpu > 3, `the serving child's CPU, not the idle wrapper's 0%: ${cpu}`);
+
+      assert.equal(empty.code, 99, empty.stderr);
+      assert.match(
+        empty.stdout,
+        /✗ target_cpu_percent: avg<50 {2}\(actual no samples of target_cpu_percent: no process was monitored/,
+      );
+      const th = (JSON.parse(readFileSync(out, 'utf8')) as { thresholds: { results: { ok: boolean }[] } })
+        .thresholds;
+      assert.equal(th.results[0]?.ok, true);
+    } finally {
+      if (servedPid !== undefined) process.kill(servedPid);
+      wrapper.kill();
+    }
+  });
+
   it('--monitor-prometheus: selected series reach the summary (summed, counters as rates) and fail a threshold with 99', async () => {
     const run = (threshold: string, name: string) =>
       runCli([

@@ -232,8 +232,20 @@ export default defineTest({
 });
 `,
     );
+    // Beside the tests: a summary written by --out json, a helper module, a data file; and a YAML test.
+    writeFileSync(join(scripts, 'sum.json'), JSON.stringify({ schema: 'volley.summary/1', scenarios: {} }));
+    writeFileSync(join(scripts, 'helpers.ts'), 'export const base = 1;\n');
+    writeFileSync(join(scripts, 'users.json'), '[{"name":"a"}]');
+    writeFileSync(
+      join(scripts, 'smoke.yaml'),
+      'scenarios:\n  one: { executor: shared-iterations, iterations: 1, flow: [{ get: / }] }\n',
+    );
     const listed = await api<{ scripts: string[] }>(base, '/api/scripts');
-    assert.deepEqual(listed.body.scripts, ['hit.ts'], 'symbolic links and non-test files are not offered');
+    assert.deepEqual(
+      listed.body.scripts,
+      ['hit.ts', 'smoke.yaml'],
+      'symbolic links, summaries, helper modules, data and non-test files are not offered',
+    );
     const before = target.byPath().get('/script') ?? 0;
     const r = await api<{ id: string }>(base, '/api/runs', {
       method: 'POST',
@@ -446,6 +458,84 @@ export default defineTest({
     const victim = runs.find((r) => r.status === 'error') as RunListItem;
     assert.equal((await api(base, `/api/runs/${victim.id}`, { method: 'DELETE' })).status, 204);
     assert.equal((await api(base, `/api/runs/${victim.id}`)).status, 404);
+  });
+
+  it('streams a terminal run like a dashboard run: KPIs, endpoints, thresholds and generator health each second', async () => {
+    const path = '/terminal-live';
+    const run = runCli([
+      'run',
+      '--url',
+      `${target.url}${path}`,
+      '--rate',
+      '40',
+      '-d',
+      '3s',
+      '--threshold',
+      'http_req_duration:p(99)<1000',
+      '-q',
+      '--db',
+      db,
+    ]);
+    // Subscribe as soon as the store has the run (it is inserted when traffic starts).
+    const t0 = Date.now();
+    let id: string | undefined;
+    while (!id) {
+      id = (await api<RunListItem[]>(base, '/api/runs')).body.find(
+        (r) => r.name === `${target.url}${path}`,
+      )?.id;
+      if (Date.now() - t0 > 15_000) throw new Error('the terminal run never appeared in the store');
+      if (!id) await new Promise((r) => setTimeout(r, 50));
+    }
+    const client = live(`${base.replace('http', 'ws')}/api/runs/${id}/live`);
+    // The header's "run in progress" and /metrics follow it too.
+    const sys = await api<{ activeRunId: string | null }>(base, '/api/system');
+    assert.equal(sys.body.activeRunId, id);
+    const t1 = Date.now();
+    let metrics = '';
+    while (!new RegExp(`^volley_http_reqs_total\\{run_id="${id}"\\} [1-9]`, 'm').test(metrics)) {
+      if (Date.now() - t1 > 10_000) assert.fail(`/metrics never showed the terminal run:\n${metrics}`);
+      await new Promise((r) => setTimeout(r, 100));
+      metrics = await (await fetch(`${base}/metrics`)).text();
+    }
+    assert.match(metrics, /^volley_run_active 1$/m);
+    const cli = await run;
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(await client.closed, 1000, 'the stream closes once the run ended');
+    const received = target.byPath().get(path);
+    assert.equal(received, 120);
+
+    const hello = client.messages[0] as Extract<LiveMessage, { type: 'hello' }>;
+    assert.equal(hello.type, 'hello');
+    const snaps = client.messages.filter((m) => m.type === 'snapshot');
+    assert.ok(
+      snaps.length >= 1,
+      `live snapshots of the terminal run: ${client.messages.map((m) => m.type).join(',')}`,
+    );
+    // Every second exactly once, between the hello and the live snapshots.
+    const seconds = [...hello.points.map((p) => p.second), ...snaps.map((m) => m.point.second)];
+    assert.deepEqual(seconds, [...Array(seconds.length).keys()], 'each second once, in order');
+    const total =
+      hello.points.reduce((n, p) => n + p.requests, 0) + snaps.reduce((n, m) => n + m.point.requests, 0);
+    assert.equal(total, received, 'seconds in hello + live seconds = every request');
+    // What the KPI cards, the endpoint table and the generator panel read.
+    const last = snaps.at(-1)!.snapshot;
+    assert.ok(last.current.rps > 0, `current rps ${last.current.rps}`);
+    assert.ok(last.current.latency.p99 > 0);
+    assert.equal(last.cumulative.endpoints.length, 1);
+    assert.equal(last.cumulative.endpoints[0]?.name, `GET ${path}`);
+    assert.equal(last.cumulative.requests, total);
+    assert.ok(last.generator.workers.length >= 1 && last.generator.rssMB > 0);
+    // The threshold it had, live.
+    const th = [hello, ...client.messages].flatMap((m) =>
+      m.type === 'thresholds' || m.type === 'hello' ? m.thresholds : [],
+    );
+    assert.ok(th.length > 0, 'threshold results were streamed');
+    assert.deepEqual(th.map((t) => [t.key, t.source]).at(-1), ['http_req_duration', 'p(99)<1000']);
+    assert.ok(th.at(-1)?.ok && (th.at(-1)?.actual ?? 0) > 0);
+    const end = client.messages.at(-1) as Extract<LiveMessage, { type: 'status' }>;
+    assert.equal(end.type, 'status');
+    assert.equal(end.run.status, 'finished');
+    assert.equal(end.run.verdict, 'passed');
   });
 
   it('keeps every run across a restart, CLI runs included; a killed run is marked interrupted with its seconds', async () => {

@@ -112,6 +112,38 @@ describe('run store', () => {
     });
     assert.equal(perEndpoint?.count, 400);
     assert.equal(store.percentiles(id, 'no_such_metric', [50]), undefined);
+
+    // The live state a server follows a run of another process by: full snapshots, thresholds.
+    const live = store.liveSnapshots(id);
+    assert.deepEqual(
+      live.map((x) => x.second),
+      points.map((x) => x.second),
+    );
+    assert.equal(live.at(-1)?.cumulative.requests, 400);
+    assert.equal(live.at(-1)?.cumulative.endpoints[0]?.requests, 400);
+    assert.ok((live.at(-1)?.generator.workers.length ?? 0) >= 1);
+    assert.deepEqual(store.liveSnapshots(id, points.at(-1)?.second), []);
+    assert.equal(store.latestSnapshot(id)?.second, points.at(-1)?.second);
+    const th = store.liveThresholds(id);
+    assert.deepEqual(
+      th.map((t) => [t.key, t.source, t.ok]),
+      [
+        ['http_req_duration', 'p(99)<1000', true],
+        ['http_reqs', 'count>100000', false],
+      ],
+    );
+    // Live state of ended runs goes when the next run starts recording.
+    store.markRunning({
+      id: 'next',
+      source: 'cli',
+      name: 'next',
+      startedAt: new Date(),
+      executors: [],
+      controllable: [],
+      config: {},
+      process: processRef(process.pid),
+    });
+    assert.deepEqual(store.liveSnapshots(id), []);
     store.close();
   });
 

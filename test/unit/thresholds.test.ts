@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BUILTIN_BY_NAME } from '../../src/metrics/definitions.js';
+import { Aggregator } from '../../src/metrics/aggregator.js';
+import { abortingThresholds, evaluateThreshold } from '../../src/thresholds/evaluate.js';
 import { parseCliThreshold, parseThresholds } from '../../src/thresholds/parse.js';
 import { tryParseDurationMs } from '../../src/config/duration.js';
 
@@ -82,5 +84,25 @@ describe('durations', () => {
     assert.equal(tryParseDurationMs('10parsecs'), undefined);
     assert.equal(tryParseDurationMs('-1s'), undefined);
     assert.equal(tryParseDurationMs(''), undefined);
+  });
+});
+
+describe('thresholds on monitor metrics', () => {
+  it('fail with a reason when the monitor recorded nothing, and never abort early for it', () => {
+    const byName = (n: string) => BUILTIN_BY_NAME.get(n);
+    const parsed = parseThresholds({ target_cpu_percent: ['avg<50'] }, byName);
+    assert.deepEqual(parsed.errors, []);
+    const t = parsed.thresholds[0];
+    assert.ok(t);
+    const r = evaluateThreshold(t, new Aggregator(1), 5);
+    assert.equal(r.ok, false);
+    assert.equal(r.actual, undefined);
+    assert.match(r.reason ?? '', /no samples of target_cpu_percent: no process was monitored/);
+    const aborting = abortingThresholds([{ ...t, abortOnFail: true, delayAbortEvalMs: 0 }], [r], 10_000);
+    assert.deepEqual(aborting, []);
+    // A built-in trend without samples still passes with no data, as before.
+    const d = parseThresholds({ http_req_duration: ['p(99)<100'] }, byName).thresholds[0];
+    assert.ok(d);
+    assert.equal(evaluateThreshold(d, new Aggregator(1), 5).ok, true);
   });
 });

@@ -72,10 +72,10 @@ export function fmtDate(iso: string | null | undefined): string {
   if (!iso) return DASH;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return DASH;
-  const today = new Date();
-  const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  if (d.toDateString() === today.toDateString()) return time;
-  return `${d.toISOString().slice(0, 10)} ${time}`;
+  // Always the date with the time (a history spans days), both in the reader's time zone.
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const date = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  return `${date} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
 export function fmtMB(v: Num): string {

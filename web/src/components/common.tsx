@@ -33,11 +33,14 @@ export function StatusBadge({ status, testId }: { status: RunStatus; testId?: st
   );
 }
 
+/** Red verdicts: thresholds failed, or the run did not do what it planned ('error'). */
+const BAD_VERDICTS = new Set<string>(['failed', 'error']);
+
 export function VerdictBadge({ verdict, testId }: { verdict: Verdict | null; testId?: string }) {
   if (!verdict) return <span className="muted">{DASH}</span>;
   return (
     <span className={`badge verdict-${verdict}`} data-testid={testId} data-verdict={verdict}>
-      {verdict === 'passed' ? '✓ ' : verdict === 'failed' ? '✗ ' : ''}
+      {verdict === 'passed' ? '✓ ' : BAD_VERDICTS.has(verdict) ? '✗ ' : ''}
       {verdict}
     </span>
   );
@@ -147,6 +150,8 @@ interface ThresholdRow {
   threshold: string;
   ok: boolean;
   actual: number | null;
+  /** Why it fails without a value (a monitor metric with no samples). */
+  reason?: string | undefined;
 }
 
 /** Metric names ending in _duration/_latency/_lag are times in ms; rates are ratios. */
@@ -160,7 +165,13 @@ function fmtMetricValue(metric: string, threshold: string, v: number | null): st
 }
 
 export function liveThresholdRows(list: LiveThreshold[]): ThresholdRow[] {
-  return list.map((t) => ({ metric: t.key, threshold: t.source, ok: t.ok, actual: t.actual }));
+  return list.map((t) => ({
+    metric: t.key,
+    threshold: t.source,
+    ok: t.ok,
+    actual: t.actual,
+    reason: t.reason,
+  }));
 }
 
 /** `final`: the run has ended, so a failing threshold has failed. */
@@ -199,7 +210,13 @@ export function ThresholdTable({
             </td>
             <td className="mono">{t.metric}</td>
             <td className="mono">{t.threshold}</td>
-            <td className="num">{fmtMetricValue(t.metric, t.threshold, t.actual)}</td>
+            <td className="num" title={t.reason}>
+              {t.actual === null && t.reason ? (
+                <span className="bad-text small">{t.reason}</span>
+              ) : (
+                fmtMetricValue(t.metric, t.threshold, t.actual)
+              )}
+            </td>
           </tr>
         ))}
       </tbody>

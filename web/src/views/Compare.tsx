@@ -2,7 +2,7 @@
 import { useMemo } from 'react';
 import uPlot from 'uplot';
 import type { EndpointRow } from '../components/common';
-import type { RunDetail, SeriesResponse } from '../../../src/server/wire.js';
+import type { Comparison, RunDetail, SeriesResponse } from '../../../src/server/wire.js';
 import { Chart, type ChartAxis, type ChartSeries } from '../components/Chart';
 import { endpointLabel, ErrorBox, StatusBadge, VerdictBadge } from '../components/common';
 import { delta, DASH, fmtDate, fmtInt, fmtMs, fmtNum, fmtPct, fmtSignedPct } from '../format';
@@ -32,6 +32,8 @@ type Better = 'lower' | 'higher' | 'none';
 interface MetricSpec {
   label: string;
   better: Better;
+  /** Which absolute floor of `volley compare` applies: ms for latency, ratio for rates. */
+  unit?: 'ms' | 'ratio';
   fmt: (v: number | null | undefined) => string;
 }
 
@@ -43,15 +45,46 @@ function columns(points: SeriesResponse | null): SeriesColumns {
   return s.columns();
 }
 
-function tone(d: { abs: number } | null, better: Better): string {
-  if (!d || d.abs === 0 || better === 'none') return '';
-  const worse = better === 'lower' ? d.abs > 0 : d.abs < 0;
-  return worse ? 'bad-text' : 'good-text';
+/** `volley compare`'s judgement limits, from its answer (tolerance and absolute floors). */
+type Limits = Pick<Comparison, 'tolerance' | 'floors'>;
+type Judgement = 'ok' | 'regressed' | 'improved' | 'unjudged';
+
+/**
+ * ok / regressed / improved exactly as `volley compare` classifies a row (src/analysis/compare.ts):
+ * a change within the tolerance, or within the absolute floor of its unit, is ok — never red.
+ */
+function judge(base: number | null, next: number | null, spec: MetricSpec, limits: Limits | null): Judgement {
+  if (!limits || spec.better === 'none' || base === null || next === null) return 'unjudged';
+  const worse = spec.better === 'lower' ? next - base : base - next;
+  const floor =
+    spec.unit === 'ms' ? limits.floors.minDeltaMs : spec.unit === 'ratio' ? limits.floors.minDeltaRate : 0;
+  const size = Math.abs(worse);
+  if (size <= floor + 1e-9) return 'ok';
+  if (base !== 0 && size / Math.abs(base) <= limits.tolerance + 1e-9) return 'ok';
+  return worse > 0 ? 'regressed' : 'improved';
 }
 
-function DeltaCells({ base, next, spec }: { base: number | null; next: number | null; spec: MetricSpec }) {
+const TONE: Record<Judgement, string> = {
+  ok: '',
+  unjudged: '',
+  regressed: 'bad-text',
+  improved: 'good-text',
+};
+
+function DeltaCells({
+  base,
+  next,
+  spec,
+  limits,
+}: {
+  base: number | null;
+  next: number | null;
+  spec: MetricSpec;
+  limits: Limits | null;
+}) {
   const d = delta(base, next);
-  const t = tone(d, spec.better);
+  const j = judge(base, next, spec, limits);
+  const t = TONE[j];
   return (
     <>
       <td className="num">{spec.fmt(base)}</td>
@@ -59,8 +92,61 @@ function DeltaCells({ base, next, spec }: { base: number | null; next: number | 
       <td className={`num ${t}`}>
         {d === null ? DASH : `${d.abs > 0 ? '+' : d.abs < 0 ? '−' : ''}${spec.fmt(Math.abs(d.abs))}`}
       </td>
-      <td className={`num ${t}`}>{d === null ? DASH : fmtSignedPct(d.pct)}</td>
+      <td className={`num ${t}`} data-status={j}>
+        {d === null ? DASH : fmtSignedPct(d.pct)}
+      </td>
+      <td className="muted small">
+        {spec.better === 'none' ? '' : spec.better === 'lower' ? 'lower is better' : 'higher is better'}
+      </td>
     </>
+  );
+}
+
+/** The regression verdict of `volley compare` for these two runs. */
+function VerdictSection({
+  cmp,
+  error,
+  ready,
+}: {
+  cmp: Comparison | null;
+  error: string | null;
+  ready: boolean;
+}) {
+  if (!ready) return null;
+  if (error) return <ErrorBox error={`no regression verdict: ${error}`} testId="compare-verdict-error" />;
+  if (!cmp) return <p className="muted">Judging…</p>;
+  const pct = `${(cmp.tolerance * 100).toFixed(cmp.tolerance * 100 >= 1 ? 0 : 1)}%`;
+  return (
+    <section
+      className={`card ${cmp.verdict === 'regressed' ? 'error-box' : ''}`}
+      data-testid="compare-verdict"
+      data-verdict={cmp.verdict}
+    >
+      <h2>
+        {cmp.verdict === 'regressed'
+          ? `✗ Regressed: ${cmp.regressions.length} ${cmp.regressions.length === 1 ? 'figure is' : 'figures are'} worse beyond the tolerance`
+          : '✓ No regression'}
+      </h2>
+      <p className="muted small">
+        As <span className="mono">volley compare</span> judges it: tolerance {pct}, and changes of at most{' '}
+        {cmp.floors.minDeltaMs} ms (latency) or {fmtPct(cmp.floors.minDeltaRate, 1)} (rates) never count;
+        endpoints with fewer than {cmp.floors.minRequests} requests do not gate.
+      </p>
+      {cmp.regressions.length > 0 ? (
+        <ul data-testid="compare-regressions">
+          {cmp.regressions.map((r) => (
+            <li key={`${r.scope}\u0000${r.metric}\u0000${r.stat}`}>{r.message}</li>
+          ))}
+        </ul>
+      ) : null}
+      {cmp.warnings.length > 0 ? (
+        <ul className="warn-text small" data-testid="compare-warnings">
+          {cmp.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
   );
 }
 
@@ -84,13 +170,29 @@ const ENDPOINT_METRICS: { label: string; spec: MetricSpec; get: (r: EndpointRow)
   { label: 'RPS', spec: { label: 'RPS', better: 'higher', fmt: fmtNum }, get: (r) => r.rps },
   {
     label: 'Error rate',
-    spec: { label: 'Error rate', better: 'lower', fmt: (v) => fmtPct(v) },
+    spec: { label: 'Error rate', better: 'lower', unit: 'ratio', fmt: (v) => fmtPct(v) },
     get: (r) => (r.requests > 0 ? r.failures / r.requests : null),
   },
-  { label: 'p50', spec: { label: 'p50', better: 'lower', fmt: fmtMsN }, get: (r) => r.latency.p50 },
-  { label: 'p95', spec: { label: 'p95', better: 'lower', fmt: fmtMsN }, get: (r) => r.latency.p95 },
-  { label: 'p99', spec: { label: 'p99', better: 'lower', fmt: fmtMsN }, get: (r) => r.latency.p99 },
-  { label: 'max', spec: { label: 'max', better: 'lower', fmt: fmtMsN }, get: (r) => r.latency.max },
+  {
+    label: 'p50',
+    spec: { label: 'p50', better: 'lower', unit: 'ms', fmt: fmtMsN },
+    get: (r) => r.latency.p50,
+  },
+  {
+    label: 'p95',
+    spec: { label: 'p95', better: 'lower', unit: 'ms', fmt: fmtMsN },
+    get: (r) => r.latency.p95,
+  },
+  {
+    label: 'p99',
+    spec: { label: 'p99', better: 'lower', unit: 'ms', fmt: fmtMsN },
+    get: (r) => r.latency.p99,
+  },
+  {
+    label: 'max',
+    spec: { label: 'max', better: 'lower', unit: 'ms', fmt: fmtMsN },
+    get: (r) => r.latency.max,
+  },
 ];
 
 export function Compare({ a, b }: { a: string; b: string }) {
@@ -98,6 +200,12 @@ export function Compare({ a, b }: { a: string; b: string }) {
   const rb = usePoll<RunDetail>(`/api/runs/${encodeURIComponent(b)}`, 0);
   const sa = usePoll<SeriesResponse>(`/api/runs/${encodeURIComponent(a)}/series`, 0);
   const sb = usePoll<SeriesResponse>(`/api/runs/${encodeURIComponent(b)}/series`, 0);
+  const bothSummaries = Boolean(ra.data?.summary && rb.data?.summary);
+  const cmp = usePoll<Comparison>(
+    bothSummaries ? `/api/compare?base=${encodeURIComponent(a)}&new=${encodeURIComponent(b)}` : null,
+    0,
+  );
+  const limits: Limits | null = cmp.data;
 
   const charts = useMemo(() => {
     const ca = columns(sa.data);
@@ -126,14 +234,14 @@ export function Compare({ a, b }: { a: string; b: string }) {
           { spec: { label: 'Requests', better: 'none', fmt: fmtInt }, base: ha.requests, next: hb.requests },
           { spec: { label: 'RPS (mean)', better: 'higher', fmt: fmtNum }, base: ha.rps, next: hb.rps },
           {
-            spec: { label: 'Error rate', better: 'lower', fmt: (v) => fmtPct(v) },
+            spec: { label: 'Error rate', better: 'lower', unit: 'ratio', fmt: (v) => fmtPct(v) },
             base: ha.errorRate,
             next: hb.errorRate,
           },
-          { spec: { label: 'p50', better: 'lower', fmt: fmtMsN }, base: ha.p50, next: hb.p50 },
-          { spec: { label: 'p95', better: 'lower', fmt: fmtMsN }, base: ha.p95, next: hb.p95 },
-          { spec: { label: 'p99', better: 'lower', fmt: fmtMsN }, base: ha.p99, next: hb.p99 },
-          { spec: { label: 'max', better: 'lower', fmt: fmtMsN }, base: ha.max, next: hb.max },
+          { spec: { label: 'p50', better: 'lower', unit: 'ms', fmt: fmtMsN }, base: ha.p50, next: hb.p50 },
+          { spec: { label: 'p95', better: 'lower', unit: 'ms', fmt: fmtMsN }, base: ha.p95, next: hb.p95 },
+          { spec: { label: 'p99', better: 'lower', unit: 'ms', fmt: fmtMsN }, base: ha.p99, next: hb.p99 },
+          { spec: { label: 'max', better: 'lower', unit: 'ms', fmt: fmtMsN }, base: ha.max, next: hb.max },
         ]
       : [];
 
@@ -185,6 +293,8 @@ export function Compare({ a, b }: { a: string; b: string }) {
         />
       </div>
 
+      <VerdictSection cmp={cmp.data} error={cmp.error} ready={bothSummaries} />
+
       <section className="card">
         <h2>Overall</h2>
         <table className="data" data-testid="compare-table">
@@ -195,12 +305,13 @@ export function Compare({ a, b }: { a: string; b: string }) {
               <th className="num">New</th>
               <th className="num">Delta</th>
               <th className="num">Delta %</th>
+              <th>Better</th>
             </tr>
           </thead>
           <tbody>
             {rows.length === 0 ? (
               <tr>
-                <td colSpan={5} className="muted">
+                <td colSpan={6} className="muted">
                   {A && B ? 'No summary to compare.' : 'Loading…'}
                 </td>
               </tr>
@@ -208,7 +319,7 @@ export function Compare({ a, b }: { a: string; b: string }) {
             {rows.map((r) => (
               <tr key={r.spec.label} data-metric={r.spec.label}>
                 <td>{r.spec.label}</td>
-                <DeltaCells base={r.base} next={r.next} spec={r.spec} />
+                <DeltaCells base={r.base} next={r.next} spec={r.spec} limits={limits} />
               </tr>
             ))}
           </tbody>
@@ -217,7 +328,10 @@ export function Compare({ a, b }: { a: string; b: string }) {
 
       <section className="card">
         <h2>Per endpoint</h2>
-        <p className="muted small">Matched by method and name. Each cell: base → new, and the change.</p>
+        <p className="muted small">
+          Matched by method and name. Each cell: base → new, and the change (red: worse beyond the tolerance,
+          green: better beyond it; RPS higher is better, errors and latency lower).
+        </p>
         <div className="table-wrap">
           <table className="data compare-endpoints" data-testid="compare-endpoints">
             <thead>
@@ -249,12 +363,13 @@ export function Compare({ a, b }: { a: string; b: string }) {
                     const bv = e.base ? m.get(e.base) : null;
                     const nv = e.next ? m.get(e.next) : null;
                     const d = delta(bv, nv);
+                    const j = judge(bv, nv, m.spec, limits);
                     return (
                       <td key={m.label} className="num pair">
                         <div>
                           {m.spec.fmt(bv)} → {m.spec.fmt(nv)}
                         </div>
-                        <div className={`small ${tone(d, m.spec.better) || 'muted'}`}>
+                        <div className={`small ${TONE[j] || 'muted'}`} data-status={j}>
                           {d ? fmtSignedPct(d.pct) : DASH}
                         </div>
                       </td>

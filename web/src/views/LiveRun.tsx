@@ -131,7 +131,15 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
             {socket !== 'open' ? <span className="warn-text"> · live stream {socket}…</span> : null}
           </div>
         </div>
-        <StopButton id={id} status={run.status} />
+        <div>
+          {run.source === 'cli' || run.source === 'bench' ? (
+            // Its process is a terminal's or CI's: the server stops it by signal (same host only).
+            <span className="muted small" data-testid="stop-elsewhere">
+              started from a terminal: Stop sends it SIGTERM{' '}
+            </span>
+          ) : null}
+          <StopButton id={id} status={run.status} />
+        </div>
       </div>
 
       <div className="kpis" data-testid="kpis">

@@ -235,7 +235,7 @@ export function RunsList() {
                   </a>
                   <div className="muted small mono">{r.id}</div>
                 </td>
-                <td>{fmtDate(r.startedAt ?? r.createdAt)}</td>
+                <td data-testid="run-started">{fmtDate(r.startedAt ?? r.createdAt)}</td>
                 <td className="num">{fmtDuration(r.durationMs)}</td>
                 <td className="num">{fmtNum(r.rps)}</td>
                 <td className="num">{fmtMs(r.p99Ms)}</td>
