@@ -8,7 +8,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { VolleyError } from '../errors.js';
-import { TEST_FILE_EXTENSIONS } from '../script/session.js';
 import { processAlive } from '../store/pid-alive.js';
 import { DamagedStoreError } from '../store/damaged.js';
 import type { RunStore } from '../store/run-store.js';
