@@ -433,15 +433,18 @@ describe('dashboard in headless Chromium', () => {
     assert.equal(await thresholdRows.first().getAttribute('data-ok'), 'true');
     assert.notEqual(await page.getByTestId('gauge-generator-rss').getAttribute('data-value'), '');
     assert.match((await page.getByTestId('saturated-flag').textContent()) ?? '', /^(yes|no)$/);
-    // The header links to it as the run in progress; it is stopped where it was started.
+    // The header links to it as the run in progress; its Stop button signals the terminal's process.
     assert.equal(
       await page.getByTestId('active-run').getAttribute('href'),
       `#/runs/${encodeURIComponent(id)}`,
     );
-    assert.equal(await page.getByTestId('stop-button').count(), 0);
     await page.getByTestId('stop-elsewhere').waitFor();
-    child?.kill('SIGINT');
+    await page.getByTestId('stop-button').click();
+    // A safety net only: the button is what should end it.
+    const net = setTimeout(() => child?.kill('SIGINT'), 20_000);
     const done = await cli;
+    clearTimeout(net);
+    assert.match(done.stderr, /SIGTERM/, 'the run was stopped by the server, not the safety net');
     assert.equal(done.code, 130, done.stderr);
     await page.getByTestId('run-detail').waitFor({ timeout: 15_000 });
   });

@@ -23,7 +23,8 @@ function snapshot(second: number, requests: number, iterations = requests): Snap
     vusMax: 10,
     current: { windowSeconds: 10, latency: LAT, iterationLatency: undefined, rps: requests },
     cumulative: { requests: 0, failures: 0, latency: LAT, iterationLatency: undefined, endpoints: [] },
-    generator: { workers: [], cpuPercent: 0, rssMB: 0, saturated: false, reasons: [] },
+    generator: { workers: [], cpuPercent: 0, rssMB: 0, saturated: false, reasons: [], unresponsive: [] },
+    inflight: { requests: 0, oldestAgeMs: 0 },
   } as unknown as Snapshot;
 }
 
