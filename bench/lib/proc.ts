@@ -188,6 +188,16 @@ function statFields(pid: number): string[] | undefined {
 }
 
 /** utime + stime of a process (all its threads), in clock ticks; undefined once it is gone. */
+/** A `kB` field of /proc/PID/status (VmRSS, VmHWM, …); undefined once the process has exited. */
+export function statusKB(pid: number, field: string): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined; // exited
+  }
+}
+
 export function cpuTicks(pid: number): number | undefined {
   const f = statFields(pid);
   // after the name: state(0) ppid(1) ... utime(11) stime(12)

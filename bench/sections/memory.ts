@@ -3,26 +3,16 @@
  * against the Node target. Peak RSS of the one volley process (main + worker threads) from GNU
  * time's %M, cross-checked by sampling /proc/PID/status VmHWM, and generator.rssMB from the summary.
  */
-import { readFileSync } from 'node:fs';
 import { type Ctx, type SectionOutput, runVolley } from '../lib/context.js';
 import { int, ms, pct, table } from '../lib/format.js';
 import { metric } from '../lib/parse.js';
-import { findDescendant, log } from '../lib/proc.js';
+import { findDescendant, log, statusKB } from '../lib/proc.js';
 import { otherLoad } from '../lib/gen.js';
 import { startNode, stopTarget } from '../lib/targets.js';
 
 const LIMIT_MB = 300;
 /** RESULTS.md: k6 v0.45.1, 1,000 VUs that send one request and sleep 5 s: 325 MB max RSS. */
 const K6 = { vus: 1000, mb: 325 };
-
-function statusKB(pid: number, field: string): number | undefined {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined; // exited
-  }
-}
 
 export async function memory(ctx: Ctx): Promise<SectionOutput> {
   const vus = Number(process.env.BENCH_MEM_VUS ?? 10000);

@@ -4,25 +4,15 @@
  * slope (MB/min, least squares over one VmRSS sample per second) and whether every request the
  * target received was reported (`http_reqs` = the target's count), with none dropped.
  */
-import { readFileSync } from 'node:fs';
 import { type Ctx, type SectionOutput, runVolley } from '../lib/context.js';
 import { int, table } from '../lib/format.js';
 import { metric } from '../lib/parse.js';
-import { findDescendant, freePort, log, startProc, stopProc, waitForPort } from '../lib/proc.js';
+import { findDescendant, freePort, log, startProc, statusKB, stopProc, waitForPort } from '../lib/proc.js';
 
 /** A slope above this (MB per minute, after the warm-up) is reported as growth. */
 const FLAT_MB_PER_MIN = 1;
 /** Seconds left out of the slope: VU pools, JIT and histograms fill up first. */
 const WARMUP_S = 10;
-
-function statusKB(pid: number, field: string): number | undefined {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined; // exited
-  }
-}
 
 /** Least-squares slope of y over x. */
 export function slope(points: readonly (readonly [number, number])[]): number {
