@@ -156,6 +156,8 @@ export class TestRun {
   private readonly saturation = new SaturationTracker();
   private readonly workerErrors: string[] = [];
   private readonly runErrors: string[] = [];
+  /** A worker refused a process.exit() from script code (reported once per run). */
+  private exitRefused = false;
   private readonly startedIterations: Record<string, number> = {};
   private segmentText: string[] = [];
   private readonly scriptErrors = new ScriptErrorTotals();
@@ -289,10 +291,13 @@ export class TestRun {
             if (msg.type === 'done') finish();
             break;
           case 'exit-refused':
-            if (!this.runErrors.some((e) => e.includes('process.exit(')))
+            // One run error for the run, however many workers refused the call.
+            if (!this.exitRefused) {
+              this.exitRefused = true;
               this.runErrors.push(
                 `worker ${i}: the script called process.exit(${msg.code}) during the run; it was refused (a test script must not end volley or a worker) and counted as an iteration error, so the test did not run as written (see scriptErrors)`,
               );
+            }
             break;
           case 'fatal':
             this.workerErrors.push(`worker ${i}: ${msg.message}`);
