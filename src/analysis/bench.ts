@@ -4,8 +4,8 @@
  * endpoint set against the same base URL. Every endpoint is a quick-mode run of the ordinary
  * engine, so its numbers mean exactly what `volley run --url … --vus N` numbers mean.
  *
- * No process or console here: the caller injects where lines go, where runs are recorded and
- * the abort signal (src/cli/bench-command.ts).
+ * No process or console here: the caller injects where lines go, how a run is run (the run
+ * session, which records it) and the abort signal (src/cli/bench-command.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
@@ -13,12 +13,12 @@ import { tryParseDurationMs } from '../config/duration.js';
 import { prepareTest } from '../config/prepare.js';
 import { quickConfig, validateUrl, type QuickFlags } from '../config/quick.js';
 import type { TestConfig } from '../config/types.js';
-import { TestRun, type PreparedTest, type RunListener, type RunResult } from '../engine/run.js';
+import type { PreparedTest, RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { DEFAULT_OPTIONS as DEFAULT_COMPARE_OPTIONS } from './compare.js';
 import type { LatencyStats } from '../metrics/summary-values.js';
 import { count, ms, pct, table } from '../report/format.js';
-import { buildSummary, type Summary } from '../report/summary.js';
+import type { Summary } from '../report/summary.js';
 
 export const BENCH_SCHEMA = 'volley.bench/1';
 
@@ -342,15 +342,27 @@ export interface BenchDocument {
   deltas: BenchDelta[];
 }
 
+/**
+ * Runs one of the bench's runs to its summary: the caller's run session (src/session), which this
+ * layer cannot import. `measured` is false for a warm-up (not recorded, not reported); `runId` is
+ * the measured run's id, the one its result names.
+ */
+export type BenchRunner = (
+  run: { test: PreparedTest; config: TestConfig },
+  ctx: { entry: BenchPlanEntry; measured: boolean; runId: string | undefined },
+) => Promise<{ result: RunResult; summary: Summary }>;
+
 export interface BenchHooks {
-  /** Listeners of an endpoint's measured run (the store's recorder, a progress line); not of its warm-up. */
-  listenersFor?: (entry: BenchPlanEntry, runId: string) => RunListener[];
+  run: BenchRunner;
   /** An endpoint's measured run ended (called before the next endpoint starts). */
   onEndpoint?: (
     result: BenchEndpointResult,
     ctx: { index: number; total: number; summary: Summary; run: RunResult; entry: BenchPlanEntry },
   ) => void;
-  /** Stops the current run (in-flight requests get the grace period) and skips the endpoints left. */
+  /**
+   * Aborted: the endpoints left are skipped, and the bench is marked aborted. The runner stops the
+   * current run with the same signal.
+   */
   signal?: AbortSignal;
   newId?: () => string;
   now?: () => Date;
@@ -400,7 +412,7 @@ export function endpointResult(
  * Runs the plan: for each endpoint, the warm-up (its own short run, not counted), then the
  * measured run. Endpoints never overlap: a run returns only once every worker has finished.
  */
-export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise<BenchDocument> {
+export async function runBench(plan: BenchPlan, hooks: BenchHooks): Promise<BenchDocument> {
   const doc: BenchDocument = {
     schema: BENCH_SCHEMA,
     id: (hooks.newId ?? randomUUID)(),
@@ -415,10 +427,8 @@ export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise
     previous: null,
     deltas: [],
   };
-  let current: TestRun | undefined;
   const onAbort = (): void => {
     doc.aborted = true;
-    current?.stop('signal', 'bench stopped by a signal');
   };
   hooks.signal?.addEventListener('abort', onAbort);
   try {
@@ -429,15 +439,12 @@ export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise
       }
       let warmupRequests = 0;
       if (entry.warmup) {
-        current = new TestRun(entry.warmup.test, []);
-        const w = await current.run();
-        warmupRequests = w.aggregator.total('http_reqs')?.sum ?? 0;
+        const w = await hooks.run(entry.warmup, { entry, measured: false, runId: undefined });
+        warmupRequests = w.result.aggregator.total('http_reqs')?.sum ?? 0;
         if (doc.aborted) break;
       }
       const runId = (hooks.newId ?? randomUUID)();
-      current = new TestRun(entry.test, hooks.listenersFor?.(entry, runId) ?? [], runId);
-      const run = await current.run();
-      const summary = buildSummary(run, entry.config);
+      const { result: run, summary } = await hooks.run(entry, { entry, measured: true, runId });
       const result = endpointResult(entry, summary, run, warmupRequests, plan.maxErrorRate);
       hooks.onEndpoint?.(result, { index, total: plan.entries.length, summary, run, entry });
       // An endpoint cut short by the signal is reported to the hook (its run is stored as aborted),

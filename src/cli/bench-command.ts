@@ -20,12 +20,12 @@ import {
   type BenchEndpoint,
 } from '../analysis/bench.js';
 import { VolleyError } from '../errors.js';
-import { parseOutSpec, writeJsonSummary, type OutputSpec } from '../outputs/files.js';
+import { writeJsonSummary } from '../outputs/files.js';
+import { parseOutSpec, type OutputSpec } from '../outputs/registry.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { table } from '../report/format.js';
+import { runTest, type StopRequest } from '../session/run-test.js';
 import { BenchStore } from '../store/bench-store.js';
-import { processRef } from '../store/pid-alive.js';
-import { RunRecorder } from '../store/recorder.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { parseShare } from './stress-command.js';
 import type { CliIO } from './io.js';
@@ -193,34 +193,28 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
       io.stderr(
         `\n${name}: stopping the bench — the endpoints measured so far are reported, nothing is stored as a bench\n`,
       );
-      abort.abort();
+      abort.abort({ reason: 'signal', detail: 'bench stopped by a signal' } satisfies StopRequest);
     }
   });
-  const recorders = new Map<string, RunRecorder>();
   try {
     let doc = await runBench(plan, {
       signal: abort.signal,
-      listenersFor: (entry, runId) => {
-        if (!store) return [];
-        const recorder = new RunRecorder(store, {
-          id: runId,
-          source: 'bench',
-          name: `bench ${entry.endpoint.method} ${entry.url}`,
-          config: entry.config,
-          process: processRef(process.pid),
-          warn: (m) => io.stderr(`warning: ${m}\n`),
-        });
-        recorders.set(runId, recorder);
-        return [recorder];
-      },
+      // Each endpoint's warm-up and measured run is a run session; only the measured one is
+      // recorded (source bench), and the preflight above covered them all.
+      run: async (run, { entry, measured, runId }) =>
+        runTest(
+          { ...run, name: `bench ${entry.endpoint.method} ${entry.url}` },
+          {
+            io,
+            signal: abort.signal,
+            preflight: false,
+            source: 'bench',
+            ...(measured && store && { store }),
+            ...(runId !== undefined && { runId }),
+          },
+        ),
       onEndpoint: (result, ctx) => {
         const aborted = ctx.run.aborted?.reason === 'signal';
-        recorders
-          .get(result.runId)
-          ?.finish(
-            ctx.summary,
-            aborted ? ExitCode.ABORTED_BY_SIGNAL : result.failed ? ExitCode.THRESHOLDS_FAILED : ExitCode.OK,
-          );
         if (!aborted) progress(`${endpointLine(result, ctx.index, ctx.total)}\n`);
         else progress(`[${ctx.index + 1}/${ctx.total}] ${endpointLabel(result)}: stopped, not reported\n`);
       },

@@ -14,7 +14,8 @@ import {
   type RunRef,
 } from '../analysis/compare.js';
 import { VolleyError } from '../errors.js';
-import { parseOutSpec, writeJsonSummary } from '../outputs/files.js';
+import { writeJsonSummary } from '../outputs/files.js';
+import { parseOutSpec } from '../outputs/registry.js';
 import { table } from '../report/format.js';
 import type { RunStore } from '../store/run-store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';

@@ -1,7 +1,4 @@
 /** `volley run`: quick mode (`--url`) or a test file (script or YAML/JSON). Owns signals, outputs and the exit code. */
-import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
 import {
   parseTagFlags,
@@ -10,32 +7,19 @@ import {
   QUICK_DEFAULTS,
   type QuickFlags,
 } from '../config/quick.js';
-import type { TestConfig } from '../config/types.js';
 import { tryParseDurationMs } from '../config/duration.js';
-import { TestRun, type PreparedTest, type RunListener, type RunResult } from '../engine/run.js';
+import type { TestRun } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
-import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index.js';
-import { CsvOutput } from '../outputs/csv.js';
-import {
-  FILE_KINDS,
-  assertWritable,
-  NdjsonOutput,
-  parseOutSpec,
-  writeJsonSummary,
-  type OutputSpec,
-} from '../outputs/files.js';
-import { parsePrometheusSpec } from '../outputs/prometheus.js';
-import { preflight } from '../protocols/http/preflight.js';
+import { planMonitors, type MonitorFlags } from '../monitor/index.js';
+import { parseOutputs, writesToStdout, type OutputSpec } from '../outputs/registry.js';
 import { Progress } from '../report/progress.js';
-import { buildSummary, type Summary } from '../report/summary.js';
 import { renderSummary } from '../report/terminal.js';
-import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
+import { loadTest, type LoadedTest } from '../script/session.js';
 import { forbidProcessExit } from '../script/exit-guard.js';
-import { processRef } from '../store/pid-alive.js';
-import { RunRecorder } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunSource } from '../store/types.js';
-import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { runTest, type RunPlan, type SessionListener, type StopRequest } from '../session/run-test.js';
+import type { ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { loadWithTypeProblems } from './problems.js';
 import { volleyCommand } from './self-command.js';
@@ -51,19 +35,6 @@ export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags {
   env?: string[];
   typecheck?: boolean;
   scenario?: string[];
-}
-
-function checkWritable(spec: OutputSpec): void {
-  if (FILE_KINDS.includes(spec.kind) && spec.target !== '-')
-    assertWritable(spec.target, `--out ${spec.kind}=${spec.target}`);
-}
-
-export function exitCodeFor(summary: Summary, result: RunResult): ExitCodeValue {
-  if (result.aborted?.reason === 'signal') return ExitCode.ABORTED_BY_SIGNAL;
-  if (summary.verdict === 'error') return ExitCode.RUN_ERROR;
-  // A worker that died or was terminated is a run error (97) above, whatever it completed.
-  if (!summary.thresholds.ok) return ExitCode.THRESHOLDS_FAILED;
-  return ExitCode.OK;
 }
 
 /** Flags that shape quick mode's one scenario: a test file sets its scenarios itself. */
@@ -130,63 +101,12 @@ export function fileRunOptions(flags: RunFlags, file: string) {
   };
 }
 
-interface Outputs {
-  specs: OutputSpec[];
-}
-
-function outputs(flags: RunFlags): Outputs {
-  const specs = (flags.out ?? []).map(parseOutSpec);
-  specs.forEach(checkWritable);
-  const toStdout = specs.filter((o) => FILE_KINDS.includes(o.kind) && o.target === '-');
-  if (toStdout.length > 1) {
-    throw new VolleyError(
-      'INVALID_USAGE',
-      `only one --out may write to stdout (-): got ${toStdout.map((o) => `${o.kind}=-`).join(', ')}`,
-    );
-  }
-  for (const o of specs) if (o.kind === 'prometheus') parsePrometheusSpec(o.target);
-  if (specs.filter((o) => o.kind === 'prometheus').length > 1)
-    throw new VolleyError('INVALID_USAGE', 'only one --out prometheus per run');
-  return { specs };
-}
-
-/** html=FILE and junit=FILE, written once the summary exists. */
-async function writeEndReports(outs: Outputs, summary: Summary, io: CliIO): Promise<void> {
-  for (const o of outs.specs) {
-    if (o.kind !== 'html' && o.kind !== 'junit') continue;
-    // Loaded only when asked for: start-up stays fast (docs/benchmarks.md, section 6).
-    const { renderHtmlReport } = await import('../report/html-report.js');
-    const { renderJunitReport } = await import('../report/junit-report.js');
-    const text = o.kind === 'html' ? renderHtmlReport(summary) : renderJunitReport(summary);
-    try {
-      if (o.target === '-') io.stdout(text);
-      else writeFileSync(o.target, text);
-    } catch (err) {
-      io.stderr(
-        `error: --out ${o.kind}=${o.target}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})\n`,
-      );
-    }
-  }
-}
-
-/** The ports a run sends to (quick mode's URL, a script's baseUrl): where the monitored target listens. */
-function targetPorts(config: TestConfig, script: LoadedTest | undefined): number[] {
-  const ports: number[] = [];
-  for (const text of [config.request?.url, script?.module.definition.baseUrl]) {
-    if (!text) continue;
-    try {
-      const u = new URL(text);
-      ports.push(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
-    } catch {
-      // Not a URL: nothing to prefer.
-    }
-  }
-  return ports;
-}
-
-/** What a caller embedding the run (the API's run process) can add: listeners, and the run itself to steer. */
+/** What a caller embedding the run (the API's job process) can add: listeners, its own stops, the run itself to steer. */
 export interface RunHooks {
-  listeners?: RunListener[];
+  listeners?: SessionListener[];
+  /** Stops besides SIGINT/SIGTERM/SIGHUP (StopRequest reasons; src/session/run-test.ts). */
+  signal?: AbortSignal;
+  stopNow?: AbortSignal;
   onRun?: (run: TestRun) => void;
 }
 
@@ -214,20 +134,12 @@ export async function runCommand(
       );
     const config = quickConfig(flags);
     const test = prepareTest(config);
-    const outs = outputs(flags);
-    if (flags.preflight !== false && config.request) {
-      await preflight(new URL(config.request.url), 3000, config.http.insecureSkipTLSVerify);
-    }
-    const store = openStoreFor(flags, io);
-    try {
-      return await execute(test, config, flags, outs, io, hooks, store);
-    } finally {
-      store?.close();
-    }
+    const outs = parseOutputs(flags.out ?? []);
+    return execute({ test, config }, flags, outs, io, hooks);
   }
 
   const options = fileRunOptions(flags, file);
-  const outs = outputs(flags);
+  const outs = parseOutputs(flags.out ?? []);
   const typeProblems: string[] = [];
   if (flags.typecheck) {
     const { typecheckScript } = await import('../script/typecheck.js');
@@ -250,151 +162,82 @@ export async function runCommand(
     allowExit();
     throw err;
   }
-  const store = openStoreFor(flags, io);
   try {
-    const base = loaded.module.definition.baseUrl;
-    if (flags.preflight !== false && base)
-      await preflight(new URL(base), 3000, loaded.config.http.insecureSkipTLSVerify);
-    const data = await runSetup(loaded);
-    return await execute(loaded.prepared, loaded.config, flags, outs, io, hooks, store, loaded, data);
+    return await execute(
+      { test: loaded.prepared, config: loaded.config, script: loaded },
+      flags,
+      outs,
+      io,
+      hooks,
+    );
   } finally {
     allowExit();
-    store?.close();
     loaded.dispose();
   }
 }
 
+/** The run through the session; the terminal's part (signals, progress, summary, messages) stays here. */
 async function execute(
-  test: PreparedTest,
-  config: TestConfig,
+  plan: RunPlan,
   flags: RunFlags,
-  outs: Outputs,
+  outs: OutputSpec[],
   io: CliIO,
   hooks: RunHooks,
-  store: RunStore | undefined,
-  script?: LoadedTest,
-  setupData?: unknown,
 ): Promise<ExitCodeValue> {
-  const dataToStdout = outs.specs.some((o) => o.target === '-');
-  const human = dataToStdout ? io.stderr : io.stdout;
-  const ndjson = outs.specs
-    .filter((o) => o.kind === 'ndjson')
-    .map((o) => new NdjsonOutput(o.target, io.stdout));
-  const csv = outs.specs.filter((o) => o.kind === 'csv').map((o) => new CsvOutput(o.target, io.stdout));
-  const runId = flags.runId ?? randomUUID();
-  const logLine = (line: string): void => io.stderr(`${line}\n`);
-  const live: { close(): Promise<void> }[] = [];
-  const liveListeners: RunListener[] = [];
-  try {
-    for (const o of outs.specs) {
-      if (o.kind === 'prometheus') {
-        const { PrometheusOutput } = await import('../outputs/prometheus.js');
-        const prom = await PrometheusOutput.start(o.target, logLine);
-        live.push(prom);
-        liveListeners.push(prom); // start() prints the URL on stderr
-      } else if (o.kind === 'otlp') {
-        const { OtlpOutput } = await import('../outputs/otlp.js');
-        const otlp = new OtlpOutput(o.target, { runId, log: logLine });
-        live.push(otlp);
-        liveListeners.push(otlp);
-      }
-    }
-  } catch (err) {
-    for (const l of live) await l.close();
-    for (const c of csv) c.close();
-    for (const n of ndjson) n.close();
-    throw err;
-  }
-  const closeLive = async (): Promise<void> => {
-    for (const l of live.splice(0)) {
-      try {
-        await l.close();
-      } catch (err) {
-        io.stderr(`warning: closing an output: ${(err as Error).message}\n`);
-      }
-    }
-  };
-  const listeners: RunListener[] = [...ndjson, ...csv, ...liveListeners, ...(hooks.listeners ?? [])];
+  const human = outs.some(writesToStdout) ? io.stderr : io.stdout;
+  const listeners: SessionListener[] = [...(hooks.listeners ?? [])];
   if (!flags.quiet)
     listeners.push(new Progress({ write: io.stderr, tty: io.stderrIsTTY && !io.ci, plainEverySeconds: 5 }));
-  const recorder = store
-    ? new RunRecorder(store, {
-        id: runId,
-        source: flags.source ?? 'cli',
-        name: script ? basename(script.file) : (config.request?.url ?? 'run'),
-        config,
-        process: processRef(process.pid),
-        warn: (m) => io.stderr(`warning: ${m}\n`),
-      })
-    : undefined;
-  // First, so the store says 'running' before any other listener (the API relay) tells of the start.
-  if (recorder) listeners.unshift(recorder);
-  const run = new TestRun(test, listeners, runId);
-  const monitorWarn = (m: string): void => io.stderr(`warning: ${m}\n`);
-  const monitorProblems: string[] = []; // a monitored pid that exited since the check above
-  const monitors = startMonitors(
-    planMonitors(flags, monitorProblems),
-    monitorWarn,
-    targetPorts(config, script),
-  );
-  monitorProblems.forEach(monitorWarn);
-  for (const m of monitors) run.addSampler(m);
-  hooks.onRun?.(run);
-
+  const stop = new AbortController();
+  const stopNow = new AbortController();
   let signals = 0;
   const onSignal = (name: string): void => {
     signals++;
+    const request: StopRequest = { reason: 'signal', detail: `stopped by ${name}` };
     if (signals === 1) {
       io.stderr(
-        `\n${name}: stopping — in-flight requests get ${config.stopGraceMs / 1000}s (press Ctrl-C again to stop now)\n`,
+        `\n${name}: stopping — in-flight requests get ${plan.config.stopGraceMs / 1000}s (press Ctrl-C again to stop now)\n`,
       );
-      run.stop('signal', `stopped by ${name}`);
+      stop.abort(request);
     } else {
-      run.stop('signal', `stopped by ${name}`, 0);
+      stopNow.abort(request);
     }
   };
-  const offSignals = io.onSignals(onSignal, { hangup: true });
-  let result: RunResult;
+  // Subscribed while the run exists (as before the session): a signal during setup ends volley.
+  let offSignals: (() => void) | undefined;
+  let store: RunStore | undefined;
   try {
-    result = await run.run();
-  } catch (err) {
-    recorder?.fail((err as Error).message, null);
-    for (const c of csv) c.close();
-    await closeLive();
-    throw err;
+    const session = await runTest(plan, {
+      io,
+      listeners,
+      outputs: outs,
+      // The caller's stops (the API's) and the process's signals, whichever comes first.
+      signal: hooks.signal ? AbortSignal.any([hooks.signal, stop.signal]) : stop.signal,
+      stopNow: hooks.stopNow ? AbortSignal.any([hooks.stopNow, stopNow.signal]) : stopNow.signal,
+      store: () => (store = openStoreFor(flags, io)),
+      source: flags.source ?? 'cli',
+      preflight: flags.preflight !== false,
+      monitors: flags,
+      ...(flags.runId === undefined ? {} : { runId: flags.runId }),
+      onRun: (run) => {
+        offSignals = io.onSignals(onSignal, { hangup: true });
+        hooks.onRun?.(run);
+      },
+    });
+    offSignals?.();
+    offSignals = undefined;
+    const { summary, teardownError } = session;
+    if (!flags.quiet) human(renderSummary(summary, { color: io.color }));
+    if (teardownError)
+      for (const d of teardownError.details.length ? teardownError.details : [teardownError.message])
+        io.stderr(`error: ${d}\n`);
+    if (store && !flags.quiet)
+      io.stderr(
+        `run ${summary.runId.slice(0, 8)} stored in ${store.path} (${volleyCommand(io.env)} runs show ${summary.runId.slice(0, 8)})\n`,
+      );
+    return session.exitCode;
   } finally {
-    offSignals();
-    for (const m of monitors) void m.close?.();
+    offSignals?.();
+    store?.close();
   }
-  let teardownError: VolleyError | undefined;
-  if (script && result.aborted?.reason !== 'signal') {
-    try {
-      await runTeardown(script, setupData);
-    } catch (err) {
-      if (!(err instanceof VolleyError)) throw err;
-      teardownError = err;
-    }
-  }
-  const summary = buildSummary(result, config, script?.file);
-  for (const o of outs.specs) if (o.kind === 'json') writeJsonSummary(o.target, summary, io.stdout);
-  for (const n of ndjson) {
-    n.writeSummary(summary);
-    n.close();
-  }
-  for (const c of csv) c.close();
-  await writeEndReports(outs, summary, io);
-  await closeLive();
-  if (!flags.quiet) human(renderSummary(summary, { color: io.color }));
-  let code = exitCodeFor(summary, result);
-  if (teardownError) {
-    for (const d of teardownError.details.length ? teardownError.details : [teardownError.message])
-      io.stderr(`error: ${d}\n`);
-    if (code === ExitCode.OK) code = ExitCode.SCRIPT_FAILED;
-  }
-  recorder?.finish(summary, code);
-  if (recorder && !flags.quiet)
-    io.stderr(
-      `run ${runId.slice(0, 8)} stored in ${store?.path} (${volleyCommand(io.env)} runs show ${runId.slice(0, 8)})\n`,
-    );
-  return code;
 }

@@ -5,6 +5,7 @@
  */
 import type { TestRun, RunListener } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
+import type { StopRequest } from '../session/run-test.js';
 import type { JobToServer, RunJob, ServerToJob } from '../server/job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from '../server/job-protocol.js';
 import { liveThresholds } from '../store/series-point.js';
@@ -28,12 +29,18 @@ const SERVER_GONE_GRACE_MS = 2000;
 
 async function runJob(job: RunJob): Promise<number> {
   let run: TestRun | undefined;
-  let stopAsked: { reason: string; graceMs?: number } | undefined;
   let ended = false;
-  const stop = (reason: string, graceMs?: number): void => {
-    stopAsked ??= graceMs === undefined ? { reason } : { reason, graceMs };
-    if (graceMs === undefined) run?.stop('api', reason);
-    else run?.stop('api', reason, graceMs);
+  // The first stop is the run's (its reason and detail are the summary's); a later one, say the
+  // server going away after a Stop, can only shorten the grace. The session applies a stop asked
+  // before the run exists as soon as it does.
+  const firstStop = new AbortController();
+  const laterStop = new AbortController();
+  const stop = (detail: string, graceMs?: number): void => {
+    const request: StopRequest = { reason: 'api', detail };
+    if (graceMs !== undefined) request.graceMs = graceMs;
+    if (!firstStop.signal.aborted) firstStop.abort(request);
+    // Without a grace of its own, a later stop would change nothing: the run already has the test's grace.
+    else if (graceMs !== undefined && !laterStop.signal.aborted) laterStop.abort(request);
   };
   // Dead-man switch: a run must never outlive the server that started it (nobody could stop it).
   // The IPC channel closes when the server exits, however it died; the parent pid changing
@@ -85,10 +92,9 @@ async function runJob(job: RunJob): Promise<number> {
   try {
     const code = await runCommand(flags, io, job.file, {
       listeners: [relay],
-      onRun: (r) => {
-        run = r;
-        if (stopAsked) stop(stopAsked.reason, stopAsked.graceMs);
-      },
+      signal: firstStop.signal,
+      stopNow: laterStop.signal,
+      onRun: (r) => (run = r),
     });
     ended = true;
     clearInterval(watch);

@@ -9,16 +9,18 @@ import { positiveNumber, quickConfig, type QuickFlags } from '../config/quick.js
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ScenarioConfig, TestConfig } from '../config/types.js';
 import { stressSearch, type ProbeResult, type StressOptions, type StressResult } from '../analysis/stress.js';
-import { TestRun, type RunListener, type RunResult } from '../engine/run.js';
+import type { RunListener, RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
-import { parseOutSpec, writeJsonSummary } from '../outputs/files.js';
+import { writeJsonSummary } from '../outputs/files.js';
+import { parseOutSpec } from '../outputs/registry.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { ms } from '../report/format.js';
-import { buildSummary, type Summary } from '../report/summary.js';
+import type { Summary } from '../report/summary.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
 import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';
 import { randomUUID } from 'node:crypto';
+import { runTest } from '../session/run-test.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { parseEnv } from './run-command.js';
@@ -281,11 +283,11 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
   let offset = 0;
   let started = false;
   let stopping = false;
-  let current: TestRun | undefined;
+  const stop = new AbortController();
   const offSignals = io.onSignals((sig) => {
     stopping = true;
     io.stderr(`\n${sig}: stopping after this probe is cut short\n`);
-    current?.stop('signal', `stopped by ${sig}`);
+    if (!stop.signal.aborted) stop.abort({ reason: 'signal', detail: `stopped by ${sig}` });
   });
   const summaries: Summary[] = [];
   let lastResult: RunResult | undefined;
@@ -314,10 +316,13 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
           onEnd: (r) => recorder?.onEnd(r),
         };
         const t0 = Date.now();
-        current = new TestRun(prepareTest(config, customMetrics), [relay]);
-        const r = await current.run();
+        // Preflight, setup and teardown happen once around the whole search; the stress run's
+        // store row spans every probe (the relay above), so a probe records nothing of its own.
+        const { summary, result: r } = await runTest(
+          { test: prepareTest(config, customMetrics), config, ...(loaded && { script: loaded }) },
+          { io, listeners: [relay], signal: stop.signal, preflight: false, lifecycle: false },
+        );
         lastResult = r;
-        const summary = buildSummary(r, config, loaded?.file);
         summaries[index] = summary;
         offset += Math.ceil(r.durationMs / 1000) + Math.ceil(p.cooldownMs / 1000);
         const pr = probeResult(rate, summary, p, Date.now() - t0);

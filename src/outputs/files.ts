@@ -1,6 +1,6 @@
 /**
- * `--out` parsing (every kind: docs/outputs.md), `--out json=FILE|-` (the end-of-test summary) and
- * `--out ndjson=FILE|-` (one line per snapshot). Both listen to the run's event stream; NDJSON
+ * `--out json=FILE|-` (the end-of-test summary) and `--out ndjson=FILE|-` (one line per snapshot);
+ * the `--out` table itself is registry.ts. Both listen to the run's event stream; NDJSON
  * lines are written as seconds close, so an aborted or crashed run keeps every second it measured.
  */
 import {
@@ -14,54 +14,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { RunListener } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
 import { VolleyError } from '../errors.js';
-
-export type OutputKind = 'json' | 'ndjson' | 'csv' | 'html' | 'junit' | 'prometheus' | 'otlp';
-
-export interface OutputSpec {
-  kind: OutputKind;
-  /** A file, '-' (stdout), HOST:PORT or '' (prometheus), or a URL (otlp). */
-  target: string;
-}
-
-/** The kinds whose target is a file or '-' (stdout). */
-export const FILE_KINDS: readonly OutputKind[] = ['json', 'ndjson', 'csv', 'html', 'junit'];
-
-const OUT_USAGE =
-  'json=FILE|-, ndjson=FILE|-, csv=FILE|-, html=FILE, junit=FILE, prometheus[=HOST:PORT] or otlp=URL';
-
-export function parseOutSpec(text: string): OutputSpec {
-  if (text === 'prometheus') return { kind: 'prometheus', target: '' };
-  const m = /^([a-z]+)=(.*)$/.exec(text);
-  const kind = m?.[1] as OutputKind | undefined;
-  const target = m?.[2] ?? '';
-  if (!m || !kind || !(FILE_KINDS.includes(kind) || kind === 'prometheus' || kind === 'otlp')) {
-    throw new VolleyError(
-      'INVALID_USAGE',
-      m ? `--out '${text}': unknown kind '${m[1]}' (${OUT_USAGE})` : `--out '${text}' must be ${OUT_USAGE}`,
-    );
-  }
-  if (target === '')
-    throw new VolleyError('INVALID_USAGE', `--out '${text}': ${kind}= needs a target (${OUT_USAGE})`);
-  if ((kind === 'html' || kind === 'junit') && target === '-')
-    throw new VolleyError('INVALID_USAGE', `--out ${kind}=-: write ${kind} to a file (${kind}=FILE)`);
-  if (kind === 'otlp') {
-    let url: URL | undefined;
-    try {
-      url = new URL(target);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
-      throw new VolleyError(
-        'INVALID_USAGE',
-        `--out otlp='${target}' must be an http(s) URL (for example http://127.0.0.1:4318/v1/metrics)`,
-      );
-  }
-  return { kind, target };
-}
+import type { Summary } from '../report/summary.js';
+import type { SessionListener } from './listener.js';
 
 /** Writes the summary document; '-' goes to stdout through the injected writer. */
 export function writeJsonSummary(target: string, doc: unknown, stdout: (s: string) => void): void {
@@ -116,7 +72,7 @@ export function assertWritable(path: string, label: string): void {
   }
 }
 
-export class NdjsonOutput implements RunListener {
+export class NdjsonOutput implements SessionListener {
   private readonly out: OutputStream;
   constructor(target: string, stdout: (s: string) => void) {
     this.out = new OutputStream('--out ndjson', target, stdout);
@@ -127,7 +83,7 @@ export class NdjsonOutput implements RunListener {
   }
 
   /** The last line carries the final summary, so a consumer of the stream alone gets the verdict. */
-  writeSummary(summary: unknown): void {
+  onSummary(summary: Summary): void {
     this.out.write(`${JSON.stringify({ schema: 'volley.summary-line/1', type: 'summary', summary })}\n`);
   }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
-import { parseOutSpec } from '../../src/outputs/files.js';
+import { parseOutSpec } from '../../src/outputs/registry.js';
 import { renderJunitReport } from '../../src/report/junit-report.js';
 import { csvField } from '../../src/report/csv-report.js';
 import type { Summary } from '../../src/report/summary.js';

@@ -1,0 +1,241 @@
+/**
+ * One run session: everything between "a test is prepared" and "here is its summary and exit
+ * code", the same for `volley run`, every `volley stress` probe, `volley bench` and the API's job
+ * process. Preflight, setup, the outputs, the store recorder, the monitors, stopping through an
+ * AbortSignal, teardown, the summary and the exit code (130 > 97 > 99 > 0).
+ *
+ * It never prints and never exits: lines go to the caller's sink, the exit code is returned. The
+ * caller turns signals into an aborted signal and decides what the terminal shows.
+ */
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import type { TestConfig } from '../config/types.js';
+import { TestRun, type AbortReason, type PreparedTest, type RunResult } from '../engine/run.js';
+import { VolleyError } from '../errors.js';
+import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index.js';
+import type { SessionListener } from '../outputs/listener.js';
+import { createOutputs, type OutputSpec } from '../outputs/registry.js';
+import { preflight } from '../protocols/http/preflight.js';
+import { buildSummary, type Summary } from '../report/summary.js';
+import { runSetup, runTeardown, type LoadedTest } from '../script/session.js';
+import { processRef } from '../store/pid-alive.js';
+import { RunRecorder } from '../store/recorder.js';
+import type { RunStore } from '../store/run-store.js';
+import type { RunSource } from '../store/types.js';
+import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit-codes.js';
+
+export type { SessionListener } from '../outputs/listener.js';
+
+/** What a session runs: a prepared test, its config, and the script it came from (if any). */
+export interface RunPlan {
+  test: PreparedTest;
+  config: TestConfig;
+  /** A test file: its setup() runs before the load and its teardown() after (not after a signal). */
+  script?: LoadedTest;
+  /** The run's name in the store (default: the script's file name or the quick-mode URL). */
+  name?: string;
+}
+
+/**
+ * Why a session is stopped: the reason of the AbortSignal. `detail` is the summary's
+ * `abortDetail`; `graceMs` defaults to the test's grace (`--grace`) for the first stop and to 0 for
+ * `stopNow`. Any other abort reason stops as a signal would.
+ */
+export interface StopRequest {
+  reason: AbortReason;
+  detail: string;
+  graceMs?: number;
+}
+
+/** Where a session's text goes: stdout for `--out …=-`, stderr for notices, warnings and errors. */
+export interface SessionIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+export interface RunTestOptions {
+  io: SessionIO;
+  /** The run's id (the API picks it before the run process starts); a new UUID otherwise. */
+  runId?: string;
+  /** After the outputs, in this order; a progress display is one of them when the caller wants one. */
+  listeners?: readonly SessionListener[];
+  /** `--out` outputs, parsed before (src/outputs/registry.ts); created once setup has run. */
+  outputs?: readonly OutputSpec[];
+  /** Stops the run (in-flight requests get the grace); the reason may be a StopRequest. */
+  signal?: AbortSignal;
+  /** A second, harder stop (Ctrl-C twice): in-flight requests get its graceMs, default 0. */
+  stopNow?: AbortSignal;
+  /**
+   * The run store to record the run in, or how to open it (called once preflight has passed, so
+   * an unreachable target leaves no trace); the caller closes it.
+   */
+  store?: RunStore | (() => RunStore | undefined);
+  /** What the store records as the run's origin. Default 'cli'. */
+  source?: RunSource;
+  /** Connects to the target before anything is sent (default true). */
+  preflight?: boolean;
+  /** Run setup() before and teardown() after (default true); false when the caller runs them around many sessions. */
+  lifecycle?: boolean;
+  /** Resource monitors (`--monitor-*`), checked by the caller beforehand. */
+  monitors?: MonitorFlags;
+  /** The TestRun, once it exists: to steer it (live control) or to subscribe to signals while it runs. */
+  onRun?: (run: TestRun) => void;
+}
+
+export interface RunTestResult {
+  summary: Summary;
+  result: RunResult;
+  exitCode: ExitCodeValue;
+  /** teardown() threw (exit code 4 unless a stronger one applied); the results were written first. */
+  teardownError?: VolleyError;
+  /** The store the run was recorded in (undefined: not recorded). */
+  store?: RunStore;
+}
+
+/** The ports a run sends to (quick mode's URL, a script's baseUrl): where the monitored target listens. */
+function targetPorts(config: TestConfig, script: LoadedTest | undefined): number[] {
+  const ports: number[] = [];
+  for (const text of [config.request?.url, script?.module.definition.baseUrl]) {
+    if (!text) continue;
+    try {
+      const u = new URL(text);
+      ports.push(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
+    } catch {
+      // Not a URL: nothing to prefer.
+    }
+  }
+  return ports;
+}
+
+function stopRequest(signal: AbortSignal, fallbackGraceMs?: number): StopRequest {
+  const r = signal.reason as Partial<StopRequest> | undefined;
+  const req: StopRequest =
+    r && typeof r === 'object' && typeof r.reason === 'string' && typeof r.detail === 'string'
+      ? { reason: r.reason, detail: r.detail }
+      : { reason: 'signal', detail: 'stopped' };
+  const graceMs = r && typeof r === 'object' && typeof r.graceMs === 'number' ? r.graceMs : fallbackGraceMs;
+  if (graceMs !== undefined) req.graceMs = graceMs;
+  return req;
+}
+
+/** Calls `fn` on each listener that has the hook, in order; the first error is rethrown after all ran. */
+async function each(
+  listeners: readonly SessionListener[],
+  fn: (l: SessionListener) => void | Promise<void>,
+): Promise<void> {
+  let first: unknown;
+  for (const l of listeners) {
+    try {
+      await fn(l);
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  if (first !== undefined) throw first;
+}
+
+/**
+ * Runs one test to its summary. Throws (after closing every listener) when nothing could be
+ * measured: an unreachable target, a failing setup, an output that cannot start, a run that crashed;
+ * a crash is recorded in the store as failed, with every second measured up to it.
+ */
+export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunTestResult> {
+  const { config, script } = plan;
+  const { io } = opts;
+  const warn = (m: string): void => io.stderr(`warning: ${m}\n`);
+  if (opts.preflight !== false) {
+    const target = config.request?.url ?? script?.module.definition.baseUrl;
+    if (target) await preflight(new URL(target), 3000, config.http.insecureSkipTLSVerify);
+  }
+  const store = typeof opts.store === 'function' ? opts.store() : opts.store;
+  const lifecycle = opts.lifecycle !== false && script !== undefined;
+  const setupData = lifecycle ? await runSetup(script) : undefined;
+
+  const runId = opts.runId ?? randomUUID();
+  const outputs = await createOutputs(opts.outputs ?? [], {
+    runId,
+    stdout: io.stdout,
+    log: (line) => io.stderr(`${line}\n`),
+  });
+  const listeners: SessionListener[] = [...outputs, ...(opts.listeners ?? [])];
+  let closed = false;
+  const closeAll = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    for (const l of listeners) {
+      try {
+        await l.close?.();
+      } catch (err) {
+        io.stderr(`warning: closing an output: ${(err as Error).message}\n`);
+      }
+    }
+  };
+
+  try {
+    const recorder = store
+      ? new RunRecorder(store, {
+          id: runId,
+          source: opts.source ?? 'cli',
+          name: plan.name ?? (script ? basename(script.file) : (config.request?.url ?? 'run')),
+          config,
+          process: processRef(process.pid),
+          warn,
+        })
+      : undefined;
+    // First, so the store says 'running' before any other listener (the API relay) tells of the start.
+    const run = new TestRun(plan.test, recorder ? [recorder, ...listeners] : listeners, runId);
+    const monitorProblems: string[] = []; // a monitored pid that exited since the caller's check
+    const monitors = opts.monitors
+      ? startMonitors(planMonitors(opts.monitors, monitorProblems), warn, targetPorts(config, script))
+      : [];
+    monitorProblems.forEach(warn);
+    for (const m of monitors) run.addSampler(m);
+    opts.onRun?.(run);
+
+    const stop = (signal: AbortSignal, graceMs?: number): void => {
+      const req = stopRequest(signal, graceMs);
+      if (req.graceMs === undefined) run.stop(req.reason, req.detail);
+      else run.stop(req.reason, req.detail, req.graceMs);
+    };
+    const onAbort = (): void => stop(opts.signal as AbortSignal);
+    const onStopNow = (): void => stop(opts.stopNow as AbortSignal, 0);
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.stopNow?.aborted) onStopNow();
+    else opts.stopNow?.addEventListener('abort', onStopNow, { once: true });
+
+    let result: RunResult;
+    try {
+      result = await run.run();
+    } catch (err) {
+      recorder?.fail((err as Error).message, null);
+      throw err;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      opts.stopNow?.removeEventListener('abort', onStopNow);
+      for (const m of monitors) void m.close?.();
+    }
+
+    let teardownError: VolleyError | undefined;
+    if (lifecycle && result.aborted?.reason !== 'signal') {
+      try {
+        await runTeardown(script, setupData);
+      } catch (err) {
+        if (!(err instanceof VolleyError)) throw err;
+        teardownError = err;
+      }
+    }
+    const summary = buildSummary(result, config, script?.file);
+    await each(listeners, (l) => l.onSummary?.(summary));
+    await closeAll();
+    let exitCode = exitCodeFor(summary, result);
+    if (teardownError && exitCode === ExitCode.OK) exitCode = ExitCode.SCRIPT_FAILED;
+    recorder?.finish(summary, exitCode);
+    const out: RunTestResult = { summary, result, exitCode };
+    if (teardownError) out.teardownError = teardownError;
+    if (store) out.store = store;
+    return out;
+  } finally {
+    await closeAll();
+  }
+}
