@@ -1,7 +1,7 @@
 /** The volley command line: every command and option, and how errors become messages and exit codes (main.ts runs it). */
 import { Command, CommanderError, Option } from 'commander';
 import { VolleyError } from '../errors.js';
-import { EXECUTOR_NAMES } from '../executors/names.js';
+import { RUN_OPTIONS, type RunOption } from '../session/run-options.js';
 // Commands are imported when they run (await import): `volley --version` must not load esbuild,
 // OpenTelemetry, the store or the server. Only their types are imported here.
 import type { BenchFlags } from './bench-command.js';
@@ -18,6 +18,15 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 const STORE_OPTION = ['--db <path>', 'run store (default $VOLLEY_DB or ~/.volley/volley.db)'] as const;
 type StoreFlagsJson = { db?: string; json?: boolean };
 
+/** A run option as a commander option: repeatable ones collect into a list, choices are checked. */
+export function runOption(o: RunOption): Option {
+  const option = new Option(o.flags, o.help);
+  if (o.repeatable) option.argParser(collect).default([]);
+  else if (o.default !== undefined) option.default(o.default);
+  if (o.choices) option.choices([...o.choices]);
+  return option;
+}
+
 function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
   const p = new Command('volley')
     .description('Load testing with honest numbers: open-loop arrivals, corrected latency, every core.')
@@ -26,97 +35,17 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
 
-  p.command('run')
+  const run = p
+    .command('run')
     .description('run a load test: a test file (.ts, .js, .yaml, .json) or quick mode (--url)')
-    .argument('[file]', 'test script (.ts/.mts/.js/.mjs) or declarative test (.yaml/.yml/.json)')
-    .option('--url <url>', 'quick mode: the URL to send every request to')
-    .option(
-      '-e, --env <KEY=VALUE>',
-      'set process.env.KEY for the script, in every worker (repeatable)',
-      collect,
-      [],
-    )
-    .option('--typecheck', 'type-check a TypeScript script before running it (volley check)')
-    .option('-s, --scenario <name>', 'run only this scenario of the test file (repeatable)', collect, [])
-    .option('--rate <n>', 'open loop: iterations started per second (constant-arrival-rate)')
-    .option(
-      '--vus <n>',
-      'closed loop: concurrent virtual users (constant-vus); with --rate: VUs ready at the start',
-    )
-    .option('--max-vus <n>', 'open loop: most VUs (connections) the run may use')
-    .option('-d, --duration <time>', 'how long to start iterations (e.g. 30s, 1m30s)')
-    .option('-n, --iterations <n>', 'total iterations (shared-iterations), instead of --duration')
-    .option(
-      '--stage <duration:target>',
-      'a ramp stage (ramping-vus, or with --executor ramping-arrival-rate)',
-      collect,
-      [],
-    )
-    .addOption(
-      new Option(
-        '--executor <name>',
-        'the executor, when the flags above do not pick the one you want',
-      ).choices([...EXECUTOR_NAMES]),
-    )
-    .option('--think <time|min-max>', "think time after each request, e.g. '1s' or '1-3s' (uniform)")
-    .option('-X, --method <method>', 'HTTP method (default GET, or POST with --body)')
-    .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect, [])
-    .option('--body <body>', 'request body, or @file to read it from a file')
-    .option('--timeout <time>', 'request timeout (default 10s)')
-    .option('--max-redirects <n>', 'follow up to n redirects (default 0: off)')
-    .option(
-      '--threshold <metric:expr>',
-      "SLO, e.g. 'http_req_duration:p(99)<100' (repeatable; add :abortOnFail[=delay])",
-      collect,
-      [],
-    )
-    .option(
-      '--out <kind=target>',
-      'json=FILE|- (summary), ndjson=FILE|- (a line per second), csv=FILE|- (a row per second), html=FILE, junit=FILE, prometheus[=HOST:PORT] (scrape endpoint), otlp=URL (OTLP/HTTP push) (repeatable; docs/outputs.md)',
-      collect,
-      [],
-    )
-    .option('--workers <n|auto>', 'worker threads (default auto: one per core)', 'auto')
-    .option('--tag <name=value>', 'tag every sample (repeatable)', collect, [])
-    .option('--grace <time>', 'on SIGINT/SIGTERM or abortOnFail: time in-flight requests get to finish', '5s')
-    .option(
-      '--graceful-stop <time>',
-      'at the natural end: time in-flight iterations get to finish (default 30s)',
-    )
-    .option(
-      '--precise',
-      'open loop: dispatch arrivals with sub-millisecond accuracy by polling (uses more CPU)',
-    )
-    .option('--insecure', 'skip TLS certificate verification')
-    .option('--no-fast-path', 'send plain HTTP/1.1 through undici instead of the raw-socket fast path')
-    .option('--no-preflight', 'skip the connection check made before the run')
-    .option('--db <path>', 'run store to record the run in (default $VOLLEY_DB or ~/.volley/volley.db)')
-    .option('--no-store', 'do not record the run in the run store')
-    .option(
-      '--monitor-pid <pid>',
-      'watch a target process: CPU, memory, threads, fds (repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--monitor-prometheus <url>',
-      "scrape a target's Prometheus endpoint during the run (repeatable)",
-      collect,
-      [],
-    )
-    .option(
-      '--monitor-series <names>',
-      'series to record from --monitor-prometheus: name or name{label="v"}, comma-separated (repeatable)',
-      collect,
-      [],
-    )
-    .option('--monitor-interval <time>', 'how often --monitor-prometheus scrapes (default 5s)')
-    .option('-q, --quiet', 'no progress and no terminal summary')
-    .action(async (file: string | undefined, flags: RunFlags) => {
-      const { runCommand } = await import('./run-command.js');
-      // commander names `--max-vus` maxVus, `--fast-path` fastPath: the QuickFlags names.
-      setCode(await runCommand({ ...flags, stage: flags.stage ?? [], header: flags.header ?? [] }, io, file));
-    });
+    .argument('[file]', 'test script (.ts/.mts/.js/.mjs) or declarative test (.yaml/.yml/.json)');
+  // The flags are the run options (src/session/run-options.ts), which the API and the dashboard share.
+  for (const o of RUN_OPTIONS) run.addOption(runOption(o));
+  run.action(async (file: string | undefined, flags: RunFlags) => {
+    const { runCommand } = await import('./run-command.js');
+    // commander names `--max-vus` maxVus, `--fast-path` fastPath: the QuickFlags names.
+    setCode(await runCommand({ ...flags, stage: flags.stage ?? [], header: flags.header ?? [] }, io, file));
+  });
 
   p.command('inspect')
     .description(

@@ -162,6 +162,8 @@ export async function runCommand(
     allowExit();
     throw err;
   }
+  // --http2 switches a test file to HTTP/2 as well (its own http2 option may already have).
+  if (flags.http2) loaded.config.http.http2 = true;
   try {
     return await execute(
       { test: loaded.prepared, config: loaded.config, script: loaded },

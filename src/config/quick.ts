@@ -27,6 +27,7 @@ export interface QuickFlags {
   workers?: string;
   maxRedirects?: string;
   insecure?: boolean;
+  http2?: boolean;
   fastPath?: boolean;
   grace?: string;
   gracefulStop?: string;
@@ -268,7 +269,11 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     thresholds,
     request,
     workers,
-    http: { fastPath: flags.fastPath !== false, insecureSkipTLSVerify: flags.insecure === true },
+    http: {
+      fastPath: flags.fastPath !== false,
+      insecureSkipTLSVerify: flags.insecure === true,
+      http2: flags.http2 === true,
+    },
     stopGraceMs: tryParseDurationMs(grace) as number,
     tags,
     windowSeconds: 10,

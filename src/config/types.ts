@@ -79,7 +79,7 @@ export interface TestConfig {
   /** Worker threads (0 = one per core). */
   workers: number;
   /** HTTP options shared by every VU. */
-  http: { fastPath: boolean; insecureSkipTLSVerify: boolean };
+  http: { fastPath: boolean; insecureSkipTLSVerify: boolean; http2: boolean };
   /** Grace period for in-flight iterations after SIGINT/SIGTERM or abortOnFail, in ms. */
   stopGraceMs: number;
   /** Extra tags on every sample. */

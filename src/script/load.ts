@@ -253,6 +253,7 @@ export function definitionConfig(def: TestDefinition, o: ScriptRunOptions): Test
     http: {
       fastPath: o.fastPath,
       insecureSkipTLSVerify: o.insecureSkipTLSVerify || def.http?.insecureSkipTLSVerify === true,
+      http2: false,
     },
     stopGraceMs: o.stopGraceMs,
     tags: { ...(def.tags ?? {}), ...o.tags },

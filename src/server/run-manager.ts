@@ -17,6 +17,7 @@ import { seriesPoint } from '../store/series-point.js';
 import { isActiveStatus, type RunListItem, type RunSource, type SeriesPoint } from '../store/types.js';
 import type { JobToServer, RunJob, ServerToJob } from './job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from './job-protocol.js';
+import { quickBodyFlags } from '../session/run-options.js';
 import type { ControlRunBody, CreateRunBody, LiveMessage, LiveThreshold } from './wire.js';
 
 /** An API problem with its HTTP status; the server answers `{ error, details }`. */
@@ -112,7 +113,7 @@ export class RunManager {
     let env: NodeJS.ProcessEnv;
     let name: string;
     if ('url' in body) {
-      flags = quickFlags(body);
+      flags = quickBodyFlags(body);
       env = {};
       name = body.url;
     } else if (config !== undefined && 'config' in body) {
@@ -523,24 +524,4 @@ export class RunManager {
 
 function envFlags(env: Record<string, string> | undefined): string[] {
   return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
-}
-
-/** A quick-mode body as `volley run` flags; the body text is always literal (never `@file`). */
-function quickFlags(b: Extract<CreateRunBody, { url: string }>): Record<string, unknown> {
-  const f: Record<string, unknown> = {
-    url: b.url,
-    header: Object.entries(b.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
-    threshold: b.thresholds ?? [],
-    stage: [],
-    literalBody: true,
-  };
-  if (b.rate !== undefined) f.rate = String(b.rate);
-  if (b.vus !== undefined) f.vus = String(b.vus);
-  if (b.maxVus !== undefined) f.maxVus = String(b.maxVus);
-  if (b.duration !== undefined) f.duration = b.duration;
-  if (b.timeout !== undefined) f.timeout = b.timeout;
-  if (b.method !== undefined) f.method = b.method;
-  if (b.body !== undefined) f.body = b.body;
-  if (b.executor !== undefined) f.executor = b.executor;
-  return f;
 }

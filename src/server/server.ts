@@ -19,6 +19,7 @@ import { SystemSampler } from './system-info.js';
 import { compareStoredRuns } from './compare-runs.js';
 import { listTestFiles } from './test-files.js';
 import { validateControl, validateCreateRun } from './validate.js';
+import { runOptionsResponse } from '../session/run-options.js';
 import type {
   ApiError,
   LiveMessage,
@@ -285,6 +286,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       };
       return send(res, 200, body);
     }
+    if (url.pathname === '/api/run-options' && method === 'GET') return send(res, 200, runOptionsResponse());
     if (url.pathname === '/api/scripts' && method === 'GET') {
       const body: ScriptsResponse = {
         dir: manager.scriptsDir ?? null,

@@ -5,12 +5,11 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { tryParseDurationMs } from '../config/duration.js';
+import { DURATION_FIELDS, MAX_DURATION_MS, QUICK_BODY_SCHEMA } from '../session/run-options.js';
 import type { ControlRunBody, CreateRunBody } from './wire.js';
 
 /** Deeper than any real test document; recursive code downstream must never see more. */
 const MAX_DEPTH = 64;
-/** The longest duration a body may ask for (a month-long soak is already beyond any real use). */
-const MAX_DURATION_MS = 30 * 86_400_000;
 
 const envMap = {
   type: 'object',
@@ -22,35 +21,6 @@ const scenarios = {
   type: 'array',
   items: { type: 'string', minLength: 1, maxLength: 256 },
   maxItems: 100,
-};
-const duration = {
-  type: 'string',
-  maxLength: 64,
-  pattern: '^\\s*\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d)?(\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d))*\\s*$',
-};
-
-const QUICK = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['url'],
-  properties: {
-    url: { type: 'string', pattern: '^https?://', maxLength: 4096 },
-    rate: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
-    vus: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-    maxVus: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-    duration,
-    timeout: duration,
-    method: { type: 'string', pattern: '^[A-Za-z]+$', maxLength: 20 },
-    headers: {
-      type: 'object',
-      propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", maxLength: 256 },
-      additionalProperties: { type: 'string', pattern: '^[^\\r\\n]*$', maxLength: 16_384 },
-      maxProperties: 100,
-    },
-    body: { type: 'string', maxLength: 1_000_000 },
-    thresholds: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 1024 }, maxItems: 100 },
-    executor: { enum: ['externally-controlled'] },
-  },
 };
 const CONFIG = {
   type: 'object',
@@ -76,7 +46,8 @@ const CONTROL = {
 };
 
 const ajv = new Ajv({ allErrors: true, strict: true });
-const quick = ajv.compile(QUICK);
+// Quick mode's fields are the run options' (src/session/run-options.ts): the CLI's flags and the form's fields.
+const quick = ajv.compile(QUICK_BODY_SCHEMA);
 const config = ajv.compile(CONFIG);
 const script = ajv.compile(SCRIPT);
 const control = ajv.compile(CONTROL);
@@ -87,7 +58,7 @@ function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
     if (e.keyword === 'additionalProperties')
       return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
     if (e.keyword === 'pattern' && at === 'url') return 'url: must start with http:// or https://';
-    if (e.keyword === 'pattern' && (at === 'duration' || at === 'timeout'))
+    if (e.keyword === 'pattern' && (DURATION_FIELDS as readonly string[]).includes(at))
       return `${at}: must be a duration like 30s, 1m30s or 250ms`;
     return `${at}: ${e.message ?? e.keyword}`;
   });
@@ -134,7 +105,7 @@ export function validateCreateRun(body: unknown): Validated<CreateRunBody> {
   if (!check(body)) return { ok: false, errors: describe(check.errors) };
   const b = body as unknown as CreateRunBody;
   if ('url' in b) {
-    const long = (['duration', 'timeout'] as const).filter(
+    const long = DURATION_FIELDS.filter(
       (k) => b[k] !== undefined && !((tryParseDurationMs(b[k] as string) ?? Infinity) <= MAX_DURATION_MS),
     );
     if (long.length > 0) return { ok: false, errors: long.map((k) => `${k}: must be at most 30d`) };

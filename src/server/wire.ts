@@ -42,24 +42,9 @@ export interface SeriesResponse {
   points: SeriesPoint[];
 }
 
-/** Quick mode from the API: one request, one scenario. */
-export interface QuickRunBody {
-  url: string;
-  /** Arrivals per second (open loop). Give rate or vus (or both with executor externally-controlled). */
-  rate?: number;
-  vus?: number;
-  maxVus?: number;
-  /** e.g. '30s', '2m'. Default 10s. */
-  duration?: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  /** 'metric:expression', e.g. 'http_req_duration:p(99)<100'. */
-  thresholds?: string[];
-  /** Only 'externally-controlled' changes the executor picked from rate/vus. */
-  executor?: 'externally-controlled';
-  timeout?: string;
-}
+/** Quick mode from the API (its fields are the run options': src/session/run-options.ts). */
+export type { QuickRunBody, RunFormField, RunOptionsResponse } from '../session/run-options.js';
+import type { QuickRunBody } from '../session/run-options.js';
 
 /** A declarative test document (the YAML/JSON format of docs/yaml.md, as JSON). */
 export interface ConfigRunBody {

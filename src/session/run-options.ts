@@ -1,0 +1,405 @@
+/**
+ * The options of a run, defined once: `volley run`'s flags are generated from this list
+ * (src/cli/program.ts), the API validates a quick-mode body with the JSON Schema built from it
+ * (src/server/validate.ts), turns that body into the same flags (src/server/run-manager.ts) and
+ * serves the form's fields from it (`GET /api/run-options`), which the dashboard's new-run form
+ * renders (web/src/views/NewRun.tsx). A field the form shows is a field the API accepts.
+ */
+import { EXECUTOR_NAMES } from '../executors/names.js';
+
+/** Quick mode from the API: one request, one scenario (the API fields of RUN_OPTIONS). */
+export interface QuickRunBody {
+  url: string;
+  /** Arrivals per second (open loop). Give rate or vus (or both with executor externally-controlled). */
+  rate?: number;
+  vus?: number;
+  maxVus?: number;
+  /** e.g. '30s', '2m'. Default 10s. */
+  duration?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** 'metric:expression', e.g. 'http_req_duration:p(99)<100'. */
+  thresholds?: string[];
+  /** Only 'externally-controlled' changes the executor picked from rate/vus. */
+  executor?: 'externally-controlled';
+  timeout?: string;
+  /** HTTP/2: h2 over TLS (ALPN), h2c with prior knowledge for http:// URLs. */
+  http2?: boolean;
+}
+
+/** How the dashboard's form shows an API field. */
+export interface RunFormField {
+  /** The body field. */
+  field: keyof QuickRunBody;
+  label: string;
+  /** Shown after the label, muted: how to write the value. */
+  hint?: string;
+  /**
+   * `lines`: one list item per line; `pairs`: `Name: value` per line, as a map; `switch`: a
+   * checkbox that sends `value` (or true) when checked.
+   */
+  input: 'url' | 'number' | 'text' | 'textarea' | 'select' | 'lines' | 'pairs' | 'switch';
+  required: boolean;
+  placeholder?: string;
+  /** The value the form starts with. */
+  initial?: string | boolean;
+  /** The choices of a select. */
+  choices?: readonly string[];
+  /** What a checked switch sends (default true). */
+  value?: string;
+  /** Fields of one `load` group are alternatives: the form sends the one picked (rate or VUs). */
+  group?: { name: 'load'; label: string; choice: string };
+  /** Its data-testid in the dashboard (`new-…`). */
+  testId: string;
+}
+
+/** `GET /api/run-options`: the quick-mode fields, in the order the form shows them. */
+export interface RunOptionsResponse {
+  fields: RunFormField[];
+}
+
+/** Where an option reaches the API (and the form), when it does. */
+interface ApiOption {
+  field: keyof QuickRunBody;
+  /** JSON Schema of the field in a quick-mode body. */
+  schema: Record<string, unknown>;
+  required?: boolean;
+  /** The body's value as the flag's (default: the value itself; numbers become strings as on a command line). */
+  toFlag?: (value: unknown) => unknown;
+  form: Omit<RunFormField, 'field' | 'required'>;
+}
+
+export interface RunOption {
+  /** The key the CLI's parser gives the value under (RunFlags): `--max-vus` → maxVus, `--no-store` → store. */
+  key: string;
+  /** commander's flags text. */
+  flags: string;
+  help: string;
+  /** The flag may be given many times; its value is the list (default empty). */
+  repeatable?: boolean;
+  default?: string;
+  choices?: readonly string[];
+  api?: ApiOption;
+}
+
+/** The longest duration a body may ask for (a month-long soak is already beyond any real use). */
+export const MAX_DURATION_MS = 30 * 86_400_000;
+
+/** A duration as text: 30s, 1m30s, 250ms (parsed for real by tryParseDurationMs). */
+export const DURATION_SCHEMA = {
+  type: 'string',
+  maxLength: 64,
+  pattern: '^\\s*\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d)?(\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d))*\\s*$',
+} as const;
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+const asString = (v: unknown): unknown => String(v);
+
+/** `volley run`'s options, in `--help` order. */
+export const RUN_OPTIONS: readonly RunOption[] = [
+  {
+    key: 'url',
+    flags: '--url <url>',
+    help: 'quick mode: the URL to send every request to',
+    api: {
+      field: 'url',
+      required: true,
+      schema: { type: 'string', pattern: '^https?://', maxLength: 4096 },
+      form: { label: 'URL', input: 'url', placeholder: 'http://127.0.0.1:8117/api/teams', testId: 'new-url' },
+    },
+  },
+  {
+    key: 'env',
+    flags: '-e, --env <KEY=VALUE>',
+    help: 'set process.env.KEY for the script, in every worker (repeatable)',
+    repeatable: true,
+  },
+  {
+    key: 'typecheck',
+    flags: '--typecheck',
+    help: 'type-check a TypeScript script before running it (volley check)',
+  },
+  {
+    key: 'scenario',
+    flags: '-s, --scenario <name>',
+    help: 'run only this scenario of the test file (repeatable)',
+    repeatable: true,
+  },
+  {
+    key: 'rate',
+    flags: '--rate <n>',
+    help: 'open loop: iterations started per second (constant-arrival-rate)',
+    api: {
+      field: 'rate',
+      schema: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
+      toFlag: asString,
+      form: {
+        label: 'Rate (requests/s)',
+        input: 'number',
+        initial: '50',
+        group: { name: 'load', label: 'Load model', choice: 'Open loop (arrivals/s)' },
+        testId: 'new-rate',
+      },
+    },
+  },
+  {
+    key: 'vus',
+    flags: '--vus <n>',
+    help: 'closed loop: concurrent virtual users (constant-vus); with --rate: VUs ready at the start',
+    api: {
+      field: 'vus',
+      schema: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+      toFlag: asString,
+      form: {
+        label: 'VUs',
+        input: 'number',
+        initial: '10',
+        group: { name: 'load', label: 'Load model', choice: 'Closed loop (VUs)' },
+        testId: 'new-vus',
+      },
+    },
+  },
+  {
+    key: 'maxVus',
+    flags: '--max-vus <n>',
+    help: 'open loop: most VUs (connections) the run may use',
+    api: {
+      field: 'maxVus',
+      schema: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+      toFlag: asString,
+      form: { label: 'Max VUs (optional)', input: 'number', placeholder: 'auto', testId: 'new-max-vus' },
+    },
+  },
+  {
+    key: 'duration',
+    flags: '-d, --duration <time>',
+    help: 'how long to start iterations (e.g. 30s, 1m30s)',
+    api: {
+      field: 'duration',
+      schema: DURATION_SCHEMA,
+      form: {
+        label: 'Duration',
+        input: 'text',
+        placeholder: '30s, 2m',
+        initial: '30s',
+        testId: 'new-duration',
+      },
+    },
+  },
+  {
+    key: 'iterations',
+    flags: '-n, --iterations <n>',
+    help: 'total iterations (shared-iterations), instead of --duration',
+  },
+  {
+    key: 'stage',
+    flags: '--stage <duration:target>',
+    help: 'a ramp stage (ramping-vus, or with --executor ramping-arrival-rate)',
+    repeatable: true,
+  },
+  {
+    key: 'executor',
+    flags: '--executor <name>',
+    help: 'the executor, when the flags above do not pick the one you want',
+    choices: EXECUTOR_NAMES,
+    api: {
+      field: 'executor',
+      schema: { enum: ['externally-controlled'] },
+      form: {
+        label: 'Externally controlled (change the rate or the VUs live from the run view)',
+        input: 'switch',
+        value: 'externally-controlled',
+        testId: 'new-external',
+      },
+    },
+  },
+  {
+    key: 'think',
+    flags: '--think <time|min-max>',
+    help: "think time after each request, e.g. '1s' or '1-3s' (uniform)",
+  },
+  {
+    key: 'method',
+    flags: '-X, --method <method>',
+    help: 'HTTP method (default GET, or POST with --body)',
+    api: {
+      field: 'method',
+      schema: { type: 'string', pattern: '^[A-Za-z]+$', maxLength: 20 },
+      form: { label: 'Method', input: 'select', choices: METHODS, initial: 'GET', testId: 'new-method' },
+    },
+  },
+  {
+    key: 'header',
+    flags: '-H, --header <header>',
+    help: "request header 'Name: value' (repeatable)",
+    repeatable: true,
+    api: {
+      field: 'headers',
+      schema: {
+        type: 'object',
+        propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", maxLength: 256 },
+        additionalProperties: { type: 'string', pattern: '^[^\\r\\n]*$', maxLength: 16_384 },
+        maxProperties: 100,
+      },
+      toFlag: (v) => Object.entries(v as Record<string, string>).map(([k, x]) => `${k}: ${x}`),
+      form: {
+        label: 'Headers',
+        hint: 'Name: value, one per line',
+        input: 'pairs',
+        placeholder: 'Authorization: Bearer abc\nAccept: application/json',
+        testId: 'new-headers',
+      },
+    },
+  },
+  {
+    key: 'body',
+    flags: '--body <body>',
+    help: 'request body, or @file to read it from a file',
+    api: {
+      field: 'body',
+      schema: { type: 'string', maxLength: 1_000_000 },
+      form: { label: 'Body', input: 'textarea', placeholder: '{"name": "volley"}', testId: 'new-body' },
+    },
+  },
+  {
+    key: 'timeout',
+    flags: '--timeout <time>',
+    help: 'request timeout (default 10s)',
+    api: {
+      field: 'timeout',
+      schema: DURATION_SCHEMA,
+      form: { label: 'Timeout', input: 'text', placeholder: '10s', testId: 'new-timeout' },
+    },
+  },
+  { key: 'maxRedirects', flags: '--max-redirects <n>', help: 'follow up to n redirects (default 0: off)' },
+  {
+    key: 'threshold',
+    flags: '--threshold <metric:expr>',
+    help: "SLO, e.g. 'http_req_duration:p(99)<100' (repeatable; add :abortOnFail[=delay])",
+    repeatable: true,
+    api: {
+      field: 'thresholds',
+      schema: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 1024 }, maxItems: 100 },
+      form: {
+        label: 'Thresholds',
+        hint: 'metric:expression, one per line',
+        input: 'lines',
+        initial: 'http_req_duration:p(99)<500\nhttp_req_failed:rate<0.01',
+        testId: 'new-thresholds',
+      },
+    },
+  },
+  {
+    key: 'out',
+    flags: '--out <kind=target>',
+    help: 'json=FILE|- (summary), ndjson=FILE|- (a line per second), csv=FILE|- (a row per second), html=FILE, junit=FILE, prometheus[=HOST:PORT] (scrape endpoint), otlp=URL (OTLP/HTTP push) (repeatable; docs/outputs.md)',
+    repeatable: true,
+  },
+  {
+    key: 'workers',
+    flags: '--workers <n|auto>',
+    help: 'worker threads (default auto: one per core)',
+    default: 'auto',
+  },
+  { key: 'tag', flags: '--tag <name=value>', help: 'tag every sample (repeatable)', repeatable: true },
+  {
+    key: 'grace',
+    flags: '--grace <time>',
+    help: 'on SIGINT/SIGTERM or abortOnFail: time in-flight requests get to finish',
+    default: '5s',
+  },
+  {
+    key: 'gracefulStop',
+    flags: '--graceful-stop <time>',
+    help: 'at the natural end: time in-flight iterations get to finish (default 30s)',
+  },
+  {
+    key: 'precise',
+    flags: '--precise',
+    help: 'open loop: dispatch arrivals with sub-millisecond accuracy by polling (uses more CPU)',
+  },
+  { key: 'insecure', flags: '--insecure', help: 'skip TLS certificate verification' },
+  {
+    key: 'http2',
+    flags: '--http2',
+    help: 'HTTP/2: h2 over TLS (ALPN), h2c with prior knowledge for http:// URLs',
+    api: {
+      field: 'http2',
+      schema: { type: 'boolean' },
+      form: { label: 'HTTP/2 (h2 over TLS, h2c for http://)', input: 'switch', testId: 'new-http2' },
+    },
+  },
+  {
+    key: 'fastPath',
+    flags: '--no-fast-path',
+    help: 'send plain HTTP/1.1 through undici instead of the raw-socket fast path',
+  },
+  { key: 'preflight', flags: '--no-preflight', help: 'skip the connection check made before the run' },
+  {
+    key: 'db',
+    flags: '--db <path>',
+    help: 'run store to record the run in (default $VOLLEY_DB or ~/.volley/volley.db)',
+  },
+  { key: 'store', flags: '--no-store', help: 'do not record the run in the run store' },
+  {
+    key: 'monitorPid',
+    flags: '--monitor-pid <pid>',
+    help: 'watch a target process: CPU, memory, threads, fds (repeatable)',
+    repeatable: true,
+  },
+  {
+    key: 'monitorPrometheus',
+    flags: '--monitor-prometheus <url>',
+    help: "scrape a target's Prometheus endpoint during the run (repeatable)",
+    repeatable: true,
+  },
+  {
+    key: 'monitorSeries',
+    flags: '--monitor-series <names>',
+    help: 'series to record from --monitor-prometheus: name or name{label="v"}, comma-separated (repeatable)',
+    repeatable: true,
+  },
+  {
+    key: 'monitorInterval',
+    flags: '--monitor-interval <time>',
+    help: 'how often --monitor-prometheus scrapes (default 5s)',
+  },
+  { key: 'quiet', flags: '-q, --quiet', help: 'no progress and no terminal summary' },
+];
+
+const API_OPTIONS = RUN_OPTIONS.flatMap((o) => (o.api ? [{ key: o.key, api: o.api }] : []));
+
+/** The JSON Schema of a quick-mode body (POST /api/runs with `url`). */
+export const QUICK_BODY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: API_OPTIONS.filter((o) => o.api.required).map((o) => o.api.field),
+  properties: Object.fromEntries(API_OPTIONS.map((o) => [o.api.field, o.api.schema])),
+};
+
+/** The body fields that are durations (each is bounded by MAX_DURATION_MS after the schema). */
+export const DURATION_FIELDS: readonly (keyof QuickRunBody)[] = API_OPTIONS.filter(
+  (o) => o.api.schema === DURATION_SCHEMA,
+).map((o) => o.api.field);
+
+/** A validated quick-mode body as `volley run` flags; the body text is always literal (never `@file`). */
+export function quickBodyFlags(body: QuickRunBody): Record<string, unknown> {
+  const flags: Record<string, unknown> = { header: [], threshold: [], stage: [], literalBody: true };
+  for (const { key, api } of API_OPTIONS) {
+    const value = body[api.field];
+    if (value !== undefined) flags[key] = api.toFlag ? api.toFlag(value) : value;
+  }
+  return flags;
+}
+
+/** What `GET /api/run-options` answers. */
+export function runOptionsResponse(): RunOptionsResponse {
+  return {
+    fields: API_OPTIONS.map(({ api }) => ({
+      field: api.field,
+      required: api.required === true,
+      ...api.form,
+    })),
+  };
+}
