@@ -1,11 +1,19 @@
-/** `#/new`: quick mode (one URL) or a test file from the server's --scripts folder. */
-import { useState, type FormEvent } from 'react';
-import type { QuickRunBody, ScriptRunBody, ScriptsResponse, SystemInfo } from '../../../src/server/wire.js';
+/**
+ * `#/new`: quick mode (one URL) or a test file from the server's --scripts folder. Quick mode's
+ * fields come from the server (`GET /api/run-options`): the form shows what the API accepts.
+ */
+import { useState, type FormEvent, type ReactNode } from 'react';
+import type {
+  QuickRunBody,
+  RunFormField,
+  RunOptionsResponse,
+  ScriptRunBody,
+  ScriptsResponse,
+  SystemInfo,
+} from '../../../src/server/wire.js';
 import { api, ApiRequestError, errorText } from '../api';
 import { ErrorBox } from '../components/common';
 import { navigate, runHref, usePoll } from '../hooks';
-
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 /** `Name: value` per line; every bad line is reported at once. */
 function parseHeaders(text: string): { headers: Record<string, string>; problems: string[] } {
@@ -47,19 +55,209 @@ const lines = (text: string): string[] =>
     .map((l) => l.trim())
     .filter(Boolean);
 
+/** The form's value of every field, from the fields' initial values. */
+function initialValues(fields: readonly RunFormField[]): Record<string, string | boolean> {
+  const values: Record<string, string | boolean> = {};
+  for (const f of fields) values[f.field] = f.initial ?? (f.input === 'switch' ? false : '');
+  return values;
+}
+
+/**
+ * The quick-mode body from the form: the fields the server describes (`GET /api/run-options`, the
+ * same definition that validates the body), only the picked one of a group (rate or VUs).
+ */
+function quickBody(
+  fields: readonly RunFormField[],
+  values: Record<string, string | boolean>,
+  picked: string,
+): { body: QuickRunBody } | { problems: string[] } {
+  const problems: string[] = [];
+  const body: Record<string, unknown> = {};
+  for (const f of fields) {
+    if (f.group && f.field !== picked) continue;
+    const value = values[f.field];
+    if (f.input === 'switch') {
+      if (value === true) body[f.field] = f.value ?? true;
+      continue;
+    }
+    const text = typeof value === 'string' ? value : '';
+    if (f.input === 'number') {
+      const n = Number(text);
+      if (text.trim() === '') {
+        if (f.required || f.group) problems.push(`${f.label}: a number above 0, got ""`);
+      } else if (!Number.isFinite(n) || n <= 0) problems.push(`${f.label}: a number above 0, got "${text}"`);
+      else body[f.field] = n;
+    } else if (f.input === 'pairs') {
+      const h = parseHeaders(text);
+      problems.push(...h.problems);
+      if (Object.keys(h.headers).length) body[f.field] = h.headers;
+    } else if (f.input === 'lines') {
+      const list = lines(text);
+      if (list.length) body[f.field] = list;
+    } else if (f.input === 'textarea') {
+      if (text) body[f.field] = text;
+    } else if (text.trim()) body[f.field] = text.trim();
+    else if (f.required) problems.push(`${f.field}: required`);
+  }
+  if (problems.length) return { problems };
+  // The server checks the rest with the same schema, and answers every problem at once.
+  return { body: body as unknown as QuickRunBody };
+}
+
+/** One quick-mode field as its input. */
+function FieldInput({
+  f,
+  value,
+  set,
+}: {
+  f: RunFormField;
+  value: string | boolean | undefined;
+  set: (v: string | boolean) => void;
+}) {
+  const text = typeof value === 'string' ? value : '';
+  if (f.input === 'switch')
+    return (
+      <label className="inline check-field">
+        <input
+          type="checkbox"
+          checked={value === true}
+          onChange={(e) => set(e.target.checked)}
+          data-testid={f.testId}
+        />
+        {f.label}
+      </label>
+    );
+  const label = (
+    <span>
+      {f.label}
+      {f.hint ? <span className="muted"> ({f.hint})</span> : null}
+    </span>
+  );
+  if (f.input === 'select')
+    return (
+      <label className="field">
+        {label}
+        <select value={text} onChange={(e) => set(e.target.value)} data-testid={f.testId}>
+          {(f.choices ?? []).map((c) => (
+            <option key={c}>{c}</option>
+          ))}
+        </select>
+      </label>
+    );
+  if (f.input === 'textarea' || f.input === 'lines' || f.input === 'pairs')
+    return (
+      <label className="field">
+        {label}
+        <textarea
+          rows={3}
+          value={text}
+          placeholder={f.placeholder}
+          onChange={(e) => set(e.target.value)}
+          data-testid={f.testId}
+        />
+      </label>
+    );
+  return (
+    <label className="field">
+      {label}
+      <input
+        type={f.input === 'url' ? 'url' : f.input === 'number' ? 'number' : 'text'}
+        required={f.required}
+        min={f.input === 'number' ? '0' : undefined}
+        step={f.input === 'number' ? 'any' : undefined}
+        placeholder={f.placeholder}
+        value={text}
+        onChange={(e) => set(e.target.value)}
+        data-testid={f.testId}
+      />
+    </label>
+  );
+}
+
+/** Short inputs share a row; the group of alternatives (load model) is a radio plus the picked input. */
+const SHORT: ReadonlySet<RunFormField['input']> = new Set(['number', 'text', 'select']);
+
+function QuickFields({
+  fields,
+  values,
+  setValue,
+  picked,
+  setPicked,
+}: {
+  fields: readonly RunFormField[];
+  values: Record<string, string | boolean>;
+  setValue: (field: string, v: string | boolean) => void;
+  picked: string;
+  setPicked: (field: string) => void;
+}) {
+  const rows: { short: boolean; nodes: ReactNode[] }[] = [];
+  const add = (short: boolean, node: ReactNode): void => {
+    const last = rows.at(-1);
+    if (short && last?.short) last.nodes.push(node);
+    else rows.push({ short, nodes: [node] });
+  };
+  const groupsShown = new Set<string>();
+  for (const f of fields) {
+    if (f.group) {
+      if (groupsShown.has(f.group.name)) continue;
+      groupsShown.add(f.group.name);
+      const members = fields.filter((m) => m.group?.name === f.group?.name);
+      const chosen = members.find((m) => m.field === picked) ?? f;
+      add(
+        true,
+        <fieldset className="field" key={`group-${f.group.name}`}>
+          <legend>{f.group.label}</legend>
+          {members.map((m) => (
+            <label className="inline" key={m.field}>
+              <input
+                type="radio"
+                name={f.group?.name}
+                checked={m.field === chosen.field}
+                onChange={() => setPicked(m.field)}
+                data-testid={`new-loop-${m.field}`}
+              />
+              {m.group?.choice}
+            </label>
+          ))}
+        </fieldset>,
+      );
+      add(
+        true,
+        <FieldInput
+          key={chosen.field}
+          f={chosen}
+          value={values[chosen.field]}
+          set={(v) => setValue(chosen.field, v)}
+        />,
+      );
+      continue;
+    }
+    add(
+      SHORT.has(f.input),
+      <FieldInput key={f.field} f={f} value={values[f.field]} set={(v) => setValue(f.field, v)} />,
+    );
+  }
+  return (
+    <>
+      {rows.map((r, i) =>
+        r.short && r.nodes.length > 1 ? (
+          <div className="field-row" key={i}>
+            {r.nodes}
+          </div>
+        ) : (
+          r.nodes
+        ),
+      )}
+    </>
+  );
+}
+
 export function NewRun() {
   const [mode, setMode] = useState<'quick' | 'script'>('quick');
-  const [url, setUrl] = useState('');
-  const [loop, setLoop] = useState<'rate' | 'vus'>('rate');
-  const [rate, setRate] = useState('50');
-  const [vus, setVus] = useState('10');
-  const [maxVus, setMaxVus] = useState('');
-  const [duration, setDuration] = useState('30s');
-  const [method, setMethod] = useState('GET');
-  const [headers, setHeaders] = useState('');
-  const [body, setBody] = useState('');
-  const [thresholds, setThresholds] = useState('http_req_duration:p(99)<500\nhttp_req_failed:rate<0.01');
-  const [external, setExternal] = useState(false);
+  const options = usePoll<RunOptionsResponse>('/api/run-options', 0);
+  const fields = options.data?.fields ?? [];
+  const [values, setValues] = useState<Record<string, string | boolean> | null>(null);
+  const [picked, setPicked] = useState<string | null>(null);
   const [script, setScript] = useState('');
   const [env, setEnv] = useState('');
   const [scenarios, setScenarios] = useState('');
@@ -67,6 +265,9 @@ export function NewRun() {
   const [activeRun, setActiveRun] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const scripts = usePoll<ScriptsResponse>('/api/scripts', 0);
+  const formValues = values ?? initialValues(fields);
+  const pickedField = picked ?? fields.find((f) => f.group)?.field ?? '';
+  const setValue = (field: string, v: string | boolean): void => setValues({ ...formValues, [field]: v });
 
   const buildBody = (): { body: QuickRunBody | ScriptRunBody } | { problems: string[] } => {
     const problems: string[] = [];
@@ -84,26 +285,8 @@ export function NewRun() {
       if (sc.length) b.scenarios = sc;
       return { body: b };
     }
-    if (!url.trim()) problems.push('url: required');
-    const h = parseHeaders(headers);
-    problems.push(...h.problems);
-    const n = Number(loop === 'rate' ? rate : vus);
-    if (!Number.isFinite(n) || n <= 0)
-      problems.push(
-        `${loop === 'rate' ? 'rate' : 'VUs'}: a number above 0, got "${loop === 'rate' ? rate : vus}"`,
-      );
-    if (problems.length) return { problems };
-    const b: QuickRunBody = { url: url.trim(), method };
-    if (loop === 'rate') b.rate = n;
-    else b.vus = n;
-    if (maxVus.trim()) b.maxVus = Number(maxVus);
-    if (duration.trim()) b.duration = duration.trim();
-    if (Object.keys(h.headers).length) b.headers = h.headers;
-    if (body) b.body = body;
-    const th = lines(thresholds);
-    if (th.length) b.thresholds = th;
-    if (external) b.executor = 'externally-controlled';
-    return { body: b };
+    if (fields.length === 0) return { problems: ['the run options have not loaded yet'] };
+    return quickBody(fields, formValues, pickedField);
   };
 
   const submit = async (e: FormEvent): Promise<void> => {
@@ -164,139 +347,14 @@ export function NewRun() {
       <form className="form card" onSubmit={(e) => void submit(e)} data-testid="new-run-form" noValidate>
         {mode === 'quick' ? (
           <>
-            <label className="field">
-              <span>URL</span>
-              <input
-                type="url"
-                required
-                placeholder="http://127.0.0.1:8117/api/teams"
-                value={url}
-                onChange={(e) => setUrl(e.target.value)}
-                data-testid="new-url"
-              />
-            </label>
-            <div className="field-row">
-              <fieldset className="field">
-                <legend>Load model</legend>
-                <label className="inline">
-                  <input
-                    type="radio"
-                    name="loop"
-                    checked={loop === 'rate'}
-                    onChange={() => setLoop('rate')}
-                    data-testid="new-loop-rate"
-                  />
-                  Open loop (arrivals/s)
-                </label>
-                <label className="inline">
-                  <input
-                    type="radio"
-                    name="loop"
-                    checked={loop === 'vus'}
-                    onChange={() => setLoop('vus')}
-                    data-testid="new-loop-vus"
-                  />
-                  Closed loop (VUs)
-                </label>
-              </fieldset>
-              {loop === 'rate' ? (
-                <label className="field">
-                  <span>Rate (requests/s)</span>
-                  <input
-                    type="number"
-                    min="0"
-                    step="any"
-                    value={rate}
-                    onChange={(e) => setRate(e.target.value)}
-                    data-testid="new-rate"
-                  />
-                </label>
-              ) : (
-                <label className="field">
-                  <span>VUs</span>
-                  <input
-                    type="number"
-                    min="1"
-                    step="1"
-                    value={vus}
-                    onChange={(e) => setVus(e.target.value)}
-                    data-testid="new-vus"
-                  />
-                </label>
-              )}
-              <label className="field">
-                <span>Max VUs (optional)</span>
-                <input
-                  type="number"
-                  min="1"
-                  step="1"
-                  value={maxVus}
-                  placeholder="auto"
-                  onChange={(e) => setMaxVus(e.target.value)}
-                  data-testid="new-max-vus"
-                />
-              </label>
-              <label className="field">
-                <span>Duration</span>
-                <input
-                  type="text"
-                  value={duration}
-                  placeholder="30s, 2m"
-                  onChange={(e) => setDuration(e.target.value)}
-                  data-testid="new-duration"
-                />
-              </label>
-              <label className="field">
-                <span>Method</span>
-                <select value={method} onChange={(e) => setMethod(e.target.value)} data-testid="new-method">
-                  {METHODS.map((m) => (
-                    <option key={m}>{m}</option>
-                  ))}
-                </select>
-              </label>
-            </div>
-            <label className="inline check-field">
-              <input
-                type="checkbox"
-                checked={external}
-                onChange={(e) => setExternal(e.target.checked)}
-                data-testid="new-external"
-              />
-              Externally controlled (change {loop === 'rate' ? 'the rate' : 'the VUs'} live from the run view)
-            </label>
-            <label className="field">
-              <span>
-                Headers <span className="muted">(Name: value, one per line)</span>
-              </span>
-              <textarea
-                rows={3}
-                value={headers}
-                placeholder={'Authorization: Bearer abc\nAccept: application/json'}
-                onChange={(e) => setHeaders(e.target.value)}
-                data-testid="new-headers"
-              />
-            </label>
-            <label className="field">
-              <span>Body</span>
-              <textarea
-                rows={3}
-                value={body}
-                placeholder='{"name": "volley"}'
-                onChange={(e) => setBody(e.target.value)}
-                data-testid="new-body"
-              />
-            </label>
-            <label className="field">
-              <span>
-                Thresholds <span className="muted">(metric:expression, one per line)</span>
-              </span>
-              <textarea
-                rows={3}
-                value={thresholds}
-                onChange={(e) => setThresholds(e.target.value)}
-                data-testid="new-thresholds"
-              />
-            </label>
+            {options.error ? <ErrorBox error={`Could not load the run options: ${options.error}`} /> : null}
+            <QuickFields
+              fields={fields}
+              values={formValues}
+              setValue={setValue}
+              picked={pickedField}
+              setPicked={setPicked}
+            />
           </>
         ) : (
           <>
