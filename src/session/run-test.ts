@@ -143,21 +143,7 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
   const { config, script } = plan;
   const { io } = opts;
   const warn = (m: string): void => io.stderr(`warning: ${m}\n`);
-  if (opts.preflight !== false) {
-    const target = config.request?.url ?? script?.module.definition.baseUrl;
-    if (target) await preflight(new URL(target), 3000, config.http.insecureSkipTLSVerify);
-  }
-  const store = typeof opts.store === 'function' ? opts.store() : opts.store;
-  const lifecycle = opts.lifecycle !== false && script !== undefined;
-  const setupData = lifecycle ? await runSetup(script) : undefined;
-
-  const runId = opts.runId ?? randomUUID();
-  const outputs = await createOutputs(opts.outputs ?? [], {
-    runId,
-    stdout: io.stdout,
-    log: (line) => io.stderr(`${line}\n`),
-  });
-  const listeners: SessionListener[] = [...outputs, ...(opts.listeners ?? [])];
+  const listeners: SessionListener[] = [...(opts.listeners ?? [])];
   let closed = false;
   const closeAll = async (): Promise<void> => {
     if (closed) return;
@@ -172,6 +158,24 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
   };
 
   try {
+    if (opts.preflight !== false) {
+      const target = config.request?.url ?? script?.module.definition.baseUrl;
+      if (target) await preflight(new URL(target), 3000, config.http.insecureSkipTLSVerify);
+    }
+    const store = typeof opts.store === 'function' ? opts.store() : opts.store;
+    const lifecycle = opts.lifecycle !== false && script !== undefined;
+    const setupData = lifecycle ? await runSetup(script) : undefined;
+
+    const runId = opts.runId ?? randomUUID();
+    // Outputs first, in --out order, then the caller's listeners. createOutputs closes those it
+    // started when one fails; the caller's are closed below.
+    const outputs = await createOutputs(opts.outputs ?? [], {
+      runId,
+      stdout: io.stdout,
+      log: (line) => io.stderr(`${line}\n`),
+    });
+    listeners.unshift(...outputs);
+
     const recorder = store
       ? new RunRecorder(store, {
           id: runId,

@@ -1,0 +1,100 @@
+/** The run options (src/session/run-options.ts) feed the CLI, the API's validation and the form: they must agree. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runOption } from '../../src/cli/program.js';
+import { validateCreateRun } from '../../src/server/validate.js';
+import {
+  QUICK_BODY_SCHEMA,
+  quickBodyFlags,
+  RUN_OPTIONS,
+  runOptionsResponse,
+  type QuickRunBody,
+} from '../../src/session/run-options.js';
+
+/** Every field of QuickRunBody: the compiler refuses this literal when one is missing or unknown. */
+const BODY_FIELDS: Record<keyof QuickRunBody, true> = {
+  url: true,
+  rate: true,
+  vus: true,
+  maxVus: true,
+  duration: true,
+  method: true,
+  headers: true,
+  body: true,
+  thresholds: true,
+  executor: true,
+  timeout: true,
+  http2: true,
+};
+
+describe('run options', () => {
+  it('every API body field is a run option, and the form shows each of them', () => {
+    const fields = RUN_OPTIONS.flatMap((o) => (o.api ? [o.api.field] : []));
+    assert.deepEqual([...fields].sort(), Object.keys(BODY_FIELDS).sort());
+    assert.deepEqual(Object.keys(QUICK_BODY_SCHEMA.properties).sort(), Object.keys(BODY_FIELDS).sort());
+    const form = runOptionsResponse().fields;
+    assert.deepEqual(
+      form.map((f) => f.field),
+      fields,
+    );
+    assert.equal(new Set(form.map((f) => f.testId)).size, form.length, 'test ids are unique');
+    assert.deepEqual(
+      form.filter((f) => f.required).map((f) => f.field),
+      ['url'],
+    );
+  });
+
+  it("each option's key is the name the CLI parser gives its value", () => {
+    for (const o of RUN_OPTIONS) assert.equal(runOption(o).attributeName(), o.key, o.flags);
+    assert.equal(new Set(RUN_OPTIONS.map((o) => o.key)).size, RUN_OPTIONS.length);
+  });
+
+  it('a quick-mode body becomes the flags volley run would get', () => {
+    assert.deepEqual(
+      quickBodyFlags({
+        url: 'http://127.0.0.1:1/x',
+        rate: 50,
+        maxVus: 20,
+        duration: '3s',
+        headers: { accept: 'text/plain' },
+        thresholds: ['http_req_failed:rate<0.01'],
+        executor: 'externally-controlled',
+        http2: true,
+      }),
+      {
+        url: 'http://127.0.0.1:1/x',
+        rate: '50',
+        maxVus: '20',
+        duration: '3s',
+        header: ['accept: text/plain'],
+        threshold: ['http_req_failed:rate<0.01'],
+        stage: [],
+        literalBody: true,
+        executor: 'externally-controlled',
+        http2: true,
+      },
+    );
+    assert.deepEqual(quickBodyFlags({ url: 'http://h/', vus: 3 }), {
+      url: 'http://h/',
+      vus: '3',
+      header: [],
+      threshold: [],
+      stage: [],
+      literalBody: true,
+    });
+  });
+
+  it('the API validates a body with the same definition: http2 is a boolean, durations are bounded', () => {
+    assert.equal(validateCreateRun({ url: 'http://h/', rate: 5, http2: true }).ok, true);
+    const wrong = validateCreateRun({ url: 'http://h/', rate: 5, http2: 'yes', timeout: 'soon' });
+    assert.equal(wrong.ok, false);
+    assert.deepEqual(!wrong.ok && wrong.errors, [
+      'timeout: must be a duration like 30s, 1m30s or 250ms',
+      'http2: must be boolean',
+    ]);
+    const long = validateCreateRun({ url: 'http://h/', rate: 5, duration: '31d' });
+    assert.deepEqual(!long.ok && long.errors, ['duration: must be at most 30d']);
+    const unknown = validateCreateRun({ url: 'http://h/', rate: 5, out: 'json=-' });
+    assert.deepEqual(!unknown.ok && unknown.errors, ["body: unknown field 'out'"]);
+  });
+});
