@@ -2,7 +2,7 @@
 import type { VolleyErrorCode } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from '../session/exit-codes.js';
 
-export { ExitCode, exitCodeFor, type ExitCodeValue } from '../session/exit-codes.js';
+export { ExitCode, type ExitCodeValue } from '../session/exit-codes.js';
 
 export function exitCodeForError(code: VolleyErrorCode): ExitCodeValue {
   switch (code) {
