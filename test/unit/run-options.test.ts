@@ -1,5 +1,6 @@
 /** The run options (src/session/run-options.ts) feed the CLI, the API's validation and the form: they must agree. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { runOption } from '../../src/cli/program.js';
 import { validateCreateRun } from '../../src/server/validate.js';
@@ -47,6 +48,15 @@ describe('run options', () => {
   it("each option's key is the name the CLI parser gives its value", () => {
     for (const o of RUN_OPTIONS) assert.equal(runOption(o).attributeName(), o.key, o.flags);
     assert.equal(new Set(RUN_OPTIONS.map((o) => o.key)).size, RUN_OPTIONS.length);
+  });
+
+  it('docs/cli.md documents every run option', () => {
+    // dist/test/unit → the repository's docs.
+    const doc = readFileSync(new URL('../../../docs/cli.md', import.meta.url), 'utf8');
+    for (const o of RUN_OPTIONS) {
+      const written = (o.flags.split(' <')[0] as string).trim();
+      assert.ok(doc.includes(`\`${written}`), `docs/cli.md lacks \`${written}\``);
+    }
   });
 
   it('a quick-mode body becomes the flags volley run would get', () => {
