@@ -129,10 +129,12 @@ describe('runTest', () => {
   it('a signal aborted before the run exists stops it at once', async () => {
     const stop = new AbortController();
     stop.abort({ reason: 'api', detail: 'stopped from the API' } satisfies StopRequest);
+    const t0 = Date.now();
     const r = await runTest(plan({ url: ok.url, rate: '100', duration: '30s', grace: '1s' }), {
       io: io().io,
       signal: stop.signal,
     });
+    assert.ok(Date.now() - t0 < 10_000, 'not the planned 30 s');
     assert.equal(r.summary.state.abortReason, 'api');
     // Stopped from the API is not a signal: the exit code follows the verdict, not 130.
     assert.notEqual(r.exitCode, 130);
