@@ -18,7 +18,7 @@ import { VolleyError } from '../errors.js';
 import { DEFAULT_OPTIONS as DEFAULT_COMPARE_OPTIONS } from './compare.js';
 import type { LatencyStats } from '../metrics/summary-values.js';
 import { count, ms, pct, table } from '../report/format.js';
-import { buildSummary, type Summary } from '../report/summary.js';
+import { buildSummary, type Summary } from '../summary/summary.js';
 
 export const BENCH_SCHEMA = 'volley.bench/1';
 

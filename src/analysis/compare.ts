@@ -8,7 +8,7 @@
  * docs/analysis.md#gate-regressions-in-ci-volley-compare.
  */
 import { VolleyError } from '../errors.js';
-import type { EndpointSummary, Summary, SummaryMetric } from '../report/summary.js';
+import type { EndpointSummary, Summary, SummaryMetric } from '../summary/summary.js';
 
 export const COMPARE_SCHEMA = 'volley.compare/1';
 

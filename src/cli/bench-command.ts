@@ -225,7 +225,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
         else progress(`[${ctx.index + 1}/${ctx.total}] ${endpointLabel(result)}: stopped, not reported\n`);
       },
     });
-    const benches = store ? new BenchStore(store.database) : undefined;
+    const benches = store ? new BenchStore<typeof doc>(store.database) : undefined;
     if (!doc.aborted && benches) {
       const key = endpointsKey(doc.endpoints);
       doc = withPrevious(doc, benches.previous(doc.baseUrl, key, new Date(doc.createdAt)));

@@ -27,7 +27,7 @@ import {
 import { parsePrometheusSpec } from '../outputs/prometheus.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { Progress } from '../report/progress.js';
-import { buildSummary, type Summary } from '../report/summary.js';
+import { buildSummary, type Summary } from '../summary/summary.js';
 import { renderSummary } from '../report/terminal.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
 import { forbidProcessExit } from '../script/exit-guard.js';

@@ -7,7 +7,7 @@ import type { TestRun, RunListener } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import type { JobToServer, RunJob, ServerToJob } from '../server/job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from '../server/job-protocol.js';
-import { liveThresholds } from '../store/series-point.js';
+import { liveThresholds } from '../summary/series-point.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { processIO } from './io.js';
 import { runCommand, type RunFlags } from './run-command.js';

@@ -14,7 +14,7 @@ import { VolleyError } from '../errors.js';
 import { parseOutSpec, writeJsonSummary } from '../outputs/files.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { ms } from '../report/format.js';
-import { buildSummary, type Summary } from '../report/summary.js';
+import { buildSummary, type Summary } from '../summary/summary.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
 import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';

@@ -3,16 +3,7 @@
  * `--out ndjson=FILE|-` (one line per snapshot). Both listen to the run's event stream; NDJSON
  * lines are written as seconds close, so an aborted or crashed run keeps every second it measured.
  */
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  writeSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, writeSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { RunListener } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
@@ -134,18 +125,4 @@ export class NdjsonOutput implements RunListener {
   close(): void {
     this.out.close();
   }
-}
-
-/**
- * mkdir -p one level at a time: Node's recursive mkdir spins forever under /proc (mkdir there
- * answers ENOENT), so a bad path would hang instead of failing.
- */
-export function ensureFolder(dir: string): void {
-  const missing: string[] = [];
-  let d = dir;
-  while (!existsSync(d) && dirname(d) !== d) {
-    missing.unshift(d);
-    d = dirname(d);
-  }
-  for (const m of missing) mkdirSync(m);
 }

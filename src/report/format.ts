@@ -1,6 +1,6 @@
 /** Number formatting for people: durations, counts, bytes, tables. */
-import { kneeSignal, type Knee } from '../analysis/knee.js';
-import { atSecondText } from '../analysis/sustained.js';
+import { kneeSignal, type Knee } from '../summary/knee.js';
+import { atSecondText } from '../summary/sustained.js';
 
 export function ms(v: number): string {
   if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;

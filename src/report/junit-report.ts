@@ -9,7 +9,7 @@
  *   and `<system-out>`.
  * `time` is the run's own duration (state.testRunDurationMs), not the process's.
  */
-import type { Summary } from './summary.js';
+import type { Summary } from '../summary/summary.js';
 import { metricValue, pct } from './format.js';
 
 /** Escapes text for an XML attribute or element (also drops characters XML 1.0 forbids). */

@@ -4,7 +4,7 @@
  * iterations (from `summary.config` and `summary.execution`). Pure.
  */
 import type { ScenarioConfig } from '../config/types.js';
-import type { Summary } from './summary.js';
+import type { Summary } from '../summary/summary.js';
 import { count } from './format.js';
 
 export interface LoadProfileRow {

@@ -1,5 +1,5 @@
 /** The end-of-test terminal summary: metrics, thresholds ✓/✗, endpoints, error classes, warnings. */
-import type { Summary } from './summary.js';
+import type { Summary } from '../summary/summary.js';
 import { bytes, count, kneeLine, metricValue, ms, pct, table } from './format.js';
 
 const TREND_ORDER = [

@@ -5,7 +5,7 @@
  */
 import { compareSummaries, parseFraction, type Comparison } from '../analysis/compare.js';
 import { VolleyError } from '../errors.js';
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../summary/summary.js';
 import type { RunStore } from '../store/run-store.js';
 import { ApiProblem } from './run-manager.js';
 
