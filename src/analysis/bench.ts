@@ -17,7 +17,7 @@ import { TestRun, type PreparedTest, type RunListener, type RunResult } from '..
 import { VolleyError } from '../errors.js';
 import { DEFAULT_OPTIONS as DEFAULT_COMPARE_OPTIONS } from './compare.js';
 import type { LatencyStats } from '../metrics/summary-values.js';
-import { count, ms, pct, table } from '../report/format.js';
+import { count, ms, pct, table } from '../summary/format.js';
 import { buildSummary, type Summary } from '../summary/summary.js';
 
 export const BENCH_SCHEMA = 'volley.bench/1';

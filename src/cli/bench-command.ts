@@ -22,7 +22,7 @@ import {
 import { VolleyError } from '../errors.js';
 import { parseOutSpec, writeJsonSummary, type OutputSpec } from '../outputs/files.js';
 import { preflight } from '../protocols/http/preflight.js';
-import { table } from '../report/format.js';
+import { table } from '../summary/format.js';
 import { BenchStore } from '../store/bench-store.js';
 import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';

@@ -15,7 +15,7 @@ import {
 } from '../analysis/compare.js';
 import { VolleyError } from '../errors.js';
 import { parseOutSpec, writeJsonSummary } from '../outputs/files.js';
-import { table } from '../report/format.js';
+import { table } from '../summary/format.js';
 import type { RunStore } from '../store/run-store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';

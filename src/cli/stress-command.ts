@@ -13,7 +13,7 @@ import { TestRun, type RunListener, type RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { parseOutSpec, writeJsonSummary } from '../outputs/files.js';
 import { preflight } from '../protocols/http/preflight.js';
-import { ms } from '../report/format.js';
+import { ms } from '../summary/format.js';
 import { buildSummary, type Summary } from '../summary/summary.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
 import { processRef } from '../store/pid-alive.js';

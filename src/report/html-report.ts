@@ -20,7 +20,7 @@ import {
   recommendations,
   parseThresholdExpr,
 } from './recommendations.js';
-import { kneeLine, ms, pct, count } from './format.js';
+import { kneeLine, ms, pct, count } from '../summary/format.js';
 import { atSecondText } from '../summary/sustained.js';
 import { loadProfile, readableTime, runWindow } from './load-profile.js';
 import { kneeSignal } from '../summary/knee.js';

@@ -5,7 +5,7 @@
  */
 import type { ScenarioConfig } from '../config/types.js';
 import type { Summary } from '../summary/summary.js';
-import { count } from './format.js';
+import { count } from '../summary/format.js';
 
 export interface LoadProfileRow {
   scenario: string;

@@ -14,7 +14,7 @@ import {
   rankBottlenecks,
   recommendations,
 } from './recommendations.js';
-import { count, kneeLine, ms, pct } from './format.js';
+import { count, kneeLine, ms, pct } from '../summary/format.js';
 import { loadProfile, runWindow } from './load-profile.js';
 
 /** Rows kept per table; the rest are counted in a note. */

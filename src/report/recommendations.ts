@@ -12,7 +12,7 @@
  * Ties keep the order above. The same rule ranks `rankBottlenecks`.
  */
 import type { Summary } from '../summary/summary.js';
-import { metricValue, ms, pct } from './format.js';
+import { metricValue, ms, pct } from '../summary/format.js';
 import { atSecondText } from '../summary/sustained.js';
 import { kneeSignal } from '../summary/knee.js';
 

@@ -7,6 +7,7 @@ import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
 import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
 import { parseThresholdKey } from '../thresholds/parse.js';
 import { bottleneckHints, type BottleneckHints } from './bottlenecks.js';
+import { count } from './format.js';
 import type { GeneratorSummary, SummaryInput, TimelineSecond } from './input.js';
 import { detectKnee, type Knee } from './knee.js';
 import { seriesPoint } from './series-point.js';
@@ -124,9 +125,6 @@ function monitoredSeries(timeline: readonly TimelineSecond[]): Record<string, (n
   for (const n of [...names].sort()) out[n] = timeline.map((s) => s.metrics[n]?.avg ?? null);
   return out;
 }
-
-/** An integer for people (`12,345`), in run-error messages. */
-const count = (v: number): string => v.toLocaleString('en-US');
 
 /**
  * The summary of a finished run. The knee and the bottleneck hints are read from the run's
