@@ -19,7 +19,7 @@ function send(msg: JobToServer): void {
 const relay: RunListener = {
   onStart: (info) => send({ type: 'started', startedAt: info.startedAt.toISOString() }),
   onSnapshot: (snapshot) => send({ type: 'snapshot', snapshot }),
-  // Full precision (src/store/series-point.ts): the dashboard rounds for display.
+  // Full precision (src/summary/series-point.ts): the dashboard rounds for display.
   onThresholds: (results) => send({ type: 'thresholds', thresholds: liveThresholds(results) }),
 };
 
