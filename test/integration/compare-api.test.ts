@@ -5,7 +5,7 @@
  * what keeps the dashboard and the CI gate from ever disagreeing.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -82,6 +82,7 @@ describe('GET /api/compare and volley compare agree', () => {
     await serve?.stop();
     await fast?.close();
     await slow?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a regression: the same rows, statuses, regressions and verdict', async () => {
