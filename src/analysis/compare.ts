@@ -85,7 +85,7 @@ export interface Regression {
 
 export interface RunRef {
   id: string;
-  /** Where it came from: a file path, `store:<db path>` or `stdin`. */
+  /** Where it came from: a file path, `store:<db path>` or `stdin` (the CLI), `store` (GET /api/compare). */
   source: string;
 }
 
