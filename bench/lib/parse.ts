@@ -115,7 +115,7 @@ export function parseAutocannon(txt: string): ToolNumbers {
   return r;
 }
 
-/** The subset of volley's JSON summary (src/report/summary.ts) the benchmark reads. */
+/** The subset of volley's JSON summary (src/summary/summary.ts) the benchmark reads. */
 export interface VolleySummary {
   metrics: Record<string, { values: Record<string, number> } | undefined>;
   generator: {

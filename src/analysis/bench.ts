@@ -17,8 +17,8 @@ import type { PreparedTest, RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { DEFAULT_OPTIONS as DEFAULT_COMPARE_OPTIONS } from './compare.js';
 import type { LatencyStats } from '../metrics/summary-values.js';
-import { count, ms, pct, table } from '../report/format.js';
-import type { Summary } from '../report/summary.js';
+import { count, ms, pct, table } from '../summary/format.js';
+import type { Summary } from '../summary/summary.js';
 
 export const BENCH_SCHEMA = 'volley.bench/1';
 

@@ -8,7 +8,7 @@
  * docs/analysis.md#gate-regressions-in-ci-volley-compare.
  */
 import { VolleyError } from '../errors.js';
-import type { EndpointSummary, Summary, SummaryMetric } from '../report/summary.js';
+import type { EndpointSummary, Summary, SummaryMetric } from '../summary/summary.js';
 
 export const COMPARE_SCHEMA = 'volley.compare/1';
 
@@ -85,7 +85,7 @@ export interface Regression {
 
 export interface RunRef {
   id: string;
-  /** Where it came from: a file path, `store:<db path>` or `stdin`. */
+  /** Where it came from: a file path, `store:<db path>` or `stdin` (the CLI), `store` (GET /api/compare). */
   source: string;
 }
 
@@ -120,6 +120,59 @@ export function parseFraction(text: string, flag = '--tolerance'): number {
     'INVALID_USAGE',
     `${flag} '${text}' must be a percentage (10%) or a fraction (0.1), >= 0`,
   );
+}
+
+/** A count or a number of ms given as text (`--min-delta-ms 2`, `2ms`): undefined when not given. */
+function nonNegative(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text.replace(/ms$/, ''));
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0)
+    throw new VolleyError('INVALID_USAGE', `${flag} must be a number >= 0 (got '${text}')`);
+  return v;
+}
+
+/**
+ * The comparison options as text, as `volley compare` takes them in flags and `GET /api/compare`
+ * in query parameters of the same names (`min-delta-ms`, `metric` repeated): one parser for both,
+ * so the CLI gate and the dashboard judge with the same limits.
+ */
+export interface CompareOptionsText {
+  tolerance?: string | undefined;
+  minDeltaMs?: string | undefined;
+  minDeltaRate?: string | undefined;
+  minRequests?: string | undefined;
+  metric?: readonly string[] | undefined;
+}
+
+/** Parses every option; `problems` holds every one that is wrong (messages name the CLI flags). */
+export function parseCompareOptions(text: CompareOptionsText): {
+  options: Partial<CompareOptions>;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof VolleyError)) throw err;
+      problems.push(err.message);
+      return undefined;
+    }
+  };
+  const options: Partial<CompareOptions> = {};
+  const tolerance = attempt(() => (text.tolerance === undefined ? undefined : parseFraction(text.tolerance)));
+  if (tolerance !== undefined) options.tolerance = tolerance;
+  const rate = attempt(() =>
+    text.minDeltaRate === undefined ? undefined : parseFraction(text.minDeltaRate, '--min-delta-rate'),
+  );
+  if (rate !== undefined) options.minDeltaRate = rate;
+  const ms = attempt(() => nonNegative(text.minDeltaMs, '--min-delta-ms'));
+  if (ms !== undefined) options.minDeltaMs = ms;
+  const requests = attempt(() => nonNegative(text.minRequests, '--min-requests'));
+  if (requests !== undefined) options.minRequests = requests;
+  const metrics = (text.metric ?? []).map((m) => attempt(() => parseMetricSelector(m)));
+  if (metrics.length > 0) options.metrics = metrics.filter((m) => m !== undefined);
+  return { options, problems };
 }
 
 const STAT = /^(avg|min|max|med|count|rate|value|passes|fails|p\(\d+(?:\.\d+)?\))$/;

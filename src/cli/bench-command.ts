@@ -23,7 +23,7 @@ import { VolleyError } from '../errors.js';
 import { writeJsonSummary } from '../outputs/files.js';
 import { parseOutSpec, type OutputSpec } from '../outputs/registry.js';
 import { preflight } from '../protocols/http/preflight.js';
-import { table } from '../report/format.js';
+import { table } from '../summary/format.js';
 import { runTest, type StopRequest } from '../session/run-test.js';
 import { BenchStore } from '../store/bench-store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -219,7 +219,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
         else progress(`[${ctx.index + 1}/${ctx.total}] ${endpointLabel(result)}: stopped, not reported\n`);
       },
     });
-    const benches = store ? new BenchStore(store.database) : undefined;
+    const benches = store ? new BenchStore<typeof doc>(store.database) : undefined;
     if (!doc.aborted && benches) {
       const key = endpointsKey(doc.endpoints);
       doc = withPrevious(doc, benches.previous(doc.baseUrl, key, new Date(doc.createdAt)));

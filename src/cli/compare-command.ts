@@ -6,8 +6,7 @@ import {
   formatDelta,
   formatDeltaPct,
   formatValue,
-  parseFraction,
-  parseMetricSelector,
+  parseCompareOptions,
   type CompareOptions,
   type CompareRow,
   type Comparison,
@@ -15,8 +14,8 @@ import {
 } from '../analysis/compare.js';
 import { VolleyError } from '../errors.js';
 import { writeJsonSummary } from '../outputs/files.js';
-import { parseOutSpec } from '../outputs/registry.js';
-import { table } from '../report/format.js';
+import { parseOutSpec, type OutputSpec } from '../outputs/registry.js';
+import { table } from '../summary/format.js';
 import type { RunStore } from '../store/run-store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -53,43 +52,19 @@ function load(
   );
 }
 
-function number(text: string | undefined, flag: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const v = Number(text.replace(/ms$/, ''));
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0)
-    throw new VolleyError('INVALID_USAGE', `${flag} must be a number >= 0 (got '${text}')`);
-  return v;
-}
-
 /** Parses every flag and reports every problem at once. */
 function parseOptions(flags: CompareFlags): { opts: Partial<CompareOptions>; outs: string[] } {
-  const problems: string[] = [];
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof VolleyError) problems.push(err.message);
-      else throw err;
-      return undefined;
-    }
-  };
-  const opts: Partial<CompareOptions> = {};
-  const tol = attempt(() => (flags.tolerance === undefined ? undefined : parseFraction(flags.tolerance)));
-  if (tol !== undefined) opts.tolerance = tol;
-  const rate = attempt(() =>
-    flags.minDeltaRate === undefined ? undefined : parseFraction(flags.minDeltaRate, '--min-delta-rate'),
-  );
-  if (rate !== undefined) opts.minDeltaRate = rate;
-  const ms = attempt(() => number(flags.minDeltaMs, '--min-delta-ms', 1));
-  if (ms !== undefined) opts.minDeltaMs = ms;
-  const mr = attempt(() => number(flags.minRequests, '--min-requests', 50));
-  if (mr !== undefined) opts.minRequests = mr;
-  const metrics = (flags.metric ?? []).map((m) => attempt(() => parseMetricSelector(m)));
-  if (metrics.length > 0) opts.metrics = metrics.filter((m) => m !== undefined);
+  const { options: opts, problems } = parseCompareOptions(flags);
   const outs: string[] = [];
   for (const o of flags.out ?? []) {
-    const spec = attempt(() => parseOutSpec(o));
-    if (!spec) continue;
+    let spec: OutputSpec;
+    try {
+      spec = parseOutSpec(o);
+    } catch (err) {
+      if (!(err instanceof VolleyError)) throw err;
+      problems.push(err.message);
+      continue;
+    }
     if (spec.kind !== 'json')
       problems.push(`--out '${o}' must be json=FILE or json=- (volley compare writes JSON only)`);
     else outs.push(spec.target);

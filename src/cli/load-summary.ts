@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { RunRef } from '../analysis/compare.js';
 import { VolleyError } from '../errors.js';
-import { SUMMARY_SCHEMA, type Summary } from '../report/summary.js';
+import { SUMMARY_SCHEMA, type Summary } from '../summary/summary.js';
 import type { RunStore } from '../store/run-store.js';
 import type { CliIO } from './io.js';
 import { volleyCommand } from './self-command.js';

@@ -5,12 +5,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { VolleyError } from '../errors.js';
-import { assertWritable, ensureFolder } from '../outputs/files.js';
+import { assertWritable } from '../outputs/files.js';
+import { ensureFolder } from '../store/ensure-folder.js';
 import { renderSeriesCsv } from '../report/csv-report.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { renderJunitReport } from '../report/junit-report.js';
 import { renderMarkdownReport } from '../report/markdown-report.js';
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../summary/summary.js';
 import type { RunStore } from '../store/run-store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';

@@ -8,7 +8,7 @@ import { VolleyError } from '../errors.js';
 import type { StopRequest } from '../session/run-test.js';
 import type { JobToServer, RunJob, ServerToJob } from '../server/job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from '../server/job-protocol.js';
-import { liveThresholds } from '../store/series-point.js';
+import { liveThresholds } from '../summary/series-point.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { processIO } from './io.js';
 import { runCommand, type RunFlags } from './run-command.js';
@@ -20,7 +20,7 @@ function send(msg: JobToServer): void {
 const relay: RunListener = {
   onStart: (info) => send({ type: 'started', startedAt: info.startedAt.toISOString() }),
   onSnapshot: (snapshot) => send({ type: 'snapshot', snapshot }),
-  // Full precision (src/store/series-point.ts): the dashboard rounds for display.
+  // Full precision (src/summary/series-point.ts): the dashboard rounds for display.
   onThresholds: (results) => send({ type: 'thresholds', thresholds: liveThresholds(results) }),
 };
 

@@ -1,7 +1,7 @@
 /** `volley runs`: the run history in the store — list, show, delete, prune. */
 import { tryParseDurationMs } from '../config/duration.js';
 import { VolleyError } from '../errors.js';
-import { count, ms, table } from '../report/format.js';
+import { count, ms, table } from '../summary/format.js';
 import { renderSummary } from '../report/terminal.js';
 import { processAlive } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';

@@ -7,7 +7,7 @@ export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)
  * Trend statistics are rounded to 3 decimals (1 µs for times, finer than the histogram's own
  * resolution). Rates, counter rates and gauges keep full precision: 39 failures of 4,125 is
  * 0.0094545…, and a document that says 0.009 misleads every reader and every threshold. Reports
- * round for display only (src/report/format.ts).
+ * round for display only (src/summary/format.ts).
  */
 const round = (v: number): number => (Number.isInteger(v) ? v : Math.round(v * 1000) / 1000);
 

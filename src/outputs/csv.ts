@@ -8,7 +8,7 @@ import type { RunListener } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
 import { csvHeader, csvRow, snapshotMonitored } from '../report/csv-report.js';
 import { OutputStream } from './files.js';
-import { seriesPoint } from '../store/series-point.js';
+import { seriesPoint } from '../summary/series-point.js';
 
 export class CsvOutput implements RunListener {
   private readonly out: OutputStream;

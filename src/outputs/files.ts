@@ -3,20 +3,11 @@
  * the `--out` table itself is registry.ts. Both listen to the run's event stream; NDJSON
  * lines are written as seconds close, so an aborted or crashed run keeps every second it measured.
  */
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  writeSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, writeSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Snapshot } from '../engine/snapshot.js';
 import { VolleyError } from '../errors.js';
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../summary/summary.js';
 import type { SessionListener } from './listener.js';
 
 /** Writes the summary document; '-' goes to stdout through the injected writer. */
@@ -90,18 +81,4 @@ export class NdjsonOutput implements SessionListener {
   close(): void {
     this.out.close();
   }
-}
-
-/**
- * mkdir -p one level at a time: Node's recursive mkdir spins forever under /proc (mkdir there
- * answers ENOENT), so a bad path would hang instead of failing.
- */
-export function ensureFolder(dir: string): void {
-  const missing: string[] = [];
-  let d = dir;
-  while (!existsSync(d) && dirname(d) !== d) {
-    missing.unshift(d);
-    d = dirname(d);
-  }
-  for (const m of missing) mkdirSync(m);
 }

@@ -4,7 +4,7 @@
  * such listeners, so it is defined here, below the session (src/session re-exports it).
  */
 import type { RunListener } from '../engine/run.js';
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../summary/summary.js';
 
 export interface SessionListener extends RunListener {
   /** The run's summary, built after the run (and the script's teardown) ended; not called when the run crashed. */

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { RunListener, RunStartInfo } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
 import { VolleyError } from '../errors.js';
-import { prometheusText } from '../server/prometheus-text.js';
+import { prometheusText } from '../report/prometheus-text.js';
 import type { ThresholdResult } from '../thresholds/evaluate.js';
 
 export const DEFAULT_PROMETHEUS_HOST = '127.0.0.1';

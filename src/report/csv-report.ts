@@ -4,7 +4,7 @@
  */
 import type { Snapshot } from '../engine/snapshot.js';
 import type { SeriesPoint } from '../store/types.js';
-import type { Summary } from './summary.js';
+import type { Summary } from '../summary/summary.js';
 
 export const CSV_BASE_COLUMNS = [
   'second',

@@ -3,7 +3,7 @@
  * nothing from the network) from a summary, with a regression section when a baseline is given.
  * Pure: the caller writes the string. Every user string (URLs, names, messages) is escaped.
  */
-import type { Summary } from './summary.js';
+import type { Summary } from '../summary/summary.js';
 import type { StressResult } from '../analysis/stress.js';
 import {
   compareSummaries,
@@ -20,10 +20,10 @@ import {
   recommendations,
   parseThresholdExpr,
 } from './recommendations.js';
-import { kneeLine, ms, pct, count } from './format.js';
-import { atSecondText } from '../analysis/sustained.js';
+import { kneeLine, ms, pct, count } from '../summary/format.js';
+import { atSecondText } from '../summary/sustained.js';
 import { loadProfile, readableTime, runWindow } from './load-profile.js';
-import { kneeSignal } from '../analysis/knee.js';
+import { kneeSignal } from '../summary/knee.js';
 
 export const esc = escapeXml;
 

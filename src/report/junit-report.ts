@@ -9,8 +9,8 @@
  *   and `<system-out>`.
  * `time` is the run's own duration (state.testRunDurationMs), not the process's.
  */
-import type { Summary } from './summary.js';
-import { metricValue, pct } from './format.js';
+import type { Summary } from '../summary/summary.js';
+import { metricValue, pct } from '../summary/format.js';
 
 /** Escapes text for an XML attribute or element (also drops characters XML 1.0 forbids). */
 export function xmlEscape(text: string): string {

@@ -4,8 +4,8 @@
  * iterations (from `summary.config` and `summary.execution`). Pure.
  */
 import type { ScenarioConfig } from '../config/types.js';
-import type { Summary } from './summary.js';
-import { count } from './format.js';
+import type { Summary } from '../summary/summary.js';
+import { count } from '../summary/format.js';
 
 export interface LoadProfileRow {
   scenario: string;

@@ -4,7 +4,7 @@
  * .md (`chartsDir/<id>.svg`, default chartsDir `charts`), the same path the Markdown links. Same
  * content as the HTML report; long tables are capped so a long run stays well under 60 KB.
  */
-import type { Summary } from './summary.js';
+import type { Summary } from '../summary/summary.js';
 import { formatDelta, formatDeltaPct, formatValue } from '../analysis/compare.js';
 import { baselineComparison, plainResult, reportCharts, type ReportSummary } from './html-report.js';
 import {
@@ -14,7 +14,7 @@ import {
   rankBottlenecks,
   recommendations,
 } from './recommendations.js';
-import { count, kneeLine, ms, pct } from './format.js';
+import { count, kneeLine, ms, pct } from '../summary/format.js';
 import { loadProfile, runWindow } from './load-profile.js';
 
 /** Rows kept per table; the rest are counted in a note. */

@@ -4,7 +4,7 @@
  */
 import type { RunListener, RunStartInfo } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
-import { count, ms, pct } from './format.js';
+import { count, ms, pct } from '../summary/format.js';
 
 export interface ProgressOptions {
   write: (text: string) => void;

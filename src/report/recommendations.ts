@@ -11,10 +11,10 @@
  *   (0.5), the slowest endpoint (0.4), and notes (0.1).
  * Ties keep the order above. The same rule ranks `rankBottlenecks`.
  */
-import type { Summary } from './summary.js';
-import { metricValue, ms, pct } from './format.js';
-import { atSecondText } from '../analysis/sustained.js';
-import { kneeSignal } from '../analysis/knee.js';
+import type { Summary } from '../summary/summary.js';
+import { metricValue, ms, pct } from '../summary/format.js';
+import { atSecondText } from '../summary/sustained.js';
+import { kneeSignal } from '../summary/knee.js';
 
 export type RecommendationKind =
   | 'threshold'

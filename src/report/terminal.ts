@@ -1,6 +1,6 @@
 /** The end-of-test terminal summary: metrics, thresholds ✓/✗, endpoints, error classes, warnings. */
-import type { Summary } from './summary.js';
-import { bytes, count, kneeLine, metricValue, ms, pct, table } from './format.js';
+import type { Summary } from '../summary/summary.js';
+import { bytes, count, kneeLine, metricValue, ms, pct, table } from '../summary/format.js';
 
 const TREND_ORDER = [
   'http_req_duration',

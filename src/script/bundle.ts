@@ -12,8 +12,6 @@ import type { Message, Plugin } from 'esbuild';
 import { VolleyError } from '../errors.js';
 import { k6ImportHint } from './k6-hints.js';
 
-export const SCRIPT_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
-
 /** The running volley's public entry point (dist/src/index.js). */
 export const VOLLEY_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
 

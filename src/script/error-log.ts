@@ -6,15 +6,11 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ScriptErrorEntry } from '../summary/types.js';
 import { k6GlobalHint } from './k6-hints.js';
 
-export interface ScriptErrorEntry {
-  scenario: string;
-  message: string;
-  /** The user's frames (volley's own and Node's internals removed). */
-  stack: string;
-  count: number;
-}
+// The entry is a shape of the summary document (its `scriptErrors`); counting them is this module's job.
+export type { ScriptErrorEntry };
 
 const VOLLEY_DIST = fileURLToPath(new URL('../', import.meta.url));
 /** volley's own dependencies (commander's parseAsync sits under every script load): not the user's frames. */

@@ -18,8 +18,7 @@ import { scenarioConfigs } from './scenario-configs.js';
 import type { HttpClientDefaults } from './http-client.js';
 import { PRESETS } from './presets.js';
 import { threadState } from './thread-state.js';
-
-export const DECLARATIVE_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
+import { DECLARATIVE_EXTENSIONS } from '../config/test-file-types.js';
 
 export interface TestModule {
   definition: TestDefinition;

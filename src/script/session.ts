@@ -11,13 +11,13 @@ import type { PreparedTest } from '../engine/run.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
 import { VolleyError } from '../errors.js';
 import type { TestDefinition } from './api.js';
-import { bundleScript, SCRIPT_EXTENSIONS, type ScriptBundle } from './bundle.js';
+import { TEST_FILE_EXTENSIONS } from '../config/test-file-types.js';
+import { bundleScript, type ScriptBundle } from './bundle.js';
 import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
 import type { ScriptHttpClient } from './http-client.js';
 import {
   definitionConfig,
-  DECLARATIVE_EXTENSIONS,
   httpDefaults,
   importTestModule,
   isDeclarativeFile,
@@ -39,8 +39,6 @@ export interface LoadedTest {
   /** Removes the bundle's temp folder. */
   dispose(): void;
 }
-
-export const TEST_FILE_EXTENSIONS: readonly string[] = [...SCRIPT_EXTENSIONS, ...DECLARATIVE_EXTENSIONS];
 
 function checkFile(file: string): void {
   if (!existsSync(file)) throw new VolleyError('UNREADABLE_FILE', `${file}: no such file`);

@@ -10,10 +10,10 @@ import { mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { extname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Snapshot } from '../engine/snapshot.js';
-import { TEST_FILE_EXTENSIONS } from '../script/session.js';
+import { TEST_FILE_EXTENSIONS } from '../config/test-file-types.js';
 import { processAlive, processRef, type ProcessRef } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
-import { seriesPoint } from '../store/series-point.js';
+import { seriesPoint } from '../summary/series-point.js';
 import { isActiveStatus, type RunListItem, type RunSource, type SeriesPoint } from '../store/types.js';
 import type { JobToServer, RunJob, ServerToJob } from './job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from './job-protocol.js';

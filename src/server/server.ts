@@ -12,7 +12,7 @@ import { processAlive } from '../store/pid-alive.js';
 import { DamagedStoreError } from '../store/damaged.js';
 import type { RunStore } from '../store/run-store.js';
 import { isActiveStatus, type RunStatus } from '../store/types.js';
-import { prometheusText } from './prometheus-text.js';
+import { prometheusText } from '../report/prometheus-text.js';
 import { ApiProblem, RunManager } from './run-manager.js';
 import { CSP, dashboardBuilt, serveStatic } from './static-files.js';
 import { SystemSampler } from './system-info.js';

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { TEST_FILE_EXTENSIONS } from '../script/session.js';
+import { TEST_FILE_EXTENSIONS } from '../config/test-file-types.js';
 
 /** Larger files are data, not tests someone wrote by hand. */
 const MAX_TEST_FILE_BYTES = 1_000_000;

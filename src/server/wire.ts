@@ -4,12 +4,12 @@
  */
 import type { Snapshot } from '../engine/snapshot.js';
 import type { LatencyStats } from '../metrics/summary-values.js';
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../summary/summary.js';
 
 import type { LiveThreshold, RunListItem, SeriesPoint } from '../store/types.js';
 
 export type { Snapshot, Summary, LatencyStats };
-export type { EndpointSummary } from '../report/summary.js';
+export type { EndpointSummary } from '../summary/summary.js';
 export type { StressResult, ProbeResult } from '../analysis/stress.js';
 /** `GET /api/compare?base=ID&new=ID[&tolerance=10%]`: `volley compare` of two stored runs. */
 export type {

@@ -4,7 +4,7 @@
  * API's job process reports it; src/cli/exit-codes.ts re-exports it and maps errors to codes.
  */
 import type { RunResult } from '../engine/run.js';
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../summary/summary.js';
 
 export const ExitCode = {
   OK: 0,

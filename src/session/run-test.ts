@@ -16,7 +16,7 @@ import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index
 import type { SessionListener } from '../outputs/listener.js';
 import { createOutputs, type OutputSpec } from '../outputs/registry.js';
 import { preflight } from '../protocols/http/preflight.js';
-import { buildSummary, type Summary } from '../report/summary.js';
+import { buildSummary, type Summary } from '../summary/summary.js';
 import { runSetup, runTeardown, type LoadedTest } from '../script/session.js';
 import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';

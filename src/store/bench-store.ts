@@ -4,7 +4,19 @@
  * Each endpoint's measured run is also in `runs` (source 'bench'); the document names their ids.
  */
 import type Database from 'better-sqlite3';
-import type { BenchDocument } from '../analysis/bench.js';
+
+/**
+ * What the table indexes in a bench document (src/analysis/bench.ts BenchDocument). The store sits
+ * below the analysis that writes benches, so it names only these fields and keeps the rest as JSON.
+ */
+export interface StoredBench {
+  id: string;
+  /** ISO time. */
+  createdAt: string;
+  baseUrl: string;
+  concurrency: number;
+  durationMs: number;
+}
 
 interface BenchRow {
   id: string;
@@ -25,11 +37,12 @@ export interface BenchListItem {
   durationMs: number;
 }
 
-export class BenchStore {
+/** `D`: the document type stored, read back as it was written (one writer, `volley bench`). */
+export class BenchStore<D extends StoredBench = StoredBench> {
   constructor(private readonly db: Database.Database) {}
 
   /** Saves a bench under its endpoint set's key (see endpointsKey in src/analysis/bench.ts). */
-  add(doc: BenchDocument, endpointsKey: string): void {
+  add(doc: D, endpointsKey: string): void {
     this.db
       .prepare(
         `INSERT INTO benches (id, created_at, base_url, endpoints_key, concurrency, duration_ms, result_json)
@@ -47,7 +60,7 @@ export class BenchStore {
   }
 
   /** The newest bench of this endpoint set against this base URL, created before `before`. */
-  previous(baseUrl: string, endpointsKey: string, before: Date): BenchDocument | undefined {
+  previous(baseUrl: string, endpointsKey: string, before: Date): D | undefined {
     const row = this.db
       .prepare(
         `SELECT result_json FROM benches
@@ -55,13 +68,13 @@ export class BenchStore {
          ORDER BY created_at DESC, rowid DESC LIMIT 1`,
       )
       .get(baseUrl, endpointsKey, before.getTime()) as Pick<BenchRow, 'result_json'> | undefined;
-    return row ? (JSON.parse(row.result_json) as BenchDocument) : undefined;
+    return row ? (JSON.parse(row.result_json) as D) : undefined;
   }
 
-  get(id: string): BenchDocument | undefined {
+  get(id: string): D | undefined {
     const row = this.db.prepare('SELECT result_json FROM benches WHERE id = ?').get(id) as
       Pick<BenchRow, 'result_json'> | undefined;
-    return row ? (JSON.parse(row.result_json) as BenchDocument) : undefined;
+    return row ? (JSON.parse(row.result_json) as D) : undefined;
   }
 
   /** Recent benches, newest first. */

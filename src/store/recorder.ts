@@ -8,11 +8,11 @@
 import type { RunListener, RunResult, RunStartInfo } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
 import { encodeHistogram } from '../metrics/histogram.js';
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../summary/summary.js';
 import type { ProcessRef } from './pid-alive.js';
 import type { ThresholdResult } from '../thresholds/evaluate.js';
 import type { HistogramRecord, RunStore } from './run-store.js';
-import { liveThresholds } from './series-point.js';
+import { liveThresholds } from '../summary/series-point.js';
 import type { ControllableScenario, RunSource } from './types.js';
 
 export interface RecorderOptions {

@@ -9,12 +9,12 @@ import Database from 'better-sqlite3';
 import type { Snapshot } from '../engine/snapshot.js';
 import { VolleyError } from '../errors.js';
 import { decodeHistogram } from '../metrics/histogram.js';
-import { ensureFolder } from '../outputs/files.js';
-import type { Summary } from '../report/summary.js';
+import { ensureFolder } from './ensure-folder.js';
+import type { Summary } from '../summary/summary.js';
 import { DamagedStoreError, guardDatabase, isDamage } from './damaged.js';
 import { migrate } from './migrations.js';
 import type { ProcessRef } from './pid-alive.js';
-import { seriesPoint } from './series-point.js';
+import { seriesPoint } from '../summary/series-point.js';
 import type {
   ControllableScenario,
   LiveThreshold,

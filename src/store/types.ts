@@ -1,5 +1,9 @@
 /** What the run store holds, in the shapes the API serves (re-exported by src/server/wire.ts). */
-import type { LatencyStats } from '../metrics/summary-values.js';
+import type { Verdict } from '../summary/types.js';
+
+// The chart point, the verdict and live thresholds belong to the summary model; the store keeps
+// and serves them, so its readers find every stored shape here.
+export type { LiveThreshold, SeriesPoint, Verdict } from '../summary/types.js';
 
 /**
  * starting: accepted, the run process is preparing (bundling, preflight, workers).
@@ -13,8 +17,6 @@ export function isActiveStatus(status: RunStatus): boolean {
   return status === 'starting' || status === 'running';
 }
 
-/** `error`: the run did not do what it planned (a worker crashed, hung or was terminated; arrivals went missing). */
-export type Verdict = 'passed' | 'failed' | 'aborted' | 'error';
 /**
  * Where the run was started: the terminal/CI (`volley run`), the API/dashboard, `volley demo`, or
  * `volley bench` (one run per endpoint measured).
@@ -46,36 +48,8 @@ export interface RunListItem {
   exitCode: number | null;
 }
 
-/** A threshold as evaluated live, once a second (`hello` and `thresholds` live messages). */
-export interface LiveThreshold {
-  key: string;
-  source: string;
-  ok: boolean;
-  /** Full precision; null when the metric had no samples. */
-  actual: number | null;
-  /** Why a threshold fails without a value (e.g. a monitor metric with no samples). */
-  reason?: string;
-}
-
 export interface ControllableScenario {
   scenario: string;
   mode: 'vus' | 'rate';
   maxVUs: number;
-}
-
-/** One second of a run, compact (`GET /api/runs/:id/series`, live `snapshot` messages). */
-export interface SeriesPoint {
-  second: number;
-  time: string;
-  requests: number;
-  failures: number;
-  iterations: number;
-  dropped: number;
-  vus: number;
-  /** http_req_duration during this second, in ms. */
-  latency: LatencyStats;
-  /** Generator process CPU, percent of one core. */
-  cpuPercent: number;
-  rssMB: number;
-  saturated: boolean;
 }

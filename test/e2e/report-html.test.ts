@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { realSummary } from '../helpers/real-summary.js';
-import type { Summary } from '../../src/report/summary.js';
+import type { Summary } from '../../src/summary/summary.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Summary } from '../../src/report/summary.js';
+import type { Summary } from '../../src/summary/summary.js';
 import { runCli } from './cli.js';
 import { startCountingServer } from './counting-server.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { StressResult } from '../../src/analysis/stress.js';
-import type { Summary } from '../../src/report/summary.js';
+import type { Summary } from '../../src/summary/summary.js';
 import {
   startInflightLimitServer,
   startKneeServer,

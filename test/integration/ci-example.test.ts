@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import type { Summary } from '../../src/report/summary.js';
+import type { Summary } from '../../src/summary/summary.js';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
 import { runCli } from '../helpers/cli.js';
 

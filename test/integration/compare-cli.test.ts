@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Comparison } from '../../src/analysis/compare.js';
-import type { Summary } from '../../src/report/summary.js';
+import type { Summary } from '../../src/summary/summary.js';
 import { compareCommand, type CompareFlags } from '../../src/cli/compare-command.js';
 import { exitCodeForError } from '../../src/cli/exit-codes.js';
 import type { CliIO } from '../../src/cli/io.js';

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
-import { pct } from '../../src/report/format.js';
-import type { Summary } from '../../src/report/summary.js';
+import { pct } from '../../src/summary/format.js';
+import type { Summary } from '../../src/summary/summary.js';
 import { runCli } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 

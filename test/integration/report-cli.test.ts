@@ -11,7 +11,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { parseOutSpec } from '../../src/outputs/registry.js';
 import { renderJunitReport } from '../../src/report/junit-report.js';
 import { csvField } from '../../src/report/csv-report.js';
-import type { Summary } from '../../src/report/summary.js';
+import type { Summary } from '../../src/summary/summary.js';
 import { runCli } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 import { runTest } from '../helpers/run-test.js';
-import { buildSummary, type Summary } from '../../src/report/summary.js';
+import { buildSummary, type Summary } from '../../src/summary/summary.js';
 import { testConfig } from '../helpers/run-test.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-truth-'));

@@ -10,7 +10,7 @@ import {
   type Comparison,
 } from '../../src/analysis/compare.js';
 import { VolleyError } from '../../src/errors.js';
-import type { EndpointSummary, Summary, SummaryMetric } from '../../src/report/summary.js';
+import type { EndpointSummary, Summary, SummaryMetric } from '../../src/summary/summary.js';
 
 const refs = { base: { id: 'base', source: 'base.json' }, new: { id: 'new', source: 'new.json' } };
 

@@ -1,6 +1,6 @@
 /**
  * The HTML and Markdown reports rendered from real summaries: two real runs against a real target
- * (2 ms, then 30 ms per response) with an SLO that cannot hold, so the report has a failing SLO
+ * (2 ms, then 150 ms per response) with an SLO that cannot hold, so the report has a failing SLO
  * row, recommendations with the numbers, and a regression against the faster baseline.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { realSummary } from '../helpers/real-summary.js';
-import type { Summary } from '../../src/report/summary.js';
+import type { Summary } from '../../src/summary/summary.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
 import { downsample, niceStep, renderSvgChart } from '../../src/report/svg-chart.js';
@@ -26,7 +26,9 @@ describe('HTML and Markdown reports from real runs', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'volley-report-'));
     fast = await realSummary(dir, { delayMs: 2, name: 'fast', thresholds: [THRESHOLD] });
-    slow = await realSummary(dir, { delayMs: 30, name: 'slow', thresholds: [THRESHOLD] });
+    // 150 ms, not 30: on a loaded 2-core box the fast run's own p95/p99 reach tens of ms, and the
+    // regression this file checks must not depend on the load (as in compare-cli.test.ts).
+    slow = await realSummary(dir, { delayMs: 150, name: 'slow', thresholds: [THRESHOLD] });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

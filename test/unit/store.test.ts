@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { prepareTest } from '../../src/config/prepare.js';
 import { quickConfig } from '../../src/config/quick.js';
 import { TestRun } from '../../src/engine/run.js';
-import { buildSummary } from '../../src/report/summary.js';
+import { buildSummary } from '../../src/summary/summary.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { processAlive, processRef, type ProcessRef } from '../../src/store/pid-alive.js';
 import { RunRecorder } from '../../src/store/recorder.js';

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bottleneckHints } from '../../src/analysis/bottlenecks.js';
-import { detectKnee } from '../../src/analysis/knee.js';
-import { firstSustained } from '../../src/analysis/sustained.js';
+import { bottleneckHints } from '../../src/summary/bottlenecks.js';
+import { detectKnee } from '../../src/summary/knee.js';
+import { firstSustained } from '../../src/summary/sustained.js';
 import { runIsSaturated, SaturationTracker, secondStrain } from '../../src/engine/saturation.js';
 import type { Snapshot } from '../../src/engine/snapshot.js';
 import type { ExecutorPlan, NormalizedScenario } from '../../src/executors/types.js';

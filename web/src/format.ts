@@ -29,7 +29,7 @@ export function fmtMs(v: Num): string {
 }
 
 /**
- * A ratio (0..1) as a percentage: the same rounding as the reports' `pct` (src/report/format.ts),
+ * A ratio (0..1) as a percentage: the same rounding as the reports' `pct` (src/summary/format.ts),
  * so the error-rate card, the threshold row and the HTML report show one number. Two decimals; a
  * ratio that is not 0 never shows as 0.00 %, one short of 1 never as 100.00 %.
  */
@@ -83,12 +83,6 @@ export function fmtMB(v: Num): string {
 }
 
 /** Signed change and its percentage of the base; null when there is nothing to compare. */
-export function delta(base: Num, next: Num): { abs: number; pct: number | null } | null {
-  if (!ok(base) || !ok(next)) return null;
-  const abs = next - base;
-  return { abs, pct: base === 0 ? (abs === 0 ? 0 : null) : (abs / Math.abs(base)) * 100 };
-}
-
 export function fmtSignedPct(pct: number | null): string {
   if (pct === null) return DASH;
   const sign = pct > 0 ? '+' : pct < 0 ? '−' : '±';

@@ -1,14 +1,18 @@
 /** `#/compare/:a/:b`: two runs overlaid on seconds since their start, and what changed. */
 import { useMemo } from 'react';
 import uPlot from 'uplot';
-import type { EndpointRow } from '../components/common';
-import type { Comparison, RunDetail, SeriesResponse } from '../../../src/server/wire.js';
+import type {
+  Comparison,
+  CompareRow,
+  RowStatus,
+  RunDetail,
+  SeriesResponse,
+} from '../../../src/server/wire.js';
 import { Chart, type ChartAxis, type ChartSeries } from '../components/Chart';
 import { endpointLabel, ErrorBox, StatusBadge, VerdictBadge } from '../components/common';
-import { delta, DASH, fmtDate, fmtInt, fmtMs, fmtNum, fmtPct, fmtSignedPct } from '../format';
+import { DASH, fmtDate, fmtInt, fmtMs, fmtNum, fmtPct, fmtRps, fmtSignedPct } from '../format';
 import { compareHref, runHref, usePoll } from '../hooks';
 import { BoundedSeries, type SeriesColumns } from '../series';
-import { headline } from './RunDetail';
 
 const BASE = '#98a2b3';
 const NEW = '#4aa3ff';
@@ -26,81 +30,73 @@ const LATENCY: ChartSeries[] = [
 const PER_S: ChartAxis[] = [{ scale: 'y', unit: '/s' }];
 const MS: ChartAxis[] = [{ scale: 'y', unit: 'ms' }];
 
-/** Which direction is worse: latency and errors up, throughput down; request counts say neither. */
-type Better = 'lower' | 'higher' | 'none';
-
-interface MetricSpec {
-  label: string;
-  better: Better;
-  /** Which absolute floor of `volley compare` applies: ms for latency, ratio for rates. */
-  unit?: 'ms' | 'ratio';
-  fmt: (v: number | null | undefined) => string;
-}
-
-const fmtMsN = (v: number | null | undefined): string => fmtMs(v);
-
 function columns(points: SeriesResponse | null): SeriesColumns {
   const s = new BoundedSeries();
   s.addAll(points?.points ?? []);
   return s.columns();
 }
 
-/** `volley compare`'s judgement limits, from its answer (tolerance and absolute floors). */
-type Limits = Pick<Comparison, 'tolerance' | 'floors'>;
-type Judgement = 'ok' | 'regressed' | 'improved' | 'unjudged';
-
 /**
- * ok / regressed / improved exactly as `volley compare` classifies a row (src/analysis/compare.ts):
- * a change within the tolerance, or within the absolute floor of its unit, is ok — never red.
+ * Every number below the charts is a row of `/api/compare`, the `volley.compare/1` document of
+ * `volley compare` (src/analysis/compare.ts): its statuses are the CLI's, so the page can never
+ * judge differently from the CI gate. This view only formats them.
  */
-function judge(base: number | null, next: number | null, spec: MetricSpec, limits: Limits | null): Judgement {
-  if (!limits || spec.better === 'none' || base === null || next === null) return 'unjudged';
-  const worse = spec.better === 'lower' ? next - base : base - next;
-  const floor =
-    spec.unit === 'ms' ? limits.floors.minDeltaMs : spec.unit === 'ratio' ? limits.floors.minDeltaRate : 0;
-  const size = Math.abs(worse);
-  if (size <= floor + 1e-9) return 'ok';
-  if (base !== 0 && size / Math.abs(base) <= limits.tolerance + 1e-9) return 'ok';
-  return worse > 0 ? 'regressed' : 'improved';
+type Unit = CompareRow['unit'];
+
+function fmtUnit(v: number | null, unit: Unit): string {
+  switch (unit) {
+    case 'ms':
+      return fmtMs(v);
+    case 'ratio':
+      return fmtPct(v);
+    case 'per-second':
+      return fmtRps(v);
+    case 'bytes':
+      return v === null ? DASH : `${fmtInt(v)} B`;
+    case 'count':
+      return fmtInt(v);
+    default:
+      return fmtNum(v);
+  }
 }
 
-const TONE: Record<Judgement, string> = {
+/** The change in the row's unit; rates move in percentage points, as `volley compare` prints them. */
+function fmtDelta(r: CompareRow): string {
+  if (r.delta === null) return DASH;
+  const sign = r.delta > 0 ? '+' : r.delta < 0 ? '−' : '±';
+  if (r.unit === 'ratio') return `${sign}${(Math.abs(r.delta) * 100).toFixed(2)} pp`;
+  return `${sign}${fmtUnit(Math.abs(r.delta), r.unit)}`;
+}
+
+/** deltaRatio is null when the base is 0: any new value is then beyond every relative change. */
+function fmtDeltaPct(r: CompareRow): string {
+  if (r.deltaRatio === null) return r.delta === null || r.delta === 0 ? DASH : 'new > 0';
+  return fmtSignedPct(r.deltaRatio * 100);
+}
+
+const TONE: Record<RowStatus, string> = {
   ok: '',
-  unjudged: '',
+  added: '',
+  removed: '',
   regressed: 'bad-text',
   improved: 'good-text',
 };
 
-function DeltaCells({
-  base,
-  next,
-  spec,
-  limits,
-}: {
-  base: number | null;
-  next: number | null;
-  spec: MetricSpec;
-  limits: Limits | null;
-}) {
-  const d = delta(base, next);
-  const j = judge(base, next, spec, limits);
-  const t = TONE[j];
-  return (
-    <>
-      <td className="num">{spec.fmt(base)}</td>
-      <td className="num">{spec.fmt(next)}</td>
-      <td className={`num ${t}`}>
-        {d === null ? DASH : `${d.abs > 0 ? '+' : d.abs < 0 ? '−' : ''}${spec.fmt(Math.abs(d.abs))}`}
-      </td>
-      <td className={`num ${t}`} data-status={j}>
-        {d === null ? DASH : fmtSignedPct(d.pct)}
-      </td>
-      <td className="muted small">
-        {spec.better === 'none' ? '' : spec.better === 'lower' ? 'lower is better' : 'higher is better'}
-      </td>
-    </>
-  );
+/** `regressed (not gated)`, as the CLI's table says it: a shown-only row never fails the comparison. */
+function statusText(r: { status: RowStatus; gate: boolean }): string {
+  if (r.status === 'regressed' || r.status === 'improved')
+    return r.gate ? r.status : `${r.status} (not gated)`;
+  return r.status;
 }
+
+/** An endpoint row's column: error rate and req/s by name, latency by statistic (as the CLI labels them). */
+function endpointColumn(r: CompareRow): string {
+  if (r.metric === 'http_req_failed') return 'error rate';
+  if (r.metric === 'http_reqs') return 'req/s';
+  return r.stat;
+}
+
+const rowKey = (r: CompareRow): string => `${r.metric}:${r.stat}`;
 
 /** The regression verdict of `volley compare` for these two runs. */
 function VerdictSection({
@@ -150,51 +146,6 @@ function VerdictSection({
   );
 }
 
-/** Endpoints matched by method + name; a pair repeated across scenarios of one run keeps its scenario. */
-function endpointKeys(rows: EndpointRow[]): Map<string, EndpointRow> {
-  const count = new Map<string, number>();
-  for (const r of rows) {
-    const k = endpointLabel(r.method, r.name);
-    count.set(k, (count.get(k) ?? 0) + 1);
-  }
-  const out = new Map<string, EndpointRow>();
-  for (const r of rows) {
-    const k = endpointLabel(r.method, r.name);
-    out.set((count.get(k) ?? 0) > 1 ? `${k} (${r.scenario})` : k, r);
-  }
-  return out;
-}
-
-const ENDPOINT_METRICS: { label: string; spec: MetricSpec; get: (r: EndpointRow) => number | null }[] = [
-  { label: 'Requests', spec: { label: 'Requests', better: 'none', fmt: fmtInt }, get: (r) => r.requests },
-  { label: 'RPS', spec: { label: 'RPS', better: 'higher', fmt: fmtNum }, get: (r) => r.rps },
-  {
-    label: 'Error rate',
-    spec: { label: 'Error rate', better: 'lower', unit: 'ratio', fmt: (v) => fmtPct(v) },
-    get: (r) => (r.requests > 0 ? r.failures / r.requests : null),
-  },
-  {
-    label: 'p50',
-    spec: { label: 'p50', better: 'lower', unit: 'ms', fmt: fmtMsN },
-    get: (r) => r.latency.p50,
-  },
-  {
-    label: 'p95',
-    spec: { label: 'p95', better: 'lower', unit: 'ms', fmt: fmtMsN },
-    get: (r) => r.latency.p95,
-  },
-  {
-    label: 'p99',
-    spec: { label: 'p99', better: 'lower', unit: 'ms', fmt: fmtMsN },
-    get: (r) => r.latency.p99,
-  },
-  {
-    label: 'max',
-    spec: { label: 'max', better: 'lower', unit: 'ms', fmt: fmtMsN },
-    get: (r) => r.latency.max,
-  },
-];
-
 export function Compare({ a, b }: { a: string; b: string }) {
   const ra = usePoll<RunDetail>(`/api/runs/${encodeURIComponent(a)}`, 0);
   const rb = usePoll<RunDetail>(`/api/runs/${encodeURIComponent(b)}`, 0);
@@ -205,7 +156,6 @@ export function Compare({ a, b }: { a: string; b: string }) {
     bothSummaries ? `/api/compare?base=${encodeURIComponent(a)}&new=${encodeURIComponent(b)}` : null,
     0,
   );
-  const limits: Limits | null = cmp.data;
 
   const charts = useMemo(() => {
     const ca = columns(sa.data);
@@ -225,33 +175,14 @@ export function Compare({ a, b }: { a: string; b: string }) {
   const error = ra.error ?? rb.error ?? sa.error ?? sb.error;
   const A = ra.data;
   const B = rb.data;
-  const ha = A?.summary ? headline(A.summary) : null;
-  const hb = B?.summary ? headline(B.summary) : null;
-
-  const rows: { spec: MetricSpec; base: number | null; next: number | null }[] =
-    ha && hb
-      ? [
-          { spec: { label: 'Requests', better: 'none', fmt: fmtInt }, base: ha.requests, next: hb.requests },
-          { spec: { label: 'RPS (mean)', better: 'higher', fmt: fmtNum }, base: ha.rps, next: hb.rps },
-          {
-            spec: { label: 'Error rate', better: 'lower', unit: 'ratio', fmt: (v) => fmtPct(v) },
-            base: ha.errorRate,
-            next: hb.errorRate,
-          },
-          { spec: { label: 'p50', better: 'lower', unit: 'ms', fmt: fmtMsN }, base: ha.p50, next: hb.p50 },
-          { spec: { label: 'p95', better: 'lower', unit: 'ms', fmt: fmtMsN }, base: ha.p95, next: hb.p95 },
-          { spec: { label: 'p99', better: 'lower', unit: 'ms', fmt: fmtMsN }, base: ha.p99, next: hb.p99 },
-          { spec: { label: 'max', better: 'lower', unit: 'ms', fmt: fmtMsN }, base: ha.max, next: hb.max },
-        ]
-      : [];
-
-  const endpoints = useMemo(() => {
-    if (!A?.summary || !B?.summary) return [];
-    const ea = endpointKeys(A.summary.endpoints);
-    const eb = endpointKeys(B.summary.endpoints);
-    const keys = [...new Set([...ea.keys(), ...eb.keys()])];
-    return keys.map((k) => ({ key: k, base: ea.get(k) ?? null, next: eb.get(k) ?? null }));
-  }, [A, B]);
+  const C = cmp.data;
+  // Endpoint columns: every row kind any endpoint has, in the order compare lists them.
+  const columnKeys = useMemo(() => {
+    const keys = new Map<string, string>();
+    for (const e of C?.endpoints ?? [])
+      for (const r of e.rows) if (!keys.has(rowKey(r))) keys.set(rowKey(r), endpointColumn(r));
+    return [...keys];
+  }, [C]);
 
   return (
     <div className="page" data-testid="compare-view">
@@ -305,21 +236,33 @@ export function Compare({ a, b }: { a: string; b: string }) {
               <th className="num">New</th>
               <th className="num">Delta</th>
               <th className="num">Delta %</th>
-              <th>Better</th>
+              <th>Status</th>
             </tr>
           </thead>
           <tbody>
-            {rows.length === 0 ? (
+            {!C ? (
               <tr>
                 <td colSpan={6} className="muted">
-                  {A && B ? 'No summary to compare.' : 'Loading…'}
+                  {!A || !B || (bothSummaries && !cmp.error) ? 'Loading…' : 'No summary to compare.'}
                 </td>
               </tr>
             ) : null}
-            {rows.map((r) => (
-              <tr key={r.spec.label} data-metric={r.spec.label}>
-                <td>{r.spec.label}</td>
-                <DeltaCells base={r.base} next={r.next} spec={r.spec} limits={limits} />
+            {C?.metrics.map((r) => (
+              <tr key={rowKey(r)} data-metric={rowKey(r)} data-status={r.status}>
+                <td>
+                  <span className="mono">{r.metric}</span> {r.stat}
+                  <div className="muted small">
+                    {r.direction === 'lower-is-better' ? 'lower is better' : 'higher is better'}
+                    {r.gate ? '' : ' · shown, not gated'}
+                  </div>
+                </td>
+                <td className="num">{fmtUnit(r.base, r.unit)}</td>
+                <td className="num">{fmtUnit(r.new, r.unit)}</td>
+                <td className={`num ${TONE[r.status]}`}>{fmtDelta(r)}</td>
+                <td className={`num ${TONE[r.status]}`}>{fmtDeltaPct(r)}</td>
+                <td className={TONE[r.status]} data-status={r.status}>
+                  {statusText(r)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -329,54 +272,72 @@ export function Compare({ a, b }: { a: string; b: string }) {
       <section className="card">
         <h2>Per endpoint</h2>
         <p className="muted small">
-          Matched by method and name. Each cell: base → new, and the change (red: worse beyond the tolerance,
-          green: better beyond it; RPS higher is better, errors and latency lower).
+          Matched by scenario, method and name. Each cell: base → new, and the change (red: worse beyond the
+          tolerance, green: better beyond it). Endpoints with fewer than {C?.floors.minRequests ?? 50}{' '}
+          requests in either run are shown but do not gate.
         </p>
         <div className="table-wrap">
           <table className="data compare-endpoints" data-testid="compare-endpoints">
             <thead>
               <tr>
                 <th>Endpoint</th>
-                {ENDPOINT_METRICS.map((m) => (
-                  <th key={m.label} className="num">
-                    {m.label}
+                <th className="num">Requests</th>
+                {columnKeys.map(([key, label]) => (
+                  <th key={key} className="num">
+                    {label}
                   </th>
                 ))}
+                <th>Status</th>
               </tr>
             </thead>
             <tbody>
-              {endpoints.length === 0 ? (
+              {(C?.endpoints.length ?? 0) === 0 ? (
                 <tr>
-                  <td colSpan={ENDPOINT_METRICS.length + 1} className="muted">
+                  <td colSpan={columnKeys.length + 3} className="muted">
                     No endpoints.
                   </td>
                 </tr>
               ) : null}
-              {endpoints.map((e) => (
-                <tr key={e.key} data-endpoint={e.key}>
-                  <td className="name mono" title={e.key}>
-                    {e.key}
-                    {!e.base ? <div className="muted small">only in new</div> : null}
-                    {!e.next ? <div className="muted small">only in base</div> : null}
-                  </td>
-                  {ENDPOINT_METRICS.map((m) => {
-                    const bv = e.base ? m.get(e.base) : null;
-                    const nv = e.next ? m.get(e.next) : null;
-                    const d = delta(bv, nv);
-                    const j = judge(bv, nv, m.spec, limits);
-                    return (
-                      <td key={m.label} className="num pair">
-                        <div>
-                          {m.spec.fmt(bv)} → {m.spec.fmt(nv)}
-                        </div>
-                        <div className={`small ${TONE[j] || 'muted'}`} data-status={j}>
-                          {d ? fmtSignedPct(d.pct) : DASH}
-                        </div>
-                      </td>
-                    );
-                  })}
-                </tr>
-              ))}
+              {C?.endpoints.map((e) => {
+                const label = `${e.scenario} ${endpointLabel(e.method, e.name)}`;
+                const rows = new Map(e.rows.map((r) => [rowKey(r), r]));
+                return (
+                  <tr key={label} data-endpoint={label} data-status={e.status}>
+                    <td className="name mono" title={label}>
+                      {label}
+                      {e.status === 'added' ? <div className="muted small">only in new</div> : null}
+                      {e.status === 'removed' ? <div className="muted small">only in base</div> : null}
+                    </td>
+                    <td className="num pair">
+                      {fmtInt(e.requests.base)} → {fmtInt(e.requests.new)}
+                    </td>
+                    {columnKeys.map(([key]) => {
+                      const r = rows.get(key);
+                      return (
+                        <td key={key} className="num pair" data-row={key}>
+                          {r ? (
+                            <>
+                              <div>
+                                {fmtUnit(r.base, r.unit)} → {fmtUnit(r.new, r.unit)}
+                              </div>
+                              <div className={`small ${TONE[r.status] || 'muted'}`} data-status={r.status}>
+                                {fmtDeltaPct(r)}
+                              </div>
+                            </>
+                          ) : (
+                            DASH
+                          )}
+                        </td>
+                      );
+                    })}
+                    <td className={TONE[e.status]} data-status={e.status}>
+                      {e.gate || e.status === 'added' || e.status === 'removed'
+                        ? e.status
+                        : `${e.status} (too few requests to gate)`}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
@@ -399,7 +360,8 @@ function RunCard({ label, run, color }: { label: string; run: RunDetail | null; 
           </div>
           <div className="muted small">
             <span className="mono">{run.id}</span> · {fmtDate(run.startedAt ?? run.createdAt)} ·{' '}
-            {run.executors.join(', ')}
+            {run.executors.join(', ')} ·{' '}
+            <span data-testid="compare-run-requests">{fmtInt(run.requests)}</span> requests
           </div>
         </>
       ) : (

@@ -10,8 +10,7 @@
  *   open loop — the achieved rate falls more than 10% below the rate started (or arrivals drop).
  * `atSecond` is 0-based like every `second` in volley's documents (see `atSecondText`).
  */
-import type { Snapshot } from '../engine/snapshot.js';
-import type { ExecutorPlan, NormalizedScenario } from '../executors/types.js';
+import type { ScenarioPlan, TimelineSecond } from './input.js';
 import { firstSustained, median, MIN_FAILURES, SUSTAIN } from './sustained.js';
 
 export type KneeSignal = 'latency' | 'errors' | 'throughput';
@@ -48,14 +47,11 @@ export function kneeSignal(k: Pick<Knee, 'signal' | 'reason'>): KneeSignal | nul
 const RAMPING = new Set(['ramping-vus', 'ramping-arrival-rate']);
 
 /** Knee of a run whose scenarios ramp; null when no scenario ramps (nothing to read a knee from). */
-export function detectKnee(
-  timeline: readonly Snapshot[],
-  plans: readonly { scenario: NormalizedScenario; plan: ExecutorPlan }[],
-): Knee | null {
+export function detectKnee(timeline: readonly TimelineSecond[], plans: readonly ScenarioPlan[]): Knee | null {
   if (!plans.some((p) => RAMPING.has(p.scenario.executor))) return null;
   const open = plans.some((p) => p.plan.openLoop);
   const secs = timeline.filter((s) => s.requests > 0);
-  const loadOf = (s: Snapshot): number => (open ? s.iterations + s.dropped : s.vus);
+  const loadOf = (s: TimelineSecond): number => (open ? s.iterations + s.dropped : s.vus);
   const base: Knee = {
     detected: false,
     reason: null,
@@ -83,29 +79,31 @@ export function detectKnee(
   const baseline = median(low.map((s) => s.latency.p99));
   base.baselineP99Ms = Math.round(baseline * 1000) / 1000;
 
-  const errShare = (s: Snapshot): number => (s.requests > 0 ? s.failures / s.requests : 0);
+  const errShare = (s: TimelineSecond): number => (s.requests > 0 ? s.failures / s.requests : 0);
   const baselineErr = median(low.map(errShare));
   base.baselineErrorRate = baselineErr;
 
   const candidates: { i: number; reason: Knee['reason']; signal: KneeSignal; detail: string }[] = [];
   const limit = Math.max(baseline * 2, baseline + 2);
-  const lat = firstSustained(secs.length, (i) => (secs[i] as Snapshot).latency.p99 >= limit, { from: 1 });
+  const lat = firstSustained(secs.length, (i) => (secs[i] as TimelineSecond).latency.p99 >= limit, {
+    from: 1,
+  });
   if (lat >= 0)
     candidates.push({
       i: lat,
       reason: 'p99-doubled',
       signal: 'latency',
-      detail: `p99 reached ${(secs[lat] as Snapshot).latency.p99.toFixed(2)} ms, at least twice the low-load baseline of ${baseline.toFixed(2)} ms, and stayed there`,
+      detail: `p99 reached ${(secs[lat] as TimelineSecond).latency.p99.toFixed(2)} ms, at least twice the low-load baseline of ${baseline.toFixed(2)} ms, and stayed there`,
     });
 
   const errLimit = Math.max(baselineErr * 2, baselineErr + 0.01);
-  const err = firstSustained(secs.length, (i) => errShare(secs[i] as Snapshot) >= errLimit, {
+  const err = firstSustained(secs.length, (i) => errShare(secs[i] as TimelineSecond) >= errLimit, {
     from: 1,
-    weight: (i) => (secs[i] as Snapshot).failures,
+    weight: (i) => (secs[i] as TimelineSecond).failures,
     minWeight: MIN_FAILURES,
   });
   if (err >= 0) {
-    const s = secs[err] as Snapshot;
+    const s = secs[err] as TimelineSecond;
     candidates.push({
       i: err,
       reason: 'errors-rose',
@@ -116,12 +114,12 @@ export function detectKnee(
 
   if (open) {
     const behind = firstSustained(secs.length, (i) => {
-      const s = secs[i] as Snapshot;
+      const s = secs[i] as TimelineSecond;
       const started = s.iterations + s.dropped;
       return started > 0 && (s.dropped > started * 0.01 || s.requests < started * 0.9);
     });
     if (behind >= 0) {
-      const s = secs[behind] as Snapshot;
+      const s = secs[behind] as TimelineSecond;
       candidates.push({
         i: behind,
         reason: 'rate-not-sustained',
@@ -133,15 +131,15 @@ export function detectKnee(
     // Plateau: over a sliding span, VUs grew by >= 20% but throughput by < 5% of the VU growth rate.
     const span = SUSTAIN;
     const plateau = firstSustained(secs.length - span, (i) => {
-      const a = secs[i] as Snapshot;
-      const b = secs[i + span] as Snapshot;
+      const a = secs[i] as TimelineSecond;
+      const b = secs[i + span] as TimelineSecond;
       if (a.vus <= 0 || b.vus < a.vus * 1.2) return false;
       const vuGrowth = b.vus / a.vus - 1;
       const rpsGrowth = b.requests / Math.max(1, a.requests) - 1;
       return rpsGrowth < vuGrowth * 0.25;
     });
     if (plateau >= 0) {
-      const s = secs[plateau] as Snapshot;
+      const s = secs[plateau] as TimelineSecond;
       candidates.push({
         i: plateau,
         reason: 'throughput-plateau',
@@ -157,7 +155,7 @@ export function detectKnee(
     };
   candidates.sort((a, b) => a.i - b.i);
   const first = candidates[0] as (typeof candidates)[number];
-  const s = secs[first.i] as Snapshot;
+  const s = secs[first.i] as TimelineSecond;
   return {
     ...base,
     detected: true,

@@ -1,6 +1,9 @@
-/** Number formatting for people: durations, counts, bytes, tables. */
-import { kneeSignal, type Knee } from '../analysis/knee.js';
-import { atSecondText } from '../analysis/sustained.js';
+/**
+ * Number formatting for people: durations, counts, bytes, tables. It sits with the summary model
+ * because the summary's own messages use it, and every layer that prints (analysis, report, cli) reads it.
+ */
+import { kneeSignal, type Knee } from './knee.js';
+import { atSecondText } from './sustained.js';
 
 export function ms(v: number): string {
   if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;

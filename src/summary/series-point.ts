@@ -1,9 +1,10 @@
 /** What a run streams live, cut from the engine's events: the compact per-second point the charts draw, and live thresholds. */
-import type { Snapshot } from '../engine/snapshot.js';
 import type { ThresholdResult } from '../thresholds/evaluate.js';
+import type { TimelineSecond } from './input.js';
 import type { LiveThreshold, SeriesPoint } from './types.js';
 
-export function seriesPoint(s: Snapshot): SeriesPoint {
+/** The chart point of one second (an engine Snapshot is a TimelineSecond). */
+export function seriesPoint(s: TimelineSecond): SeriesPoint {
   return {
     second: s.second,
     time: s.time,

@@ -3,7 +3,7 @@
  * the run's timeline and counts only when it holds for a few seconds in a row (one bad second is
  * noise). Ordered by when it began, so the first one is the likeliest cause and the rest effects.
  */
-import type { Snapshot } from '../engine/snapshot.js';
+import type { TimelineSecond } from './input.js';
 import { atSecondText, firstSustained, median, MIN_FAILURES, SUSTAIN } from './sustained.js';
 
 export type SignalKind = 'latency' | 'errors' | 'target-cpu' | 'series' | 'generator';
@@ -26,29 +26,31 @@ export interface BottleneckHints {
 
 /** firstSustained over snapshots; `weight`/`minWeight`: the held seconds must total that many events. */
 function firstHeld(
-  secs: readonly Snapshot[],
-  pred: (s: Snapshot) => boolean,
+  secs: readonly TimelineSecond[],
+  pred: (s: TimelineSecond) => boolean,
   need = SUSTAIN,
-  count?: { weight: (s: Snapshot) => number; min: number },
+  count?: { weight: (s: TimelineSecond) => number; min: number },
 ): number {
-  return firstSustained(secs.length, (i) => pred(secs[i] as Snapshot), {
+  return firstSustained(secs.length, (i) => pred(secs[i] as TimelineSecond), {
     need,
-    ...(count ? { weight: (i: number) => count.weight(secs[i] as Snapshot), minWeight: count.min } : {}),
+    ...(count
+      ? { weight: (i: number) => count.weight(secs[i] as TimelineSecond), minWeight: count.min }
+      : {}),
   });
 }
 
 /** The early part of a run, its reference level: the first fifth of the seconds (at least 2). */
-function early(secs: readonly Snapshot[]): readonly Snapshot[] {
+function early(secs: readonly TimelineSecond[]): readonly TimelineSecond[] {
   return secs.slice(0, Math.max(2, Math.floor(secs.length / 5)));
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
 
-export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints {
+export function bottleneckHints(timeline: readonly TimelineSecond[]): BottleneckHints {
   const secs = timeline.filter((s) => s.requests > 0 || s.iterations > 0);
   const out: DegradedSignal[] = [];
   const push = (i: number, signal: SignalKind, metric: string, detail: string): void => {
-    const s = secs[i] as Snapshot;
+    const s = secs[i] as TimelineSecond;
     out.push({ signal, metric, atSecond: s.second, time: s.time, detail });
   };
   if (secs.length >= SUSTAIN + 1) {
@@ -60,7 +62,7 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
         lat,
         'latency',
         'http_req_duration',
-        `p99 ${fmt((secs[lat] as Snapshot).latency.p99)} ms, ≥ 2× the early ${fmt(baseP99)} ms`,
+        `p99 ${fmt((secs[lat] as TimelineSecond).latency.p99)} ms, ≥ 2× the early ${fmt(baseP99)} ms`,
       );
 
     // A share over 1% for SUSTAIN seconds, carried by at least MIN_FAILURES failed requests.
@@ -73,7 +75,7 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
         err,
         'errors',
         'http_req_failed',
-        `${((secs[err] as Snapshot).errorRate * 100).toFixed(1)}% of requests failed (> 1%)`,
+        `${((secs[err] as TimelineSecond).errorRate * 100).toFixed(1)}% of requests failed (> 1%)`,
       );
 
     const cpu = firstHeld(secs, (s) => (s.metrics.target_cpu_percent?.max ?? 0) >= 80);
@@ -82,13 +84,13 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
         cpu,
         'target-cpu',
         'target_cpu_percent',
-        `target CPU ${fmt((secs[cpu] as Snapshot).metrics.target_cpu_percent?.max ?? 0)}% of a core (≥ 80%)`,
+        `target CPU ${fmt((secs[cpu] as TimelineSecond).metrics.target_cpu_percent?.max ?? 0)}% of a core (≥ 80%)`,
       );
 
     const names = new Set<string>();
     for (const s of secs) for (const n of Object.keys(s.metrics)) if (n.startsWith('prom_')) names.add(n);
     for (const name of [...names].sort()) {
-      const level = (s: Snapshot): number | undefined => s.metrics[name]?.avg ?? s.metrics[name]?.value;
+      const level = (s: TimelineSecond): number | undefined => s.metrics[name]?.avg ?? s.metrics[name]?.value;
       const ref = median(
         early(secs)
           .map(level)
@@ -103,7 +105,7 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
           i,
           'series',
           name,
-          `${name} ${fmt(level(secs[i] as Snapshot) ?? 0)}, more than twice its early ${fmt(ref)}`,
+          `${name} ${fmt(level(secs[i] as TimelineSecond) ?? 0)}, more than twice its early ${fmt(ref)}`,
         );
     }
 
@@ -114,7 +116,7 @@ export function bottleneckHints(timeline: readonly Snapshot[]): BottleneckHints 
         gen,
         'generator',
         'generator',
-        `the load generator saturated: ${(secs[gen] as Snapshot).generator.reasons.join('; ')}`,
+        `the load generator saturated: ${(secs[gen] as TimelineSecond).generator.reasons.join('; ')}`,
       );
   }
   out.sort((a, b) => a.atSecond - b.atSecond);

@@ -2,17 +2,16 @@
  * The end-of-test summary document: k6's summary JSON shape (`metrics.<name>.type`, `.values`,
  * `.thresholds.<expr>.ok`) plus volley's own top-level keys. Schema: docs/output-schema.md.
  */
-import type { RunResult } from '../engine/run.js';
 import type { TestConfig } from '../config/types.js';
 import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
 import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
 import { parseThresholdKey } from '../thresholds/parse.js';
-import { bottleneckHints, type BottleneckHints } from '../analysis/bottlenecks.js';
-import { detectKnee, type Knee } from '../analysis/knee.js';
-import { seriesPoint } from '../store/series-point.js';
-import type { SeriesPoint, Verdict } from '../store/types.js';
-import type { ScriptErrorEntry } from '../script/error-log.js';
+import { bottleneckHints, type BottleneckHints } from './bottlenecks.js';
 import { count } from './format.js';
+import type { GeneratorSummary, SummaryInput, TimelineSecond } from './input.js';
+import { detectKnee, type Knee } from './knee.js';
+import { seriesPoint } from './series-point.js';
+import type { ScriptErrorEntry, SeriesPoint, Verdict } from './types.js';
 
 export const SUMMARY_SCHEMA = 'volley.summary/1';
 
@@ -98,7 +97,7 @@ export interface Summary {
       reason?: string;
     }[];
   };
-  generator: RunResult['generator'] & { warnings: string[] };
+  generator: GeneratorSummary & { warnings: string[] };
   workerErrors: string[];
   /** Read from the per-second timeline: the knee of a ramping run, and what degraded first. */
   analysis: { knee: Knee | null; bottlenecks: BottleneckHints };
@@ -117,7 +116,7 @@ export function correctedDiffers(service: LatencyStats, corrected: LatencyStats,
   return d(service.p99, corrected.p99) || d(service.p50, corrected.p50) || d(service.p95, corrected.p95);
 }
 
-function monitoredSeries(timeline: RunResult['timeline']): Record<string, (number | null)[]> {
+function monitoredSeries(timeline: readonly TimelineSecond[]): Record<string, (number | null)[]> {
   const names = new Set<string>();
   for (const s of timeline)
     for (const n of Object.keys(s.metrics))
@@ -127,7 +126,12 @@ function monitoredSeries(timeline: RunResult['timeline']): Record<string, (numbe
   return out;
 }
 
-export function buildSummary(result: RunResult, config: TestConfig, scriptFile?: string): Summary {
+/**
+ * The summary of a finished run. The knee and the bottleneck hints are read from the run's
+ * timeline here, beside the rest of the document, so every caller (CLI, stress probes, bench, the
+ * API's job process) gets the same analysis without computing it itself.
+ */
+export function buildSummary(result: SummaryInput, config: TestConfig, scriptFile?: string): Summary {
   const agg = result.aggregator;
   const elapsedS = Math.max(0.001, result.durationMs / 1000);
   const metrics: Record<string, SummaryMetric> = {};

@@ -1,0 +1,79 @@
+/**
+ * What the summary builder reads from a finished run, declared here so that the model imports
+ * nothing above it: the engine's RunResult (src/engine/run.ts) and its per-second Snapshot
+ * (src/engine/snapshot.ts) satisfy these types structurally, and the compiler checks that at every
+ * call of buildSummary. Only the fields the summary, the knee and the bottleneck hints read are named.
+ */
+import type { ExecutorPlan, NormalizedScenario } from '../executors/types.js';
+import type { Aggregator } from '../metrics/aggregator.js';
+import type { LatencyStats } from '../metrics/summary-values.js';
+import type { ThresholdResult } from '../thresholds/evaluate.js';
+import type { ScriptErrorEntry } from './types.js';
+
+/** One second of the run's timeline, as the knee, the bottleneck hints and the chart points read it. */
+export interface TimelineSecond {
+  /** 0-based run second. */
+  second: number;
+  time: string;
+  requests: number;
+  failures: number;
+  /** failures / requests in this second. */
+  errorRate: number;
+  iterations: number;
+  dropped: number;
+  vus: number;
+  /** The headline request duration during this second, in ms. */
+  latency: LatencyStats;
+  /** Every metric's values during this second, summed over tags (k6 `values` shape). */
+  metrics: Record<string, Record<string, number>>;
+  generator: {
+    /** Whole process CPU over the second, in percent of one core. */
+    cpuPercent: number;
+    rssMB: number;
+    /** Sustained strain (src/engine/saturation.ts). */
+    saturated: boolean;
+    /** What held, by resource, when saturated. */
+    reasons: string[];
+  };
+}
+
+/** The generator's health over the whole run (the summary's `generator`, less its warnings). */
+export interface GeneratorSummary {
+  workers: number;
+  saturated: boolean;
+  saturatedSeconds: number;
+  seconds: number;
+  reasons: string[];
+  cpuPercent: { avg: number; max: number };
+  rssMB: { max: number };
+  perWorker: {
+    elu: { avg: number; max: number };
+    loopDelayP99Ms: { max: number };
+    heapUsedMB: { max: number };
+  }[];
+}
+
+export interface ScenarioPlan {
+  scenario: NormalizedScenario;
+  plan: ExecutorPlan;
+}
+
+/** A finished run as the summary builder reads it. */
+export interface SummaryInput {
+  runId: string;
+  startedAt: Date;
+  endedAt: Date;
+  durationMs: number;
+  aggregator: Aggregator;
+  thresholds: readonly ThresholdResult[];
+  /** `signal` and `api` make the verdict `aborted`; any other reason leaves it to the thresholds. */
+  aborted: { reason: string; detail: string } | undefined;
+  generator: GeneratorSummary;
+  workerErrors: string[];
+  runErrors: readonly string[];
+  /** Iterations started per scenario. */
+  started: Record<string, number>;
+  scriptErrors: ScriptErrorEntry[];
+  plans: readonly ScenarioPlan[];
+  timeline: readonly TimelineSecond[];
+}
