@@ -89,6 +89,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     )
     .option('--insecure', 'skip TLS certificate verification')
     .option('--no-fast-path', 'send plain HTTP/1.1 through undici instead of the raw-socket fast path')
+    .option('--http2', 'speak HTTP/2: h2 over TLS (ALPN) for https://, h2c with prior knowledge for http://')
     .option('--no-preflight', 'skip the connection check made before the run')
     .option('--db <path>', 'run store to record the run in (default $VOLLEY_DB or ~/.volley/volley.db)')
     .option('--no-store', 'do not record the run in the run store')

@@ -28,6 +28,8 @@ export interface QuickFlags {
   maxRedirects?: string;
   insecure?: boolean;
   fastPath?: boolean;
+  /** `--http2`: h2 by ALPN on https://, h2c with prior knowledge on http://. */
+  http2?: boolean;
   grace?: string;
   gracefulStop?: string;
   tag?: string[];
@@ -268,7 +270,11 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     thresholds,
     request,
     workers,
-    http: { fastPath: flags.fastPath !== false, insecureSkipTLSVerify: flags.insecure === true },
+    http: {
+      fastPath: flags.fastPath !== false,
+      insecureSkipTLSVerify: flags.insecure === true,
+      http2: flags.http2 === true,
+    },
     stopGraceMs: tryParseDurationMs(grace) as number,
     tags,
     windowSeconds: 10,

@@ -10,9 +10,11 @@ import { randomUUID } from 'node:crypto';
 import { parseDurationRangeMs, tryParseDurationMs } from '../config/duration.js';
 import { VolleyError } from '../errors.js';
 import type { DataRegistry, SharedData } from '../script/data/shared-data.js';
+import type { StepCompiler } from '../protocols/module.js';
+import { stepKindOf } from '../protocols/registry.js';
+import { jsonPath } from '../protocols/http/script-response.js';
 import type {
   CheckSet,
-  RequestOptions,
   ScenarioDefinition,
   ScriptResponse,
   TaskDefinition,
@@ -23,8 +25,7 @@ import type {
   WaitSpec,
 } from '../script/api.js';
 import { dotted, type DocPath, type Locator, type PresetMap } from './load.js';
-import { EXECUTOR_FIELDS, HTTP_METHODS, PRESET_KEEPS, PRESET_OPTIONS, type PresetName } from './schema.js';
-import { jsonPath } from '../script/response.js';
+import { EXECUTOR_FIELDS, PRESET_KEEPS, PRESET_OPTIONS, type PresetName } from './schema.js';
 import { parseTemplate, type TemplateExpr, type TemplatePart } from './templates.js';
 
 /** Loads `data:` files (relative paths against the test file's folder): the thread's `DataRegistry`. */
@@ -272,49 +273,30 @@ class Compiler {
     return this.request(step, path);
   }
 
+  /** What a protocol module's step kind compiles its step with. */
+  private readonly stepCompiler: StepCompiler<Ctx> = {
+    string: (source, path, keepType) => this.string(source, path, keepType),
+    tree: (value, path, keepType) => this.tree(value, path, keepType),
+    templateName: (source) => templateName(source),
+    afterResult: (step, path, label) => {
+      const check = step.check !== undefined ? this.checks(step.check as Obj, [...path, 'check']) : undefined;
+      const captures =
+        step.capture !== undefined ? this.captures(step.capture as Obj, label, this.where(path)) : undefined;
+      if (!check && !captures) return undefined;
+      return (result, ctx) => {
+        const res = result as ScriptResponse;
+        if (check) check(res, ctx);
+        if (captures) captures(res, ctx);
+      };
+    },
+  };
+
+  /** A protocol step (an HTTP request today): compiled by the module whose step kind it is. */
   private request(step: Obj, path: DocPath): Step {
-    const method = HTTP_METHODS.find((m) => step[m] !== undefined) as (typeof HTTP_METHODS)[number];
-    const verb = method.toUpperCase();
-    const where = this.where(path);
-    const rawUrl = String(step[method]);
-    const url = this.string(rawUrl, [...path, method], false);
-
-    const base: Obj = {};
-    const dynamic: [string, Getter][] = [];
-    const option = (key: keyof RequestOptions, v: Val): void => {
-      if (v.fixed) base[key] = v.value;
-      else dynamic.push([key, v.get]);
-    };
-    if (step.headers !== undefined) {
-      // Header values are text (a YAML number or boolean is sent as written).
-      const headers: Obj = {};
-      for (const [k, v] of Object.entries(step.headers as Obj))
-        headers[k] = typeof v === 'string' ? v : String(v);
-      option('headers', this.tree(headers, [...path, 'headers'], false));
-    }
-    if (step.json !== undefined) option('json', this.tree(step.json, [...path, 'json'], true));
-    if (step.body !== undefined) option('body', this.string(String(step.body), [...path, 'body'], false));
-    for (const k of ['form', 'query', 'params'] as const)
-      if (step[k] !== undefined) option(k, this.tree(step[k], [...path, k], true));
-    for (const k of ['tags', 'timeout', 'redirects'] as const) if (step[k] !== undefined) base[k] = step[k];
-    if (typeof step.name === 'string') base.name = step.name;
-    else if (!url.fixed && step.params === undefined) {
-      // A template in the path: name the endpoint after the template, as http.url`…${x}` does.
-      const name = templateName(rawUrl);
-      if (name !== undefined) base.name = `${verb} ${name}`;
-    }
-
-    const check = step.check !== undefined ? this.checks(step.check as Obj, [...path, 'check']) : undefined;
-    const captures = step.capture !== undefined ? this.captures(step.capture as Obj, verb, where) : undefined;
-
-    return async (ctx) => {
-      const options: Obj = { ...base };
-      for (const [k, get] of dynamic) options[k] = get(ctx);
-      const target = url.fixed ? (url.value as string) : (url.get(ctx) as string);
-      const res = await ctx.http.request(verb, target, options as RequestOptions);
-      if (check) check(res, ctx);
-      if (captures) captures(res, ctx);
-    };
+    const kind = stepKindOf(step);
+    // The loader accepts only steps of a known kind; a document that skipped it fails here, loudly.
+    if (kind === undefined) throw new Error(`${this.where(path)}: not a step`);
+    return kind.compile(step, path, this.stepCompiler);
   }
 
   private checks(spec: Obj, path: DocPath): (r: ScriptResponse, ctx: Ctx) => void {

@@ -20,7 +20,7 @@ export function testConfig(o: TestRunOptions): TestConfig {
     thresholds: o.thresholds ?? {},
     request: { method: o.method ?? 'GET', url: o.url, headers: {}, timeoutMs: 10_000, maxRedirects: 0 },
     workers: o.workers ?? 2,
-    http: { fastPath: true, insecureSkipTLSVerify: false },
+    http: { fastPath: true, insecureSkipTLSVerify: false, http2: false },
     stopGraceMs: 2000,
     tags: {},
     windowSeconds: 10,

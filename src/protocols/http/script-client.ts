@@ -3,9 +3,8 @@
  * `name`, a `:param` or `http.url` template, or the path with ids grouped), builds the body,
  * keeps the cookie jar, sends on the VU's connection and records the response in its scope.
  */
-import { tryParseDurationMs } from '../config/duration.js';
-import { endpointName } from '../metrics/tags.js';
-import type { HttpConnection, HttpResponse } from '../protocols/http/types.js';
+import { tryParseDurationMs } from '../../config/duration.js';
+import { endpointName } from '../../metrics/tags.js';
 import type {
   CookieJarApi,
   HttpClient,
@@ -15,7 +14,8 @@ import type {
   UrlTemplate,
 } from './api.js';
 import { VuCookieJar } from './cookies.js';
-import { VolleyScriptResponse } from './response.js';
+import { VolleyScriptResponse } from './script-response.js';
+import type { HttpConnection, HttpResponse } from './types.js';
 
 export interface HttpClientDefaults {
   baseUrl: URL | undefined;
@@ -39,14 +39,6 @@ export interface ResponseRecorder {
     name: string,
     tags: Readonly<Record<string, string>> | undefined,
   ): void;
-}
-
-/** Thrown into VU code once its VU was cut off by a hard stop; counted as interrupted, not as an error. */
-export class VuInterruptedError extends Error {
-  constructor() {
-    super('the VU was interrupted by the end of its graceful stop');
-    this.name = 'VuInterruptedError';
-  }
 }
 
 const TEMPLATE = Symbol('volley.url-template');

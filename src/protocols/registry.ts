@@ -1,0 +1,68 @@
+/**
+ * Every protocol module volley has, registered with the metrics layer when this file loads: code
+ * that looks metrics up by name (thresholds, summary, reports) imports it first. A new protocol
+ * is one folder under src/protocols/ and one entry here.
+ */
+import type { TestConfig } from '../config/types.js';
+import { registerHeadline, registerMetrics, type HeadlineMetrics } from '../metrics/definitions.js';
+import { httpModule } from './http/module.js';
+import type { AnyProtocolModule, JsonSchema, QuickPlan, StepKind } from './module.js';
+
+export const PROTOCOL_MODULES: readonly AnyProtocolModule[] = [httpModule];
+
+for (const m of PROTOCOL_MODULES) {
+  registerMetrics(m.metrics);
+  registerHeadline(m.headline);
+}
+
+const byName = new Map(PROTOCOL_MODULES.map((m) => [m.name, m]));
+
+/** The module called `name` (a name no module has is a programming error). */
+export function protocolModule(name: string): AnyProtocolModule {
+  const m = byName.get(name);
+  if (m === undefined) throw new Error(`no protocol module '${name}'`);
+  return m;
+}
+
+/** Headline metrics of every module: what the live view sums as requests, failures and latency. */
+export function protocolHeadlines(): readonly HeadlineMetrics[] {
+  return PROTOCOL_MODULES.map((m) => m.headline);
+}
+
+/** What a run's workers need of the protocols: each module's options, and quick mode's module and request. */
+export function protocolInit(config: TestConfig): {
+  quick: QuickPlan | undefined;
+  protocols: Record<string, unknown>;
+} {
+  const protocols: Record<string, unknown> = {};
+  let quick: QuickPlan | undefined;
+  for (const m of PROTOCOL_MODULES) {
+    protocols[m.name] = m.options.fromConfig(config);
+    if (quick === undefined && config.script === undefined) {
+      const request = m.quickRequest?.(config);
+      if (request !== undefined) quick = { protocol: m.name, request };
+    }
+  }
+  return { quick, protocols };
+}
+
+/** Every declarative step kind of every module, by key (`get`, `post`, …). */
+export const STEP_KINDS: ReadonlyMap<string, StepKind> = new Map(
+  PROTOCOL_MODULES.flatMap((m) => (m.steps ?? []).map((s) => [s.key, s] as const)),
+);
+
+/**
+ * The step kinds with their JSON-schema fragments, for the declarative schema: a step is one of
+ * these keys (plus the request options), or think / group / loop.
+ */
+export function stepKindSchemas(): { key: string; protocol: string; schema: JsonSchema }[] {
+  return PROTOCOL_MODULES.flatMap((m) =>
+    (m.steps ?? []).map((s) => ({ key: s.key, protocol: m.name, schema: s.schema })),
+  );
+}
+
+/** The step kind of a declarative step (the first kind whose key the step has). */
+export function stepKindOf(step: Readonly<Record<string, unknown>>): StepKind | undefined {
+  for (const [key, kind] of STEP_KINDS) if (step[key] !== undefined) return kind;
+  return undefined;
+}
