@@ -92,13 +92,6 @@ class InflightRequests {
 }
 const inflight = new InflightRequests();
 
-/** The protocol modules, bound to this worker: every VU's clients come from them. */
-const protocols = new WorkerProtocols(
-  init.protocols,
-  { sink, track: (p) => inflight.track(p), maxEndpoints: init.maxEndpoints },
-  init.quick,
-);
-
 /** One flush's worth of everything the worker measured since the previous one. */
 function drain(second: number): WorkerFlush {
   const started = startedSinceFlush;
@@ -121,9 +114,6 @@ forbidProcessExit(process, 'test script', (code) => {
   exitRefused = true;
 });
 
-// What the protocols' clients need (libraries) loads before the run, not in a request's time.
-protocols.prepare(init.script !== undefined);
-
 /** Script mode: the test module, imported in this thread before the worker reports ready. */
 let testModule: TestModule | undefined;
 if (init.script) {
@@ -140,6 +130,16 @@ if (init.script) {
   // eslint-disable-next-line no-restricted-properties
   testModule = await importTestModule(init.script.ref, process.env);
 }
+
+/** The protocol modules, bound to this worker: every VU's clients come from them. */
+const protocols = new WorkerProtocols(
+  init.protocols,
+  { sink, track: (p) => inflight.track(p), maxEndpoints: init.maxEndpoints },
+  init.quick,
+);
+
+// What the protocols' clients need (libraries) loads before the run, not in a request's time.
+protocols.prepare(init.script !== undefined);
 
 class WorkerVu implements Vu, VuHost {
   interrupted = false;

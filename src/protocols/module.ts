@@ -10,7 +10,7 @@
  * - declares its options (a JSON-schema fragment, defaults, a validator) and reads them from
  *   the engine config;
  * - in each worker, gives per-VU clients (created on a VU's first use, never at VU creation),
- *   quick mode's iteration and the script API object built on a VU's client;
+ *   quick mode's iteration and the script API object that reaches the VU's client;
  * - can preflight a target, and can add declarative step kinds.
  */
 import type { Problem } from '../config/problems.js';
@@ -71,10 +71,10 @@ export interface ModuleWorker<Client extends ProtocolClient> {
   /** Quick mode: the iteration that sends `request` (the module's own quick request shape). */
   quickIteration?(request: unknown, tags: Readonly<Record<string, string>>): QuickIteration<Client>;
   /**
-   * Script mode, once per scenario: makes a VU's API object (`ctx[module.name]`) on its client.
-   * Called on the VU's first access to `ctx[name]`.
+   * Script mode, once per scenario: makes a VU's API object (`ctx[module.name]`) when the VU is
+   * created. The API must stay cheap: it asks `client()` for the VU's client on first use only.
    */
-  scriptApi?(env: ScriptScenarioEnvironment): (client: Client, scope: VuScope) => unknown;
+  scriptApi?(env: ScriptScenarioEnvironment): (client: () => Client, scope: VuScope) => unknown;
 }
 
 /** How a module's options are declared, defaulted and checked. */

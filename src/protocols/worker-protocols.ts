@@ -15,11 +15,11 @@ import type {
 } from './module.js';
 import { PROTOCOL_MODULES } from './registry.js';
 
-/** A module's script API for one scenario: `ctx[name]` is `make(client of slot, scope)`. */
+/** A module's script API for one scenario: `ctx[name]` is `make(the VU's client of slot, scope)`. */
 export interface ScriptProtocol {
   name: string;
   slot: number;
-  make: (client: ProtocolClient, scope: VuScope) => unknown;
+  make: (client: () => ProtocolClient, scope: VuScope) => unknown;
 }
 
 export class WorkerProtocols {

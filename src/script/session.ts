@@ -124,7 +124,10 @@ async function withMainThreadClient<R>(
   const { connectionOptions } = await import('../protocols/http/options.js');
   const { ScriptHttpClient } = await import('../protocols/http/script-client.js');
   const conn = createHttpConnection(connectionOptions(config.http));
-  const http = new ScriptHttpClient(conn, httpDefaults(def), { assertRunning: () => {}, record: () => {} });
+  const http = new ScriptHttpClient(() => conn, httpDefaults(def), {
+    assertRunning: () => {},
+    record: () => {},
+  });
   try {
     return await fn(http);
   } finally {

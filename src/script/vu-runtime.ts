@@ -247,19 +247,11 @@ export class ScriptVu implements VuScope, ProtocolScope {
       check: (value, checks, tags) => this.check(value, checks, tags),
       group: (name, fn) => this.group(name, fn),
       sleep: (seconds: number) => this.sleep(seconds),
-    } satisfies Omit<VuContext, 'http'>;
-    // `ctx.http` (and any other module's API) is made on the VU's first access: a VU that never
-    // uses a protocol opens no client of it. The getter then gives way to a plain property.
-    for (const p of o.protocols)
-      Object.defineProperty(ctx, p.name, {
-        configurable: true,
-        enumerable: true,
-        get: () => {
-          const api = p.make(host.client(p.slot), this);
-          Object.defineProperty(ctx, p.name, { value: api, enumerable: true });
-          return api;
-        },
-      });
+    } satisfies Omit<VuContext, 'http'> as Omit<VuContext, 'http'> & Record<string, unknown>;
+    // `ctx.http` (and any other module's API) is a small object made now, in the same order for
+    // every VU (one hidden class); the client behind it is made on the VU's first request, so a
+    // VU that never uses a protocol opens no connection of it.
+    for (const p of o.protocols) ctx[p.name] = p.make(() => host.client(p.slot), this);
     this.ctx = ctx as unknown as VuContext;
   }
 

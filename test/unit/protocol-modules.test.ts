@@ -98,11 +98,15 @@ describe('protocol modules', () => {
       apis.map((a) => [a.name, a.slot]),
       [['http', 0]],
     );
+    let made = 0;
     const client = protocols.createClient(0);
-    const api = apis[0]?.make(client, { tags: { scenario: 's' }, key: 's', assertRunning: () => {} }) as {
-      get: unknown;
-    };
+    const api = apis[0]?.make(() => (made++, client), {
+      tags: { scenario: 's' },
+      key: 's',
+      assertRunning: () => {},
+    }) as { get: unknown };
     assert.equal(typeof api.get, 'function');
+    assert.equal(made, 0, 'making ctx.http asks for no client: the first request does');
     client.close();
   });
 

@@ -64,7 +64,7 @@ class ScopeRecorder implements ResponseRecorder {
 export function httpScriptApi(
   recorder: HttpRecorder,
   env: ScriptScenarioEnvironment,
-): (conn: HttpConnection, scope: VuScope) => ScriptHttpClient {
+): (conn: () => HttpConnection, scope: VuScope) => ScriptHttpClient {
   const defaults: HttpClientDefaults = httpDefaults(env.definition as HttpDefinitionPart);
   const endpoints = new ScenarioEndpoints(recorder, env.scenario);
   return (conn, scope) => new ScriptHttpClient(conn, defaults, new ScopeRecorder(endpoints, scope));

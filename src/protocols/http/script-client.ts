@@ -110,7 +110,8 @@ export class ScriptHttpClient implements HttpClient {
   private readonly urls: Map<string, URL>;
 
   constructor(
-    private readonly conn: HttpConnection,
+    /** The VU's connection, made on its first request (a VU that sends none opens nothing). */
+    private readonly conn: () => HttpConnection,
     private readonly defaults: HttpClientDefaults,
     private readonly recorder: ResponseRecorder,
   ) {
@@ -208,7 +209,7 @@ export class ScriptHttpClient implements HttpClient {
     const rt = options.responseType;
     if (rt !== undefined && rt !== 'none' && rt !== 'text' && rt !== 'binary')
       throw new TypeError(`responseType: ${JSON.stringify(rt)} is not 'none', 'text' or 'binary'`);
-    const res = await this.conn.request({
+    const res = await this.conn().request({
       method,
       url,
       headers,
