@@ -46,6 +46,20 @@ export function protocolInit(config: TestConfig): {
   return { quick, protocols };
 }
 
+/**
+ * Before any load: can the target of the module called `protocol` be reached, with the run's
+ * options? Resolves at once for a module that has no preflight.
+ */
+export function preflightTarget(
+  protocol: string,
+  target: URL,
+  config: TestConfig,
+  timeoutMs = 3000,
+): Promise<void> {
+  const m = protocolModule(protocol);
+  return m.preflight ? m.preflight(target, m.options.fromConfig(config), timeoutMs) : Promise.resolve();
+}
+
 /** Every declarative step kind of every module, by key (`get`, `post`, …). */
 export const STEP_KINDS: ReadonlyMap<string, StepKind> = new Map(
   PROTOCOL_MODULES.flatMap((m) => (m.steps ?? []).map((s) => [s.key, s] as const)),

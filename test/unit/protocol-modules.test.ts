@@ -4,6 +4,8 @@
  * made on first use only, quick and script wiring, and declarative step kinds with their schemas.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { BUILTIN_BY_NAME, headlineMetrics, isHeadlineCount } from '../../src/metrics/definitions.js';
 import { MetricSink } from '../../src/metrics/sink.js';
@@ -11,6 +13,7 @@ import type { ProtocolClient } from '../../src/protocols/module.js';
 import {
   PROTOCOL_MODULES,
   protocolInit,
+  preflightTarget,
   protocolModule,
   stepKindOf,
   stepKindSchemas,
@@ -108,6 +111,21 @@ describe('protocol modules', () => {
     assert.equal(typeof api.get, 'function');
     assert.equal(made, 0, 'making ctx.http asks for no client: the first request does');
     client.close();
+  });
+
+  it('preflight goes through the module: a closed port is TARGET_UNREACHABLE, a listening one passes', async () => {
+    const config = testConfig({ url: 'http://127.0.0.1:1/', scenarios: {} });
+    const server = createServer((_req, res) => res.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await preflightTarget('http', new URL(`http://127.0.0.1:${port}/`), config);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await assert.rejects(preflightTarget('http', new URL(`http://127.0.0.1:${port}/`), config), {
+      code: 'TARGET_UNREACHABLE',
+    });
   });
 
   it('declarative step kinds come from the modules, each with a schema fragment', () => {
