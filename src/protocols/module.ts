@@ -99,12 +99,10 @@ export interface StepCompiler<Ctx> {
   tree(value: unknown, path: readonly (string | number)[], keepType: boolean): StepValue<Ctx>;
   /** The endpoint name of a string with templates in its path (`/api/users/${}`), if it has any. */
   templateName(source: string): string | undefined;
-  /** The step's `check` and `capture` blocks, run on the step's result (undefined: none). */
-  afterResult(
-    step: Readonly<Record<string, unknown>>,
-    path: readonly (string | number)[],
-    label: string,
-  ): ((result: unknown, ctx: Ctx) => void) | undefined;
+  /** `FILE:LINE:COL` of a step (or the file and dotted path): run-time errors name the step with it. */
+  where(path: readonly (string | number)[]): string;
+  /** The error a flow throws at run time (a failed capture), as the declarative layer reports it. */
+  flowError(message: string): Error;
 }
 
 /** A declarative step kind a module adds: a step `{ <key>: …, … }` is this kind's. */
