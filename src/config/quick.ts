@@ -27,9 +27,8 @@ export interface QuickFlags {
   workers?: string;
   maxRedirects?: string;
   insecure?: boolean;
-  fastPath?: boolean;
-  /** `--http2`: h2 by ALPN on https://, h2c with prior knowledge on http://. */
   http2?: boolean;
+  fastPath?: boolean;
   grace?: string;
   gracefulStop?: string;
   tag?: string[];

@@ -56,15 +56,6 @@ export interface ThresholdObject {
 
 export type ThresholdSpec = string | ThresholdObject;
 
-/** Options of the HTTP protocol module for a run. */
-export interface HttpRunOptions {
-  /** Raw-socket HTTP/1.1 for plain http:// (`--no-fast-path` turns it off; never used with http2). */
-  fastPath: boolean;
-  insecureSkipTLSVerify: boolean;
-  /** HTTP/2: h2 by ALPN on https://, h2c with prior knowledge on http:// (default false). */
-  http2: boolean;
-}
-
 /** The request that quick mode (`volley run --url`) sends on every iteration. */
 export interface QuickRequest {
   method: string;
@@ -87,8 +78,8 @@ export interface TestConfig {
   script?: ScriptAttachment;
   /** Worker threads (0 = one per core). */
   workers: number;
-  /** HTTP options shared by every VU (the HTTP protocol module's options). */
-  http: HttpRunOptions;
+  /** HTTP options shared by every VU. */
+  http: { fastPath: boolean; insecureSkipTLSVerify: boolean; http2: boolean };
   /** Grace period for in-flight iterations after SIGINT/SIGTERM or abortOnFail, in ms. */
   stopGraceMs: number;
   /** Extra tags on every sample. */

@@ -230,8 +230,6 @@ export interface ScriptRunOptions {
   workers: number;
   fastPath: boolean;
   insecureSkipTLSVerify: boolean;
-  /** `--http2`: HTTP/2 for every request (a script's `http.http2` also switches it on). */
-  http2?: boolean;
   stopGraceMs: number;
   tags: Record<string, string>;
   preciseSchedule: boolean;
@@ -249,7 +247,7 @@ export function definitionConfig(def: TestDefinition, o: ScriptRunOptions): Test
     http: {
       fastPath: o.fastPath,
       insecureSkipTLSVerify: o.insecureSkipTLSVerify || def.http?.insecureSkipTLSVerify === true,
-      http2: o.http2 === true || def.http?.http2 === true,
+      http2: def.http?.http2 === true,
     },
     stopGraceMs: o.stopGraceMs,
     tags: { ...(def.tags ?? {}), ...o.tags },

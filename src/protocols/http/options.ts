@@ -1,10 +1,14 @@
 /** The HTTP module's options: what every VU's client is built with. */
 import { problemPath, type Problem } from '../../config/problems.js';
-import type { HttpRunOptions, TestConfig } from '../../config/types.js';
+import type { TestConfig } from '../../config/types.js';
 import type { ModuleOptions } from '../module.js';
 import type { HttpConnectionOptions } from './types.js';
 
-export type HttpOptions = HttpRunOptions;
+/**
+ * `fastPath`: raw-socket HTTP/1.1 for plain http:// (never used with http2); `http2`: h2 by ALPN
+ * on https://, h2c with prior knowledge on http://. The engine config's `http` field.
+ */
+export type HttpOptions = TestConfig['http'];
 
 const FIELDS: Record<keyof HttpOptions, string> = {
   fastPath: 'raw-socket HTTP/1.1 for plain http:// origins (never used with http2)',
