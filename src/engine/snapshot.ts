@@ -1,9 +1,10 @@
 /** The live per-second view every consumer shares: progress line, NDJSON stream, dashboard, store. */
 import type { Aggregator, ClosedSecond } from '../metrics/aggregator.js';
-import type { HeadlineMetrics } from '../metrics/definitions.js';
+import { headlineMetrics, type HeadlineMetrics } from '../metrics/definitions.js';
 import { MetricState } from '../metrics/state.js';
 import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
-import { protocolHeadlines } from '../protocols/registry.js';
+// The protocol modules register their metrics and headlines when the registry loads.
+import '../protocols/registry.js';
 import type { WorkerHealth } from './protocol.js';
 
 export const SNAPSHOT_SCHEMA = 'volley.snapshot/1';
@@ -106,7 +107,7 @@ export function buildSnapshot(
   inflight: InflightRequests = { requests: 0, oldestAgeMs: 0 },
 ): Snapshot {
   const one = [closed];
-  const heads = protocolHeadlines();
+  const heads = headlineMetrics();
   const sec = (metric: string) => agg.mergeSeconds(one, metric);
   const secHead = (role: keyof HeadlineMetrics) => headlineState(heads, role, sec);
   const totalHead = (role: keyof HeadlineMetrics) => headlineState(heads, role, (m) => agg.total(m));

@@ -4,7 +4,7 @@
  * is one folder under src/protocols/ and one entry here.
  */
 import type { TestConfig } from '../config/types.js';
-import { registerHeadline, registerMetrics, type HeadlineMetrics } from '../metrics/definitions.js';
+import { registerHeadline, registerMetrics } from '../metrics/definitions.js';
 import { httpModule } from './http/module.js';
 import type { AnyProtocolModule, JsonSchema, QuickPlan, StepKind } from './module.js';
 
@@ -22,11 +22,6 @@ export function protocolModule(name: string): AnyProtocolModule {
   const m = byName.get(name);
   if (m === undefined) throw new Error(`no protocol module '${name}'`);
   return m;
-}
-
-/** Headline metrics of every module: what the live view sums as requests, failures and latency. */
-export function protocolHeadlines(): readonly HeadlineMetrics[] {
-  return PROTOCOL_MODULES.map((m) => m.headline);
 }
 
 /** What a run's workers need of the protocols: each module's options, and quick mode's module and request. */
