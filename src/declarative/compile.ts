@@ -7,14 +7,14 @@
  * in its dynamic values.
  */
 import { randomUUID } from 'node:crypto';
-import { parseDurationRangeMs, tryParseDurationMs } from '../config/duration.js';
+import { parseDurationRangeMs } from '../config/duration.js';
 import { VolleyError } from '../errors.js';
 import type { DataRegistry, SharedData } from '../script/data/shared-data.js';
+import type { StepCompiler } from '../protocols/module.js';
+import { stepKindOf } from '../protocols/registry.js';
+import { jsonPath } from '../protocols/http/script-response.js';
 import type {
-  CheckSet,
-  RequestOptions,
   ScenarioDefinition,
-  ScriptResponse,
   TaskDefinition,
   TestDefinition,
   UserDefinition,
@@ -23,8 +23,7 @@ import type {
   WaitSpec,
 } from '../script/api.js';
 import { dotted, type DocPath, type Locator, type PresetMap } from './load.js';
-import { EXECUTOR_FIELDS, HTTP_METHODS, PRESET_KEEPS, PRESET_OPTIONS, type PresetName } from './schema.js';
-import { jsonPath } from '../script/response.js';
+import { EXECUTOR_FIELDS, PRESET_KEEPS, PRESET_OPTIONS, type PresetName } from './schema.js';
 import { parseTemplate, type TemplateExpr, type TemplatePart } from './templates.js';
 
 /** Loads `data:` files (relative paths against the test file's folder): the thread's `DataRegistry`. */
@@ -57,17 +56,6 @@ function text(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) if (!Object.hasOwn(b, k) || !deepEqual((a as Obj)[k], (b as Obj)[k])) return false;
-  return true;
 }
 
 /** An error while a flow runs, naming the step (`FILE:LINE:COL`). */
@@ -272,182 +260,21 @@ class Compiler {
     return this.request(step, path);
   }
 
+  /** What a protocol module's step kind compiles its step with. */
+  private readonly stepCompiler: StepCompiler<Ctx> = {
+    string: (source, path, keepType) => this.string(source, path, keepType),
+    tree: (value, path, keepType) => this.tree(value, path, keepType),
+    templateName: (source) => templateName(source),
+    where: (path) => this.where(path),
+    flowError: (message) => new FlowError(message),
+  };
+
+  /** A protocol step (an HTTP request today): compiled by the module whose step kind it is. */
   private request(step: Obj, path: DocPath): Step {
-    const method = HTTP_METHODS.find((m) => step[m] !== undefined) as (typeof HTTP_METHODS)[number];
-    const verb = method.toUpperCase();
-    const where = this.where(path);
-    const rawUrl = String(step[method]);
-    const url = this.string(rawUrl, [...path, method], false);
-
-    const base: Obj = {};
-    const dynamic: [string, Getter][] = [];
-    const option = (key: keyof RequestOptions, v: Val): void => {
-      if (v.fixed) base[key] = v.value;
-      else dynamic.push([key, v.get]);
-    };
-    if (step.headers !== undefined) {
-      // Header values are text (a YAML number or boolean is sent as written).
-      const headers: Obj = {};
-      for (const [k, v] of Object.entries(step.headers as Obj))
-        headers[k] = typeof v === 'string' ? v : String(v);
-      option('headers', this.tree(headers, [...path, 'headers'], false));
-    }
-    if (step.json !== undefined) option('json', this.tree(step.json, [...path, 'json'], true));
-    if (step.body !== undefined) option('body', this.string(String(step.body), [...path, 'body'], false));
-    for (const k of ['form', 'query', 'params'] as const)
-      if (step[k] !== undefined) option(k, this.tree(step[k], [...path, k], true));
-    for (const k of ['tags', 'timeout', 'redirects'] as const) if (step[k] !== undefined) base[k] = step[k];
-    if (typeof step.name === 'string') base.name = step.name;
-    else if (!url.fixed && step.params === undefined) {
-      // A template in the path: name the endpoint after the template, as http.url`…${x}` does.
-      const name = templateName(rawUrl);
-      if (name !== undefined) base.name = `${verb} ${name}`;
-    }
-
-    const check = step.check !== undefined ? this.checks(step.check as Obj, [...path, 'check']) : undefined;
-    const captures = step.capture !== undefined ? this.captures(step.capture as Obj, verb, where) : undefined;
-
-    return async (ctx) => {
-      const options: Obj = { ...base };
-      for (const [k, get] of dynamic) options[k] = get(ctx);
-      const target = url.fixed ? (url.value as string) : (url.get(ctx) as string);
-      const res = await ctx.http.request(verb, target, options as RequestOptions);
-      if (check) check(res, ctx);
-      if (captures) captures(res, ctx);
-    };
-  }
-
-  private checks(spec: Obj, path: DocPath): (r: ScriptResponse, ctx: Ctx) => void {
-    type Rule =
-      | { label: string; fixed: (r: ScriptResponse) => boolean }
-      | { label: string; make: (ctx: Ctx) => (r: ScriptResponse) => boolean };
-    const rules: Rule[] = [];
-    const expecting = (
-      label: string,
-      v: Val,
-      test: (r: ScriptResponse, expected: unknown) => boolean,
-    ): void => {
-      if (v.fixed) {
-        const expected = v.value;
-        rules.push({ label, fixed: (r) => test(r, expected) });
-      } else {
-        const get = v.get;
-        rules.push({
-          label,
-          make: (ctx) => {
-            const expected = get(ctx);
-            return (r) => test(r, expected);
-          },
-        });
-      }
-    };
-    if (spec.status !== undefined) {
-      const list = (Array.isArray(spec.status) ? spec.status : [spec.status]) as number[];
-      const label = `status is ${list.join(' or ')}`;
-      rules.push(
-        list.length === 1
-          ? { label, fixed: (r) => r.status === list[0] }
-          : { label, fixed: (r) => list.includes(r.status) },
-      );
-    }
-    if (spec.json !== null && typeof spec.json === 'object')
-      for (const [p, expected] of Object.entries(spec.json as Obj))
-        expecting(
-          `json ${p} == ${JSON.stringify(expected)}`,
-          this.tree(expected, [...path, 'json', p], true),
-          (r, e) => deepEqual(r.json(p), e),
-        );
-    if (spec.header !== null && typeof spec.header === 'object')
-      for (const [h, expected] of Object.entries(spec.header as Obj))
-        expecting(
-          `header ${h} == ${String(expected)}`,
-          this.string(String(expected), [...path, 'header', h], false),
-          (r, e) => r.header(h) === e,
-        );
-    if (typeof spec.bodyContains === 'string')
-      expecting(
-        `body contains ${JSON.stringify(spec.bodyContains)}`,
-        this.string(spec.bodyContains, [...path, 'bodyContains'], false),
-        (r, e) => r.text().includes(e as string),
-      );
-    if (spec.maxDuration !== undefined) {
-      const ms = tryParseDurationMs(spec.maxDuration as string | number) ?? 0;
-      const shown = typeof spec.maxDuration === 'number' ? `${spec.maxDuration}s` : String(spec.maxDuration);
-      rules.push({ label: `duration < ${shown}`, fixed: (r) => r.timings.duration < ms });
-    }
-    const allFixed = rules.every((r) => 'fixed' in r);
-    // Check sets per endpoint name (names are bounded; a set is built once per endpoint).
-    const sets = new Map<string, CheckSet<ScriptResponse>>();
-    const names = new Map<string, string[]>();
-    return (r, ctx) => {
-      const endpoint = r.request.name;
-      if (allFixed) {
-        let set = sets.get(endpoint);
-        if (!set) {
-          set = {};
-          for (const rule of rules)
-            set[`${endpoint}: ${rule.label}`] = (rule as { fixed: (r: ScriptResponse) => boolean }).fixed;
-          if (sets.size < 1000) sets.set(endpoint, set);
-        }
-        ctx.check(r, set);
-        return;
-      }
-      let labels = names.get(endpoint);
-      if (!labels) {
-        labels = rules.map((rule) => `${endpoint}: ${rule.label}`);
-        if (names.size < 1000) names.set(endpoint, labels);
-      }
-      const set: CheckSet<ScriptResponse> = {};
-      rules.forEach((rule, i) => {
-        set[labels[i] as string] = 'fixed' in rule ? rule.fixed : rule.make(ctx);
-      });
-      ctx.check(r, set);
-    };
-  }
-
-  private captures(spec: Obj, verb: string, where: string): (r: ScriptResponse, ctx: Ctx) => void {
-    const list = Object.entries(spec).map(([name, s]) => {
-      const src = s as Obj;
-      let read: (r: ScriptResponse) => unknown;
-      let what: string;
-      if (typeof src.json === 'string') {
-        const p = src.json;
-        read = (r) => r.json(p);
-        what = `json ${p}`;
-      } else if (typeof src.header === 'string') {
-        const h = src.header;
-        read = (r) => r.header(h);
-        what = `header ${h}`;
-      } else if (typeof src.regex === 'string') {
-        const re = new RegExp(src.regex);
-        read = (r) => {
-          const m = re.exec(r.text());
-          return m ? (m.length > 1 ? m[1] : m[0]) : undefined;
-        };
-        what = `regex ${src.regex}`;
-      } else {
-        read = (r) => r.status;
-        what = 'status';
-      }
-      return { name, read, what };
-    });
-    return (r, ctx) => {
-      const state = ctx.state as Obj;
-      for (const c of list) {
-        let value: unknown;
-        let why = '';
-        try {
-          value = c.read(r);
-        } catch (err) {
-          why = ` (${(err as Error).message})`;
-        }
-        if (value === undefined)
-          throw new FlowError(
-            `${where}: ${verb} ${r.request.url} → ${r.status || (r.error?.class ?? 'no response')}: capture '${c.name}' (${c.what}) found nothing in the response${why}`,
-          );
-        state[c.name] = value;
-      }
-    };
+    const kind = stepKindOf(step);
+    // The loader accepts only steps of a known kind; a document that skipped it fails here, loudly.
+    if (kind === undefined) throw new Error(`${this.where(path)}: not a step`);
+    return kind.compile(step, path, this.stepCompiler);
   }
 
   // ------------------------------------------------------------------------------- the test

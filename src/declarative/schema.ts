@@ -378,6 +378,10 @@ export const TEST_FILE_SCHEMA = {
         maxRedirects: int('redirects followed by default (default 0)'),
         headers: scalarMap('headers on every request; values may use {{ $env.NAME }}'),
         insecureSkipTLSVerify: { type: 'boolean', description: 'accept any TLS certificate' },
+        http2: {
+          type: 'boolean',
+          description: 'HTTP/2: h2 by ALPN on https://, h2c with prior knowledge on http://',
+        },
         cookies: { type: 'boolean', description: 'a cookie jar per VU (default true)' },
         discardResponseBodies: {
           type: 'boolean',

@@ -1,11 +1,12 @@
 /** Messages between the main thread and worker threads (and, later, agents). Versioned. */
-import type { QuickRequest, ScriptAttachment } from '../config/types.js';
+import type { ScriptAttachment } from '../config/types.js';
+import type { QuickPlan } from '../protocols/module.js';
 import type { ScriptErrorEntry } from '../script/error-log.js';
 import type { Fraction } from './segments.js';
 import type { ControlChange, NormalizedScenario } from '../executors/types.js';
 import type { SeriesPoint } from '../metrics/wire.js';
 
-export const WORKER_PROTOCOL_VERSION = 3;
+export const WORKER_PROTOCOL_VERSION = 4;
 
 export interface WorkerInit {
   protocol: number;
@@ -13,10 +14,12 @@ export interface WorkerInit {
   segmentBoundaries: Fraction[];
   segmentIndex: number;
   scenarios: NormalizedScenario[];
-  request: QuickRequest | undefined;
-  /** Script mode: the test file to load (then `request` is undefined). */
+  /** Quick mode: the protocol module and its request (script mode: undefined). */
+  quick: QuickPlan | undefined;
+  /** Script mode: the test file to load (then `quick` is undefined). */
   script: ScriptAttachment | undefined;
-  http: { fastPath: boolean; insecureSkipTLSVerify: boolean };
+  /** Each protocol module's options, by module name (plain data). */
+  protocols: Record<string, unknown>;
   tags: Record<string, string>;
   maxEndpoints: number;
   preciseSchedule: boolean;

@@ -27,6 +27,7 @@ import { SegmentSequence, type Fraction } from './segments.js';
 import { buildSnapshot, type GeneratorSecond, type Snapshot } from './snapshot.js';
 import { VolleyError } from '../errors.js';
 import { ScriptErrorTotals, type ScriptErrorEntry } from '../script/error-log.js';
+import { protocolInit } from '../protocols/registry.js';
 
 export type AbortReason = 'signal' | 'threshold' | 'api';
 
@@ -247,9 +248,8 @@ export class TestRun {
         segmentBoundaries: [...sequence.boundaries],
         segmentIndex: i,
         scenarios: this.test.scenarios,
-        request: config.request,
+        ...protocolInit(config),
         script: config.script,
-        http: config.http,
         tags: config.tags,
         maxEndpoints: 200,
         preciseSchedule: config.preciseSchedule,

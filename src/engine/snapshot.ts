@@ -1,6 +1,10 @@
 /** The live per-second view every consumer shares: progress line, NDJSON stream, dashboard, store. */
 import type { Aggregator, ClosedSecond } from '../metrics/aggregator.js';
+import { headlineMetrics, type HeadlineMetrics } from '../metrics/definitions.js';
+import { MetricState } from '../metrics/state.js';
 import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
+// The protocol modules register their metrics and headlines when the registry loads.
+import '../protocols/registry.js';
 import type { WorkerHealth } from './protocol.js';
 
 export const SNAPSHOT_SCHEMA = 'volley.snapshot/1';
@@ -52,7 +56,7 @@ export interface Snapshot {
   dropped: number;
   vus: number;
   vusMax: number;
-  /** http_req_duration during this second. */
+  /** The protocols' headline duration during this second. */
   latency: LatencyStats;
   /** Over the sliding window ("current"). */
   current: {
@@ -78,6 +82,23 @@ export interface Snapshot {
   inflight: InflightRequests;
 }
 
+/** A headline metric's state: one protocol's, or several merged (a run that speaks two protocols). */
+function headlineState(
+  heads: readonly HeadlineMetrics[],
+  role: keyof HeadlineMetrics,
+  read: (metric: string) => MetricState | undefined,
+): MetricState | undefined {
+  if (heads.length === 1) return read((heads[0] as HeadlineMetrics)[role]);
+  let out: MetricState | undefined;
+  for (const h of heads) {
+    const st = read(h[role]);
+    if (!st) continue;
+    out ??= new MetricState(st.type, st.contains);
+    out.merge(st);
+  }
+  return out;
+}
+
 export function buildSnapshot(
   agg: Aggregator,
   closed: ClosedSecond,
@@ -86,9 +107,12 @@ export function buildSnapshot(
   inflight: InflightRequests = { requests: 0, oldestAgeMs: 0 },
 ): Snapshot {
   const one = [closed];
+  const heads = headlineMetrics();
   const sec = (metric: string) => agg.mergeSeconds(one, metric);
-  const reqs = sec('http_reqs')?.sum ?? 0;
-  const failed = sec('http_req_failed');
+  const secHead = (role: keyof HeadlineMetrics) => headlineState(heads, role, sec);
+  const totalHead = (role: keyof HeadlineMetrics) => headlineState(heads, role, (m) => agg.total(m));
+  const reqs = secHead('count')?.sum ?? 0;
+  const failed = secHead('failures');
   const failures = failed ? failed.trues : 0;
   const metrics: Record<string, Record<string, number>> = {};
   for (const name of agg.metricNames()) {
@@ -99,29 +123,31 @@ export function buildSnapshot(
   const endpointTotals: EndpointTotal[] = [];
   const elapsedS = closed.second + 1;
   for (const filter of agg.endpoints()) {
-    const r = agg.mergeSeconds(one, 'http_reqs', filter);
-    if (r && r.sum > 0)
-      endpoints.push({
-        ...filter,
-        requests: r.sum,
-        failures: agg.mergeSeconds(one, 'http_req_failed', filter)?.trues ?? 0,
-        latency: latencyStats(agg.mergeSeconds(one, 'http_req_duration', filter)),
-      });
-    const total = agg.total('http_reqs', filter)?.sum ?? 0;
-    if (total > 0)
-      endpointTotals.push({
-        ...filter,
-        requests: total,
-        failures: agg.total('http_req_failed', filter)?.trues ?? 0,
-        latency: latencyStats(agg.total('http_req_duration', filter)),
-        rps: total / elapsedS,
-      });
+    for (const h of heads) {
+      const r = agg.mergeSeconds(one, h.count, filter);
+      if (r && r.sum > 0)
+        endpoints.push({
+          ...filter,
+          requests: r.sum,
+          failures: agg.mergeSeconds(one, h.failures, filter)?.trues ?? 0,
+          latency: latencyStats(agg.mergeSeconds(one, h.duration, filter)),
+        });
+      const total = agg.total(h.count, filter)?.sum ?? 0;
+      if (total > 0)
+        endpointTotals.push({
+          ...filter,
+          requests: total,
+          failures: agg.total(h.failures, filter)?.trues ?? 0,
+          latency: latencyStats(agg.total(h.duration, filter)),
+          rps: total / elapsedS,
+        });
+    }
   }
-  const curReqs = agg.current('http_reqs')?.sum ?? 0;
+  const curReqs = headlineState(heads, 'count', (m) => agg.current(m))?.sum ?? 0;
   const itLatCur = agg.current('iteration_latency');
   const itLatCum = agg.total('iteration_latency');
   const lag = sec('schedule_lag');
-  const cumFailed = agg.total('http_req_failed');
+  const cumFailed = totalHead('failures');
   return {
     schema: SNAPSHOT_SCHEMA,
     second: closed.second,
@@ -134,17 +160,17 @@ export function buildSnapshot(
     dropped: sec('dropped_iterations')?.sum ?? 0,
     vus: sec('vus')?.value ?? 0,
     vusMax: sec('vus_max')?.value ?? 0,
-    latency: latencyStats(sec('http_req_duration')),
+    latency: latencyStats(secHead('duration')),
     current: {
       windowSeconds: agg.windowSpan,
-      latency: latencyStats(agg.current('http_req_duration')),
+      latency: latencyStats(headlineState(heads, 'duration', (m) => agg.current(m))),
       iterationLatency: itLatCur && itLatCur.count > 0 ? latencyStats(itLatCur) : undefined,
       rps: agg.windowSpan > 0 ? curReqs / agg.windowSpan : 0,
     },
     cumulative: {
-      requests: agg.total('http_reqs')?.sum ?? 0,
+      requests: totalHead('count')?.sum ?? 0,
       failures: cumFailed?.trues ?? 0,
-      latency: latencyStats(agg.total('http_req_duration')),
+      latency: latencyStats(totalHead('duration')),
       iterationLatency: itLatCum && itLatCum.count > 0 ? latencyStats(itLatCum) : undefined,
       endpoints: endpointTotals,
     },

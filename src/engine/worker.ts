@@ -26,18 +26,14 @@ import type {
   Vu,
 } from '../executors/types.js';
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
-import { HttpRecorder } from '../metrics/http-recorder.js';
 import { MetricSink } from '../metrics/sink.js';
-import { endpointName } from '../metrics/tags.js';
-import { createHttpConnection } from '../protocols/http/connection.js';
-import { loadUndici } from '../protocols/http/undici-client.js';
-import type { HttpConnection, HttpRequestSpec } from '../protocols/http/types.js';
+import type { ProtocolClient } from '../protocols/module.js';
+import { VuInterruptedError } from '../protocols/vu-interrupted.js';
+import { VuClients, WorkerProtocols } from '../protocols/worker-protocols.js';
 import { dataRegistry } from '../script/data-access.js';
-import { loadToughCookie } from '../script/cookies.js';
 import { ScriptErrorLog } from '../script/error-log.js';
 import { forbidProcessExit } from '../script/exit-guard.js';
-import { VuInterruptedError } from '../script/http-client.js';
-import { httpDefaults, importTestModule, scriptPathOf, type TestModule } from '../script/load.js';
+import { importTestModule, scriptPathOf, type TestModule } from '../script/load.js';
 import { threadState } from '../script/thread-state.js';
 import { ScriptScenario, type ScriptVu, type VuHost } from '../script/vu-runtime.js';
 
@@ -51,7 +47,6 @@ const send = (msg: WorkerToMain): void => port.postMessage(msg);
 const def = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as MetricDefinition;
 
 const sink = new MetricSink();
-const http = new HttpRecorder(sink, init.maxEndpoints);
 const health = new HealthSampler();
 const sequence = new SegmentSequence(init.segmentBoundaries);
 const segment: ExecutionSegment = sequence.segment(init.segmentIndex);
@@ -64,7 +59,7 @@ const errorLog = new ScriptErrorLog();
 let startedSinceFlush: Record<string, number> = {};
 
 /**
- * HTTP requests sent and not answered yet, by start time (a Map keeps insertion order, so the
+ * Requests sent and not answered yet, by start time (a Map keeps insertion order, so the
  * first entry is the oldest): a target that stops answering shows as a growing in-flight count
  * and age, not as a quiet "0 req/s".
  */
@@ -119,12 +114,6 @@ forbidProcessExit(process, 'test script', (code) => {
   exitRefused = true;
 });
 
-// undici loads lazily; only a quick-mode run over plain HTTP on the fast path never needs it.
-// Anything else (https, --no-fast-path, scripts) loads it before the run, not in a request's time.
-if (!init.request || !init.http.fastPath || !init.request.url.startsWith('http:')) loadUndici();
-// Likewise the cookie jar of scripts: not in the first iteration that gets a set-cookie.
-if (init.script) loadToughCookie();
-
 /** Script mode: the test module, imported in this thread before the worker reports ready. */
 let testModule: TestModule | undefined;
 if (init.script) {
@@ -142,18 +131,30 @@ if (init.script) {
   testModule = await importTestModule(init.script.ref, process.env);
 }
 
+/** The protocol modules, bound to this worker: every VU's clients come from them. */
+const protocols = new WorkerProtocols(
+  init.protocols,
+  { sink, track: (p) => inflight.track(p), maxEndpoints: init.maxEndpoints },
+  init.quick,
+);
+
+// What the protocols' clients need (libraries) loads before the run, not in a request's time.
+protocols.prepare(init.script !== undefined);
+
 class WorkerVu implements Vu, VuHost {
   interrupted = false;
-  readonly http: HttpConnection;
+  /** The VU's protocol clients, each made on its first use. */
+  readonly clients = new VuClients(protocols);
   /** Script mode: the VU's script side (context, state, scope). */
   script: ScriptVu | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   /** Set while an iteration runs: ends the wait for it when the VU is interrupted (a hung iteration). */
   abandon: (() => void) | undefined;
-  constructor(readonly id: number) {
-    const conn = createHttpConnection(init.http);
-    this.http = { request: (spec) => inflight.track(conn.request(spec)), close: () => conn.close() };
+  constructor(readonly id: number) {}
+
+  client(slot: number): ProtocolClient {
+    return this.clients.get(slot);
   }
 
   sleep(ms: number): Promise<void> {
@@ -169,7 +170,7 @@ class WorkerVu implements Vu, VuHost {
 
   interrupt(): void {
     this.interrupted = true;
-    this.http.close();
+    this.clients.close();
     if (this.sleepTimer) clearTimeout(this.sleepTimer);
     const wake = this.wake;
     this.wake = undefined;
@@ -191,35 +192,15 @@ interface ScenarioRuntime {
   settle(stop: ScenarioStop, live: ReadonlySet<WorkerVu>): Promise<void>;
 }
 
-/** Quick mode's iteration: one request, recorded under its endpoint. */
+/** Quick mode's iteration: the quick protocol module's, on the VU's client of that module. */
 function quickRuntime(scenario: NormalizedScenario): ScenarioRuntime {
-  const req = init.request;
-  if (!req) throw new Error('no request configured for quick mode');
-  const url = new URL(req.url);
-  const spec: HttpRequestSpec = {
-    method: req.method,
-    url,
-    headers: req.headers,
-    body: req.body === undefined ? undefined : Buffer.from(req.body),
-    timeoutMs: req.timeoutMs,
-    maxRedirects: req.maxRedirects,
-    // Nothing in quick mode reads a body: count its bytes, keep none (50 MB bodies at 40 VUs held 2.3 GB).
-    discardBody: true,
-  };
-  const endpoint = http.endpoint({
+  const { slot, iterate } = protocols.quickIteration({
     ...init.tags,
     ...scenario.tags,
     scenario: scenario.name,
-    name: endpointName(req.method, url),
-    method: req.method,
   });
-  const think = req.thinkMs;
   return {
-    iterate: async (vu) => {
-      const res = await vu.http.request(spec);
-      if (!vu.interrupted) endpoint.record(res);
-      return think ? think.min + Math.random() * (think.max - think.min) : 0;
-    },
+    iterate: (vu) => iterate(vu.clients.get(slot), vu),
     init: () => {},
     retire: () => undefined,
     settle: async () => {},
@@ -236,16 +217,18 @@ function scriptRuntime(scenario: NormalizedScenario, module: TestModule, openLoo
     scenario: scenario.name,
     baseTags: { ...init.tags, ...scenario.tags, scenario: scenario.name },
     openLoop,
-    http: httpDefaults(def),
+    protocols: protocols.scriptApis({
+      scenario: scenario.name,
+      definition: def as unknown as Record<string, unknown>,
+    }),
     setupData: init.script?.setupData,
     sink,
-    httpRecorder: http,
     now,
   });
   return {
     iterate: (vu, info) => rt.iterate(vu.script as ScriptVu, info.iteration),
     init: (vu) => {
-      vu.script = rt.newVu(vu.id, vu.http, vu);
+      vu.script = rt.newVu(vu.id, vu);
     },
     retire: (vu) => rt.retire(vu.script as ScriptVu, (err) => errorLog.record(scenario.name, err)),
     settle: (stop, live) =>
@@ -305,7 +288,7 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
       const vu = v as WorkerVu;
       const last = runtime.retire(vu);
       const close = (): void => {
-        vu.http.close();
+        vu.clients.close();
         live.delete(vu);
       };
       if (last) void last.then(close);

@@ -12,7 +12,7 @@ import { decodeHistogram } from './histogram.js';
 import { MetricState } from './state.js';
 import { matchesFilter, tagsKey, type Tags } from './tags.js';
 import type { SeriesPoint } from './wire.js';
-import type { MetricContains, MetricType } from './definitions.js';
+import { isHeadlineCount, type MetricContains, type MetricType } from './definitions.js';
 
 export interface SeriesInfo {
   key: string;
@@ -241,11 +241,14 @@ export class Aggregator {
     return [...vals].sort();
   }
 
-  /** Every endpoint seen, one per (scenario, name, method) whatever its statuses: a tag filter for each. */
+  /**
+   * Every endpoint seen, one per (scenario, name, method) whatever its statuses: a tag filter for
+   * each. Endpoints are the series of the protocols' headline counts.
+   */
   endpoints(): { scenario: string; name: string; method: string }[] {
     const out = new Map<string, { scenario: string; name: string; method: string }>();
     for (const info of this.series.values()) {
-      if (info.metric !== 'http_reqs') continue;
+      if (!isHeadlineCount(info.metric)) continue;
       const f = {
         scenario: info.tags.scenario ?? '',
         name: info.tags.name ?? '',

@@ -1,4 +1,8 @@
-/** Metric kinds and the built-in metrics every run can emit (k6 names where k6 has one). */
+/**
+ * Metric kinds and the registry of built-in metrics: the engine's own (iterations, VUs, checks,
+ * bytes) and those protocol modules register when src/protocols/registry.ts loads (k6 names where
+ * k6 has one). Code that looks a metric up by name imports the protocol registry first.
+ */
 
 export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
 /** What a metric's numbers are: `time` values are recorded in microseconds and reported in ms. */
@@ -11,7 +15,8 @@ export interface MetricDefinition {
   description: string;
 }
 
-const def = (
+/** A metric definition (protocol modules declare theirs with it). */
+export const defineMetric = (
   name: string,
   type: MetricType,
   contains: MetricContains,
@@ -23,66 +28,96 @@ const def = (
   description,
 });
 
-export const BUILTIN_METRICS: readonly MetricDefinition[] = [
-  def('http_reqs', 'counter', 'default', 'HTTP requests completed (responses and transport failures)'),
-  def(
-    'http_req_duration',
-    'trend',
-    'time',
-    'service time: request sent -> response complete (sending + waiting + receiving)',
-  ),
-  def(
-    'http_req_blocked',
-    'trend',
-    'time',
-    'time waiting for a free connection before the request could be sent',
-  ),
-  def('http_req_connecting', 'trend', 'time', 'TCP connect time (0 on a reused keep-alive connection)'),
-  def(
-    'http_req_tls_handshaking',
-    'trend',
-    'time',
-    'TLS handshake time (0 on plain HTTP or a reused connection)',
-  ),
-  def('http_req_sending', 'trend', 'time', 'time writing the request'),
-  def('http_req_waiting', 'trend', 'time', 'time to first byte after the request was written'),
-  def('http_req_receiving', 'trend', 'time', 'first response byte -> last response byte'),
-  def(
-    'http_req_failed',
-    'rate',
-    'default',
-    'share of requests that failed: transport error or status outside 200-399',
-  ),
-  def('data_sent', 'counter', 'data', 'bytes written'),
-  def('data_received', 'counter', 'data', 'bytes read'),
-  def('iterations', 'counter', 'default', 'iterations completed'),
-  def('iteration_duration', 'trend', 'time', 'actual start -> end of an iteration'),
-  def(
+/** Metrics of the engine itself; protocol modules register theirs (registerMetrics). */
+const CORE_METRICS: readonly MetricDefinition[] = [
+  defineMetric('data_sent', 'counter', 'data', 'bytes written'),
+  defineMetric('data_received', 'counter', 'data', 'bytes read'),
+  defineMetric('iterations', 'counter', 'default', 'iterations completed'),
+  defineMetric('iteration_duration', 'trend', 'time', 'actual start -> end of an iteration'),
+  defineMetric(
     'iteration_latency',
     'trend',
     'time',
     'open loop: intended start -> end of an iteration, including any wait for a free VU (corrected for coordinated omission)',
   ),
-  def(
+  defineMetric(
     'schedule_lag',
     'trend',
     'time',
     'open loop: how late the generator dispatched an arrival against its schedule',
   ),
-  def(
+  defineMetric(
     'dropped_iterations',
     'counter',
     'default',
     'arrivals that could not start: no free VU and the queue full, or the run ended',
   ),
-  def('interrupted_iterations', 'counter', 'default', 'iterations cut off by the end of a graceful stop'),
-  def('iteration_errors', 'counter', 'default', 'iterations that threw an exception'),
-  def('checks', 'rate', 'default', 'share of checks that passed'),
-  def('group_duration', 'trend', 'time', 'time spent in a script group (tagged group)'),
-  def('vus', 'gauge', 'default', 'VUs running an iteration or waiting for the next one'),
-  def('vus_max', 'gauge', 'default', 'VUs allocated'),
+  defineMetric(
+    'interrupted_iterations',
+    'counter',
+    'default',
+    'iterations cut off by the end of a graceful stop',
+  ),
+  defineMetric('iteration_errors', 'counter', 'default', 'iterations that threw an exception'),
+  defineMetric('checks', 'rate', 'default', 'share of checks that passed'),
+  defineMetric('group_duration', 'trend', 'time', 'time spent in a script group (tagged group)'),
+  defineMetric('vus', 'gauge', 'default', 'VUs running an iteration or waiting for the next one'),
+  defineMetric('vus_max', 'gauge', 'default', 'VUs allocated'),
 ];
 
-export const BUILTIN_BY_NAME: ReadonlyMap<string, MetricDefinition> = new Map(
-  BUILTIN_METRICS.map((m) => [m.name, m]),
-);
+const registered = new Map<string, MetricDefinition>(CORE_METRICS.map((m) => [m.name, m]));
+
+/** Every built-in metric by name: the engine's, plus every protocol module's once registered. */
+export const BUILTIN_BY_NAME: ReadonlyMap<string, MetricDefinition> = registered;
+
+/**
+ * Adds a protocol module's metrics. Registering the same definition twice is a no-op; a name
+ * already taken by a different definition is a programming error.
+ */
+export function registerMetrics(defs: readonly MetricDefinition[]): void {
+  for (const d of defs) {
+    const known = registered.get(d.name);
+    if (known === undefined) registered.set(d.name, d);
+    else if (known.type !== d.type || known.contains !== d.contains)
+      throw new Error(`metric '${d.name}' is already registered as a ${known.type}`);
+  }
+}
+
+/**
+ * The three metrics of a protocol that the live view and the endpoint table read: how many
+ * requests (a counter), which failed (a rate), how long they took (a trend). Series of `count`
+ * tagged scenario/name/method are the endpoints.
+ */
+export interface HeadlineMetrics {
+  count: string;
+  failures: string;
+  duration: string;
+}
+
+const headlineList: HeadlineMetrics[] = [];
+const headlineCounts = new Set<string>();
+
+/** Declares a protocol's headline metrics (they must be registered metrics of the right types). */
+export function registerHeadline(h: HeadlineMetrics): void {
+  const kinds: [string, MetricType][] = [
+    [h.count, 'counter'],
+    [h.failures, 'rate'],
+    [h.duration, 'trend'],
+  ];
+  for (const [name, type] of kinds)
+    if (registered.get(name)?.type !== type)
+      throw new Error(`headline metric '${name}' is not a registered ${type}`);
+  if (headlineCounts.has(h.count)) return;
+  headlineList.push(h);
+  headlineCounts.add(h.count);
+}
+
+/** Headline metrics of every registered protocol, in registration order. */
+export function headlineMetrics(): readonly HeadlineMetrics[] {
+  return headlineList;
+}
+
+/** Whether a metric is some protocol's headline count (its series are endpoints). */
+export function isHeadlineCount(metric: string): boolean {
+  return headlineCounts.has(metric);
+}

@@ -10,12 +10,13 @@ import { tryParseDurationMs } from '../config/duration.js';
 import { suggest } from '../config/suggest.js';
 import type { ScriptRef, TestConfig, ThresholdSpec } from '../config/types.js';
 import { VolleyError } from '../errors.js';
+import type { HttpClientDefaults } from '../protocols/http/script-client.js';
+import { httpDefaults as resolveHttpDefaults } from '../protocols/http/script-defaults.js';
 import type { TestDefinition, UserDefinition } from './api.js';
 import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
 import { k6GlobalHint } from './k6-hints.js';
 import { scenarioConfigs } from './scenario-configs.js';
-import type { HttpClientDefaults } from './http-client.js';
 import { PRESETS } from './presets.js';
 import { threadState } from './thread-state.js';
 import { DECLARATIVE_EXTENSIONS } from '../config/test-file-types.js';
@@ -87,6 +88,7 @@ const HTTP_FIELDS = new Set([
   'maxRedirects',
   'headers',
   'insecureSkipTLSVerify',
+  'http2',
   'cookies',
   'discardResponseBodies',
   'maxResponseBytes',
@@ -168,6 +170,8 @@ export function validateDefinition(m: TestModule, file: string): string[] {
         errors.push('http.maxResponseBytes must be an integer >= 0 (bytes, e.g. 10485760 for 10 MB)');
       if (h.discardResponseBodies !== undefined && typeof h.discardResponseBodies !== 'boolean')
         errors.push('http.discardResponseBodies must be true or false');
+      if (h.http2 !== undefined && typeof h.http2 !== 'boolean')
+        errors.push('http.http2 must be true or false');
     }
   }
   const users = def.users;
@@ -213,21 +217,11 @@ export function thresholdSpecs(def: TestDefinition): Record<string, ThresholdSpe
   return out;
 }
 
-/** A kept response body larger than this is counted and dropped (`http.maxResponseBytes`). */
-export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+// A definition's HTTP defaults are the HTTP module's to resolve.
+export { DEFAULT_MAX_RESPONSE_BYTES } from '../protocols/http/script-defaults.js';
 
 export function httpDefaults(def: TestDefinition): HttpClientDefaults {
-  const h = def.http ?? {};
-  const timeout = h.timeout === undefined ? 10_000 : (tryParseDurationMs(h.timeout) ?? 10_000);
-  return {
-    baseUrl: def.baseUrl ? new URL(def.baseUrl) : undefined,
-    timeoutMs: timeout,
-    maxRedirects: h.maxRedirects ?? 0,
-    headers: { ...(h.headers ?? {}) },
-    cookies: h.cookies !== false,
-    discardBodies: h.discardResponseBodies === true,
-    maxResponseBytes: h.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-  };
+  return resolveHttpDefaults(def);
 }
 
 /** Which scenarios a test config puts in the plan, with options from the command line. */
@@ -252,7 +246,7 @@ export function definitionConfig(def: TestDefinition, o: ScriptRunOptions): Test
     http: {
       fastPath: o.fastPath,
       insecureSkipTLSVerify: o.insecureSkipTLSVerify || def.http?.insecureSkipTLSVerify === true,
-      http2: false,
+      http2: def.http?.http2 === true,
     },
     stopGraceMs: o.stopGraceMs,
     tags: { ...(def.tags ?? {}), ...o.tags },

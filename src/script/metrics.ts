@@ -10,6 +10,8 @@ import {
   type MetricType,
 } from '../metrics/definitions.js';
 import type { CounterSeries, GaugeSeries, RateSeries, TrendSeries } from '../metrics/sink.js';
+// A custom metric may not take a protocol's metric name: the modules register theirs on load.
+import '../protocols/registry.js';
 import { tagsKey } from '../metrics/tags.js';
 import { requireVu, threadState } from './thread-state.js';
 

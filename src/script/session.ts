@@ -10,12 +10,14 @@ import type { ScriptRef, TestConfig } from '../config/types.js';
 import type { PreparedTest } from '../engine/run.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
 import { VolleyError } from '../errors.js';
+// Thresholds name protocol metrics (http_req_duration): the modules register them on load.
+import '../protocols/registry.js';
 import type { TestDefinition } from './api.js';
 import { TEST_FILE_EXTENSIONS } from '../config/test-file-types.js';
 import { bundleScript, type ScriptBundle } from './bundle.js';
 import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
-import type { ScriptHttpClient } from './http-client.js';
+import type { ScriptHttpClient } from '../protocols/http/script-client.js';
 import {
   definitionConfig,
   httpDefaults,
@@ -117,9 +119,13 @@ async function withMainThreadClient<R>(
 ): Promise<R> {
   // The HTTP stack (undici, tough-cookie) loads only for a script with setup/teardown.
   const { createHttpConnection } = await import('../protocols/http/connection.js');
-  const { ScriptHttpClient } = await import('./http-client.js');
-  const conn = createHttpConnection(config.http);
-  const http = new ScriptHttpClient(conn, httpDefaults(def), { assertRunning: () => {}, record: () => {} });
+  const { connectionOptions } = await import('../protocols/http/options.js');
+  const { ScriptHttpClient } = await import('../protocols/http/script-client.js');
+  const conn = createHttpConnection(connectionOptions(config.http));
+  const http = new ScriptHttpClient(() => conn, httpDefaults(def), {
+    assertRunning: () => {},
+    record: () => {},
+  });
   try {
     return await fn(http);
   } finally {

@@ -4,10 +4,11 @@
  * its `onStart`), think time, `onStop` on retirement, and interruption at a hard stop.
  */
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
-import type { EndpointRecorder, HttpRecorder } from '../metrics/http-recorder.js';
 import type { MetricSink, RateSeries, TrendSeries } from '../metrics/sink.js';
 import { tagsKey } from '../metrics/tags.js';
-import type { HttpConnection, HttpResponse } from '../protocols/http/types.js';
+import type { ProtocolClient, VuScope as ProtocolScope } from '../protocols/module.js';
+import { VuInterruptedError } from '../protocols/vu-interrupted.js';
+import type { ScriptProtocol } from '../protocols/worker-protocols.js';
 import type {
   CheckSet,
   TaskDefinition,
@@ -18,12 +19,6 @@ import type {
   WaitSpec,
 } from './api.js';
 import { waitMs } from './define.js';
-import {
-  ScriptHttpClient,
-  VuInterruptedError,
-  type HttpClientDefaults,
-  type ResponseRecorder,
-} from './http-client.js';
 import { currentVu, type VuScope } from './thread-state.js';
 
 const def = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as MetricDefinition;
@@ -44,10 +39,10 @@ export interface ScenarioRuntimeOptions {
   baseTags: Readonly<Record<string, string>>;
   /** Think time applies to closed-loop executors only: under an arrival rate, the rate sets the pace. */
   openLoop: boolean;
-  http: HttpClientDefaults;
+  /** The protocol modules' script APIs: `ctx[name]` for each, made on a VU's first access. */
+  protocols: readonly ScriptProtocol[];
   setupData: unknown;
   sink: MetricSink;
-  httpRecorder: HttpRecorder;
   now: () => number;
 }
 
@@ -75,7 +70,6 @@ export class ScriptScenario {
   private readonly checkSeries = new Map<string, RateSeries>();
   private readonly groupDurations = new Map<string, TrendSeries>();
   private readonly stopping = new Set<Promise<void>>();
-  private readonly endpoints = new Map<string, EndpointRecorder>();
 
   constructor(readonly o: ScenarioRuntimeOptions) {
     const sc = o.definition.scenarios[o.scenario];
@@ -146,33 +140,8 @@ export class ScriptScenario {
     s.add(us);
   }
 
-  /** The endpoint recorder for a request: cached per group, method and name (extra tags: looked up each time). */
-  endpoint(
-    scope: GroupScope,
-    method: string,
-    name: string,
-    extra: Readonly<Record<string, string>> | undefined,
-  ): EndpointRecorder {
-    const key = extra ? undefined : `${scope.key}\u0003${method}\u0003${name}`;
-    let e = key === undefined ? undefined : this.endpoints.get(key);
-    if (!e) {
-      const tags: Record<string, string> & { scenario: string; name: string; method: string } = {
-        ...scope.tags,
-        scenario: this.o.scenario,
-        name,
-        method,
-      };
-      if (extra) Object.assign(tags, extra);
-      e = this.o.httpRecorder.endpoint(tags);
-      // Names past the cap share the `other` recorder: caching it under each name would keep
-      // one entry per distinct name for the whole run.
-      if (key !== undefined && !e.overflow) this.endpoints.set(key, e);
-    }
-    return e;
-  }
-
-  newVu(id: number, conn: HttpConnection, host: VuHost): ScriptVu {
-    return new ScriptVu(this, id, conn, host);
+  newVu(id: number, host: VuHost): ScriptVu {
+    return new ScriptVu(this, id, host);
   }
 
   pickTask(): Task {
@@ -242,15 +211,17 @@ export class ScriptScenario {
   }
 }
 
-/** What a script VU needs from the engine's VU: its interruption flag and an interruptible sleep. */
+/** What a script VU needs from the engine's VU: its interruption flag, an interruptible sleep, its clients. */
 export interface VuHost {
   readonly interrupted: boolean;
   /** Resolves after `ms`, or at once when the VU is interrupted. */
   sleep(ms: number): Promise<void>;
+  /** The VU's client of the protocol module in `slot` (made on first use). */
+  client(slot: number): ProtocolClient;
 }
 
 /** One VU of a script scenario: its context object (reused every iteration) and its recording scope. */
-export class ScriptVu implements VuScope, ResponseRecorder {
+export class ScriptVu implements VuScope, ProtocolScope {
   readonly ctx: VuContext;
   started = false;
   private scope: GroupScope;
@@ -260,16 +231,12 @@ export class ScriptVu implements VuScope, ResponseRecorder {
   constructor(
     private readonly scenario: ScriptScenario,
     readonly id: number,
-    conn: HttpConnection,
     private readonly host: VuHost,
   ) {
     this.scope = scenario.groupScope('');
     const o = scenario.o;
-    // The VU is its client's recorder: two closures and an object fewer per VU.
-    const http = new ScriptHttpClient(conn, o.http, this);
     // The context is one object per VU; iteration fields are updated in place.
-    this.ctx = {
-      http,
+    const ctx = {
       vu: id,
       iteration: 0,
       vuIteration: 0,
@@ -279,23 +246,18 @@ export class ScriptVu implements VuScope, ResponseRecorder {
       data: o.setupData,
       check: (value, checks, tags) => this.check(value, checks, tags),
       group: (name, fn) => this.group(name, fn),
-      sleep: (seconds) => this.sleep(seconds),
-    };
+      sleep: (seconds: number) => this.sleep(seconds),
+    } satisfies Omit<VuContext, 'http'> as Omit<VuContext, 'http'> & Record<string, unknown>;
+    // `ctx.http` (and any other module's API) is a small object made now, in the same order for
+    // every VU (one hidden class); the client behind it is made on the VU's first request, so a
+    // VU that never uses a protocol opens no connection of it.
+    for (const p of o.protocols) ctx[p.name] = p.make(() => host.client(p.slot), this);
+    this.ctx = ctx as unknown as VuContext;
   }
 
-  /** ResponseRecorder: throws once the VU was cut off by a hard stop. */
+  /** The protocols' scope: throws once the VU was cut off by a hard stop. */
   assertRunning(): void {
     if (this.host.interrupted) throw new VuInterruptedError();
-  }
-
-  /** ResponseRecorder: records a response under the VU's current group. */
-  record(
-    res: HttpResponse,
-    method: string,
-    name: string,
-    extra: Readonly<Record<string, string>> | undefined,
-  ): void {
-    this.scenario.endpoint(this.scope, method, name, extra).record(res);
   }
 
   async sleep(seconds: number): Promise<void> {

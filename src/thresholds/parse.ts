@@ -5,14 +5,17 @@
  */
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ThresholdSpec } from '../config/types.js';
-import type { MetricDefinition, MetricType } from '../metrics/definitions.js';
+import { headlineMetrics, type MetricDefinition, type MetricType } from '../metrics/definitions.js';
 import type { Tags } from '../metrics/tags.js';
 import { suggest } from '../config/suggest.js';
+
+/** The metric an example threshold names: the first protocol's duration (the engine's own without one). */
+const exampleDuration = (): string => headlineMetrics()[0]?.duration ?? 'iteration_duration';
 
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 export interface Threshold {
-  /** The key as written, e.g. `http_req_duration{name:GET /api/teams}`. */
+  /** The key as written, e.g. `iteration_duration{scenario:checkout}`. */
   key: string;
   metric: string;
   metricType: MetricType;
@@ -142,7 +145,7 @@ export function parseThresholds(
 
 /**
  * Parses the CLI form `METRIC[{tags}]:EXPR[:abortOnFail[=DELAY]]`, e.g.
- * `http_req_duration{name:GET /api/teams}:p(99)<80` or `http_req_failed:rate<0.01:abortOnFail=10s`.
+ * `iteration_duration{scenario:checkout}:p(99)<80` or `checks:rate>0.99:abortOnFail=10s`.
  */
 export function parseCliThreshold(text: string): { key: string; spec: ThresholdSpec } | string {
   let depth = 0;
@@ -156,7 +159,7 @@ export function parseCliThreshold(text: string): { key: string; spec: ThresholdS
       break;
     }
   }
-  if (split <= 0) return `--threshold '${text}' must be METRIC:EXPR, e.g. 'http_req_duration:p(99)<100'`;
+  if (split <= 0) return `--threshold '${text}' must be METRIC:EXPR, e.g. '${exampleDuration()}:p(99)<100'`;
   const key = text.slice(0, split).trim();
   const rest = text.slice(split + 1);
   const abort = /:abortOnFail(?:=([^:]+))?\s*$/.exec(rest);

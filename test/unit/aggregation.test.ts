@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Aggregator } from '../../src/metrics/aggregator.js';
 import { BUILTIN_BY_NAME } from '../../src/metrics/definitions.js';
+// Registers the protocol modules' metrics (http_*) with the metrics layer.
+import '../../src/protocols/registry.js';
 import { MetricSink } from '../../src/metrics/sink.js';
 import { statistic } from '../../src/metrics/state.js';
 

@@ -7,13 +7,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Aggregator } from '../../src/metrics/aggregator.js';
-import { HttpRecorder } from '../../src/metrics/http-recorder.js';
 import { MetricSink } from '../../src/metrics/sink.js';
 import { statistic, type MetricState } from '../../src/metrics/state.js';
+import { tagsKey } from '../../src/metrics/tags.js';
+import { HttpRecorder } from '../../src/protocols/http/recorder.js';
+import { ScenarioEndpoints } from '../../src/protocols/http/script-api.js';
 import type { HttpResponse } from '../../src/protocols/http/types.js';
-import { ScriptScenario } from '../../src/script/vu-runtime.js';
-import type { TestDefinition } from '../../src/script/api.js';
-import { httpDefaults } from '../../src/script/load.js';
 
 const CAP = 200;
 
@@ -36,30 +35,12 @@ function response(durationUs: number): HttpResponse {
   };
 }
 
-function scenario(sink: MetricSink): ScriptScenario {
-  const definition = {
-    scenarios: { s: { executor: 'shared-iterations', exec: () => undefined } },
-  } as unknown as TestDefinition;
-  return new ScriptScenario({
-    definition,
-    exports: {},
-    trackVu: false,
-    scenario: 's',
-    baseTags: { scenario: 's' },
-    openLoop: false,
-    http: httpDefaults(definition),
-    setupData: undefined,
-    sink,
-    httpRecorder: new HttpRecorder(sink, CAP),
-    now: () => performance.now(),
-  });
-}
-
-/** Records one request per name through the script runtime; returns what it and the sink hold. */
+/** Records one request per name through a script scenario's endpoint cache; returns what it and the sink hold. */
 function recordNames(names: number): { cached: number; series: number } {
   const sink = new MetricSink();
-  const rt = scenario(sink);
-  const scope = rt.groupScope('');
+  const rt = new ScenarioEndpoints(new HttpRecorder(sink, CAP), 's');
+  const tags = { scenario: 's' };
+  const scope = { tags, key: tagsKey(tags), assertRunning: () => {} };
   for (let i = 0; i < names; i++) rt.endpoint(scope, 'GET', `GET /p${i}`, undefined).record(response(1000));
   const cached = (rt as unknown as { endpoints: Map<string, unknown> }).endpoints.size;
   const series = new Set(sink.flush().map((p) => `${p.metric} ${p.tags.name}`)).size;
@@ -67,7 +48,7 @@ function recordNames(names: number): { cached: number; series: number } {
 }
 
 describe('distinct endpoint names beyond the cap cost nothing per name', () => {
-  it('the script runtime caches at most the capped names; the sink holds cap + other', () => {
+  it('a script scenario caches at most the capped names; the sink holds cap + other', () => {
     const few = recordNames(1_000);
     const many = recordNames(20_000);
     assert.equal(many.cached, few.cached, 'the same cache size for 1,000 and 20,000 names');

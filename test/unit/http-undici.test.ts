@@ -1,8 +1,10 @@
 /**
  * The undici-based client: the shared conformance suite with the fast path off, plus TLS, HTTP/2
- * and the choice of client for https URLs.
+ * (h2 by ALPN, h2c with prior knowledge) and the choice of client for https URLs.
  */
 import assert from 'node:assert/strict';
+import { createServer as createH2cServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { createHttpConnection } from '../../src/protocols/http/connection.js';
 import type { HttpConnection } from '../../src/protocols/http/types.js';
@@ -131,5 +133,32 @@ describe('undici: TLS and HTTP/2', () => {
     assert.equal(h1.body.toString(), 'h1.1');
     assert.deepEqual(versions, ['2.0', '2.0', '2.0', '2.0', '2.0', '1.1']);
     assert.equal(server.connections, 2);
+  });
+
+  it('speaks h2c with prior knowledge on http:// when allowH2 is set, even with the fast path on', async () => {
+    const versions: string[] = [];
+    let sessions = 0;
+    const server = createH2cServer((req, res) => {
+      versions.push(req.httpVersion);
+      res.end(`h${req.httpVersion} ${req.method} ${req.url}`);
+    });
+    server.on('session', () => sessions++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // The raw fast path speaks HTTP/1.1 only: with allowH2 it must not be chosen.
+      const c = conn(false, { fastPath: true, allowH2: true });
+      for (let i = 0; i < 3; i++) {
+        const res = await c.request(spec(`${origin}/p${i}`));
+        assertOk(res);
+        assert.equal(res.body.toString(), `h2.0 GET /p${i}`);
+        assert.ok(res.bytesReceived > 0 && res.bytesSent > 0, 'bytes counted on the h2 socket');
+      }
+      assert.deepEqual(versions, ['2.0', '2.0', '2.0']);
+      assert.equal(sessions, 1, 'one kept-alive HTTP/2 connection for the VU');
+      c.close();
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BUILTIN_BY_NAME } from '../../src/metrics/definitions.js';
+// Registers the protocol modules' metrics (http_*) with the metrics layer.
+import '../../src/protocols/registry.js';
 import { Aggregator } from '../../src/metrics/aggregator.js';
 import { abortingThresholds, evaluateThreshold } from '../../src/thresholds/evaluate.js';
 import { parseCliThreshold, parseThresholds } from '../../src/thresholds/parse.js';

@@ -65,7 +65,11 @@ class VuHttpConnection implements HttpConnection {
 
   private clientFor(spec: HttpRequestSpec): HttpOriginClient | null {
     const url = spec.url;
-    const fast = this.options.fastPath && url.protocol === 'http:' && !UNDICI_ONLY_METHODS.has(spec.method);
+    const fast =
+      this.options.fastPath &&
+      this.options.allowH2 !== true &&
+      url.protocol === 'http:' &&
+      !UNDICI_ONLY_METHODS.has(spec.method);
     if (url === this.lastUrl && fast === this.lastWasFast) return this.lastClient;
     const protocol = url.protocol;
     if (protocol !== 'http:' && protocol !== 'https:') return null;

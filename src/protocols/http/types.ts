@@ -76,7 +76,10 @@ export interface HttpConnectionOptions {
   fastPath: boolean;
   /** TLS: skip certificate verification (k6 insecureSkipTLSVerify). */
   insecureSkipTLSVerify: boolean;
-  /** Offer HTTP/2 (ALPN h2) on https origins through undici (default false: HTTP/1.1 only). */
+  /**
+   * HTTP/2 through undici (default false: HTTP/1.1 only): offered by ALPN on https origins, spoken
+   * with prior knowledge (h2c) on http origins. The raw fast path is never used with it.
+   */
   allowH2?: boolean;
 }
 

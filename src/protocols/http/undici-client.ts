@@ -32,7 +32,7 @@ export interface UndiciOriginClientOptions {
   /** `http://host:port` or `https://host:port`. */
   origin: string;
   insecureSkipTLSVerify: boolean;
-  /** Offer HTTP/2 via ALPN on https origins. */
+  /** HTTP/2: offered via ALPN on https origins, h2c with prior knowledge on http origins. */
   allowH2: boolean;
 }
 
@@ -178,12 +178,17 @@ class UndiciOriginClient extends SerialOriginClient {
     this.origin = options.origin;
     this.isHttps = options.origin.startsWith('https:');
     this.allowH2 = options.allowH2;
-    this.baseConnector = loadUndici().buildConnector({
+    const connectorOptions = {
       rejectUnauthorized: !options.insecureSkipTLSVerify,
       allowH2: options.allowH2,
+      // Plain http:// has no ALPN: HTTP/2 there is h2c with prior knowledge (the connector marks
+      // the socket as h2, and the Client speaks HTTP/2 from the first byte). undici 7 reads
+      // `useH2c` but its BuildOptions type does not declare it, hence no literal here.
+      useH2c: options.allowH2 && !this.isHttps,
       // Our own deadline covers connecting; undici's 10 s default would cut a longer timeoutMs short.
       timeout: 0,
-    }) as unknown as ConnectFn;
+    };
+    this.baseConnector = loadUndici().buildConnector(connectorOptions) as unknown as ConnectFn;
   }
 
   /**

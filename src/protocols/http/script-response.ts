@@ -1,6 +1,6 @@
 /** The response scripts see: the transport response plus lazy text, JSON (with a path) and header lookup. */
-import type { HttpResponse } from '../protocols/http/types.js';
 import type { ResponseTimings, ScriptResponse } from './api.js';
+import type { HttpResponse } from './types.js';
 
 const NOT_PARSED = Symbol('not parsed');
 

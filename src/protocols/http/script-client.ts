@@ -3,9 +3,8 @@
  * `name`, a `:param` or `http.url` template, or the path with ids grouped), builds the body,
  * keeps the cookie jar, sends on the VU's connection and records the response in its scope.
  */
-import { tryParseDurationMs } from '../config/duration.js';
-import { endpointName } from '../metrics/tags.js';
-import type { HttpConnection, HttpResponse } from '../protocols/http/types.js';
+import { tryParseDurationMs } from '../../config/duration.js';
+import { endpointName } from '../../metrics/tags.js';
 import type {
   CookieJarApi,
   HttpClient,
@@ -15,7 +14,8 @@ import type {
   UrlTemplate,
 } from './api.js';
 import { VuCookieJar } from './cookies.js';
-import { VolleyScriptResponse } from './response.js';
+import { VolleyScriptResponse } from './script-response.js';
+import type { HttpConnection, HttpResponse } from './types.js';
 
 export interface HttpClientDefaults {
   baseUrl: URL | undefined;
@@ -39,14 +39,6 @@ export interface ResponseRecorder {
     name: string,
     tags: Readonly<Record<string, string>> | undefined,
   ): void;
-}
-
-/** Thrown into VU code once its VU was cut off by a hard stop; counted as interrupted, not as an error. */
-export class VuInterruptedError extends Error {
-  constructor() {
-    super('the VU was interrupted by the end of its graceful stop');
-    this.name = 'VuInterruptedError';
-  }
 }
 
 const TEMPLATE = Symbol('volley.url-template');
@@ -118,7 +110,8 @@ export class ScriptHttpClient implements HttpClient {
   private readonly urls: Map<string, URL>;
 
   constructor(
-    private readonly conn: HttpConnection,
+    /** The VU's connection, made on its first request (a VU that sends none opens nothing). */
+    private readonly conn: () => HttpConnection,
     private readonly defaults: HttpClientDefaults,
     private readonly recorder: ResponseRecorder,
   ) {
@@ -216,7 +209,7 @@ export class ScriptHttpClient implements HttpClient {
     const rt = options.responseType;
     if (rt !== undefined && rt !== 'none' && rt !== 'text' && rt !== 'binary')
       throw new TypeError(`responseType: ${JSON.stringify(rt)} is not 'none', 'text' or 'binary'`);
-    const res = await this.conn.request({
+    const res = await this.conn().request({
       method,
       url,
       headers,

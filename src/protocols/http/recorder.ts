@@ -3,11 +3,13 @@
  * name, method, status and (for transport failures) error class. Series are cached per endpoint
  * and status, so a request costs a few field updates and histogram records, no lookups by string.
  */
-import type { HttpResponse } from '../protocols/http/types.js';
-import { BUILTIN_BY_NAME, type MetricDefinition } from './definitions.js';
-import type { CounterSeries, MetricSink, RateSeries, TrendSeries } from './sink.js';
+import { BUILTIN_BY_NAME, type MetricDefinition } from '../../metrics/definitions.js';
+import type { CounterSeries, MetricSink, RateSeries, TrendSeries } from '../../metrics/sink.js';
+import { httpMetric as m } from './metrics.js';
+import type { HttpResponse } from './types.js';
 
-const m = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as MetricDefinition;
+/** Bytes are the engine's metrics (every protocol counts them). */
+const core = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as MetricDefinition;
 const D = {
   reqs: m('http_reqs'),
   duration: m('http_req_duration'),
@@ -18,8 +20,8 @@ const D = {
   waiting: m('http_req_waiting'),
   receiving: m('http_req_receiving'),
   failed: m('http_req_failed'),
-  sent: m('data_sent'),
-  received: m('data_received'),
+  sent: core('data_sent'),
+  received: core('data_received'),
 };
 
 class HttpSeriesGroup {

@@ -1,0 +1,57 @@
+/**
+ * The HTTP protocol module: `ctx.http`, quick mode's request, the http_* metrics (headline:
+ * http_reqs / http_req_failed / http_req_duration), the get/post/… declarative steps, a TCP/TLS
+ * preflight, and HTTP/2 when its options say so.
+ */
+import type { QuickRequest } from '../../config/types.js';
+import type { ModuleWorker, ProtocolModule } from '../module.js';
+import { createHttpConnection } from './connection.js';
+import { loadToughCookie } from './cookies.js';
+import { HTTP_HEADLINE, HTTP_METRICS } from './metrics.js';
+import { connectionOptions, HTTP_OPTIONS, type HttpOptions } from './options.js';
+import { preflight } from './preflight.js';
+import { httpQuickIteration } from './quick.js';
+import { HttpRecorder } from './recorder.js';
+import { httpScriptApi } from './script-api.js';
+import { HTTP_STEPS } from './steps.js';
+import type { HttpConnection } from './types.js';
+import { loadUndici } from './undici-client.js';
+
+export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
+  name: 'http',
+  metrics: HTTP_METRICS,
+  headline: HTTP_HEADLINE,
+  options: HTTP_OPTIONS,
+  steps: HTTP_STEPS,
+
+  quickRequest: (config) => config.request,
+
+  prepare(options, use) {
+    // undici loads lazily: only a quick-mode run over plain HTTP on the fast path never needs it.
+    // Anything else (https, --no-fast-path, HTTP/2, scripts) loads it before the run, not in a
+    // request's time; likewise the cookie jar of scripts.
+    const quick = use.quick as QuickRequest | undefined;
+    if (!quick || !connectionOptions(options).fastPath || !quick.url.startsWith('http:')) loadUndici();
+    if (use.script) loadToughCookie();
+  },
+
+  worker(options, env): ModuleWorker<HttpConnection> {
+    const recorder = new HttpRecorder(env.sink, env.maxEndpoints);
+    const conn = connectionOptions(options);
+    return {
+      createClient(): HttpConnection {
+        const c = createHttpConnection(conn);
+        return { request: (spec) => env.track(c.request(spec)), close: () => c.close() };
+      },
+      quickIteration: (request, tags) =>
+        httpQuickIteration(
+          request as QuickRequest,
+          recorder,
+          tags as Readonly<Record<string, string>> & { scenario: string },
+        ),
+      scriptApi: (scenario) => httpScriptApi(recorder, scenario),
+    };
+  },
+
+  preflight: (target, options, timeoutMs) => preflight(target, timeoutMs, options.insecureSkipTLSVerify),
+};

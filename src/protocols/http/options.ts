@@ -1,0 +1,58 @@
+/** The HTTP module's options: what every VU's client is built with. */
+import { problemPath, type Problem } from '../../config/problems.js';
+import type { TestConfig } from '../../config/types.js';
+import type { ModuleOptions } from '../module.js';
+import type { HttpConnectionOptions } from './types.js';
+
+/**
+ * `fastPath`: raw-socket HTTP/1.1 for plain http:// (never used with http2); `http2`: h2 by ALPN
+ * on https://, h2c with prior knowledge on http://. The engine config's `http` field.
+ */
+export type HttpOptions = TestConfig['http'];
+
+const FIELDS: Record<keyof HttpOptions, string> = {
+  fastPath: 'raw-socket HTTP/1.1 for plain http:// origins (never used with http2)',
+  insecureSkipTLSVerify: 'accept any TLS certificate (k6 insecureSkipTLSVerify)',
+  http2: 'HTTP/2: h2 by ALPN on https://, h2c with prior knowledge on http://',
+};
+
+export const HTTP_OPTIONS: ModuleOptions<HttpOptions> = {
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(
+      Object.entries(FIELDS).map(([k, description]) => [k, { type: 'boolean', description }]),
+    ),
+  },
+  defaults: { fastPath: true, insecureSkipTLSVerify: false, http2: false },
+  validate(value: unknown, path: string): Problem[] {
+    if (value === undefined) return [];
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return [{ path, message: 'must be an object', code: 'wrong-type' }];
+    const problems: Problem[] = [];
+    for (const [k, v] of Object.entries(value)) {
+      const at = problemPath(path, k);
+      if (!(k in FIELDS))
+        problems.push({
+          path: at,
+          message: `is not an HTTP option (${Object.keys(FIELDS).join(', ')})`,
+          code: 'unknown-field',
+        });
+      else if (typeof v !== 'boolean')
+        problems.push({ path: at, message: 'must be true or false', code: 'wrong-type' });
+    }
+    return problems;
+  },
+  fromConfig(config: TestConfig): HttpOptions {
+    return { ...HTTP_OPTIONS.defaults, ...config.http };
+  },
+};
+
+/** What a VU's connection is built with: HTTP/2 means undici (ALPN h2, or h2c prior knowledge). */
+export function connectionOptions(o: HttpOptions): HttpConnectionOptions {
+  return {
+    fastPath: o.fastPath && !o.http2,
+    insecureSkipTLSVerify: o.insecureSkipTLSVerify,
+    allowH2: o.http2,
+  };
+}
