@@ -106,7 +106,7 @@ export interface RunListener {
   onEnd?(result: RunResult): void | Promise<void>;
 }
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+const WORKER_URL = new URL('../generators/thread/worker.js', import.meta.url);
 /**
  * A worker's garbage is short-lived (one request, one iteration): a young generation capped at
  * 8 MB (V8's default grows to 48 MB) is scavenged more often for little CPU, and bounds the heap

@@ -4,8 +4,8 @@
  */
 import { dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { now } from './clock.js';
-import { HealthSampler } from './health.js';
+import { now } from '../../engine/clock.js';
+import { HealthSampler } from '../../engine/health.js';
 import {
   WORKER_PROTOCOL_VERSION,
   type MainToWorker,
@@ -13,33 +13,33 @@ import {
   type WorkerInflight,
   type WorkerInit,
   type WorkerToMain,
-} from './protocol.js';
-import { ExecutionSegment, SegmentSequence } from './segments.js';
-import { ScenarioStop } from './stop.js';
-import { IterationCounter } from '../executors/common.js';
-import { executorFor } from '../executors/registry.js';
+} from '../../engine/protocol.js';
+import { ExecutionSegment, SegmentSequence } from '../../engine/segments.js';
+import { ScenarioStop } from '../../engine/stop.js';
+import { IterationCounter } from '../../executors/common.js';
+import { executorFor } from '../../executors/registry.js';
 import type {
   ControlChange,
   ExecutorContext,
   IterationInfo,
   NormalizedScenario,
   Vu,
-} from '../executors/types.js';
-import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
-import { HttpRecorder } from '../metrics/http-recorder.js';
-import { MetricSink } from '../metrics/sink.js';
-import { endpointName } from '../metrics/tags.js';
-import { createHttpConnection } from '../protocols/http/connection.js';
-import { loadUndici } from '../protocols/http/undici-client.js';
-import type { HttpConnection, HttpRequestSpec } from '../protocols/http/types.js';
-import { dataRegistry } from '../script/data-access.js';
-import { loadToughCookie } from '../script/cookies.js';
-import { ScriptErrorLog } from '../script/error-log.js';
-import { forbidProcessExit } from '../script/exit-guard.js';
-import { VuInterruptedError } from '../script/http-client.js';
-import { httpDefaults, importTestModule, scriptPathOf, type TestModule } from '../script/load.js';
-import { threadState } from '../script/thread-state.js';
-import { ScriptScenario, type ScriptVu, type VuHost } from '../script/vu-runtime.js';
+} from '../../executors/types.js';
+import { BUILTIN_BY_NAME, type MetricDefinition } from '../../metrics/definitions.js';
+import { HttpRecorder } from '../../metrics/http-recorder.js';
+import { MetricSink } from '../../metrics/sink.js';
+import { endpointName } from '../../metrics/tags.js';
+import { createHttpConnection } from '../../protocols/http/connection.js';
+import { loadUndici } from '../../protocols/http/undici-client.js';
+import type { HttpConnection, HttpRequestSpec } from '../../protocols/http/types.js';
+import { dataRegistry } from '../../script/data-access.js';
+import { loadToughCookie } from '../../script/cookies.js';
+import { ScriptErrorLog } from '../../script/error-log.js';
+import { forbidProcessExit } from '../../script/exit-guard.js';
+import { VuInterruptedError } from '../../script/http-client.js';
+import { httpDefaults, importTestModule, scriptPathOf, type TestModule } from '../../script/load.js';
+import { threadState } from '../../script/thread-state.js';
+import { ScriptScenario, type ScriptVu, type VuHost } from '../../script/vu-runtime.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
