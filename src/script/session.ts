@@ -3,15 +3,16 @@
  * thread, validate every part at once, build the engine config with the script's custom metrics,
  * and run `setup()`/`teardown()` in the main thread. The CLI and the API server share it.
  */
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
-import type { ScriptRef, TestConfig } from '../config/types.js';
+import type { ScriptRef, ScriptSource, TestConfig } from '../config/types.js';
 import type { PreparedTest } from '../engine/run.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
 import { VolleyError } from '../errors.js';
 import type { TestDefinition } from './api.js';
-import { bundleScript, SCRIPT_EXTENSIONS, type ScriptBundle } from './bundle.js';
+import { bundleScript, bundleSource, SCRIPT_EXTENSIONS, type ScriptBundle } from './bundle.js';
 import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
 import type { ScriptHttpClient } from './http-client.js';
@@ -74,6 +75,12 @@ export interface LoadOptions extends ScriptRunOptions {
   scenarios?: readonly string[];
 }
 
+/** A declarative file as generators receive it: its text and digest. */
+function declarativeSource(path: string): ScriptSource {
+  const text = readFileSync(path, 'utf8');
+  return { kind: 'declarative', path, text, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
 export async function loadTest(path: string, options: LoadOptions): Promise<LoadedTest> {
   const file = resolve(path);
   checkFile(file);
@@ -102,7 +109,13 @@ export async function loadTest(path: string, options: LoadOptions): Promise<Load
       throw new VolleyError('INVALID_SCRIPT', `${path}: ${errors[0] as string}`, {
         details: errors.map((e) => `${path}: ${e}`),
       });
-    config.script = { ref, env: { ...options.env }, setupData: undefined, data: dataRegistry().transfers() };
+    config.script = {
+      ref: bundle ? bundleSource(bundle, file) : declarativeSource(file),
+      ...(bundle ? { localBundlePath: bundle.path } : {}),
+      env: { ...options.env },
+      setupData: undefined,
+      data: dataRegistry().portable(),
+    };
     const customMetrics = [...threadState.customMetrics.values()];
     return { file, ref, module, config, prepared, customMetrics, dispose };
   } catch (err) {
