@@ -206,8 +206,9 @@ export class Coordinator {
     if (this.stopRequested)
       for (const s of this.slots) if (!s.ended) s.generator.stop(this.stopRequested.graceMs);
 
+    // Not unref'd: a generator that is neither reporting nor keeping the process busy must still be
+    // ended by the watchdog, not leave the run waiting in an empty event loop.
     const watchdog = setInterval(() => this.watch(run.maxDurationMs, finish), this.timings.watchdogTickMs);
-    watchdog.unref();
     try {
       await allDone;
     } finally {
@@ -286,8 +287,12 @@ export class Coordinator {
           `still running ${grace / 1000}s after its hard stop${silentS >= 2 ? `, not responding for ${silentS}s: its event loop is blocked (a busy loop?)` : ''}`,
         );
         // Bounded like the rest: a generator that does not confirm its end is given up on.
-        const gone = new Promise<void>((r) => setTimeout(r, grace).unref());
-        void Promise.race([s.generator.terminate().catch(() => {}), gone]).then(() => finish(s));
+        let timer: NodeJS.Timeout | undefined;
+        const gone = new Promise<void>((r) => (timer = setTimeout(r, grace)));
+        void Promise.race([s.generator.terminate().catch(() => {}), gone]).then(() => {
+          clearTimeout(timer);
+          finish(s);
+        });
       }
     }
     const second = Math.floor((t - this.runStartAtMs) / 1000);
