@@ -96,7 +96,10 @@ const BYTES = '$bytes';
 
 /** A spec as JSON: byte arrays (data files) as `{ "$bytes": base64 }`. */
 export function encodeSpec(spec: GeneratorSpec): string {
-  return JSON.stringify(spec, (_key, value: unknown) =>
+  // A copy of the script attachment: the one a test was loaded with serialises as a summary for
+  // stores and logs (its own toJSON, not enumerable, so not copied); a generator needs the content.
+  const plain: GeneratorSpec = { ...spec, script: spec.script && { ...spec.script } };
+  return JSON.stringify(plain, (_key, value: unknown) =>
     value instanceof Uint8Array
       ? { [BYTES]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
       : value,

@@ -123,6 +123,32 @@ export default defineTest({
     assert.equal(result.aggregator.total('checks')?.trues, 40);
   });
 
+  it("the test's config serialises as a summary (stores, logs); the spec as the content", () => {
+    const script = test.config.script;
+    assert.ok(script && script.ref.kind === 'bundle');
+    const stored = JSON.parse(JSON.stringify(test.config)) as {
+      script: { ref: Record<string, unknown>; data: Record<string, unknown>[] };
+    };
+    assert.deepEqual(stored.script.ref, {
+      kind: 'bundle',
+      scriptPath: script.ref.scriptPath,
+      trackVu: true,
+      sha256: script.ref.sha256,
+      bytes: script.ref.code.length,
+    });
+    assert.deepEqual(
+      stored.script.data.map((d) => [d.kind, d.rows, d.bytes, d.sha256]),
+      script.data.map((d) => [d.kind, 40, d.bytes.byteLength, d.sha256]),
+    );
+    assert.ok(JSON.stringify(test.config).length < 4000, 'no bundle text, no bytes');
+    const spec = decodeSpec(encodeSpec({ script } as GeneratorSpec));
+    assert.equal(spec.script?.ref.kind === 'bundle' && spec.script.ref.code, script.ref.code);
+    assert.deepEqual(
+      spec.script?.data.map((d) => d.bytes),
+      script.data.map((d) => new Uint8Array(d.bytes)),
+    );
+  });
+
   it('a bundle that does not match its digest is refused: the run does not start', async () => {
     srv.reset();
     const run = new TestRun(test.prepared, [], undefined, {
