@@ -3,7 +3,12 @@
 /** How this process imports a test file: a bundle on its own disk, or a declarative file. */
 export type ScriptRef =
   | { kind: 'bundle'; bundlePath: string; scriptPath: string; trackVu: boolean }
-  | { kind: 'declarative'; path: string };
+  | {
+      kind: 'declarative';
+      path: string;
+      /** The file's text when this machine does not hold it at `path` (a generator elsewhere). */
+      text?: string;
+    };
 
 /**
  * A test file as every generator receives it, wherever it runs: the content and its sha256 digest

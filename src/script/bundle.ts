@@ -141,18 +141,22 @@ function holds(path: string | undefined, sha256: string): path is string {
  * Where this generator imports the test from. A bundle already on this machine (the coordinator's
  * own, for threads) is used when its content matches the digest; otherwise the received content
  * is checked against its digest, its import of 'volley' re-pointed at the volley running here, and
- * written to a temp folder that `dispose` removes. A declarative file is read from its path, which
- * must hold the content the run loaded.
+ * written to a temp folder that `dispose` removes. A declarative file is read from its path when
+ * that holds the same content, and parsed from the received text otherwise.
  */
 export function localScriptRef(script: ScriptAttachment): { ref: ScriptRef; dispose(): void } {
   const source = script.ref;
   if (source.kind === 'declarative') {
-    if (!holds(source.path, source.sha256))
+    if (holds(source.path, source.sha256))
+      return { ref: { kind: 'declarative', path: source.path }, dispose: () => {} };
+    // Parsed from the text, under its original path: messages name it, and data paths resolve
+    // against its folder, as they did where the test was loaded.
+    if (sha256Hex(source.text) !== source.sha256)
       throw new VolleyError(
         'INVALID_SCRIPT',
-        `${source.path}: this generator reads declarative tests from their path, and the file here is missing or differs from the one the run loaded`,
+        `${source.path}: the test file does not match its sha256 digest (changed or damaged on the way)`,
       );
-    return { ref: { kind: 'declarative', path: source.path }, dispose: () => {} };
+    return { ref: { kind: 'declarative', path: source.path, text: source.text }, dispose: () => {} };
   }
   const { scriptPath, trackVu } = source;
   if (holds(script.localBundlePath, source.sha256))

@@ -1,7 +1,7 @@
 /**
  * The generator spec is self-contained: thread generators given only what could cross a network as
- * JSON — the bundle's content (no local path, volley at another path), data files as bytes — run
- * a script with a data file against a real server, which counts what it received. And content
+ * JSON — the bundle's content (no local path, volley at another path), a YAML test's text, data
+ * files as bytes — run the test against a real server, which counts what it received. And content
  * that does not match its digest is refused before anything runs.
  */
 import assert from 'node:assert/strict';
@@ -147,6 +147,67 @@ export default defineTest({
       spec.script?.data.map((d) => d.bytes),
       script.data.map((d) => new Uint8Array(d.bytes)),
     );
+  });
+
+  it('a declarative test from its text alone: the file and its data are gone, the server counts every row', async () => {
+    srv.reset();
+    const yamlDir = mkdtempSync(join(tmpdir(), 'volley-portable-yaml-'));
+    try {
+      writeFileSync(
+        join(yamlDir, 'rows.csv'),
+        ['k', ...Array.from({ length: 30 }, (_, i) => `y${i}`)].join('\n'),
+      );
+      const file = join(yamlDir, 'portable.yaml');
+      writeFileSync(
+        file,
+        [
+          `baseUrl: '${srv.url}'`,
+          'data:',
+          '  rows: { csv: ./rows.csv }',
+          'scenarios:',
+          '  a:',
+          '    executor: shared-iterations',
+          '    vus: 3',
+          '    iterations: 30',
+          '    flow:',
+          "      - get: '/y?k={{ $data.rows.unique.k }}'",
+          '        check: { status: 200 }',
+          '',
+        ].join('\n'),
+      );
+      const yamlTest = await loadTest(file, {
+        env: {},
+        workers: 2,
+        fastPath: true,
+        insecureSkipTLSVerify: false,
+        stopGraceMs: 1000,
+        tags: {},
+        preciseSchedule: false,
+        thresholds: {},
+      });
+      rmSync(file);
+      renameSync(join(yamlDir, 'rows.csv'), join(yamlDir, 'gone.csv'));
+      try {
+        const factory: GeneratorFactory = (count) =>
+          Array.from({ length: count }, (_, i): Generator => {
+            const thread = new ThreadGenerator(i);
+            return Object.assign(thread, {
+              init: (spec: GeneratorSpec) =>
+                ThreadGenerator.prototype.init.call(thread, decodeSpec(encodeSpec(spec))),
+            });
+          });
+        const result = await new TestRun(yamlTest.prepared, [], undefined, { generators: factory }).run();
+        assert.deepEqual(result.workerErrors, []);
+        assert.deepEqual(result.runErrors, []);
+      } finally {
+        yamlTest.dispose();
+      }
+      const ks = srv.requests().map((q) => q.query.get('k'));
+      assert.equal(ks.length, 30);
+      assert.equal(new Set(ks).size, 30, 'every row once');
+    } finally {
+      rmSync(yamlDir, { recursive: true, force: true });
+    }
   });
 
   it('a bundle that does not match its digest is refused: the run does not start', async () => {

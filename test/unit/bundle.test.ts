@@ -79,25 +79,30 @@ describe('localScriptRef: where a generator imports the test from', () => {
     }
   });
 
-  it('refuses content that does not match its digest, and a declarative file that is not the one loaded', () => {
+  it('refuses a bundle that does not match its digest', () => {
     const damaged = { ...source(code), code: `${code}// changed` };
     assert.throws(
       () => localScriptRef(attach(damaged)),
       /test\.ts: the bundled script does not match its sha256 digest/,
     );
+  });
+
+  it('a declarative file: read from its path when it holds the content, parsed from the text otherwise', () => {
     const yaml = join(dir, 'test.yaml');
-    writeFileSync(yaml, 'scenarios: {}\n');
+    const text = 'scenarios: {}\n';
+    writeFileSync(yaml, text);
     const decl: ScriptSource = {
       kind: 'declarative',
       path: yaml,
-      text: 'scenarios: {}\n',
-      sha256: createHash('sha256').update('scenarios: {}\n').digest('hex'),
+      text,
+      sha256: createHash('sha256').update(text).digest('hex'),
     };
     assert.deepEqual(localScriptRef(attach(decl)).ref, { kind: 'declarative', path: yaml });
     writeFileSync(yaml, 'scenarios: { changed: {} }\n');
+    assert.deepEqual(localScriptRef(attach(decl)).ref, { kind: 'declarative', path: yaml, text });
     assert.throws(
-      () => localScriptRef(attach(decl)),
-      /test\.yaml: this generator reads declarative tests from their path, and the file here is missing or differs/,
+      () => localScriptRef(attach({ ...decl, text: 'scenarios: { other: {} }\n' })),
+      /test\.yaml: the test file does not match its sha256 digest/,
     );
   });
 });
