@@ -104,9 +104,12 @@ export class Coordinator {
     return this.stopRequested !== undefined;
   }
 
-  /** No new iterations; in-flight ones get `graceMs`. Before the start, the generators get it with the start. */
-  stop(graceMs: number): void {
-    this.stopRequestedAt ??= now();
+  /**
+   * No new iterations; in-flight ones get `graceMs`. Before the start, the generators get it with
+   * the start. `at`: when the stop was asked for (the watchdog's deadline counts from it).
+   */
+  stop(graceMs: number, at: number = now()): void {
+    this.stopRequestedAt ??= at;
     this.stopRequested = { graceMs: Math.min(graceMs, this.stopRequested?.graceMs ?? Infinity) };
     for (const s of this.slots) if (!s.ended) s.generator.stop(graceMs);
   }

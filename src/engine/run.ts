@@ -63,7 +63,7 @@ export class TestRun {
   private coordinator: Coordinator | undefined;
   private started = false;
   /** A stop asked for before the coordinator exists, handed to it when it does. */
-  private earlyStopGraceMs: number | undefined;
+  private earlyStop: { graceMs: number; at: number } | undefined;
   private readonly samplers: Sampler[] = [];
 
   constructor(
@@ -105,7 +105,11 @@ export class TestRun {
   stop(reason: AbortReason, detail: string, graceMs: number = this.test.config.stopGraceMs): void {
     this.aborted ??= { reason, detail };
     if (this.coordinator) this.coordinator.stop(graceMs);
-    else this.earlyStopGraceMs = Math.min(graceMs, this.earlyStopGraceMs ?? Infinity);
+    else
+      this.earlyStop = {
+        graceMs: Math.min(graceMs, this.earlyStop?.graceMs ?? Infinity),
+        at: this.earlyStop?.at ?? nowMs(),
+      };
   }
 
   /** Live change of an externally-controlled scenario (global numbers; generators take their share). */
@@ -135,7 +139,7 @@ export class TestRun {
       this.timings,
     );
     this.coordinator = coordinator;
-    if (this.earlyStopGraceMs !== undefined) coordinator.stop(this.earlyStopGraceMs);
+    if (this.earlyStop) coordinator.stop(this.earlyStop.graceMs, this.earlyStop.at);
     const plannedDurationMs = Math.max(...this.plans.map((p) => p.scenario.startTimeMs + p.plan.durationMs));
     const maxDurationMs = Math.max(...this.plans.map((p) => p.scenario.startTimeMs + p.plan.maxDurationMs));
     let startedAt = new Date();

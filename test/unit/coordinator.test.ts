@@ -507,6 +507,38 @@ describe('coordinator with fake generators', () => {
     assert.equal(fakes[0]?.controls[0]?.change.atRunMs, fakes[1]?.controls[0]?.change.atRunMs);
   });
 
+  it('a stop asked before the run starts reaches every generator right after the start', async () => {
+    const fakes: FakeGenerator[] = [];
+    const run = new TestRun(
+      prepareTest(
+        config({
+          generators: [{}, {}],
+          scenario: { executor: 'constant-vus', vus: 4, duration: '30s', gracefulStop: '0s' },
+        }),
+      ),
+      [],
+      'run-4',
+      {
+        generators: (count) => {
+          for (let i = 0; i < count; i++) fakes.push(new FakeGenerator(i, { seconds: 300 }, []));
+          return fakes;
+        },
+        timings: FAST,
+      },
+    );
+    run.stop('api', 'stopped before it began', 300);
+    run.stop('signal', 'a second stop keeps the first reason and the shorter grace', 100);
+    const t0 = now();
+    const result = await run.run();
+    assert.ok(now() - t0 < 2000, 'not the planned 30 s');
+    assert.deepEqual(result.aborted, { reason: 'api', detail: 'stopped before it began' });
+    for (const f of fakes) {
+      assert.ok(f.startAt !== undefined, 'started, then stopped');
+      assert.deepEqual(f.stops, [100]);
+    }
+    assert.deepEqual(result.runErrors, []);
+  });
+
   it('an abortOnFail threshold stops every generator (the metrics engine decides, the coordinator broadcasts)', async () => {
     const { result, fakes } = await runFakes({
       generators: [
