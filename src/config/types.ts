@@ -1,20 +1,75 @@
 /** Configuration shapes: what users write (durations as strings) and what the engine runs. */
-import type { SharedDataTransfer } from '../script/data/shared-data.js';
 
-/** How a worker loads the same test file the main thread loaded. */
+/** How this process imports a test file: a bundle on its own disk, or a declarative file. */
 export type ScriptRef =
   | { kind: 'bundle'; bundlePath: string; scriptPath: string; trackVu: boolean }
-  | { kind: 'declarative'; path: string };
+  | {
+      kind: 'declarative';
+      path: string;
+      /** The file's text when this machine does not hold it at `path` (a generator elsewhere). */
+      text?: string;
+    };
 
-/** A script or declarative test: what every worker needs besides the scenarios. */
+/**
+ * A test file as every generator receives it, wherever it runs: the content and its sha256 digest
+ * (hex), so a generator needs no shared disk and can check what it got.
+ */
+export type ScriptSource =
+  | {
+      kind: 'bundle';
+      /** The user's script (absolute): names it in messages; relative data paths resolve against its folder. */
+      scriptPath: string;
+      /** The script imports a free function that needs to know its VU (check, group, sleep, metrics). */
+      trackVu: boolean;
+      /** The bundled ES module. */
+      code: string;
+      sha256: string;
+      /** The absolute path of 'volley' the bundle imports: a generator re-points it at its own volley. */
+      volleyEntry: string;
+    }
+  | {
+      kind: 'declarative';
+      /** The YAML/JSON file (absolute). */
+      path: string;
+      text: string;
+      sha256: string;
+    };
+
+/**
+ * A data file (`data.csv()`, `data.json()`) in its portable form: the bytes and their digest, with
+ * how the script asked to read them. A generator indexes the rows itself; threads of this process
+ * share one SharedArrayBuffer instead (src/script/data/shared-data.ts).
+ */
+export interface DataFile {
+  /** Identifies the file and the options it was read with. */
+  key: string;
+  kind: 'csv' | 'json';
+  /** Absolute path of the file where the test was loaded. */
+  path: string;
+  /** The file's bytes, exactly as on disk (in this process, a view of the shared copy). */
+  bytes: Uint8Array;
+  sha256: string;
+  rows: number;
+  /** CSV: the field delimiter (one ASCII character). */
+  delimiter?: string;
+  /** CSV: whether the first row was read as the column names. */
+  header?: boolean;
+}
+
+/** A script or declarative test: what every generator needs besides the scenarios. Serialisable. */
 export interface ScriptAttachment {
-  ref: ScriptRef;
-  /** `-e KEY=VALUE`: set in every worker's process.env before the script loads. */
+  ref: ScriptSource;
+  /**
+   * Where the bundle already lies on this machine: a shortcut for generators here (threads), used
+   * only when its content matches `ref.sha256`. A generator without it writes `ref.code` itself.
+   */
+  localBundlePath?: string;
+  /** `-e KEY=VALUE`: set in every generator's process.env before the script loads. */
   env: Record<string, string>;
-  /** What `setup()` returned (structured-cloned into each worker). */
+  /** What `setup()` returned (plain data: copied to each generator). */
   setupData: unknown;
-  /** Data files the main thread loaded, shared (not copied) with the workers. */
-  data: SharedDataTransfer[];
+  /** Data files the test loaded, with their content. */
+  data: DataFile[];
 }
 
 export interface StageConfig {

@@ -8,17 +8,21 @@ import type { TestDefinition } from '../script/api.js';
 import { compileTestFile, type CompileOptions } from './compile.js';
 import { assertValid, parseTestFile } from './load.js';
 
-export type LoadDeclarativeOptions = Omit<CompileOptions, 'path' | 'locate'>;
+export type LoadDeclarativeOptions = Omit<CompileOptions, 'path' | 'locate'> & {
+  /** The file's text, instead of reading `path` (a generator that received the test as content). */
+  text?: string;
+};
 
 /**
  * Reads, validates and compiles a declarative test file. Throws `VolleyError('INVALID_CONFIG')`
  * with the first problem as the message and every problem in `details`, each `FILE:LINE:COL: …`;
  * `UNREADABLE_FILE` when the file cannot be read.
  */
-export function loadDeclarativeTest(path: string, options: LoadDeclarativeOptions): TestDefinition {
+export function loadDeclarativeTest(path: string, loadOptions: LoadDeclarativeOptions): TestDefinition {
+  const { text: given, ...options } = loadOptions;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = given ?? readFileSync(path, 'utf8');
   } catch (err) {
     throw new VolleyError(
       'UNREADABLE_FILE',

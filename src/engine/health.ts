@@ -1,4 +1,4 @@
-/** Per-thread generator health: event-loop utilisation and delay, heap. Sampled once per flush. */
+/** A generator's health, measured in its own event loop: utilisation and delay, heap. Sampled once per report. */
 import {
   monitorEventLoopDelay,
   performance,

@@ -1,15 +1,20 @@
-/** Messages between the main thread and worker threads (and, later, agents). Versioned. */
+/**
+ * What crosses the generator boundary (src/engine/generator.ts): the spec a generator runs and the
+ * reports it sends back. Versioned; plain data that could travel as JSON (see `encodeSpec`).
+ */
 import type { ScriptAttachment } from '../config/types.js';
 import type { QuickPlan } from '../protocols/module.js';
 import type { ScriptErrorEntry } from '../script/error-log.js';
 import type { Fraction } from './segments.js';
-import type { ControlChange, NormalizedScenario } from '../executors/types.js';
+import type { NormalizedScenario } from '../executors/types.js';
 import type { SeriesPoint } from '../metrics/wire.js';
 
-export const WORKER_PROTOCOL_VERSION = 4;
+export const GENERATOR_PROTOCOL_VERSION = 4;
 
-export interface WorkerInit {
+/** Everything a generator needs to run its segment of the test, self-contained. */
+export interface GeneratorSpec {
   protocol: number;
+  /** The generator's index in the run (messages call it `worker <index>`). */
   workerIndex: number;
   segmentBoundaries: Fraction[];
   segmentIndex: number;
@@ -26,7 +31,7 @@ export interface WorkerInit {
 }
 
 export interface WorkerHealth {
-  /** Event-loop utilisation over the interval, 0..1: the share of time the worker's thread was busy. */
+  /** Event-loop utilisation over the interval, 0..1: the share of time the generator's event loop was busy. */
   elu: number;
   /** Event-loop delay over the interval, ms. */
   loopDelayP99Ms: number;
@@ -34,10 +39,15 @@ export interface WorkerHealth {
   heapUsedMB: number;
 }
 
-export type MainToWorker =
-  | { type: 'start'; runStartAtMs: number }
-  | { type: 'stop'; graceMs: number }
-  | { type: 'control'; scenario: string; change: ControlChange };
+/**
+ * A live change of an externally-controlled scenario (global numbers: each generator takes its
+ * segment's share), applied `atRunMs` after the run's start on every generator's own clock.
+ */
+export interface GeneratorControl {
+  vus?: number;
+  ratePerSec?: number;
+  atRunMs: number;
+}
 
 /** Requests sent and not yet answered at the moment of a flush, and how long the oldest has waited. */
 export interface WorkerInflight {
@@ -45,8 +55,9 @@ export interface WorkerInflight {
   oldestAgeMs: number;
 }
 
-/** One second's report from a worker (and the final one, `done`). */
+/** One second's report from a generator (and the final one, `done`). */
 export interface WorkerFlush {
+  /** Seconds since the run's start: no clock in it. */
   second: number;
   points: SeriesPoint[];
   health: WorkerHealth;
@@ -55,11 +66,3 @@ export interface WorkerFlush {
   started: Record<string, number>;
   inflight: WorkerInflight;
 }
-
-export type WorkerToMain =
-  | { type: 'ready' }
-  | ({ type: 'flush' } & WorkerFlush)
-  | ({ type: 'done' } & WorkerFlush)
-  | { type: 'fatal'; message: string }
-  /** Script code called process.exit (refused: an iteration error); sent once per worker. */
-  | { type: 'exit-refused'; code: string };

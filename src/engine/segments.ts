@@ -1,6 +1,6 @@
 /**
  * Execution segments (k6's idea): the test is cut into fractions [from, to) of the unit interval,
- * one per worker thread (and later per agent). Every countable thing — VUs, iterations, arrivals —
+ * one per generator (a worker thread, later an agent). Every countable thing — VUs, iterations, arrivals —
  * is dealt out by one deterministic striping table, so each segment owns an exact, evenly spread
  * share and the union of all segments is exactly the whole test, with no coordinator.
  */
@@ -94,10 +94,24 @@ export class SegmentSequence {
     }
   }
 
-  /** n equal segments, one per worker. */
+  /** n equal segments, one per generator. */
   static equal(n: number): SegmentSequence {
-    const b: Fraction[] = [];
-    for (let i = 0; i <= n; i++) b.push(fraction(i, n));
+    return SegmentSequence.weighted(new Array<number>(n).fill(1));
+  }
+
+  /**
+   * One segment per generator, each in proportion to its weight (a positive integer: a thread 1,
+   * an agent its cores): weights 8 and 2 give 4/5 and 1/5. Equal weights give equal segments.
+   */
+  static weighted(weights: readonly number[]): SegmentSequence {
+    if (weights.length === 0) throw new VolleyError('INVALID_CONFIG', 'execution segments: no generator');
+    for (const w of weights)
+      if (!Number.isSafeInteger(w) || w < 1)
+        throw new VolleyError('INVALID_CONFIG', `execution segments: weight ${w} is not a positive integer`);
+    const total = weights.reduce((a, w) => a + w, 0);
+    const b: Fraction[] = [fraction(0, total)];
+    let sum = 0;
+    for (const w of weights) b.push(fraction((sum += w), total));
     return new SegmentSequence(b);
   }
 

@@ -4,11 +4,13 @@
  * that runs the test — global, local or npx — so a script anywhere on disk needs no setup.
  * Source maps are inline: stack traces of user errors point at the user's own file and line.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
+import type { ScriptAttachment, ScriptRef, ScriptSource } from '../config/types.js';
 import { VolleyError } from '../errors.js';
 import { k6ImportHint } from './k6-hints.js';
 
@@ -20,8 +22,10 @@ export interface ScriptBundle {
   path: string;
   /** The script imports a free function that needs to know its VU (check, group, sleep, metrics). */
   trackVu: boolean;
-  /** The bundle's text: what distributed runs ship to agents. */
+  /** The bundle's text: what generators receive (see `bundleSource`). */
   code: string;
+  /** sha256 of `code`, hex. */
+  sha256: string;
   /** Removes the temp folder. */
   dispose(): void;
 }
@@ -105,7 +109,73 @@ export async function bundleScript(scriptPath: string): Promise<ScriptBundle> {
   return {
     path: out,
     code,
+    sha256: sha256Hex(code),
     trackVu: needsVuTracking(code),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The bundle as generators receive it: content, digest, and the volley it imports. */
+export function bundleSource(bundle: ScriptBundle, scriptPath: string): ScriptSource {
+  return {
+    kind: 'bundle',
+    scriptPath,
+    trackVu: bundle.trackVu,
+    code: bundle.code,
+    sha256: bundle.sha256,
+    volleyEntry: VOLLEY_ENTRY,
+  };
+}
+
+/** Whether the file at `path` exists and holds exactly the content of digest `sha256`. */
+function holds(path: string | undefined, sha256: string): path is string {
+  if (path === undefined || !existsSync(path)) return false;
+  return sha256Hex(readFileSync(path, 'utf8')) === sha256;
+}
+
+/**
+ * Where this generator imports the test from. A bundle already on this machine (the coordinator's
+ * own, for threads) is used when its content matches the digest; otherwise the received content
+ * is checked against its digest, its import of 'volley' re-pointed at the volley running here, and
+ * written to a temp folder that `dispose` removes. A declarative file is read from its path when
+ * that holds the same content, and parsed from the received text otherwise.
+ */
+export function localScriptRef(script: ScriptAttachment): { ref: ScriptRef; dispose(): void } {
+  const source = script.ref;
+  if (source.kind === 'declarative') {
+    if (holds(source.path, source.sha256))
+      return { ref: { kind: 'declarative', path: source.path }, dispose: () => {} };
+    // Parsed from the text, under its original path: messages name it, and data paths resolve
+    // against its folder, as they did where the test was loaded.
+    if (sha256Hex(source.text) !== source.sha256)
+      throw new VolleyError(
+        'INVALID_SCRIPT',
+        `${source.path}: the test file does not match its sha256 digest (changed or damaged on the way)`,
+      );
+    return { ref: { kind: 'declarative', path: source.path, text: source.text }, dispose: () => {} };
+  }
+  const { scriptPath, trackVu } = source;
+  if (holds(script.localBundlePath, source.sha256))
+    return {
+      ref: { kind: 'bundle', bundlePath: script.localBundlePath, scriptPath, trackVu },
+      dispose: () => {},
+    };
+  if (sha256Hex(source.code) !== source.sha256)
+    throw new VolleyError(
+      'INVALID_SCRIPT',
+      `${scriptPath}: the bundled script does not match its sha256 digest (changed or damaged on the way)`,
+    );
+  const code =
+    source.volleyEntry === VOLLEY_ENTRY
+      ? source.code
+      : source.code.split(JSON.stringify(source.volleyEntry)).join(JSON.stringify(VOLLEY_ENTRY));
+  const dir = mkdtempSync(join(tmpdir(), 'volley-script-'));
+  const bundlePath = join(dir, `${basename(scriptPath).replace(/\.[^.]+$/, '')}.bundle.mjs`);
+  writeFileSync(bundlePath, code);
+  return {
+    ref: { kind: 'bundle', bundlePath, scriptPath, trackVu },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

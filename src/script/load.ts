@@ -44,7 +44,12 @@ export async function importTestModule(
   if (ref.kind === 'declarative') {
     // ajv and yaml load only for declarative files: a script's workers start without them.
     const { loadDeclarativeTest } = await import('../declarative/index.js');
-    const definition = loadDeclarativeTest(ref.path, { env, data: dataRegistry(), presets: PRESETS });
+    const definition = loadDeclarativeTest(ref.path, {
+      env,
+      data: dataRegistry(),
+      presets: PRESETS,
+      ...(ref.text !== undefined && { text: ref.text }),
+    });
     return { definition, exports: {} };
   }
   let mod: Record<string, unknown>;

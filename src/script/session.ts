@@ -3,10 +3,11 @@
  * thread, validate every part at once, build the engine config with the script's custom metrics,
  * and run `setup()`/`teardown()` in the main thread. The CLI and the API server share it.
  */
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { prepareTest } from '../config/prepare.js';
-import type { ScriptRef, TestConfig } from '../config/types.js';
+import type { ScriptAttachment, ScriptRef, ScriptSource, TestConfig } from '../config/types.js';
 import type { PreparedTest } from '../engine/run.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
 import { VolleyError } from '../errors.js';
@@ -14,7 +15,7 @@ import { VolleyError } from '../errors.js';
 import '../protocols/registry.js';
 import type { TestDefinition } from './api.js';
 import { TEST_FILE_EXTENSIONS } from '../config/test-file-types.js';
-import { bundleScript, type ScriptBundle } from './bundle.js';
+import { bundleScript, bundleSource, type ScriptBundle } from './bundle.js';
 import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
 import type { ScriptHttpClient } from '../protocols/http/script-client.js';
@@ -74,6 +75,49 @@ export interface LoadOptions extends ScriptRunOptions {
   scenarios?: readonly string[];
 }
 
+/** A declarative file as generators receive it: its text and digest. */
+function declarativeSource(path: string): ScriptSource {
+  const text = readFileSync(path, 'utf8');
+  return { kind: 'declarative', path, text, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/**
+ * The attachment carries the bundle's text and every data file's bytes, for the generators; the
+ * test's config is also stored and sent as JSON (the run store, the API), where a summary is what
+ * belongs: paths, digests and sizes. `encodeSpec` sends the content (it copies the attachment, and
+ * a copy has no `toJSON`).
+ */
+function storedAsSummary(script: ScriptAttachment): ScriptAttachment {
+  const { ref } = script;
+  const summary = {
+    ref:
+      ref.kind === 'bundle'
+        ? {
+            kind: ref.kind,
+            scriptPath: ref.scriptPath,
+            trackVu: ref.trackVu,
+            sha256: ref.sha256,
+            bytes: ref.code.length,
+          }
+        : { kind: ref.kind, path: ref.path, sha256: ref.sha256 },
+    env: script.env,
+    data: script.data.map((d) => ({
+      key: d.key,
+      kind: d.kind,
+      path: d.path,
+      sha256: d.sha256,
+      rows: d.rows,
+      bytes: d.bytes.byteLength,
+    })),
+  };
+  // setupData is read when the config is serialised: runSetup() fills it in after loading.
+  Object.defineProperty(script, 'toJSON', {
+    value: () => ({ ...summary, setupData: script.setupData }),
+    enumerable: false,
+  });
+  return script;
+}
+
 export async function loadTest(path: string, options: LoadOptions): Promise<LoadedTest> {
   const file = resolve(path);
   checkFile(file);
@@ -102,7 +146,13 @@ export async function loadTest(path: string, options: LoadOptions): Promise<Load
       throw new VolleyError('INVALID_SCRIPT', `${path}: ${errors[0] as string}`, {
         details: errors.map((e) => `${path}: ${e}`),
       });
-    config.script = { ref, env: { ...options.env }, setupData: undefined, data: dataRegistry().transfers() };
+    config.script = storedAsSummary({
+      ref: bundle ? bundleSource(bundle, file) : declarativeSource(file),
+      ...(bundle ? { localBundlePath: bundle.path } : {}),
+      env: { ...options.env },
+      setupData: undefined,
+      data: dataRegistry().portable(),
+    });
     const customMetrics = [...threadState.customMetrics.values()];
     return { file, ref, module, config, prepared, customMetrics, dispose };
   } catch (err) {

@@ -1,5 +1,6 @@
 /** Shared data: CSV and JSON indexing and lazy rows, the pick helpers, errors, and sharing with real worker threads. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,9 @@ import { Worker } from 'node:worker_threads';
 import { VolleyError } from '../../src/errors.js';
 import { indexCsv } from '../../src/script/data/csv-index.js';
 import { indexJsonArray } from '../../src/script/data/json-index.js';
-import { DataExhaustedError, DataRegistry } from '../../src/script/data/shared-data.js';
+import { decodeSpec, encodeSpec } from '../../src/engine/generator.js';
+import type { GeneratorSpec } from '../../src/engine/protocol.js';
+import { DataExhaustedError, DataRegistry, sharedTransferOf } from '../../src/script/data/shared-data.js';
 import type { WorkerInput, WorkerReport } from '../fixtures/shared-data-worker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-data-'));
@@ -369,6 +372,69 @@ describe('shared data: picking rows', () => {
 
   it('at() outside 0..length-1 is a RangeError', () => {
     for (const i of [-1, 3, 1.5, Number.NaN]) assert.throws(() => d.at(i), RangeError, String(i));
+  });
+});
+
+describe('shared data: the portable form', () => {
+  it('portable() carries the bytes and their sha256; this process finds its shared copy again without a copy', () => {
+    const reg = new DataRegistry(dir);
+    file('p.json', '[{"a":1},[2,3],"four"]');
+    const csv = reg.csv(file('p.csv', 'id;name\n1;Ann\n2;"Bob; Jr"\n'), { delimiter: ';' });
+    reg.json('p.json');
+    const portable = reg.portable();
+    assert.equal(portable.length, 2);
+    const [c, j] = portable as [(typeof portable)[0], (typeof portable)[0]];
+    assert.equal(c.sha256, createHash('sha256').update('id;name\n1;Ann\n2;"Bob; Jr"\n').digest('hex'));
+    assert.equal(c.rows, 2);
+    assert.equal(c.delimiter, ';');
+    assert.ok(c.bytes.buffer instanceof SharedArrayBuffer, 'a view of the shared copy, not a copy');
+    assert.equal(sharedTransferOf(c), reg.transfers()[0], 'the very transfer the registry loaded');
+    assert.equal(sharedTransferOf(j), reg.transfers()[1]);
+    assert.deepEqual(csv.at(1), { id: '2', name: 'Bob; Jr' });
+  });
+
+  it('a portable file that crossed as JSON is checked, copied into a SharedArrayBuffer and indexed', () => {
+    const reg = new DataRegistry(dir);
+    reg.csv(file('q.csv', 'k,v\na,1\nb,"2,5"\n'));
+    reg.json(file('q.json', '[{"x":1},{"x":[2]}]'));
+    const spec = { script: { data: reg.portable() } } as unknown as GeneratorSpec;
+    const arrived = decodeSpec(encodeSpec(spec)).script?.data ?? [];
+    assert.equal(arrived.length, 2);
+    const [c, j] = arrived.map(sharedTransferOf) as [
+      ReturnType<typeof sharedTransferOf>,
+      ReturnType<typeof sharedTransferOf>,
+    ];
+    assert.ok(c.bytes instanceof SharedArrayBuffer && c.index instanceof SharedArrayBuffer);
+    assert.notEqual(c, reg.transfers()[0], 'built anew from the bytes');
+    assert.deepEqual([c.rows, c.columns, c.header, c.delimiter], [2, ['k', 'v'], true, ',']);
+    // A registry seeded with it reads the same rows without the file.
+    renameSync(join(dir, 'q.csv'), join(dir, 'q-moved.csv'));
+    const there = new DataRegistry(dir);
+    there.seed([c, j]);
+    assert.deepEqual(
+      [...there.csv('q.csv')],
+      [
+        { k: 'a', v: '1' },
+        { k: 'b', v: '2,5' },
+      ],
+    );
+    assert.deepEqual(there.json('q.json').at(1), { x: [2] });
+    // The same arrived file again: the same shared copy (one per file and process).
+    assert.equal(sharedTransferOf(arrived[0] as (typeof arrived)[0]), c);
+  });
+
+  it('bytes that do not match their digest are refused', () => {
+    const reg = new DataRegistry(dir);
+    reg.json(file('r.json', '[1,2,3]'));
+    const [f] =
+      decodeSpec(encodeSpec({ script: { data: reg.portable() } } as unknown as GeneratorSpec)).script?.data ??
+      [];
+    assert.ok(f);
+    f.bytes[1] = 0x39; // '[9,2,3]'
+    assert.throws(
+      () => sharedTransferOf(f),
+      volleyError('RUNTIME', /r\.json: its content does not match its sha256 digest/),
+    );
   });
 });
 

@@ -4,9 +4,15 @@
  * handed to the workers without copying (`transfers()` in the main thread, `seed()` in a worker).
  * A row is parsed only when it is read and comes back as a fresh frozen value, so memory does not
  * grow with the number of VUs or workers, and no VU can change what another reads.
+ *
+ * What crosses the generator boundary is the portable form (`DataFile`: bytes and their sha256,
+ * `portable()`); the shared form is this process's optimisation, found again from the portable
+ * one without a copy (`sharedTransferOf`), or rebuilt from its bytes by a generator elsewhere.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { DataFile } from '../../config/types.js';
 import { VolleyError } from '../../errors.js';
 import { DataSyntaxError, indexCsv, offsetsView, parseCsvRow, type Offsets } from './csv-index.js';
 import { NotAnArrayError, indexJsonArray } from './json-index.js';
@@ -311,6 +317,11 @@ export class DataRegistry {
     return [...this.loaded.values()];
   }
 
+  /** Every loaded file in its portable form, for the generators (see `portableData`). */
+  portable(): DataFile[] {
+    return this.transfers().map(portableData);
+  }
+
   /** In a worker: pre-register what the main thread loaded, so csv()/json() with the same resolved path and options never read the file again. */
   seed(transfers: readonly SharedDataTransfer[]): void {
     for (const t of transfers) {
@@ -319,4 +330,62 @@ export class DataRegistry {
       if (!this.loaded.has(t.key)) this.loaded.set(t.key, t);
     }
   }
+}
+
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Shared forms by the portable bytes that view them (or were copied into them): one per file and process. */
+const sharedByBytes = new WeakMap<Uint8Array, SharedDataTransfer>();
+
+/**
+ * The portable form of a loaded file: its bytes as a view of the shared copy (no copy made) and
+ * their sha256, computed here once (about 2 s per GB).
+ */
+export function portableData(t: SharedDataTransfer): DataFile {
+  const bytes = new Uint8Array(t.bytes);
+  sharedByBytes.set(bytes, t);
+  return {
+    key: t.key,
+    kind: t.kind,
+    path: t.path,
+    bytes,
+    sha256: sha256Hex(bytes),
+    rows: t.rows,
+    ...(t.delimiter === undefined ? {} : { delimiter: t.delimiter }),
+    ...(t.header === undefined ? {} : { header: t.header }),
+  };
+}
+
+/**
+ * The shared form of a portable file, for threads of this process: the one it was made from when
+ * this process loaded it (no copy), otherwise its bytes checked against the digest, copied once
+ * into a SharedArrayBuffer and indexed.
+ */
+export function sharedTransferOf(file: DataFile): SharedDataTransfer {
+  const known = sharedByBytes.get(file.bytes);
+  if (known) return known;
+  if (sha256Hex(file.bytes) !== file.sha256)
+    throw new VolleyError(
+      'RUNTIME',
+      `data file ${file.path}: its content does not match its sha256 digest (changed or damaged on the way)`,
+    );
+  const bytes = new SharedArrayBuffer(file.bytes.byteLength);
+  const view = new Uint8Array(bytes);
+  view.set(file.bytes);
+  const base = { key: file.key, kind: file.kind, path: file.path, bytes };
+  let t: SharedDataTransfer;
+  try {
+    if (file.kind === 'json') t = { ...base, ...indexJsonArray(view) };
+    else {
+      const delimiter = file.delimiter ?? ',';
+      const header = file.header ?? true;
+      const { index, rows, columns } = indexCsv(view, { delimiter: delimiter.charCodeAt(0), header });
+      t = { ...base, index, rows, delimiter, header, ...(columns ? { columns } : {}) };
+    }
+  } catch (err) {
+    // The loading side indexed the same bytes without error: this is a defect, not a user's mistake.
+    throw new VolleyError('RUNTIME', `data file ${file.path}: ${(err as Error).message}`, { cause: err });
+  }
+  sharedByBytes.set(file.bytes, t);
+  return t;
 }

@@ -1,47 +1,43 @@
 /**
  * A worker thread: runs its execution segment of every scenario and ships one flush of metric
- * points per second (plus a final one) to the main thread. Never prints, never exits the process.
+ * points per second (plus a final one) to the main thread, which sees it as a ThreadGenerator
+ * (thread-generator.ts). Never prints, never exits the process.
  */
 import { dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { now } from './clock.js';
-import { HealthSampler } from './health.js';
-import {
-  WORKER_PROTOCOL_VERSION,
-  type MainToWorker,
-  type WorkerFlush,
-  type WorkerInflight,
-  type WorkerInit,
-  type WorkerToMain,
-} from './protocol.js';
-import { ExecutionSegment, SegmentSequence } from './segments.js';
-import { ScenarioStop } from './stop.js';
-import { IterationCounter } from '../executors/common.js';
-import { executorFor } from '../executors/registry.js';
+import { now } from '../../engine/clock.js';
+import { HealthSampler } from '../../engine/health.js';
+import { GENERATOR_PROTOCOL_VERSION, type WorkerFlush, type WorkerInflight } from '../../engine/protocol.js';
+import { ExecutionSegment, SegmentSequence } from '../../engine/segments.js';
+import { ScenarioStop } from '../../engine/stop.js';
+import { IterationCounter } from '../../executors/common.js';
+import { executorFor } from '../../executors/registry.js';
 import type {
   ControlChange,
   ExecutorContext,
   IterationInfo,
   NormalizedScenario,
   Vu,
-} from '../executors/types.js';
-import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
-import { MetricSink } from '../metrics/sink.js';
-import type { ProtocolClient } from '../protocols/module.js';
-import { VuInterruptedError } from '../protocols/vu-interrupted.js';
-import { VuClients, WorkerProtocols } from '../protocols/worker-protocols.js';
-import { dataRegistry } from '../script/data-access.js';
-import { ScriptErrorLog } from '../script/error-log.js';
-import { forbidProcessExit } from '../script/exit-guard.js';
-import { importTestModule, scriptPathOf, type TestModule } from '../script/load.js';
-import { threadState } from '../script/thread-state.js';
-import { ScriptScenario, type ScriptVu, type VuHost } from '../script/vu-runtime.js';
+} from '../../executors/types.js';
+import { BUILTIN_BY_NAME, type MetricDefinition } from '../../metrics/definitions.js';
+import { MetricSink } from '../../metrics/sink.js';
+import type { ProtocolClient } from '../../protocols/module.js';
+import { VuInterruptedError } from '../../protocols/vu-interrupted.js';
+import { VuClients, WorkerProtocols } from '../../protocols/worker-protocols.js';
+import { dataRegistry } from '../../script/data-access.js';
+import { ScriptErrorLog } from '../../script/error-log.js';
+import { forbidProcessExit } from '../../script/exit-guard.js';
+import { importTestModule, scriptPathOf, type TestModule } from '../../script/load.js';
+import { threadState } from '../../script/thread-state.js';
+import { ScriptScenario, type ScriptVu, type VuHost } from '../../script/vu-runtime.js';
+import { localScriptRef } from '../../script/bundle.js';
+import type { MainToWorker, ThreadInit, WorkerToMain } from './messages.js';
 
-const init = workerData as WorkerInit;
+const init = workerData as ThreadInit;
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-if (init.protocol !== WORKER_PROTOCOL_VERSION)
-  throw new Error(`worker protocol ${init.protocol} is not ${WORKER_PROTOCOL_VERSION}`);
+if (init.protocol !== GENERATOR_PROTOCOL_VERSION)
+  throw new Error(`generator protocol ${init.protocol} is not ${GENERATOR_PROTOCOL_VERSION}`);
 
 const send = (msg: WorkerToMain): void => port.postMessage(msg);
 const def = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as MetricDefinition;
@@ -116,6 +112,8 @@ forbidProcessExit(process, 'test script', (code) => {
 
 /** Script mode: the test module, imported in this thread before the worker reports ready. */
 let testModule: TestModule | undefined;
+/** Removes the bundle this thread wrote, if it had to write one (see localScriptRef). */
+let disposeScript = (): void => {};
 if (init.script) {
   // Stack traces of user errors point at the user's TypeScript, through the bundle's inline source map.
   process.setSourceMapsEnabled(true);
@@ -125,10 +123,12 @@ if (init.script) {
   threadState.sink = sink;
   // The registry resolves paths against the script's folder: set it before seeding, so the data
   // the main thread loaded is found under the same keys and never read again.
-  threadState.scriptDir = dirname(resolve(scriptPathOf(init.script.ref)));
-  dataRegistry().seed(init.script.data);
+  const local = localScriptRef(init.script);
+  disposeScript = local.dispose;
+  threadState.scriptDir = dirname(resolve(scriptPathOf(local.ref)));
+  dataRegistry().seed(init.shared);
   // eslint-disable-next-line no-restricted-properties
-  testModule = await importTestModule(init.script.ref, process.env);
+  testModule = await importTestModule(local.ref, process.env);
 }
 
 /** The protocol modules, bound to this worker: every VU's clients come from them. */
@@ -384,6 +384,7 @@ port.on('message', (msg: MainToWorker) => {
           const second = cur - 1 > lastFlushedSecond ? cur - 1 : cur;
           send({ type: 'done', ...drain(second) });
           health.close();
+          disposeScript();
           port.close();
         };
         Promise.all(init.scenarios.map((s) => runScenario(s, runStart)))
@@ -400,10 +401,14 @@ port.on('message', (msg: MainToWorker) => {
       externalStopGraceMs = msg.graceMs;
       for (const s of stops) s.stopNow(msg.graceMs);
       break;
-    case 'control':
-      lastControl.set(msg.scenario, { ...lastControl.get(msg.scenario), ...msg.change });
-      for (const cb of controlListeners.get(msg.scenario) ?? []) cb(msg.change);
+    case 'control': {
+      // The change comes as ms since the run's start; the executors schedule on this clock.
+      const { atRunMs, ...numbers } = msg.change;
+      const change: ControlChange = { ...numbers, atMs: runStart + atRunMs };
+      lastControl.set(msg.scenario, { ...lastControl.get(msg.scenario), ...change });
+      for (const cb of controlListeners.get(msg.scenario) ?? []) cb(change);
       break;
+    }
   }
 });
 
