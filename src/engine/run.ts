@@ -31,10 +31,10 @@ export type {
 
 export interface TestRunOptions {
   /**
-   * Creates the run's generators. Default: the thread generators, loaded on first use (the engine
-   * does not depend on them); tests inject in-process fakes.
+   * Creates the run's generators: the engine names no kind of generator (src/generators builds on
+   * it; `localTestRun` there gives a run its thread generators); tests inject in-process fakes.
    */
-  generators?: GeneratorFactory;
+  generators: GeneratorFactory;
   /** The coordinator's timings (tests shorten them). */
   timings?: Partial<CoordinatorTimings>;
 }
@@ -44,12 +44,6 @@ export function workerCount(requested: number, plans: readonly ExecutorPlan[]): 
   const want = requested > 0 ? requested : availableParallelism();
   const capacity = Math.min(...plans.map((p) => Math.max(1, p.maxVUs)));
   return Math.max(1, Math.min(want, capacity));
-}
-
-async function defaultGenerators(): Promise<GeneratorFactory> {
-  // A dynamic import: the engine names no kind of generator; src/generators builds on it.
-  const { threadGenerators } = await import('../generators/thread/thread-generator.js');
-  return threadGenerators;
 }
 
 export class TestRun {
@@ -69,11 +63,11 @@ export class TestRun {
 
   constructor(
     private readonly test: PreparedTest,
-    listeners: RunListener[] = [],
-    runId: string = randomUUID(),
-    private readonly options: TestRunOptions = {},
+    listeners: RunListener[],
+    runId: string | undefined,
+    private readonly options: TestRunOptions,
   ) {
-    this.runId = runId;
+    this.runId = runId ?? randomUUID();
     this.listeners = listeners;
     this.plans = test.scenarios.map((s) => ({ scenario: s, plan: executorFor(s.executor).plan(s) }));
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
@@ -131,7 +125,7 @@ export class TestRun {
       config.workers,
       this.plans.map((p) => p.plan),
     );
-    const factory = this.options.generators ?? (await defaultGenerators());
+    const factory = this.options.generators;
     const coordinator = new Coordinator(
       factory(count),
       this.health,

@@ -7,10 +7,11 @@
  * It never prints and never exits: lines go to the caller's sink, the exit code is returned. The
  * caller turns signals into an aborted signal and decides what the terminal shows.
  */
+import { localTestRun } from '../generators/local-run.js';
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import type { TestConfig } from '../config/types.js';
-import { TestRun, type AbortReason, type PreparedTest, type RunResult } from '../engine/run.js';
+import type { TestRun, AbortReason, PreparedTest, RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index.js';
 import type { SessionListener } from '../outputs/listener.js';
@@ -187,7 +188,7 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
         })
       : undefined;
     // First, so the store says 'running' before any other listener (the API relay) tells of the start.
-    const run = new TestRun(plan.test, recorder ? [recorder, ...listeners] : listeners, runId);
+    const run = localTestRun(plan.test, recorder ? [recorder, ...listeners] : listeners, runId);
     const monitorProblems: string[] = []; // a monitored pid that exited since the caller's check
     const monitors = opts.monitors
       ? startMonitors(planMonitors(opts.monitors, monitorProblems), warn, targetPorts(config, script))

@@ -1,7 +1,8 @@
 /** Runs a test in-process through the library API (TestRun), for engine tests. */
+import { localTestRun } from '../../src/generators/local-run.js';
 import { prepareTest } from '../../src/config/prepare.js';
 import type { ScenarioConfig, TestConfig, ThresholdSpec } from '../../src/config/types.js';
-import { TestRun, type RunListener, type RunResult } from '../../src/engine/run.js';
+import type { TestRun, RunListener, RunResult } from '../../src/engine/run.js';
 import type { Snapshot } from '../../src/engine/snapshot.js';
 
 export interface TestRunOptions {
@@ -32,7 +33,7 @@ export async function runTest(
   o: TestRunOptions,
 ): Promise<{ result: RunResult; snapshots: Snapshot[]; run: TestRun }> {
   const snapshots: Snapshot[] = [];
-  const run = new TestRun(prepareTest(testConfig(o)), [
+  const run = localTestRun(prepareTest(testConfig(o)), [
     { onSnapshot: (s) => void snapshots.push(s) },
     ...(o.listeners ?? []),
   ]);

@@ -126,11 +126,11 @@ describe('iteration numbers and VUs', () => {
   });
 
   it('externally-controlled changes VUs live', async () => {
-    const { TestRun } = await import('../../src/engine/run.js');
+    const { localTestRun } = await import('../../src/generators/local-run.js');
     const { prepareTest } = await import('../../src/config/prepare.js');
     const { testConfig } = await import('../helpers/run-test.js');
     const vusSeen: number[] = [];
-    const run = new TestRun(
+    const run = localTestRun(
       prepareTest(
         testConfig({
           url: `${server.url}/ext`,

@@ -4,6 +4,7 @@
  * streams it received and the HTTP version of each; volley's `http_reqs` must equal that count,
  * and every request must have arrived as HTTP/2.0.
  */
+import { localTestRun } from '../../src/generators/local-run.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import {
@@ -21,7 +22,6 @@ import { runCli } from '../helpers/cli.js';
 import { TEST_TLS_CERT, TEST_TLS_KEY } from '../helpers/http-tls-fixture.js';
 import { runTest, testConfig, total } from '../helpers/run-test.js';
 import { prepareTest } from '../../src/config/prepare.js';
-import { TestRun } from '../../src/engine/run.js';
 
 interface H2Server {
   origin: string;
@@ -91,7 +91,7 @@ describe('HTTP/2 through the HTTP module', () => {
         scenarios: { q: { executor: 'shared-iterations', vus: 4, iterations: ITERATIONS } },
       });
       config.http = { fastPath: true, insecureSkipTLSVerify: true, http2: true };
-      const result = await new TestRun(prepareTest(config), []).run();
+      const result = await localTestRun(prepareTest(config), []).run();
       assert.equal(srv.requests, ITERATIONS);
       assert.deepEqual([...srv.versions], [['2.0', ITERATIONS]]);
       assert.equal(total(result, 'http_reqs'), srv.requests);
@@ -106,7 +106,7 @@ describe('HTTP/2 through the HTTP module', () => {
       scenarios: { q: { executor: 'shared-iterations', vus: 2, iterations: 10 } },
     });
     config.http = { fastPath: true, insecureSkipTLSVerify: true, http2: false };
-    await new TestRun(prepareTest(config), []).run();
+    await localTestRun(prepareTest(config), []).run();
     assert.deepEqual([...srv.versions], [['1.1', 10]]);
   });
 

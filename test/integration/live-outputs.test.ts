@@ -1,11 +1,12 @@
 /** Live outputs against real sockets on 127.0.0.1: a Prometheus scrape endpoint and OTLP/HTTP push. */
+import { localTestRun } from '../../src/generators/local-run.js';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { prepareTest } from '../../src/config/prepare.js';
-import { TestRun, type RunListener, type RunResult } from '../../src/engine/run.js';
+import type { RunListener, RunResult } from '../../src/engine/run.js';
 import { OtlpOutput } from '../../src/outputs/otlp.js';
 import { PrometheusOutput } from '../../src/outputs/prometheus.js';
 import { waitFor } from '../helpers/cli.js';
@@ -20,7 +21,7 @@ function run(url: string, listener: RunListener, runId: string, duration = '4s')
       main: { executor: 'constant-arrival-rate', rate: 50, duration, preAllocatedVUs: 5, maxVUs: 20 },
     },
   });
-  return new TestRun(prepareTest(config), [listener], runId).run();
+  return localTestRun(prepareTest(config), [listener], runId).run();
 }
 
 function listenLocal(server: Server): Promise<number> {

@@ -496,7 +496,7 @@ export default defineTest({
 describe('shared data across worker threads (library API)', () => {
   it('workers use the data the main thread loaded: the file can be gone before they start', async () => {
     const { loadTest, runSetup } = await import('../../src/script/session.js');
-    const { TestRun } = await import('../../src/engine/run.js');
+    const { localTestRun } = await import('../../src/generators/local-run.js');
     const { renameSync } = await import('node:fs');
     const srv = await startRouteServer();
     try {
@@ -528,7 +528,7 @@ export default defineTest({
       await runSetup(test);
       renameSync(join(sub, 'rows.csv'), join(sub, 'gone.csv'));
       try {
-        const result = await new TestRun(test.prepared).run();
+        const result = await localTestRun(test.prepared).run();
         assert.deepEqual(result.workerErrors, []);
         assert.equal(result.generator.workers, 2);
       } finally {

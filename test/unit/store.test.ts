@@ -1,4 +1,5 @@
 /** The run store on a real SQLite file: migrations, recording a real run, recomputed percentiles, prune. */
+import { localTestRun } from '../../src/generators/local-run.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { prepareTest } from '../../src/config/prepare.js';
 import { quickConfig } from '../../src/config/quick.js';
-import { TestRun } from '../../src/engine/run.js';
 import { buildSummary } from '../../src/summary/summary.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { processAlive, processRef, type ProcessRef } from '../../src/store/pid-alive.js';
@@ -65,7 +65,7 @@ describe('run store', () => {
       process: processRef(process.pid),
       warn: (m) => assert.fail(m),
     });
-    const run = new TestRun(prepareTest(config), [recorder], id);
+    const run = localTestRun(prepareTest(config), [recorder], id);
     const result = await run.run();
     const summary = buildSummary(result, config);
     recorder.finish(summary, 99);
