@@ -8,6 +8,7 @@
  *   BENCH_SECTIONS=1,4 BENCH_DURATION=5 npm run bench
  *   INSTALL=1 npm run bench                        # (re)install wrk, hey, nginx-light, autocannon@9
  *
+ * BENCH_BASELINE=/other/checkout/dist/src/cli/main.js adds that build to section 1, interleaved (before/after).
  * Environment: BENCH_SECTIONS (1-7, default all; 6 is the 10-minute soak), BENCH_DURATION (seconds per run, default 10),
  * BENCH_RUNS (section-1 repetitions, default 1), BENCH_TARGETS (section 1: nginx,node), BENCH_RATES (section 2, default 1000,5000,10000),
  * BENCH_MEM_VUS / BENCH_MEM_DURATION (section 3, default 10000 / 20), BENCH_SOAK_S / BENCH_SOAK_RATE
@@ -120,6 +121,7 @@ async function main(): Promise<number> {
     peers,
     targetEnv: { benchDir: BENCH, outDir, rawDir, targetCore, maxLifeS: 3600 },
     volleyMain: `${ROOT}/dist/src/cli/main.js`,
+    baselineMain: process.env.BENCH_BASELINE || undefined,
   };
 
   const envShown = Object.entries(process.env)

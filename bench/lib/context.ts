@@ -19,6 +19,11 @@ export interface Ctx {
   peers: Peers;
   targetEnv: TargetEnv;
   volleyMain: string;
+  /**
+   * Another build's dist/src/cli/main.js (BENCH_BASELINE): section 1 interleaves it with this one,
+   * so a change is measured before and after in one invocation.
+   */
+  baselineMain: string | undefined;
 }
 
 /** Hard wall-clock cap of one generator run of `seconds`, as in peers.sh. */
@@ -49,6 +54,8 @@ export async function runVolley(
     onStart?: (pid: number) => void;
     /** Run this test file instead of quick mode's `--url` (the file names its own target). */
     file?: string;
+    /** Another build's main.js (the baseline) instead of this one. */
+    main?: string;
   },
 ): Promise<VolleyRun> {
   const json = `${ctx.rawDir}/${name.replace(/[^\w.-]+/g, '_')}.json`;
@@ -57,7 +64,7 @@ export async function runVolley(
     argv: [
       process.execPath,
       ...(opts.nodeArgs ?? []),
-      ctx.volleyMain,
+      opts.main ?? ctx.volleyMain,
       'run',
       ...(opts.file ? [opts.file] : ['--url', url]),
       ...args,

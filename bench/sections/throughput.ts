@@ -30,7 +30,7 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
   const D = ctx.durationS;
   const list: Tool[] = [];
   const skipped: string[] = [];
-  const volley = (name: string, extra: string[]): Tool => ({
+  const volley = (name: string, extra: string[], main?: string): Tool => ({
     name,
     run: async (t, runName) => {
       const r = await runVolley(
@@ -41,6 +41,7 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
         {
           core: ctx.genCore,
           target: t,
+          ...(main ? { main } : {}),
         },
       );
       return { n: volleyNumbers(r.summary), gen: r.gen };
@@ -48,8 +49,8 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
   });
   // The same load written as a TypeScript script: what a VU context, the script HTTP client,
   // AsyncLocalStorage and the cookie jar cost per request against quick mode.
-  const volleyScript: Tool = {
-    name: 'volley script.ts',
+  const volleyScript = (name: string, main?: string): Tool => ({
+    name,
     run: async (t, runName) => {
       const file = `${ctx.rawDir}/${runName.replace(/[^\w.-]+/g, '_')}.ts`;
       writeFileSync(
@@ -60,10 +61,11 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
         core: ctx.genCore,
         target: t,
         file,
+        ...(main ? { main } : {}),
       });
       return { n: volleyNumbers(r.summary), gen: r.gen };
     },
-  };
+  });
   const peer = (
     name: string,
     argv: (url: string) => string[],
@@ -85,6 +87,8 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
   const { wrk, hey, autocannon } = ctx.peers;
   // Interleaved: volley first, the undici path in the middle, peers in between.
   list.push(volley('volley', []));
+  // BENCH_BASELINE: the other build right after this one, the same load, so their ratio is fair.
+  if (ctx.baselineMain) list.push(volley('volley (baseline)', [], ctx.baselineMain));
   if (autocannon) {
     list.push(
       peer(
@@ -97,7 +101,8 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
   if (wrk) list.push(peer('wrk', (u) => [wrk, '-t1', `-c${CONNS}`, `-d${D}s`, '--latency', u], parseWrk));
   else skipped.push('wrk');
   list.push(volley('volley --no-fast-path', ['--no-fast-path']));
-  list.push(volleyScript);
+  list.push(volleyScript('volley script.ts'));
+  if (ctx.baselineMain) list.push(volleyScript('volley script.ts (baseline)', ctx.baselineMain));
   if (hey) list.push(peer('hey', (u) => [hey, '-c', String(CONNS), '-z', `${D}s`, u], parseHey));
   else skipped.push('hey');
   return { list, skipped };
@@ -212,9 +217,15 @@ export async function throughput(ctx: Ctx): Promise<SectionOutput> {
       `script.ts/autocannon = ${ratio(rps('volley script.ts'), rps('autocannon'))}`,
       `script.ts/quick mode = ${ratio(rps('volley script.ts'), v)}`,
     ];
+    if (ctx.baselineMain)
+      parts.push(
+        `volley/baseline = ${ratio(v, rps('volley (baseline)'))}`,
+        `script.ts/baseline script.ts = ${ratio(rps('volley script.ts'), rps('volley script.ts (baseline)'))}`,
+      );
     body.push(`- ${tdef.name}: ${parts.join(', ')}`);
   }
   if (!ctx.peers.nginx && wanted.has('nginx')) body.push('- nginx target skipped: nginx is not installed.');
   if (skipped.length > 0) body.push(`- skipped (not installed): ${skipped.join(', ')}`);
+  if (ctx.baselineMain) body.push(`- baseline build (BENCH_BASELINE): \`${ctx.baselineMain}\``);
   return { title: '1. Closed-loop maximum throughput', body: body.join('\n') };
 }
