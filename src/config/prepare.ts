@@ -1,5 +1,6 @@
 /** Validates a whole test config (scenarios, thresholds) and normalises it for the engine; every problem at once. */
 import { VolleyError } from '../errors.js';
+import { problemText } from './problems.js';
 import { normalizeScenarios, validateScenarios } from '../executors/registry.js';
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
 import { parseThresholds } from '../thresholds/parse.js';
@@ -10,16 +11,16 @@ export function prepareTest(
   config: TestConfig,
   customMetrics: ReadonlyMap<string, MetricDefinition> = new Map(),
 ): PreparedTest {
-  const errors = validateScenarios(config.scenarios);
-  const { thresholds, errors: thresholdErrors } = parseThresholds(
+  const scenarioProblems = validateScenarios(config.scenarios);
+  const { thresholds, problems: thresholdProblems } = parseThresholds(
     config.thresholds,
     (name) => BUILTIN_BY_NAME.get(name) ?? customMetrics.get(name),
     [...BUILTIN_BY_NAME.keys(), ...customMetrics.keys()],
   );
-  errors.push(...thresholdErrors);
+  const errors = [...scenarioProblems, ...thresholdProblems].map(problemText);
   if (errors.length > 0) {
     throw new VolleyError(
-      thresholdErrors.length === errors.length ? 'INVALID_THRESHOLD' : 'INVALID_CONFIG',
+      thresholdProblems.length === errors.length ? 'INVALID_THRESHOLD' : 'INVALID_CONFIG',
       errors[0] as string,
       {
         details: errors,

@@ -21,7 +21,8 @@ import { tryParseDurationMs, parseDurationRangeMs } from '../config/duration.js'
 import { closest, suggest } from '../config/suggest.js';
 import type { ScenarioConfig, ThresholdSpec } from '../config/types.js';
 import { VolleyError } from '../errors.js';
-import { validateScenarios } from '../executors/registry.js';
+import { pathSegments, problemPath, problemText } from '../config/problems.js';
+import { validateScenario } from '../executors/registry.js';
 import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
 import { parseThresholds } from '../thresholds/parse.js';
 import {
@@ -573,26 +574,17 @@ class Semantics {
   /** The executor's own rules (src/executors), each at its field unless that field already has a problem. */
   private executorRules(name: string, cfg: ScenarioConfig, fromPreset: boolean): void {
     const p = ['scenarios', name];
-    const prefix = `scenarios.${name}`;
-    for (const e of validateScenarios({ [name]: cfg })) {
-      const rest = e.startsWith(prefix) ? e.slice(prefix.length) : '';
-      const segs: (string | number)[] = [];
-      const re = /^(?:\.([A-Za-z]+)|\[(\d+)\])/;
-      let r = rest;
-      for (let m = re.exec(r); m; m = re.exec(r)) {
-        segs.push(m[1] !== undefined ? m[1] : Number(m[2]));
-        r = r.slice(m[0].length);
-      }
-      const path = fromPreset ? [...p, 'preset'] : [...p, ...segs];
+    for (const e of validateScenario(cfg, problemPath('scenarios', name))) {
+      const segs = pathSegments(e.path).slice(2);
       if (segs.length > 0 && (this.issues.has([...p, ...segs]) || this.issues.has([...p, segs[0] as string])))
         continue;
-      // "x is not a field of executor …": at the key; other rules at the value.
-      const atKey = !fromPreset && / is not a field of /.test(e);
-      this.issues.add(
-        path,
-        fromPreset ? `${e} (from preset ${String((cfg as unknown as Obj).executor)})` : e,
-        atKey,
-      );
+      if (fromPreset)
+        this.issues.add(
+          [...p, 'preset'],
+          `${problemText(e)} (from preset ${String((cfg as unknown as Obj).executor)})`,
+        );
+      // An unknown field is shown at its key; other rules at the value.
+      else this.issues.add([...p, ...segs], problemText(e), e.code === 'unknown-field');
     }
   }
 
@@ -864,16 +856,19 @@ class Semantics {
       });
       if (items.length === 0) continue;
       // The key first (an unknown metric is reported once, at the key).
-      const first = parseThresholds({ [key]: [items[0]?.[0] as ThresholdSpec] }, metrics).errors;
-      const keyError = first.find((e) => /unknown metric|is not a metric name|tag filter/.test(e));
+      const first = parseThresholds(
+        { [key]: [items[0]?.[0] as ThresholdSpec] },
+        metrics,
+        BUILTIN_BY_NAME.keys(),
+      ).problems;
+      const keyError = first.find((e) => pathSegments(e.path).length === 2);
       if (keyError) {
-        const m = /unknown metric '([^']+)'/.exec(keyError);
-        const hint = m ? suggest(m[1] as string, BUILTIN_BY_NAME.keys()) : '';
-        this.issues.add(['thresholds', key], `${keyError}${hint}`, true);
+        this.issues.add(['thresholds', key], problemText(keyError), true);
         continue;
       }
       for (const [spec, sp] of items)
-        for (const e of parseThresholds({ [key]: [spec] }, metrics).errors) this.issues.add(sp, e);
+        for (const e of parseThresholds({ [key]: [spec] }, metrics).problems)
+          this.issues.add(sp, problemText(e));
     }
   }
 }
