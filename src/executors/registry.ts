@@ -4,6 +4,7 @@
  */
 import { problemPath, type Problem } from '../config/problems.js';
 import type { ScenarioConfig } from '../config/types.js';
+import { COMMON_FIELDS } from './common.js';
 import { constantArrivalRate } from './constant-arrival-rate.js';
 import { constantVus } from './constant-vus.js';
 import { externallyControlled } from './externally-controlled.js';
@@ -32,6 +33,11 @@ export const EXECUTORS: ReadonlyMap<string, ExecutorDefinition> = new Map(
 );
 if ([...EXECUTORS.keys()].join() !== EXECUTOR_NAMES.join())
   throw new Error(`executors/names.ts is out of date: ${[...EXECUTORS.keys()].join(', ')}`);
+
+/** Every field a scenario may have under some executor (the common ones first). */
+export const SCENARIO_FIELDS: readonly (keyof ScenarioConfig)[] = [
+  ...new Set([...COMMON_FIELDS, ...[...EXECUTORS.values()].flatMap((e) => e.fields)]),
+];
 
 export function executorFor(name: string): ExecutorDefinition {
   const e = EXECUTORS.get(name);

@@ -121,6 +121,46 @@ const SHORT_RAMP_MS = 10_000;
 const POOL_KEYS = ['preAllocatedVUs', 'maxVUs'] as const;
 const TARGET_KEYS = ['vus', 'rate', ...POOL_KEYS] as const;
 const LEVELS_KEYS = ['openLoop', ...POOL_KEYS] as const;
+/**
+ * The options each preset takes: the registry the declarative schema, `preset:` scenarios and
+ * the docs (docs/presets.md) are generated from, and what each preset accepts.
+ */
+export const PRESET_OPTIONS = {
+  smoke: [...TARGET_KEYS, 'duration'],
+  load: [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown'],
+  stress: [...TARGET_KEYS, 'steps', 'stepDuration', 'rampDown'],
+  spike: [...LEVELS_KEYS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery'],
+  soak: [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown'],
+  breakpoint: [...TARGET_KEYS, 'duration'],
+  fivePhase: [
+    ...LEVELS_KEYS,
+    'base',
+    'peak',
+    'spike',
+    'warmUp',
+    'rampUp',
+    'sustained',
+    'spikeDuration',
+    'recovery',
+  ],
+} as const satisfies Record<PresetName, readonly string[]>;
+
+/** Options that are durations (the rest are numbers, and `openLoop` a flag). */
+export const PRESET_DURATION_OPTIONS: readonly string[] = [
+  'duration',
+  'rampUp',
+  'hold',
+  'rampDown',
+  'stepDuration',
+  'baseDuration',
+  'spikeRampUp',
+  'spikeHold',
+  'recovery',
+  'warmUp',
+  'sustained',
+  'spikeDuration',
+];
+
 const LEVELS_HINTS = (levels: string): Record<string, string> => ({
   vus: `the levels are ${levels}, in VUs`,
   rate: `the levels are ${levels}; openLoop: true makes them arrivals per second`,
@@ -186,7 +226,11 @@ class Check {
       this.o = options as Record<string, unknown>;
       for (const [k, v] of Object.entries(this.o)) {
         if (v !== undefined && !keys.includes(k)) {
-          this.add(k, 'unknown-field', `unknown option (${hints[k] ?? `options: ${keys.join(', ')}`})`);
+          this.add(
+            k,
+            'unknown-field',
+            `is not an option of preset ${preset} (${hints[k] ?? `options: ${keys.join(', ')}`})`,
+          );
         }
       }
     }
@@ -339,7 +383,7 @@ const stage = (d: Dur | string, target: number, phase?: string): StageConfig => 
  * (`constant-vus`), or `rate` arrivals per second (`constant-arrival-rate`).
  */
 export function smoke(options: SmokeOptions = {}): PresetScenario {
-  const c = new Check('smoke', options, [...TARGET_KEYS, 'duration']);
+  const c = new Check('smoke', options, PRESET_OPTIONS.smoke);
   const { open, peak } = target(c, 1);
   const duration = c.duration('duration', '1m', true);
   const p = pool(c, open, peak, 'give rate instead of vus');
@@ -370,7 +414,7 @@ function rampHoldDown(
   options: LoadOptions,
   d: { vus: number; rampUp: string; hold: string; rampDown: string },
 ): PresetScenario {
-  const c = new Check(name, options, [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown']);
+  const c = new Check(name, options, PRESET_OPTIONS[name]);
   const { open, peak } = target(c, d.vus);
   const up = c.duration('rampUp', d.rampUp);
   const hold = c.duration('hold', d.hold);
@@ -385,7 +429,7 @@ function rampHoldDown(
  * ramped in 10 % of `stepDuration` and held for the other 90 %, then a ramp down to 0.
  */
 export function stress(options: StressOptions = {}): PresetScenario {
-  const c = new Check('stress', options, [...TARGET_KEYS, 'steps', 'stepDuration', 'rampDown']);
+  const c = new Check('stress', options, PRESET_OPTIONS.stress);
   const { open, peak } = target(c, 200);
   const steps = c.whole('steps', 4, 1);
   if (steps > MAX_STEPS) c.add('steps', 'out-of-range', `must be at most ${MAX_STEPS} (got ${steps})`);
@@ -412,12 +456,7 @@ export function stress(options: StressOptions = {}): PresetScenario {
  * `recovery` to watch the service recover.
  */
 export function spike(options: SpikeOptions = {}): PresetScenario {
-  const c = new Check(
-    'spike',
-    options,
-    [...LEVELS_KEYS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery'],
-    LEVELS_HINTS('base and peak'),
-  );
+  const c = new Check('spike', options, PRESET_OPTIONS.spike, LEVELS_HINTS('base and peak'));
   const open = c.flag('openLoop');
   const base = c.level('base', 10, open, false);
   let peak: number;
@@ -448,7 +487,7 @@ export function spike(options: SpikeOptions = {}): PresetScenario {
  * with a threshold with `abortOnFail: true` so the run stops where the service breaks.
  */
 export function breakpoint(options: BreakpointOptions = {}): PresetScenario {
-  const c = new Check('breakpoint', options, [...TARGET_KEYS, 'duration']);
+  const c = new Check('breakpoint', options, PRESET_OPTIONS.breakpoint);
   const { open, peak } = target(c, 1000);
   const duration = c.duration('duration', '10m', true);
   const p = pool(c, open, peak, 'give rate instead of vus');
@@ -462,12 +501,7 @@ export function breakpoint(options: BreakpointOptions = {}): PresetScenario {
  * five phases together when that is less, so a short fivePhase (a 20s rehearsal) keeps its shape.
  */
 export function fivePhase(options: FivePhaseOptions = {}): PresetScenario {
-  const c = new Check(
-    'fivePhase',
-    options,
-    [...LEVELS_KEYS, 'base', 'peak', 'spike', 'warmUp', 'rampUp', 'sustained', 'spikeDuration', 'recovery'],
-    LEVELS_HINTS('base, peak and spike'),
-  );
+  const c = new Check('fivePhase', options, PRESET_OPTIONS.fivePhase, LEVELS_HINTS('base, peak and spike'));
   const open = c.flag('openLoop');
   const base = c.level('base', 10, open, false);
   const peak = c.level('peak', 100, open, true);

@@ -793,17 +793,17 @@ describe('presets: bad options', () => {
   it('unknown options and non-object options', () => {
     assert.deepEqual(
       problems(() => PRESETS.load({ hodl: '10m' })),
-      ['load.hodl: unknown option (options: vus, rate, preAllocatedVUs, maxVUs, rampUp, hold, rampDown)'],
+      ['load.hodl: is not an option of preset load (options: vus, rate, preAllocatedVUs, maxVUs, rampUp, hold, rampDown)'],
     );
     assert.deepEqual(
       problems(() => PRESETS.fivePhase({ rate: true })),
       [
-        'fivePhase.rate: unknown option (the levels are base, peak and spike; openLoop: true makes them arrivals per second)',
+        'fivePhase.rate: is not an option of preset fivePhase (the levels are base, peak and spike; openLoop: true makes them arrivals per second)',
       ],
     );
     assert.deepEqual(
       problems(() => PRESETS.spike({ vus: 10 })),
-      ['spike.vus: unknown option (the levels are base and peak, in VUs)'],
+      ['spike.vus: is not an option of preset spike (the levels are base and peak, in VUs)'],
     );
     assert.deepEqual(
       problems(() => PRESETS.smoke('fast' as unknown as Record<string, unknown>)),
