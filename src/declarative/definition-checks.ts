@@ -48,11 +48,11 @@ function data(doc: Obj, issues: Issues): void {
     if (!isObj(d)) continue;
     const kinds = ['csv', 'json'].filter((k) => d[k] !== undefined);
     if (kinds.length !== 1)
-      issues.add(['data', name], `data.${name} needs exactly one of csv: PATH or json: PATH`, true);
+      issues.add(['data', name], `data.${name}: needs exactly one of csv: PATH or json: PATH`, true);
     if (d.json !== undefined)
       for (const k of ['header', 'delimiter'])
         if (d[k] !== undefined)
-          issues.add(['data', name, k], `data.${name}.${k} only applies to csv files`, true);
+          issues.add(['data', name, k], `data.${name}.${k}: only applies to csv files`, true);
   }
 }
 
@@ -62,7 +62,7 @@ function wait(name: string, u: Obj, issues: Issues): void {
   const p = ['users', name, 'wait'];
   const kinds = ['between', 'constant', 'pacing'].filter((k) => w[k] !== undefined);
   if (kinds.length !== 1)
-    issues.add(p, `users.${name}.wait takes exactly one of between: [MIN, MAX], constant: S or pacing: S`);
+    issues.add(p, `users.${name}.wait: takes exactly one of between: [MIN, MAX], constant: S or pacing: S`);
   const b = w.between;
   if (Array.isArray(b) && typeof b[0] === 'number' && typeof b[1] === 'number' && b[1] < b[0])
     issues.add([...p, 'between'], `users.${name}.wait.between: max (${b[1]}) must be >= min (${b[0]})`);

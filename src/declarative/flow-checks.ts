@@ -202,7 +202,7 @@ export class FlowChecks {
       )
         this.issues.add(
           [...p, 'think'],
-          `think: malformed duration ${show(step.think)} (e.g. 2s, 500ms, or a range 1-3s)`,
+          `${dotted([...p, 'think'])}: malformed duration ${show(step.think)} (e.g. 2s, 500ms, or a range 1-3s)`,
         );
       if (kind !== 'think') steps(step.flow, [...p, 'flow']);
       return;
@@ -256,13 +256,13 @@ export class FlowChecks {
           if (sources.length !== 1)
             this.issues.add(
               cp,
-              `capture '${v}' takes exactly one of json: PATH, header: NAME, regex: PATTERN or status: true`,
+              `${dotted(cp)}: takes exactly one of json: PATH, header: NAME, regex: PATTERN or status: true`,
             );
           if (typeof spec.regex === 'string')
             try {
               new RegExp(spec.regex);
             } catch (err) {
-              this.issues.add([...cp, 'regex'], `capture '${v}': ${(err as Error).message}`);
+              this.issues.add([...cp, 'regex'], `${dotted([...cp, 'regex'])}: ${(err as Error).message}`);
             }
         }
         captured.push({ name: v, path: cp });

@@ -3,6 +3,7 @@
  * (schema.ts) says them, checked by ajv and worded for people at the position of each problem.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { problemText, type Problem } from '../config/problems.js';
 import { closest, suggest } from '../config/suggest.js';
 import { dotted, type DocPath, type Issues } from './locate.js';
 import { TEST_FILE_SCHEMA } from './schema.js';
@@ -25,7 +26,7 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   array: 'a list',
   string: 'a string',
   number: 'a number',
-  integer: 'integer',
+  integer: 'an integer',
   boolean: 'a boolean',
   null: 'null',
 };
@@ -44,7 +45,7 @@ function anyOfWords(branches: unknown): string {
     branches.map((b: Obj) => {
       if (b.type === 'array' && isObj(b.items)) {
         const items = b.items.anyOf ? anyOfWords(b.items.anyOf) : typeWords(b.items.type);
-        return `a list of ${items}`;
+        return `a list of ${items.replace(/^an? /, '')}`;
       }
       if (b.type === 'object' && isObj(b.properties)) return `{ ${Object.keys(b.properties).join(', ')} }`;
       return typeWords(b.type);
@@ -52,43 +53,62 @@ function anyOfWords(branches: unknown): string {
   );
 }
 
-function schemaMessage(err: ErrorObject, path: DocPath): string {
+/** An ajv error as a problem at its path, in words: `scenarios.load.vus: must be an integer (got "many")`. */
+function schemaProblem(err: ErrorObject, path: DocPath): Problem {
   const where = dotted(path);
   const p = err.params as Record<string, unknown>;
+  const at = (code: string, message: string, under?: string): Problem => ({
+    path: under === undefined ? where : dotted([...path, under]),
+    code,
+    message,
+  });
   switch (err.keyword) {
     case 'additionalProperties': {
       const prop = String(p.additionalProperty);
       const parent = err.parentSchema as { properties?: Obj } | undefined;
-      return `unknown field '${prop}' in ${where}${suggest(prop, Object.keys(parent?.properties ?? {}))}`;
+      return at(
+        'unknown-field',
+        `unknown field${suggest(prop, Object.keys(parent?.properties ?? {}))}`,
+        prop,
+      );
     }
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map(String);
       const got = err.data;
       const best = typeof got === 'string' ? closest(got, allowed) : undefined;
-      return `${where} must be one of ${allowed.join(', ')} (got ${show(got)}${best ? `; did you mean '${best}'?` : ''})`;
+      return at(
+        'unknown-name',
+        `must be one of ${allowed.join(', ')} (got ${show(got)}${best ? `; did you mean '${best}'?` : ''})`,
+      );
     }
     case 'required':
-      return `${where}: missing field '${String(p.missingProperty)}'`;
+      return at('required', 'is required', String(p.missingProperty));
     case 'type':
-      return `${where} must be ${typeWords(p.type)} (got ${show(err.data)})`;
+      return at('wrong-type', `must be ${typeWords(p.type)} (got ${show(err.data)})`);
     case 'anyOf':
-      return `${where} must be ${anyOfWords(err.schema)} (got ${show(err.data)})`;
+      return at('wrong-type', `must be ${anyOfWords(err.schema)} (got ${show(err.data)})`);
     case 'const':
-      return `${where} must be ${show(p.allowedValue)}`;
+      return at('wrong-type', `must be ${show(p.allowedValue)}`);
     case 'minimum':
-      return `${where} must be >= ${String(p.limit)} (got ${show(err.data)})`;
+      return at('out-of-range', `must be >= ${String(p.limit)} (got ${show(err.data)})`);
     case 'minItems':
     case 'maxItems':
-      return `${where} must have ${err.keyword === 'minItems' ? 'at least' : 'at most'} ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
+      return at(
+        'out-of-range',
+        `must have ${err.keyword === 'minItems' ? 'at least' : 'at most'} ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`,
+      );
     case 'minProperties':
       return path.length === 1 && path[0] === 'scenarios'
-        ? 'scenarios: define at least one scenario'
-        : `${where} must not be empty`;
+        ? at('required', 'define at least one scenario')
+        : at('out-of-range', 'must not be empty');
     case 'minLength':
     case 'maxLength':
-      return `${where} must be ${String(p.limit)} character${p.limit === 1 ? '' : 's'} ${err.keyword === 'minLength' ? 'or more' : 'or less'}`;
+      return at(
+        'out-of-range',
+        `must be ${String(p.limit)} character${p.limit === 1 ? '' : 's'} ${err.keyword === 'minLength' ? 'or more' : 'or less'}`,
+      );
     default:
-      return `${where} ${err.message ?? 'is invalid'}`;
+      return at('invalid', err.message ?? 'is invalid');
   }
 }
 
@@ -110,19 +130,17 @@ export function checkStructure(value: unknown, issues: Issues): void {
       const p = err.params as Record<string, unknown>;
       if (err.keyword === 'additionalProperties') {
         const prop = String(p.additionalProperty);
-        issues.add([...at, prop], schemaMessage(err, at), true);
+        issues.add([...at, prop], problemText(schemaProblem(err, at)), true);
         // 'duraton' (did you mean 'duration'?): no second message saying duration is missing.
         const parent = err.parentSchema as { properties?: Obj } | undefined;
         const best = closest(prop, Object.keys(parent?.properties ?? {}));
         if (best !== undefined) issues.mark([...at, best]);
       } else if (typeof err.propertyName === 'string') {
-        issues.add(
-          [...at, err.propertyName],
-          `${dotted(at)}: '${err.propertyName}' is not a valid name (letters, digits, _ and -, not starting with a digit)`,
-          true,
-        );
+        const name = [...at, err.propertyName];
+        const message = 'is not a valid name (letters, digits, _ and -, not starting with a digit)';
+        issues.add(name, problemText({ path: dotted(name), code: 'invalid-syntax', message }), true);
       } else {
-        issues.add(at, schemaMessage(err, at));
+        issues.add(at, problemText(schemaProblem(err, at)));
       }
     }
   }
