@@ -29,7 +29,11 @@ const FILE_FORM: DefinitionForm = {
  */
 export function checkDefinition(doc: Obj, issues: Issues, presets: PresetMap = {}): void {
   const form: DefinitionForm = { ...FILE_FORM, presets: { resolve: presets, options: PRESET_OPTIONS } };
-  for (const p of validateDefinitionData(doc, form)) issues.addProblem(p, written(doc, p));
+  for (const p of validateDefinitionData(doc, form)) {
+    // A problem with a threshold's key (an unknown metric) is shown at the key.
+    const atKey = /^thresholds(\.[\w$-]+|\[".*"\])$/.test(p.path) || undefined;
+    issues.addProblem(p, written(doc, p), atKey);
+  }
   data(doc, issues);
   for (const [name, u] of Object.entries(isObj(doc.users) ? doc.users : {}))
     if (isObj(u)) wait(name, u, issues);

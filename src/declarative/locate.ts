@@ -66,7 +66,10 @@ const AT_KEY = new Set(['unknown-field', 'conflict', 'nothing-to-run']);
 /** Every problem of one file, reported with its position and listed in file order. */
 export class Issues {
   readonly list: Issue[] = [];
-  private readonly paths = new Set<string>();
+  /** Paths a problem was reported at. */
+  private readonly reported = new Set<string>();
+  /** Paths that must not get a second message (a field an unknown key was probably meant to be). */
+  private readonly marked = new Set<string>();
 
   constructor(
     private readonly file: string,
@@ -97,28 +100,30 @@ export class Issues {
   }
 
   add(path: DocPath, message: string, key = false): void {
-    this.mark(path);
+    this.reported.add(JSON.stringify(path));
     this.addAt(this.offsetOf(path, key), message);
   }
 
   /**
-   * A validator's problem, at the document path its `path` names, unless the schema already
-   * reported that path or a parent of it (one mistake, one message). `where` overrides the
-   * document path when the problem's own is not where the user wrote it.
+   * A validator's problem, at the document path its `path` names, unless that path already has
+   * a problem or a parent of it was reported (one mistake, one message). `where` overrides the
+   * document path when the problem's own is not where the user wrote it; `atKey` shows it at the key.
    */
-  addProblem(p: Problem, where?: DocPath): void {
+  addProblem(p: Problem, where?: DocPath, atKey = AT_KEY.has(p.code)): void {
     const path = where ?? pathSegments(p.path);
-    for (let n = 1; n <= path.length; n++) if (this.has(path.slice(0, n))) return;
-    this.add(path, problemText(p), AT_KEY.has(p.code));
+    if (this.has(path)) return;
+    for (let n = 1; n < path.length; n++) if (this.reported.has(JSON.stringify(path.slice(0, n)))) return;
+    this.add(path, problemText(p), atKey);
   }
 
   /** Counts `path` as having a problem without a message (suppresses follow-up messages). */
   mark(path: DocPath): void {
-    this.paths.add(JSON.stringify(path));
+    this.marked.add(JSON.stringify(path));
   }
 
   has(path: DocPath): boolean {
-    return this.paths.has(JSON.stringify(path));
+    const id = JSON.stringify(path);
+    return this.reported.has(id) || this.marked.has(id);
   }
 
   lines(): string[] {

@@ -173,7 +173,7 @@ users:
     const r = await runCli(['run', bad]);
     assert.equal(r.code, 2, r.stderr);
     const e = r.stderr;
-    assert.match(e, /bad\.yaml:4:15: scenarios\.load\.executor must be one of/);
+    assert.match(e, /bad\.yaml:4:15: scenarios\.load\.executor: must be one of/);
     assert.match(e, /bad\.yaml:6:5: scenarios\.load\.duraton: unknown field \(did you mean 'duration'\?\)/);
     assert.match(e, /bad\.yaml:11:10: scenarios\.other\.vus: must be an integer/);
     assert.doesNotMatch(e, /internal error|\n\s+at /);
