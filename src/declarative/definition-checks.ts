@@ -16,7 +16,7 @@ import type { DocPath, Issues } from './locate.js';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const FILE_FORM: DefinitionForm = {
+export const FILE_FORM: DefinitionForm = {
   topFields: ['$schema', 'baseUrl', 'http', 'tags', 'data', 'flows', 'scenarios', 'users', 'thresholds'],
   runs: ['flow', 'user', 'exec'],
   runsText: 'flow, user or exec',

@@ -76,7 +76,7 @@ export async function importTestModule(
 }
 
 /** The form of a TypeScript test for the shared definition validator (validate-definition.ts). */
-const SCRIPT_FORM: Omit<DefinitionForm, 'metrics'> = {
+export const SCRIPT_FORM: Omit<DefinitionForm, 'metrics'> = {
   topFields: ['baseUrl', 'scenarios', 'users', 'thresholds', 'setup', 'teardown', 'http', 'tags'],
   runs: ['exec', 'user'],
   runsText: 'exec (a function) or user (a name in users)',

@@ -5,23 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FILE_FORM } from '../../src/declarative/definition-checks.js';
 import { parseTestFile } from '../../src/declarative/index.js';
+import { SCRIPT_FORM } from '../../src/script/load.js';
 import { PRESET_OPTIONS, PRESETS } from '../../src/script/presets.js';
 import { validateDefinitionData, type DefinitionForm } from '../../src/script/validate-definition.js';
 
-const SCRIPT: DefinitionForm = {
-  topFields: ['baseUrl', 'scenarios', 'users', 'thresholds', 'setup', 'teardown', 'http', 'tags'],
-  runs: ['exec', 'user'],
-  runsText: 'exec (a function) or user (a name in users)',
-  templates: false,
-};
-const FILE: DefinitionForm = {
-  topFields: ['$schema', 'baseUrl', 'http', 'tags', 'data', 'flows', 'scenarios', 'users', 'thresholds'],
-  runs: ['flow', 'user', 'exec'],
-  runsText: 'flow, user or exec',
-  templates: true,
-  presets: { resolve: PRESETS, options: PRESET_OPTIONS },
-};
+const SCRIPT: DefinitionForm = SCRIPT_FORM;
+const FILE: DefinitionForm = { ...FILE_FORM, presets: { resolve: PRESETS, options: PRESET_OPTIONS } };
 
 const shared = {
   http: { timeout: 'soon', maxRedirects: -1 },
