@@ -4,7 +4,7 @@
  * users' task weights, thresholds — each problem shown where its path is written. Then what only
  * the file format has: data files and a user's `wait` written as a map.
  */
-import type { Problem } from '../config/problems.js';
+import { pathSegments } from '../config/problems.js';
 import { PRESET_OPTIONS } from '../script/presets.js';
 import {
   validateDefinitionData,
@@ -30,9 +30,10 @@ export const FILE_FORM: DefinitionForm = {
 export function checkDefinition(doc: Obj, issues: Issues, presets: PresetMap = {}): void {
   const form: DefinitionForm = { ...FILE_FORM, presets: { resolve: presets, options: PRESET_OPTIONS } };
   for (const p of validateDefinitionData(doc, form)) {
+    const path = pathSegments(p.path);
     // A problem with a threshold's key (an unknown metric) is shown at the key.
-    const atKey = /^thresholds(\.[\w$-]+|\[".*"\])$/.test(p.path) || undefined;
-    issues.addProblem(p, written(doc, p), atKey);
+    const atKey = (path[0] === 'thresholds' && path.length === 2) || undefined;
+    issues.addProblem(p, written(doc, path), atKey);
   }
   data(doc, issues);
   for (const [name, u] of Object.entries(isObj(doc.users) ? doc.users : {}))
@@ -40,11 +41,10 @@ export function checkDefinition(doc: Obj, issues: Issues, presets: PresetMap = {
 }
 
 /** `thresholds.KEY[0]` of a threshold written alone (not in a list) is at `thresholds.KEY`. */
-function written(doc: Obj, p: Problem): DocPath | undefined {
-  const m = /^thresholds(\.[\w$-]+|\[".*"\])\[0\]$/.exec(p.path);
-  if (!m || !isObj(doc.thresholds)) return undefined;
-  const key = m[1]?.startsWith('.') ? m[1].slice(1) : (JSON.parse((m[1] as string).slice(1, -1)) as string);
-  return Array.isArray(doc.thresholds[key]) ? undefined : ['thresholds', key];
+function written(doc: Obj, path: DocPath): DocPath | undefined {
+  const [root, key, index] = path;
+  if (root !== 'thresholds' || path.length !== 3 || index !== 0 || typeof key !== 'string') return undefined;
+  return isObj(doc.thresholds) && !Array.isArray(doc.thresholds[key]) ? ['thresholds', key] : undefined;
 }
 
 function data(doc: Obj, issues: Issues): void {
