@@ -793,7 +793,9 @@ describe('presets: bad options', () => {
   it('unknown options and non-object options', () => {
     assert.deepEqual(
       problems(() => PRESETS.load({ hodl: '10m' })),
-      ['load.hodl: is not an option of preset load (options: vus, rate, preAllocatedVUs, maxVUs, rampUp, hold, rampDown)'],
+      [
+        'load.hodl: is not an option of preset load (options: vus, rate, preAllocatedVUs, maxVUs, rampUp, hold, rampDown)',
+      ],
     );
     assert.deepEqual(
       problems(() => PRESETS.fivePhase({ rate: true })),
