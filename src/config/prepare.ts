@@ -17,14 +17,13 @@ export function prepareTest(
     (name) => BUILTIN_BY_NAME.get(name) ?? customMetrics.get(name),
     [...BUILTIN_BY_NAME.keys(), ...customMetrics.keys()],
   );
-  const errors = [...scenarioProblems, ...thresholdProblems].map(problemText);
-  if (errors.length > 0) {
+  const problems = [...scenarioProblems, ...thresholdProblems];
+  if (problems.length > 0) {
+    const details = problems.map(problemText);
     throw new VolleyError(
-      thresholdProblems.length === errors.length ? 'INVALID_THRESHOLD' : 'INVALID_CONFIG',
-      errors[0] as string,
-      {
-        details: errors,
-      },
+      thresholdProblems.length === problems.length ? 'INVALID_THRESHOLD' : 'INVALID_CONFIG',
+      details[0] as string,
+      { details, problems },
     );
   }
   return { config, scenarios: normalizeScenarios(config.scenarios), thresholds };
