@@ -2,6 +2,8 @@
  * One error base for the whole library. Library code throws `VolleyError`s; only `src/cli/`
  * turns them into a message and an exit code (see docs/exit-codes.md).
  */
+import type { Problem } from './config/problems.js';
+
 export type VolleyErrorCode =
   | 'INVALID_USAGE'
   | 'INVALID_CONFIG'
@@ -19,16 +21,24 @@ export class VolleyError extends Error {
   readonly hint: string | undefined;
   /** Every problem found, when validation found several (validation never stops at the first). */
   readonly details: readonly string[];
+  /** The same problems structured (`path`, `message`, `code`), when a validator found them. */
+  readonly problems: readonly Problem[];
 
   constructor(
     code: VolleyErrorCode,
     message: string,
-    options: { hint?: string; cause?: unknown; details?: readonly string[] } = {},
+    options: {
+      hint?: string;
+      cause?: unknown;
+      details?: readonly string[];
+      problems?: readonly Problem[];
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VolleyError';
     this.code = code;
     this.hint = options.hint;
     this.details = options.details ?? [];
+    this.problems = options.problems ?? [];
   }
 }

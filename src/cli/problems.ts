@@ -20,7 +20,11 @@ export async function loadWithTypeProblems<T>(
     if (!(err instanceof VolleyError) || problems.length === 0) throw err;
     for (const d of err.details.length > 0 ? err.details : [err.message])
       if (!problems.includes(d)) problems.push(d);
-    throw new VolleyError(err.code, problems[0] as string, { details: problems, ...(hint && { hint }) });
+    throw new VolleyError(err.code, problems[0] as string, {
+      details: problems,
+      problems: err.problems,
+      ...(hint && { hint }),
+    });
   }
   if (problems.length > 0) {
     dispose(test);

@@ -78,3 +78,29 @@ export function parseDurationRangeMs(input: unknown): { min: number; max: number
   const ms = tryParseDurationMs(input);
   return ms === undefined ? undefined : { min: ms, max: ms };
 }
+
+/** `"10q"`, `a list`, `a map`: a value as a problem message quotes it. */
+export function showValue(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'a map';
+  return JSON.stringify(v) ?? String(v);
+}
+
+/**
+ * What is wrong with a duration as written (`'30s'`, `'1m30s'`, a number of seconds), or undefined
+ * when it is fine; `positive` also refuses 0. The caller adds the path.
+ */
+export function durationProblem(
+  v: unknown,
+  positive: boolean,
+): { code: string; message: string } | undefined {
+  const ms = typeof v === 'string' || typeof v === 'number' ? tryParseDurationMs(v) : undefined;
+  if (ms === undefined)
+    return {
+      code: 'not-a-duration',
+      message: `malformed duration ${showValue(v)} (e.g. 500ms, 30s, 1m30s, or a number of seconds)`,
+    };
+  if (positive && ms <= 0) return { code: 'out-of-range', message: 'must be longer than 0' };
+  return undefined;
+}

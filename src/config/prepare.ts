@@ -1,5 +1,6 @@
 /** Validates a whole test config (scenarios, thresholds) and normalises it for the engine; every problem at once. */
 import { VolleyError } from '../errors.js';
+import { problemText } from './problems.js';
 import { normalizeScenarios, validateScenarios } from '../executors/registry.js';
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
 import { parseThresholds } from '../thresholds/parse.js';
@@ -10,20 +11,19 @@ export function prepareTest(
   config: TestConfig,
   customMetrics: ReadonlyMap<string, MetricDefinition> = new Map(),
 ): PreparedTest {
-  const errors = validateScenarios(config.scenarios);
-  const { thresholds, errors: thresholdErrors } = parseThresholds(
+  const scenarioProblems = validateScenarios(config.scenarios);
+  const { thresholds, problems: thresholdProblems } = parseThresholds(
     config.thresholds,
     (name) => BUILTIN_BY_NAME.get(name) ?? customMetrics.get(name),
     [...BUILTIN_BY_NAME.keys(), ...customMetrics.keys()],
   );
-  errors.push(...thresholdErrors);
-  if (errors.length > 0) {
+  const problems = [...scenarioProblems, ...thresholdProblems];
+  if (problems.length > 0) {
+    const details = problems.map(problemText);
     throw new VolleyError(
-      thresholdErrors.length === errors.length ? 'INVALID_THRESHOLD' : 'INVALID_CONFIG',
-      errors[0] as string,
-      {
-        details: errors,
-      },
+      thresholdProblems.length === problems.length ? 'INVALID_THRESHOLD' : 'INVALID_CONFIG',
+      details[0] as string,
+      { details, problems },
     );
   }
   return { config, scenarios: normalizeScenarios(config.scenarios), thresholds };

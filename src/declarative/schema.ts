@@ -5,7 +5,13 @@
  * API's `TestDefinition` (src/script/api.ts) with flows (request lists) instead of functions.
  */
 
-import { EXECUTORS } from '../executors/registry.js';
+import { stepKindSchemas } from '../protocols/registry.js';
+import { EXECUTORS, SCENARIO_FIELDS } from '../executors/registry.js';
+import type { ScenarioConfig } from '../config/types.js';
+import { PRESET_DURATION_OPTIONS, PRESET_OPTIONS, type PresetName } from '../script/presets.js';
+import { PRESET_KEEPS } from '../script/validate-definition.js';
+
+export { PRESET_KEEPS, PRESET_OPTIONS, type PresetName };
 
 export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
 export type HttpMethodKey = (typeof HTTP_METHODS)[number];
@@ -13,65 +19,9 @@ export type HttpMethodKey = (typeof HTTP_METHODS)[number];
 /** The executors' names, from the registry: the schema's enum cannot drift from the engine. */
 export const EXECUTOR_NAMES: readonly string[] = [...EXECUTORS.keys()];
 
-/** Scenario fields that are durations (checked with tryParseDurationMs). */
-export const SCENARIO_DURATION_FIELDS = [
-  'startTime',
-  'gracefulStop',
-  'duration',
-  'maxDuration',
-  'gracefulRampDown',
-  'timeUnit',
-] as const;
+/** Executor fields (every executor's, from the registry), without `exec` (a file runs flows). */
+export const EXECUTOR_FIELDS: readonly (keyof ScenarioConfig)[] = SCENARIO_FIELDS.filter((f) => f !== 'exec');
 
-/** k6 executor fields (src/config/types.ts ScenarioConfig, without `exec`). */
-export const EXECUTOR_FIELDS = [
-  'executor',
-  'startTime',
-  'gracefulStop',
-  'tags',
-  'vus',
-  'duration',
-  'iterations',
-  'maxDuration',
-  'startVUs',
-  'stages',
-  'gracefulRampDown',
-  'rate',
-  'startRate',
-  'timeUnit',
-  'preAllocatedVUs',
-  'maxVUs',
-  'maxQueue',
-] as const;
-
-/** Fields a preset scenario keeps beside the preset's result. */
-export const PRESET_KEEPS = ['startTime', 'gracefulStop', 'tags'] as const;
-
-const TARGET = ['vus', 'rate', 'preAllocatedVUs', 'maxVUs'] as const;
-const LEVELS = ['openLoop', 'preAllocatedVUs', 'maxVUs'] as const;
-
-/** The options each preset takes (docs/presets.md), written beside `preset:` in a scenario. */
-export const PRESET_OPTIONS = {
-  smoke: [...TARGET, 'duration'],
-  load: [...TARGET, 'rampUp', 'hold', 'rampDown'],
-  stress: [...TARGET, 'steps', 'stepDuration', 'rampDown'],
-  spike: [...LEVELS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery'],
-  soak: [...TARGET, 'rampUp', 'hold', 'rampDown'],
-  breakpoint: [...TARGET, 'duration'],
-  fivePhase: [
-    ...LEVELS,
-    'base',
-    'peak',
-    'spike',
-    'warmUp',
-    'rampUp',
-    'sustained',
-    'spikeDuration',
-    'recovery',
-  ],
-} as const satisfies Record<string, readonly string[]>;
-
-export type PresetName = keyof typeof PRESET_OPTIONS;
 export const PRESET_NAMES = Object.keys(PRESET_OPTIONS) as PresetName[];
 
 /** Every preset option name (the union of PRESET_OPTIONS) that is not also an executor field. */
@@ -161,57 +111,62 @@ const capture = {
   additionalProperties: captureSpec,
 };
 
-const stepProperties: Record<string, unknown> = {};
-for (const m of HTTP_METHODS)
-  stepProperties[m] = {
-    type: 'string',
-    description: `a ${m.toUpperCase()} request to this URL, absolute or relative to baseUrl; {{ }} templates allowed, :name placeholders filled from params`,
-  };
-Object.assign(stepProperties, {
-  headers: scalarMap('request headers; {{ }} templates allowed in values'),
-  json: {
-    description:
-      "body sent as JSON (content-type: application/json); string leaves may hold {{ }} templates, and a leaf that is exactly one template keeps the value's type: id: '{{ userId }}' sends a number when userId is one",
-  },
-  body: { type: 'string', description: 'raw body text; {{ }} templates allowed' },
-  form: scalarMap('body sent as application/x-www-form-urlencoded; {{ }} templates allowed in values'),
-  query: scalarMap('query string parameters appended to the URL; {{ }} templates allowed in values'),
-  params: scalarMap(
-    "values for :name placeholders in the URL path ('/api/users/:id' with { id: 17 }); the endpoint is named after the placeholder path",
-  ),
-  name: {
-    type: 'string',
-    description:
-      "endpoint name for metrics (the `name` tag), e.g. 'GET /api/users/:id'; a name starting with / gets the method prefixed",
-  },
-  tags: stringMap("extra tags on this request's samples"),
-  timeout: duration('request timeout (default: http.timeout)'),
-  redirects: int('redirects to follow for this request (default: http.maxRedirects)'),
-  capture,
-  check,
-  think: {
-    anyOf: [{ type: 'string' }, { type: 'number', minimum: 0 }],
-    description:
-      "a pause: a duration ('2s', '500ms', or seconds) or a range drawn uniformly ('1-3s', '500ms-2s')",
-  },
-  group: {
-    type: 'string',
-    description: "a group: its `flow` runs with samples tagged group '::NAME' and group_duration recorded",
-  },
-  loop: { type: 'integer', minimum: 0, description: 'run its `flow` this many times' },
-  flow: {
-    $ref: '#/definitions/flow',
-    description: 'the steps of a group or loop step',
-  },
-});
+/**
+ * The step kinds of the flow grammar, with their options: the one place that lists them. Today
+ * the HTTP requests (one kind per method, with the request options) and the flow kinds (think,
+ * group, loop); a registry of step kinds contributed by protocol modules plugs in here, and the
+ * checks in flow-checks.ts read the request kinds from HTTP_METHODS.
+ */
+export function stepSchema(): Record<string, unknown> {
+  const stepProperties: Record<string, unknown> = {};
+  // The step kinds (get, post, …) come from the protocol modules: a new module's kinds appear here.
+  for (const kind of stepKindSchemas()) stepProperties[kind.key] = kind.schema;
+  Object.assign(stepProperties, {
+    headers: scalarMap('request headers; {{ }} templates allowed in values'),
+    json: {
+      description:
+        "body sent as JSON (content-type: application/json); string leaves may hold {{ }} templates, and a leaf that is exactly one template keeps the value's type: id: '{{ userId }}' sends a number when userId is one",
+    },
+    body: { type: 'string', description: 'raw body text; {{ }} templates allowed' },
+    form: scalarMap('body sent as application/x-www-form-urlencoded; {{ }} templates allowed in values'),
+    query: scalarMap('query string parameters appended to the URL; {{ }} templates allowed in values'),
+    params: scalarMap(
+      "values for :name placeholders in the URL path ('/api/users/:id' with { id: 17 }); the endpoint is named after the placeholder path",
+    ),
+    name: {
+      type: 'string',
+      description:
+        "endpoint name for metrics (the `name` tag), e.g. 'GET /api/users/:id'; a name starting with / gets the method prefixed",
+    },
+    tags: stringMap("extra tags on this request's samples"),
+    timeout: duration('request timeout (default: http.timeout)'),
+    redirects: int('redirects to follow for this request (default: http.maxRedirects)'),
+    capture,
+    check,
+    think: {
+      anyOf: [{ type: 'string' }, { type: 'number', minimum: 0 }],
+      description:
+        "a pause: a duration ('2s', '500ms', or seconds) or a range drawn uniformly ('1-3s', '500ms-2s')",
+    },
+    group: {
+      type: 'string',
+      description: "a group: its `flow` runs with samples tagged group '::NAME' and group_duration recorded",
+    },
+    loop: { type: 'integer', minimum: 0, description: 'run its `flow` this many times' },
+    flow: {
+      $ref: '#/definitions/flow',
+      description: 'the steps of a group or loop step',
+    },
+  });
 
-const step = {
-  type: 'object',
-  additionalProperties: false,
-  description:
-    'one step: a request (get/post/put/patch/delete/head/options: URL plus options), think: DURATION, group: NAME with flow, or loop: N with flow',
-  properties: stepProperties,
-};
+  return {
+    type: 'object',
+    additionalProperties: false,
+    description:
+      'one step: a request (get/post/put/patch/delete/head/options: URL plus options), think: DURATION, group: NAME with flow, or loop: N with flow',
+    properties: stepProperties,
+  };
+}
 
 const stage = {
   type: 'object',
@@ -230,36 +185,66 @@ const stage = {
   },
 };
 
-const scenarioProperties: Record<string, unknown> = {
-  executor: {
-    enum: [...EXECUTOR_NAMES],
-    description: 'the k6 executor that schedules iterations (docs/executors.md); not with preset',
-  },
-  startTime: duration('when the scenario starts, from the start of the test (default 0s)'),
-  gracefulStop: duration('how long running iterations may finish after the scenario ends (default 30s)'),
-  tags: stringMap("tags on this scenario's samples"),
-  vus: int('VUs (constant-vus, per-vu-iterations, shared-iterations; with a preset: the level in VUs)'),
-  duration: duration('how long the scenario runs (constant-vus, constant-arrival-rate)'),
-  iterations: int('iterations per VU (per-vu-iterations) or in total (shared-iterations)', 1),
-  maxDuration: duration('upper bound of an iteration-count scenario (default 10m)'),
-  startVUs: int('VUs at the start (ramping-vus, default 1)'),
-  stages: {
-    type: 'array',
-    minItems: 1,
-    items: stage,
-    description: 'ramping-vus / ramping-arrival-rate stages',
-  },
-  gracefulRampDown: duration(
-    'ramping-vus: how long a VU being removed may finish its iteration (default 30s)',
-  ),
-  rate: number(
-    'iterations started per timeUnit (constant-arrival-rate; with a preset: the level in arrivals per second)',
-  ),
-  startRate: number('ramping-arrival-rate: the rate at the start (default 0)'),
-  timeUnit: duration('the period of rate (default 1s)'),
-  preAllocatedVUs: int('arrival-rate executors: VUs allocated at the start'),
-  maxVUs: int('arrival-rate executors: most VUs at once'),
-  maxQueue: int('arrival-rate executors: iterations that may wait for a free VU before they are dropped'),
+/**
+ * What each executor field is, for the schema: its type and what it means. Which executors take
+ * it is not written here but read from the registry, so the schema follows the executors.
+ */
+const SCENARIO_FIELD_DOCS: Readonly<Record<string, [(d: string) => Record<string, unknown>, string]>> = {
+  executor: [
+    (d) => ({ enum: [...EXECUTOR_NAMES], description: d }),
+    'the k6 executor that schedules iterations (docs/executors.md); not with preset',
+  ],
+  startTime: [duration, 'when the scenario starts, from the start of the test (default 0s)'],
+  gracefulStop: [duration, 'how long running iterations may finish after the scenario ends (default 30s)'],
+  tags: [stringMap, "tags on this scenario's samples"],
+  vus: [(d) => int(d), 'VUs (with a preset: the level in VUs)'],
+  duration: [duration, 'how long the scenario runs'],
+  iterations: [(d) => int(d, 1), 'iterations per VU (per-vu-iterations) or in total (shared-iterations)'],
+  maxDuration: [duration, 'upper bound of an iteration-count scenario (default 10m)'],
+  startVUs: [(d) => int(d), 'VUs at the start (default 1)'],
+  stages: [
+    (d) => ({ type: 'array', minItems: 1, items: stage, description: d }),
+    'linear ramps, one after the other',
+  ],
+  gracefulRampDown: [duration, 'how long a VU being removed may finish its iteration (default 30s)'],
+  rate: [
+    (d) => number(d),
+    'iterations started per timeUnit (with a preset: the level in arrivals per second)',
+  ],
+  startRate: [(d) => number(d), 'the rate at the start (default 0)'],
+  timeUnit: [duration, 'the period of rate (default 1s)'],
+  preAllocatedVUs: [(d) => int(d), 'VUs allocated at the start'],
+  maxVUs: [(d) => int(d), 'most VUs at once'],
+  maxQueue: [(d) => int(d), 'iterations that may wait for a free VU before they are dropped'],
+};
+
+/** `(constant-vus, ramping-vus)`: the executors that take a field, from the registry. */
+function takenBy(field: string): string {
+  if ((['executor', 'startTime', 'gracefulStop', 'tags'] as string[]).includes(field)) return '';
+  const names = [...EXECUTORS.values()]
+    .filter((e) => (e.fields as readonly string[]).includes(field))
+    .map((e) => e.name);
+  return ` (${names.join(', ')})`;
+}
+
+/** One preset option's schema: durations, flags, step counts and levels, by the presets registry. */
+function presetOption(o: string): Record<string, unknown> {
+  const presets = PRESET_NAMES.filter((p) => (PRESET_OPTIONS[p] as readonly string[]).includes(o)).join(', ');
+  if (PRESET_DURATION_OPTIONS.includes(o)) return duration(`preset option (${presets}): ${o}`);
+  if (o === 'openLoop')
+    return { type: 'boolean', description: `preset option (${presets}): levels are arrivals per second` };
+  if (o === 'steps')
+    return { type: 'integer', minimum: 1, description: `preset option (${presets}): number of equal steps` };
+  return number(`preset option (${presets}): the ${o} level`);
+}
+
+const scenarioProperties: Record<string, unknown> = {};
+for (const f of EXECUTOR_FIELDS) {
+  const doc = SCENARIO_FIELD_DOCS[f];
+  if (!doc) throw new Error(`declarative/schema.ts: no description of executor field '${f}'`);
+  scenarioProperties[f] = doc[0](`${doc[1]}${takenBy(f)}`);
+}
+Object.assign(scenarioProperties, {
   flow: { $ref: '#/definitions/flow', description: 'the steps of each iteration (instead of user or exec)' },
   user: {
     type: 'string',
@@ -275,16 +260,8 @@ const scenarioProperties: Record<string, unknown> = {
     description:
       'a load-profile preset (docs/presets.md) instead of executor: its options (vus, rate, rampUp, hold, …) sit beside it',
   },
-};
-for (const o of PRESET_ONLY_OPTIONS)
-  scenarioProperties[o] =
-    o === 'openLoop'
-      ? { type: 'boolean', description: 'preset option: levels are arrivals per second (spike, fivePhase)' }
-      : o === 'steps'
-        ? { type: 'integer', minimum: 1, description: 'preset option (stress): number of equal steps' }
-        : ['base', 'peak', 'spike'].includes(o)
-          ? number(`preset option (spike, fivePhase): the ${o} level`)
-          : duration(`preset option: ${o}`);
+});
+for (const o of PRESET_ONLY_OPTIONS) scenarioProperties[o] = presetOption(o);
 
 const scenario = {
   type: 'object',
@@ -360,7 +337,7 @@ export const TEST_FILE_SCHEMA = {
   additionalProperties: false,
   required: ['scenarios'],
   definitions: {
-    flow: { type: 'array', items: step, description: 'steps, run in order' },
+    flow: { type: 'array', items: stepSchema(), description: 'steps, run in order' },
   },
   properties: {
     $schema: { type: 'string', description: 'the schema this file follows (for editors); ignored by volley' },

@@ -1,9 +1,11 @@
-/** Validation, normalisation and runtime pieces shared by the executors. */
+/** Validation, normalisation and planning pieces shared by the executors' config halves. */
 import { tryParseDurationMs } from '../config/duration.js';
-import { suggest } from '../config/suggest.js';
+import { durationProblem } from '../config/duration.js';
+import { problemPath, type Problem } from '../config/problems.js';
+import { closest } from '../config/suggest.js';
 import type { ScenarioConfig } from '../config/types.js';
 import type { ExecutionSegment } from '../engine/segments.js';
-import type { ExecutorContext, ExecutorPlan, NormalizedScenario } from './types.js';
+import type { ExecutorPlan, NormalizedScenario } from './types.js';
 
 export const COMMON_FIELDS: readonly (keyof ScenarioConfig)[] = [
   'executor',
@@ -14,8 +16,15 @@ export const COMMON_FIELDS: readonly (keyof ScenarioConfig)[] = [
 ];
 export const DEFAULT_GRACEFUL_STOP_MS = 30_000;
 
+/**
+ * Collects every problem with one scenario as structured `Problem`s, each at its field's path
+ * (`scenarios.load.vus`). A field an unknown key was probably meant to be (`duraton`, did you mean
+ * `duration`?) is not also reported as missing: one mistake, one message.
+ */
 export class Problems {
-  readonly list: string[] = [];
+  readonly list: Problem[] = [];
+  /** Fields that an unknown key was suggested for. */
+  private readonly meant = new Set<string>();
   constructor(
     readonly s: ScenarioConfig,
     readonly path: string,
@@ -25,61 +34,62 @@ export class Problems {
     return (this.s as unknown as Record<string, unknown>)[field];
   }
 
+  /** A problem at `field` of this scenario, or at the scenario itself when `field` is undefined. */
+  add(field: string | undefined, code: string, message: string): void {
+    this.list.push({ path: field === undefined ? this.path : problemPath(this.path, field), message, code });
+  }
+
+  private required(field: keyof ScenarioConfig, required: boolean | undefined): void {
+    if (required && !this.meant.has(field)) this.add(field, 'required', 'is required');
+  }
+
   int(field: keyof ScenarioConfig, opts: { required?: boolean; min?: number }): void {
     const v = this.raw(field);
-    if (v === undefined) {
-      if (opts.required) this.list.push(`${this.path}.${field} is required`);
-      return;
-    }
+    if (v === undefined) return this.required(field, opts.required);
     const min = opts.min ?? 0;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      this.list.push(`${this.path}.${field} must be an integer >= ${min} (got ${JSON.stringify(v)})`);
+      const code = typeof v === 'number' ? 'out-of-range' : 'wrong-type';
+      this.add(field, code, `must be an integer >= ${min} (got ${JSON.stringify(v)})`);
     }
   }
 
   positive(field: keyof ScenarioConfig, required: boolean): void {
     const v = this.raw(field);
-    if (v === undefined) {
-      if (required) this.list.push(`${this.path}.${field} is required`);
-      return;
-    }
+    if (v === undefined) return this.required(field, required);
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      this.list.push(`${this.path}.${field} must be a number > 0 (got ${JSON.stringify(v)})`);
+      const code = typeof v === 'number' ? 'out-of-range' : 'wrong-type';
+      this.add(field, code, `must be a number > 0 (got ${JSON.stringify(v)})`);
     }
   }
 
   duration(field: keyof ScenarioConfig, opts: { required?: boolean; positive?: boolean }): void {
     const v = this.raw(field);
-    if (v === undefined) {
-      if (opts.required) this.list.push(`${this.path}.${field} is required`);
-      return;
-    }
-    const ms = typeof v === 'string' || typeof v === 'number' ? tryParseDurationMs(v) : undefined;
-    if (ms === undefined) this.list.push(`${this.path}.${field}: malformed duration ${JSON.stringify(v)}`);
-    else if (opts.positive && ms <= 0) this.list.push(`${this.path}.${field} must be longer than 0`);
+    if (v === undefined) return this.required(field, opts.required);
+    const problem = durationProblem(v, opts.positive === true);
+    if (problem) this.add(field, problem.code, problem.message);
   }
 
   stages(required: boolean): void {
     const st = this.s.stages;
-    if (st === undefined) {
-      if (required) this.list.push(`${this.path}.stages is required`);
-      return;
-    }
+    if (st === undefined) return this.required('stages', required);
     if (!Array.isArray(st) || st.length === 0) {
-      this.list.push(`${this.path}.stages must be a non-empty list of { duration, target }`);
+      this.add('stages', 'wrong-type', 'must be a non-empty list of { duration, target }');
       return;
     }
     st.forEach((stage, i) => {
-      const p = `${this.path}.stages[${i}]`;
+      const p = problemPath(problemPath(this.path, 'stages'), i);
       if (typeof stage !== 'object' || stage === null) {
-        this.list.push(`${p} must be { duration, target }`);
+        this.list.push({ path: p, code: 'wrong-type', message: 'must be { duration, target }' });
         return;
       }
-      const d = tryParseDurationMs(stage.duration);
-      if (d === undefined)
-        this.list.push(`${p}.duration: malformed duration ${JSON.stringify(stage.duration)}`);
+      const d = durationProblem(stage.duration, false);
+      if (d) this.list.push({ path: problemPath(p, 'duration'), ...d });
       if (typeof stage.target !== 'number' || !Number.isFinite(stage.target) || stage.target < 0) {
-        this.list.push(`${p}.target must be a number >= 0 (got ${JSON.stringify(stage.target)})`);
+        this.list.push({
+          path: problemPath(p, 'target'),
+          code: typeof stage.target === 'number' ? 'out-of-range' : 'wrong-type',
+          message: `must be a number >= 0 (got ${JSON.stringify(stage.target)})`,
+        });
       }
     });
   }
@@ -89,15 +99,21 @@ export class Problems {
     this.duration('gracefulStop', {});
     const all = new Set<string>([...COMMON_FIELDS, ...allowed]);
     for (const k of Object.keys(this.s)) {
-      if (!all.has(k))
-        this.list.push(`${this.path}.${k} is not a field of executor '${this.s.executor}'${suggest(k, all)}`);
+      if (all.has(k)) continue;
+      const meant = closest(k, all);
+      if (meant !== undefined) this.meant.add(meant);
+      this.add(
+        k,
+        'unknown-field',
+        `is not a field of executor '${this.s.executor}'${meant === undefined ? '' : ` (did you mean '${meant}'?)`}`,
+      );
     }
     const tags = this.s.tags;
     if (
       tags !== undefined &&
       (typeof tags !== 'object' || tags === null || Object.values(tags).some((v) => typeof v !== 'string'))
     ) {
-      this.list.push(`${this.path}.tags must map tag names to strings`);
+      this.add('tags', 'wrong-type', 'must map tag names to strings');
     }
   }
 }
@@ -137,17 +153,6 @@ export class IterationCounter {
   next(): number {
     return this.segment.globalIndex(this.k++);
   }
-}
-
-/** Resolves when the scenario's start window closes, following an earlier external stop. */
-export function untilEnd(ctx: ExecutorContext): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let t = setTimeout(resolve, Math.max(0, ctx.stop.endAtMs - ctx.now()));
-    ctx.stop.onChange(() => {
-      clearTimeout(t);
-      t = setTimeout(resolve, Math.max(0, ctx.stop.endAtMs - ctx.now()));
-    });
-  });
 }
 
 /** The config half shared by the two iteration-count executors (per-vu and shared). */

@@ -1,9 +1,9 @@
-import { IterationCounter, Problems, baseNormalize } from './common.js';
-import type { ExecutorDefinition } from './types.js';
-import { VuLoops } from './vu-loops.js';
+/** constant-vus's config half (its runtime half: runtime/constant-vus.ts). */
+import { Problems, baseNormalize } from './common.js';
+import type { ExecutorConfig } from './types.js';
 
 /** A fixed number of VUs loop for a duration (closed loop). */
-export const constantVus: ExecutorDefinition = {
+export const constantVus: ExecutorConfig = {
   name: 'constant-vus',
   description: 'a fixed number of VUs run iterations back to back for a duration',
   fields: ['vus', 'duration'],
@@ -24,10 +24,4 @@ export const constantVus: ExecutorDefinition = {
     openLoop: false,
   }),
   split: (s, seg) => ({ ...s, vus: seg.scale(s.vus) }),
-  async run(ctx) {
-    const counter = new IterationCounter(ctx.segment);
-    const loops = new VuLoops(ctx, () => counter.next());
-    loops.setTarget(ctx.scenario.vus, -1);
-    await loops.wait();
-  },
 };

@@ -1,14 +1,13 @@
-import { ArrivalRunner } from './arrival-runner.js';
-import { IterationCounter, Problems, baseNormalize, untilEnd } from './common.js';
-import { constantSchedule, normalizeArrivalVus, splitArrivalVus } from './constant-arrival-rate.js';
-import type { ExecutorDefinition } from './types.js';
-import { VuLoops } from './vu-loops.js';
+/** externally-controlled's config half (its runtime half: runtime/externally-controlled.ts). */
+import { normalizeArrivalVus, splitArrivalVus } from './arrival-plans.js';
+import { Problems, baseNormalize } from './common.js';
+import type { ExecutorConfig } from './types.js';
 
 /**
  * VUs (closed loop) or an arrival rate (open loop, when `rate` is set) changed live — from the
  * dashboard or the API — up to `maxVUs`, for at most `duration`.
  */
-export const externallyControlled: ExecutorDefinition = {
+export const externallyControlled: ExecutorConfig = {
   name: 'externally-controlled',
   description: 'VUs or arrival rate changed live from the API or dashboard',
   fields: ['vus', 'maxVUs', 'duration', 'rate', 'timeUnit', 'preAllocatedVUs', 'maxQueue'],
@@ -22,9 +21,9 @@ export const externallyControlled: ExecutorDefinition = {
     p.int('preAllocatedVUs', { min: 1 });
     p.int('maxQueue', { min: 0 });
     if (s.rate === undefined && s.vus === undefined)
-      p.list.push(`${path}: set vus (closed loop) or rate (open loop)`);
+      p.add(undefined, 'required', 'set vus (closed loop) or rate (open loop)');
     if (typeof s.vus === 'number' && typeof s.maxVUs === 'number' && s.vus > s.maxVUs) {
-      p.list.push(`${path}.vus (${s.vus}) must be <= maxVUs (${s.maxVUs})`);
+      p.add('vus', 'conflict', `must be <= maxVUs (${s.maxVUs}) (got ${s.vus})`);
     }
     return p.list;
   },
@@ -46,21 +45,4 @@ export const externallyControlled: ExecutorDefinition = {
     };
   },
   split: (s, seg) => ({ ...splitArrivalVus(s, seg), vus: seg.scale(s.vus) }),
-  async run(ctx) {
-    const s = ctx.scenario;
-    if (s.rate > 0) {
-      return new ArrivalRunner(ctx, constantSchedule(s), s.preAllocatedVUs, s.maxVUs, s.maxQueue, true).run();
-    }
-    const counter = new IterationCounter(ctx.segment);
-    const loops = new VuLoops(ctx, () => counter.next());
-    loops.setTarget(s.vus, -1);
-    ctx.onControl((c) => {
-      if (c.vus === undefined) return;
-      const globalVus = Math.min(c.vus, Number.MAX_SAFE_INTEGER);
-      const mine = Math.min(ctx.segment.scale(globalVus), s.maxVUs);
-      setTimeout(() => loops.setTarget(mine, s.gracefulStopMs), Math.max(0, c.atMs - ctx.now()));
-    });
-    await untilEnd(ctx);
-    await loops.wait();
-  },
 };

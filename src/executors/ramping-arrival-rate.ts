@@ -1,24 +1,11 @@
-import { ArrivalRunner } from './arrival-runner.js';
-import { ArrivalSchedule } from './arrival-schedule.js';
+/** ramping-arrival-rate's config half (its runtime half: runtime/arrival-rate.ts). */
+import { normalizeArrivalVus, rampSchedule, splitArrivalVus, validateArrivalVus } from './arrival-plans.js';
 import { Problems, baseNormalize } from './common.js';
-import { normalizeArrivalVus, splitArrivalVus, validateArrivalVus } from './constant-arrival-rate.js';
 import { totalStageMs } from './stages.js';
-import type { ExecutorDefinition, NormalizedScenario } from './types.js';
-
-function rampSchedule(s: NormalizedScenario): ArrivalSchedule {
-  const k = 1000 / s.timeUnitMs;
-  let from = s.startRate * k;
-  return new ArrivalSchedule(
-    s.stages.map((st) => {
-      const piece = { durationMs: st.durationMs, fromPerSec: from, toPerSec: st.target * k };
-      from = st.target * k;
-      return piece;
-    }),
-  );
-}
+import type { ExecutorConfig } from './types.js';
 
 /** The arrival rate follows stages of linear ramps (open loop). */
-export const rampingArrivalRate: ExecutorDefinition = {
+export const rampingArrivalRate: ExecutorConfig = {
   name: 'ramping-arrival-rate',
   description: 'the iteration start rate follows stages of linear ramps (open loop)',
   fields: ['startRate', 'timeUnit', 'stages', 'preAllocatedVUs', 'maxVUs', 'maxQueue'],
@@ -26,7 +13,8 @@ export const rampingArrivalRate: ExecutorDefinition = {
     const p = new Problems(s, path);
     p.common(this.fields);
     if (s.startRate !== undefined && (typeof s.startRate !== 'number' || !(s.startRate >= 0))) {
-      p.list.push(`${path}.startRate must be a number >= 0 (got ${JSON.stringify(s.startRate)})`);
+      const code = typeof s.startRate === 'number' ? 'out-of-range' : 'wrong-type';
+      p.add('startRate', code, `must be a number >= 0 (got ${JSON.stringify(s.startRate)})`);
     }
     p.duration('timeUnit', { positive: true });
     p.stages(true);
@@ -58,8 +46,4 @@ export const rampingArrivalRate: ExecutorDefinition = {
     };
   },
   split: splitArrivalVus,
-  run: (ctx) => {
-    const s = ctx.scenario;
-    return new ArrivalRunner(ctx, rampSchedule(s), s.preAllocatedVUs, s.maxVUs, s.maxQueue).run();
-  },
 };

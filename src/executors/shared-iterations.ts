@@ -1,15 +1,9 @@
-import {
-  IterationCounter,
-  Problems,
-  baseNormalize,
-  iterationPlan,
-  validateIterationFields,
-} from './common.js';
-import type { ExecutorDefinition } from './types.js';
-import { VuLoops } from './vu-loops.js';
+/** shared-iterations's config half (its runtime half: runtime/iterations.ts). */
+import { Problems, baseNormalize, iterationPlan, validateIterationFields } from './common.js';
+import type { ExecutorConfig } from './types.js';
 
 /** VUs share a fixed pool of iterations: faster VUs do more (bounded by maxDuration). */
-export const sharedIterations: ExecutorDefinition = {
+export const sharedIterations: ExecutorConfig = {
   name: 'shared-iterations',
   description: 'a fixed number of iterations shared by a number of VUs',
   fields: ['vus', 'iterations', 'maxDuration'],
@@ -17,22 +11,11 @@ export const sharedIterations: ExecutorDefinition = {
     const p = new Problems(s, path);
     validateIterationFields(p, this.fields);
     if (typeof s.vus === 'number' && typeof s.iterations === 'number' && s.iterations < s.vus) {
-      p.list.push(`${path}.iterations (${s.iterations}) must be >= vus (${s.vus})`);
+      p.add('iterations', 'conflict', `must be >= vus (${s.vus}) (got ${s.iterations})`);
     }
     return p.list;
   },
   normalize: (name, s) => baseNormalize(name, s),
   plan: (s) => iterationPlan(s, s.iterations),
   split: (s, seg) => ({ ...s, vus: seg.scale(s.vus), iterations: seg.scale(s.iterations) }),
-  async run(ctx) {
-    const counter = new IterationCounter(ctx.segment);
-    let left = ctx.scenario.iterations;
-    const loops = new VuLoops(ctx, () => {
-      if (left <= 0) return undefined;
-      left--;
-      return counter.next();
-    });
-    loops.setTarget(ctx.scenario.vus, -1);
-    await loops.wait();
-  },
 };

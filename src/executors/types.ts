@@ -3,6 +3,7 @@
  * once), normalise, plan, split by segment. The runtime half schedules iterations on VUs until its
  * stop condition, with the engine supplying VUs, the iteration function and the clock.
  */
+import type { Problem } from '../config/problems.js';
 import type { ScenarioConfig } from '../config/types.js';
 import type { ExecutionSegment } from '../engine/segments.js';
 
@@ -84,6 +85,24 @@ export interface StopSignal {
   onChange(cb: () => void): void;
 }
 
+/** An opaque handle of a scheduled callback. */
+export type TimerHandle = object | number;
+
+/**
+ * The timers a runtime half waits with. The engine passes none and gets Node's (`realTimers`);
+ * unit tests pass a fake clock's, so a schedule is checked in fake time whatever the machine's speed.
+ */
+export interface Timers {
+  /** Runs `fn` after `ms` (never early). */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(h: TimerHandle): void;
+  /** Runs `fn` on the next turn of the event loop, after pending I/O. */
+  setImmediate(fn: () => void): TimerHandle;
+  clearImmediate(h: TimerHandle): void;
+  /** The timer does not keep the process alive. */
+  unref(h: TimerHandle): void;
+}
+
 export interface ExecutorContext {
   scenario: NormalizedScenario;
   segment: ExecutionSegment;
@@ -104,18 +123,31 @@ export interface ExecutorContext {
   onControl(cb: (c: ControlChange) => void): void;
   /** Open loop: poll for sub-millisecond dispatch instead of 1 ms timer granularity. */
   preciseSchedule: boolean;
+  /** The timers matching `now()`; Node's when absent (runtime/timers.ts). */
+  timers?: Timers;
 }
 
-export interface ExecutorDefinition {
+/**
+ * The config half of an executor: pure functions of the scenario as written or normalised, no
+ * timers, no VUs. What `volley inspect`, the planner, the segment split and validation use.
+ */
+export interface ExecutorConfig {
   name: string;
   description: string;
   /** Fields this executor accepts, besides the common ones. */
   fields: readonly (keyof ScenarioConfig)[];
-  /** Every problem with the scenario; `path` prefixes messages (e.g. `scenarios.load`). */
-  validate(s: ScenarioConfig, path: string): string[];
+  /** Every problem with the scenario, each at its field's path under `path` (e.g. `scenarios.load`). */
+  validate(s: ScenarioConfig, path: string): Problem[];
   normalize(name: string, s: ScenarioConfig): NormalizedScenario;
   plan(s: NormalizedScenario): ExecutorPlan;
   /** The part of the scenario this segment runs (VU counts, iterations, queue scaled exactly). */
   split(s: NormalizedScenario, segment: ExecutionSegment): NormalizedScenario;
-  run(ctx: ExecutorContext): Promise<void>;
+}
+
+/** The runtime half: starts iterations on VUs over the context until the scenario's stop. */
+export type ExecutorRuntime = (ctx: ExecutorContext) => Promise<void>;
+
+/** Both halves, as the registry holds them. */
+export interface ExecutorDefinition extends ExecutorConfig {
+  run: ExecutorRuntime;
 }

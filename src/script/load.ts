@@ -6,8 +6,7 @@
  */
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tryParseDurationMs } from '../config/duration.js';
-import { suggest } from '../config/suggest.js';
+import { problemPath, type Problem } from '../config/problems.js';
 import type { ScriptRef, TestConfig, ThresholdSpec } from '../config/types.js';
 import { VolleyError } from '../errors.js';
 import type { HttpClientDefaults } from '../protocols/http/script-client.js';
@@ -20,6 +19,8 @@ import { scenarioConfigs } from './scenario-configs.js';
 import { PRESETS } from './presets.js';
 import { threadState } from './thread-state.js';
 import { DECLARATIVE_EXTENSIONS } from '../config/test-file-types.js';
+import { validateDefinitionData, type DefinitionForm } from './validate-definition.js';
+import type { MetricDefinition } from '../metrics/definitions.js';
 
 export interface TestModule {
   definition: TestDefinition;
@@ -78,142 +79,85 @@ export async function importTestModule(
   return { definition: definition as TestDefinition, exports: mod };
 }
 
-const TOP_FIELDS = new Set([
-  'baseUrl',
-  'scenarios',
-  'users',
-  'thresholds',
-  'setup',
-  'teardown',
-  'http',
-  'tags',
-]);
-const HTTP_FIELDS = new Set([
-  'timeout',
-  'maxRedirects',
-  'headers',
-  'insecureSkipTLSVerify',
-  'http2',
-  'cookies',
-  'discardResponseBodies',
-  'maxResponseBytes',
-]);
-const USER_FIELDS = new Set(['wait', 'onStart', 'onStop', 'tasks']);
+/** The form of a TypeScript test for the shared definition validator (validate-definition.ts). */
+export const SCRIPT_FORM: Omit<DefinitionForm, 'metrics'> = {
+  topFields: ['baseUrl', 'scenarios', 'users', 'thresholds', 'setup', 'teardown', 'http', 'tags'],
+  runs: ['exec', 'user'],
+  runsText: 'exec (a function) or user (a name in users)',
+  templates: false,
+};
+const USER_FIELDS = ['wait', 'onStart', 'onStop', 'tasks'];
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStringMap = (v: unknown): boolean => isObj(v) && Object.values(v).every((x) => typeof x === 'string');
 
-function validateUser(name: string, u: unknown, errors: string[]): void {
-  const path = `users.${name}`;
-  if (!isObj(u)) return void errors.push(`${path} must be an object with tasks`);
-  for (const k of Object.keys(u))
-    if (!USER_FIELDS.has(k)) errors.push(`${path}.${k} is not a user field (wait, onStart, onStop, tasks)`);
-  for (const hook of ['onStart', 'onStop'] as const)
-    if (u[hook] !== undefined && typeof u[hook] !== 'function')
-      errors.push(`${path}.${hook} must be a function`);
-  const wait = u.wait as UserDefinition['wait'];
-  if (wait !== undefined && !(isObj(wait) && ['between', 'constant', 'pacing'].includes(String(wait.kind))))
-    errors.push(`${path}.wait must come from between(min, max), constant(s) or pacing(s)`);
-  const tasks = u.tasks;
-  if (!Array.isArray(tasks) || tasks.length === 0)
-    return void errors.push(`${path}.tasks must be a non-empty list`);
-  let positive = 0;
-  tasks.forEach((t, i) => {
-    if (typeof t === 'function') return void positive++;
-    if (!isObj(t) || typeof t.run !== 'function')
-      return void errors.push(`${path}.tasks[${i}] must be a function or { weight, run }`);
-    const w = t.weight ?? 1;
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
-      errors.push(`${path}.tasks[${i}].weight must be a number >= 0 (got ${JSON.stringify(w)})`);
-    else if (w > 0) positive++;
-  });
-  if (positive === 0) errors.push(`${path}.tasks: at least one task needs a weight > 0`);
+/** What only a script has: functions (hooks, tasks, exec) and its exports. */
+function scriptProblems(
+  def: Record<string, unknown>,
+  exports: TestModule['exports'],
+  file: string,
+): Problem[] {
+  const out: Problem[] = [];
+  const at = (path: string, code: string, message: string): void => void out.push({ path, code, message });
+  for (const hook of ['setup', 'teardown'])
+    if (def[hook] !== undefined && typeof def[hook] !== 'function')
+      at(hook, 'wrong-type', 'must be a function');
+  if (isObj(def.users))
+    for (const [name, u] of Object.entries(def.users)) {
+      if (!isObj(u)) continue; // said by the shared validator
+      const path = problemPath('users', name);
+      for (const k of Object.keys(u))
+        if (!USER_FIELDS.includes(k))
+          at(problemPath(path, k), 'unknown-field', `is not a user field (${USER_FIELDS.join(', ')})`);
+      for (const hook of ['onStart', 'onStop'] as const)
+        if (u[hook] !== undefined && typeof u[hook] !== 'function')
+          at(problemPath(path, hook), 'wrong-type', 'must be a function');
+      const wait = u.wait as UserDefinition['wait'];
+      if (
+        wait !== undefined &&
+        !(isObj(wait) && ['between', 'constant', 'pacing'].includes(String(wait.kind)))
+      )
+        at(
+          problemPath(path, 'wait'),
+          'wrong-type',
+          'must come from between(min, max), constant(s) or pacing(s)',
+        );
+      if (Array.isArray(u.tasks))
+        u.tasks.forEach((t, i) => {
+          if (typeof t !== 'function' && !(isObj(t) && typeof t.run === 'function'))
+            at(
+              problemPath(problemPath(path, 'tasks'), i),
+              'wrong-type',
+              'must be a function or { weight, run }',
+            );
+        });
+    }
+  if (isObj(def.scenarios))
+    for (const [name, s] of Object.entries(def.scenarios)) {
+      if (!isObj(s) || s.exec === undefined || typeof s.exec === 'function') continue;
+      const path = problemPath(problemPath('scenarios', name), 'exec');
+      if (typeof s.exec !== 'string')
+        at(path, 'wrong-type', 'must be a function or the name of an exported function');
+      else if (typeof exports[s.exec] !== 'function')
+        at(path, 'not-found', `${file} exports no function '${s.exec}'`);
+    }
+  return out;
 }
 
-/** Every problem with a definition's shape (executor fields are checked later by prepareTest). */
-export function validateDefinition(m: TestModule, file: string): string[] {
+/**
+ * Every problem with a script's definition, each at its path: the shared validator's (fields,
+ * executors, thresholds — with the script's custom metrics) and the script's own.
+ */
+export function validateDefinition(
+  m: TestModule,
+  file: string,
+  metrics: ReadonlyMap<string, MetricDefinition> = new Map(),
+): Problem[] {
   const def = m.definition as unknown as Record<string, unknown>;
-  const errors: string[] = [];
-  for (const k of Object.keys(def))
-    if (!TOP_FIELDS.has(k))
-      errors.push(`${k} is not a test field${suggest(k, TOP_FIELDS) || ` (${[...TOP_FIELDS].join(', ')})`}`);
-  if (def.baseUrl !== undefined) {
-    let ok = false;
-    try {
-      ok = typeof def.baseUrl === 'string' && /^https?:$/.test(new URL(def.baseUrl).protocol);
-    } catch {
-      ok = false;
-    }
-    if (!ok) errors.push(`baseUrl ${JSON.stringify(def.baseUrl)} is not an http:// or https:// URL`);
-  }
-  for (const hook of ['setup', 'teardown'])
-    if (def[hook] !== undefined && typeof def[hook] !== 'function') errors.push(`${hook} must be a function`);
-  if (def.tags !== undefined && !isStringMap(def.tags)) errors.push('tags must map tag names to strings');
-  if (def.http !== undefined) {
-    if (!isObj(def.http)) errors.push('http must be an object');
-    else {
-      const h = def.http;
-      for (const k of Object.keys(h))
-        if (!HTTP_FIELDS.has(k))
-          errors.push(
-            `http.${k} is not an http field${suggest(k, HTTP_FIELDS) || ` (${[...HTTP_FIELDS].join(', ')})`}`,
-          );
-      if (h.timeout !== undefined && tryParseDurationMs(h.timeout as string) === undefined)
-        errors.push(`http.timeout: malformed duration ${JSON.stringify(h.timeout)}`);
-      if (
-        h.maxRedirects !== undefined &&
-        !(Number.isInteger(h.maxRedirects) && (h.maxRedirects as number) >= 0)
-      )
-        errors.push('http.maxRedirects must be an integer >= 0');
-      if (h.headers !== undefined && !isStringMap(h.headers))
-        errors.push('http.headers must map names to strings');
-      if (
-        h.maxResponseBytes !== undefined &&
-        !(Number.isSafeInteger(h.maxResponseBytes) && (h.maxResponseBytes as number) >= 0)
-      )
-        errors.push('http.maxResponseBytes must be an integer >= 0 (bytes, e.g. 10485760 for 10 MB)');
-      if (h.discardResponseBodies !== undefined && typeof h.discardResponseBodies !== 'boolean')
-        errors.push('http.discardResponseBodies must be true or false');
-      if (h.http2 !== undefined && typeof h.http2 !== 'boolean')
-        errors.push('http.http2 must be true or false');
-    }
-  }
-  const users = def.users;
-  if (users !== undefined) {
-    if (!isObj(users)) errors.push('users must map user names to { wait, onStart, onStop, tasks }');
-    else for (const [name, u] of Object.entries(users)) validateUser(name, u, errors);
-  }
-  const scenarios = def.scenarios;
-  if (!isObj(scenarios) || Object.keys(scenarios).length === 0) {
-    errors.push(
-      'scenarios: define at least one scenario, e.g. scenarios: { main: { executor: "constant-vus", vus: 10, duration: "30s", exec } }',
-    );
-  } else {
-    for (const [name, s] of Object.entries(scenarios)) {
-      if (!isObj(s)) continue; // reported by the executor validation
-      const path = `scenarios.${name}`;
-      const hasExec = s.exec !== undefined;
-      const hasUser = s.user !== undefined;
-      if (hasExec === hasUser)
-        errors.push(`${path}: give it exactly one of exec (a function) or user (a name in users)`);
-      if (hasExec && typeof s.exec !== 'function') {
-        if (typeof s.exec !== 'string')
-          errors.push(`${path}.exec must be a function or the name of an exported function`);
-        else if (typeof m.exports[s.exec] !== 'function')
-          errors.push(`${path}.exec: ${file} exports no function '${s.exec}'`);
-      }
-      if (hasUser && !(isObj(users) && typeof s.user === 'string' && s.user in users))
-        errors.push(
-          `${path}.user: no user ${JSON.stringify(s.user)} in users${isObj(users) ? ` (users: ${Object.keys(users).join(', ') || 'none'})` : ''}`,
-        );
-    }
-  }
-  if (def.thresholds !== undefined && !isObj(def.thresholds))
-    errors.push(
-      "thresholds must map metric keys to lists of expressions, e.g. { http_req_duration: ['p(99)<100'] }",
-    );
-  return errors;
+  return [
+    ...validateDefinitionData(def, { ...SCRIPT_FORM, metrics }),
+    ...scriptProblems(def, m.exports, file),
+  ];
 }
 
 export function thresholdSpecs(def: TestDefinition): Record<string, ThresholdSpec[]> {

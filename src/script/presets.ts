@@ -7,6 +7,7 @@
  */
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ScenarioConfig, StageConfig } from '../config/types.js';
+import { prefixProblems, problemText, type Problem } from '../config/problems.js';
 import { VolleyError } from '../errors.js';
 
 /** A duration: `'30s'`, `'1m30s'`, `'500ms'`, or a number of seconds. */
@@ -120,6 +121,46 @@ const SHORT_RAMP_MS = 10_000;
 const POOL_KEYS = ['preAllocatedVUs', 'maxVUs'] as const;
 const TARGET_KEYS = ['vus', 'rate', ...POOL_KEYS] as const;
 const LEVELS_KEYS = ['openLoop', ...POOL_KEYS] as const;
+/**
+ * The options each preset takes: the registry the declarative schema, `preset:` scenarios and
+ * the docs (docs/presets.md) are generated from, and what each preset accepts.
+ */
+export const PRESET_OPTIONS = {
+  smoke: [...TARGET_KEYS, 'duration'],
+  load: [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown'],
+  stress: [...TARGET_KEYS, 'steps', 'stepDuration', 'rampDown'],
+  spike: [...LEVELS_KEYS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery'],
+  soak: [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown'],
+  breakpoint: [...TARGET_KEYS, 'duration'],
+  fivePhase: [
+    ...LEVELS_KEYS,
+    'base',
+    'peak',
+    'spike',
+    'warmUp',
+    'rampUp',
+    'sustained',
+    'spikeDuration',
+    'recovery',
+  ],
+} as const satisfies Record<PresetName, readonly string[]>;
+
+/** Options that are durations (the rest are numbers, and `openLoop` a flag). */
+export const PRESET_DURATION_OPTIONS: readonly string[] = [
+  'duration',
+  'rampUp',
+  'hold',
+  'rampDown',
+  'stepDuration',
+  'baseDuration',
+  'spikeRampUp',
+  'spikeHold',
+  'recovery',
+  'warmUp',
+  'sustained',
+  'spikeDuration',
+];
+
 const LEVELS_HINTS = (levels: string): Record<string, string> => ({
   vus: `the levels are ${levels}, in VUs`,
   rate: `the levels are ${levels}; openLoop: true makes them arrivals per second`,
@@ -151,6 +192,9 @@ function show(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
+/** A value of the wrong type, or a number out of range. */
+const kind = (v: unknown): string => (typeof v === 'number' ? 'out-of-range' : 'wrong-type');
+
 interface Dur {
   /** As written (strings) or formatted (numbers of seconds). */
   text: string;
@@ -163,7 +207,8 @@ interface Dur {
  * comparisons between them (peak >= base) are skipped instead of adding noise.
  */
 class Check {
-  readonly errors: string[] = [];
+  /** Each at its option (`rampUp`), or at '' for the options as a whole. */
+  readonly problems: Problem[] = [];
   private readonly o: Readonly<Record<string, unknown>>;
 
   constructor(
@@ -175,16 +220,24 @@ class Check {
     if (options === undefined) {
       this.o = {};
     } else if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      this.errors.push(`${preset}: options must be an object (got ${show(options)})`);
+      this.add('', 'wrong-type', `options must be an object (got ${show(options)})`);
       this.o = {};
     } else {
       this.o = options as Record<string, unknown>;
       for (const [k, v] of Object.entries(this.o)) {
         if (v !== undefined && !keys.includes(k)) {
-          this.errors.push(`${preset}: unknown option '${k}' (${hints[k] ?? `options: ${keys.join(', ')}`})`);
+          this.add(
+            k,
+            'unknown-field',
+            `is not an option of preset ${preset} (${hints[k] ?? `options: ${keys.join(', ')}`})`,
+          );
         }
       }
     }
+  }
+
+  add(key: string, code: string, message: string): void {
+    this.problems.push({ path: key, code, message });
   }
 
   has(key: string): boolean {
@@ -196,7 +249,7 @@ class Check {
     const v = this.has(key) ? this.o[key] : dflt;
     if (Number.isNaN(v) && !this.has(key)) return NaN;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      this.errors.push(`${this.preset}: ${key} must be a whole number >= ${min} (got ${show(v)})${note}`);
+      this.add(key, kind(v), `must be a whole number >= ${min} (got ${show(v)})${note}`);
       return NaN;
     }
     return v;
@@ -207,9 +260,7 @@ class Check {
     const v = this.has(key) ? this.o[key] : dflt;
     if (Number.isNaN(v) && !this.has(key)) return NaN;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (strict && v === min)) {
-      this.errors.push(
-        `${this.preset}: ${key} must be a number ${strict ? '>' : '>='} ${min} (got ${show(v)})`,
-      );
+      this.add(key, kind(v), `must be a number ${strict ? '>' : '>='} ${min} (got ${show(v)})`);
       return NaN;
     }
     return v;
@@ -225,7 +276,7 @@ class Check {
     const v = this.o[key];
     if (v === undefined) return false;
     if (typeof v !== 'boolean') {
-      this.errors.push(`${this.preset}: ${key} must be true or false (got ${show(v)})`);
+      this.add(key, 'wrong-type', `must be true or false (got ${show(v)})`);
       return false;
     }
     return v;
@@ -236,38 +287,43 @@ class Check {
     let d: Dur | undefined;
     if (typeof v === 'number') {
       if (Number.isFinite(v) && v >= 0) d = { text: formatMs(v * 1000), ms: v * 1000 };
-      else this.errors.push(`${this.preset}: ${key} must be a number of seconds >= 0 (got ${show(v)})`);
+      else this.add(key, 'out-of-range', `must be a number of seconds >= 0 (got ${show(v)})`);
     } else if (typeof v === 'string') {
       const ms = tryParseDurationMs(v);
       if (ms !== undefined) d = { text: v.trim(), ms };
       else
-        this.errors.push(
-          `${this.preset}: ${key}: malformed duration ${show(v)} (e.g. '30s', '1m30s', or a number of seconds)`,
+        this.add(
+          key,
+          'not-a-duration',
+          `malformed duration ${show(v)} (e.g. '30s', '1m30s', or a number of seconds)`,
         );
     } else {
-      this.errors.push(
-        `${this.preset}: ${key} must be a duration such as '30s' or a number of seconds (got ${show(v)})`,
-      );
+      this.add(key, 'wrong-type', `must be a duration such as '30s' or a number of seconds (got ${show(v)})`);
     }
     if (d === undefined) return { text: '', ms: NaN };
-    if (positive && d.ms === 0) this.errors.push(`${this.preset}: ${key} must be longer than 0`);
+    if (positive && d.ms === 0) this.add(key, 'out-of-range', 'must be longer than 0');
     return d;
   }
 
   /** The stages must last some time (NaN sums, from invalid durations, are already reported). */
   notEmpty(durations: readonly Dur[], names: string): void {
     if (durations.reduce((sum, d) => sum + d.ms, 0) === 0) {
-      this.errors.push(`${this.preset}: ${names} are all 0, so the profile would be empty`);
+      this.add('', 'nothing-to-run', `${names} are all 0, so the profile would be empty`);
     }
   }
 
+  /**
+   * Throws every problem at once: `details` reads `load.rampUp: malformed duration …` (the preset
+   * and the option, then the message); `problems` keeps them structured, each at its option.
+   */
   done(): void {
-    const n = this.errors.length;
+    const n = this.problems.length;
     if (n === 0) return;
-    const message =
-      n === 1 ? (this.errors[0] as string) : `${this.preset}: ${n} problems: ${this.errors.join('; ')}`;
+    const details = prefixProblems(this.preset, this.problems).map(problemText);
+    const message = n === 1 ? (details[0] as string) : `${this.preset}: ${n} problems: ${details.join('; ')}`;
     throw new VolleyError('INVALID_CONFIG', message, {
-      details: this.errors,
+      details,
+      problems: this.problems,
       hint: 'see docs/presets.md for every option and its default',
     });
   }
@@ -276,7 +332,7 @@ class Check {
 /** `vus` or `rate` of the one-level presets: closed loop unless `rate` is given. */
 function target(c: Check, dfltVus: number): { open: boolean; peak: number } {
   if (c.has('vus') && c.has('rate')) {
-    c.errors.push(`${c.preset}: give vus (closed loop) or rate (open loop), not both`);
+    c.add('', 'conflict', 'give vus (closed loop) or rate (open loop), not both');
     c.whole('vus', dfltVus, 1);
   }
   if (c.has('rate')) return { open: true, peak: c.number('rate', 0, 0, true) };
@@ -291,14 +347,13 @@ interface Pool {
 /** The open-loop pool for a peak rate (arrivals per second), with the user's overrides. */
 function pool(c: Check, open: boolean, peak: number, hint: string): Pool {
   if (!open) {
-    for (const k of POOL_KEYS)
-      if (c.has(k)) c.errors.push(`${c.preset}: ${k} sizes the open-loop VU pool; ${hint}`);
+    for (const k of POOL_KEYS) if (c.has(k)) c.add(k, 'conflict', `sizes the open-loop VU pool; ${hint}`);
     return { preAllocatedVUs: NaN, maxVUs: NaN };
   }
   const pre = c.has('preAllocatedVUs') ? c.whole('preAllocatedVUs', 0, 1) : undefined;
   const max = c.has('maxVUs') ? c.whole('maxVUs', 0, 1) : undefined;
   if (pre !== undefined && max !== undefined && max < pre) {
-    c.errors.push(`${c.preset}: maxVUs (${max}) must be >= preAllocatedVUs (${pre})`);
+    c.add('maxVUs', 'conflict', `must be >= preAllocatedVUs (${pre}) (got ${max})`);
   }
   const maxVUs = max ?? Math.max(pre ?? 0, Math.min(MAX_VUS_CAP, Math.max(10, Math.ceil(peak))));
   return { preAllocatedVUs: pre ?? Math.min(maxVUs, Math.max(5, Math.ceil(peak / 10))), maxVUs };
@@ -328,7 +383,7 @@ const stage = (d: Dur | string, target: number, phase?: string): StageConfig => 
  * (`constant-vus`), or `rate` arrivals per second (`constant-arrival-rate`).
  */
 export function smoke(options: SmokeOptions = {}): PresetScenario {
-  const c = new Check('smoke', options, [...TARGET_KEYS, 'duration']);
+  const c = new Check('smoke', options, PRESET_OPTIONS.smoke);
   const { open, peak } = target(c, 1);
   const duration = c.duration('duration', '1m', true);
   const p = pool(c, open, peak, 'give rate instead of vus');
@@ -359,7 +414,7 @@ function rampHoldDown(
   options: LoadOptions,
   d: { vus: number; rampUp: string; hold: string; rampDown: string },
 ): PresetScenario {
-  const c = new Check(name, options, [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown']);
+  const c = new Check(name, options, PRESET_OPTIONS[name]);
   const { open, peak } = target(c, d.vus);
   const up = c.duration('rampUp', d.rampUp);
   const hold = c.duration('hold', d.hold);
@@ -374,10 +429,10 @@ function rampHoldDown(
  * ramped in 10 % of `stepDuration` and held for the other 90 %, then a ramp down to 0.
  */
 export function stress(options: StressOptions = {}): PresetScenario {
-  const c = new Check('stress', options, [...TARGET_KEYS, 'steps', 'stepDuration', 'rampDown']);
+  const c = new Check('stress', options, PRESET_OPTIONS.stress);
   const { open, peak } = target(c, 200);
   const steps = c.whole('steps', 4, 1);
-  if (steps > MAX_STEPS) c.errors.push(`stress: steps must be at most ${MAX_STEPS} (got ${steps})`);
+  if (steps > MAX_STEPS) c.add('steps', 'out-of-range', `must be at most ${MAX_STEPS} (got ${steps})`);
   const step = c.duration('stepDuration', '2m', true);
   const down = c.duration('rampDown', '1m');
   const p = pool(c, open, peak, 'give rate instead of vus');
@@ -401,22 +456,17 @@ export function stress(options: StressOptions = {}): PresetScenario {
  * `recovery` to watch the service recover.
  */
 export function spike(options: SpikeOptions = {}): PresetScenario {
-  const c = new Check(
-    'spike',
-    options,
-    [...LEVELS_KEYS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery'],
-    LEVELS_HINTS('base and peak'),
-  );
+  const c = new Check('spike', options, PRESET_OPTIONS.spike, LEVELS_HINTS('base and peak'));
   const open = c.flag('openLoop');
   const base = c.level('base', 10, open, false);
   let peak: number;
   if (!c.has('peak') && base === 0) {
-    c.errors.push('spike: give peak when base is 0 (the default peak is 10 × base)');
+    c.add('peak', 'required', 'is required when base is 0 (the default peak is 10 × base)');
     peak = NaN;
   } else {
     peak = c.level('peak', base * 10, open, true);
   }
-  if (peak < base) c.errors.push(`spike: peak (${peak}) must be >= base (${base})`);
+  if (peak < base) c.add('peak', 'conflict', `must be >= base (${base}) (got ${peak})`);
   const baseFor = c.duration('baseDuration', '1m');
   const surge = c.duration('spikeRampUp', '10s');
   const hold = c.duration('spikeHold', '1m');
@@ -437,7 +487,7 @@ export function spike(options: SpikeOptions = {}): PresetScenario {
  * with a threshold with `abortOnFail: true` so the run stops where the service breaks.
  */
 export function breakpoint(options: BreakpointOptions = {}): PresetScenario {
-  const c = new Check('breakpoint', options, [...TARGET_KEYS, 'duration']);
+  const c = new Check('breakpoint', options, PRESET_OPTIONS.breakpoint);
   const { open, peak } = target(c, 1000);
   const duration = c.duration('duration', '10m', true);
   const p = pool(c, open, peak, 'give rate instead of vus');
@@ -451,18 +501,13 @@ export function breakpoint(options: BreakpointOptions = {}): PresetScenario {
  * five phases together when that is less, so a short fivePhase (a 20s rehearsal) keeps its shape.
  */
 export function fivePhase(options: FivePhaseOptions = {}): PresetScenario {
-  const c = new Check(
-    'fivePhase',
-    options,
-    [...LEVELS_KEYS, 'base', 'peak', 'spike', 'warmUp', 'rampUp', 'sustained', 'spikeDuration', 'recovery'],
-    LEVELS_HINTS('base, peak and spike'),
-  );
+  const c = new Check('fivePhase', options, PRESET_OPTIONS.fivePhase, LEVELS_HINTS('base, peak and spike'));
   const open = c.flag('openLoop');
   const base = c.level('base', 10, open, false);
   const peak = c.level('peak', 100, open, true);
   const top = c.level('spike', peak * 2, open, true);
-  if (peak < base) c.errors.push(`fivePhase: peak (${peak}) must be >= base (${base})`);
-  if (top < peak) c.errors.push(`fivePhase: spike (${top}) must be >= peak (${peak})`);
+  if (peak < base) c.add('peak', 'conflict', `must be >= base (${base}) (got ${peak})`);
+  if (top < peak) c.add('spike', 'conflict', `must be >= peak (${peak}) (got ${top})`);
   const warm = c.duration('warmUp', '1m');
   const up = c.duration('rampUp', '2m');
   const sustained = c.duration('sustained', '5m');

@@ -10,6 +10,7 @@ import { prepareTest } from '../config/prepare.js';
 import type { ScriptAttachment, ScriptRef, ScriptSource, TestConfig } from '../config/types.js';
 import type { PreparedTest } from '../engine/run.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
+import { problemText } from '../config/problems.js';
 import { VolleyError } from '../errors.js';
 // Thresholds name protocol metrics (http_req_duration): the modules register them on load.
 import '../protocols/registry.js';
@@ -132,19 +133,23 @@ export async function loadTest(path: string, options: LoadOptions): Promise<Load
   try {
     const module = await importTestModule(ref, { ...options.processEnv, ...options.env });
     selectScenarios(module, options.scenarios ?? [], path);
-    // Every problem at once: the definition's shape, then executors and thresholds.
-    const errors = validateDefinition(module, path);
+    // Every problem at once, from the one definition validator; the engine's own check of the
+    // config (prepareTest) then adds only what the command line brought (--threshold).
+    const problems = validateDefinition(module, path, threadState.customMetrics);
+    const errors = problems.map(problemText);
     const config = definitionConfig(module.definition, options);
     let prepared: PreparedTest | undefined;
     try {
       prepared = prepareTest(config, threadState.customMetrics);
     } catch (err) {
       if (!(err instanceof VolleyError)) throw err;
-      errors.push(...(err.details.length ? err.details : [err.message]));
+      for (const e of err.details.length ? err.details : [err.message])
+        if (!errors.includes(e)) errors.push(e);
     }
     if (errors.length > 0 || !prepared)
       throw new VolleyError('INVALID_SCRIPT', `${path}: ${errors[0] as string}`, {
         details: errors.map((e) => `${path}: ${e}`),
+        problems,
       });
     config.script = storedAsSummary({
       ref: bundle ? bundleSource(bundle, file) : declarativeSource(file),

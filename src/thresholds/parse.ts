@@ -7,6 +7,7 @@ import { tryParseDurationMs } from '../config/duration.js';
 import type { ThresholdSpec } from '../config/types.js';
 import { headlineMetrics, type MetricDefinition, type MetricType } from '../metrics/definitions.js';
 import type { Tags } from '../metrics/tags.js';
+import { problemPath, type Problem } from '../config/problems.js';
 import { suggest } from '../config/suggest.js';
 
 /** The metric an example threshold names: the first protocol's duration (the engine's own without one). */
@@ -67,62 +68,71 @@ export function parseThresholdKey(key: string): { metric: string; filter: Tags |
 
 /**
  * Parses every threshold; `metrics` resolves metric names (built-in and custom). Returns the
- * thresholds and the list of every problem found.
+ * thresholds and every problem, each at its path: `thresholds.KEY` for the key (an unknown metric
+ * is said once, not once per expression), `thresholds.KEY[i]` for the i-th expression.
  */
 export function parseThresholds(
   specs: Record<string, readonly ThresholdSpec[]>,
   metrics: (name: string) => MetricDefinition | undefined,
   /** The metric names `metrics` knows, for "did you mean" on an unknown one. */
   names: Iterable<string> = [],
-): { thresholds: Threshold[]; errors: string[] } {
+  /** Where the map sits in the definition. */
+  root = 'thresholds',
+): { thresholds: Threshold[]; problems: Problem[] } {
   const thresholds: Threshold[] = [];
-  const errors: string[] = [];
+  const problems: Problem[] = [];
   for (const [key, list] of Object.entries(specs)) {
+    const keyPath = problemPath(root, key);
     const parsedKey = parseThresholdKey(key);
     if (typeof parsedKey === 'string') {
-      errors.push(`threshold ${parsedKey}`);
+      problems.push({ path: keyPath, code: 'invalid-syntax', message: parsedKey });
       continue;
     }
     const def = metrics(parsedKey.metric) ?? monitorMetric(parsedKey.metric);
     if (!def) {
-      errors.push(
-        `threshold on unknown metric '${parsedKey.metric}' (in '${key}')${suggest(parsedKey.metric, names)}`,
-      );
+      problems.push({
+        path: keyPath,
+        code: 'unknown-name',
+        message: `unknown metric '${parsedKey.metric}'${suggest(parsedKey.metric, names)}`,
+      });
       continue;
     }
-    for (const spec of list) {
+    list.forEach((spec, i) => {
+      const path = problemPath(keyPath, i);
       const obj = typeof spec === 'string' ? { threshold: spec } : spec;
+      const problem = (code: string, message: string): void => void problems.push({ path, code, message });
+      if (typeof obj?.threshold !== 'string')
+        return problem(
+          'wrong-type',
+          "must be an expression such as 'p(99)<100' or { threshold, abortOnFail }",
+        );
       const m = EXPR.exec(obj.threshold);
-      if (!m) {
-        errors.push(
-          `threshold '${key}: ${obj.threshold}' is not an expression like 'p(99)<100', 'avg<50', 'rate<0.01' or 'count>10'`,
+      if (!m)
+        return problem(
+          'invalid-syntax',
+          `'${obj.threshold}' is not an expression like 'p(99)<100', 'avg<50', 'rate<0.01' or 'count>10'`,
         );
-        continue;
-      }
       const stat = (m[1] as string).replace(/\s+/g, '');
-      if (!STATS_BY_TYPE[def.type](stat)) {
-        errors.push(
-          `threshold '${key}: ${obj.threshold}': '${stat}' does not apply to ${def.type} metric '${def.name}'`,
+      if (!STATS_BY_TYPE[def.type](stat))
+        return problem(
+          'wrong-type',
+          `'${obj.threshold}': '${stat}' does not apply to ${def.type} metric '${def.name}'`,
         );
-        continue;
-      }
       // A percentile is a number from 0 to 100: p(101), p(-1) and p(abc) are config errors, not thresholds that pass.
       const pm = /^p\((.*)\)$/.exec(stat);
-      if (pm && !(/^\d+(?:\.\d+)?$/.test(pm[1] as string) && Number(pm[1]) <= 100)) {
-        errors.push(
-          `threshold '${key}: ${obj.threshold}': the percentile in '${stat}' must be a number from 0 to 100, e.g. p(99) or p(99.9)`,
+      if (pm && !(/^\d+(?:\.\d+)?$/.test(pm[1] as string) && Number(pm[1]) <= 100))
+        return problem(
+          'out-of-range',
+          `'${obj.threshold}': the percentile in '${stat}' must be a number from 0 to 100, e.g. p(99) or p(99.9)`,
         );
-        continue;
-      }
       let delayAbortEvalMs = 0;
       if (obj.delayAbortEval !== undefined) {
         const d = tryParseDurationMs(obj.delayAbortEval);
-        if (d === undefined) {
-          errors.push(
-            `threshold '${key}: ${obj.threshold}': delayAbortEval '${obj.delayAbortEval}' is not a duration`,
+        if (d === undefined)
+          return problem(
+            'not-a-duration',
+            `'${obj.threshold}': delayAbortEval '${obj.delayAbortEval}' is not a duration`,
           );
-          continue;
-        }
         delayAbortEvalMs = d;
       }
       const op = (m[2] === '===' ? '==' : m[2]) as Operator;
@@ -138,9 +148,9 @@ export function parseThresholds(
         abortOnFail: obj.abortOnFail === true,
         delayAbortEvalMs,
       });
-    }
+    });
   }
-  return { thresholds, errors };
+  return { thresholds, problems };
 }
 
 /**

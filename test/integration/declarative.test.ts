@@ -173,12 +173,9 @@ users:
     const r = await runCli(['run', bad]);
     assert.equal(r.code, 2, r.stderr);
     const e = r.stderr;
-    assert.match(e, /bad\.yaml:4:15: scenarios\.load\.executor must be one of/);
-    assert.match(
-      e,
-      /bad\.yaml:6:5: unknown field 'duraton' in scenarios\.load \(did you mean 'duration'\?\)/,
-    );
-    assert.match(e, /bad\.yaml:11:10: scenarios\.other\.vus must be integer/);
+    assert.match(e, /bad\.yaml:4:15: scenarios\.load\.executor: must be one of/);
+    assert.match(e, /bad\.yaml:6:5: scenarios\.load\.duraton: unknown field \(did you mean 'duration'\?\)/);
+    assert.match(e, /bad\.yaml:11:10: scenarios\.other\.vus: must be an integer/);
     assert.doesNotMatch(e, /internal error|\n\s+at /);
     const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, 'scenarios:\n  a:\n    executor: constant-vus\n   vus: 1\n');
@@ -203,8 +200,8 @@ users:
     );
     const r3 = await runCli(['run', sem]);
     assert.equal(r3.code, 2);
-    assert.match(r3.stderr, /sem\.yaml:6:11: scenarios\.other\.user: no user 'ghost' in users/);
-    assert.match(r3.stderr, /sem\.yaml:5:15: malformed duration "10q"/);
+    assert.match(r3.stderr, /sem\.yaml:6:11: scenarios\.other\.user: no user "ghost" in users/);
+    assert.match(r3.stderr, /sem\.yaml:5:15: scenarios\.other\.duration: malformed duration "10q"/);
     assert.match(r3.stderr, /sem\.yaml:11:18: \{\{ tokn \}\}: no step captures 'tokn'/);
   });
 

@@ -235,7 +235,7 @@ export default defineTest({
     assert.equal(r.code, 2);
     assertCleanError(r.stderr, /scenarios\.c\.user: no user "ghost"/);
     assertCleanError(r.stderr, /scenarios\.a\.executor: unknown executor 'constant-vuz'/);
-    assertCleanError(r.stderr, /scenarios\.b\.duraton is not a field/);
+    assertCleanError(r.stderr, /scenarios\.b\.duraton: is not a field/);
   });
 
   it('a missing data file fails before any traffic is sent (exit 2)', async () => {
@@ -369,10 +369,10 @@ export default defineTest({
 `,
     );
     const validation = [
-      "htpp is not a test field (did you mean 'http'?)",
-      "scenarios.a.duraton is not a field of executor 'constant-vus' (did you mean 'duration'?)",
-      'scenarios.a.vus must be an integer >= 1 (got "ten")',
-      "threshold on unknown metric 'http_req_duraton' (in 'http_req_duraton') (did you mean 'http_req_duration'?)",
+      "htpp: is not a test field (did you mean 'http'?)",
+      "scenarios.a.duraton: is not a field of executor 'constant-vus' (did you mean 'duration'?)",
+      'scenarios.a.vus: must be an integer >= 1 (got "ten")',
+      "thresholds.http_req_duraton: unknown metric 'http_req_duraton' (did you mean 'http_req_duration'?)",
     ].map((m) => `${file}: ${m}`);
     const errorLines = (stderr: string): string[] =>
       stderr

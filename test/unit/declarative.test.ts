@@ -68,8 +68,9 @@ const PRESETS: PresetMap = {
   load: (o) => {
     presetCalls.push(['load', o]);
     if (o.rampUp === 'never')
-      throw new VolleyError('INVALID_CONFIG', 'load: rampUp: malformed duration "never"', {
-        details: ['load: rampUp: malformed duration "never"'],
+      throw new VolleyError('INVALID_CONFIG', 'load.rampUp: malformed duration "never"', {
+        details: ['load.rampUp: malformed duration "never"'],
+        problems: [{ path: 'rampUp', code: 'not-a-duration', message: 'malformed duration "never"' }],
       });
     return {
       executor: 'ramping-vus',
@@ -263,9 +264,7 @@ users:
 `;
     const file = join(FIXTURES, 'inline.yaml');
     const parsed = parseTestFile(file, text, { presets: PRESETS });
-    assert.deepEqual(parsed.errors, [
-      `${file}:4:30: scenarios.a: preset load: rampUp: malformed duration "never"`,
-    ]);
+    assert.deepEqual(parsed.errors, [`${file}:4:30: scenarios.a.rampUp: malformed duration "never"`]);
     assert.deepEqual(
       errorsOf(() =>
         compileTestFile(parsed.value, { ...options(), path: file, locate: parsed.locate, presets: {} }),
@@ -285,16 +284,16 @@ describe('declarative: every problem at once, with FILE:LINE:COL', () => {
   it('lists every mistake of a file in file order', () => {
     const file = fixture('errors.yaml');
     const expected = [
-      `${file}:5:15: scenarios.load.executor must be one of constant-vus, ramping-vus, per-vu-iterations, shared-iterations, constant-arrival-rate, ramping-arrival-rate, externally-controlled (got "constant-vuz"; did you mean 'constant-vus'?)`,
-      `${file}:7:5: unknown field 'duraton' in scenarios.load (did you mean 'duration'?)`,
-      `${file}:12:10: scenarios.other.vus must be integer (got "many")`,
-      `${file}:13:15: malformed duration "10q" in scenarios.other.duration (e.g. 500ms, 30s, 1m30s, or a number of seconds)`,
-      `${file}:14:11: scenarios.other.user: no user 'ghost' in users (users: member)`,
-      `${file}:15:3: scenarios.arrivals.preAllocatedVUs is required (VUs ready at the start; maxVUs may allow more)`,
+      `${file}:5:15: scenarios.load.executor: must be one of constant-vus, ramping-vus, per-vu-iterations, shared-iterations, constant-arrival-rate, ramping-arrival-rate, externally-controlled (got "constant-vuz"; did you mean 'constant-vus'?)`,
+      `${file}:7:5: scenarios.load.duraton: unknown field (did you mean 'duration'?)`,
+      `${file}:12:10: scenarios.other.vus: must be an integer (got "many")`,
+      `${file}:13:15: scenarios.other.duration: malformed duration "10q" (e.g. 500ms, 30s, 1m30s, or a number of seconds)`,
+      `${file}:14:11: scenarios.other.user: no user "ghost" in users (users: member)`,
+      `${file}:15:3: scenarios.arrivals.preAllocatedVUs: is required (VUs ready at the start; maxVUs may allow more)`,
       `${file}:30:39: {{ tokn }}: no step captures 'tokn' (did you mean 'token'?)`,
-      `${file}:31:13: unknown field 'chek' in users.member.tasks[0].flow[0] (did you mean 'check'?)`,
-      `${file}:32:20: think: malformed duration "soon" (e.g. 2s, 500ms, or a range 1-3s)`,
-      `${file}:34:35: threshold 'http_req_duration: p95 < 3' is not an expression like 'p(99)<100', 'avg<50', 'rate<0.01' or 'count>10'`,
+      `${file}:31:13: users.member.tasks[0].flow[0].chek: unknown field (did you mean 'check'?)`,
+      `${file}:32:20: users.member.tasks[0].flow[1].think: malformed duration "soon" (e.g. 2s, 500ms, or a range 1-3s)`,
+      `${file}:34:35: thresholds.http_req_duration[1]: 'p95 < 3' is not an expression like 'p(99)<100', 'avg<50', 'rate<0.01' or 'count>10'`,
     ];
     assert.deepEqual(parseTestFile(file, readFileSync(file, 'utf8'), { presets: PRESETS }).errors, expected);
     assert.deepEqual(
@@ -378,9 +377,9 @@ data:
       "v.yaml:7:14: {{ id }}: 'id' is used before the step that captures it (line 9:20)",
       'v.yaml:10:14: {{ $nope }}: unknown built-in (one of $vu, $iteration, $vuIteration, $scenario, $uuid, $timestamp, $randomInt(a, b), $env.NAME, $data.NAME.perVu.FIELD)',
       "v.yaml:10:14: {{ $data.acounts.perVu.x }}: no data entry 'acounts' (did you mean 'accounts'?)",
-      'v.yaml:11:54: scenarios.t: give only one of flow, user or exec (found flow, user)',
+      'v.yaml:11:54: scenarios.t.user: give only one of flow, user or exec (found flow, user)',
       "v.yaml:24:14: {{ unknown }}: no step captures 'unknown' (a variable must be captured first: capture: { NAME: … })",
-      'v.yaml:26:34: data.accounts.header only applies to csv files',
+      'v.yaml:26:34: data.accounts.header: only applies to csv files',
     ]);
   });
 
@@ -407,12 +406,12 @@ scenarios:
     assert.deepEqual(
       parseTestFile('p.yaml', text, { presets: PRESETS }).errors,
       [
-        'p.yaml:4:31: scenarios.a.peak: not an option of preset load (options: vus, rate, preAllocatedVUs, maxVUs, rampUp, hold, rampDown)',
-        'p.yaml:4:49: scenarios.a.stages must have at least 1 item',
-        'p.yaml:5:22: scenarios.b: a preset sets the executor; give preset or executor, not both',
+        'p.yaml:4:31: scenarios.a.peak: is not an option of preset load (options: vus, rate, preAllocatedVUs, maxVUs, rampUp, hold, rampDown)',
+        'p.yaml:4:49: scenarios.a.stages: must have at least 1 item',
+        'p.yaml:5:22: scenarios.b.executor: a preset sets the executor; give preset or executor, not both',
         "p.yaml:5:52: scenarios.b.exec: no flow 'pong' in flows (did you mean 'ping'?)",
-        'p.yaml:6:54: scenarios.c.rampUp is a preset option, but the scenario has no preset',
-        "p.yaml:7:54: scenarios.d.gracefulRampDown is not a field of executor 'constant-vus'",
+        'p.yaml:6:54: scenarios.c.rampUp: is a preset option, but the scenario has no preset',
+        "p.yaml:7:54: scenarios.d.gracefulRampDown: is not a field of executor 'constant-vus'",
         'p.yaml:12:19: scenarios.e.flow[0].params.ids: the URL has no :ids placeholder',
         'p.yaml:12:9: scenarios.e.flow[0].params: no value for :id in the URL',
         'p.yaml:14:9: scenarios.e.flow[0]: give one body: json, body or form (found json, body)',

@@ -47,6 +47,12 @@ function problems(fn: () => unknown): readonly string[] {
     assert.equal(e.code, 'INVALID_CONFIG');
     assert.ok(e.details.length > 0);
     for (const d of e.details) assert.ok(e.message.includes(d), `the message lists '${d}'`);
+    // The same problems, structured: each detail is `PRESET.PATH: MESSAGE` of one of them.
+    assert.equal(e.problems.length, e.details.length);
+    e.problems.forEach((p, i) => {
+      assert.match(p.code, /^[a-z]+(-[a-z]+)*$/, 'a kebab-case code');
+      assert.ok((e.details[i] as string).endsWith(`${p.path ? `.${p.path}` : ''}: ${p.message}`));
+    });
     return e.details;
   }
   assert.fail('expected a VolleyError');
@@ -587,17 +593,30 @@ describe('presets: bad options', () => {
   it('the spike example from the docs, and every problem at once', () => {
     assert.deepEqual(
       problems(() => spike({ base: 50, peak: 10 })),
-      ['spike: peak (10) must be >= base (50)'],
+      ['spike.peak: must be >= base (50) (got 10)'],
     );
+    try {
+      spike({ base: 50, peak: 10, spikeHold: 'soon', recovery: -1 });
+    } catch (e) {
+      assert.ok(e instanceof VolleyError);
+      assert.deepEqual(
+        e.problems.map((p) => [p.path, p.code]),
+        [
+          ['peak', 'conflict'],
+          ['spikeHold', 'not-a-duration'],
+          ['recovery', 'out-of-range'],
+        ],
+      );
+    }
     const d = problems(() => spike({ base: 50, peak: 10, spikeHold: 'soon', recovery: -1 }));
     assert.deepEqual(d, [
-      'spike: peak (10) must be >= base (50)',
-      "spike: spikeHold: malformed duration \"soon\" (e.g. '30s', '1m30s', or a number of seconds)",
-      'spike: recovery must be a number of seconds >= 0 (got -1)',
+      'spike.peak: must be >= base (50) (got 10)',
+      "spike.spikeHold: malformed duration \"soon\" (e.g. '30s', '1m30s', or a number of seconds)",
+      'spike.recovery: must be a number of seconds >= 0 (got -1)',
     ]);
     assert.throws(
       () => spike({ base: 50, peak: 10, spikeHold: 'soon', recovery: -1 }),
-      /^VolleyError: spike: 3 problems: spike: peak \(10\) must be >= base \(50\); /,
+      /^VolleyError: spike: 3 problems: spike.peak: must be >= base \(50\) \(got 10\); /,
     );
   });
 
@@ -610,71 +629,71 @@ describe('presets: bad options', () => {
       problems(() => load({ vus: -1, rate: 0 })),
       [
         'load: give vus (closed loop) or rate (open loop), not both',
-        'load: vus must be a whole number >= 1 (got -1)',
-        'load: rate must be a number > 0 (got 0)',
+        'load.vus: must be a whole number >= 1 (got -1)',
+        'load.rate: must be a number > 0 (got 0)',
       ],
     );
     assert.deepEqual(
       problems(() => stress({ vus: -1 })),
-      ['stress: vus must be a whole number >= 1 (got -1)'],
+      ['stress.vus: must be a whole number >= 1 (got -1)'],
     );
     assert.deepEqual(
       problems(() => soak({ vus: 2.5 })),
-      ['soak: vus must be a whole number >= 1 (got 2.5)'],
+      ['soak.vus: must be a whole number >= 1 (got 2.5)'],
     );
     assert.deepEqual(
       problems(() => breakpoint({ vus: 0 })),
-      ['breakpoint: vus must be a whole number >= 1 (got 0)'],
+      ['breakpoint.vus: must be a whole number >= 1 (got 0)'],
     );
     assert.deepEqual(
       problems(() => smoke({ vus: Number.POSITIVE_INFINITY })),
-      ['smoke: vus must be a whole number >= 1 (got Infinity)'],
+      ['smoke.vus: must be a whole number >= 1 (got Infinity)'],
     );
     assert.deepEqual(
       problems(() => load({ rate: Number.NaN })),
-      ['load: rate must be a number > 0 (got NaN)'],
+      ['load.rate: must be a number > 0 (got NaN)'],
     );
     assert.deepEqual(
       problems(() => load({ rate: -5 })),
-      ['load: rate must be a number > 0 (got -5)'],
+      ['load.rate: must be a number > 0 (got -5)'],
     );
     assert.deepEqual(
       problems(() => load({ rate: Number.POSITIVE_INFINITY })),
-      ['load: rate must be a number > 0 (got Infinity)'],
+      ['load.rate: must be a number > 0 (got Infinity)'],
     );
     assert.deepEqual(
       problems(() => PRESETS.load({ vus: '100' })),
-      ['load: vus must be a whole number >= 1 (got "100")'],
+      ['load.vus: must be a whole number >= 1 (got "100")'],
     );
   });
 
   it('durations: malformed strings, negative or non-finite numbers, wrong types, zero where it matters', () => {
     assert.deepEqual(
       problems(() => load({ hold: '5 minutes' })),
-      ["load: hold: malformed duration \"5 minutes\" (e.g. '30s', '1m30s', or a number of seconds)"],
+      ["load.hold: malformed duration \"5 minutes\" (e.g. '30s', '1m30s', or a number of seconds)"],
     );
     assert.deepEqual(
       problems(() => load({ rampUp: -5, rampDown: Number.NaN })),
       [
-        'load: rampUp must be a number of seconds >= 0 (got -5)',
-        'load: rampDown must be a number of seconds >= 0 (got NaN)',
+        'load.rampUp: must be a number of seconds >= 0 (got -5)',
+        'load.rampDown: must be a number of seconds >= 0 (got NaN)',
       ],
     );
     assert.deepEqual(
       problems(() => PRESETS.soak({ hold: true })),
-      ["soak: hold must be a duration such as '30s' or a number of seconds (got true)"],
+      ["soak.hold: must be a duration such as '30s' or a number of seconds (got true)"],
     );
     assert.deepEqual(
       problems(() => smoke({ duration: 0 })),
-      ['smoke: duration must be longer than 0'],
+      ['smoke.duration: must be longer than 0'],
     );
     assert.deepEqual(
       problems(() => breakpoint({ duration: '0s' })),
-      ['breakpoint: duration must be longer than 0'],
+      ['breakpoint.duration: must be longer than 0'],
     );
     assert.deepEqual(
       problems(() => stress({ stepDuration: 0 })),
-      ['stress: stepDuration must be longer than 0'],
+      ['stress.stepDuration: must be longer than 0'],
     );
     assert.deepEqual(
       problems(() => load({ rampUp: 0, hold: '0s', rampDown: 0 })),
@@ -682,69 +701,69 @@ describe('presets: bad options', () => {
     );
     assert.deepEqual(
       problems(() => fivePhase({ warmUp: 0, rampUp: 0, sustained: 0, spikeDuration: 0, recovery: '' })),
-      ["fivePhase: recovery: malformed duration \"\" (e.g. '30s', '1m30s', or a number of seconds)"],
+      ["fivePhase.recovery: malformed duration \"\" (e.g. '30s', '1m30s', or a number of seconds)"],
     );
   });
 
   it('stress: steps', () => {
     assert.deepEqual(
       problems(() => stress({ steps: 0 })),
-      ['stress: steps must be a whole number >= 1 (got 0)'],
+      ['stress.steps: must be a whole number >= 1 (got 0)'],
     );
     assert.deepEqual(
       problems(() => stress({ steps: 2.5 })),
-      ['stress: steps must be a whole number >= 1 (got 2.5)'],
+      ['stress.steps: must be a whole number >= 1 (got 2.5)'],
     );
     assert.deepEqual(
       problems(() => stress({ steps: 101 })),
-      ['stress: steps must be at most 100 (got 101)'],
+      ['stress.steps: must be at most 100 (got 101)'],
     );
   });
 
   it('spike: levels', () => {
     assert.deepEqual(
       problems(() => spike({ base: -1 })),
-      ['spike: base must be a whole number >= 0 (got -1) (VUs; set openLoop: true for arrivals per second)'],
+      ['spike.base: must be a whole number >= 0 (got -1) (VUs; set openLoop: true for arrivals per second)'],
     );
     assert.deepEqual(
       problems(() => spike({ base: 2.5, peak: 10 })),
-      ['spike: base must be a whole number >= 0 (got 2.5) (VUs; set openLoop: true for arrivals per second)'],
+      ['spike.base: must be a whole number >= 0 (got 2.5) (VUs; set openLoop: true for arrivals per second)'],
     );
     assert.deepEqual(
       problems(() => spike({ openLoop: true, base: -0.5, peak: Number.NaN })),
-      ['spike: base must be a number >= 0 (got -0.5)', 'spike: peak must be a number > 0 (got NaN)'],
+      ['spike.base: must be a number >= 0 (got -0.5)', 'spike.peak: must be a number > 0 (got NaN)'],
     );
     assert.deepEqual(
       problems(() => spike({ base: 0 })),
-      ['spike: give peak when base is 0 (the default peak is 10 × base)'],
+      ['spike.peak: is required when base is 0 (the default peak is 10 × base)'],
     );
     assert.deepEqual(
       problems(() => spike({ base: 0, peak: 0 })),
-      ['spike: peak must be a whole number >= 1 (got 0) (VUs; set openLoop: true for arrivals per second)'],
+      ['spike.peak: must be a whole number >= 1 (got 0) (VUs; set openLoop: true for arrivals per second)'],
     );
     assert.deepEqual(
       problems(() => PRESETS.spike({ openLoop: 'yes' })),
-      ['spike: openLoop must be true or false (got "yes")'],
+      ['spike.openLoop: must be true or false (got "yes")'],
     );
   });
 
   it('fivePhase: levels', () => {
     assert.deepEqual(
       problems(() => fivePhase({ peak: 100, spike: 50 })),
-      ['fivePhase: spike (50) must be >= peak (100)'],
+      ['fivePhase.spike: must be >= peak (100) (got 50)'],
     );
     assert.deepEqual(
       problems(() => fivePhase({ base: 200 })),
-      ['fivePhase: peak (100) must be >= base (200)'],
+      ['fivePhase.peak: must be >= base (200) (got 100)'],
     );
     assert.deepEqual(
       problems(() => fivePhase({ base: 50, peak: 10, spike: 5 })),
-      ['fivePhase: peak (10) must be >= base (50)', 'fivePhase: spike (5) must be >= peak (10)'],
+      ['fivePhase.peak: must be >= base (50) (got 10)', 'fivePhase.spike: must be >= peak (10) (got 5)'],
     );
     assert.deepEqual(
       problems(() => fivePhase({ peak: -3 })),
       [
-        'fivePhase: peak must be a whole number >= 1 (got -3) (VUs; set openLoop: true for arrivals per second)',
+        'fivePhase.peak: must be a whole number >= 1 (got -3) (VUs; set openLoop: true for arrivals per second)',
       ],
     );
   });
@@ -752,39 +771,41 @@ describe('presets: bad options', () => {
   it('the open-loop pool: only in open loop, whole numbers >= 1, maxVUs >= preAllocatedVUs', () => {
     assert.deepEqual(
       problems(() => load({ vus: 10, maxVUs: 20 })),
-      ['load: maxVUs sizes the open-loop VU pool; give rate instead of vus'],
+      ['load.maxVUs: sizes the open-loop VU pool; give rate instead of vus'],
     );
     assert.deepEqual(
       problems(() => spike({ preAllocatedVUs: 5 })),
-      ['spike: preAllocatedVUs sizes the open-loop VU pool; set openLoop: true'],
+      ['spike.preAllocatedVUs: sizes the open-loop VU pool; set openLoop: true'],
     );
     assert.deepEqual(
       problems(() => load({ rate: 10, preAllocatedVUs: 0, maxVUs: 2.5 })),
       [
-        'load: preAllocatedVUs must be a whole number >= 1 (got 0)',
-        'load: maxVUs must be a whole number >= 1 (got 2.5)',
+        'load.preAllocatedVUs: must be a whole number >= 1 (got 0)',
+        'load.maxVUs: must be a whole number >= 1 (got 2.5)',
       ],
     );
     assert.deepEqual(
       problems(() => smoke({ rate: 10, preAllocatedVUs: 20, maxVUs: 10 })),
-      ['smoke: maxVUs (10) must be >= preAllocatedVUs (20)'],
+      ['smoke.maxVUs: must be >= preAllocatedVUs (20) (got 10)'],
     );
   });
 
   it('unknown options and non-object options', () => {
     assert.deepEqual(
       problems(() => PRESETS.load({ hodl: '10m' })),
-      ["load: unknown option 'hodl' (options: vus, rate, preAllocatedVUs, maxVUs, rampUp, hold, rampDown)"],
+      [
+        'load.hodl: is not an option of preset load (options: vus, rate, preAllocatedVUs, maxVUs, rampUp, hold, rampDown)',
+      ],
     );
     assert.deepEqual(
       problems(() => PRESETS.fivePhase({ rate: true })),
       [
-        "fivePhase: unknown option 'rate' (the levels are base, peak and spike; openLoop: true makes them arrivals per second)",
+        'fivePhase.rate: is not an option of preset fivePhase (the levels are base, peak and spike; openLoop: true makes them arrivals per second)',
       ],
     );
     assert.deepEqual(
       problems(() => PRESETS.spike({ vus: 10 })),
-      ["spike: unknown option 'vus' (the levels are base and peak, in VUs)"],
+      ['spike.vus: is not an option of preset spike (the levels are base and peak, in VUs)'],
     );
     assert.deepEqual(
       problems(() => PRESETS.smoke('fast' as unknown as Record<string, unknown>)),
@@ -793,8 +814,8 @@ describe('presets: bad options', () => {
     assert.deepEqual(
       problems(() => PRESETS.load({ vus: null, hold: null })),
       [
-        'load: vus must be a whole number >= 1 (got null)',
-        "load: hold must be a duration such as '30s' or a number of seconds (got null)",
+        'load.vus: must be a whole number >= 1 (got null)',
+        "load.hold: must be a duration such as '30s' or a number of seconds (got null)",
       ],
     );
     // An option set to undefined is absent.

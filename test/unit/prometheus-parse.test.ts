@@ -171,7 +171,7 @@ describe('--monitor-series selectors', () => {
     assert.equal(monitorMetric('prom_queue_depth')?.type, 'trend');
     assert.equal(monitorMetric('target_cpu_percent')?.type, 'trend');
     assert.equal(monitorMetric('other'), undefined);
-    const { thresholds, errors } = parseThresholds(
+    const { thresholds, problems } = parseThresholds(
       {
         prom_queue_depth: ['max<500', 'p(95)<400'],
         'target_cpu_percent{pid:1}': ['avg<70'],
@@ -180,7 +180,7 @@ describe('--monitor-series selectors', () => {
       () => undefined,
     );
     assert.equal(thresholds.length, 3);
-    assert.equal(errors.length, 1);
-    assert.match(errors[0] as string, /'rate' does not apply to trend/);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]?.message as string, /'rate' does not apply to trend/);
   });
 });

@@ -12,7 +12,7 @@ const lookup = (n: string) => BUILTIN_BY_NAME.get(n);
 
 describe('threshold parsing', () => {
   it('parses every statistic and tag filters', () => {
-    const { thresholds, errors } = parseThresholds(
+    const { thresholds, problems: errors } = parseThresholds(
       {
         http_req_duration: ['p(99)<100', 'avg<50', 'med<=20', 'max < 2000', 'p(99.9)<500'],
         'http_req_duration{name:GET /api/teams,status:200}': [
@@ -32,24 +32,39 @@ describe('threshold parsing', () => {
     assert.equal(tagged?.delayAbortEvalMs, 10_000);
   });
 
-  it('reports every problem at once, unknown metrics included', () => {
-    const { errors } = parseThresholds(
-      { nope: ['p(99)<1'], http_req_failed: ['p(99)<1'], http_req_duration: ['fast please'] },
+  it('reports every problem at once, each at its path with a code, unknown metrics included', () => {
+    const { problems } = parseThresholds(
+      { nope: ['p(99)<1'], http_req_failed: ['p(99)<1'], http_req_duration: ['avg<1', 'fast please'] },
       lookup,
+      BUILTIN_BY_NAME.keys(),
     );
-    assert.equal(errors.length, 3);
-    assert.match(errors[0] as string, /unknown metric 'nope'/);
-    assert.match(errors[1] as string, /'p\(99\)' does not apply to rate metric/);
-    assert.match(errors[2] as string, /not an expression/);
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.code]),
+      [
+        ['thresholds.nope', 'unknown-name'],
+        ['thresholds.http_req_failed[0]', 'wrong-type'],
+        ['thresholds.http_req_duration[1]', 'invalid-syntax'],
+      ],
+    );
+    assert.match(problems[0]?.message as string, /unknown metric 'nope'/);
+    assert.match(problems[1]?.message as string, /'p\(99\)' does not apply to rate metric/);
+    assert.match(problems[2]?.message as string, /not an expression/);
+    // A key with a tag filter is quoted in the path.
+    const tagged = parseThresholds({ 'http_req_duration{name:a b}': ['p(99)<<1'] }, lookup).problems;
+    assert.deepEqual(
+      tagged.map((p) => p.path),
+      ['thresholds["http_req_duration{name:a b}"][0]'],
+    );
   });
 
   it('a percentile must be a number from 0 to 100: p(101), p(-1), p(abc) and p() are errors', () => {
-    const { thresholds, errors } = parseThresholds(
+    const { thresholds, problems } = parseThresholds(
       {
         http_req_duration: ['p(101)<5', 'p(-1)<5', 'p(abc)<5', 'p()<5', 'p(100)<5', 'p(0)<5', 'p( 99.9 )<5'],
       },
       lookup,
     );
+    const errors = problems.map((p) => p.message);
     assert.equal(errors.length, 4, errors.join('\n'));
     for (const [i, p] of ['p(101)', 'p(-1)', 'p(abc)', 'p()'].entries())
       assert.match(
@@ -93,7 +108,7 @@ describe('thresholds on monitor metrics', () => {
   it('fail with a reason when the monitor recorded nothing, and never abort early for it', () => {
     const byName = (n: string) => BUILTIN_BY_NAME.get(n);
     const parsed = parseThresholds({ target_cpu_percent: ['avg<50'] }, byName);
-    assert.deepEqual(parsed.errors, []);
+    assert.deepEqual(parsed.problems, []);
     const t = parsed.thresholds[0];
     assert.ok(t);
     const r = evaluateThreshold(t, new Aggregator(1), 5);

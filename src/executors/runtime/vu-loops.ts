@@ -3,7 +3,8 @@
  * them (constant, ramping and externally-controlled VU executors), retiring the newest first when
  * the target drops and interrupting any that outlive the hard stop.
  */
-import type { ExecutorContext, Vu } from './types.js';
+import type { ExecutorContext, Timers, Vu } from '../types.js';
+import { realTimers } from './timers.js';
 
 interface Loop {
   vu: Vu;
@@ -16,12 +17,15 @@ export class VuLoops {
   private readonly loops: Loop[] = [];
   private readonly finished: Promise<void>[] = [];
   private allocated = 0;
+  private readonly timers: Timers;
 
   constructor(
     private readonly ctx: ExecutorContext,
     /** The next iteration number, or undefined when there is no more work. */
     private readonly nextIteration: (vu: Vu) => number | undefined,
-  ) {}
+  ) {
+    this.timers = ctx.timers ?? realTimers;
+  }
 
   get active(): number {
     return this.loops.length;
@@ -34,10 +38,10 @@ export class VuLoops {
       const loop = this.loops.pop() as Loop;
       loop.retired = true;
       if (loop.busy && rampDownMs >= 0) {
-        const t = setTimeout(() => {
+        const t = this.timers.setTimeout(() => {
           if (loop.busy) this.ctx.interruptVu(loop.vu);
         }, rampDownMs);
-        void loop.done.then(() => clearTimeout(t));
+        void loop.done.then(() => this.timers.clearTimeout(t));
       }
     }
     this.report();

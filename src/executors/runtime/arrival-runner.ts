@@ -5,8 +5,9 @@
  * per-request timers, no per-second bursts). An arrival with no free VU waits in a bounded queue
  * with its clock running (that wait is part of `iteration_latency`); past the bound it is dropped.
  */
-import type { ArrivalSchedule } from './arrival-schedule.js';
-import type { ExecutorContext, Vu } from './types.js';
+import type { ArrivalSchedule } from '../arrival-schedule.js';
+import type { ExecutorContext, TimerHandle, Timers, Vu } from '../types.js';
+import { realTimers } from './timers.js';
 
 export class ArrivalRunner {
   private readonly idle: Vu[] = [];
@@ -21,8 +22,9 @@ export class ArrivalRunner {
   private schedulingDone = false;
   private finished = false;
   private resolveDone: () => void = () => {};
-  private timer: NodeJS.Timeout | undefined;
-  private immediate: NodeJS.Immediate | undefined;
+  private timer: TimerHandle | undefined;
+  private immediate: TimerHandle | undefined;
+  private readonly timers: Timers;
 
   constructor(
     private readonly ctx: ExecutorContext,
@@ -36,6 +38,7 @@ export class ArrivalRunner {
      */
     private readonly live = false,
   ) {
+    this.timers = ctx.timers ?? realTimers;
     const cap = Math.max(16, Math.min(maxQueue, 1 << 16));
     this.qAt = new Float64Array(cap);
     this.qIt = new Float64Array(cap);
@@ -91,9 +94,9 @@ export class ArrivalRunner {
 
   private wake(): void {
     if (this.schedulingDone) return this.maybeFinish();
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.immediate) this.immediate = setImmediate(this.tick);
+    if (!this.immediate) this.immediate = this.timers.setImmediate(this.tick);
   }
 
   private readonly tick = (): void => {
@@ -110,7 +113,7 @@ export class ArrivalRunner {
     if (this.live && !Number.isFinite(this.nextAt) && now < ctx.stop.endAtMs) {
       // Paused (rate 0): wait for a rate change (onControl wakes us) or the end of the window.
       // (Capped at setTimeout's maximum; an early wake just sleeps again.)
-      this.timer = setTimeout(
+      this.timer = this.timers.setTimeout(
         this.tick,
         Math.min(2 ** 31 - 1, Math.max(1, Math.ceil(ctx.stop.endAtMs - now))),
       );
@@ -131,9 +134,10 @@ export class ArrivalRunner {
     // (I/O is still served between polls) for the last fraction of a millisecond: dispatch lags
     // by microseconds, at the price of a busier event loop.
     const delay = this.nextAt - now;
-    if (!this.ctx.preciseSchedule) this.timer = setTimeout(this.tick, Math.max(1, Math.ceil(delay)));
-    else if (delay >= 2) this.timer = setTimeout(this.tick, Math.floor(delay) - 1);
-    else this.immediate = setImmediate(this.tick);
+    if (!this.ctx.preciseSchedule)
+      this.timer = this.timers.setTimeout(this.tick, Math.max(1, Math.ceil(delay)));
+    else if (delay >= 2) this.timer = this.timers.setTimeout(this.tick, Math.floor(delay) - 1);
+    else this.immediate = this.timers.setImmediate(this.tick);
   };
 
   /**
@@ -150,20 +154,20 @@ export class ArrivalRunner {
 
   /** Drops whatever is still queued when the scenario's start window closes. */
   private scheduleQueueDrop(): void {
-    const t = setTimeout(
+    const t = this.timers.setTimeout(
       () => {
         this.dropQueue();
         this.maybeFinish();
       },
       Math.max(0, this.ctx.stop.endAtMs - this.ctx.now()),
     );
-    t.unref();
+    this.timers.unref(t);
   }
 
   private stopScheduling(): void {
     this.schedulingDone = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
+    if (this.timer) this.timers.clearTimeout(this.timer);
+    if (this.immediate) this.timers.clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;
   }
