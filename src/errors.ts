@@ -2,7 +2,23 @@
  * One error base for the whole library. Library code throws `VolleyError`s; only `src/cli/`
  * turns them into a message and an exit code (see docs/exit-codes.md).
  */
-import type { Problem } from './config/problems.js';
+
+/**
+ * A problem found in a test definition, an option or an API body: where (`path`, dotted from the
+ * definition's root, e.g. `scenarios.main.rate`), what (`message`, for people) and which kind
+ * (`code`, a stable kebab-case identifier for tools: `required`, `wrong-type`, `out-of-range`).
+ *
+ * Codes in use: `required`, `wrong-type`, `out-of-range`, `not-a-duration`, `unknown-field`,
+ * `unknown-name` (an executor, preset, metric, user or flow that does not exist), `conflict` (fields
+ * that exclude each other, or an order between two values), `nothing-to-run`, `invalid-syntax`
+ * (a threshold expression, a template, a regular expression), `not-found` (a reference to a step,
+ * variable, data entry or export that is missing).
+ */
+export interface Problem {
+  path: string;
+  message: string;
+  code: string;
+}
 
 export type VolleyErrorCode =
   | 'INVALID_USAGE'

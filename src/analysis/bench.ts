@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { tryParseDurationMs } from '../config/duration.js';
-import { prepareTest } from '../config/prepare.js';
-import { quickConfig, validateUrl, type QuickFlags } from '../config/quick.js';
+import { prepareTest } from '../loader/prepare.js';
+import { quickConfig, validateUrl, type QuickFlags } from '../loader/quick.js';
 import type { TestConfig } from '../config/types.js';
 import type { PreparedTest, RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';

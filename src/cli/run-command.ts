@@ -1,12 +1,12 @@
 /** `volley run`: quick mode (`--url`) or a test file (script or YAML/JSON). Owns signals, outputs and the exit code. */
-import { prepareTest } from '../config/prepare.js';
+import { prepareTest } from '../loader/prepare.js';
 import {
   parseTagFlags,
   parseThresholdFlags,
   quickConfig,
   QUICK_DEFAULTS,
   type QuickFlags,
-} from '../config/quick.js';
+} from '../loader/quick.js';
 import { tryParseDurationMs } from '../config/duration.js';
 import type { TestRun } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
@@ -14,7 +14,7 @@ import { planMonitors, type MonitorFlags } from '../monitor/index.js';
 import { parseOutputs, writesToStdout, type OutputSpec } from '../outputs/registry.js';
 import { Progress } from '../report/progress.js';
 import { renderSummary } from '../report/terminal.js';
-import { loadTest, type LoadedTest } from '../script/session.js';
+import { loadTest, type LoadedTest } from '../loader/load-test.js';
 import { forbidProcessExit } from '../script/exit-guard.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunSource } from '../store/types.js';

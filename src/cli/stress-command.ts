@@ -4,8 +4,8 @@
  * scenario (or `-s NAME`) becomes constant-arrival-rate at each probe's rate.
  */
 import { basename } from 'node:path';
-import { prepareTest } from '../config/prepare.js';
-import { positiveNumber, quickConfig, type QuickFlags } from '../config/quick.js';
+import { prepareTest } from '../loader/prepare.js';
+import { positiveNumber, quickConfig, type QuickFlags } from '../loader/quick.js';
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ScenarioConfig, TestConfig } from '../config/types.js';
 import { stressSearch, type ProbeResult, type StressOptions, type StressResult } from '../analysis/stress.js';
@@ -16,7 +16,7 @@ import { parseOutSpec } from '../outputs/registry.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { ms } from '../summary/format.js';
 import type { Summary } from '../summary/summary.js';
-import { loadTest, runSetup, runTeardown, type LoadedTest } from '../script/session.js';
+import { loadTest, runSetup, runTeardown, type LoadedTest } from '../loader/load-test.js';
 import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';
 import { randomUUID } from 'node:crypto';

@@ -1,19 +1,6 @@
-/**
- * A problem found in a test definition, an option or an API body: where (`path`, dotted from the
- * definition's root, e.g. `scenarios.main.rate`), what (`message`, for people) and which kind
- * (`code`, a stable kebab-case identifier for tools: `required`, `wrong-type`, `out-of-range`).
- *
- * Codes in use: `required`, `wrong-type`, `out-of-range`, `not-a-duration`, `unknown-field`,
- * `unknown-name` (an executor, preset, metric, user or flow that does not exist), `conflict` (fields
- * that exclude each other, or an order between two values), `nothing-to-run`, `invalid-syntax`
- * (a threshold expression, a template, a regular expression), `not-found` (a reference to a step,
- * variable, data entry or export that is missing).
- */
-export interface Problem {
-  path: string;
-  message: string;
-  code: string;
-}
+import type { Problem } from '../errors.js';
+
+export type { Problem };
 
 /** `scenarios.main` + `rate` → `scenarios.main.rate`; an empty base gives the key alone. */
 export function problemPath(base: string, key: string | number): string {

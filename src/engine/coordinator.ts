@@ -11,7 +11,7 @@ import type { Generator, GeneratorFatal } from './generator.js';
 import type { GeneratorHealth } from './generator-health.js';
 import type { MetricsEngine } from './metrics-engine.js';
 import type { GeneratorSpec } from './protocol.js';
-import { SegmentSequence, type Fraction } from './segments.js';
+import { SegmentSequence, type Fraction } from '../executors/segments.js';
 
 export interface CoordinatorTimings {
   /** A generator silent this long (it reports every second) is not responding, and stops holding seconds open. */

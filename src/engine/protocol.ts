@@ -5,7 +5,7 @@
 import type { ScriptAttachment } from '../config/types.js';
 import type { QuickPlan } from '../protocols/module.js';
 import type { ScriptErrorEntry } from '../script/error-log.js';
-import type { Fraction } from './segments.js';
+import type { Fraction } from '../executors/segments.js';
 import type { NormalizedScenario } from '../executors/types.js';
 import type { SeriesPoint } from '../metrics/wire.js';
 

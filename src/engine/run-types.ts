@@ -2,22 +2,16 @@
  * The shapes of a run that its parts share — the facade (run.ts), the coordinator, the metrics
  * engine and generator health — and that the layers above consume (listeners, results).
  */
-import type { TestConfig } from '../config/types.js';
 import type { ExecutorPlan, NormalizedScenario } from '../executors/types.js';
 import type { Aggregator } from '../metrics/aggregator.js';
 import type { SeriesPoint } from '../metrics/wire.js';
 import type { ScriptErrorEntry } from '../script/error-log.js';
 import type { ThresholdResult } from '../thresholds/evaluate.js';
-import type { Threshold } from '../thresholds/parse.js';
 import type { Snapshot } from './snapshot.js';
 
 export type AbortReason = 'signal' | 'threshold' | 'api';
 
-export interface PreparedTest {
-  config: TestConfig;
-  scenarios: NormalizedScenario[];
-  thresholds: Threshold[];
-}
+export type { PreparedTest } from '../loader/prepare.js';
 
 export interface GeneratorSummary {
   workers: number;

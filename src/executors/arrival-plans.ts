@@ -3,7 +3,7 @@ import { ArrivalSchedule } from './arrival-schedule.js';
 import type { Problems } from './common.js';
 import type { NormalizedScenario } from './types.js';
 import type { ScenarioConfig } from '../config/types.js';
-import type { ExecutionSegment } from '../engine/segments.js';
+import type { ExecutionSegment } from './segments.js';
 
 /** Queue bound default: ten seconds of arrivals at the peak rate, at least 1000. */
 export const defaultMaxQueue = (peakPerSec: number): number => Math.max(1000, Math.ceil(peakPerSec * 10));

@@ -4,7 +4,7 @@ import { durationProblem } from '../config/duration.js';
 import { problemPath, type Problem } from '../config/problems.js';
 import { closest } from '../config/suggest.js';
 import type { ScenarioConfig } from '../config/types.js';
-import type { ExecutionSegment } from '../engine/segments.js';
+import type { ExecutionSegment } from './segments.js';
 import type { ExecutorPlan, NormalizedScenario } from './types.js';
 
 export const COMMON_FIELDS: readonly (keyof ScenarioConfig)[] = [

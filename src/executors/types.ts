@@ -5,7 +5,7 @@
  */
 import type { Problem } from '../config/problems.js';
 import type { ScenarioConfig } from '../config/types.js';
-import type { ExecutionSegment } from '../engine/segments.js';
+import type { ExecutionSegment } from './segments.js';
 
 /** Normalised scenario: durations in ms, defaults filled. Which fields are set depends on the executor. */
 export interface NormalizedScenario {

@@ -6,30 +6,30 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { prepareTest } from '../config/prepare.js';
+import { prepareTest } from './prepare.js';
 import type { ScriptAttachment, ScriptRef, ScriptSource, TestConfig } from '../config/types.js';
-import type { PreparedTest } from '../engine/run.js';
+import type { PreparedTest } from './prepare.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
 import { problemText } from '../config/problems.js';
 import { VolleyError } from '../errors.js';
 // Thresholds name protocol metrics (http_req_duration): the modules register them on load.
 import '../protocols/registry.js';
-import type { TestDefinition } from './api.js';
+import type { TestDefinition } from '../script/api.js';
 import { TEST_FILE_EXTENSIONS } from '../config/test-file-types.js';
-import { bundleScript, bundleSource, type ScriptBundle } from './bundle.js';
-import { dataRegistry } from './data-access.js';
-import { userStack } from './error-log.js';
+import { bundleScript, bundleSource, type ScriptBundle } from '../script/bundle.js';
+import { dataRegistry } from '../script/data-access.js';
+import { userStack } from '../script/error-log.js';
 import type { ScriptHttpClient } from '../protocols/http/script-client.js';
 import {
   definitionConfig,
   httpDefaults,
-  importTestModule,
   isDeclarativeFile,
   validateDefinition,
   type ScriptRunOptions,
   type TestModule,
-} from './load.js';
-import { threadState } from './thread-state.js';
+} from '../script/load.js';
+import { threadState } from '../script/thread-state.js';
+import { importTestModule } from './import-test.js';
 
 export interface LoadedTest {
   /** Absolute path of the test file. */

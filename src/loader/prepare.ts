@@ -1,11 +1,19 @@
 /** Validates a whole test config (scenarios, thresholds) and normalises it for the engine; every problem at once. */
 import { VolleyError } from '../errors.js';
-import { problemText } from './problems.js';
+import { problemText } from '../config/problems.js';
 import { normalizeScenarios, validateScenarios } from '../executors/registry.js';
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
 import { parseThresholds } from '../thresholds/parse.js';
-import type { PreparedTest } from '../engine/run.js';
-import type { TestConfig } from './types.js';
+import type { NormalizedScenario } from '../executors/types.js';
+import type { Threshold } from '../thresholds/parse.js';
+import type { TestConfig } from '../config/types.js';
+
+/** A test ready for the engine: its config, its scenarios normalised, its thresholds parsed. */
+export interface PreparedTest {
+  config: TestConfig;
+  scenarios: NormalizedScenario[];
+  thresholds: Threshold[];
+}
 
 export function prepareTest(
   config: TestConfig,

@@ -4,8 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { VolleyError } from '../errors.js';
-import { parseDurationRangeMs, tryParseDurationMs } from './duration.js';
-import type { QuickRequest, ScenarioConfig, StageConfig, TestConfig, ThresholdSpec } from './types.js';
+import { parseDurationRangeMs, tryParseDurationMs } from '../config/duration.js';
+import type {
+  QuickRequest,
+  ScenarioConfig,
+  StageConfig,
+  TestConfig,
+  ThresholdSpec,
+} from '../config/types.js';
 import { parseCliThreshold } from '../thresholds/parse.js';
 
 export interface QuickFlags {

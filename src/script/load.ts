@@ -12,11 +12,9 @@ import { VolleyError } from '../errors.js';
 import type { HttpClientDefaults } from '../protocols/http/script-client.js';
 import { httpDefaults as resolveHttpDefaults } from '../protocols/http/script-defaults.js';
 import type { TestDefinition, UserDefinition } from './api.js';
-import { dataRegistry } from './data-access.js';
 import { userStack } from './error-log.js';
 import { k6GlobalHint } from './k6-hints.js';
 import { scenarioConfigs } from './scenario-configs.js';
-import { PRESETS } from './presets.js';
 import { threadState } from './thread-state.js';
 import { DECLARATIVE_EXTENSIONS } from '../config/test-file-types.js';
 import { validateDefinitionData, type DefinitionForm } from './validate-definition.js';
@@ -35,24 +33,13 @@ export function scriptPathOf(ref: ScriptRef): string {
   return ref.kind === 'bundle' ? ref.scriptPath : ref.path;
 }
 
-/** Imports the test in this thread. `env` is what `${{ $env.X }}` templates of declarative files see. */
-export async function importTestModule(
-  ref: ScriptRef,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<TestModule> {
-  const scriptPath = scriptPathOf(ref);
+/**
+ * Imports a bundled script in this thread (src/loader/import-test.ts picks this or the declarative
+ * loader by the reference's kind).
+ */
+export async function importBundle(ref: Extract<ScriptRef, { kind: 'bundle' }>): Promise<TestModule> {
+  const scriptPath = ref.scriptPath;
   threadState.scriptDir = dirname(resolve(scriptPath));
-  if (ref.kind === 'declarative') {
-    // ajv and yaml load only for declarative files: a script's workers start without them.
-    const { loadDeclarativeTest } = await import('../declarative/index.js');
-    const definition = loadDeclarativeTest(ref.path, {
-      env,
-      data: dataRegistry(),
-      presets: PRESETS,
-      ...(ref.text !== undefined && { text: ref.text }),
-    });
-    return { definition, exports: {} };
-  }
   let mod: Record<string, unknown>;
   // Stack traces of the script point at the user's file and line (the bundle's inline source map),
   // here as in the workers. Set before the import: a module's map is read when it loads.

@@ -18,7 +18,7 @@ import type { SessionListener } from '../outputs/listener.js';
 import { createOutputs, type OutputSpec } from '../outputs/registry.js';
 import { preflight } from '../protocols/http/preflight.js';
 import { buildSummary, type Summary } from '../summary/summary.js';
-import { runSetup, runTeardown, type LoadedTest } from '../script/session.js';
+import { runSetup, runTeardown, type LoadedTest } from '../loader/load-test.js';
 import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';

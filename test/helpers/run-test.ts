@@ -1,6 +1,6 @@
 /** Runs a test in-process through the library API (TestRun), for engine tests. */
 import { localTestRun } from '../../src/generators/local-run.js';
-import { prepareTest } from '../../src/config/prepare.js';
+import { prepareTest } from '../../src/loader/prepare.js';
 import type { ScenarioConfig, TestConfig, ThresholdSpec } from '../../src/config/types.js';
 import type { TestRun, RunListener, RunResult } from '../../src/engine/run.js';
 import type { Snapshot } from '../../src/engine/snapshot.js';

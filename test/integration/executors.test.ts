@@ -127,7 +127,7 @@ describe('iteration numbers and VUs', () => {
 
   it('externally-controlled changes VUs live', async () => {
     const { localTestRun } = await import('../../src/generators/local-run.js');
-    const { prepareTest } = await import('../../src/config/prepare.js');
+    const { prepareTest } = await import('../../src/loader/prepare.js');
     const { testConfig } = await import('../helpers/run-test.js');
     const vusSeen: number[] = [];
     const run = localTestRun(

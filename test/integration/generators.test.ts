@@ -15,7 +15,7 @@ import type { GeneratorSpec } from '../../src/engine/protocol.js';
 import { TestRun } from '../../src/engine/run.js';
 import { ThreadGenerator } from '../../src/generators/thread/thread-generator.js';
 import { VOLLEY_ENTRY } from '../../src/script/bundle.js';
-import { loadTest, runSetup, type LoadedTest } from '../../src/script/session.js';
+import { loadTest, runSetup, type LoadedTest } from '../../src/loader/load-test.js';
 import { startRouteServer, type RouteServer } from '../helpers/route-server.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');

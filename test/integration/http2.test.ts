@@ -21,7 +21,7 @@ import { after, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { TEST_TLS_CERT, TEST_TLS_KEY } from '../helpers/http-tls-fixture.js';
 import { runTest, testConfig, total } from '../helpers/run-test.js';
-import { prepareTest } from '../../src/config/prepare.js';
+import { prepareTest } from '../../src/loader/prepare.js';
 
 interface H2Server {
   origin: string;

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { prepareTest } from '../../src/config/prepare.js';
+import { prepareTest } from '../../src/loader/prepare.js';
 import type { RunListener, RunResult } from '../../src/engine/run.js';
 import { OtlpOutput } from '../../src/outputs/otlp.js';
 import { PrometheusOutput } from '../../src/outputs/prometheus.js';

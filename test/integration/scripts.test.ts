@@ -495,7 +495,7 @@ export default defineTest({
 
 describe('shared data across worker threads (library API)', () => {
   it('workers use the data the main thread loaded: the file can be gone before they start', async () => {
-    const { loadTest, runSetup } = await import('../../src/script/session.js');
+    const { loadTest, runSetup } = await import('../../src/loader/load-test.js');
     const { localTestRun } = await import('../../src/generators/local-run.js');
     const { renameSync } = await import('node:fs');
     const srv = await startRouteServer();

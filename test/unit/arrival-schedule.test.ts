@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { SegmentSequence, fraction } from '../../src/engine/segments.js';
+import { SegmentSequence, fraction } from '../../src/executors/segments.js';
 import { ArrivalSchedule } from '../../src/executors/arrival-schedule.js';
 import { rampingArrivalRate } from '../../src/executors/ramping-arrival-rate.js';
 

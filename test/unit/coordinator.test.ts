@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { prepareTest } from '../../src/config/prepare.js';
+import { prepareTest } from '../../src/loader/prepare.js';
 import type { ScenarioConfig, TestConfig, ThresholdSpec } from '../../src/config/types.js';
 import { now } from '../../src/engine/clock.js';
 import type { CoordinatorTimings } from '../../src/engine/coordinator.js';

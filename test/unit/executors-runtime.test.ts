@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScenarioConfig } from '../../src/config/types.js';
-import { SegmentSequence, type ExecutionSegment } from '../../src/engine/segments.js';
+import { SegmentSequence, type ExecutionSegment } from '../../src/executors/segments.js';
 import { executorFor } from '../../src/executors/registry.js';
 import type {
   ControlChange,

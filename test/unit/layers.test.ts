@@ -3,9 +3,8 @@
  * import each other through any path. The lint rule (eslint.config.js) fails a wrong import where it
  * is written; this test reads the whole tree, so it also holds if the lint's resolver missed a file.
  *
- * While issue 13's branches merge, a few upward imports remain in code other branches rewrite. They
- * are listed here by name, with who removes them: when one goes, this test fails until its line is
- * deleted here and in layers.config.js's PENDING_UPWARD_IMPORTS — the list only shrinks.
+ * No import goes against the order and no folder cycle remains (issue 13 removed the last); the
+ * lint's list of tolerated upward imports (layers.config.js PENDING_UPWARD_IMPORTS) is empty.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,28 +23,6 @@ interface LayersConfig {
 // The layer order is plain JavaScript beside eslint.config.js, which reads it too; the test
 // compiles to dist/test/unit/, three folders below it.
 const config = (await import(new URL('../../../layers.config.js', import.meta.url).href)) as LayersConfig;
-
-/**
- * The imports against the layer order still in src/ (importing file -> imported file), with the
- * branch that removes each. Must end empty.
- */
-const KNOWN_UPWARD: Record<string, string> = {
-  'config/prepare.ts -> engine/run.ts': 'validation (H4): prepareTest belongs above the executors',
-  'config/prepare.ts -> executors/registry.ts': 'validation (H4)',
-  'config/prepare.ts -> metrics/definitions.ts': 'validation (H4)',
-  'config/prepare.ts -> thresholds/parse.ts': 'validation (H4)',
-  'config/quick.ts -> thresholds/parse.ts': 'protocols (H1)',
-  'config/types.ts -> script/data/shared-data.ts': 'generator (H2)',
-  'executors/common.ts -> engine/segments.ts': 'generator (H2) / validation (H4)',
-  'executors/constant-arrival-rate.ts -> engine/segments.ts': 'generator (H2) / validation (H4)',
-  'executors/types.ts -> engine/segments.ts': 'generator (H2) / validation (H4)',
-  'metrics/http-recorder.ts -> protocols/http/types.ts': 'protocols (H1)',
-  'script/load.ts -> declarative/index.ts': 'validation (H4)',
-  'script/session.ts -> engine/run.ts': 'session (H3)',
-};
-
-/** The folder cycles those imports still close (sorted folder names). Must end empty. */
-const KNOWN_CYCLES = [['config', 'declarative', 'engine', 'executors', 'script', 'summary', 'thresholds']];
 
 /** Top-level entry -> layer rank; root files keep their extension in layers.config.js. */
 function rankOf(entry: string): number | undefined {
@@ -105,21 +82,18 @@ describe('one-way layers', () => {
 
   const edges = folderEdges(SRC);
 
-  it('every import of src/ follows the layer order, but for the known ones other branches remove', () => {
+  it('every import of src/ follows the layer order', () => {
     assert.ok(edges.length > 100, `read the imports of src/ (${edges.length} between folders)`);
-    assert.deepEqual(againstTheOrder(edges), Object.keys(KNOWN_UPWARD).sort());
+    assert.deepEqual(againstTheOrder(edges), []);
   });
 
-  it("the lint's exemptions are exactly those imports", () => {
-    const exempt = config.PENDING_UPWARD_IMPORTS.flatMap((p) =>
-      p.imports.map((i) => `${p.file.replace(/^src\//, '')} -> ${i.replace(/^src\//, '')}`),
-    );
-    assert.deepEqual(exempt.sort(), Object.keys(KNOWN_UPWARD).sort());
+  it('the lint tolerates no upward import', () => {
+    assert.deepEqual(config.PENDING_UPWARD_IMPORTS, []);
   });
 
-  it('no folder cycles but the one those imports close', () => {
-    assert.deepEqual(folderCycles(edges), KNOWN_CYCLES);
-    // The summary model is in it only through executors -> engine (segments): it imports nothing above.
+  it('no folder cycles', () => {
+    assert.deepEqual(folderCycles(edges), []);
+    // The summary model imports nothing above it.
     assert.deepEqual(
       edges.filter((e) => e.from === 'summary' && (rankOf(e.to) ?? 99) >= (rankOf('summary') as number)),
       [],

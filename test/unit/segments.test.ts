@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SegmentSequence, fraction } from '../../src/engine/segments.js';
+import { SegmentSequence, fraction } from '../../src/executors/segments.js';
 
 describe('execution segments', () => {
   for (const n of [1, 2, 3, 4, 7]) {

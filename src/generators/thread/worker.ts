@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { now } from '../../engine/clock.js';
 import { HealthSampler } from '../../engine/health.js';
 import { GENERATOR_PROTOCOL_VERSION, type WorkerFlush, type WorkerInflight } from '../../engine/protocol.js';
-import { ExecutionSegment, SegmentSequence } from '../../engine/segments.js';
+import { ExecutionSegment, SegmentSequence } from '../../executors/segments.js';
 import { ScenarioStop } from '../../engine/stop.js';
 import { IterationCounter } from '../../executors/common.js';
 import { executorFor } from '../../executors/registry.js';
@@ -27,7 +27,8 @@ import { VuClients, WorkerProtocols } from '../../protocols/worker-protocols.js'
 import { dataRegistry } from '../../script/data-access.js';
 import { ScriptErrorLog } from '../../script/error-log.js';
 import { forbidProcessExit } from '../../script/exit-guard.js';
-import { importTestModule, scriptPathOf, type TestModule } from '../../script/load.js';
+import { importTestModule } from '../../loader/import-test.js';
+import { scriptPathOf, type TestModule } from '../../script/load.js';
 import { threadState } from '../../script/thread-state.js';
 import { ScriptScenario, type ScriptVu, type VuHost } from '../../script/vu-runtime.js';
 import { localScriptRef } from '../../script/bundle.js';

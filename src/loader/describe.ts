@@ -1,7 +1,7 @@
 /** The resolved plan of a loaded test, as data: what `volley inspect` prints (and the dashboard will show). */
 import type { ExecutorDefinition } from '../executors/types.js';
-import type { TaskDefinition, UserDefinition, WaitSpec } from './api.js';
-import type { LoadedTest } from './session.js';
+import type { TaskDefinition, UserDefinition, WaitSpec } from '../script/api.js';
+import type { LoadedTest } from './load-test.js';
 
 export interface ScenarioDescription {
   name: string;
