@@ -6,7 +6,10 @@
 import { durationProblem, parseDurationRangeMs, showValue as show } from '../config/duration.js';
 import { suggest } from '../config/suggest.js';
 import { dotted, type DocPath, type Issues } from './locate.js';
-import { HTTP_METHODS } from './schema.js';
+import { stepKindSchemas } from '../protocols/registry.js';
+
+/** The keys of the protocol modules' step kinds (HTTP's get, post, …): a step that sends something. */
+const STEP_KEYS: readonly string[] = stepKindSchemas().map((k) => k.key);
 import { TemplateChecks } from './template-checks.js';
 
 type Obj = Record<string, unknown>;
@@ -69,7 +72,7 @@ export class FlowChecks {
   private collectAllCaptures(v: unknown): void {
     if (Array.isArray(v)) v.forEach((x) => this.collectAllCaptures(x));
     else if (isObj(v)) {
-      if (isObj(v.capture) && HTTP_METHODS.some((m) => v[m] !== undefined))
+      if (isObj(v.capture) && STEP_KEYS.some((m) => v[m] !== undefined))
         for (const k of Object.keys(v.capture)) this.allCaptures.add(k);
       for (const x of Object.values(v)) this.collectAllCaptures(x);
     }
@@ -166,13 +169,13 @@ export class FlowChecks {
     captured: Capture[],
     steps: (f: unknown, fp: DocPath) => void,
   ): void {
-    const methods = HTTP_METHODS.filter((m) => step[m] !== undefined);
+    const methods = STEP_KEYS.filter((m) => step[m] !== undefined);
     const others = (['think', 'group', 'loop'] as const).filter((k) => step[k] !== undefined);
     const kinds = [...methods, ...others];
     if (kinds.length === 0) {
       this.issues.add(
         p,
-        `${dotted(p)}: a step needs one of get/post/put/patch/delete/head/options: URL, think, group or loop`,
+        `${dotted(p)}: a step needs one of ${STEP_KEYS.join('/')}: URL, think, group or loop`,
       );
       return;
     }

@@ -13,9 +13,6 @@ import { PRESET_KEEPS } from '../script/validate-definition.js';
 
 export { PRESET_KEEPS, PRESET_OPTIONS, type PresetName };
 
-export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
-export type HttpMethodKey = (typeof HTTP_METHODS)[number];
-
 /** The executors' names, from the registry: the schema's enum cannot drift from the engine. */
 export const EXECUTOR_NAMES: readonly string[] = [...EXECUTORS.keys()];
 
@@ -112,10 +109,10 @@ const capture = {
 };
 
 /**
- * The step kinds of the flow grammar, with their options: the one place that lists them. Today
- * the HTTP requests (one kind per method, with the request options) and the flow kinds (think,
- * group, loop); a registry of step kinds contributed by protocol modules plugs in here, and the
- * checks in flow-checks.ts read the request kinds from HTTP_METHODS.
+ * The step kinds of the flow grammar, with their options: the one place that lists them. The
+ * request kinds come from the protocol modules (src/protocols/registry.ts stepKindSchemas: HTTP's
+ * get, post, …), and flow-checks.ts reads the same list; the request options below (headers, json,
+ * check, capture, …) are still written here, as HTTP's — a second protocol's step options join them.
  */
 export function stepSchema(): Record<string, unknown> {
   const stepProperties: Record<string, unknown> = {};
