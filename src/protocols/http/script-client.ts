@@ -108,6 +108,11 @@ export class ScriptHttpClient implements HttpClient {
   private readonly jar = new VuCookieJar();
   /** Resolved URLs of plain string targets (most scripts use a handful of paths). */
   private readonly urls: Map<string, URL>;
+  /**
+   * The connection once asked for: a field read per request instead of the VU's client lookup.
+   * The VU keeps the same connection object for its life (closing it only makes it reconnect).
+   */
+  private connection: HttpConnection | undefined;
 
   constructor(
     /** The VU's connection, made on its first request (a VU that sends none opens nothing). */
@@ -209,7 +214,7 @@ export class ScriptHttpClient implements HttpClient {
     const rt = options.responseType;
     if (rt !== undefined && rt !== 'none' && rt !== 'text' && rt !== 'binary')
       throw new TypeError(`responseType: ${JSON.stringify(rt)} is not 'none', 'text' or 'binary'`);
-    const res = await this.conn().request({
+    const res = await (this.connection ??= this.conn()).request({
       method,
       url,
       headers,
