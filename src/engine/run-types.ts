@@ -7,26 +7,14 @@ import type { Aggregator } from '../metrics/aggregator.js';
 import type { SeriesPoint } from '../metrics/wire.js';
 import type { ScriptErrorEntry } from '../script/error-log.js';
 import type { ThresholdResult } from '../thresholds/evaluate.js';
+import type { GeneratorSummary } from '../summary/input.js';
 import type { Snapshot } from './snapshot.js';
 
 export type AbortReason = 'signal' | 'threshold' | 'api';
 
 export type { PreparedTest } from '../loader/prepare.js';
-
-export interface GeneratorSummary {
-  workers: number;
-  saturated: boolean;
-  saturatedSeconds: number;
-  seconds: number;
-  reasons: string[];
-  cpuPercent: { avg: number; max: number };
-  rssMB: { max: number };
-  perWorker: {
-    elu: { avg: number; max: number };
-    loopDelayP99Ms: { max: number };
-    heapUsedMB: { max: number };
-  }[];
-}
+// The generator's health over the run is part of the summary model; the engine fills it in.
+export type { GeneratorSummary } from '../summary/input.js';
 
 export interface RunResult {
   runId: string;
