@@ -13,7 +13,7 @@ import type { RunListener, RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { writeJsonSummary } from '../outputs/files.js';
 import { parseOutSpec } from '../outputs/registry.js';
-import { preflight } from '../protocols/http/preflight.js';
+import { preflightTarget } from '../protocols/registry.js';
 import { ms } from '../summary/format.js';
 import type { Summary } from '../summary/summary.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../loader/load-test.js';
@@ -265,7 +265,7 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
   );
 
   const target = base.request?.url ?? loaded?.module.definition.baseUrl;
-  if (target) await preflight(new URL(target), 3000, base.http.insecureSkipTLSVerify);
+  if (target) await preflightTarget('http', new URL(target), base);
   const setupData = loaded ? await runSetup(loaded) : undefined;
 
   const store = openStoreFor(flags, io);
