@@ -4,6 +4,19 @@ import { prepareTest } from '../../src/loader/prepare.js';
 import type { ScenarioConfig, TestConfig, ThresholdSpec } from '../../src/config/types.js';
 import type { TestRun, RunListener, RunResult } from '../../src/engine/run.js';
 import type { Snapshot } from '../../src/engine/snapshot.js';
+import type { LoadOptions } from '../../src/loader/load-test.js';
+
+/** loadTest's options for a test file run in this process on 2 workers, nothing else asked for. */
+export const IN_PROCESS_LOAD: LoadOptions = {
+  env: {},
+  workers: 2,
+  fastPath: true,
+  insecureSkipTLSVerify: false,
+  stopGraceMs: 1000,
+  tags: {},
+  preciseSchedule: false,
+  thresholds: {},
+};
 
 export interface TestRunOptions {
   url: string;

@@ -16,6 +16,7 @@ import { TestRun } from '../../src/engine/run.js';
 import { ThreadGenerator } from '../../src/generators/thread/thread-generator.js';
 import { VOLLEY_ENTRY } from '../../src/script/bundle.js';
 import { loadTest, runSetup, type LoadedTest } from '../../src/loader/load-test.js';
+import { IN_PROCESS_LOAD } from '../helpers/run-test.js';
 import { startRouteServer, type RouteServer } from '../helpers/route-server.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -82,16 +83,7 @@ export default defineTest({
   } } },
 });`,
     );
-    test = await loadTest(file, {
-      env: {},
-      workers: 2,
-      fastPath: true,
-      insecureSkipTLSVerify: false,
-      stopGraceMs: 1000,
-      tags: {},
-      preciseSchedule: false,
-      thresholds: {},
-    });
+    test = await loadTest(file, IN_PROCESS_LOAD);
     await runSetup(test);
     // Neither the data files nor the bundle are on disk any more: only the spec's content can serve.
     renameSync(join(dir, 'rows.csv'), join(dir, 'gone.csv'));
@@ -175,16 +167,7 @@ export default defineTest({
           '',
         ].join('\n'),
       );
-      const yamlTest = await loadTest(file, {
-        env: {},
-        workers: 2,
-        fastPath: true,
-        insecureSkipTLSVerify: false,
-        stopGraceMs: 1000,
-        tags: {},
-        preciseSchedule: false,
-        thresholds: {},
-      });
+      const yamlTest = await loadTest(file, IN_PROCESS_LOAD);
       rmSync(file);
       renameSync(join(yamlDir, 'rows.csv'), join(yamlDir, 'gone.csv'));
       try {

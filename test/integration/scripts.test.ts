@@ -496,6 +496,7 @@ export default defineTest({
 describe('shared data across worker threads (library API)', () => {
   it('workers use the data the main thread loaded: the file can be gone before they start', async () => {
     const { loadTest, runSetup } = await import('../../src/loader/load-test.js');
+    const { IN_PROCESS_LOAD } = await import('../helpers/run-test.js');
     const { localTestRun } = await import('../../src/generators/local-run.js');
     const { renameSync } = await import('node:fs');
     const srv = await startRouteServer();
@@ -515,16 +516,7 @@ export default defineTest({
   scenarios: { a: { executor: 'shared-iterations', vus: 4, iterations: 50, exec: async ({ http, iteration }) => { await http.get('/r', { query: { k: rows.unique({ iteration }).k } }); } } },
 });`,
       );
-      const test = await loadTest(file, {
-        env: {},
-        workers: 2,
-        fastPath: true,
-        insecureSkipTLSVerify: false,
-        stopGraceMs: 1000,
-        tags: {},
-        preciseSchedule: false,
-        thresholds: {},
-      });
+      const test = await loadTest(file, IN_PROCESS_LOAD);
       await runSetup(test);
       renameSync(join(sub, 'rows.csv'), join(sub, 'gone.csv'));
       try {
