@@ -5,15 +5,14 @@
  * what keeps the dashboard and the CI gate from ever disagreeing.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Comparison } from '../../src/analysis/compare.js';
-import type { Summary } from '../../src/summary/summary.js';
 import { api } from '../helpers/api-client.js';
 import { runCli } from '../helpers/cli.js';
-import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
+import { storeFastAndSlowRuns } from '../helpers/stored-runs.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-compare-api-'));
@@ -42,46 +41,17 @@ function assertSameComparison(fromApi: Comparison, fromCli: Comparison): void {
 }
 
 describe('GET /api/compare and volley compare agree', () => {
-  let fast: CountingServer;
-  let slow: CountingServer;
   let serve: ServeProcess;
   let fastId = '';
   let slowId = '';
 
   before(async () => {
-    fast = await startCountingServer({ delayMs: 2 });
-    // Far apart, so the comparison regresses whatever the load on the box.
-    slow = await startCountingServer({ delayMs: 150 });
-    const run = async (url: string, name: string): Promise<string> => {
-      const out = join(dir, `${name}.json`);
-      const r = await runCli([
-        'run',
-        '--url',
-        `${url}/api/items`,
-        '--rate',
-        '50',
-        '-d',
-        '2s',
-        '--out',
-        `json=${out}`,
-        '-q',
-        '--db',
-        db,
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-      return (JSON.parse(readFileSync(out, 'utf8')) as Summary).runId;
-    };
-    // One after the other: two runs at once would share the cores.
-    slowId = await run(slow.url, 'slow');
-    fastId = await run(fast.url, 'fast');
-    assert.equal(fast.count(), 100);
-    assert.equal(slow.count(), 100);
+    // Far apart (2 vs 150 ms), so the comparison regresses whatever the load on the box.
+    ({ fastId, slowId } = await storeFastAndSlowRuns(dir, db));
     serve = await startServeProcess(['--db', db, '--scripts', dir], { VOLLEY_TOKEN: '', VOLLEY_DB: '' });
   });
   after(async () => {
     await serve?.stop();
-    await fast?.close();
-    await slow?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,15 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Comparison } from '../../src/analysis/compare.js';
-import type { Summary } from '../../src/summary/summary.js';
 import { compareCommand, type CompareFlags } from '../../src/cli/compare-command.js';
 import { exitCodeForError } from '../../src/cli/exit-codes.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { VolleyError } from '../../src/errors.js';
 import { runCli } from '../helpers/cli.js';
-import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
+import { storeFastAndSlowRuns } from '../helpers/stored-runs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-compare-'));
 const db = join(dir, 'runs.db');
@@ -50,45 +49,11 @@ function compareInProcess(
 }
 
 describe('volley compare', () => {
-  let fast: CountingServer;
-  let slow: CountingServer;
   let fastId = '';
   let slowId = '';
 
   before(async () => {
-    fast = await startCountingServer({ delayMs: 2 });
-    // 150 ms, not 20: on a loaded CI box the fast run's own p99 can reach tens of ms.
-    slow = await startCountingServer({ delayMs: 150 });
-    // Same path on both servers: only the port (and the delay) differs.
-    const run = (url: string, out: string) =>
-      runCli([
-        'run',
-        '--url',
-        `${url}/api/items`,
-        '--rate',
-        '50',
-        '-d',
-        '2s',
-        '--out',
-        `json=${out}`,
-        '-q',
-        '--db',
-        db,
-      ]);
-    // One after the other: two runs at once would share the cores and saturate the generator.
-    // The slow run first: a cold start's tail lands on the run that has room for it.
-    const b = await run(slow.url, slowFile);
-    const a = await run(fast.url, fastFile);
-    assert.equal(a.code, 0, a.stderr);
-    assert.equal(b.code, 0, b.stderr);
-    assert.equal(fast.count(), 100);
-    assert.equal(slow.count(), 100);
-    fastId = (JSON.parse(readFileSync(fastFile, 'utf8')) as Summary).runId;
-    slowId = (JSON.parse(readFileSync(slowFile, 'utf8')) as Summary).runId;
-  });
-  after(async () => {
-    await fast.close();
-    await slow.close();
+    ({ fastId, slowId } = await storeFastAndSlowRuns(dir, db));
   });
 
   it('slow against fast regresses with exit 98 and names http_req_duration p(99)', async () => {
