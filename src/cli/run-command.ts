@@ -19,6 +19,7 @@ import { forbidProcessExit } from '../script/exit-guard.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunSource } from '../store/types.js';
 import { runTest, type RunPlan, type SessionListener, type StopRequest } from '../session/run-test.js';
+import { httpDepthFlags } from '../protocols/http/depth-options.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { loadWithTypeProblems } from './problems.js';
@@ -76,6 +77,13 @@ export function fileRunOptions(flags: RunFlags, file: string) {
     errors.push('--stage shapes quick mode (--url); in a test file, use stages in the scenario');
   if ((flags.header ?? []).length > 0)
     errors.push('-H applies to quick mode; in a test file, use http.headers');
+  if (flags.expectedStatus !== undefined)
+    errors.push('--expected-status applies to quick mode; in a test file, use http.expectedStatuses');
+  // --ca/--cert/--key/--proxy apply to a test file too (over its own http.tls / http.proxy).
+  const httpDepth = httpDepthFlags(
+    { ca: flags.ca, cert: flags.cert, key: flags.key, proxy: flags.proxy },
+    errors,
+  );
   const env = parseEnv(flags.env, errors);
   const thresholds = parseThresholdFlags(flags.threshold, errors);
   const tags = parseTagFlags(flags.tag, errors);
@@ -98,6 +106,7 @@ export function fileRunOptions(flags: RunFlags, file: string) {
     tags,
     preciseSchedule: flags.precise === true,
     thresholds,
+    httpDepth,
   };
 }
 
@@ -164,6 +173,7 @@ export async function runCommand(
   }
   // --http2 switches a test file to HTTP/2 as well (its own http2 option may already have).
   if (flags.http2) loaded.config.http.http2 = true;
+  Object.assign(loaded.config.http, options.httpDepth);
   try {
     return await execute(
       { test: loaded.prepared, config: loaded.config, script: loaded },

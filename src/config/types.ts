@@ -124,6 +124,14 @@ export interface QuickRequest {
   thinkMs?: { min: number; max: number };
 }
 
+/** A custom CA and a client certificate, as PEM text (never paths: a generator elsewhere has no files). */
+export interface TlsMaterial {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+}
+
 export interface TestConfig {
   scenarios: Record<string, ScenarioConfig>;
   thresholds: Record<string, ThresholdSpec[]>;
@@ -134,7 +142,17 @@ export interface TestConfig {
   /** Worker threads (0 = one per core). */
   workers: number;
   /** HTTP options shared by every VU. */
-  http: { fastPath: boolean; insecureSkipTLSVerify: boolean; http2: boolean };
+  http: {
+    fastPath: boolean;
+    insecureSkipTLSVerify: boolean;
+    http2: boolean;
+    /** Statuses that count as a success (default 200-399): codes and inclusive ranges. */
+    expectedStatuses?: (number | { min: number; max: number })[];
+    /** TLS material as PEM text (read from the files when the test loaded): plain data for the workers. */
+    tls?: TlsMaterial;
+    /** Forward proxy every request goes through, `http://host:port`. */
+    proxy?: string;
+  };
   /** Grace period for in-flight iterations after SIGINT/SIGTERM or abortOnFail, in ms. */
   stopGraceMs: number;
   /** Extra tags on every sample. */

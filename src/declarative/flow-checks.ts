@@ -7,6 +7,7 @@ import { durationProblem, parseDurationRangeMs, showValue as show } from '../con
 import { suggest } from '../config/suggest.js';
 import { dotted, type DocPath, type Issues } from './locate.js';
 import { stepKindSchemas } from '../protocols/registry.js';
+import { HTTP_STEP_OPTIONS } from '../protocols/http/depth-options.js';
 
 /** The keys of the protocol modules' step kinds (HTTP's get, post, …): a step that sends something. */
 const STEP_KEYS: readonly string[] = stepKindSchemas().map((k) => k.key);
@@ -26,6 +27,7 @@ const REQUEST_ONLY = [
   'tags',
   'timeout',
   'redirects',
+  ...HTTP_STEP_OPTIONS,
   'capture',
   'check',
 ];

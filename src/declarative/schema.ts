@@ -5,6 +5,7 @@
  * API's `TestDefinition` (src/script/api.ts) with flows (request lists) instead of functions.
  */
 
+import { DEPTH_DEFINITION_SCHEMA, HTTP_STEP_OPTION_SCHEMA } from '../protocols/http/depth-options.js';
 import { stepKindSchemas } from '../protocols/registry.js';
 import { EXECUTORS, SCENARIO_FIELDS } from '../executors/registry.js';
 import type { ScenarioConfig } from '../config/types.js';
@@ -138,6 +139,7 @@ export function stepSchema(): Record<string, unknown> {
     tags: stringMap("extra tags on this request's samples"),
     timeout: duration('request timeout (default: http.timeout)'),
     redirects: int('redirects to follow for this request (default: http.maxRedirects)'),
+    ...HTTP_STEP_OPTION_SCHEMA,
     capture,
     check,
     think: {
@@ -365,6 +367,7 @@ export const TEST_FILE_SCHEMA = {
         maxResponseBytes: int(
           'most bytes of a response body kept (default 10485760 = 10 MB); a larger body is counted and dropped, and the request fails with error body_too_large',
         ),
+        ...DEPTH_DEFINITION_SCHEMA,
       },
     },
     tags: stringMap('tags on every sample'),

@@ -13,6 +13,7 @@ import type {
   ThresholdSpec,
 } from '../config/types.js';
 import { parseCliThreshold } from '../thresholds/parse.js';
+import { httpDepthFlags } from '../protocols/http/depth-options.js';
 
 export interface QuickFlags {
   url?: string;
@@ -40,6 +41,11 @@ export interface QuickFlags {
   tag?: string[];
   precise?: boolean;
   think?: string;
+  expectedStatus?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  proxy?: string;
 }
 
 export const QUICK_DEFAULTS = { vus: 10, duration: '10s', timeout: '10s', grace: '5s' } as const;
@@ -183,6 +189,7 @@ export function quickConfig(flags: QuickFlags): TestConfig {
     if (kv) headers[kv[0]] = kv[1];
   }
   const tags = parseTagFlags(flags.tag, errors);
+  const depth = httpDepthFlags(flags, errors);
   const body = readBody(flags.body, flags.literalBody === true, errors);
   const thinkMs = flags.think === undefined ? undefined : parseDurationRangeMs(flags.think);
   if (flags.think !== undefined && thinkMs === undefined)
@@ -279,6 +286,7 @@ export function quickConfig(flags: QuickFlags): TestConfig {
       fastPath: flags.fastPath !== false,
       insecureSkipTLSVerify: flags.insecure === true,
       http2: flags.http2 === true,
+      ...depth,
     },
     stopGraceMs: tryParseDurationMs(grace) as number,
     tags,

@@ -10,9 +10,24 @@ export function tagsKey(tags: Tags): string {
   return out;
 }
 
-/** Does `tags` contain every entry of `filter`? */
+/**
+ * A filter value `Nxx` (a digit and `xx`) is a class of three-digit codes: `5xx` matches 500-599.
+ * Generic on purpose: any tag whose values are three-digit codes (a status) can be filtered by class.
+ */
+const CODE_CLASS = /^[1-9]xx$/i;
+const CODE = /^\d{3}$/;
+
+function valueMatches(value: string | undefined, wanted: string): boolean {
+  if (value === wanted) return true;
+  return value !== undefined && CODE_CLASS.test(wanted) && CODE.test(value) && value[0] === wanted[0];
+}
+
+/**
+ * Does `tags` contain every entry of `filter`? A value equals the filter's, or falls in its code
+ * class (`status:5xx` matches `status:503`; a value literally `5xx` still matches too).
+ */
 export function matchesFilter(tags: Tags, filter: Tags): boolean {
-  for (const k in filter) if (tags[k] !== filter[k]) return false;
+  for (const k in filter) if (!valueMatches(tags[k], filter[k] as string)) return false;
   return true;
 }
 

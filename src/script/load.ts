@@ -11,6 +11,7 @@ import type { ScriptRef, TestConfig, ThresholdSpec } from '../config/types.js';
 import { VolleyError } from '../errors.js';
 import type { HttpClientDefaults } from '../protocols/http/script-client.js';
 import { httpDefaults as resolveHttpDefaults } from '../protocols/http/script-defaults.js';
+import { httpDepthConfig } from '../protocols/http/depth-options.js';
 import type { TestDefinition, UserDefinition } from './api.js';
 import { userStack } from './error-log.js';
 import { k6GlobalHint } from './k6-hints.js';
@@ -172,6 +173,10 @@ export interface ScriptRunOptions {
   thresholds: Record<string, ThresholdSpec[]>;
 }
 
+/**
+ * The engine config of a definition. Reads the TLS files the definition names (relative to the
+ * test file's folder); a file that cannot be used throws a VolleyError before any traffic.
+ */
 export function definitionConfig(def: TestDefinition, o: ScriptRunOptions): TestConfig {
   const thresholds = thresholdSpecs(def);
   for (const [k, list] of Object.entries(o.thresholds)) (thresholds[k] ??= []).push(...list);
@@ -181,8 +186,12 @@ export function definitionConfig(def: TestDefinition, o: ScriptRunOptions): Test
     workers: o.workers,
     http: {
       fastPath: o.fastPath,
-      insecureSkipTLSVerify: o.insecureSkipTLSVerify || def.http?.insecureSkipTLSVerify === true,
+      insecureSkipTLSVerify:
+        o.insecureSkipTLSVerify ||
+        def.http?.insecureSkipTLSVerify === true ||
+        def.http?.tls?.insecureSkipTLSVerify === true,
       http2: def.http?.http2 === true,
+      ...httpDepthConfig(def.http, threadState.scriptDir),
     },
     stopGraceMs: o.stopGraceMs,
     tags: { ...(def.tags ?? {}), ...o.tags },

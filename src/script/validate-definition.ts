@@ -12,6 +12,7 @@ import { suggest } from '../config/suggest.js';
 import type { ScenarioConfig, ThresholdSpec } from '../config/types.js';
 import { validateScenario } from '../executors/registry.js';
 import { presetScenarioProblems } from './validate-preset-scenario.js';
+import { DEPTH_DEFINITION_FIELDS, depthDefinitionProblems } from '../protocols/http/depth-options.js';
 
 export { PRESET_KEEPS } from './validate-preset-scenario.js';
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../metrics/definitions.js';
@@ -50,6 +51,7 @@ const HTTP_FIELDS = [
   'cookies',
   'discardResponseBodies',
   'maxResponseBytes',
+  ...DEPTH_DEFINITION_FIELDS,
 ];
 
 type Obj = Record<string, unknown>;
@@ -120,6 +122,7 @@ function httpProblems(h: unknown, form: DefinitionForm): Problem[] {
     at('maxResponseBytes', 'out-of-range', 'must be an integer >= 0 (bytes, e.g. 10485760 for 10 MB)');
   for (const k of ['discardResponseBodies', 'insecureSkipTLSVerify', 'http2', 'cookies'])
     if (h[k] !== undefined && typeof h[k] !== 'boolean') at(k, 'wrong-type', 'must be true or false');
+  out.push(...depthDefinitionProblems(h));
   return out;
 }
 

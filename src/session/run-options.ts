@@ -331,6 +331,19 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     },
   },
   {
+    key: 'expectedStatus',
+    flags: '--expected-status <list>',
+    help: 'statuses that count as a success in http_req_failed, e.g. 200-399,404 (default 200-399)',
+  },
+  { key: 'ca', flags: '--ca <file>', help: 'TLS: PEM file of a CA to trust besides the system ones' },
+  { key: 'cert', flags: '--cert <file>', help: 'TLS: PEM file of a client certificate (with --key)' },
+  { key: 'key', flags: '--key <file>', help: 'TLS: PEM file of the client key (with --cert)' },
+  {
+    key: 'proxy',
+    flags: '--proxy <url>',
+    help: 'send every request through this forward proxy (http://host:port; CONNECT for https)',
+  },
+  {
     key: 'fastPath',
     flags: '--no-fast-path',
     help: 'send plain HTTP/1.1 through undici instead of the raw-socket fast path',

@@ -601,6 +601,12 @@ class TestHttp implements HttpClient {
     return { url, name: strings.join('${}') };
   }
   readonly cookies: CookieJarApi = { get: () => '', set: () => {}, clear: () => {} };
+  batch(): never {
+    throw new Error('declarative steps send no batches');
+  }
+  file(): never {
+    throw new Error('declarative steps build no files');
+  }
 }
 
 /** A VU context as the VuContext interface describes it, recording checks, groups and sleeps. */

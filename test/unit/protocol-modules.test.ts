@@ -41,17 +41,31 @@ describe('protocol modules', () => {
   it('HTTP options: defaults, schema, and every problem at once with its path and code', () => {
     assert.deepEqual(http.options.defaults, { fastPath: true, insecureSkipTLSVerify: false, http2: false });
     const props = (http.options.schema as { properties: Record<string, unknown> }).properties;
-    assert.deepEqual(Object.keys(props).sort(), ['fastPath', 'http2', 'insecureSkipTLSVerify']);
+    assert.deepEqual(Object.keys(props).sort(), [
+      'expectedStatuses',
+      'fastPath',
+      'http2',
+      'insecureSkipTLSVerify',
+      'proxy',
+      'tls',
+    ]);
     assert.deepEqual(http.options.validate({ http2: true }, 'options.http'), []);
     assert.deepEqual(http.options.validate({ http2: 'yes', http3: true }, 'options.http'), [
       { path: 'options.http.http2', message: 'must be true or false', code: 'wrong-type' },
       {
         path: 'options.http.http3',
-        message: 'is not an HTTP option (fastPath, insecureSkipTLSVerify, http2)',
+        message:
+          'is not an HTTP option (fastPath, insecureSkipTLSVerify, http2, expectedStatuses, proxy, tls)',
         code: 'unknown-field',
       },
     ]);
     assert.equal(http.options.validate(7, 'options.http')[0]?.code, 'wrong-type');
+    assert.deepEqual(
+      http.options
+        .validate({ expectedStatuses: [200, { min: 500, max: 400 }], proxy: 'socks5://x:1' }, 'o')
+        .map((p) => p.path),
+      ['o.expectedStatuses[1]', 'o.proxy'],
+    );
   });
 
   it('protocolInit: each module options from the config, and quick mode names its module', () => {

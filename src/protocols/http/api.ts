@@ -19,10 +19,17 @@ export interface ResponseTimings {
 export interface ScriptResponse {
   /** 0 when the request failed before a status line arrived (see `error`). */
   readonly status: number;
-  /** Status 200..399 and no transport error. */
+  /**
+   * No transport error and an expected status (the request's `expectedStatuses`, else the test's
+   * `http.expectedStatuses`, else 200..399): exactly when `http_req_failed` records a success.
+   */
   readonly ok: boolean;
   /** Lower-cased header names; repeated headers as arrays. */
   readonly headers: Readonly<Record<string, string | string[]>>;
+  /**
+   * The body, decoded from its `content-encoding` (gzip, deflate, br) when first read; a coding
+   * volley does not know is left as received. `data_received` counts the bytes on the wire.
+   */
   readonly body: Buffer;
   readonly timings: ResponseTimings;
   /** The request as sent (absolute URL). */
@@ -39,6 +46,19 @@ export interface ScriptResponse {
   header(name: string): string | undefined;
 }
 
+/** A file part of a multipart body: made by `http.file(data, filename, contentType)`. */
+export interface FileData {
+  readonly data: Uint8Array;
+  readonly filename: string;
+  readonly contentType: string;
+}
+
+/** A value of a multipart body: text (numbers and booleans as text) or a file. */
+export type MultipartValue = string | number | boolean | FileData | undefined;
+
+/** A status code, or an inclusive range of them. */
+export type StatusRange = number | { min: number; max: number };
+
 export interface RequestOptions {
   headers?: Record<string, string>;
   /** Sent as JSON with `content-type: application/json`. */
@@ -47,6 +67,21 @@ export interface RequestOptions {
   body?: string | Buffer | Uint8Array;
   /** Sent as `application/x-www-form-urlencoded`. */
   form?: Record<string, string | number | boolean>;
+  /**
+   * Sent as `multipart/form-data`: text fields and files (`http.file(…)`); an array repeats a field.
+   * `{ note: 'hi', upload: http.file(bytes, 'report.csv', 'text/csv') }`.
+   */
+  multipart?: Record<string, MultipartValue | MultipartValue[]>;
+  /**
+   * Compresses the body before sending it and sets `content-encoding` (k6's `compression`):
+   * `'gzip'`, `'deflate'` or `'br'`.
+   */
+  compression?: 'gzip' | 'deflate' | 'br';
+  /**
+   * Statuses that count as a success for this request in `http_req_failed` and `res.ok` (k6's
+   * `responseCallback`); default: the test's `http.expectedStatuses`. `[{ min: 200, max: 299 }, 404]`.
+   */
+  expectedStatuses?: StatusRange[];
   /** Query string parameters, appended to the URL. */
   query?: Record<string, string | number | boolean | undefined>;
   /** Values for `:param` placeholders in the path: `/api/users/:id` with `{ id: 17 }`. The endpoint is named after the template. */
@@ -81,6 +116,15 @@ export interface UrlTemplate {
 
 export type RequestTarget = string | URL | UrlTemplate;
 
+/**
+ * One request of `http.batch`: a URL (GET), `[method, url, options?]`, or
+ * `{ method?, url, options? }` (method default GET).
+ */
+export type BatchRequest =
+  | RequestTarget
+  | [method: string, url: RequestTarget, options?: RequestOptions]
+  | { method?: string; url: RequestTarget; options?: RequestOptions };
+
 /** One VU's HTTP client: keep-alive connections, a cookie jar, the test's base URL and default headers. */
 export interface HttpClient {
   request(method: string, url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse>;
@@ -93,6 +137,15 @@ export interface HttpClient {
   patch(url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse>;
   /** Tagged template: ``http.url`/api/users/${id}` `` → URL `/api/users/17`, endpoint name `/api/users/${}`. */
   url(strings: TemplateStringsArray, ...values: unknown[]): UrlTemplate;
+  /**
+   * k6's `http.batch`: sends the requests at once (at most `http.batchPerHost` to one origin, on
+   * further connections of this VU) and resolves to the responses in the same order (or under the
+   * same keys). Each request is recorded as its own `http_reqs` sample when it completes.
+   */
+  batch(requests: readonly BatchRequest[]): Promise<ScriptResponse[]>;
+  batch(requests: Readonly<Record<string, BatchRequest>>): Promise<Record<string, ScriptResponse>>;
+  /** A file part for `multipart` (k6's `http.file`): text is sent as UTF-8. */
+  file(data: string | Uint8Array | ArrayBuffer, filename?: string, contentType?: string): FileData;
   /** This VU's cookies. */
   readonly cookies: CookieJarApi;
 }
@@ -112,6 +165,24 @@ export interface HttpDefaults {
   /** Headers on every request. */
   headers?: Record<string, string>;
   insecureSkipTLSVerify?: boolean;
+  /**
+   * A custom CA and a client certificate: PEM file paths relative to the test file, read when the
+   * test loads (a missing or broken file stops it before any traffic). `insecureSkipTLSVerify` here
+   * is the same as `http.insecureSkipTLSVerify`.
+   */
+  tls?: { ca?: string; cert?: string; key?: string; passphrase?: string; insecureSkipTLSVerify?: boolean };
+  /**
+   * A forward proxy for every request, `http://host:port`: absolute-form requests for http://,
+   * CONNECT tunnels for https:// (the raw fast path is then off).
+   */
+  proxy?: string;
+  /**
+   * Statuses that count as a success in `http_req_failed` (k6's
+   * `http.setResponseCallback(http.expectedStatuses(…))`), default `[{ min: 200, max: 399 }]`.
+   */
+  expectedStatuses?: StatusRange[];
+  /** Most requests of one `http.batch` sent at once to one origin (default 6, as k6). */
+  batchPerHost?: number;
   /**
    * Speak HTTP/2 (default false): h2 negotiated by ALPN on https:// origins, h2c with prior
    * knowledge on http:// (the server must accept HTTP/2 without an upgrade).

@@ -67,6 +67,7 @@ class VuHttpConnection implements HttpConnection {
     const url = spec.url;
     const fast =
       this.options.fastPath &&
+      this.options.proxy === undefined &&
       this.options.allowH2 !== true &&
       url.protocol === 'http:' &&
       !UNDICI_ONLY_METHODS.has(spec.method);
@@ -84,6 +85,8 @@ class VuHttpConnection implements HttpConnection {
           origin: `${protocol}//${url.host}`,
           insecureSkipTLSVerify: this.options.insecureSkipTLSVerify,
           allowH2: this.options.allowH2 ?? false,
+          tls: this.options.tls,
+          proxy: this.options.proxy,
         });
       }
       this.origins.set(key, client);

@@ -5,8 +5,10 @@
  */
 import type { QuickRequest } from '../../config/types.js';
 import type { ModuleWorker, ProtocolModule } from '../module.js';
+import { LanedConnection } from './batch.js';
 import { createHttpConnection } from './connection.js';
 import { loadToughCookie } from './cookies.js';
+import { DEFAULT_EXPECTED, ExpectedStatuses } from './expected-statuses.js';
 import { HTTP_HEADLINE, HTTP_METRICS } from './metrics.js';
 import { connectionOptions, HTTP_OPTIONS, type HttpOptions } from './options.js';
 import { preflight } from './preflight.js';
@@ -36,12 +38,19 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
   },
 
   worker(options, env): ModuleWorker<HttpConnection> {
-    const recorder = new HttpRecorder(env.sink, env.maxEndpoints);
+    const recorder = new HttpRecorder(
+      env.sink,
+      env.maxEndpoints,
+      options.expectedStatuses ? new ExpectedStatuses(options.expectedStatuses) : DEFAULT_EXPECTED,
+    );
     const conn = connectionOptions(options);
     return {
       createClient(): HttpConnection {
-        const c = createHttpConnection(conn);
-        return { request: (spec) => env.track(c.request(spec)), close: () => c.close() };
+        // Lane 0 is the VU's connection; http.batch opens further lanes on first use.
+        return new LanedConnection(() => {
+          const c = createHttpConnection(conn);
+          return { request: (spec) => env.track(c.request(spec)), close: () => c.close() };
+        });
       },
       quickIteration: (request, tags) =>
         httpQuickIteration(
@@ -53,5 +62,9 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
     };
   },
 
-  preflight: (target, options, timeoutMs) => preflight(target, timeoutMs, options.insecureSkipTLSVerify),
+  // Through a proxy, the proxy is what must be reachable (the target may be reachable only through it).
+  preflight: (target, options, timeoutMs) =>
+    options.proxy === undefined
+      ? preflight(target, timeoutMs, options.insecureSkipTLSVerify, options.tls)
+      : preflight(new URL(options.proxy), timeoutMs),
 };

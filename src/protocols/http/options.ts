@@ -2,6 +2,7 @@
 import { problemPath, type Problem } from '../../config/problems.js';
 import type { TestConfig } from '../../config/types.js';
 import type { ModuleOptions } from '../module.js';
+import { DEPTH_FIELDS, DEPTH_OPTION_SCHEMA, depthOptionProblems } from './depth-options.js';
 import type { HttpConnectionOptions } from './types.js';
 
 /**
@@ -10,7 +11,8 @@ import type { HttpConnectionOptions } from './types.js';
  */
 export type HttpOptions = TestConfig['http'];
 
-const FIELDS: Record<keyof HttpOptions, string> = {
+type Switch = 'fastPath' | 'insecureSkipTLSVerify' | 'http2';
+const FIELDS: Record<Switch, string> = {
   fastPath: 'raw-socket HTTP/1.1 for plain http:// origins (never used with http2)',
   insecureSkipTLSVerify: 'accept any TLS certificate (k6 insecureSkipTLSVerify)',
   http2: 'HTTP/2: h2 by ALPN on https://, h2c with prior knowledge on http://',
@@ -20,9 +22,12 @@ export const HTTP_OPTIONS: ModuleOptions<HttpOptions> = {
   schema: {
     type: 'object',
     additionalProperties: false,
-    properties: Object.fromEntries(
-      Object.entries(FIELDS).map(([k, description]) => [k, { type: 'boolean', description }]),
-    ),
+    properties: {
+      ...Object.fromEntries(
+        Object.entries(FIELDS).map(([k, description]) => [k, { type: 'boolean', description }]),
+      ),
+      ...DEPTH_OPTION_SCHEMA,
+    },
   },
   defaults: { fastPath: true, insecureSkipTLSVerify: false, http2: false },
   validate(value: unknown, path: string): Problem[] {
@@ -32,10 +37,12 @@ export const HTTP_OPTIONS: ModuleOptions<HttpOptions> = {
     const problems: Problem[] = [];
     for (const [k, v] of Object.entries(value)) {
       const at = problemPath(path, k);
-      if (!(k in FIELDS))
+      const depth = depthOptionProblems(k, v, at);
+      if (depth !== undefined) problems.push(...depth);
+      else if (!(k in FIELDS))
         problems.push({
           path: at,
-          message: `is not an HTTP option (${Object.keys(FIELDS).join(', ')})`,
+          message: `is not an HTTP option (${[...Object.keys(FIELDS), ...DEPTH_FIELDS].join(', ')})`,
           code: 'unknown-field',
         });
       else if (typeof v !== 'boolean')
@@ -44,15 +51,21 @@ export const HTTP_OPTIONS: ModuleOptions<HttpOptions> = {
     return problems;
   },
   fromConfig(config: TestConfig): HttpOptions {
-    return { ...HTTP_OPTIONS.defaults, ...config.http };
+    const o: HttpOptions = { ...HTTP_OPTIONS.defaults, ...config.http };
+    // A plain copy of the TLS material: the config's own serialises to its paths only.
+    if (o.tls !== undefined) o.tls = { ...o.tls };
+    return o;
   },
 };
 
 /** What a VU's connection is built with: HTTP/2 means undici (ALPN h2, or h2c prior knowledge). */
 export function connectionOptions(o: HttpOptions): HttpConnectionOptions {
   return {
-    fastPath: o.fastPath && !o.http2,
+    // A proxy takes every request: the raw fast path connects straight to the origin.
+    fastPath: o.fastPath && !o.http2 && o.proxy === undefined,
     insecureSkipTLSVerify: o.insecureSkipTLSVerify,
     allowH2: o.http2,
+    tls: o.tls,
+    proxy: o.proxy,
   };
 }

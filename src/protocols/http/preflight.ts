@@ -4,16 +4,22 @@
  */
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import type { TlsMaterial } from '../../config/types.js';
 import { VolleyError } from '../../errors.js';
 import { classifyHttpError as classifyError } from './errors.js';
 
-export function preflight(url: URL, timeoutMs = 3000, insecure = false): Promise<void> {
+export function preflight(
+  url: URL,
+  timeoutMs = 3000,
+  insecure = false,
+  tls: TlsMaterial | undefined = undefined,
+): Promise<void> {
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve, reject) => {
     const socket =
       url.protocol === 'https:'
-        ? tlsConnect({ host, port, servername: host, rejectUnauthorized: !insecure })
+        ? tlsConnect({ host, port, servername: host, rejectUnauthorized: !insecure, ...tls })
         : netConnect({ host, port });
     const done = (err?: Error): void => {
       clearTimeout(timer);

@@ -5,6 +5,7 @@
  */
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../../metrics/definitions.js';
 import type { CounterSeries, MetricSink, RateSeries, TrendSeries } from '../../metrics/sink.js';
+import { DEFAULT_EXPECTED, type ExpectedStatuses } from './expected-statuses.js';
 import { httpMetric as m } from './metrics.js';
 import type { HttpResponse } from './types.js';
 
@@ -61,6 +62,8 @@ export class EndpointRecorder {
     private readonly tags: Record<string, string>,
     /** The shared `METHOD other` bucket of names beyond the cap: callers must not cache it per name. */
     readonly overflow = false,
+    /** The test's expected statuses (`http.expectedStatuses`, default 200-399). */
+    private readonly expected: ExpectedStatuses = DEFAULT_EXPECTED,
   ) {}
 
   private group(res: HttpResponse): HttpSeriesGroup {
@@ -86,11 +89,14 @@ export class EndpointRecorder {
     return g;
   }
 
-  /** Returns whether the response counts as failed (transport error, or status outside 200-399). */
-  record(res: HttpResponse): boolean {
+  /**
+   * Returns whether the response counts as failed: a transport error, or a status outside the
+   * expected ones (the request's own `expected`, else the test's).
+   */
+  record(res: HttpResponse, expected: ExpectedStatuses = this.expected): boolean {
     const g = this.group(res);
     const t = res.timings;
-    const failed = res.error !== undefined || res.status < 200 || res.status >= 400;
+    const failed = res.error !== undefined || !expected.has(res.status);
     g.reqs.add(1);
     g.failed.add(failed);
     g.sent.add(res.bytesSent);
@@ -112,6 +118,7 @@ export class HttpRecorder {
   constructor(
     private readonly sink: MetricSink,
     private readonly maxEndpoints: number,
+    private readonly expected: ExpectedStatuses = DEFAULT_EXPECTED,
   ) {}
 
   endpoint(
@@ -130,7 +137,7 @@ export class HttpRecorder {
       if (e) return e;
       overflow = true;
     }
-    e = new EndpointRecorder(this.sink, tags, overflow);
+    e = new EndpointRecorder(this.sink, tags, overflow, this.expected);
     this.endpoints.set(key, e);
     return e;
   }

@@ -3,6 +3,7 @@
  * response under the VU's current scope (scenario, group) and the request's endpoint name.
  */
 import type { ScriptScenarioEnvironment, VuScope } from '../module.js';
+import type { ExpectedStatuses } from './expected-statuses.js';
 import type { EndpointRecorder, HttpRecorder } from './recorder.js';
 import { ScriptHttpClient, type HttpClientDefaults, type ResponseRecorder } from './script-client.js';
 import { httpDefaults, type HttpDefinitionPart } from './script-defaults.js';
@@ -55,8 +56,9 @@ class ScopeRecorder implements ResponseRecorder {
     method: string,
     name: string,
     extra: Readonly<Record<string, string>> | undefined,
+    expected?: ExpectedStatuses,
   ): void {
-    this.endpoints.endpoint(this.scope, method, name, extra).record(res);
+    this.endpoints.endpoint(this.scope, method, name, extra).record(res, expected);
   }
 }
 

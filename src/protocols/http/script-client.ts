@@ -6,16 +6,22 @@
 import { tryParseDurationMs } from '../../config/duration.js';
 import { endpointName } from '../../metrics/tags.js';
 import type {
+  BatchRequest,
   CookieJarApi,
+  FileData,
   HttpClient,
   RequestOptions,
   RequestTarget,
   ScriptResponse,
   UrlTemplate,
 } from './api.js';
+import { sendBatch } from './batch.js';
+import { encodeBody, REQUEST_COMPRESSIONS } from './compression.js';
 import { VuCookieJar } from './cookies.js';
+import { expectedStatusesOf, type ExpectedStatuses } from './expected-statuses.js';
+import { encodeMultipart, file } from './multipart.js';
 import { VolleyScriptResponse } from './script-response.js';
-import type { HttpConnection, HttpResponse } from './types.js';
+import type { HttpConnection, HttpRequestSpec, HttpResponse } from './types.js';
 
 export interface HttpClientDefaults {
   baseUrl: URL | undefined;
@@ -27,6 +33,20 @@ export interface HttpClientDefaults {
   discardBodies: boolean;
   /** `http.maxResponseBytes`. */
   maxResponseBytes: number;
+  /** `http.expectedStatuses` (default 200-399): what `res.ok` says. */
+  expected: ExpectedStatuses;
+  /** `http.batchPerHost`: most requests of a batch at once per origin. */
+  batchPerHost: number;
+}
+
+/** A request ready to send, and what recording its response needs. */
+interface Prepared {
+  spec: HttpRequestSpec;
+  method: string;
+  name: string;
+  tags: Readonly<Record<string, string>> | undefined;
+  /** The request's own expected statuses (undefined: the test's). */
+  expected: ExpectedStatuses | undefined;
 }
 
 /** Where a client's responses go: the VU's scope in a worker, nowhere in setup/teardown. */
@@ -38,8 +58,13 @@ export interface ResponseRecorder {
     method: string,
     name: string,
     tags: Readonly<Record<string, string>> | undefined,
+    /** The request's own expected statuses (undefined: the test's). */
+    expected?: ExpectedStatuses,
   ): void;
 }
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const TEMPLATE = Symbol('volley.url-template');
 const PARAM = /:([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -160,6 +185,69 @@ export class ScriptHttpClient implements HttpClient {
     options: RequestOptions = {},
   ): Promise<ScriptResponse> {
     this.recorder.assertRunning();
+    const p = this.prepare(method, target, options);
+    const res = await (this.connection ??= this.conn()).request(p.spec);
+    this.recorder.assertRunning();
+    return this.finish(p, res);
+  }
+
+  async batch(requests: readonly BatchRequest[]): Promise<ScriptResponse[]>;
+  async batch(requests: Readonly<Record<string, BatchRequest>>): Promise<Record<string, ScriptResponse>>;
+  async batch(
+    requests: readonly BatchRequest[] | Readonly<Record<string, BatchRequest>>,
+  ): Promise<ScriptResponse[] | Record<string, ScriptResponse>> {
+    this.recorder.assertRunning();
+    const keyed = !Array.isArray(requests);
+    if (keyed && !isObj(requests))
+      throw new TypeError('http.batch(requests): give an array of requests or an object of named requests');
+    const entries: [string, BatchRequest][] = keyed
+      ? Object.entries(requests as Readonly<Record<string, BatchRequest>>)
+      : (requests as readonly BatchRequest[]).map((r, i) => [String(i), r]);
+    // Every request is built before any is sent: a bad one throws with nothing on the wire.
+    const prepared = entries.map(([key, r]) => {
+      try {
+        return this.prepareBatchItem(r);
+      } catch (err) {
+        (err as Error).message =
+          `http.batch: request ${keyed ? JSON.stringify(key) : key}: ${(err as Error).message}`;
+        throw err;
+      }
+    });
+    const out: ScriptResponse[] = new Array<ScriptResponse>(prepared.length);
+    await sendBatch(
+      (this.connection ??= this.conn()),
+      prepared.map((p) => p.spec),
+      this.defaults.batchPerHost,
+      (i, res) => {
+        // A VU cut off mid-batch records nothing more (the throw ends the batch).
+        this.recorder.assertRunning();
+        out[i] = this.finish(prepared[i] as Prepared, res);
+      },
+    );
+    this.recorder.assertRunning();
+    if (!keyed) return out;
+    return Object.fromEntries(entries.map(([key], i) => [key, out[i] as ScriptResponse]));
+  }
+
+  file(data: string | Uint8Array | ArrayBuffer, filename?: string, contentType?: string): FileData {
+    return file(data, filename, contentType);
+  }
+
+  private prepareBatchItem(r: BatchRequest): Prepared {
+    if (Array.isArray(r)) {
+      const [method, url, options] = r as [string, RequestTarget, RequestOptions?];
+      if (typeof method !== 'string') throw new TypeError('[method, url, options?]: method must be a string');
+      return this.prepare(method, url, options ?? {});
+    }
+    if (isObj(r) && !(r instanceof URL) && 'url' in r && !isTemplate(r as RequestTarget)) {
+      const o = r as { method?: string; url: RequestTarget; options?: RequestOptions };
+      return this.prepare(o.method ?? 'GET', o.url, o.options ?? {});
+    }
+    return this.prepare('GET', r as RequestTarget, {});
+  }
+
+  /** Everything about a request that does not need the network: URL, name, headers, body. */
+  private prepare(method: string, target: RequestTarget, options: RequestOptions): Prepared {
     method = method.toUpperCase();
     let name: string | undefined;
     let url: URL;
@@ -200,8 +288,26 @@ export class ScriptHttpClient implements HttpClient {
       for (const [k, v] of Object.entries(options.form)) form.append(k, String(v));
       body = Buffer.from(form.toString());
       headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (options.multipart !== undefined) {
+      if (!isObj(options.multipart))
+        throw new TypeError(
+          'multipart: give an object of fields, e.g. { note: "hi", upload: http.file(bytes, "a.txt") }',
+        );
+      const m = encodeMultipart(options.multipart);
+      body = m.body;
+      headers['content-type'] = m.contentType;
     } else if (options.body !== undefined) {
       body = typeof options.body === 'string' ? Buffer.from(options.body) : Buffer.from(options.body);
+    }
+    if (options.compression !== undefined) {
+      if (!REQUEST_COMPRESSIONS.includes(options.compression))
+        throw new TypeError(
+          `compression: ${JSON.stringify(options.compression)} is not ${REQUEST_COMPRESSIONS.map((c) => `'${c}'`).join(', ')}`,
+        );
+      if (body !== undefined) {
+        body = encodeBody(body, options.compression);
+        headers['content-encoding'] = options.compression;
+      }
     }
     if (options.headers) Object.assign(headers, options.headers);
     if (this.defaults.cookies) {
@@ -214,23 +320,42 @@ export class ScriptHttpClient implements HttpClient {
     const rt = options.responseType;
     if (rt !== undefined && rt !== 'none' && rt !== 'text' && rt !== 'binary')
       throw new TypeError(`responseType: ${JSON.stringify(rt)} is not 'none', 'text' or 'binary'`);
-    const res = await (this.connection ??= this.conn()).request({
+    const expected =
+      options.expectedStatuses === undefined ? undefined : expectedStatusesOf(options.expectedStatuses);
+    return {
+      spec: {
+        method,
+        url,
+        headers,
+        body,
+        timeoutMs: timeoutMs(options.timeout, this.defaults.timeoutMs),
+        maxRedirects: options.redirects ?? this.defaults.maxRedirects,
+        discardBody: rt === undefined ? this.defaults.discardBodies : rt === 'none',
+        maxBodyBytes: max ?? this.defaults.maxResponseBytes,
+      },
       method,
-      url,
-      headers,
-      body,
-      timeoutMs: timeoutMs(options.timeout, this.defaults.timeoutMs),
-      maxRedirects: options.redirects ?? this.defaults.maxRedirects,
-      discardBody: rt === undefined ? this.defaults.discardBodies : rt === 'none',
-      maxBodyBytes: max ?? this.defaults.maxResponseBytes,
-    });
-    this.recorder.assertRunning();
-    this.recorder.record(res, method, name, options.tags);
+      name,
+      tags: options.tags,
+      expected,
+    };
+  }
+
+  /** Records a response, keeps its cookies and wraps it for the script. */
+  private finish(p: Prepared, res: HttpResponse): ScriptResponse {
+    this.recorder.record(res, p.method, p.name, p.tags, p.expected);
+    const url = p.spec.url;
     if (this.defaults.cookies && res.status > 0) {
       const setCookie = setCookieOf(res);
       if (setCookie !== undefined) this.jar.store(url.href, setCookie);
     }
-    return new VolleyScriptResponse(res, method, url.href, name);
+    return new VolleyScriptResponse(
+      res,
+      p.method,
+      url.href,
+      p.name,
+      p.expected ?? this.defaults.expected,
+      p.spec.maxBodyBytes ?? 0,
+    );
   }
 
   get(url: RequestTarget, options?: RequestOptions): Promise<ScriptResponse> {

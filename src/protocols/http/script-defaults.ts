@@ -1,6 +1,8 @@
 /** A script's HTTP defaults (`baseUrl` and the definition's `http` section), resolved once per scenario. */
 import { tryParseDurationMs } from '../../config/duration.js';
 import type { HttpDefaults } from './api.js';
+import { DEFAULT_BATCH_PER_HOST } from './depth-options.js';
+import { DEFAULT_EXPECTED, ExpectedStatuses } from './expected-statuses.js';
 import type { HttpClientDefaults } from './script-client.js';
 
 /** A kept response body larger than this is counted and dropped (`http.maxResponseBytes`). */
@@ -23,5 +25,7 @@ export function httpDefaults(def: HttpDefinitionPart): HttpClientDefaults {
     cookies: h.cookies !== false,
     discardBodies: h.discardResponseBodies === true,
     maxResponseBytes: h.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    expected: h.expectedStatuses ? new ExpectedStatuses(h.expectedStatuses) : DEFAULT_EXPECTED,
+    batchPerHost: h.batchPerHost ?? DEFAULT_BATCH_PER_HOST,
   };
 }

@@ -1,5 +1,7 @@
 /** The response scripts see: the transport response plus lazy text, JSON (with a path) and header lookup. */
 import type { ResponseTimings, ScriptResponse } from './api.js';
+import { decodeBody } from './compression.js';
+import { DEFAULT_EXPECTED, type ExpectedStatuses } from './expected-statuses.js';
 import type { HttpResponse } from './types.js';
 
 const NOT_PARSED = Symbol('not parsed');
@@ -22,6 +24,8 @@ export function jsonPath(value: unknown, path: string): unknown {
 export class VolleyScriptResponse implements ScriptResponse {
   #parsed: unknown = NOT_PARSED;
   #timings: ResponseTimings | undefined;
+  /** The body decoded from its content-encoding, on first read. */
+  #body: Buffer | undefined;
   readonly request: { method: string; url: string; name: string };
 
   constructor(
@@ -29,6 +33,10 @@ export class VolleyScriptResponse implements ScriptResponse {
     method: string,
     url: string,
     name: string,
+    /** The statuses that count as a success for this request (what `ok` says). */
+    private readonly expected: ExpectedStatuses = DEFAULT_EXPECTED,
+    /** The decoded body's cap (`maxResponseBytes`; 0: none). */
+    private readonly maxBodyBytes = 0,
   ) {
     this.request = { method, url, name };
   }
@@ -37,13 +45,22 @@ export class VolleyScriptResponse implements ScriptResponse {
     return this.res.status;
   }
   get ok(): boolean {
-    return this.res.error === undefined && this.res.status >= 200 && this.res.status < 400;
+    return this.res.error === undefined && this.expected.has(this.res.status);
   }
   get headers(): Readonly<Record<string, string | string[]>> {
     return this.res.headers;
   }
   get body(): Buffer {
-    return this.res.body;
+    if (this.#body === undefined) {
+      try {
+        this.#body = decodeBody(this.res.body, this.res.headers['content-encoding'], this.maxBodyBytes);
+      } catch (err) {
+        const e = err as Error;
+        e.message = `${this.request.method} ${this.request.url} → ${this.status}: ${e.message}`;
+        throw e;
+      }
+    }
+    return this.#body;
   }
   get error(): { class: string; message: string } | undefined {
     return this.res.error;
@@ -65,7 +82,7 @@ export class VolleyScriptResponse implements ScriptResponse {
   }
 
   text(): string {
-    return this.res.body.toString('utf8');
+    return this.body.toString('utf8');
   }
 
   json<T = unknown>(path?: string): T {

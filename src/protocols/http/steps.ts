@@ -202,7 +202,8 @@ function compileRequest<Ctx extends StepVu>(
   if (step.body !== undefined) option('body', c.string(String(step.body), [...path, 'body'], false));
   for (const k of ['form', 'query', 'params'] as const)
     if (step[k] !== undefined) option(k, c.tree(step[k], [...path, k], true));
-  for (const k of ['tags', 'timeout', 'redirects'] as const) if (step[k] !== undefined) base[k] = step[k];
+  for (const k of ['tags', 'timeout', 'redirects', 'expectedStatuses', 'compression'] as const)
+    if (step[k] !== undefined) base[k] = step[k];
   if (typeof step.name === 'string') base.name = step.name;
   else if (!url.fixed && step.params === undefined) {
     // A template in the path: name the endpoint after the template, as http.url`…${x}` does.

@@ -2,6 +2,7 @@
  * The HTTP client contract every VU uses. One `HttpConnection` belongs to one VU: it keeps that
  * VU's keep-alive connection(s) and runs one request at a time, like a browser tab or a k6 VU.
  */
+import type { TlsMaterial } from '../../config/types.js';
 
 /** Error classes reported in `http_req_failed{error:…}` and counted per class in the summary. */
 export type HttpErrorClass =
@@ -81,6 +82,10 @@ export interface HttpConnectionOptions {
    * with prior knowledge (h2c) on http origins. The raw fast path is never used with it.
    */
   allowH2?: boolean;
+  /** A custom CA and a client certificate (PEM text). */
+  tls?: TlsMaterial | undefined;
+  /** Forward proxy (`http://host:port`): absolute-form requests for http://, CONNECT for https://. */
+  proxy?: string | undefined;
 }
 
 /** One VU's connection to one origin; `HttpConnection` keeps one per origin and follows redirects across them. */

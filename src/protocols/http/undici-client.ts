@@ -17,6 +17,8 @@ import type { Socket } from 'node:net';
 import type { Client } from 'undici';
 import { HttpTimeoutError, classifyHttpError, describeHttpError } from './errors.js';
 import { EMPTY_BODY, VolleyHttpResponse, exchangeTimings, failedResponse, nowUs } from './response.js';
+import type { TlsMaterial } from '../../config/types.js';
+import { proxyConnector, type ConnectFn } from './proxy.js';
 import { SerialOriginClient } from './serial-queue.js';
 import type { HttpErrorClass, HttpOriginClient, HttpRequestSpec, HttpTimings } from './types.js';
 
@@ -34,12 +36,11 @@ export interface UndiciOriginClientOptions {
   insecureSkipTLSVerify: boolean;
   /** HTTP/2: offered via ALPN on https origins, h2c with prior knowledge on http origins. */
   allowH2: boolean;
+  /** A custom CA and a client certificate (PEM text). */
+  tls?: TlsMaterial | undefined;
+  /** Forward proxy, `http://host:port` (proxy.ts). */
+  proxy?: string | undefined;
 }
-
-type ConnectFn = (
-  options: { hostname: string; protocol: string },
-  callback: (err: Error | null, socket: Socket | null) => void,
-) => Socket;
 
 interface DispatchSpec {
   method: string;
@@ -48,6 +49,8 @@ interface DispatchSpec {
   headers: Readonly<Record<string, string>>;
   body: Buffer | undefined;
   opts: { path: string; method: string; headers: Record<string, string>; body: Buffer | null };
+  /** `opts` with the absolute-form target (`http://host/path`) a forward proxy needs, once asked for. */
+  proxied?: DispatchSpec['opts'];
 }
 
 const dispatchCache = new WeakMap<HttpRequestSpec, DispatchSpec>();
@@ -138,6 +141,8 @@ class UndiciOriginClient extends SerialOriginClient {
   private readonly origin: string;
   private readonly isHttps: boolean;
   private readonly allowH2: boolean;
+  /** Plain http:// through a forward proxy: requests go in absolute form. */
+  private readonly absoluteForm: boolean;
   /** Shared by this origin's successive Clients, so TLS sessions survive a Client being replaced. */
   private readonly baseConnector: ConnectFn;
   private clientGeneration = 0;
@@ -187,8 +192,11 @@ class UndiciOriginClient extends SerialOriginClient {
       useH2c: options.allowH2 && !this.isHttps,
       // Our own deadline covers connecting; undici's 10 s default would cut a longer timeoutMs short.
       timeout: 0,
+      ...options.tls,
     };
-    this.baseConnector = loadUndici().buildConnector(connectorOptions) as unknown as ConnectFn;
+    const direct = loadUndici().buildConnector(connectorOptions) as unknown as ConnectFn;
+    this.absoluteForm = options.proxy !== undefined && !this.isHttps;
+    this.baseConnector = options.proxy === undefined ? direct : proxyConnector(options.proxy, direct);
   }
 
   /**
@@ -278,8 +286,9 @@ class UndiciOriginClient extends SerialOriginClient {
     this.resetBody();
     this.wasReused = false;
     const { client, exchange } = this.ensureClient();
+    const ds = this.dispatchSpec as DispatchSpec;
     // dispatch reports synchronous failures through exchange.onError.
-    client.dispatch((this.dispatchSpec as DispatchSpec).opts, exchange);
+    client.dispatch(this.absoluteForm ? (ds.proxied ??= { ...ds.opts, path: ds.href }) : ds.opts, exchange);
   }
 
   // --- Exchange hooks ---
