@@ -286,7 +286,8 @@ export function httpDepthConfig(
     (['ca', 'cert', 'key', 'passphrase'] as const).every(
       (k) => t[k] === undefined || typeof t[k] === 'string',
     ) &&
-    (t.ca !== undefined || t.cert !== undefined || t.key !== undefined)
+    (t.ca !== undefined || t.cert !== undefined || t.key !== undefined) &&
+    (t.cert === undefined) === (t.key === undefined)
   )
     out.tls = readTlsFiles(t, baseDir, (field) => `http.tls.${field}`);
   return out;

@@ -387,6 +387,22 @@ class UndiciOriginClient extends SerialOriginClient {
       this.attempt();
       return;
     }
+    if (
+      errorClass === 'reset' &&
+      this.isHttps &&
+      !this.wasReused &&
+      this.firstByteUs === 0 &&
+      this.tlsUs > 0
+    ) {
+      // A server that closes a connection it has just finished the TLS handshake on, before
+      // answering, refused us in TLS: under TLS 1.3 a client certificate is checked after the
+      // handshake, and Node or Go servers then close (or alert) without a response.
+      this.fail(
+        'tls',
+        `${describeHttpError(err)} right after the TLS handshake (a client certificate it wanted?)`,
+      );
+      return;
+    }
     this.fail(errorClass, describeHttpError(err));
   }
 
