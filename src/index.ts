@@ -47,4 +47,11 @@ export const data = {
   json<T = unknown>(path: string): SharedData<T> {
     return dataRegistry().json<T>(path);
   },
+  /**
+   * A file's bytes, e.g. for an upload (`http.file(data.file('report.pdf'), 'report.pdf')`): read
+   * once per test, shipped to every generator with the test; each call returns its own copy.
+   */
+  file(path: string): Buffer {
+    return dataRegistry().file(path);
+  },
 };

@@ -43,7 +43,8 @@ export type ScriptSource =
 export interface DataFile {
   /** Identifies the file and the options it was read with. */
   key: string;
-  kind: 'csv' | 'json';
+  /** `file`: bytes read whole (`data.file()`, e.g. an upload), no rows. */
+  kind: 'csv' | 'json' | 'file';
   /** Absolute path of the file where the test was loaded. */
   path: string;
   /** The file's bytes, exactly as on disk (in this process, a view of the shared copy). */

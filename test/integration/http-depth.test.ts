@@ -245,12 +245,12 @@ describe('HTTP depth: compression, multipart, expectedStatuses, batch', () => {
     assert.ok(wire < 30 * 4 * PAYLOAD.length, `compressed bodies travelled (${wire} bytes on the wire)`);
   });
 
-  it('multipart uploads: text fields, a repeated field and files (bytes and text) arrive intact', async () => {
+  it('multipart uploads: text fields, a repeated field and files (from disk with data.file, and text) arrive intact', async () => {
     srv.reset();
-    const bytes = JSON.stringify([...FILE_BYTES]);
+    writeFileSync(join(dir, 'upload.bin'), FILE_BYTES);
     const f = file(`
-      import { defineTest } from 'volley';
-      const bytes = new Uint8Array(${bytes});
+      import { data, defineTest } from 'volley';
+      const bytes = data.file('upload.bin');
       export default defineTest({
         baseUrl: '${srv.url}',
         scenarios: { main: { executor: 'shared-iterations', vus: 2, iterations: 25, exec: async ({ http, check }) => {

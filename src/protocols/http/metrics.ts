@@ -39,7 +39,7 @@ export const HTTP_METRICS: readonly MetricDefinition[] = [
     'http_req_failed',
     'rate',
     'default',
-    'share of requests that failed: transport error or status outside 200-399',
+    'share of requests that failed: transport error or a status outside the expected ones (default 200-399)',
   ),
 ];
 

@@ -21,7 +21,8 @@ import { NotAnArrayError, indexJsonArray } from './json-index.js';
 export interface SharedDataTransfer {
   /** Identifies the file and the options it was read with; `seed()` files it under this key. */
   key: string;
-  kind: 'csv' | 'json';
+  /** `file`: bytes read whole (`data.file()`), no rows. */
+  kind: 'csv' | 'json' | 'file';
   /** Absolute path of the file. */
   path: string;
   /** The file's bytes, exactly as on disk. */
@@ -312,6 +313,22 @@ export class DataRegistry {
     });
   }
 
+  /**
+   * A file's bytes as they are on disk (an upload's content): loaded once per test and shared like
+   * the others; each call returns its own copy, so no VU can change what another sends.
+   */
+  file(path: string): Buffer {
+    const abs = resolve(this.baseDir, path);
+    const key = `file\u0000${abs}`;
+    let t = this.loaded.get(key);
+    if (!t) {
+      const bytes = readShared(abs, path, this.baseDir);
+      t = { key, kind: 'file', path: abs, bytes, index: new SharedArrayBuffer(0), rows: 0 };
+      this.loaded.set(key, t);
+    }
+    return Buffer.from(new Uint8Array(t.bytes));
+  }
+
   /** What the main thread hands to workers (SharedArrayBuffers travel without copying). */
   transfers(): SharedDataTransfer[] {
     return [...this.loaded.values()];
@@ -375,7 +392,8 @@ export function sharedTransferOf(file: DataFile): SharedDataTransfer {
   const base = { key: file.key, kind: file.kind, path: file.path, bytes };
   let t: SharedDataTransfer;
   try {
-    if (file.kind === 'json') t = { ...base, ...indexJsonArray(view) };
+    if (file.kind === 'file') t = { ...base, index: new SharedArrayBuffer(0), rows: 0 };
+    else if (file.kind === 'json') t = { ...base, ...indexJsonArray(view) };
     else {
       const delimiter = file.delimiter ?? ',';
       const header = file.header ?? true;
