@@ -7,6 +7,7 @@
  * No process or console here: the caller injects where lines go, how a run is run (the run
  * session, which records it) and the abort signal (src/cli/bench-command.ts).
  */
+import { headlineValues } from '../summary/headline.js';
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { tryParseDurationMs } from '../config/duration.js';
@@ -378,9 +379,9 @@ export function endpointResult(
   warmupRequests: number,
   maxErrorRate: number = BENCH_DEFAULTS.maxErrorRate,
 ): BenchEndpointResult {
-  const reqValues = summary.metrics.http_reqs?.values ?? {};
-  const requests = reqValues.count ?? 0;
-  const d = summary.metrics.http_req_duration?.values ?? {};
+  const head = headlineValues(summary);
+  const requests = head.requests;
+  const d = head.duration ?? {};
   const statuses: Record<string, number> = {};
   for (const e of summary.endpoints)
     for (const [k, v] of Object.entries(e.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
@@ -399,9 +400,9 @@ export function endpointResult(
       p99: d['p(99)'] ?? 0,
       max: d.max ?? 0,
     },
-    errorRate: summary.metrics.http_req_failed?.values.rate ?? 0,
+    errorRate: head.errorRate,
     statuses,
-    failed: (summary.metrics.http_req_failed?.values.rate ?? 0) > maxErrorRate,
+    failed: head.errorRate > maxErrorRate,
     generatorSaturated: summary.generator.saturated,
     warmupRequests,
     durationMs: Math.round(run.durationMs),

@@ -8,6 +8,10 @@
  * docs/analysis.md#gate-regressions-in-ci-volley-compare.
  */
 import { VolleyError } from '../errors.js';
+// Metric directions read the protocols' headline counts, registered when the registry loads.
+import '../protocols/registry.js';
+import { summaryHeadline, summaryProtocols } from '../summary/headline.js';
+import { headlineMetrics, type HeadlineMetrics } from '../metrics/definitions.js';
 import type { EndpointSummary, Summary, SummaryMetric } from '../summary/summary.js';
 
 export const COMPARE_SCHEMA = 'volley.compare/1';
@@ -201,13 +205,16 @@ export function parseMetricSelector(text: string): MetricSelector {
   return direction ? { metric, stat, direction } : { metric, stat };
 }
 
-const THROUGHPUT = new Set(['http_reqs', 'iterations', 'data_sent', 'data_received']);
+/** Counters that should go up: the engine's, and every protocol's headline request count. */
+const THROUGHPUT = new Set(['iterations', 'data_sent', 'data_received']);
+const isThroughput = (name: string): boolean =>
+  THROUGHPUT.has(name) || headlineMetrics().some((h) => h.count === name);
 
 /** Which way is worse, for the built-in metrics; custom metrics default to lower-is-better. */
 export function defaultDirection(metric: string, stat: string, type: string): Direction {
   const base = metric.replace(/\{.*\}$/s, '');
   if (type === 'trend') return stat === 'count' ? 'higher-is-better' : 'lower-is-better';
-  if (THROUGHPUT.has(base)) return 'higher-is-better';
+  if (isThroughput(base)) return 'higher-is-better';
   if (type === 'rate') {
     // `passes` counts true events, `fails` false ones: checks are good when true, failures bad.
     const trueIsGood = base === 'checks';
@@ -279,17 +286,32 @@ interface RowSpec {
   direction?: Direction;
 }
 
+/** The headline metrics of every protocol in either summary, by protocol (NEW's order, then BASE's). */
+function protocolMetrics(base: Summary, next: Summary): (HeadlineMetrics & { protocol: string })[] {
+  const out = new Map<string, HeadlineMetrics & { protocol: string }>();
+  for (const doc of [next, base]) {
+    const ps = summaryProtocols(doc);
+    if (ps.length === 0) {
+      const h = summaryHeadline(doc);
+      if (!out.has(h.protocol)) out.set(h.protocol, h);
+    }
+    for (const p of ps) if (!out.has(p.name)) out.set(p.name, { protocol: p.name, ...p.metrics });
+  }
+  return [...out.values()];
+}
+
 /** The default rows: what gates and what is shown alongside. */
 function defaultSpecs(base: Summary, next: Summary): RowSpec[] {
   const has = (name: string): boolean => name in base.metrics || name in next.metrics;
-  const specs: RowSpec[] = [
-    { metric: 'http_req_duration', stat: 'med', gate: false },
-    { metric: 'http_req_duration', stat: 'avg', gate: false },
-    { metric: 'http_req_duration', stat: 'p(95)', gate: true },
-    { metric: 'http_req_duration', stat: 'p(99)', gate: true },
-    { metric: 'http_req_failed', stat: 'rate', gate: true },
-    { metric: 'http_reqs', stat: 'rate', gate: true },
-  ];
+  // Each protocol either run spoke (the new run's main one first): its headline metrics.
+  const specs: RowSpec[] = protocolMetrics(base, next).flatMap((h) => [
+    { metric: h.duration, stat: 'med', gate: false },
+    { metric: h.duration, stat: 'avg', gate: false },
+    { metric: h.duration, stat: 'p(95)', gate: true },
+    { metric: h.duration, stat: 'p(99)', gate: true },
+    { metric: h.failures, stat: 'rate', gate: true },
+    { metric: h.count, stat: 'rate', gate: true },
+  ]);
   if (has('iteration_latency')) specs.push({ metric: 'iteration_latency', stat: 'p(99)', gate: true });
   if (has('checks')) specs.push({ metric: 'checks', stat: 'rate', gate: true });
   return specs.filter((s) => has(s.metric));
@@ -340,7 +362,9 @@ function checkSelectors(selectors: readonly MetricSelector[], base: Summary, nex
   }
 }
 
-const endpointKey = (e: EndpointSummary): string => `${e.scenario}\u0000${e.method}\u0000${e.name}`;
+/** An endpoint's identity: protocol (a summary written before protocols had none: its headline's), scenario, method, name. */
+const endpointKey = (e: EndpointSummary, headline: string): string =>
+  `${(e.protocol as string | undefined) ?? headline}\u0000${e.scenario}\u0000${e.method}\u0000${e.name}`;
 export const endpointLabel = (e: { scenario: string; method: string; name: string }): string =>
   e.name.startsWith(`${e.method} `) ? `${e.scenario} ${e.name}` : `${e.scenario} ${e.method} ${e.name}`;
 
@@ -364,14 +388,18 @@ function compareEndpoints(
 ): EndpointComparison[] {
   // Shown always: p(95), p(99) of the service time, error rate, req/s; gated as the run metrics are.
   const latencyStats = [...new Set(['p(95)', 'p(99)', ...latencyGates])].filter((s) => s in LATENCY_KEY);
+  const byProtocol = new Map(protocolMetrics(base, next).map((h) => [h.protocol, h]));
+  const fallback = summaryHeadline(next);
   const rowsFor = (b: EndpointSummary | undefined, n: EndpointSummary | undefined, gate: boolean) => {
     const rows: CompareRow[] = [];
+    const e = (n ?? b) as EndpointSummary;
+    const h = byProtocol.get((e.protocol as string | undefined) ?? fallback.protocol) ?? fallback;
     for (const stat of latencyStats) {
       const k = LATENCY_KEY[stat] as keyof EndpointSummary['latency'];
       rows.push(
         makeRow(
           {
-            metric: 'http_req_duration',
+            metric: h.duration,
             stat,
             unit: 'ms',
             direction: 'lower-is-better',
@@ -388,7 +416,7 @@ function compareEndpoints(
     rows.push(
       makeRow(
         {
-          metric: 'http_req_failed',
+          metric: h.failures,
           stat: 'rate',
           unit: 'ratio',
           direction: 'lower-is-better',
@@ -402,7 +430,7 @@ function compareEndpoints(
     // Per-endpoint throughput follows the script's mix: shown, never gated.
     rows.push(
       makeRow(
-        { metric: 'http_reqs', stat: 'rate', unit: 'per-second', direction: 'higher-is-better', gate: false },
+        { metric: h.count, stat: 'rate', unit: 'per-second', direction: 'higher-is-better', gate: false },
         b?.rps,
         n?.rps,
         opts,
@@ -411,11 +439,12 @@ function compareEndpoints(
     return rows;
   };
 
-  const newByKey = new Map(next.endpoints.map((e) => [endpointKey(e), e]));
+  const baseHead = summaryHeadline(base).protocol;
+  const newByKey = new Map(next.endpoints.map((e) => [endpointKey(e, fallback.protocol), e]));
   const out: EndpointComparison[] = [];
   for (const b of base.endpoints) {
-    const n = newByKey.get(endpointKey(b));
-    newByKey.delete(endpointKey(b));
+    const n = newByKey.get(endpointKey(b, baseHead));
+    newByKey.delete(endpointKey(b, baseHead));
     const gate = n !== undefined && b.requests >= opts.minRequests && n.requests >= opts.minRequests;
     const rows = rowsFor(b, n, gate);
     out.push({
@@ -547,7 +576,7 @@ export function shapeWarnings(base: Summary, next: Summary): string[] {
       );
     if (doc.state.aborted)
       w.push(`${label}: the run was stopped early (${doc.state.abortDetail ?? 'aborted'})`);
-    const n = doc.metrics.http_req_duration?.values.count;
+    const n = doc.metrics[summaryHeadline(doc).duration]?.values.count;
     if (n !== undefined && n > 0 && n < 100)
       w.push(`${label}: only ${n} requests: p(99) of fewer than 100 samples is close to the max and noisy`);
   }
@@ -594,10 +623,11 @@ export function compareSummaries(
     );
   }
 
-  // Endpoints gate on the same statistics of http_req_duration and http_req_failed as the run.
+  // Endpoints gate on the same statistics of the protocols' headline duration and failures as the run.
+  const heads = protocolMetrics(base, next);
   const gatedRows = metrics.filter((r) => r.gate);
-  const latencyGates = gatedRows.filter((r) => r.metric === 'http_req_duration').map((r) => r.stat);
-  const errorGate = gatedRows.some((r) => r.metric === 'http_req_failed' && r.stat === 'rate');
+  const latencyGates = gatedRows.filter((r) => heads.some((h) => h.duration === r.metric)).map((r) => r.stat);
+  const errorGate = gatedRows.some((r) => heads.some((h) => h.failures === r.metric) && r.stat === 'rate');
   const endpoints = compareEndpoints(base, next, latencyGates, errorGate, opts);
 
   const regressions: Regression[] = [];

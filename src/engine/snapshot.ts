@@ -1,6 +1,6 @@
 /** The live per-second view every consumer shares: progress line, NDJSON stream, dashboard, store. */
 import type { Aggregator, ClosedSecond } from '../metrics/aggregator.js';
-import { headlineMetrics, type HeadlineMetrics } from '../metrics/definitions.js';
+import { headlineMetrics, type HeadlineMetrics, type ProtocolHeadline } from '../metrics/definitions.js';
 import { MetricState } from '../metrics/state.js';
 import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
 // The protocol modules register their metrics and headlines when the registry loads.
@@ -32,6 +32,8 @@ export interface InflightRequests {
 }
 
 export interface EndpointSecond {
+  /** The protocol (module) whose headline metrics these are. */
+  protocol: string;
   scenario: string;
   name: string;
   method: string;
@@ -42,6 +44,21 @@ export interface EndpointSecond {
 
 export interface EndpointTotal extends EndpointSecond {
   rps: number;
+}
+
+/** One protocol's headline figures (a run that speaks several protocols has one each). */
+export interface ProtocolSecond {
+  protocol: string;
+  /** Its headline metric names. */
+  metrics: HeadlineMetrics;
+  /** During this second. */
+  requests: number;
+  failures: number;
+  latency: LatencyStats;
+  /** Over the sliding window. */
+  current: { rps: number; latency: LatencyStats; errorRate: number };
+  /** Since the start. */
+  cumulative: { requests: number; failures: number; latency: LatencyStats };
 }
 
 export interface Snapshot {
@@ -75,6 +92,8 @@ export interface Snapshot {
     endpoints: EndpointTotal[];
   };
   scheduleLagP99Ms: number | undefined;
+  /** Per protocol that has sent anything, in registration order (absent in older streams). */
+  protocols?: ProtocolSecond[];
   endpoints: EndpointSecond[];
   /** Every metric's values during this second, summed over tags (k6 `values` shape). */
   metrics: Record<string, Record<string, number>>;
@@ -95,6 +114,39 @@ function headlineState(
     if (!st) continue;
     out ??= new MetricState(st.type, st.contains);
     out.merge(st);
+  }
+  return out;
+}
+
+/** Each protocol's own headline figures, for the protocols that sent anything since the start. */
+function protocolSeconds(
+  agg: Aggregator,
+  one: readonly ClosedSecond[],
+  heads: readonly ProtocolHeadline[],
+): ProtocolSecond[] {
+  const out: ProtocolSecond[] = [];
+  for (const h of heads) {
+    const total = agg.total(h.count);
+    if (!total || total.sum <= 0) continue;
+    const cur = agg.current(h.count)?.sum ?? 0;
+    const curFailed = agg.current(h.failures);
+    out.push({
+      protocol: h.protocol,
+      metrics: { count: h.count, failures: h.failures, duration: h.duration },
+      requests: agg.mergeSeconds(one, h.count)?.sum ?? 0,
+      failures: agg.mergeSeconds(one, h.failures)?.trues ?? 0,
+      latency: latencyStats(agg.mergeSeconds(one, h.duration)),
+      current: {
+        rps: agg.windowSpan > 0 ? cur / agg.windowSpan : 0,
+        latency: latencyStats(agg.current(h.duration)),
+        errorRate: curFailed && curFailed.count > 0 ? curFailed.trues / curFailed.count : 0,
+      },
+      cumulative: {
+        requests: total.sum,
+        failures: agg.total(h.failures)?.trues ?? 0,
+        latency: latencyStats(agg.total(h.duration)),
+      },
+    });
   }
   return out;
 }
@@ -127,6 +179,7 @@ export function buildSnapshot(
       const r = agg.mergeSeconds(one, h.count, filter);
       if (r && r.sum > 0)
         endpoints.push({
+          protocol: h.protocol,
           ...filter,
           requests: r.sum,
           failures: agg.mergeSeconds(one, h.failures, filter)?.trues ?? 0,
@@ -135,6 +188,7 @@ export function buildSnapshot(
       const total = agg.total(h.count, filter)?.sum ?? 0;
       if (total > 0)
         endpointTotals.push({
+          protocol: h.protocol,
           ...filter,
           requests: total,
           failures: agg.total(h.failures, filter)?.trues ?? 0,
@@ -175,6 +229,7 @@ export function buildSnapshot(
       endpoints: endpointTotals,
     },
     scheduleLagP99Ms: lag && lag.count > 0 ? latencyStats(lag).p99 : undefined,
+    protocols: protocolSeconds(agg, one, heads),
     endpoints,
     metrics,
     generator,

@@ -94,11 +94,19 @@ export interface HeadlineMetrics {
   duration: string;
 }
 
-const headlineList: HeadlineMetrics[] = [];
+/** A protocol's headline metrics, with the protocol (module) that declared them. */
+export interface ProtocolHeadline extends HeadlineMetrics {
+  protocol: string;
+}
+
+const headlineList: ProtocolHeadline[] = [];
 const headlineCounts = new Set<string>();
 
-/** Declares a protocol's headline metrics (they must be registered metrics of the right types). */
-export function registerHeadline(h: HeadlineMetrics): void {
+/**
+ * Declares the headline metrics of the protocol called `protocol` (they must be registered metrics
+ * of the right types). Declaring the same count again is a no-op.
+ */
+export function registerHeadline(h: HeadlineMetrics, protocol: string): void {
   const kinds: [string, MetricType][] = [
     [h.count, 'counter'],
     [h.failures, 'rate'],
@@ -108,12 +116,12 @@ export function registerHeadline(h: HeadlineMetrics): void {
     if (registered.get(name)?.type !== type)
       throw new Error(`headline metric '${name}' is not a registered ${type}`);
   if (headlineCounts.has(h.count)) return;
-  headlineList.push(h);
+  headlineList.push({ protocol, count: h.count, failures: h.failures, duration: h.duration });
   headlineCounts.add(h.count);
 }
 
 /** Headline metrics of every registered protocol, in registration order. */
-export function headlineMetrics(): readonly HeadlineMetrics[] {
+export function headlineMetrics(): readonly ProtocolHeadline[] {
   return headlineList;
 }
 

@@ -28,6 +28,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { RunListener, RunResult, RunStartInfo } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
 import { VolleyError } from '../errors.js';
+import { headlineMetrics } from '../metrics/definitions.js';
 
 /** ExportResultCode.SUCCESS in @opentelemetry/core (not a direct dependency). */
 const EXPORT_SUCCESS = 0;
@@ -40,6 +41,7 @@ export interface OtlpOutputOptions {
 }
 
 interface EndpointKey {
+  protocol?: string;
   scenario: string;
   name: string;
   method: string;
@@ -92,15 +94,15 @@ export class OtlpOutput implements RunListener {
     });
     const meter = this.provider.getMeter('volley');
     this.requests = meter.createCounter('volley.http.requests', {
-      description: 'HTTP requests completed',
+      description: "Requests completed (each protocol's headline count; attribute protocol)",
       unit: '{request}',
     });
     this.failures = meter.createCounter('volley.http.failures', {
-      description: 'HTTP requests that failed',
+      description: 'Requests that failed (attribute protocol)',
       unit: '{request}',
     });
     this.duration = meter.createGauge('volley.http.duration', {
-      description: 'http_req_duration quantiles over the current window',
+      description: "The protocols' headline duration quantiles over the current window",
       unit: 's',
     });
     this.vus = meter.createGauge('volley.vus', { description: 'Active virtual users', unit: '{vu}' });
@@ -140,9 +142,14 @@ export class OtlpOutput implements RunListener {
   onStart(_info: RunStartInfo): void {}
 
   private advance(e: EndpointKey, requests: number, failures: number): void {
-    const key = JSON.stringify([e.scenario, e.method, e.name]);
+    const key = JSON.stringify([e.protocol ?? '', e.scenario, e.method, e.name]);
     const prev = this.sent.get(key) ?? { requests: 0, failures: 0 };
-    const attrs: Attributes = { scenario: e.scenario, method: e.method, name: e.name };
+    const attrs: Attributes = {
+      ...(e.protocol === undefined ? {} : { protocol: e.protocol }),
+      scenario: e.scenario,
+      method: e.method,
+      name: e.name,
+    };
     // Always touch both counters so every endpoint exports a point, even at zero failures.
     this.requests.add(Math.max(0, requests - prev.requests), attrs);
     this.failures.add(Math.max(0, failures - prev.failures), attrs);
@@ -174,11 +181,16 @@ export class OtlpOutput implements RunListener {
   onEnd(result: RunResult): void {
     if (this.closed) return;
     const agg = result.aggregator;
-    for (const filter of agg.endpoints()) {
-      const requests = agg.total('http_reqs', filter)?.sum ?? 0;
-      if (requests === 0) continue;
-      this.advance(filter, requests, agg.total('http_req_failed', filter)?.trues ?? 0);
-    }
+    for (const filter of agg.endpoints())
+      for (const h of headlineMetrics()) {
+        const requests = agg.total(h.count, filter)?.sum ?? 0;
+        if (requests === 0) continue;
+        this.advance(
+          { protocol: h.protocol, ...filter },
+          requests,
+          agg.total(h.failures, filter)?.trues ?? 0,
+        );
+      }
   }
 
   /** Exports what is left (forceFlush) and shuts the SDK down; never throws for a dead collector. */

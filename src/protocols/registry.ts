@@ -12,7 +12,7 @@ export const PROTOCOL_MODULES: readonly AnyProtocolModule[] = [httpModule];
 
 for (const m of PROTOCOL_MODULES) {
   registerMetrics(m.metrics);
-  registerHeadline(m.headline);
+  registerHeadline(m.headline, m.name);
 }
 
 const byName = new Map(PROTOCOL_MODULES.map((m) => [m.name, m]));

@@ -24,6 +24,7 @@ import { kneeLine, ms, pct, count } from '../summary/format.js';
 import { atSecondText } from '../summary/sustained.js';
 import { loadProfile, readableTime, runWindow } from './load-profile.js';
 import { kneeSignal } from '../summary/knee.js';
+import { headlineValues, summaryProtocols } from '../summary/headline.js';
 
 export const esc = escapeXml;
 
@@ -96,9 +97,11 @@ export function reportCharts(s: Summary, baseline?: Summary): ReportChart[] {
 
 /** The verdict in plain words, one paragraph. */
 export function plainResult(s: Summary): string {
-  const reqs = s.metrics.http_reqs?.values;
-  const dur = s.metrics.http_req_duration?.values;
-  const failed = s.metrics.http_req_failed?.values.rate ?? 0;
+  const head = headlineValues(s);
+  const reqs = { count: head.requests, rate: head.rps };
+  const dur = head.duration;
+  const failed = head.errorRate;
+  const protocols = summaryProtocols(s);
   const secs = s.state.testRunDurationMs / 1000;
   const slo = s.thresholds.results;
   const sloText =
@@ -122,8 +125,16 @@ export function plainResult(s: Summary): string {
           : 'was aborted';
   return (
     `The run ${how}: ` +
-    `${count(reqs?.count ?? 0)} requests in ${secs.toFixed(1)} s (${(reqs?.rate ?? 0).toFixed(1)} req/s achieved), ` +
-    `p95 ${ms(dur?.['p(95)'] ?? 0)}, p99 ${ms(dur?.['p(99)'] ?? 0)}, error rate ${pct(failed)}. ${sloText}` +
+    `${count(reqs.count)} ${protocols.length > 1 ? `${head.headline.protocol} ` : ''}requests in ${secs.toFixed(1)} s (${reqs.rate.toFixed(1)} req/s achieved), ` +
+    `p95 ${ms(dur?.['p(95)'] ?? 0)}, p99 ${ms(dur?.['p(99)'] ?? 0)}, error rate ${pct(failed)}. ` +
+    protocols
+      .slice(1)
+      .map(
+        (p) =>
+          `Also ${count(p.requests)} ${p.name} requests (${p.rps.toFixed(1)}/s), p99 ${ms(p.latency.p99)}, error rate ${pct(p.errorRate)}. `,
+      )
+      .join('') +
+    sloText +
     (s.generator.saturated ? ' The load generator saturated: the numbers may understate the target.' : '') +
     (s.state.aborted ? ` Aborted: ${s.state.abortReason ?? ''} ${s.state.abortDetail ?? ''}.` : '')
   );
@@ -240,13 +251,37 @@ ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], 
       .join('')}</div></section>`,
   );
 
-  // Endpoints.
+  // Protocols, when the run spoke more than one; then the endpoints (with their protocol then).
+  const protocols = summaryProtocols(s);
+  const several = protocols.length > 1;
+  if (several)
+    parts.push(
+      `<section id="protocols"><h2>Protocols</h2>${table(
+        ['protocol', 'requests', 'req/s', 'failed', 'p50', 'p95', 'p99', 'max', 'metrics'],
+        protocols.map(
+          (p) =>
+            `<tr data-protocol="${esc(p.name)}">${td(esc(p.name))}${td(count(p.requests), true)}${td(p.rps.toFixed(1), true)}${td(`${p.failures} (${pct(p.errorRate)})`, true)}${td(ms(p.latency.p50), true)}${td(ms(p.latency.p95), true)}${td(ms(p.latency.p99), true)}${td(ms(p.latency.max), true)}${td(`<code>${esc(`${p.metrics.count}, ${p.metrics.failures}, ${p.metrics.duration}`)}</code>`)}</tr>`,
+        ),
+      )}</section>`,
+    );
   parts.push(
     `<section id="endpoints"><h2>Endpoints</h2>${table(
-      ['scenario', 'endpoint', 'requests', 'req/s', 'failed', 'p50', 'p95', 'p99', 'max', 'statuses'],
+      [
+        ...(several ? ['protocol'] : []),
+        'scenario',
+        'endpoint',
+        'requests',
+        'req/s',
+        'failed',
+        'p50',
+        'p95',
+        'p99',
+        'max',
+        'statuses',
+      ],
       s.endpoints.map(
         (e) =>
-          `<tr>${td(esc(e.scenario))}${td(esc(endpointName(e)))}${td(count(e.requests), true)}${td(e.rps.toFixed(1), true)}${td(`${e.failures} (${pct(e.failures / Math.max(1, e.requests))})`, true)}${td(ms(e.latency.p50), true)}${td(ms(e.latency.p95), true)}${td(ms(e.latency.p99), true)}${td(ms(e.latency.max), true)}${td(
+          `<tr>${several ? td(esc(e.protocol)) : ''}${td(esc(e.scenario))}${td(esc(endpointName(e)))}${td(count(e.requests), true)}${td(e.rps.toFixed(1), true)}${td(`${e.failures} (${pct(e.failures / Math.max(1, e.requests))})`, true)}${td(ms(e.latency.p50), true)}${td(ms(e.latency.p95), true)}${td(ms(e.latency.p99), true)}${td(ms(e.latency.max), true)}${td(
             esc(
               Object.entries(e.statuses)
                 .map(([k, v]) => `${k}: ${v}`)
@@ -371,7 +406,7 @@ ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], 
         ? table(
             ['latency', 'p50', 'p95', 'p99', 'max'],
             [
-              ['service time (http_req_duration)', s.correctedLatency.serviceTime],
+              [`service time (${headlineValues(s).headline.duration})`, s.correctedLatency.serviceTime],
               ['corrected (iteration_latency)', s.correctedLatency.iterationLatency],
             ].map(
               ([n, l]) =>

@@ -4,6 +4,7 @@
  * .md (`chartsDir/<id>.svg`, default chartsDir `charts`), the same path the Markdown links. Same
  * content as the HTML report; long tables are capped so a long run stays well under 60 KB.
  */
+import { summaryProtocols } from '../summary/headline.js';
 import type { Summary } from '../summary/summary.js';
 import { formatDelta, formatDeltaPct, formatValue } from '../analysis/compare.js';
 import { baselineComparison, plainResult, reportCharts, type ReportSummary } from './html-report.js';
@@ -154,12 +155,44 @@ export function renderMarkdownReport(
   md.push('### Charts', '');
   md.push(charts.map((c) => `![${mdEscape(c.title)}](${encodeURI(c.file)})`).join('\n'), '');
 
-  // Endpoints.
+  // Protocols, when the run spoke more than one; then the endpoints (with their protocol then).
+  const protocols = summaryProtocols(s);
+  const several = protocols.length > 1;
+  if (several) {
+    md.push('### Protocols', '');
+    md.push(
+      table(
+        ['protocol', 'requests', 'req/s', 'failed', 'p50', 'p95', 'p99', 'duration metric'],
+        protocols.map((p) => [
+          mdEscape(p.name),
+          count(p.requests),
+          p.rps.toFixed(1),
+          `${p.failures} (${pct(p.errorRate)})`,
+          ms(p.latency.p50),
+          ms(p.latency.p95),
+          ms(p.latency.p99),
+          `\`${p.metrics.duration}\``,
+        ]),
+      ),
+      '',
+    );
+  }
   md.push('### Endpoints', '');
   md.push(
     table(
-      ['endpoint', 'requests', 'req/s', 'failed', 'p50', 'p95', 'p99', 'statuses'],
+      [
+        ...(several ? ['protocol'] : []),
+        'endpoint',
+        'requests',
+        'req/s',
+        'failed',
+        'p50',
+        'p95',
+        'p99',
+        'statuses',
+      ],
       s.endpoints.map((e) => [
+        ...(several ? [mdEscape(e.protocol)] : []),
         mdEscape(endpointName(e)) + (e.scenario !== 'default' ? ` (${mdEscape(e.scenario)})` : ''),
         count(e.requests),
         e.rps.toFixed(1),

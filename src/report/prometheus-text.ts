@@ -17,6 +17,16 @@ function labels(l: Record<string, string>): string {
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
+/** An endpoint's labels: its protocol (absent in older snapshots), scenario, method and name. */
+function endpointLabels(e: { protocol?: string; scenario: string; method: string; name: string }) {
+  return {
+    ...(e.protocol === undefined ? {} : { protocol: e.protocol }),
+    scenario: e.scenario,
+    method: e.method,
+    name: e.name,
+  };
+}
+
 export function prometheusText(
   runId: string | undefined,
   s: Snapshot | null,
@@ -44,12 +54,17 @@ export function prometheusText(
   metric('volley_run_elapsed_seconds', 'gauge', 'Seconds since the run started.', [
     [run, s.elapsedMs / 1000],
   ]);
-  metric('volley_http_reqs_total', 'counter', 'HTTP requests completed since the start.', [
+  // The volley_http_* names predate protocol modules and stay (dashboards scrape them): they count
+  // every protocol's headline requests; volley_protocol_* splits them by protocol.
+  metric('volley_http_reqs_total', 'counter', 'Requests completed since the start (every protocol).', [
     [run, s.cumulative.requests],
   ]);
-  metric('volley_http_req_failed_total', 'counter', 'HTTP requests that failed since the start.', [
-    [run, s.cumulative.failures],
-  ]);
+  metric(
+    'volley_http_req_failed_total',
+    'counter',
+    'Requests that failed since the start (every protocol).',
+    [[run, s.cumulative.failures]],
+  );
   metric('volley_http_reqs_per_second', 'gauge', 'Requests per second over the current window.', [
     [run, s.current.rps],
   ]);
@@ -57,7 +72,7 @@ export function prometheusText(
   metric(
     'volley_http_req_duration_seconds',
     'gauge',
-    `http_req_duration over the last ${s.current.windowSeconds} s (current window).`,
+    `Request duration (every protocol's headline duration) over the last ${s.current.windowSeconds} s (current window).`,
     [
       [{ ...run, quantile: '0.5' }, q.p50 / 1000],
       [{ ...run, quantile: '0.9' }, q.p90 / 1000],
@@ -66,6 +81,43 @@ export function prometheusText(
       [{ ...run, quantile: '1' }, q.max / 1000],
     ],
   );
+  const ps = s.protocols ?? [];
+  if (ps.length > 0) {
+    metric(
+      'volley_protocol_requests_total',
+      'counter',
+      'Requests completed since the start, per protocol (its headline count).',
+      ps.map((p) => [{ ...run, protocol: p.protocol }, p.cumulative.requests]),
+    );
+    metric(
+      'volley_protocol_failures_total',
+      'counter',
+      'Requests that failed since the start, per protocol.',
+      ps.map((p) => [{ ...run, protocol: p.protocol }, p.cumulative.failures]),
+    );
+    metric(
+      'volley_protocol_requests_per_second',
+      'gauge',
+      'Requests per second over the current window, per protocol.',
+      ps.map((p) => [{ ...run, protocol: p.protocol }, p.current.rps]),
+    );
+    metric(
+      'volley_protocol_req_duration_seconds',
+      'gauge',
+      `Each protocol's headline duration over the last ${s.current.windowSeconds} s (current window).`,
+      ps.flatMap((p) => {
+        const l = { ...run, protocol: p.protocol };
+        const lq = p.current.latency;
+        return [
+          [{ ...l, quantile: '0.5' }, lq.p50 / 1000],
+          [{ ...l, quantile: '0.9' }, lq.p90 / 1000],
+          [{ ...l, quantile: '0.95' }, lq.p95 / 1000],
+          [{ ...l, quantile: '0.99' }, lq.p99 / 1000],
+          [{ ...l, quantile: '1' }, lq.max / 1000],
+        ] as [Record<string, string>, number][];
+      }),
+    );
+  }
   metric('volley_vus', 'gauge', 'Active virtual users.', [[run, s.vus]]);
   metric('volley_dropped_iterations', 'gauge', 'Iterations dropped during the last second.', [
     [run, s.dropped],
@@ -86,21 +138,21 @@ export function prometheusText(
   metric(
     'volley_endpoint_requests_total',
     'counter',
-    'HTTP requests per endpoint since the start.',
-    ep.map((e) => [{ ...run, scenario: e.scenario, method: e.method, name: e.name }, e.requests]),
+    'Requests per endpoint since the start.',
+    ep.map((e) => [{ ...run, ...endpointLabels(e) }, e.requests]),
   );
   metric(
     'volley_endpoint_failures_total',
     'counter',
-    'Failed HTTP requests per endpoint since the start.',
-    ep.map((e) => [{ ...run, scenario: e.scenario, method: e.method, name: e.name }, e.failures]),
+    'Failed requests per endpoint since the start.',
+    ep.map((e) => [{ ...run, ...endpointLabels(e) }, e.failures]),
   );
   metric(
     'volley_endpoint_req_duration_seconds',
     'gauge',
-    'http_req_duration per endpoint since the start.',
+    "The endpoint's protocol's headline duration since the start.",
     ep.flatMap((e) => {
-      const l = { ...run, scenario: e.scenario, method: e.method, name: e.name };
+      const l = { ...run, ...endpointLabels(e) };
       return [
         [{ ...l, quantile: '0.5' }, e.latency.p50 / 1000],
         [{ ...l, quantile: '0.9' }, e.latency.p90 / 1000],

@@ -11,6 +11,7 @@
  *   (0.5), the slowest endpoint (0.4), and notes (0.1).
  * Ties keep the order above. The same rule ranks `rankBottlenecks`.
  */
+import { summaryProtocols } from '../summary/headline.js';
 import type { Summary } from '../summary/summary.js';
 import { metricValue, ms, pct } from '../summary/format.js';
 import { atSecondText } from '../summary/sustained.js';
@@ -88,8 +89,20 @@ export function thresholdMiss(summary: Summary, metric: string, expr: string, ac
   return `${diffText} ${above ? 'above' : 'below'} the limit ${formatMetricValue(summary, metric, p.limit)}${ratio}`;
 }
 
+/** Requests of every protocol the run spoke. */
 function totalRequests(s: Summary): number {
-  return s.metrics.http_reqs?.values.count ?? s.endpoints.reduce((a, e) => a + e.requests, 0);
+  const ps = summaryProtocols(s);
+  return ps.length > 0
+    ? ps.reduce((a, p) => a + p.requests, 0)
+    : s.endpoints.reduce((a, e) => a + e.requests, 0);
+}
+
+/** Failed requests of every protocol the run spoke. */
+function failedRequests(s: Summary): number {
+  const ps = summaryProtocols(s);
+  return ps.length > 0
+    ? ps.reduce((a, p) => a + p.failures, 0)
+    : s.endpoints.reduce((a, e) => a + e.failures, 0);
 }
 
 /** `GET /path`; names that already start with their method (quick mode's) are not doubled. */
@@ -127,8 +140,7 @@ function rank<T extends { impact: number; kind?: RecommendationKind }>(xs: T[]):
 export function recommendations(s: Summary): Recommendation[] {
   const out: Recommendation[] = [];
   const total = totalRequests(s);
-  const failedReqs =
-    s.metrics.http_req_failed?.values.passes ?? s.endpoints.reduce((a, e) => a + e.failures, 0);
+  const failedReqs = failedRequests(s);
 
   // Failed SLOs: which one, by how much. Affected: the share of requests beyond a percentile
   // limit (p(99) -> 1%), the failed ones for a rate, else every request.

@@ -1,19 +1,34 @@
 /** The end-of-test terminal summary: metrics, thresholds ✓/✗, endpoints, error classes, warnings. */
+import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
+// The protocol modules register their metrics (the trend order reads them) when the registry loads.
+import '../protocols/registry.js';
 import type { Summary } from '../summary/summary.js';
 import { bytes, count, kneeLine, metricValue, ms, pct, table } from '../summary/format.js';
+import { summaryProtocols } from '../summary/headline.js';
 
-const TREND_ORDER = [
-  'http_req_duration',
-  'iteration_latency',
-  'http_req_waiting',
-  'http_req_connecting',
-  'http_req_blocked',
-  'http_req_sending',
-  'http_req_receiving',
-  'http_req_tls_handshaking',
-  'iteration_duration',
-  'schedule_lag',
-];
+/** The engine's own trends: every other registered time trend is some protocol's. */
+const ENGINE_TRENDS = new Set(['iteration_latency', 'iteration_duration', 'schedule_lag', 'group_duration']);
+
+/**
+ * The metric table's first rows: the main protocol's headline duration, the corrected latency,
+ * the other protocols' headline durations, then every protocol's other time trends (in the
+ * order the modules declare them), then the iterations' own; the rest follows by name.
+ */
+function trendOrder(s: Summary): string[] {
+  const heads = summaryProtocols(s).map((p) => p.metrics.duration);
+  const protocolTrends = [...BUILTIN_BY_NAME.values()]
+    .filter((d) => d.type === 'trend' && d.contains === 'time' && !ENGINE_TRENDS.has(d.name))
+    .map((d) => d.name)
+    .filter((n) => !heads.includes(n));
+  return [
+    ...heads.slice(0, 1),
+    'iteration_latency',
+    ...heads.slice(1),
+    ...protocolTrends,
+    'iteration_duration',
+    'schedule_lag',
+  ];
+}
 
 /** A unit for trends whose name says it (the resource monitor's `target_cpu_percent`, `*_mb`). */
 function unitOf(name: string): string {
@@ -84,9 +99,10 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
 
   const rows: string[][] = [['metric', 'values']];
   const names = Object.keys(s.metrics).filter((n) => !n.includes('{'));
+  const order = trendOrder(s);
   const ordered = [
-    ...TREND_ORDER.filter((n) => names.includes(n)),
-    ...names.filter((n) => !TREND_ORDER.includes(n)).sort(),
+    ...order.filter((n) => names.includes(n)),
+    ...names.filter((n) => !order.includes(n)).sort(),
   ];
   for (const n of ordered) {
     const m = s.metrics[n];
@@ -110,13 +126,56 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
     out.push('');
   }
 
+  // A run that speaks more than one protocol: each protocol's headline numbers, and the endpoint
+  // table says which protocol each endpoint is.
+  const protocols = summaryProtocols(s);
+  const several = protocols.length > 1;
+  if (several) {
+    const pr: string[][] = [
+      ['protocol', 'reqs', 'fails', 'error rate', 'rps', 'avg', 'p50', 'p95', 'p99', 'max', 'metric'],
+    ];
+    for (const p of protocols) {
+      const l = p.latency;
+      pr.push([
+        p.name,
+        count(p.requests),
+        count(p.failures),
+        pct(p.errorRate),
+        count(p.rps),
+        ms(l.avg),
+        ms(l.p50),
+        ms(l.p95),
+        ms(l.p99),
+        ms(l.max),
+        p.metrics.duration,
+      ]);
+    }
+    out.push('  Protocols');
+    out.push(table(pr).replace(/^/gm, '    '));
+    out.push('');
+  }
+
   if (s.endpoints.length > 0) {
     const er: string[][] = [
-      ['endpoint', 'scenario', 'reqs', 'fails', 'rps', 'avg', 'min', 'p50', 'p95', 'p99', 'max'],
+      [
+        ...(several ? ['protocol'] : []),
+        'endpoint',
+        'scenario',
+        'reqs',
+        'fails',
+        'rps',
+        'avg',
+        'min',
+        'p50',
+        'p95',
+        'p99',
+        'max',
+      ],
     ];
     for (const e of s.endpoints.slice(0, 30)) {
       const l = e.latency;
       er.push([
+        ...(several ? [e.protocol] : []),
         e.name,
         e.scenario,
         count(e.requests),

@@ -13,6 +13,7 @@ import { DamagedStoreError } from '../store/damaged.js';
 import type { RunStore } from '../store/run-store.js';
 import { isActiveStatus, type RunStatus } from '../store/types.js';
 import { prometheusText } from '../report/prometheus-text.js';
+import { summaryHeadline } from '../summary/headline.js';
 import { ApiProblem, RunManager } from './run-manager.js';
 import { CSP, dashboardBuilt, serveStatic } from './static-files.js';
 import { SystemSampler } from './system-info.js';
@@ -260,7 +261,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       } else if (sub === 'metrics' && method === 'GET') {
         return send(res, 200, { runId: id, metrics: opts.store.metricNames(id) });
       } else if (sub === 'percentiles' && method === 'GET') {
-        const metric = url.searchParams.get('metric') ?? 'http_req_duration';
+        // Default: the run's headline duration (its main protocol's), read from its summary.
+        const stored = url.searchParams.get('metric') === null ? opts.store.get(id)?.summary : undefined;
+        const metric = url.searchParams.get('metric') ?? summaryHeadline(stored ?? { metrics: {} }).duration;
         const ps = (url.searchParams.get('p') ?? '50,90,95,99,99.9').split(',').map(Number);
         if (ps.some((p) => !Number.isFinite(p) || p <= 0 || p > 100))
           throw new ApiProblem(400, 'p: a comma-separated list of percentiles in (0, 100]');

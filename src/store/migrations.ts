@@ -147,6 +147,37 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    description:
+      "per-endpoint seconds carry their protocol: a gRPC method and a WebSocket URL are endpoints beside HTTP's",
+    sql: `
+      -- The protocol (module name) is part of an endpoint's key: two protocols may share a name.
+      -- Every run stored before this migration spoke HTTP only.
+      CREATE TABLE endpoint_seconds_v5 (
+        run_id   TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        second   INTEGER NOT NULL,
+        protocol TEXT NOT NULL,
+        scenario TEXT NOT NULL,
+        method   TEXT NOT NULL,
+        name     TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        avg_ms   REAL NOT NULL,
+        p50_ms   REAL NOT NULL,
+        p95_ms   REAL NOT NULL,
+        p99_ms   REAL NOT NULL,
+        max_ms   REAL NOT NULL,
+        PRIMARY KEY (run_id, protocol, scenario, method, name, second)
+      ) WITHOUT ROWID;
+      INSERT INTO endpoint_seconds_v5
+        SELECT run_id, second, 'http', scenario, method, name, requests, failures,
+               avg_ms, p50_ms, p95_ms, p99_ms, max_ms
+          FROM endpoint_seconds;
+      DROP TABLE endpoint_seconds;
+      ALTER TABLE endpoint_seconds_v5 RENAME TO endpoint_seconds;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -7,6 +7,7 @@
  */
 import type { RunListener, RunResult, RunStartInfo } from '../engine/run.js';
 import type { Snapshot } from '../engine/snapshot.js';
+import { headlineMetrics } from '../metrics/definitions.js';
 import { encodeHistogram } from '../metrics/histogram.js';
 import type { Summary } from '../summary/summary.js';
 import type { ProcessRef } from './pid-alive.js';
@@ -26,7 +27,7 @@ export interface RecorderOptions {
   warn: (message: string) => void;
 }
 
-/** Final HDR histograms of every trend, and of http_req_duration per endpoint. */
+/** Final HDR histograms of every trend, and of each protocol's headline duration per endpoint. */
 export function finalHistograms(result: RunResult): HistogramRecord[] {
   const agg = result.aggregator;
   const out: HistogramRecord[] = [];
@@ -34,17 +35,18 @@ export function finalHistograms(result: RunResult): HistogramRecord[] {
     const st = agg.total(metric);
     if (st?.hist && st.count > 0) out.push({ metric, encoded: encodeHistogram(st.hist) });
   }
-  for (const e of agg.endpoints()) {
-    const st = agg.total('http_req_duration', e);
-    if (st?.hist && st.count > 0)
-      out.push({
-        metric: 'http_req_duration',
-        scenario: e.scenario,
-        method: e.method,
-        name: e.name,
-        encoded: encodeHistogram(st.hist),
-      });
-  }
+  for (const e of agg.endpoints())
+    for (const { duration } of headlineMetrics()) {
+      const st = agg.total(duration, e);
+      if (st?.hist && st.count > 0)
+        out.push({
+          metric: duration,
+          scenario: e.scenario,
+          method: e.method,
+          name: e.name,
+          encoded: encodeHistogram(st.hist),
+        });
+    }
   return out;
 }
 

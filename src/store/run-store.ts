@@ -3,6 +3,7 @@
  * serves tests — `volley run` in a terminal or CI, runs started from the API, `volley serve`
  * reading them. Writers are short transactions; readers never block them (WAL).
  */
+import { headlineValues } from '../summary/headline.js';
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -315,13 +316,14 @@ export class RunStore {
         metric.run(id, s.second, name, JSON.stringify(values));
       const endpoint = this.db.prepare(
         `INSERT OR REPLACE INTO endpoint_seconds
-           (run_id, second, scenario, method, name, requests, failures, avg_ms, p50_ms, p95_ms, p99_ms, max_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           (run_id, second, protocol, scenario, method, name, requests, failures, avg_ms, p50_ms, p95_ms, p99_ms, max_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const e of s.endpoints)
         endpoint.run(
           id,
           s.second,
+          e.protocol,
           e.scenario,
           e.method,
           e.name,
@@ -378,7 +380,9 @@ export class RunStore {
     },
   ): void {
     const { summary } = end;
-    const reqs = summary.metrics.http_reqs?.values.count ?? 0;
+    // The listing's requests, p99 and error rate are the headline protocol's (the run's main one).
+    const head = headlineValues(summary);
+    const reqs = head.requests;
     const durS = summary.state.testRunDurationMs / 1000;
     this.db.transaction(() => {
       this.db
@@ -396,8 +400,8 @@ export class RunStore {
           durationMs: Math.round(summary.state.testRunDurationMs),
           requests: reqs,
           rps: durS > 0 ? reqs / durS : 0,
-          p99: summary.metrics.http_req_duration?.values['p(99)'] ?? null,
-          errorRate: summary.metrics.http_req_failed?.values.rate ?? null,
+          p99: head.duration?.['p(99)'] ?? null,
+          errorRate: summary.metrics[head.headline.failures]?.values.rate ?? null,
           summary: JSON.stringify(summary),
           exitCode: end.exitCode,
         });
@@ -568,6 +572,7 @@ export class RunStore {
 
   endpointSeries(id: string): {
     second: number;
+    protocol: string;
     scenario: string;
     method: string;
     name: string;
@@ -581,9 +586,9 @@ export class RunStore {
   }[] {
     return this.db
       .prepare(
-        `SELECT second, scenario, method, name, requests, failures, avg_ms AS avgMs, p50_ms AS p50Ms,
-           p95_ms AS p95Ms, p99_ms AS p99Ms, max_ms AS maxMs
-         FROM endpoint_seconds WHERE run_id = ? ORDER BY scenario, method, name, second`,
+        `SELECT second, protocol, scenario, method, name, requests, failures, avg_ms AS avgMs,
+           p50_ms AS p50Ms, p95_ms AS p95Ms, p99_ms AS p99Ms, max_ms AS maxMs
+         FROM endpoint_seconds WHERE run_id = ? ORDER BY protocol, scenario, method, name, second`,
       )
       .all(id) as ReturnType<RunStore['endpointSeries']>;
   }

@@ -3,6 +3,7 @@
  * the run's timeline and counts only when it holds for a few seconds in a row (one bad second is
  * noise). Ordered by when it began, so the first one is the likeliest cause and the rest effects.
  */
+import { headlineMetrics } from '../metrics/definitions.js';
 import type { TimelineSecond } from './input.js';
 import { atSecondText, firstSustained, median, MIN_FAILURES, SUSTAIN } from './sustained.js';
 
@@ -10,7 +11,10 @@ export type SignalKind = 'latency' | 'errors' | 'target-cpu' | 'series' | 'gener
 
 export interface DegradedSignal {
   signal: SignalKind;
-  /** The metric read (http_req_duration, http_req_failed, target_cpu_percent, prom_…, generator). */
+  /**
+   * The metric read: the protocols' headline duration or failure rate (`http_req_duration`; two
+   * joined by ` + ` when the run spoke two protocols), target_cpu_percent, prom_…, generator.
+   */
   metric: string;
   atSecond: number;
   time: string;
@@ -46,7 +50,19 @@ function early(secs: readonly TimelineSecond[]): readonly TimelineSecond[] {
 
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
 
-export function bottleneckHints(timeline: readonly TimelineSecond[]): BottleneckHints {
+/** The names the latency and error signals give as their metric (the timeline merges every protocol's). */
+export interface HeadlineNames {
+  duration: string;
+  failures: string;
+}
+
+export function bottleneckHints(
+  timeline: readonly TimelineSecond[],
+  headline: HeadlineNames = headlineMetrics()[0] ?? {
+    duration: 'request duration',
+    failures: 'request failures',
+  },
+): BottleneckHints {
   const secs = timeline.filter((s) => s.requests > 0 || s.iterations > 0);
   const out: DegradedSignal[] = [];
   const push = (i: number, signal: SignalKind, metric: string, detail: string): void => {
@@ -61,7 +77,7 @@ export function bottleneckHints(timeline: readonly TimelineSecond[]): Bottleneck
       push(
         lat,
         'latency',
-        'http_req_duration',
+        headline.duration,
         `p99 ${fmt((secs[lat] as TimelineSecond).latency.p99)} ms, ≥ 2× the early ${fmt(baseP99)} ms`,
       );
 
@@ -74,7 +90,7 @@ export function bottleneckHints(timeline: readonly TimelineSecond[]): Bottleneck
       push(
         err,
         'errors',
-        'http_req_failed',
+        headline.failures,
         `${((secs[err] as TimelineSecond).errorRate * 100).toFixed(1)}% of requests failed (> 1%)`,
       );
 

@@ -26,6 +26,8 @@ export interface TimelineSecond {
   latency: LatencyStats;
   /** Every metric's values during this second, summed over tags (k6 `values` shape). */
   metrics: Record<string, Record<string, number>>;
+  /** Each protocol's own headline figures this second (absent in older timelines). */
+  protocols?: readonly { protocol: string; requests: number; failures: number; latency: LatencyStats }[];
   generator: {
     /** Whole process CPU over the second, in percent of one core. */
     cpuPercent: number;

@@ -17,6 +17,16 @@ export function seriesPoint(s: TimelineSecond): SeriesPoint {
     cpuPercent: s.generator.cpuPercent,
     rssMB: s.generator.rssMB,
     saturated: s.generator.saturated,
+    ...(s.protocols && s.protocols.length > 1
+      ? {
+          protocols: s.protocols.map((p) => ({
+            protocol: p.protocol,
+            requests: p.requests,
+            failures: p.failures,
+            latency: p.latency,
+          })),
+        }
+      : {}),
   };
 }
 

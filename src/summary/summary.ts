@@ -3,11 +3,12 @@
  * `.thresholds.<expr>.ok`) plus volley's own top-level keys. Schema: docs/output-schema.md.
  */
 import type { TestConfig } from '../config/types.js';
-import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
+import { BUILTIN_BY_NAME, headlineMetrics, type ProtocolHeadline } from '../metrics/definitions.js';
 import { latencyStats, metricValues, type LatencyStats } from '../metrics/summary-values.js';
 import { parseThresholdKey } from '../thresholds/parse.js';
 import { bottleneckHints, type BottleneckHints } from './bottlenecks.js';
 import { count } from './format.js';
+import type { ProtocolSummary } from './headline.js';
 import type { GeneratorSummary, SummaryInput, TimelineSecond } from './input.js';
 import { detectKnee, type Knee } from './knee.js';
 import { seriesPoint } from './series-point.js';
@@ -23,6 +24,8 @@ export interface SummaryMetric {
 }
 
 export interface EndpointSummary {
+  /** The protocol whose headline metrics these are (a gRPC method, a WebSocket URL are endpoints). */
+  protocol: string;
   scenario: string;
   name: string;
   method: string;
@@ -77,6 +80,13 @@ export interface Summary {
     }[];
   };
   metrics: Record<string, SummaryMetric>;
+  /**
+   * Every protocol that sent requests, most requests first: its headline numbers. Absent in
+   * summaries written before volley had protocol modules (read them through summaryProtocols).
+   */
+  protocols?: ProtocolSummary[];
+  /** The run's main protocol (most requests); null when no protocol sent any. Absent like `protocols`. */
+  headline?: string | null;
   /** Open loop: what the service time hides. Absent when no arrival-rate scenario ran. */
   correctedLatency: { serviceTime: LatencyStats; iterationLatency: LatencyStats; differs: boolean } | null;
   endpoints: EndpointSummary[];
@@ -126,6 +136,68 @@ function monitoredSeries(timeline: readonly TimelineSecond[]): Record<string, (n
   return out;
 }
 
+/** Each protocol that sent requests, with its headline totals, most requests first. */
+function protocolSummaries(
+  agg: SummaryInput['aggregator'],
+  heads: readonly ProtocolHeadline[],
+  elapsedS: number,
+): ProtocolSummary[] {
+  const out: ProtocolSummary[] = [];
+  for (const h of heads) {
+    const requests = agg.total(h.count)?.sum ?? 0;
+    if (requests <= 0) continue;
+    const failures = agg.total(h.failures)?.trues ?? 0;
+    out.push({
+      name: h.protocol,
+      metrics: { count: h.count, failures: h.failures, duration: h.duration },
+      requests,
+      failures,
+      errorRate: failures / requests,
+      rps: Math.round((requests / elapsedS) * 10) / 10,
+      latency: latencyStats(agg.total(h.duration)),
+    });
+  }
+  // Stable: registration order breaks ties.
+  return out.sort((a, b) => b.requests - a.requests);
+}
+
+/** One row per (protocol, scenario, name, method) that sent requests, most requests first. */
+function endpointSummaries(
+  agg: SummaryInput['aggregator'],
+  heads: readonly ProtocolHeadline[],
+  elapsedS: number,
+): EndpointSummary[] {
+  const endpoints: EndpointSummary[] = [];
+  for (const f of agg.endpoints()) {
+    for (const h of heads) {
+      const requests = agg.total(h.count, f)?.sum ?? 0;
+      if (requests <= 0) continue;
+      const statuses: Record<string, number> = {};
+      for (const s of agg.series.values()) {
+        if (
+          s.metric !== h.count ||
+          s.tags.scenario !== f.scenario ||
+          s.tags.name !== f.name ||
+          s.tags.method !== f.method
+        )
+          continue;
+        const label = s.tags.error ? `error:${s.tags.error}` : (s.tags.status ?? '?');
+        statuses[label] = (statuses[label] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
+      }
+      endpoints.push({
+        protocol: h.protocol,
+        ...f,
+        requests,
+        failures: agg.total(h.failures, f)?.trues ?? 0,
+        rps: Math.round((requests / elapsedS) * 10) / 10,
+        latency: latencyStats(agg.total(h.duration, f)),
+        statuses,
+      });
+    }
+  }
+  return endpoints.sort((a, b) => b.requests - a.requests);
+}
+
 /**
  * The summary of a finished run. The knee and the bottleneck hints are read from the run's
  * timeline here, beside the rest of the document, so every caller (CLI, stress probes, bench, the
@@ -156,35 +228,14 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
     (m.thresholds ??= {})[r.source] = { ok: r.ok, actual: r.actual ?? null };
   }
 
-  const endpoints: EndpointSummary[] = [];
-  for (const f of agg.endpoints()) {
-    const statuses: Record<string, number> = {};
-    for (const s of agg.series.values()) {
-      if (
-        s.metric !== 'http_reqs' ||
-        s.tags.scenario !== f.scenario ||
-        s.tags.name !== f.name ||
-        s.tags.method !== f.method
-      )
-        continue;
-      const label = s.tags.error ? `error:${s.tags.error}` : (s.tags.status ?? '?');
-      statuses[label] = (statuses[label] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
-    }
-    const requests = agg.total('http_reqs', f)?.sum ?? 0;
-    endpoints.push({
-      ...f,
-      requests,
-      failures: agg.total('http_req_failed', f)?.trues ?? 0,
-      rps: Math.round((requests / elapsedS) * 10) / 10,
-      latency: latencyStats(agg.total('http_req_duration', f)),
-      statuses,
-    });
-  }
-  endpoints.sort((a, b) => b.requests - a.requests);
+  const heads = headlineMetrics();
+  const protocols = protocolSummaries(agg, heads, elapsedS);
+  const main = heads.find((h) => h.protocol === protocols[0]?.name);
+  const endpoints = endpointSummaries(agg, heads, elapsedS);
 
   const errors: Record<string, number> = {};
   for (const s of agg.series.values()) {
-    if (s.metric === 'http_reqs' && s.tags.error)
+    if (s.tags.error && heads.some((h) => h.count === s.metric))
       errors[s.tags.error] = (errors[s.tags.error] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
   }
 
@@ -202,7 +253,8 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
   }
 
   const itLat = agg.total('iteration_latency');
-  const service = latencyStats(agg.total('http_req_duration'));
+  // The service time is the main protocol's: with two protocols, the one that carried the run.
+  const service = latencyStats(main ? agg.total(main.duration) : undefined);
   const corrected = itLat && itLat.count > 0 ? latencyStats(itLat) : undefined;
   const lagP99 = latencyStats(agg.total('schedule_lag')).p99;
 
@@ -225,7 +277,7 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
     );
   }
   const targetCpu = agg.total('target_cpu_percent');
-  const sent = agg.total('http_reqs')?.sum ?? 0;
+  const sent = protocols.reduce((a, p) => a + p.requests, 0);
   if (targetCpu && targetCpu.count > 0 && sent >= 1000 && (metricValues(targetCpu, 1).max ?? 0) < 0.5) {
     warnings.push(
       `the monitored process used 0% CPU while the target was sent ${sent} requests: --monitor-pid probably names a process that does not serve them (a wrapper such as npm exec or a shell, or another host's process); give the pid of the server itself`,
@@ -299,6 +351,8 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
       })),
     },
     metrics,
+    protocols,
+    headline: protocols[0]?.name ?? null,
     correctedLatency: corrected
       ? {
           serviceTime: service,
@@ -325,7 +379,10 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
     workerErrors: result.workerErrors,
     analysis: {
       knee: detectKnee(result.timeline, result.plans),
-      bottlenecks: bottleneckHints(result.timeline),
+      bottlenecks: bottleneckHints(result.timeline, {
+        duration: protocols.map((p) => p.metrics.duration).join(' + ') || 'request duration',
+        failures: protocols.map((p) => p.metrics.failures).join(' + ') || 'request failures',
+      }),
     },
     series: result.timeline.map(seriesPoint),
     monitored: monitoredSeries(result.timeline),

@@ -28,12 +28,25 @@ export interface SeriesPoint {
   iterations: number;
   dropped: number;
   vus: number;
-  /** http_req_duration during this second, in ms. */
+  /** The protocols' headline duration during this second, in ms (every protocol's, merged). */
   latency: LatencyStats;
+  /**
+   * Each protocol's own figures this second, only when the run speaks more than one protocol
+   * (the charts draw a series per protocol then).
+   */
+  protocols?: ProtocolPoint[];
   /** Generator process CPU, percent of one core. */
   cpuPercent: number;
   rssMB: number;
   saturated: boolean;
+}
+
+/** One protocol's share of a second (SeriesPoint.protocols). */
+export interface ProtocolPoint {
+  protocol: string;
+  requests: number;
+  failures: number;
+  latency: LatencyStats;
 }
 
 /** Exceptions in script code, per scenario and message, with the first stack seen (the summary's `scriptErrors`). */

@@ -44,6 +44,7 @@ const counter = (perSecond: number): SummaryMetric => ({
 
 function endpoint(name: string, p99: number, requests = 500, failures = 0): EndpointSummary {
   return {
+    protocol: 'http',
     scenario: 'default',
     name,
     method: name.split(' ')[0] as string,

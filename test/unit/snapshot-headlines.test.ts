@@ -33,7 +33,7 @@ describe('snapshot headlines come from the protocol modules', () => {
       defineMetric('msg_failed', 'rate', 'default', 'share of messages that failed'),
       defineMetric('msg_duration', 'trend', 'time', 'message round trip'),
     ]);
-    registerHeadline({ count: 'msg_sent', failures: 'msg_failed', duration: 'msg_duration' });
+    registerHeadline({ count: 'msg_sent', failures: 'msg_failed', duration: 'msg_duration' }, 'msg');
 
     const sink = new MetricSink();
     const web = { scenario: 's', name: 'GET /a', method: 'GET', status: '200' };
