@@ -117,8 +117,8 @@ export function renderComparison(c: Comparison): string {
           : `${e.status} (too few requests to gate)`,
       ]);
       for (const r of e.rows) {
-        const label =
-          r.metric === 'http_req_failed' ? 'error rate' : r.metric === 'http_reqs' ? 'req/s' : r.stat;
+        // An endpoint's rows: its protocol's duration (by statistic), failure rate and request rate.
+        const label = r.unit === 'ratio' ? 'error rate' : r.unit === 'per-second' ? 'req/s' : r.stat;
         rows.push(rowCells(`  ${label}`, r));
       }
     }

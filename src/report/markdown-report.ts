@@ -173,6 +173,7 @@ export function renderMarkdownReport(
           ms(p.latency.p99),
           `\`${p.metrics.duration}\``,
         ]),
+        1,
       ),
       '',
     );
@@ -206,6 +207,7 @@ export function renderMarkdownReport(
             .join(', '),
         ),
       ]),
+      several ? 2 : 1,
     ),
     '',
   );

@@ -32,6 +32,23 @@ interface Bucket {
   cpuPercent: number;
   rssMB: number;
   saturated: boolean;
+  /** Per protocol, when the run speaks more than one (SeriesPoint.protocols). */
+  protocols: Map<string, ProtocolBucket>;
+}
+
+interface ProtocolBucket {
+  requests: number;
+  failures: number;
+  p99: number;
+}
+
+/** One protocol's columns, aligned with `x`. */
+export interface ProtocolColumns {
+  name: string;
+  rps: number[];
+  /** null for a point where the protocol sent nothing. */
+  p99: (number | null)[];
+  errorPct: (number | null)[];
 }
 
 /** Column arrays in uPlot's shape: x first, then one array per series. */
@@ -50,6 +67,8 @@ export interface SeriesColumns {
   max: (number | null)[];
   cpuPercent: number[];
   rssMB: number[];
+  /** One entry per protocol seen in a point's `protocols` (empty for a one-protocol run). */
+  protocols: ProtocolColumns[];
 }
 
 function bucketOf(p: SeriesPoint): Bucket {
@@ -67,6 +86,12 @@ function bucketOf(p: SeriesPoint): Bucket {
     cpuPercent: p.cpuPercent,
     rssMB: p.rssMB,
     saturated: p.saturated,
+    protocols: new Map(
+      (p.protocols ?? []).map((x) => [
+        x.protocol,
+        { requests: x.requests, failures: x.failures, p99: x.latency.p99 },
+      ]),
+    ),
   };
 }
 
@@ -84,6 +109,15 @@ function mergeInto(a: Bucket, b: Bucket): void {
   a.cpuPercent = Math.max(a.cpuPercent, b.cpuPercent);
   a.rssMB = Math.max(a.rssMB, b.rssMB);
   a.saturated = a.saturated || b.saturated;
+  for (const [name, x] of b.protocols) {
+    const y = a.protocols.get(name);
+    if (!y) a.protocols.set(name, { ...x });
+    else {
+      y.requests += x.requests;
+      y.failures += x.failures;
+      y.p99 = Math.max(y.p99, x.p99);
+    }
+  }
 }
 
 export class BoundedSeries {
@@ -131,7 +165,12 @@ export class BoundedSeries {
       const prev = out[out.length - 1];
       if (prev && Math.floor(prev.start / this.width) === Math.floor(b.start / this.width))
         mergeInto(prev, b);
-      else out.push({ ...b, start: Math.floor(b.start / this.width) * this.width });
+      else
+        out.push({
+          ...b,
+          protocols: new Map([...b.protocols].map(([k, v]) => [k, { ...v }])),
+          start: Math.floor(b.start / this.width) * this.width,
+        });
     }
     this.buckets = out;
   }
@@ -150,8 +189,21 @@ export class BoundedSeries {
       max: [],
       cpuPercent: [],
       rssMB: [],
+      protocols: [],
     };
+    const names = new Set<string>();
+    for (const b of this.buckets) for (const n of b.protocols.keys()) names.add(n);
+    const perProtocol = [...names].map(
+      (name) => ({ name, rps: [], p99: [], errorPct: [] }) as ProtocolColumns,
+    );
+    c.protocols = perProtocol;
     for (const b of this.buckets) {
+      for (const pc of perProtocol) {
+        const x = b.protocols.get(pc.name);
+        pc.rps.push((x?.requests ?? 0) / b.seconds);
+        pc.p99.push(x && x.requests > 0 ? x.p99 : null);
+        pc.errorPct.push(x && x.requests > 0 ? (x.failures / x.requests) * 100 : null);
+      }
       c.x.push(b.start);
       c.rps.push(b.requests / b.seconds);
       c.failuresPerSecond.push(b.failures / b.seconds);

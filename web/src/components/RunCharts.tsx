@@ -42,7 +42,19 @@ const ERR_AXES: ChartAxis[] = [
 ];
 const COUNT: ChartAxis[] = [{ scale: 'y', unit: '', integer: true }];
 
-export function RunCharts({ cols, bucketSeconds }: { cols: SeriesColumns; bucketSeconds: number }) {
+/** Colours of per-protocol series, in the order the protocols appear. */
+const PROTOCOL_COLORS = ['#4aa3ff', '#5ad19a', '#f2c94c', '#c08cff', '#ff9f43', '#ff5d5d'];
+
+export function RunCharts({
+  cols,
+  bucketSeconds,
+  latencyMetric,
+}: {
+  cols: SeriesColumns;
+  bucketSeconds: number;
+  /** The headline duration's metric name, for the latency chart's title. */
+  latencyMetric?: string | undefined;
+}) {
   const throughput = useMemo<uPlot.AlignedData>(() => [cols.x, cols.rps, cols.failuresPerSecond], [cols]);
   const latency = useMemo<uPlot.AlignedData>(() => [cols.x, cols.p50, cols.p95, cols.p99, cols.max], [cols]);
   const errors = useMemo<uPlot.AlignedData>(
@@ -50,6 +62,19 @@ export function RunCharts({ cols, bucketSeconds }: { cols: SeriesColumns; bucket
     [cols],
   );
   const vus = useMemo<uPlot.AlignedData>(() => [cols.x, cols.vus], [cols]);
+  // A run that speaks more than one protocol: throughput and p99 per protocol.
+  const several = cols.protocols.length > 1;
+  const protocolSeries = useMemo<ChartSeries[]>(
+    () =>
+      cols.protocols.map((p, i) => ({
+        label: p.name,
+        color: PROTOCOL_COLORS[i % PROTOCOL_COLORS.length] as string,
+        spanGaps: false,
+      })),
+    [cols],
+  );
+  const protocolRps = useMemo<uPlot.AlignedData>(() => [cols.x, ...cols.protocols.map((p) => p.rps)], [cols]);
+  const protocolP99 = useMemo<uPlot.AlignedData>(() => [cols.x, ...cols.protocols.map((p) => p.p99)], [cols]);
   const note =
     bucketSeconds > 1 ? `${bucketSeconds} s per point (merged to stay under 900 points)` : undefined;
   const latencyNote =
@@ -67,7 +92,7 @@ export function RunCharts({ cols, bucketSeconds }: { cols: SeriesColumns; bucket
         {...(note ? { note } : {})}
       />
       <Chart
-        title="Latency (http_req_duration)"
+        title={several ? 'Latency (every protocol)' : `Latency (${latencyMetric ?? 'request duration'})`}
         testId="chart-latency"
         series={LATENCY}
         axes={MS}
@@ -83,6 +108,26 @@ export function RunCharts({ cols, bucketSeconds }: { cols: SeriesColumns; bucket
         {...(note ? { note } : {})}
       />
       <Chart title="Virtual users" testId="chart-vus" series={VUS} axes={COUNT} data={vus} />
+      {several ? (
+        <>
+          <Chart
+            title="Requests/s by protocol"
+            testId="chart-protocol-rps"
+            series={protocolSeries}
+            axes={PER_S}
+            data={protocolRps}
+            {...(note ? { note } : {})}
+          />
+          <Chart
+            title="p99 by protocol"
+            testId="chart-protocol-p99"
+            series={protocolSeries}
+            axes={MS}
+            data={protocolP99}
+            note={latencyNote}
+          />
+        </>
+      ) : null}
     </div>
   );
 }

@@ -74,12 +74,15 @@ export type EndpointRow = Omit<EndpointSummary, 'statuses'> & Partial<Pick<Endpo
 export function EndpointTable({ rows, testId }: { rows: EndpointRow[]; testId: string }) {
   const scenarios = new Set(rows.map((r) => r.scenario));
   const showScenario = scenarios.size > 1;
+  // The protocol column, when the endpoints span more than one protocol.
+  const showProtocol = new Set(rows.map((r) => r.protocol)).size > 1;
   const showStatuses = rows.some((r) => r.statuses);
   return (
     <div className="table-wrap">
       <table className="data" data-testid={testId}>
         <thead>
           <tr>
+            {showProtocol ? <th>Protocol</th> : null}
             {showScenario ? <th>Scenario</th> : null}
             <th>Endpoint</th>
             <th className="num">Requests</th>
@@ -97,13 +100,18 @@ export function EndpointTable({ rows, testId }: { rows: EndpointRow[]; testId: s
         <tbody>
           {rows.length === 0 ? (
             <tr>
-              <td colSpan={12} className="muted">
+              <td colSpan={13} className="muted">
                 No requests yet.
               </td>
             </tr>
           ) : null}
           {rows.map((r) => (
-            <tr key={`${r.scenario}\u0000${r.method}\u0000${r.name}`} data-endpoint={`${r.method} ${r.name}`}>
+            <tr
+              key={`${r.protocol}\u0000${r.scenario}\u0000${r.method}\u0000${r.name}`}
+              data-endpoint={`${r.method} ${r.name}`}
+              data-protocol={r.protocol}
+            >
+              {showProtocol ? <td data-col="protocol">{r.protocol}</td> : null}
               {showScenario ? <td>{r.scenario}</td> : null}
               <td className="name mono" title={r.name}>
                 {endpointLabel(r.method, r.name)}

@@ -91,8 +91,9 @@ function statusText(r: { status: RowStatus; gate: boolean }): string {
 
 /** An endpoint row's column: error rate and req/s by name, latency by statistic (as the CLI labels them). */
 function endpointColumn(r: CompareRow): string {
-  if (r.metric === 'http_req_failed') return 'error rate';
-  if (r.metric === 'http_reqs') return 'req/s';
+  // An endpoint's rows: its protocol's headline duration (by statistic), failure rate and request rate.
+  if (r.unit === 'ratio') return 'error rate';
+  if (r.unit === 'per-second') return 'req/s';
   return r.stat;
 }
 

@@ -5,6 +5,7 @@ import { api, errorText, liveUrl } from '../api';
 import { EndpointTable, Kpi, liveThresholdRows, StatusBadge, ThresholdTable } from '../components/common';
 import { Gauge } from '../components/Gauge';
 import { RunCharts } from '../components/RunCharts';
+import { ProtocolKpis } from '../components/ProtocolKpis';
 import { MonitoredCharts } from './RunDetail';
 import { fmtDate, fmtDuration, fmtInt, fmtMB, fmtMs, fmtNum, fmtPct, fmtRps } from '../format';
 import { useSystem } from '../system';
@@ -198,9 +199,25 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
         />
       </div>
 
+      <ProtocolKpis
+        protocols={(latest?.protocols ?? []).map((p) => ({
+          name: p.protocol,
+          rps: p.current.rps,
+          errorRate: p.current.errorRate,
+          latency: p.current.latency,
+        }))}
+      />
+
       {run.controllable.length > 0 ? <Controls id={id} run={run} latest={latest} /> : null}
 
-      <RunCharts cols={cols} bucketSeconds={bucketSeconds} />
+      <RunCharts
+        cols={cols}
+        bucketSeconds={bucketSeconds}
+        latencyMetric={
+          [...(latest?.protocols ?? [])].sort((a, b) => b.cumulative.requests - a.cumulative.requests)[0]
+            ?.metrics.duration
+        }
+      />
       <MonitoredCharts runId={id} pollMs={3000} />
 
       <section className="card">

@@ -13,23 +13,26 @@ import {
 } from '../components/common';
 import { Chart, type ChartAxis, type ChartSeries } from '../components/Chart';
 import { RunCharts } from '../components/RunCharts';
+import { ProtocolKpis } from '../components/ProtocolKpis';
 import { fmtDate, fmtDuration, fmtInt, fmtMB, fmtMs, fmtNum, fmtPct } from '../format';
 import { navigate, runHref, usePoll } from '../hooks';
 import { BoundedSeries } from '../series';
+import { headlineMetrics, summaryProtocols } from '../protocols';
 
-/** The headline numbers of a summary, shared with the comparison. */
+/** The headline numbers of a summary (its main protocol's), shared with the comparison. */
 export function headline(s: Summary) {
   const v = (metric: string, stat: string): number | null => s.metrics[metric]?.values[stat] ?? null;
+  const m = headlineMetrics(s);
   return {
-    requests: v('http_reqs', 'count'),
-    rps: v('http_reqs', 'rate'),
-    errorRate: v('http_req_failed', 'rate'),
-    avg: v('http_req_duration', 'avg'),
-    p50: v('http_req_duration', 'med'),
-    p90: v('http_req_duration', 'p(90)'),
-    p95: v('http_req_duration', 'p(95)'),
-    p99: v('http_req_duration', 'p(99)'),
-    max: v('http_req_duration', 'max'),
+    requests: v(m.count, 'count'),
+    rps: v(m.count, 'rate'),
+    errorRate: v(m.failures, 'rate'),
+    avg: v(m.duration, 'avg'),
+    p50: v(m.duration, 'med'),
+    p90: v(m.duration, 'p(90)'),
+    p95: v(m.duration, 'p(95)'),
+    p99: v(m.duration, 'p(99)'),
+    max: v(m.duration, 'max'),
     iterations: v('iterations', 'count'),
     dropped: v('dropped_iterations', 'count'),
   };
@@ -121,12 +124,17 @@ export function RunDetailView({ run }: { run: Detail }) {
       ) : run.status === 'finished' ? (
         <p className="muted">Loading the summary…</p>
       ) : null}
+      {s ? <ProtocolKpis protocols={summaryProtocols(s)} /> : null}
 
       {series.error ? <ErrorBox error={`Could not load the series: ${series.error}`} /> : null}
       {series.data && series.data.points.length === 0 ? (
         <p className="muted">No per-second data was stored for this run.</p>
       ) : (
-        <RunCharts cols={built.cols} bucketSeconds={built.bucketSeconds} />
+        <RunCharts
+          cols={built.cols}
+          bucketSeconds={built.bucketSeconds}
+          latencyMetric={s ? headlineMetrics(s).duration : undefined}
+        />
       )}
       <MonitoredCharts runId={run.id} pollMs={0} />
 
@@ -250,7 +258,7 @@ function SummarySections({ s }: { s: Summary }) {
             <tbody>
               {(
                 [
-                  ['http_req_duration (service time)', s.correctedLatency.serviceTime],
+                  [`${headlineMetrics(s).duration} (service time)`, s.correctedLatency.serviceTime],
                   ['iteration_latency (from the planned start)', s.correctedLatency.iterationLatency],
                 ] as const
               ).map(([label, l]) => (
