@@ -12,10 +12,21 @@
  * from there the aggregator, summary, store and reports see a second protocol, through the same
  * code a real module's metrics go through.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Snapshot } from '../../src/engine/snapshot.js';
+import { localTestRun } from '../../src/generators/local-run.js';
+import { loadTest } from '../../src/loader/load-test.js';
 import { defineMetric, registerHeadline, registerMetrics } from '../../src/metrics/definitions.js';
 import '../../src/protocols/registry.js';
+import { processRef } from '../../src/store/pid-alive.js';
+import { RunRecorder } from '../../src/store/recorder.js';
+import type { RunStore } from '../../src/store/run-store.js';
+import { buildSummary, type Summary } from '../../src/summary/summary.js';
+import { startCountingServer } from './counting-server.js';
+import { IN_PROCESS_LOAD } from './run-test.js';
 
 export const STANDIN = {
   protocol: 'standin',
@@ -150,4 +161,62 @@ export default defineTest({
   },
 });
 `;
+}
+
+export interface MixedRun {
+  id: string;
+  summary: Summary;
+  snapshots: Snapshot[];
+  /** What each server counted. */
+  httpCount: number;
+  standinCalls: Map<string, number>;
+}
+
+/**
+ * One real in-process run of `standinScript` (HTTP beside the stand-in, `iterations` each) against
+ * fresh servers, recorded into `store` as run `id`; the servers are closed before it returns.
+ * Registers the stand-in protocol in this process.
+ */
+export async function recordMixedRun(
+  dir: string,
+  store: RunStore,
+  id: string,
+  iterations: number,
+): Promise<MixedRun> {
+  const http = await startCountingServer({ delayMs: 1 });
+  const standin = await startStandinServer(3);
+  const snapshots: Snapshot[] = [];
+  try {
+    const file = join(dir, 'mixed.ts');
+    writeFileSync(file, standinScript(http.url, standin.port, iterations));
+    const test = await loadTest(file, IN_PROCESS_LOAD);
+    // After the script declared its metrics: from here they are protocol `standin`'s headline.
+    registerStandinProtocol();
+    const recorder = new RunRecorder(store, {
+      id,
+      source: 'cli',
+      name: 'mixed',
+      config: test.config,
+      process: processRef(process.pid),
+      warn: (m) => {
+        throw new Error(m);
+      },
+    });
+    try {
+      const result = await localTestRun(
+        test.prepared,
+        [recorder, { onSnapshot: (s) => void snapshots.push(s) }],
+        id,
+      ).run();
+      if (result.workerErrors.length > 0) throw new Error(result.workerErrors.join('; '));
+      const summary = buildSummary(result, test.config, file);
+      recorder.finish(summary, 0);
+      return { id, summary, snapshots, httpCount: http.count(), standinCalls: new Map(standin.calls()) };
+    } finally {
+      test.dispose();
+    }
+  } finally {
+    await http.close();
+    await standin.close();
+  }
 }

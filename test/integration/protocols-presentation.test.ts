@@ -5,80 +5,45 @@
  * each server saw are the truth every view is checked against.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { localTestRun } from '../../src/generators/local-run.js';
-import { loadTest } from '../../src/loader/load-test.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
 import { prometheusText } from '../../src/report/prometheus-text.js';
 import { renderSummary } from '../../src/report/terminal.js';
-import { processRef } from '../../src/store/pid-alive.js';
-import { RunRecorder } from '../../src/store/recorder.js';
 import { RunStore } from '../../src/store/run-store.js';
-import { buildSummary, type Summary } from '../../src/summary/summary.js';
+import type { Summary } from '../../src/summary/summary.js';
 import type { Snapshot } from '../../src/engine/snapshot.js';
-import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
-import {
-  registerStandinProtocol,
-  standinScript,
-  startStandinServer,
-  STANDIN,
-  type StandinServer,
-} from '../helpers/protocol-standin.js';
-import { IN_PROCESS_LOAD } from '../helpers/run-test.js';
+import { recordMixedRun, STANDIN, type MixedRun } from '../helpers/protocol-standin.js';
 
 const ITERATIONS = 200;
 
 describe('two protocols in one run: summary, store and reports list both', () => {
   const dir = mkdtempSync(join(tmpdir(), 'volley-protocols-'));
   const id = 'bbbbbbbb-1111-2222-3333-444444444444';
-  let http: CountingServer;
-  let standin: StandinServer;
   let store: RunStore;
+  let run: MixedRun;
   let summary: Summary;
-  const snapshots: Snapshot[] = [];
+  let snapshots: Snapshot[];
+  const http = { count: () => run.httpCount };
+  const standin = {
+    total: () => [...run.standinCalls.values()].reduce((a, b) => a + b, 0),
+    calls: () => run.standinCalls,
+  };
 
   before(async () => {
-    http = await startCountingServer({ delayMs: 1 });
-    standin = await startStandinServer(3);
-    const file = join(dir, 'mixed.ts');
-    writeFileSync(file, standinScript(http.url, standin.port, ITERATIONS));
-    const test = await loadTest(file, IN_PROCESS_LOAD);
-    // After the script declared its metrics: from here they are protocol `standin`'s headline.
-    registerStandinProtocol();
     store = RunStore.open(join(dir, 'volley.db'));
-    const recorder = new RunRecorder(store, {
-      id,
-      source: 'cli',
-      name: 'mixed',
-      config: test.config,
-      process: processRef(process.pid),
-      warn: (m) => assert.fail(m),
-    });
-    try {
-      const result = await localTestRun(
-        test.prepared,
-        [recorder, { onSnapshot: (s) => void snapshots.push(s) }],
-        id,
-      ).run();
-      assert.deepEqual(result.workerErrors, []);
-      summary = buildSummary(result, test.config, file);
-      recorder.finish(summary, 0);
-    } finally {
-      test.dispose();
-    }
+    run = await recordMixedRun(dir, store, id, ITERATIONS);
+    summary = run.summary;
+    snapshots = run.snapshots;
   });
 
-  after(async () => {
+  after(() => {
     store.close();
-    await http.close();
-    await standin.close();
     rmSync(dir, { recursive: true, force: true });
   });
-
   it('the servers saw every call', () => {
     assert.equal(http.count(), ITERATIONS);
     assert.equal(standin.total(), ITERATIONS);

@@ -32,7 +32,7 @@ describe('protocol modules', () => {
     for (const m of http.metrics) assert.equal(BUILTIN_BY_NAME.get(m.name), m);
     assert.equal(BUILTIN_BY_NAME.get('http_req_duration')?.type, 'trend');
     assert.deepEqual(headlineMetrics(), [
-      { count: 'http_reqs', failures: 'http_req_failed', duration: 'http_req_duration' },
+      { protocol: 'http', count: 'http_reqs', failures: 'http_req_failed', duration: 'http_req_duration' },
     ]);
     assert.ok(isHeadlineCount('http_reqs'));
     assert.ok(!isHeadlineCount('iterations'));

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// The hints name the registered protocols' headline metrics (http_req_failed): load the modules.
+import '../../src/protocols/registry.js';
 import { bottleneckHints } from '../../src/summary/bottlenecks.js';
 import { detectKnee } from '../../src/summary/knee.js';
 import { firstSustained } from '../../src/summary/sustained.js';
