@@ -152,8 +152,11 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
       collect,
       [],
     )
-    .option('--metric <name>', 'the metric for --percentile', 'http_req_duration')
-    .action(async (id: string, o: StoreFlagsJson & { percentile: string[]; metric: string }) => {
+    .option(
+      '--metric <name>',
+      "the metric for --percentile (default: the run's headline duration, http_req_duration for HTTP)",
+    )
+    .action(async (id: string, o: StoreFlagsJson & { percentile: string[]; metric?: string }) => {
       const { runsShowCommand } = await import('./runs-command.js');
       setCode(runsShowCommand(id, o, io));
     });

@@ -1,4 +1,5 @@
 /** `volley runs`: the run history in the store — list, show, delete, prune. */
+import { summaryHeadline } from '../summary/headline.js';
 import { tryParseDurationMs } from '../config/duration.js';
 import { VolleyError } from '../errors.js';
 import { count, ms, table } from '../summary/format.js';
@@ -106,7 +107,8 @@ export function runsShowCommand(
     const full = mustResolve(store, id, io);
     const run = store.get(full);
     if (!run) throw new VolleyError('INVALID_USAGE', `no run '${id}'`);
-    const metric = flags.metric ?? 'http_req_duration';
+    // Default: the run's headline duration (its main protocol's).
+    const metric = flags.metric ?? summaryHeadline(run.summary ?? { metrics: {} }).duration;
     const recomputed = ps.length > 0 ? store.percentiles(full, metric, ps) : undefined;
     if (ps.length > 0 && !recomputed)
       throw new VolleyError('INVALID_USAGE', `run ${full.slice(0, 8)} has no stored histogram of ${metric}`, {

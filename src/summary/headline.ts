@@ -34,18 +34,24 @@ export interface Headline extends HeadlineMetrics {
   protocol: string;
 }
 
+/** Summaries written before protocol modules existed (no `protocols` key) spoke HTTP only. */
+const LEGACY: Headline = {
+  protocol: 'http',
+  count: 'http_reqs',
+  failures: 'http_req_failed',
+  duration: 'http_req_duration',
+};
+
 /**
  * The summary's headline protocol and its metrics. A summary written before `protocols` existed
- * is read with the first registered protocol whose request count it holds (the first registered
- * protocol when it holds none).
+ * is an HTTP run's; one whose run sent no request has the first registered protocol's.
  */
 export function summaryHeadline(s: HeadlineSource): Headline {
   const named = s.protocols?.find((p) => p.name === s.headline) ?? s.protocols?.[0];
   if (named) return { protocol: named.name, ...named.metrics };
-  const heads = headlineMetrics();
-  const h = heads.find((x) => s.metrics[x.count] !== undefined) ?? heads[0];
-  if (!h) return { protocol: '', count: 'iterations', failures: 'checks', duration: 'iteration_duration' };
-  return { protocol: h.protocol, count: h.count, failures: h.failures, duration: h.duration };
+  if (s.protocols === undefined) return LEGACY;
+  const h = headlineMetrics()[0];
+  return h ? { protocol: h.protocol, count: h.count, failures: h.failures, duration: h.duration } : LEGACY;
 }
 
 /**

@@ -23,7 +23,10 @@ import { headlineMetrics, summaryProtocols } from '../protocols';
 export function headline(s: Summary) {
   const v = (metric: string, stat: string): number | null => s.metrics[metric]?.values[stat] ?? null;
   const m = headlineMetrics(s);
+  const ps = summaryProtocols(s);
   return {
+    protocol: (ps.find((p) => p.name === s.headline) ?? ps[0])?.name ?? '',
+    protocolCount: ps.length,
     requests: v(m.count, 'count'),
     rps: v(m.count, 'rate'),
     errorRate: v(m.failures, 'rate'),
@@ -95,7 +98,13 @@ export function RunDetailView({ run }: { run: Detail }) {
 
       {h ? (
         <div className="kpis" data-testid="summary-kpis">
-          <Kpi testId="kpi-requests" label="Requests" value={fmtInt(h.requests)} raw={h.requests} />
+          <Kpi
+            testId="kpi-requests"
+            label="Requests"
+            value={fmtInt(h.requests)}
+            raw={h.requests}
+            sub={h.protocolCount > 1 ? `${h.protocol}, the headline protocol (cards below: each)` : undefined}
+          />
           <Kpi testId="kpi-rps" label="RPS (mean)" value={fmtNum(h.rps)} raw={h.rps} />
           <Kpi
             testId="kpi-error-rate"
