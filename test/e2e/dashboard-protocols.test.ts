@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { processRef } from '../../src/store/pid-alive.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { recordMixedRun, type MixedRun } from '../helpers/protocol-standin.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
@@ -25,6 +26,7 @@ describe('dashboard: per-protocol KPI cards, charts and endpoint protocol column
   mkdirSync(join(dir, 'scripts'));
   const db = join(dir, 'volley.db');
   const id = 'cccccccc-1111-2222-3333-444444444444';
+  const liveId = 'dddddddd-1111-2222-3333-444444444444';
   let run: MixedRun;
   let httpOnlyId = '';
   let serve: ServeProcess;
@@ -36,6 +38,19 @@ describe('dashboard: per-protocol KPI cards, charts and endpoint protocol column
     const store = RunStore.open(db);
     try {
       run = await recordMixedRun(dir, store, id, ITERATIONS);
+      // A run still going in another process (this one, alive): its seconds as the recorder
+      // stores them while a terminal run goes on, which `volley serve` streams to the live view.
+      store.markRunning({
+        id: liveId,
+        source: 'cli',
+        name: 'mixed (live)',
+        startedAt: new Date(),
+        executors: ['shared-iterations'],
+        controllable: [],
+        config: {},
+        process: processRef(process.pid),
+      });
+      for (const snap of run.snapshots) store.addSecond(liveId, snap);
     } finally {
       store.close();
     }
@@ -53,7 +68,7 @@ describe('dashboard: per-protocol KPI cards, charts and endpoint protocol column
       VOLLEY_DB: '',
     });
     const list = (await (await fetch(`${serve.url}/api/runs`)).json()) as { id: string }[];
-    httpOnlyId = list.map((r) => r.id).find((x) => x !== id) ?? '';
+    httpOnlyId = list.map((r) => r.id).find((x) => x !== id && x !== liveId) ?? '';
     assert.ok(httpOnlyId, 'the HTTP-only run is listed');
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     page = await browser.newPage();
@@ -101,7 +116,24 @@ describe('dashboard: per-protocol KPI cards, charts and endpoint protocol column
     assert.equal(await table.locator('tr[data-protocol="http"]').count(), 1);
     await page.getByTestId('chart-protocol-rps').waitFor({ timeout: 10_000 });
     await page.getByTestId('chart-protocol-p99').waitFor();
+    await page.screenshot({ path: join(tmpdir(), `volley-protocols-${process.pid}.png`), fullPage: true });
     assert.match((await page.getByTestId('chart-latency').textContent()) ?? '', /every protocol/);
+    assert.deepEqual(problems, []);
+  });
+
+  it("the live view of a run going on shows each protocol's KPI cards from the snapshot", async () => {
+    await page.goto(`${serve.url}/#/runs/${liveId}`);
+    await page.getByTestId('live-view').waitFor({ timeout: 15_000 });
+    await page.getByTestId('protocol-kpis').waitFor({ timeout: 15_000 });
+    const last = run.snapshots.at(-1)!;
+    for (const p of last.protocols ?? []) {
+      assert.equal(await value(`kpi-${p.protocol}-rps`), p.current.rps, `${p.protocol} req/s`);
+      assert.equal(await value(`kpi-${p.protocol}-p99`), p.current.latency.p99, `${p.protocol} p99`);
+      assert.equal(await value(`kpi-${p.protocol}-error-rate`), p.current.errorRate);
+    }
+    assert.equal(last.protocols?.length, 2);
+    const table = page.getByTestId('endpoint-table');
+    assert.equal(await table.locator('tr[data-protocol="standin"]').count(), 2);
     assert.deepEqual(problems, []);
   });
 
