@@ -167,23 +167,24 @@ function endpointSummaries(
   heads: readonly ProtocolHeadline[],
   elapsedS: number,
 ): EndpointSummary[] {
+  // Requests by status (or error class) per headline count and endpoint, in one pass over the series.
+  const key = (metric: string, scenario = '', name = '', method = ''): string =>
+    `${metric}\u0000${scenario}\u0000${name}\u0000${method}`;
+  const counts = new Set(heads.map((h) => h.count));
+  const statusesOf = new Map<string, Record<string, number>>();
+  for (const s of agg.series.values()) {
+    if (!counts.has(s.metric)) continue;
+    const k = key(s.metric, s.tags.scenario, s.tags.name, s.tags.method);
+    const statuses = statusesOf.get(k) ?? {};
+    const label = s.tags.error ? `error:${s.tags.error}` : (s.tags.status ?? '?');
+    statuses[label] = (statuses[label] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
+    statusesOf.set(k, statuses);
+  }
   const endpoints: EndpointSummary[] = [];
   for (const f of agg.endpoints()) {
     for (const h of heads) {
       const requests = agg.total(h.count, f)?.sum ?? 0;
       if (requests <= 0) continue;
-      const statuses: Record<string, number> = {};
-      for (const s of agg.series.values()) {
-        if (
-          s.metric !== h.count ||
-          s.tags.scenario !== f.scenario ||
-          s.tags.name !== f.name ||
-          s.tags.method !== f.method
-        )
-          continue;
-        const label = s.tags.error ? `error:${s.tags.error}` : (s.tags.status ?? '?');
-        statuses[label] = (statuses[label] ?? 0) + (agg.cumulative.get(s.key)?.sum ?? 0);
-      }
       endpoints.push({
         protocol: h.protocol,
         ...f,
@@ -191,7 +192,7 @@ function endpointSummaries(
         failures: agg.total(h.failures, f)?.trues ?? 0,
         rps: Math.round((requests / elapsedS) * 10) / 10,
         latency: latencyStats(agg.total(h.duration, f)),
-        statuses,
+        statuses: statusesOf.get(key(h.count, f.scenario, f.name, f.method)) ?? {},
       });
     }
   }
