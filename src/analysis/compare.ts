@@ -366,7 +366,9 @@ function checkSelectors(selectors: readonly MetricSelector[], base: Summary, nex
 const endpointKey = (e: EndpointSummary, headline: string): string =>
   `${(e.protocol as string | undefined) ?? headline}\u0000${e.scenario}\u0000${e.method}\u0000${e.name}`;
 export const endpointLabel = (e: { scenario: string; method: string; name: string }): string =>
-  e.name.startsWith(`${e.method} `) ? `${e.scenario} ${e.name}` : `${e.scenario} ${e.method} ${e.name}`;
+  e.method === '' || e.name === e.method || e.name.startsWith(`${e.method} `)
+    ? `${e.scenario} ${e.name}`
+    : `${e.scenario} ${e.method} ${e.name}`;
 
 const LATENCY_KEY: Record<string, keyof EndpointSummary['latency']> = {
   avg: 'avg',

@@ -86,6 +86,37 @@ export function reportCharts(s: Summary, baseline?: Summary): ReportChart[] {
   chart('vus', 'Virtual users', 'VUs', [
     { name: 'VUs', values: pts.map((p) => p.vus), merge: 'max', color: '#7c3aed', area: true },
   ]);
+  // A run that spoke more than one protocol: requests/s and p99 per protocol.
+  const protocols = [...new Set(pts.flatMap((p) => (p.protocols ?? []).map((x) => x.protocol)))];
+  if (protocols.length > 1) {
+    const colors = ['#2563eb', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#dc2626'];
+    const of = (p: Summary['series'][number], name: string) => p.protocols?.find((x) => x.protocol === name);
+    chart(
+      'protocol-throughput',
+      'Requests/s by protocol',
+      'req/s',
+      protocols.map((name, i) => ({
+        name,
+        values: pts.map((p) => of(p, name)?.requests ?? 0),
+        merge: 'sum',
+        color: colors[i % colors.length] as string,
+      })),
+    );
+    chart(
+      'protocol-p99',
+      'p99 by protocol',
+      'ms',
+      protocols.map((name, i) => ({
+        name,
+        values: pts.map((p) => {
+          const x = of(p, name);
+          return x && x.requests > 0 ? x.latency.p99 : null;
+        }),
+        merge: 'max',
+        color: colors[i % colors.length] as string,
+      })),
+    );
+  }
   for (const [name, values] of Object.entries(s.monitored)) {
     const unit = /percent/.test(name) ? '%' : /_bytes|_mb\b/i.test(name) ? name.replace(/^.*_/, '') : '';
     chart(`monitored-${name.replace(/[^\w-]+/g, '_')}`, name, unit || 'value', [

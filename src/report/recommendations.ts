@@ -105,9 +105,14 @@ function failedRequests(s: Summary): number {
     : s.endpoints.reduce((a, e) => a + e.failures, 0);
 }
 
-/** `GET /path`; names that already start with their method (quick mode's) are not doubled. */
+/**
+ * `GET /path`; a name that already starts with its method (quick mode's), is its method (a gRPC
+ * method's full name) or has no method is not doubled.
+ */
 export const endpointName = (e: { method: string; name: string }): string =>
-  e.name.startsWith(`${e.method} `) ? e.name : `${e.method} ${e.name}`;
+  e.method === '' || e.name === e.method || e.name.startsWith(`${e.method} `)
+    ? e.name
+    : `${e.method} ${e.name}`;
 const label = endpointName;
 
 function make(

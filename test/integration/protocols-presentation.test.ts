@@ -139,6 +139,8 @@ describe('two protocols in one run: summary, store and reports list both', () =>
     assert.match(html, /<tr data-protocol="standin"><td>standin<\/td>/);
     assert.match(html, /<th>protocol<\/th><th>scenario<\/th><th>endpoint<\/th>/);
     assert.match(html, /Also 200 (standin|http) requests/);
+    assert.match(html, /<figure class="chart" id="chart-protocol-throughput">/);
+    assert.match(html, /<figure class="chart" id="chart-protocol-p99">/);
 
     const md = renderMarkdownReport(summary, { chartsDir: 'charts' }).markdown;
     assert.match(md, /### Protocols/);

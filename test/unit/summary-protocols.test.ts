@@ -9,7 +9,9 @@ import { describe, it } from 'node:test';
 import { Aggregator } from '../../src/metrics/aggregator.js';
 import { BUILTIN_BY_NAME } from '../../src/metrics/definitions.js';
 import { MetricSink } from '../../src/metrics/sink.js';
+import { endpointLabel } from '../../src/analysis/compare.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
+import { endpointName } from '../../src/report/recommendations.js';
 import { renderSummary } from '../../src/report/terminal.js';
 import { summaryHeadline, summaryProtocols } from '../../src/summary/headline.js';
 import type { SummaryInput } from '../../src/summary/input.js';
@@ -125,7 +127,17 @@ describe('summary protocols come from the registered headlines', () => {
     assert.match(term, /^\s+endpoint\s+scenario\s+reqs/m);
     const html = renderHtmlReport(s);
     assert.doesNotMatch(html, /id="protocols"/);
+    assert.doesNotMatch(html, /chart-protocol-/);
     assert.match(html, /<th>scenario<\/th><th>endpoint<\/th>/);
+  });
+
+  it("endpoint labels: a name that is its method (a gRPC method) or has no method isn't doubled", () => {
+    const m = 'taskqueue.TaskQueue/SubmitTask';
+    assert.equal(endpointName({ method: m, name: m }), m);
+    assert.equal(endpointName({ method: '', name: 'ws://127.0.0.1:1/echo' }), 'ws://127.0.0.1:1/echo');
+    assert.equal(endpointName({ method: 'GET', name: 'GET /a' }), 'GET /a');
+    assert.equal(endpointName({ method: 'CALL', name: 'queue/Submit' }), 'CALL queue/Submit');
+    assert.equal(endpointLabel({ scenario: 's', method: m, name: m }), `s ${m}`);
   });
 
   it('a summary written before protocols[] is read as its HTTP headline', () => {

@@ -65,7 +65,10 @@ export function ErrorBox({ error, details, testId }: { error: string; details?: 
 
 /** Quick-mode names already start with the method ("GET /api/teams"); others get it in front. */
 export function endpointLabel(method: string, name: string): string {
-  return name.startsWith(`${method} `) ? name : `${method} ${name}`;
+  // A name that already says its method (quick mode's `GET /x`), is the method (a gRPC method's
+  // full name), or has none, stands alone.
+  if (method === '' || name === method || name.startsWith(`${method} `)) return name;
+  return `${method} ${name}`;
 }
 
 /** A summary's endpoint, or a live snapshot's running total (which has no statuses). */
