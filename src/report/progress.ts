@@ -52,6 +52,17 @@ export class Progress implements RunListener {
       `${which}p99(${s.current.windowSeconds}s) ${ms(lat.p99)}`,
       `errors ${pct(s.cumulative.requests ? s.cumulative.failures / s.cumulative.requests : 0)} (${count(s.cumulative.failures)})`,
     ];
+    // A run that speaks several protocols: each one's rate and p99 over the window.
+    const ps = s.protocols ?? [];
+    if (ps.length > 1)
+      parts.push(
+        ps
+          .map(
+            (p) =>
+              `${p.protocol} ${count(Math.round(p.current.rps))}/s p99 ${ms(p.current.latency.p99)}${p.current.errorRate > 0 ? ` err ${pct(p.current.errorRate)}` : ''}`,
+          )
+          .join(' · '),
+      );
     if (s.dropped > 0) parts.push(`dropped ${count(s.dropped)}`);
     // A target that stops answering shows as requests waiting, not as a quiet 0 req/s.
     if (s.inflight.requests > 0)

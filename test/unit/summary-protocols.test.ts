@@ -6,11 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Aggregator } from '../../src/metrics/aggregator.js';
+import { Aggregator, type ClosedSecond } from '../../src/metrics/aggregator.js';
 import { BUILTIN_BY_NAME } from '../../src/metrics/definitions.js';
 import { MetricSink } from '../../src/metrics/sink.js';
 import { endpointLabel } from '../../src/analysis/compare.js';
+import { buildSnapshot as snapshotOf, type Snapshot } from '../../src/engine/snapshot.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
+import { Progress } from '../../src/report/progress.js';
 import { endpointName } from '../../src/report/recommendations.js';
 import { renderSummary } from '../../src/report/terminal.js';
 import { summaryHeadline, summaryProtocols } from '../../src/summary/headline.js';
@@ -50,6 +52,18 @@ function input(agg: Aggregator): SummaryInput {
   };
 }
 
+/** The snapshot of the one second `record` closed. */
+function buildSnapshot(agg: Aggregator): Snapshot {
+  return snapshotOf(agg, closedSecond.get(agg)!, 0, {
+    workers: [],
+    cpuPercent: 0,
+    rssMB: 0,
+    saturated: false,
+    reasons: [],
+    unresponsive: [],
+  });
+}
+
 /** 30 HTTP requests (3 failed, 1 ms) and `standin` calls (the first failed by timeout; 9 ms; 50 ms iteration latency each). */
 function record(standin: number): Aggregator {
   const sink = new MetricSink();
@@ -71,9 +85,12 @@ function record(standin: number): Aggregator {
   }
   const agg = new Aggregator(10);
   agg.addWorker(0);
-  agg.ingest(0, 0, sink.flush());
+  const [closed] = agg.ingest(0, 0, sink.flush());
+  closedSecond.set(agg, closed!);
   return agg;
 }
+
+const closedSecond = new WeakMap<Aggregator, ClosedSecond>();
 
 describe('summary protocols come from the registered headlines', () => {
   registerStandinProtocol();
@@ -129,6 +146,15 @@ describe('summary protocols come from the registered headlines', () => {
     assert.doesNotMatch(html, /id="protocols"/);
     assert.doesNotMatch(html, /chart-protocol-/);
     assert.match(html, /<th>scenario<\/th><th>endpoint<\/th>/);
+  });
+
+  it('the progress line gives each protocol its rate and p99 when there are several', () => {
+    const one = buildSnapshot(record(0));
+    const two = buildSnapshot(record(10));
+    const progress = new Progress({ tty: false, write: () => {}, plainEverySeconds: 5 });
+    assert.doesNotMatch(progress.line(one), /http \d+\/s/);
+    const line = progress.line(two);
+    assert.match(line, /http 30\/s p99 1(\.00)?ms err 10\.00% · standin 10\/s p99 9(\.00)?ms err 10\.00%/);
   });
 
   it("endpoint labels: a name that is its method (a gRPC method) or has no method isn't doubled", () => {
