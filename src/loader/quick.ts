@@ -46,6 +46,8 @@ export interface QuickFlags {
   cert?: string;
   key?: string;
   proxy?: string;
+  http2Connections?: string;
+  http2Streams?: string;
 }
 
 export const QUICK_DEFAULTS = { vus: 10, duration: '10s', timeout: '10s', grace: '5s' } as const;

@@ -65,6 +65,7 @@ export function connectionOptions(o: HttpOptions): HttpConnectionOptions {
     fastPath: o.fastPath && !o.http2 && o.proxy === undefined,
     insecureSkipTLSVerify: o.insecureSkipTLSVerify,
     allowH2: o.http2,
+    h2Connections: o.http2Connections ?? 1,
     tls: o.tls,
     proxy: o.proxy,
   };
