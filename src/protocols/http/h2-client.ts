@@ -67,6 +67,15 @@ const DROPPED = new Set([
 const FRAME = 9;
 const MAX_FRAME = 16_384;
 
+interface PreparedHeaders {
+  url: URL;
+  href: string;
+  from: Readonly<Record<string, string>>;
+  /** Node's http2 reads this object and keeps no reference to it. */
+  headers: http2.OutgoingHttpHeaders;
+  bytes: number;
+}
+
 /** One HTTP/2 connection of the pool. */
 class Slot {
   socket: net.Socket | null = null;
@@ -96,6 +105,7 @@ class H2OriginClient implements HttpOriginClient {
   private fallbackClient: HttpOriginClient | null = null;
   /** A TLS server picked HTTP/1.1: every request goes to the fallback from now on. */
   private h1 = false;
+  private readonly prepared = new WeakMap<HttpRequestSpec, PreparedHeaders>();
 
   constructor(private readonly options: H2OriginClientOptions) {
     this.url = new URL(options.origin);
@@ -250,7 +260,24 @@ class H2OriginClient implements HttpOriginClient {
     } else if (slot.dead && slot.active === 0) this.kill(slot);
   }
 
-  headersFor(spec: HttpRequestSpec): http2.OutgoingHttpHeaders {
+  /** The request's HTTP/2 headers and their counted size, made once per spec object (quick mode reuses one). */
+  headersFor(spec: HttpRequestSpec): PreparedHeaders {
+    const hit = this.prepared.get(spec);
+    if (hit !== undefined && hit.url === spec.url && hit.href === spec.url.href && hit.from === spec.headers)
+      return hit;
+    const headers = this.buildHeaders(spec);
+    const made: PreparedHeaders = {
+      url: spec.url,
+      href: spec.url.href,
+      from: spec.headers,
+      headers,
+      bytes: headerBytes(headers),
+    };
+    this.prepared.set(spec, made);
+    return made;
+  }
+
+  private buildHeaders(spec: HttpRequestSpec): http2.OutgoingHttpHeaders {
     const h: http2.OutgoingHttpHeaders = {
       [HTTP2_HEADER_METHOD]: spec.method,
       [HTTP2_HEADER_PATH]: `${spec.url.pathname}${spec.url.search}`,
@@ -295,6 +322,25 @@ function rawFrom(h: http2.IncomingHttpHeaders): string[] {
   return out;
 }
 
+const EXCHANGE = Symbol('volley.h2.exchange');
+type ExchangeStream = http2.ClientHttp2Stream & { [EXCHANGE]?: Exchange };
+
+function onStreamResponse(this: ExchangeStream, h: http2.IncomingHttpHeaders): void {
+  this[EXCHANGE]?.onResponse(h);
+}
+function onStreamData(this: ExchangeStream, chunk: Buffer): void {
+  this[EXCHANGE]?.onData(chunk);
+}
+function onStreamEnd(this: ExchangeStream): void {
+  this[EXCHANGE]?.onEnd();
+}
+function onStreamError(this: ExchangeStream, err: Error): void {
+  this[EXCHANGE]?.fail(classifyHttpError(err), describeHttpError(err));
+}
+function onStreamClose(this: ExchangeStream): void {
+  this[EXCHANGE]?.onClose();
+}
+
 /** One request: its stream, timings, body and deadline. */
 class Exchange {
   slot: Slot | null = null;
@@ -324,7 +370,8 @@ class Exchange {
   start(session: http2.ClientHttp2Session): void {
     if (this.done) return;
     this.writeStartUs = nowUs();
-    const headers = this.owner.headersFor(this.spec);
+    const prepared = this.owner.headersFor(this.spec);
+    const headers = prepared.headers;
     const body = this.spec.body;
     const hasBody = body !== undefined && body.length > 0;
     let stream: http2.ClientHttp2Stream;
@@ -335,18 +382,20 @@ class Exchange {
       return;
     }
     this.stream = stream;
-    this.sent = headerBytes(headers);
+    this.sent = prepared.bytes;
     if (hasBody) {
       this.sent += dataBytes(body.length);
       stream.end(body, () => {
         if (this.sentUs === 0) this.sentUs = nowUs();
       });
     } else this.sentUs = this.writeStartUs;
-    stream.on('response', (h) => this.onResponse(h));
-    stream.on('data', (c: Buffer) => this.onData(c));
-    stream.on('end', () => this.onEnd());
-    stream.on('error', (err) => this.fail(classifyHttpError(err), describeHttpError(err)));
-    stream.on('close', () => this.onClose());
+    // Shared listeners find their exchange on the stream: no closures per request.
+    (stream as ExchangeStream)[EXCHANGE] = this;
+    stream.on('response', onStreamResponse);
+    stream.on('data', onStreamData);
+    stream.on('end', onStreamEnd);
+    stream.on('error', onStreamError);
+    stream.on('close', onStreamClose);
   }
 
   /** The server spoke HTTP/1.1: send this request there instead (the wait so far is blocked time). */
@@ -360,7 +409,7 @@ class Exchange {
     });
   }
 
-  private onResponse(h: http2.IncomingHttpHeaders): void {
+  onResponse(h: http2.IncomingHttpHeaders): void {
     if (this.firstByteUs === 0) this.firstByteUs = nowUs();
     const status = Number(h[HTTP2_HEADER_STATUS]);
     this.received += headerBytes(h);
@@ -369,7 +418,7 @@ class Exchange {
     this.rawHeaders = rawFrom(h);
   }
 
-  private onData(chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     this.bodyLength += chunk.length;
     this.received += chunk.length + FRAME;
     if (this.spec.discardBody === true || this.tooLarge) return;
@@ -382,7 +431,7 @@ class Exchange {
     this.chunks.push(chunk);
   }
 
-  private onEnd(): void {
+  onEnd(): void {
     if (this.done) return;
     if (this.status === 0) {
       this.fail('protocol', 'the stream ended without response headers');
@@ -412,7 +461,7 @@ class Exchange {
     this.settle(res);
   }
 
-  private onClose(): void {
+  onClose(): void {
     if (this.done) return;
     const stream = this.stream;
     const code = stream?.rstCode ?? 0;
@@ -435,17 +484,18 @@ class Exchange {
   }
 
   private settle(res: HttpResponse): void {
-    this.finish();
+    this.finish(res.error !== undefined);
     this.resolve(res);
   }
 
-  private finish(): void {
+  /** Done with this exchange; a failed one cancels its stream (RST_STREAM CANCEL) if still open. */
+  private finish(cancel = true): void {
     this.done = true;
     clearTimeout(this.timer);
     const stream = this.stream;
     this.stream = null;
     this.chunks = [];
-    if (stream !== null && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+    if (cancel && stream !== null && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
     this.owner.finished(this);
   }
 
