@@ -2,8 +2,9 @@
  * Section 8: HTTP/2 closed-loop throughput against h2load (Debian `nghttp2-client`), both on one
  * core, against nginx speaking cleartext HTTP/2 (h2c with prior knowledge) on the target core, at
  * matching concurrency: C clients × M streams each is h2load `-c C -m M` and volley
- * `--vus C*M --http2 --http2-streams M` (M VUs share one connection, a stream each). Ratios from
- * this invocation only.
+ * `--vus C*M --http2 --http2-streams M` (M VUs share one connection, a stream each), and a plain
+ * node:http2 loop (bench/h2-plain-loop.js) for what Node's HTTP/2 alone costs. Ratios from this
+ * invocation only.
  */
 import { type Ctx, type SectionOutput, limitFor, runVolley } from '../lib/context.js';
 import { int, ms, pct, ratio, table } from '../lib/format.js';
@@ -46,6 +47,25 @@ export function parseH2load(txt: string): ToolNumbers {
     r.notes.push(`mean ${unit(t[5] as string, t[6] as string).toFixed(2)} ms (h2load gives no percentiles)`);
   }
   if (r.rps === undefined) r.notes.push('no h2load summary');
+  return r;
+}
+
+/** bench/h2-plain-loop.js prints one JSON line: requests, seconds, rps, errors. */
+function parsePlain(txt: string): ToolNumbers {
+  const r = parseH2load('');
+  r.notes = [];
+  try {
+    const j = JSON.parse(txt.trim().split('\n').pop() ?? '') as {
+      rps: number;
+      requests: number;
+      errors: number;
+    };
+    r.rps = j.rps;
+    r.requests = j.requests;
+    if (j.errors > 0) r.notes.push(`errors=${j.errors}`);
+  } catch {
+    r.notes.push('no output');
+  }
   return r;
 }
 
@@ -124,7 +144,17 @@ export async function http2(ctx: Ctx): Promise<SectionOutput> {
         targetPid: t.pid,
       });
       rows.push({ tool: 'h2load', shape, n: parseH2load(gen.out + gen.err), gen });
-      for (const r of rows.slice(-2))
+      await cooldown(ctx.cooldownS);
+      const plain = await runGen({
+        name: `s8-node-http2-c${c}-m${m}`,
+        argv: [process.execPath, `${ctx.benchDir}/h2-plain-loop.js`, t.url, String(c), String(m), String(D)],
+        core: ctx.genCore,
+        limitS: limitFor(D),
+        rawDir: ctx.rawDir,
+        targetPid: t.pid,
+      });
+      rows.push({ tool: 'plain node:http2 loop', shape, n: parsePlain(plain.out), gen: plain });
+      for (const r of rows.slice(-3))
         log(
           `    ${r.tool} ${shape} -> ${int(r.n.rps)} req/s, gen CPU ${pct(r.gen.genCpu)}, target CPU ${pct(r.gen.targetCpu)}`,
         );
@@ -168,7 +198,11 @@ export async function http2(ctx: Ctx): Promise<SectionOutput> {
     const shape = `${c} × ${m}`;
     const rps = (tool: string): number | undefined =>
       rows.find((r) => r.tool === tool && r.shape === shape)?.n.rps;
-    body.push(`- ${shape}: volley/h2load = ${ratio(rps('volley'), rps('h2load'))}`);
+    body.push(
+      `- ${shape}: volley/h2load = ${ratio(rps('volley'), rps('h2load'))}, ` +
+        `volley/plain node:http2 loop = ${ratio(rps('volley'), rps('plain node:http2 loop'))}, ` +
+        `plain node:http2 loop/h2load = ${ratio(rps('plain node:http2 loop'), rps('h2load'))}`,
+    );
   }
   return { title, body: body.join('\n') };
 }
