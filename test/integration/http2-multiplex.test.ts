@@ -262,6 +262,51 @@ describe('HTTP/2 multiplexing', () => {
   });
 });
 
+describe('HTTP/2 options from YAML and the command line', () => {
+  it('YAML http2Connections + a proto threshold filter; --http2-streams over a test file', async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    const srv = await track(startH2({ delayMs: 5 }));
+    const file = join(dir, 'h2.yaml');
+    writeFileSync(
+      file,
+      `baseUrl: ${srv.origin}
+http:
+  http2: true
+  http2Connections: 2
+thresholds:
+  'http_reqs{proto:HTTP/2.0}': ['count==40']
+  'http_req_duration{proto:HTTP/2.0}': ['p(99)<5000']
+  'http_reqs{proto:HTTP/1.1}': ['count==0']
+scenarios:
+  main:
+    executor: shared-iterations
+    vus: 4
+    iterations: 40
+    flow:
+      - get: /yaml
+`,
+    );
+    const r = await runCli(['run', file, '--workers', '1', '--http2-streams', '4', '-q', '--no-store']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(srv.streams, 40);
+    // The 4 VUs are one group (--http2-streams 4) with up to 2 connections (http2Connections),
+    // plus the preflight's connection: 3 at most, where 4 VUs on their own would open up to 8.
+    assert.ok(srv.sessions >= 2 && srv.sessions <= 3, `sessions ${srv.sessions}`);
+    const bad = await runCli(['run', file, '--workers', '1', '--http2-streams', 'x', '-q', '--no-store']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--http2-streams must be an integer >= 1/);
+    assert.equal(srv.streams, 40);
+    writeFileSync(
+      file,
+      `baseUrl: ${srv.origin}\nhttp:\n  http2: true\n  http2Connections: 0\nscenarios:\n  m:\n    executor: shared-iterations\n    iterations: 1\n    flow:\n      - get: /\n`,
+    );
+    const zero = await runCli(['run', file, '--workers', '1', '-q', '--no-store']);
+    assert.equal(zero.code, 2, zero.stderr);
+    assert.match(zero.stderr, /http2Connections/);
+    assert.equal(srv.streams, 40);
+  });
+});
+
 describe('HTTP/2 failures are classified', () => {
   const run = async (url: string, http: Partial<TestConfig['http']> = {}) =>
     localTestRun(
