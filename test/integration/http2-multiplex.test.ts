@@ -364,6 +364,9 @@ describe('HTTP/2 failures are classified', () => {
     ]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--http2-connections must be an integer >= 1/);
+    const noH2 = await runCli(['run', '--url', `${srv.origin}/`, '--http2-streams', '4', '-d', '1s']);
+    assert.equal(noH2.code, 2, noH2.stderr);
+    assert.match(noH2.stderr, /--http2-streams needs --http2/);
     assert.equal(srv.streams, 0);
   });
 });
