@@ -342,6 +342,36 @@ describe('HTTP/2 failures are classified', () => {
     assert.equal(total(goaway, 'http_reqs', { error: 'reset' }), 10);
   });
 
+  it('timeout: a stream never answered times out (class timeout); POST bodies arrive whole, counted in data_sent', async () => {
+    const bodies: number[] = [];
+    const srv = await track(
+      startH2({
+        respond: (stream, path) => {
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            bodies.push(Buffer.concat(chunks).length);
+            if (path === '/hang') return; // never answered
+            stream.respond({ ':status': 201 });
+            stream.end('done');
+          });
+        },
+      }),
+    );
+    const hang = quickConfig(`${srv.origin}/hang`, { executor: 'shared-iterations', vus: 2, iterations: 4 });
+    (hang.request as { timeoutMs: number }).timeoutMs = 200;
+    const timedOut = await localTestRun(prepareTest(hang), []).run();
+    assert.equal(total(timedOut, 'http_reqs', { error: 'timeout' }), 4);
+    const post = quickConfig(`${srv.origin}/post`, { executor: 'shared-iterations', vus: 2, iterations: 20 });
+    Object.assign(post.request as object, { method: 'POST', body: 'x'.repeat(40_000) });
+    const ok = await localTestRun(prepareTest(post), []).run();
+    assert.equal(total(ok, 'http_reqs', { status: '201', proto: 'HTTP/2.0' }), 20);
+    assert.deepEqual(bodies.slice(4), new Array<number>(20).fill(40_000));
+    // 40,000 body bytes per request, in 16 KB DATA frames, plus headers.
+    const sent = total(ok, 'data_sent');
+    assert.ok(sent >= 20 * 40_000 && sent < 20 * 41_000, `data_sent ${sent}`);
+  });
+
   it('TLS: an untrusted certificate fails with class tls before any stream', async () => {
     const srv = await track(startH2({ tls: true }));
     const result = await run(`${srv.origin}/`, { insecureSkipTLSVerify: false });
