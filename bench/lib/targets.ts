@@ -62,6 +62,21 @@ export async function startNginx(env: TargetEnv, nginx: string): Promise<Target>
   return launch(env, 'nginx', 'nginx', port, [nginx, '-p', prefix, '-c', conf, '-e', 'stderr']);
 }
 
+/** nginx speaking cleartext HTTP/2 only (h2c with prior knowledge), for section 8 against h2load. */
+export async function startNginxH2c(env: TargetEnv, nginx: string): Promise<Target> {
+  const port = await freePort();
+  const prefix = `${env.outDir}/nginx-h2c/`;
+  mkdirSync(`${prefix}tmp`, { recursive: true });
+  const conf = `${prefix}nginx.conf`;
+  writeFileSync(
+    conf,
+    readFileSync(`${env.benchDir}/nginx.conf`, 'utf8')
+      .replaceAll('__PORT__ backlog', '__PORT__ http2 backlog')
+      .replaceAll('__PORT__', String(port)),
+  );
+  return launch(env, 'nginx-h2c', 'nginx', port, [nginx, '-p', prefix, '-c', conf, '-e', 'stderr']);
+}
+
 export async function startNode(env: TargetEnv): Promise<Target> {
   const port = await freePort();
   return launch(env, 'node', 'node', port, [

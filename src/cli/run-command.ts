@@ -81,7 +81,14 @@ export function fileRunOptions(flags: RunFlags, file: string) {
     errors.push('--expected-status applies to quick mode; in a test file, use http.expectedStatuses');
   // --ca/--cert/--key/--proxy apply to a test file too (over its own http.tls / http.proxy).
   const httpDepth = httpDepthFlags(
-    { ca: flags.ca, cert: flags.cert, key: flags.key, proxy: flags.proxy },
+    {
+      ca: flags.ca,
+      cert: flags.cert,
+      key: flags.key,
+      proxy: flags.proxy,
+      http2Connections: flags.http2Connections,
+      http2Streams: flags.http2Streams,
+    },
     errors,
   );
   const env = parseEnv(flags.env, errors);

@@ -147,6 +147,10 @@ export interface TestConfig {
     fastPath: boolean;
     insecureSkipTLSVerify: boolean;
     http2: boolean;
+    /** HTTP/2: most connections per VU and origin (default 1); concurrent requests are streams on them. */
+    http2Connections?: number;
+    /** HTTP/2: VUs sharing one connection (default 1). */
+    http2Streams?: number;
     /** Statuses that count as a success (default 200-399): codes and inclusive ranges. */
     expectedStatuses?: (number | { min: number; max: number })[];
     /** TLS material as PEM text (read from the files when the test loaded): plain data for the workers. */

@@ -46,6 +46,8 @@ export interface QuickFlags {
   cert?: string;
   key?: string;
   proxy?: string;
+  http2Connections?: string;
+  http2Streams?: string;
 }
 
 export const QUICK_DEFAULTS = { vus: 10, duration: '10s', timeout: '10s', grace: '5s' } as const;
@@ -190,6 +192,10 @@ export function quickConfig(flags: QuickFlags): TestConfig {
   }
   const tags = parseTagFlags(flags.tag, errors);
   const depth = httpDepthFlags(flags, errors);
+  if (flags.http2 !== true)
+    for (const f of ['http2Connections', 'http2Streams'] as const)
+      if (flags[f] !== undefined)
+        errors.push(`--${f === 'http2Streams' ? 'http2-streams' : 'http2-connections'} needs --http2`);
   const body = readBody(flags.body, flags.literalBody === true, errors);
   const thinkMs = flags.think === undefined ? undefined : parseDurationRangeMs(flags.think);
   if (flags.think !== undefined && thinkMs === undefined)

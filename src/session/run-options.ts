@@ -331,6 +331,16 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     },
   },
   {
+    key: 'http2Connections',
+    flags: '--http2-connections <n>',
+    help: "HTTP/2: most connections per VU (default 1); a VU's concurrent requests are streams on them",
+  },
+  {
+    key: 'http2Streams',
+    flags: '--http2-streams <n>',
+    help: 'HTTP/2: n VUs share one connection, a stream each (h2load -c C -m M is --vus C*M --http2-streams M)',
+  },
+  {
     key: 'expectedStatus',
     flags: '--expected-status <list>',
     help: 'statuses that count as a success in http_req_failed, e.g. 200-399,404 (default 200-399)',

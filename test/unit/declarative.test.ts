@@ -486,6 +486,7 @@ function readPath(value: unknown, path: string): unknown {
 
 class TestResponse implements ScriptResponse {
   readonly error = undefined;
+  readonly proto = 'HTTP/1.1';
   constructor(
     readonly status: number,
     readonly headers: Readonly<Record<string, string | string[]>>,

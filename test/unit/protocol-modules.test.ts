@@ -45,17 +45,22 @@ describe('protocol modules', () => {
       'expectedStatuses',
       'fastPath',
       'http2',
+      'http2Connections',
+      'http2Streams',
       'insecureSkipTLSVerify',
       'proxy',
       'tls',
     ]);
     assert.deepEqual(http.options.validate({ http2: true }, 'options.http'), []);
+    assert.deepEqual(http.options.validate({ http2: true, http2Connections: 0 }, 'options.http'), [
+      { path: 'options.http.http2Connections', message: 'must be an integer >= 1', code: 'out-of-range' },
+    ]);
     assert.deepEqual(http.options.validate({ http2: 'yes', http3: true }, 'options.http'), [
       { path: 'options.http.http2', message: 'must be true or false', code: 'wrong-type' },
       {
         path: 'options.http.http3',
         message:
-          'is not an HTTP option (fastPath, insecureSkipTLSVerify, http2, expectedStatuses, proxy, tls)',
+          'is not an HTTP option (fastPath, insecureSkipTLSVerify, http2, expectedStatuses, proxy, http2Connections, http2Streams, tls)',
         code: 'unknown-field',
       },
     ]);

@@ -20,6 +20,11 @@ export interface ScriptResponse {
   /** 0 when the request failed before a status line arrived (see `error`). */
   readonly status: number;
   /**
+   * The protocol the response came over, as k6's `res.proto`: `'HTTP/1.1'` or `'HTTP/2.0'`; `''`
+   * when no response arrived.
+   */
+  readonly proto: string;
+  /**
    * No transport error and an expected status (the request's `expectedStatuses`, else the test's
    * `http.expectedStatuses`, else 200..399): exactly when `http_req_failed` records a success.
    */
@@ -188,6 +193,13 @@ export interface HttpDefaults {
    * knowledge on http:// (the server must accept HTTP/2 without an upgrade).
    */
   http2?: boolean;
+  /**
+   * HTTP/2: most connections a VU opens per origin (default 1). The VU's concurrent requests
+   * (`http.batch`, promises awaited together) are multiplexed as streams over them.
+   */
+  http2Connections?: number;
+  /** HTTP/2: this many VUs share one connection (default 1), as h2load's `-m` streams per client. */
+  http2Streams?: number;
   /** Per-VU cookie jar (default true). */
   cookies?: boolean;
   /**

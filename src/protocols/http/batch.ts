@@ -4,6 +4,8 @@
  * 0 is the VU's own connection, lanes 1.. are further connections of the same VU, opened on the
  * first batch that needs them and kept (and closed) with the VU's. At most `perHost` requests of a
  * batch go to one origin at once (k6's `batchPerHost`, default 6); origins run side by side.
+ * Over HTTP/2 a VU's connection has no lanes (module.ts): every worker of a batch sends on it, and
+ * the requests are streams on the VU's HTTP/2 connections.
  */
 import type { HttpConnection, HttpRequestSpec, HttpResponse } from './types.js';
 

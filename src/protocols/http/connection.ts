@@ -2,6 +2,7 @@
  * A VU's HTTP connection: one origin client per origin it talks to (raw fast path for plain
  * `http://` when enabled, undici otherwise), redirects followed across them.
  */
+import { createH2OriginClient } from './h2-client.js';
 import { createRawHttp1Client } from './raw-http1.js';
 import { followRedirects } from './redirect.js';
 import { failedResponse, zeroTimings } from './response.js';
@@ -77,7 +78,22 @@ class VuHttpConnection implements HttpConnection {
     const key = `${fast ? 'raw+' : ''}${protocol}//${url.host}`;
     let client = this.origins.get(key);
     if (client === undefined) {
-      if (fast) {
+      if (this.options.allowH2 === true && this.options.proxy === undefined) {
+        const origin = `${protocol}//${url.host}`;
+        client = createH2OriginClient({
+          origin,
+          connections: this.options.h2Connections ?? 1,
+          insecureSkipTLSVerify: this.options.insecureSkipTLSVerify,
+          tls: this.options.tls,
+          fallback: () =>
+            createUndiciOriginClient({
+              origin,
+              insecureSkipTLSVerify: this.options.insecureSkipTLSVerify,
+              allowH2: false,
+              tls: this.options.tls,
+            }),
+        });
+      } else if (fast) {
         const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
         client = createRawHttp1Client({ host, port: url.port === '' ? 80 : Number(url.port) });
       } else {

@@ -51,6 +51,20 @@ const BATCH_SCHEMA = {
   description: 'most requests of one http.batch sent at once to one origin (default 6, as k6)',
 };
 
+const H2_CONNECTIONS_SCHEMA = {
+  type: 'integer',
+  minimum: 1,
+  description:
+    "HTTP/2: most connections a VU opens per origin (default 1); the VU's concurrent requests (http.batch, parallel promises) are streams on them",
+};
+const H2_STREAMS_SCHEMA = {
+  type: 'integer',
+  minimum: 1,
+  description:
+    'HTTP/2: this many VUs share one connection (default 1), each with a stream at a time (h2load -m); VUs = clients x streams',
+};
+const H2_FIELDS = { http2Connections: H2_CONNECTIONS_SCHEMA, http2Streams: H2_STREAMS_SCHEMA };
+
 /** Request options of a declarative step this file owns (beside headers, json, …). */
 export const HTTP_STEP_OPTION_SCHEMA: Readonly<Record<string, unknown>> = {
   expectedStatuses: {
@@ -68,6 +82,7 @@ export const HTTP_STEP_OPTIONS: readonly string[] = Object.keys(HTTP_STEP_OPTION
 export const DEPTH_OPTION_SCHEMA: Readonly<Record<string, unknown>> = {
   expectedStatuses: EXPECTED_SCHEMA,
   proxy: PROXY_SCHEMA,
+  ...H2_FIELDS,
   tls: {
     type: 'object',
     additionalProperties: false,
@@ -85,6 +100,7 @@ export const DEPTH_OPTION_SCHEMA: Readonly<Record<string, unknown>> = {
 export const DEPTH_DEFINITION_SCHEMA: Readonly<Record<string, unknown>> = {
   expectedStatuses: EXPECTED_SCHEMA,
   proxy: PROXY_SCHEMA,
+  ...H2_FIELDS,
   batchPerHost: BATCH_SCHEMA,
   tls: {
     type: 'object',
@@ -133,6 +149,11 @@ export function depthOptionProblems(key: string, v: unknown, at: string): Proble
       const p = proxyProblem(v);
       return p ? [{ path: at, code: 'wrong-type', message: p }] : [];
     }
+    case 'http2Connections':
+    case 'http2Streams': {
+      const p = batchProblem(v);
+      return p ? [{ path: at, code: 'out-of-range', message: p }] : [];
+    }
     case 'tls': {
       if (typeof v !== 'object' || v === null || Array.isArray(v))
         return [{ path: at, code: 'wrong-type', message: 'must be an object' }];
@@ -163,6 +184,11 @@ export function depthDefinitionProblems(h: Readonly<Record<string, unknown>>): P
     const p = proxyProblem(h.proxy);
     if (p) out.push({ path: at('proxy'), code: 'wrong-type', message: p });
   }
+  for (const k of ['http2Connections', 'http2Streams'] as const)
+    if (h[k] !== undefined) {
+      const p = batchProblem(h[k]);
+      if (p) out.push({ path: at(k), code: 'out-of-range', message: p });
+    }
   if (h.batchPerHost !== undefined) {
     const p = batchProblem(h.batchPerHost);
     if (p) out.push({ path: at('batchPerHost'), code: 'out-of-range', message: p });
@@ -264,16 +290,22 @@ export function readTlsFiles(
   return material;
 }
 
+type DepthConfig = Pick<
+  TestConfig['http'],
+  'expectedStatuses' | 'proxy' | 'tls' | 'http2Connections' | 'http2Streams'
+>;
+
 /**
  * The engine options of a test's `http` section (expectedStatuses, proxy, TLS read from its files),
  * for `TestConfig.http`. Values of the wrong type are left out: the definition's validator says so.
  */
-export function httpDepthConfig(
-  h: HttpDefaults | undefined,
-  baseDir: string,
-): Pick<TestConfig['http'], 'expectedStatuses' | 'proxy' | 'tls'> {
-  const out: Pick<TestConfig['http'], 'expectedStatuses' | 'proxy' | 'tls'> = {};
+export function httpDepthConfig(h: HttpDefaults | undefined, baseDir: string): DepthConfig {
+  const out: DepthConfig = {};
   if (h === undefined) return out;
+  if (h.http2Connections !== undefined && batchProblem(h.http2Connections) === undefined)
+    out.http2Connections = h.http2Connections;
+  if (h.http2Streams !== undefined && batchProblem(h.http2Streams) === undefined)
+    out.http2Streams = h.http2Streams;
   if (expectedStatusProblems(h.expectedStatuses, 'x').length === 0 && h.expectedStatuses !== undefined)
     out.expectedStatuses = h.expectedStatuses.map((r) =>
       typeof r === 'number' ? r : { min: r.min, max: r.max },
@@ -300,17 +332,32 @@ export interface HttpDepthFlags {
   cert?: string | undefined;
   key?: string | undefined;
   proxy?: string | undefined;
+  http2Connections?: string | undefined;
+  http2Streams?: string | undefined;
+}
+
+/** A positive integer flag's value, or a message in `errors`. */
+function countFlag(v: string, flag: string, errors: string[]): number | undefined {
+  const n = Number(v);
+  if (/^\d+$/.test(v.trim()) && Number.isSafeInteger(n) && n >= 1) return n;
+  errors.push(`${flag} must be an integer >= 1 (got '${v}')`);
+  return undefined;
 }
 
 /**
  * The engine options the flags ask for (TLS files read relative to the working directory); every
  * problem goes to `errors`.
  */
-export function httpDepthFlags(
-  flags: HttpDepthFlags,
-  errors: string[],
-): Pick<TestConfig['http'], 'expectedStatuses' | 'proxy' | 'tls'> {
-  const out: Pick<TestConfig['http'], 'expectedStatuses' | 'proxy' | 'tls'> = {};
+export function httpDepthFlags(flags: HttpDepthFlags, errors: string[]): DepthConfig {
+  const out: DepthConfig = {};
+  if (flags.http2Connections !== undefined) {
+    const n = countFlag(flags.http2Connections, '--http2-connections', errors);
+    if (n !== undefined) out.http2Connections = n;
+  }
+  if (flags.http2Streams !== undefined) {
+    const n = countFlag(flags.http2Streams, '--http2-streams', errors);
+    if (n !== undefined) out.http2Streams = n;
+  }
   if (flags.expectedStatus !== undefined) {
     const parsed = parseExpectedStatusFlag(flags.expectedStatus);
     if (typeof parsed === 'string') errors.push(parsed);

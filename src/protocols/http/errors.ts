@@ -26,6 +26,12 @@ const BY_CODE: ReadonlyMap<string, HttpErrorClass> = new Map<string, HttpErrorCl
   ['ECONNABORTED', 'reset'],
   ['UND_ERR_SOCKET', 'reset'],
   ['ERR_STREAM_PREMATURE_CLOSE', 'reset'],
+  // HTTP/2: RST_STREAM from the server, GOAWAY or a session torn down under its streams.
+  ['ERR_HTTP2_STREAM_ERROR', 'reset'],
+  ['ERR_HTTP2_SESSION_ERROR', 'reset'],
+  ['ERR_HTTP2_GOAWAY_SESSION', 'reset'],
+  ['ERR_HTTP2_STREAM_CANCEL', 'reset'],
+  ['ERR_HTTP2_INVALID_SESSION', 'reset'],
   ['ENOTFOUND', 'dns'],
   ['EAI_AGAIN', 'dns'],
   ['EAI_FAIL', 'dns'],

@@ -15,6 +15,7 @@ import { preflight } from './preflight.js';
 import { httpQuickIteration } from './quick.js';
 import { HttpRecorder } from './recorder.js';
 import { httpScriptApi } from './script-api.js';
+import { SharedConnections } from './shared-connections.js';
 import { HTTP_STEPS } from './steps.js';
 import type { HttpConnection } from './types.js';
 import { loadUndici } from './undici-client.js';
@@ -44,13 +45,18 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
       options.expectedStatuses ? new ExpectedStatuses(options.expectedStatuses) : DEFAULT_EXPECTED,
     );
     const conn = connectionOptions(options);
+    const tracked = (): HttpConnection => {
+      const c = createHttpConnection(conn);
+      return { request: (spec) => env.track(c.request(spec)), close: () => c.close() };
+    };
+    const shared = options.http2 ? new SharedConnections(tracked, options.http2Streams ?? 1) : null;
     return {
       createClient(): HttpConnection {
+        // HTTP/2: a VU's concurrent requests (http.batch too) are streams on its connection(s),
+        // which `http2Streams` VUs share.
+        if (shared !== null) return shared.take();
         // Lane 0 is the VU's connection; http.batch opens further lanes on first use.
-        return new LanedConnection(() => {
-          const c = createHttpConnection(conn);
-          return { request: (spec) => env.track(c.request(spec)), close: () => c.close() };
-        });
+        return new LanedConnection(tracked);
       },
       quickIteration: (request, tags) =>
         httpQuickIteration(

@@ -17,6 +17,7 @@ const FIELDS: Record<Switch, string> = {
   insecureSkipTLSVerify: 'accept any TLS certificate (k6 insecureSkipTLSVerify)',
   http2: 'HTTP/2: h2 by ALPN on https://, h2c with prior knowledge on http://',
 };
+// http2Connections / http2Streams are depth-options.ts's (integers, shared with the test file's `http`).
 
 export const HTTP_OPTIONS: ModuleOptions<HttpOptions> = {
   schema: {
@@ -58,13 +59,17 @@ export const HTTP_OPTIONS: ModuleOptions<HttpOptions> = {
   },
 };
 
-/** What a VU's connection is built with: HTTP/2 means undici (ALPN h2, or h2c prior knowledge). */
+/**
+ * What a VU's connection is built with: HTTP/2 means node:http2 (h2-client.ts: ALPN h2 with an
+ * HTTP/1.1 fallback, or h2c prior knowledge), or undici's allowH2 through a proxy.
+ */
 export function connectionOptions(o: HttpOptions): HttpConnectionOptions {
   return {
     // A proxy takes every request: the raw fast path connects straight to the origin.
     fastPath: o.fastPath && !o.http2 && o.proxy === undefined,
     insecureSkipTLSVerify: o.insecureSkipTLSVerify,
     allowH2: o.http2,
+    h2Connections: o.http2Connections ?? 1,
     tls: o.tls,
     proxy: o.proxy,
   };

@@ -1,12 +1,14 @@
 /**
  * Records one HTTP response into the sink: every http_* metric tagged with scenario, endpoint
- * name, method, status and (for transport failures) error class. Series are cached per endpoint
+ * name, method, status, proto (`HTTP/1.1` or `HTTP/2.0`, as k6; absent when no response was read)
+ * and (for transport failures) error class. Series are cached per endpoint
  * and status, so a request costs a few field updates and histogram records, no lookups by string.
  */
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../../metrics/definitions.js';
 import type { CounterSeries, MetricSink, RateSeries, TrendSeries } from '../../metrics/sink.js';
 import { DEFAULT_EXPECTED, type ExpectedStatuses } from './expected-statuses.js';
 import { httpMetric as m } from './metrics.js';
+import { PROTO_H1, PROTO_H2 } from './response.js';
 import type { HttpResponse } from './types.js';
 
 /** Bytes are the engine's metrics (every protocol counts them). */
@@ -69,22 +71,34 @@ export class EndpointRecorder {
   private group(res: HttpResponse): HttpSeriesGroup {
     if (res.error) {
       // Transport failures have status 0; a body over maxResponseBytes keeps its real status.
-      const key = res.status === 0 ? res.error.class : `${res.error.class} ${res.status}`;
+      const key =
+        res.status === 0
+          ? `${res.error.class} ${res.proto ?? ''}`
+          : `${res.error.class} ${res.status} ${res.proto ?? ''}`;
       let g = this.byError.get(key);
       if (!g) {
-        g = new HttpSeriesGroup(this.sink, {
+        const tags: Record<string, string> = {
           ...this.tags,
           status: String(res.status),
           error: res.error.class,
-        });
+        };
+        if (res.status !== 0 || res.proto !== undefined) tags.proto = res.proto ?? PROTO_H1;
+        g = new HttpSeriesGroup(this.sink, tags);
         this.byError.set(key, g);
       }
       return g;
     }
-    let g = this.byStatus.get(res.status);
+    // HTTP/2 responses by status + 1000: one map lookup, no string key.
+    const h2 = res.proto === PROTO_H2;
+    const key = h2 ? res.status + 1000 : res.status;
+    let g = this.byStatus.get(key);
     if (!g) {
-      g = new HttpSeriesGroup(this.sink, { ...this.tags, status: String(res.status) });
-      this.byStatus.set(res.status, g);
+      g = new HttpSeriesGroup(this.sink, {
+        ...this.tags,
+        status: String(res.status),
+        proto: h2 ? PROTO_H2 : PROTO_H1,
+      });
+      this.byStatus.set(key, g);
     }
     return g;
   }

@@ -7,6 +7,10 @@ import type { HttpErrorClass, HttpResponse, HttpTimings } from './types.js';
 
 export const EMPTY_BODY: Buffer = Buffer.alloc(0);
 
+/** The `proto` tag's values, as k6 writes them. */
+export const PROTO_H1 = 'HTTP/1.1';
+export const PROTO_H2 = 'HTTP/2.0';
+
 /** Microseconds on the monotonic clock (`performance.now()`). */
 export function nowUs(): number {
   return performance.now() * 1000;
@@ -85,6 +89,7 @@ export class VolleyHttpResponse implements HttpResponse {
   bytesSent: number;
   bytesReceived: number;
   declare error?: { class: HttpErrorClass; message: string };
+  declare proto?: string;
   /** Flat header list as received; `headers` is built from it on first access. */
   rawHeaders: RawHeaderList;
   #headers: Record<string, string | string[]> | undefined = undefined;
@@ -125,6 +130,7 @@ export class VolleyHttpResponse implements HttpResponse {
       bytesReceived: this.bytesReceived,
     };
     if (this.error !== undefined) out.error = this.error;
+    if (this.proto !== undefined) out.proto = this.proto;
     return out;
   }
 }

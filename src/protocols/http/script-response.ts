@@ -1,6 +1,7 @@
 /** The response scripts see: the transport response plus lazy text, JSON (with a path) and header lookup. */
 import type { ResponseTimings, ScriptResponse } from './api.js';
 import { decodeBody } from './compression.js';
+import { PROTO_H1 } from './response.js';
 import { DEFAULT_EXPECTED, type ExpectedStatuses } from './expected-statuses.js';
 import type { HttpResponse } from './types.js';
 
@@ -43,6 +44,9 @@ export class VolleyScriptResponse implements ScriptResponse {
 
   get status(): number {
     return this.res.status;
+  }
+  get proto(): string {
+    return this.res.proto ?? (this.res.status === 0 ? '' : PROTO_H1);
   }
   get ok(): boolean {
     return this.res.error === undefined && this.expected.has(this.res.status);
@@ -107,6 +111,7 @@ export class VolleyScriptResponse implements ScriptResponse {
   toJSON(): object {
     return {
       status: this.status,
+      proto: this.proto,
       headers: this.headers,
       body: this.text(),
       timings: this.timings,

@@ -1,6 +1,7 @@
 /**
  * The HTTP client contract every VU uses. One `HttpConnection` belongs to one VU: it keeps that
- * VU's keep-alive connection(s) and runs one request at a time, like a browser tab or a k6 VU.
+ * VU's keep-alive connection(s) and runs one request at a time per connection, like a browser tab
+ * or a k6 VU (over HTTP/2, concurrent requests are streams on the VU's connections).
  */
 import type { TlsMaterial } from '../../config/types.js';
 
@@ -62,6 +63,11 @@ export interface HttpResponse {
   timings: HttpTimings;
   bytesSent: number;
   bytesReceived: number;
+  /**
+   * The protocol the response came over, as k6 names it: `HTTP/2.0`, or `HTTP/1.1` (undefined:
+   * HTTP/1.1 when a status was read, nothing for a failure without one).
+   */
+  proto?: string | undefined;
   /** Set when the request failed at the transport level (no complete response). */
   error?: { class: HttpErrorClass; message: string };
 }
@@ -82,6 +88,8 @@ export interface HttpConnectionOptions {
    * with prior knowledge (h2c) on http origins. The raw fast path is never used with it.
    */
   allowH2?: boolean;
+  /** HTTP/2: most connections a VU opens per origin; its concurrent requests share them as streams (default 1). */
+  h2Connections?: number;
   /** A custom CA and a client certificate (PEM text). */
   tls?: TlsMaterial | undefined;
   /** Forward proxy (`http://host:port`): absolute-form requests for http://, CONNECT for https://. */

@@ -16,7 +16,14 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Client } from 'undici';
 import { HttpTimeoutError, classifyHttpError, describeHttpError } from './errors.js';
-import { EMPTY_BODY, VolleyHttpResponse, exchangeTimings, failedResponse, nowUs } from './response.js';
+import {
+  EMPTY_BODY,
+  PROTO_H2,
+  VolleyHttpResponse,
+  exchangeTimings,
+  failedResponse,
+  nowUs,
+} from './response.js';
 import type { TlsMaterial } from '../../config/types.js';
 import { proxyConnector, type ConnectFn } from './proxy.js';
 import { SerialOriginClient } from './serial-queue.js';
@@ -347,16 +354,21 @@ class UndiciOriginClient extends SerialOriginClient {
     this.socketResponses++;
     const body = this.takeBody();
     const timings = this.timings(nowUs());
-    this.settle(
-      new VolleyHttpResponse(
-        this.status,
-        this.rawHeaders,
-        body,
-        timings,
-        this.bytesSent(),
-        this.bytesReceived(),
-      ),
+    const res = new VolleyHttpResponse(
+      this.status,
+      this.rawHeaders,
+      body,
+      timings,
+      this.bytesSent(),
+      this.bytesReceived(),
     );
+    // HTTP/2 here only through a proxy (h2-client.ts takes it otherwise): h2c, or h2 by ALPN.
+    if (
+      this.allowH2 &&
+      (!this.isHttps || (this.socket as { alpnProtocol?: unknown } | null)?.alpnProtocol === 'h2')
+    )
+      res.proto = PROTO_H2;
+    this.settle(res);
   }
 
   onError(err: Error): void {
