@@ -154,6 +154,8 @@ export interface TestConfig {
     /** Forward proxy every request goes through, `http://host:port`. */
     proxy?: string;
   };
+  /** gRPC options shared by every VU (`channel`: one per VU, default, or one per worker). */
+  grpc?: { channel?: 'vu' | 'worker' };
   /** Grace period for in-flight iterations after SIGINT/SIGTERM or abortOnFail, in ms. */
   stopGraceMs: number;
   /** Extra tags on every sample. */

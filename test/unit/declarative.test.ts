@@ -612,6 +612,8 @@ class TestHttp implements HttpClient {
 /** A VU context as the VuContext interface describes it, recording checks, groups and sleeps. */
 class TestVu implements VuContext {
   readonly http: TestHttp;
+  /** Declarative HTTP steps never reach gRPC. */
+  readonly grpc = undefined as unknown as VuContext['grpc'];
   state: Record<string, unknown> = {};
   readonly data = undefined;
   readonly checks: { name: string; pass: boolean }[] = [];
