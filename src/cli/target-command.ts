@@ -8,6 +8,10 @@ export async function targetCommand(raw: RawTargetOptions, io: CliIO): Promise<E
   io.stdout(
     `volley target listening on ${target.url}  (routes: ${target.url}/ , stats: ${target.url}/__volley/stats)\n`,
   );
+  if (target.grpcPort !== undefined)
+    io.stdout(
+      `volley target gRPC (taskqueue.TaskQueue, reflection) on ${target.grpcTarget ?? ''}  (stats: ${target.url}/__volley/grpc/stats)\n`,
+    );
   await new Promise<void>((resolve) => {
     const off = io.onSignals(() => {
       off();
