@@ -1,11 +1,13 @@
 /** The gRPC module's options: whether VUs own their channels (default) or a worker shares them. */
 import type { Problem } from '../../config/problems.js';
-import type { TestConfig } from '../../config/types.js';
+import type { GrpcQuickRequest, TestConfig } from '../../config/types.js';
 import type { ModuleOptions } from '../module.js';
 
 export interface GrpcOptions {
   /** `vu`: one channel per VU and target (like real clients); `worker`: one per worker and target. */
   channel: 'vu' | 'worker';
+  /** Quick mode's call (`--grpc`), for the preflight and the workers. */
+  request?: GrpcQuickRequest;
 }
 
 export const GRPC_OPTIONS: ModuleOptions<GrpcOptions> = {
@@ -38,6 +40,8 @@ export const GRPC_OPTIONS: ModuleOptions<GrpcOptions> = {
     return problems;
   },
   fromConfig(config: TestConfig): GrpcOptions {
-    return { ...GRPC_OPTIONS.defaults, ...config.grpc };
+    const o: GrpcOptions = { ...GRPC_OPTIONS.defaults, ...config.grpc };
+    if (config.grpcRequest !== undefined) o.request = config.grpcRequest;
+    return o;
   },
 };
