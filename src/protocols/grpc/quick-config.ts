@@ -170,9 +170,11 @@ export function grpcQuickRequest(
         errors.push(
           `--call ${flags.call} is a streaming method: quick mode makes unary calls (use a script)`,
         );
-      else
-        for (const p of messageProblems(root.lookupType(method.requestType), sample, ''))
-          errors.push(`--data does not fit ${method.requestType}: ${p}`);
+      else {
+        const type = root.lookupType(method.resolvedRequestType?.fullName ?? method.requestType);
+        for (const p of messageProblems(type, sample, ''))
+          errors.push(`--data does not fit ${type.fullName.slice(1)}: ${p}`);
+      }
     } catch (err) {
       errors.push(err instanceof VolleyError ? err.message : `--proto: ${(err as Error).message}`);
     }
