@@ -158,13 +158,12 @@ export function parseTargetOptions(raw: RawTargetOptions): TargetOptions {
     if (n === undefined) problems.push(`seed: '${raw.seed}' is not a whole number between 0 and 4294967295`);
     else options.seed = n;
   }
-  // `volley target` serves gRPC too: on --grpc-port, else 8118 (a free port when --port is 0).
   if (raw.grpcPort !== undefined) {
     const port = parseIntIn(raw.grpcPort, 0, 65_535);
     if (port === undefined)
       problems.push(`grpc-port: '${raw.grpcPort}' is not a port number (0-65535; 0 picks a free port)`);
     else options.grpcPort = port;
-  } else options.grpcPort = options.port === 0 ? 0 : DEFAULT_TARGET_GRPC_PORT;
+  }
 
   throwIfProblems(problems);
   return options;

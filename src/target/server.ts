@@ -112,6 +112,7 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
       throw listenError(err as NodeJS.ErrnoException, { ...options, port: options.grpcPort });
     }
     app.grpcStats = grpc.stats;
+    app.grpcReset = grpc.resetStats;
   }
   app.startStalls();
   const running: RunningTarget = {
@@ -194,6 +195,7 @@ class TargetApp {
   private stallTimer: NodeJS.Timeout | undefined;
   /** The gRPC task queue's counts, served at /__volley/grpc/stats when it runs. */
   grpcStats: (() => GrpcTargetStats) | undefined;
+  grpcReset: (() => void) | undefined;
 
   constructor(private readonly knobs: ResolvedKnobs) {
     const { users, teams } = buildPopulation();
@@ -232,6 +234,7 @@ class TargetApp {
       '/__volley/stats/reset',
       (ctx) => {
         this.metrics.resetStats();
+        this.grpcReset?.();
         this.sendJson(ctx, 200, this.metrics.stats());
       },
       true,

@@ -15,8 +15,8 @@ import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-grpc-'));
 let n = 0;
-function file(text: string): string {
-  const f = join(dir, `t${++n}.ts`);
+function file(text: string, ext = '.ts'): string {
+  const f = join(dir, `t${++n}${ext}`);
   writeFileSync(f, text);
   return f;
 }
@@ -111,5 +111,49 @@ describe('gRPC scripts against the demo task queue', () => {
     // 10 watches x 5 + 10 bidi x 3 received, +10 batch responses.
     assert.equal(value(r.summary, 'grpc_stream_msgs_received'), 90);
     assert.equal(value(r.summary, 'grpc_stream_msgs_sent'), 10 + 30 + 30);
+  });
+
+  it('YAML grpc: steps submit, capture the task id, get it back, and check the status', async () => {
+    target.resetStats();
+    const tasksBefore = target.grpcStats?.().tasks ?? 0;
+    const f = file(
+      `
+scenarios:
+  main:
+    executor: shared-iterations
+    vus: 4
+    iterations: 40
+    flow:
+      - grpc:
+          target: '${grpc}'
+          call: ${SUBMIT}
+          protoFiles: [${PROTO}]
+          importPaths: [${INCLUDE}]
+          data: { idempotency_key: 'yaml-{{ $iteration }}', task_type: yaml }
+          metadata: { x-vu: '{{ $vu }}' }
+          check: { status: OK }
+        capture: { taskId: { json: task_id } }
+      - grpc:
+          target: '${grpc}'
+          call: taskqueue.TaskQueue/GetTask
+          data: { task_id: '{{ taskId }}' }
+          check: { status: OK }
+thresholds:
+  'grpc_reqs{method:taskqueue.TaskQueue/GetTask,status:OK}': ['count==40']
+`,
+      '.yaml',
+    );
+    const r = await run([f]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const c of r.summary.checks) assert.equal(c.fails, 0, `check ${c.name}`);
+    assert.equal(
+      r.summary.checks.reduce((a, c) => a + c.passes, 0),
+      80,
+    );
+    const seen = target.grpcStats?.();
+    assert.equal(seen?.calls.SubmitTask, 40);
+    assert.equal(seen?.calls.GetTask, 40, 'the second step (by reflection) reached the server');
+    assert.equal(seen?.tasks, tasksBefore + 40);
+    assert.equal(value(r.summary, 'grpc_reqs'), 80);
   });
 });

@@ -13,12 +13,14 @@ import { grpcPreflight } from './preflight.js';
 import { grpcQuickIteration, quickDefinition } from './quick.js';
 import { GrpcRecorder } from './recorder.js';
 import { GrpcVuChannels, ScriptGrpcClient } from './script-api.js';
+import { GRPC_STEPS } from './steps.js';
 
 export const grpcModule: ProtocolModule<GrpcOptions, GrpcVuChannels> = {
   name: 'grpc',
   metrics: GRPC_METRICS,
   headline: GRPC_HEADLINE,
   options: GRPC_OPTIONS,
+  steps: GRPC_STEPS,
 
   quickRequest: (config) => config.grpcRequest,
 

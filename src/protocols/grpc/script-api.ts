@@ -8,10 +8,23 @@ import { VolleyError } from '../../errors.js';
 import type { VuScope } from '../module.js';
 import type { GrpcCallOptions, GrpcClient, GrpcConnectOptions, GrpcResponse } from './api.js';
 import { bidi, clientStream, serverStream, unary, type CallOptions, type CallOutcome } from './calls.js';
-import type { ChannelPool, ChannelSpec } from './channels.js';
+import { channelKey, type ChannelPool, type ChannelSpec } from './channels.js';
 import { findMethod, loadProtos, type AnyMethod } from './protos.js';
 import type { GrpcRecorder } from './recorder.js';
 import { reflectDefinition } from './reflection.js';
+
+const reflected = new Map<string, Promise<PackageDefinition>>();
+/** Server reflection once per worker and channel spec (a failed one is tried again next time). */
+function reflectOnce(spec: ChannelSpec): Promise<PackageDefinition> {
+  const key = channelKey(spec);
+  let p = reflected.get(key);
+  if (p === undefined) {
+    p = reflectDefinition(spec);
+    p.catch(() => reflected.delete(key));
+    reflected.set(key, p);
+  }
+  return p;
+}
 
 /** A VU's gRPC client state: its own channels (the module's ProtocolClient). */
 export class GrpcVuChannels {
@@ -48,7 +61,7 @@ export class ScriptGrpcClient implements GrpcClient {
     const spec: ChannelSpec = o.tls === undefined ? { target } : { target, tls: o.tls };
     let def: PackageDefinition;
     if (o.protoFiles && o.protoFiles.length > 0) def = loadProtos(o.protoFiles, o.importPaths ?? []);
-    else if (o.reflection) def = await reflectDefinition(spec);
+    else if (o.reflection) def = await reflectOnce(spec);
     else throw new VolleyError('INVALID_CONFIG', 'grpc.connect needs protoFiles or reflection: true');
     this.conn = {
       spec,
