@@ -58,6 +58,8 @@ export class ScriptGrpcClient implements GrpcClient {
 
   async connect(target: string, o: GrpcConnectOptions = {}): Promise<void> {
     this.scope.assertRunning();
+    if (typeof target !== 'string' || !/^(?:[^\s/:]+|\[[0-9a-fA-F:]+\]):\d{1,5}$/.test(target))
+      throw new VolleyError('INVALID_CONFIG', `grpc.connect: '${String(target)}' is not HOST:PORT`);
     const spec: ChannelSpec = o.tls === undefined ? { target } : { target, tls: o.tls };
     let def: PackageDefinition;
     if (o.protoFiles && o.protoFiles.length > 0) def = loadProtos(o.protoFiles, o.importPaths ?? []);
