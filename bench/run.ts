@@ -29,6 +29,7 @@ import { cooldown } from './lib/gen.js';
 import { ensurePeers } from './lib/install.js';
 import { installExitHandlers, log, runSync, stopAll, which } from './lib/proc.js';
 import { coordinatedOmission } from './sections/coordinated-omission.js';
+import { grpcThroughput } from './sections/grpc.js';
 import { memory } from './sections/memory.js';
 import { metricsCost } from './sections/metrics-cost.js';
 import { openLoop } from './sections/open-loop.js';
@@ -54,6 +55,7 @@ const SECTIONS: Record<
   5: { run: metricsCost, needs: ['nginx'], title: '5. Metrics-recording cost' },
   6: { run: soak, needs: [], title: '6. Soak: 2,000/s for 10 minutes (BENCH_SOAK_S)' },
   7: { run: startup, needs: [], title: '7. Start-up' },
+  9: { run: grpcThroughput, needs: [], title: '9. gRPC unary calls per core' },
 };
 
 function num(name: string, dflt: number): number {
