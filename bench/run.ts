@@ -9,7 +9,7 @@
  *   INSTALL=1 npm run bench                        # (re)install wrk, hey, nginx-light, autocannon@9
  *
  * BENCH_BASELINE=/other/checkout/dist/src/cli/main.js adds that build to section 1, interleaved (before/after).
- * Environment: BENCH_SECTIONS (1-7, default all; 6 is the 10-minute soak), BENCH_DURATION (seconds per run, default 10),
+ * Environment: BENCH_SECTIONS (1-7 and 9, default all; 6 is the 10-minute soak; 9 is gRPC), BENCH_DURATION (seconds per run, default 10),
  * BENCH_RUNS (section-1 repetitions, default 1), BENCH_TARGETS (section 1: nginx,node), BENCH_RATES (section 2, default 1000,5000,10000),
  * BENCH_MEM_VUS / BENCH_MEM_DURATION (section 3, default 10000 / 20), BENCH_SOAK_S / BENCH_SOAK_RATE
  * (section 6, default 600 / 2000), BENCH_STARTUP_RUNS (section 7, default 10), BENCH_COOLDOWN (s, default 2),
