@@ -9,7 +9,7 @@
  *   INSTALL=1 npm run bench                        # (re)install wrk, hey, nginx-light, autocannon@9
  *
  * BENCH_BASELINE=/other/checkout/dist/src/cli/main.js adds that build to section 1, interleaved (before/after).
- * Environment: BENCH_SECTIONS (1-7, default all; 6 is the 10-minute soak), BENCH_DURATION (seconds per run, default 10),
+ * Environment: BENCH_SECTIONS (1-7 and 9, default all; 6 is the 10-minute soak; 9 is gRPC), BENCH_DURATION (seconds per run, default 10),
  * BENCH_RUNS (section-1 repetitions, default 1), BENCH_TARGETS (section 1: nginx,node), BENCH_RATES (section 2, default 1000,5000,10000),
  * BENCH_MEM_VUS / BENCH_MEM_DURATION (section 3, default 10000 / 20), BENCH_SOAK_S / BENCH_SOAK_RATE
  * (section 6, default 600 / 2000), BENCH_STARTUP_RUNS (section 7, default 10), BENCH_COOLDOWN (s, default 2),
@@ -30,6 +30,7 @@ import { ensurePeers } from './lib/install.js';
 import { installExitHandlers, log, runSync, stopAll, which } from './lib/proc.js';
 import { coordinatedOmission } from './sections/coordinated-omission.js';
 import { http2 } from './sections/http2.js';
+import { grpcThroughput } from './sections/grpc.js';
 import { memory } from './sections/memory.js';
 import { metricsCost } from './sections/metrics-cost.js';
 import { openLoop } from './sections/open-loop.js';
@@ -56,6 +57,7 @@ const SECTIONS: Record<
   6: { run: soak, needs: [], title: '6. Soak: 2,000/s for 10 minutes (BENCH_SOAK_S)' },
   7: { run: startup, needs: [], title: '7. Start-up' },
   8: { run: http2, needs: ['nginx'], title: '8. HTTP/2 against h2load (h2c, one core)' },
+  9: { run: grpcThroughput, needs: [], title: '9. gRPC unary calls per core' },
 };
 
 function num(name: string, dflt: number): number {

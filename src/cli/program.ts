@@ -93,6 +93,7 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--stall <stall/period>', "stall the whole server, e.g. '1s/5s' = 1 s every 5 s")
     .option('--max-inflight <n>', 'concurrent requests before answering 503')
     .option('--seed <n>', 'seed for the latency and error draws')
+    .option('--grpc-port <port>', 'port of the gRPC task queue (default 8118; 0 = any free port)')
     .action(async (o: Record<string, string | undefined>) => {
       const raw: Record<string, string> = {};
       for (const [k, v] of Object.entries(o)) if (v !== undefined) raw[k] = v;

@@ -1,13 +1,25 @@
 /** `volley target`: serves the demo system under test until SIGINT/SIGTERM. */
-import { parseTargetOptions, startTarget, type RawTargetOptions } from '../target/index.js';
+import {
+  DEFAULT_TARGET_GRPC_PORT,
+  parseTargetOptions,
+  startTarget,
+  type RawTargetOptions,
+} from '../target/index.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
 
 export async function targetCommand(raw: RawTargetOptions, io: CliIO): Promise<ExitCodeValue> {
-  const target = await startTarget(parseTargetOptions(raw));
+  const options = parseTargetOptions(raw);
+  // `volley target` serves gRPC too: on --grpc-port, else 8118 (a free port when --port is 0).
+  options.grpcPort ??= options.port === 0 ? 0 : DEFAULT_TARGET_GRPC_PORT;
+  const target = await startTarget(options);
   io.stdout(
     `volley target listening on ${target.url}  (routes: ${target.url}/ , stats: ${target.url}/__volley/stats)\n`,
   );
+  if (target.grpcPort !== undefined)
+    io.stdout(
+      `volley target gRPC (taskqueue.TaskQueue, reflection) on ${target.grpcTarget ?? ''}  (stats: ${target.url}/__volley/grpc/stats)\n`,
+    );
   await new Promise<void>((resolve) => {
     const off = io.onSignals(() => {
       off();

@@ -125,6 +125,23 @@ export interface QuickRequest {
   thinkMs?: { min: number; max: number };
 }
 
+/** The unary call quick mode over gRPC (`volley run --grpc`) makes on every iteration. */
+export interface GrpcQuickRequest {
+  /** `host:port`. */
+  target: string;
+  /** `pkg.Service/Method`. */
+  method: string;
+  /** Empty: the definitions come from server reflection. */
+  protoFiles: string[];
+  importPaths: string[];
+  /** The request message as JSON text; `{{iteration}}` and `{{uuid}}` are replaced per call. */
+  data: string;
+  metadata: Record<string, string>;
+  deadlineMs: number;
+  /** Absent: plaintext. PEM text (never paths). */
+  tls?: { ca?: string; cert?: string; key?: string; insecureSkipVerify?: boolean };
+}
+
 /** A custom CA and a client certificate, as PEM text (never paths: a generator elsewhere has no files). */
 export interface TlsMaterial {
   ca?: string;
@@ -138,6 +155,8 @@ export interface TestConfig {
   thresholds: Record<string, ThresholdSpec[]>;
   /** Quick mode's request; scripts supply their own iteration functions instead. */
   request?: QuickRequest;
+  /** Quick mode over gRPC (`--grpc`): the call instead of `request`. */
+  grpcRequest?: GrpcQuickRequest;
   /** Script mode: the test file every worker loads. */
   script?: ScriptAttachment;
   /** Worker threads (0 = one per core). */
@@ -158,6 +177,8 @@ export interface TestConfig {
     /** Forward proxy every request goes through, `http://host:port`. */
     proxy?: string;
   };
+  /** gRPC options shared by every VU (`channel`: one per VU, default, or one per worker). */
+  grpc?: { channel?: 'vu' | 'worker' };
   /** Grace period for in-flight iterations after SIGINT/SIGTERM or abortOnFail, in ms. */
   stopGraceMs: number;
   /** Extra tags on every sample. */

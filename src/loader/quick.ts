@@ -14,8 +14,10 @@ import type {
 } from '../config/types.js';
 import { parseCliThreshold } from '../thresholds/parse.js';
 import { httpDepthFlags } from '../protocols/http/depth-options.js';
+import { grpcQuickRequest, type GrpcQuickFlags } from '../protocols/grpc/quick-config.js';
 
-export interface QuickFlags {
+export interface QuickFlags extends GrpcQuickFlags {
+  grpcChannel?: string;
   url?: string;
   rate?: string;
   vus?: string;
@@ -168,7 +170,10 @@ export function parseThresholdFlags(
 /** Builds the scenario and request from quick-mode flags, or throws with every problem listed. */
 export function quickConfig(flags: QuickFlags): TestConfig {
   const errors: string[] = [];
-  const url = validateUrl(flags.url, errors);
+  // `--grpc HOST:PORT` is quick mode over gRPC: no --url.
+  const grpc = flags.grpc !== undefined;
+  if (grpc && flags.url !== undefined) errors.push('give either --url or --grpc, not both');
+  const url = grpc ? undefined : validateUrl(flags.url, errors);
   const rate = positiveNumber(flags.rate, '--rate', errors);
   const vus = int(flags.vus, '--vus', 1, errors);
   const maxVus = int(flags.maxVus, '--max-vus', 1, errors);
@@ -271,12 +276,16 @@ export function quickConfig(flags: QuickFlags): TestConfig {
         scenario.duration = dur ?? QUICK_DEFAULTS.duration;
     }
   }
+  const grpcRequest =
+    grpc && errors.length === 0
+      ? grpcQuickRequest(flags, depth.tls, tryParseDurationMs(timeout as string) as number, errors)
+      : undefined;
   if (errors.length > 0) {
     throw new VolleyError('INVALID_USAGE', errors[0] as string, { details: errors });
   }
   const request: QuickRequest = {
     method,
-    url: (url as URL).href,
+    url: url?.href ?? '',
     headers,
     timeoutMs: tryParseDurationMs(timeout as string) as number,
     maxRedirects: maxRedirects ?? 0,
@@ -286,7 +295,8 @@ export function quickConfig(flags: QuickFlags): TestConfig {
   return {
     scenarios: { default: scenario },
     thresholds,
-    request,
+    ...(grpcRequest ? { grpcRequest } : { request }),
+    ...(flags.grpcChannel === 'worker' ? { grpc: { channel: 'worker' as const } } : {}),
     workers,
     http: {
       fastPath: flags.fastPath !== false,

@@ -46,8 +46,11 @@ export interface VuState {
   readonly interrupted: boolean;
 }
 
-/** One quick-mode iteration on a VU's client; resolves to the think time (ms) after it. */
-export type QuickIteration<Client> = (client: Client, vu: VuState) => Promise<number>;
+/**
+ * One quick-mode iteration on a VU's client; resolves to the think time (ms) after it.
+ * `iteration`: the iteration's number, unique across the test for its scenario (templates use it).
+ */
+export type QuickIteration<Client> = (client: Client, vu: VuState, iteration: number) => Promise<number>;
 
 /** The recording scope of a script VU: its current tags (scenario, group) and their cache key. */
 export interface VuScope {

@@ -5,10 +5,11 @@
  */
 import type { TestConfig } from '../config/types.js';
 import { registerHeadline, registerMetrics } from '../metrics/definitions.js';
+import { grpcModule } from './grpc/module.js';
 import { httpModule } from './http/module.js';
 import type { AnyProtocolModule, JsonSchema, QuickPlan, StepKind } from './module.js';
 
-export const PROTOCOL_MODULES: readonly AnyProtocolModule[] = [httpModule];
+export const PROTOCOL_MODULES: readonly AnyProtocolModule[] = [httpModule, grpcModule];
 
 for (const m of PROTOCOL_MODULES) {
   registerMetrics(m.metrics);

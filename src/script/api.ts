@@ -4,10 +4,12 @@
  * plan, and every worker imports the same module to get the functions its VUs call.
  */
 import type { ScenarioConfig, StageConfig, ThresholdSpec } from '../config/types.js';
+import type { GrpcClient } from '../protocols/grpc/api.js';
 import type { HttpClient, HttpDefaults } from '../protocols/http/api.js';
 
 // The HTTP part of the script API (`ctx.http`) belongs to the HTTP protocol module.
 export type * from '../protocols/http/api.js';
+export type * from '../protocols/grpc/api.js';
 
 /** Seconds, as in Locust's `wait_time`. `between(1, 3)`, `constant(2)`, `pacing(5)`. */
 export type WaitSpec =
@@ -23,6 +25,8 @@ export type CheckSet<T> = Record<string, CheckFn<T>>;
 /** What every VU function receives. One object per VU, reused across its iterations. */
 export interface VuContext<State extends object = Record<string, unknown>, SetupData = unknown> {
   readonly http: HttpClient;
+  /** gRPC calls (`connect`, then `invoke`, `serverStream`, `clientStream`, `bidi`). */
+  readonly grpc: GrpcClient;
   /** VU id, unique across the test (all workers and agents), from 1. */
   readonly vu: number;
   /** Iteration number, unique across the whole test for this scenario (all workers and segments), from 0. */

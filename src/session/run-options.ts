@@ -353,6 +353,42 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     flags: '--proxy <url>',
     help: 'send every request through this forward proxy (http://host:port; CONNECT for https)',
   },
+  { key: 'grpc', flags: '--grpc <host:port>', help: 'quick mode over gRPC: the server every call goes to' },
+  {
+    key: 'proto',
+    flags: '--proto <file>',
+    help: 'gRPC: a .proto file to load (repeatable; without it, server reflection)',
+    repeatable: true,
+  },
+  {
+    key: 'importPath',
+    flags: '--import-path <dir>',
+    help: 'gRPC: a directory .proto imports resolve against (repeatable)',
+    repeatable: true,
+  },
+  { key: 'call', flags: '--call <pkg.Service/Method>', help: 'gRPC: the unary method every call invokes' },
+  {
+    key: 'data',
+    flags: '--data <json>',
+    help: 'gRPC: the request message as JSON, or @file; {{iteration}} and {{uuid}} change per call',
+  },
+  {
+    key: 'metadata',
+    flags: '--metadata <metadata>',
+    help: "gRPC: call metadata 'key: value' (repeatable)",
+    repeatable: true,
+  },
+  {
+    key: 'tls',
+    flags: '--tls',
+    help: 'gRPC: connect with TLS (default plaintext; --ca/--cert/--key imply it)',
+  },
+  {
+    key: 'grpcChannel',
+    flags: '--grpc-channel <vu|worker>',
+    help: 'gRPC: one channel per VU (default) or one per worker thread',
+    choices: ['vu', 'worker'],
+  },
   {
     key: 'fastPath',
     flags: '--no-fast-path',

@@ -163,6 +163,9 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
       const target = config.request?.url ?? script?.module.definition.baseUrl;
       // The HTTP module's preflight: quick mode's URL, or the base URL a script's requests resolve against.
       if (target) await preflightTarget('http', new URL(target), config);
+      // Quick mode over gRPC: the server answers, and (by reflection) has the method.
+      if (config.grpcRequest)
+        await preflightTarget('grpc', new URL(`grpc://${config.grpcRequest.target}`), config);
     }
     const store = typeof opts.store === 'function' ? opts.store() : opts.store;
     const lifecycle = opts.lifecycle !== false && script !== undefined;
@@ -182,7 +185,12 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
       ? new RunRecorder(store, {
           id: runId,
           source: opts.source ?? 'cli',
-          name: plan.name ?? (script ? basename(script.file) : (config.request?.url ?? 'run')),
+          name:
+            plan.name ??
+            (script
+              ? basename(script.file)
+              : (config.request?.url ??
+                (config.grpcRequest ? `${config.grpcRequest.target} ${config.grpcRequest.method}` : 'run'))),
           config,
           process: processRef(process.pid),
           warn,

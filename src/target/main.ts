@@ -1,6 +1,6 @@
 /**
  * Runs the target in a process of its own: `node dist/src/target/main.js [--port 0] [--latency 20-80ms]
- * [--error-rate 0.01] [--stall 1s/5s] [--max-inflight N] [--seed N] [--host H]`.
+ * [--error-rate 0.01] [--stall 1s/5s] [--max-inflight N] [--seed N] [--host H] [--grpc-port N]`.
  * Prints one JSON line `{"url":…,"port":…}` to stdout once listening and stops on SIGINT/SIGTERM.
  * Tests and benchmarks use it so the load and the target do not share an event loop (a stall
  * blocks the whole process it runs in). Users get the same thing from `volley target`.
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       stall: { type: 'string' },
       'max-inflight': { type: 'string' },
       seed: { type: 'string' },
+      'grpc-port': { type: 'string' },
     },
   });
   const raw: Parameters<typeof parseTargetOptions>[0] = {};
@@ -29,9 +30,13 @@ async function main(): Promise<void> {
   if (values.stall !== undefined) raw.stall = values.stall;
   if (values['max-inflight'] !== undefined) raw.maxInflight = values['max-inflight'];
   if (values.seed !== undefined) raw.seed = values.seed;
+  if (values['grpc-port'] !== undefined) raw.grpcPort = values['grpc-port'];
 
   const target = await startTarget(parseTargetOptions(raw));
-  process.stdout.write(`${JSON.stringify({ url: target.url, port: target.port })}\n`);
+  // `grpcPort` only with --grpc-port.
+  process.stdout.write(
+    `${JSON.stringify({ url: target.url, port: target.port, grpcPort: target.grpcPort })}\n`,
+  );
   const stop = (): void => {
     target.close().then(
       () => process.exit(0),

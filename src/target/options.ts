@@ -19,10 +19,13 @@ export interface TargetOptions {
   maxTasks?: number;
   /** Login tokens remembered (oldest forgotten first). Default 100,000. */
   maxTokens?: number;
+  /** The gRPC task queue's port (0 = any free port); absent: no gRPC service. */
+  grpcPort?: number;
 }
 
 export const DEFAULT_TARGET_PORT = 8117;
 export const DEFAULT_TARGET_HOST = '127.0.0.1';
+export const DEFAULT_TARGET_GRPC_PORT = 8118;
 export const DEFAULT_MAX_TASKS = 1_000_000;
 export const DEFAULT_MAX_TOKENS = 100_000;
 
@@ -49,6 +52,7 @@ export interface RawTargetOptions {
   stall?: string;
   maxInflight?: string;
   seed?: string;
+  grpcPort?: string;
 }
 
 /** Reads a duration that must carry a unit unless it is zero (`--latency 20` would otherwise mean 20 s). */
@@ -153,6 +157,12 @@ export function parseTargetOptions(raw: RawTargetOptions): TargetOptions {
     const n = parseIntIn(raw.seed, 0, 0xffff_ffff);
     if (n === undefined) problems.push(`seed: '${raw.seed}' is not a whole number between 0 and 4294967295`);
     else options.seed = n;
+  }
+  if (raw.grpcPort !== undefined) {
+    const port = parseIntIn(raw.grpcPort, 0, 65_535);
+    if (port === undefined)
+      problems.push(`grpc-port: '${raw.grpcPort}' is not a port number (0-65535; 0 picks a free port)`);
+    else options.grpcPort = port;
   }
 
   throwIfProblems(problems);

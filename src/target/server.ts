@@ -12,6 +12,7 @@ import {
   type Task,
   type User,
 } from './data.js';
+import { startGrpcTarget, type GrpcTargetStats, type RunningGrpcTarget } from './grpc/service.js';
 import { TargetMetrics, type RouteMetrics, type TargetStats } from './metrics.js';
 import { resolveKnobs, type ResolvedKnobs, type TargetOptions } from './options.js';
 
@@ -19,6 +20,11 @@ export interface RunningTarget {
   /** Base URL, e.g. `http://127.0.0.1:8117`. */
   url: string;
   port: number;
+  /** The gRPC task queue's port and `host:port`, when it runs (`grpcPort` given). */
+  grpcPort?: number;
+  grpcTarget?: string;
+  /** What the gRPC service saw: calls by method, distinct tasks, duplicates. */
+  grpcStats?(): GrpcTargetStats;
   stats(): TargetStats;
   resetStats(): void;
   /** Stops listening, drops open connections and stops the stall timer. */
@@ -88,14 +94,45 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
   });
 
   const port = (server.address() as AddressInfo).port;
+  // The gRPC task queue shares the knobs; a stall blocks the whole process, so it stalls too.
+  let grpc: RunningGrpcTarget | undefined;
+  if (options.grpcPort !== undefined) {
+    try {
+      grpc = await startGrpcTarget({
+        host: options.host,
+        port: options.grpcPort,
+        latencyMinMs: knobs.latencyMinMs,
+        latencyMaxMs: knobs.latencyMaxMs,
+        errorRate: knobs.errorRate,
+        seed: knobs.seed,
+        maxTasks: knobs.maxTasks,
+      });
+    } catch (err) {
+      await closeServer(server, app);
+      throw listenError(err as NodeJS.ErrnoException, { ...options, port: options.grpcPort });
+    }
+    app.grpcStats = grpc.stats;
+    app.grpcReset = grpc.resetStats;
+  }
   app.startStalls();
-  return {
+  const running: RunningTarget = {
     url: `http://${urlHost(options.host)}:${port}`,
     port,
     stats: () => app.metrics.stats(),
-    resetStats: () => app.metrics.resetStats(),
-    close: () => closeServer(server, app),
+    resetStats: () => {
+      app.metrics.resetStats();
+      grpc?.resetStats();
+    },
+    close: async () => {
+      await Promise.all([closeServer(server, app), grpc?.close()]);
+    },
   };
+  if (grpc) {
+    running.grpcPort = grpc.port;
+    running.grpcTarget = `${urlHost(options.host)}:${grpc.port}`;
+    running.grpcStats = grpc.stats;
+  }
+  return running;
 }
 
 function urlHost(host: string): string {
@@ -156,6 +193,9 @@ class TargetApp {
   private readonly exact = new Map<string, Map<string, Route>>();
   private readonly prefixed: { prefix: string; routes: Map<string, Route> }[] = [];
   private stallTimer: NodeJS.Timeout | undefined;
+  /** The gRPC task queue's counts, served at /__volley/grpc/stats when it runs. */
+  grpcStats: (() => GrpcTargetStats) | undefined;
+  grpcReset: (() => void) | undefined;
 
   constructor(private readonly knobs: ResolvedKnobs) {
     const { users, teams } = buildPopulation();
@@ -183,10 +223,18 @@ class TargetApp {
     this.add('GET', '/metrics', this.prometheus, true);
     this.add('GET', '/__volley/stats', (ctx) => this.sendJson(ctx, 200, this.metrics.stats()), true);
     this.add(
+      'GET',
+      '/__volley/grpc/stats',
+      (ctx) =>
+        this.sendJson(ctx, this.grpcStats ? 200 : 404, this.grpcStats?.() ?? { error: 'no gRPC service' }),
+      true,
+    );
+    this.add(
       'POST',
       '/__volley/stats/reset',
       (ctx) => {
         this.metrics.resetStats();
+        this.grpcReset?.();
         this.sendJson(ctx, 200, this.metrics.stats());
       },
       true,

@@ -27,12 +27,13 @@ describe('protocol modules', () => {
   it('the registry registers every module metric and headline with the metrics layer', () => {
     assert.deepEqual(
       PROTOCOL_MODULES.map((m) => m.name),
-      ['http'],
+      ['http', 'grpc'],
     );
     for (const m of http.metrics) assert.equal(BUILTIN_BY_NAME.get(m.name), m);
     assert.equal(BUILTIN_BY_NAME.get('http_req_duration')?.type, 'trend');
     assert.deepEqual(headlineMetrics(), [
       { protocol: 'http', count: 'http_reqs', failures: 'http_req_failed', duration: 'http_req_duration' },
+      { protocol: 'grpc', count: 'grpc_reqs', failures: 'grpc_req_failed', duration: 'grpc_req_duration' },
     ]);
     assert.ok(isHeadlineCount('http_reqs'));
     assert.ok(!isHeadlineCount('iterations'));
@@ -77,7 +78,10 @@ describe('protocol modules', () => {
     const config = testConfig({ url: 'http://127.0.0.1:1/x', scenarios: {} });
     config.http = { ...config.http, http2: true };
     const init = protocolInit(config);
-    assert.deepEqual(init.protocols, { http: { fastPath: true, insecureSkipTLSVerify: false, http2: true } });
+    assert.deepEqual(init.protocols, {
+      http: { fastPath: true, insecureSkipTLSVerify: false, http2: true },
+      grpc: { channel: 'vu' },
+    });
     assert.equal(init.quick?.protocol, 'http');
     assert.deepEqual(init.quick?.request, config.request);
     // A script run has no quick request, whatever else the config holds.
@@ -118,7 +122,10 @@ describe('protocol modules', () => {
     const apis = protocols.scriptApis({ scenario: 's', definition: { baseUrl: 'http://127.0.0.1:1' } });
     assert.deepEqual(
       apis.map((a) => [a.name, a.slot]),
-      [['http', 0]],
+      [
+        ['http', 0],
+        ['grpc', 1],
+      ],
     );
     let made = 0;
     const client = protocols.createClient(0);
@@ -151,11 +158,11 @@ describe('protocol modules', () => {
     const kinds = stepKindSchemas();
     assert.deepEqual(
       kinds.map((k) => k.key),
-      ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'],
+      ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'grpc'],
     );
     for (const k of kinds) {
-      assert.equal(k.protocol, 'http');
-      assert.equal(k.schema.type, 'string');
+      assert.equal(k.protocol, k.key === 'grpc' ? 'grpc' : 'http');
+      assert.equal(k.schema.type, k.key === 'grpc' ? 'object' : 'string');
     }
     assert.equal(stepKindOf({ post: '/x', json: {} })?.key, 'post');
     assert.equal(stepKindOf({ think: '1s' }), undefined);

@@ -201,7 +201,7 @@ function quickRuntime(scenario: NormalizedScenario): ScenarioRuntime {
     scenario: scenario.name,
   });
   return {
-    iterate: (vu) => iterate(vu.clients.get(slot), vu),
+    iterate: (vu, info) => iterate(vu.clients.get(slot), vu, info.iteration),
     init: () => {},
     retire: () => undefined,
     settle: async () => {},
