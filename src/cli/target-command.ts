@@ -8,6 +8,8 @@ export async function targetCommand(raw: RawTargetOptions, io: CliIO): Promise<E
   io.stdout(
     `volley target listening on ${target.url}  (routes: ${target.url}/ , stats: ${target.url}/__volley/stats)\n`,
   );
+  const wsBase = target.url.replace(/^http/, 'ws');
+  io.stdout(`  websocket: ${wsBase}/ws/echo , ${wsBase}/ws/broadcast\n`);
   await new Promise<void>((resolve) => {
     const off = io.onSignals(() => {
       off();

@@ -154,6 +154,8 @@ export interface TestConfig {
     /** Forward proxy every request goes through, `http://host:port`. */
     proxy?: string;
   };
+  /** WebSocket options (quick mode's session length); TLS settings come from `http`. */
+  ws?: { messagesPerSession?: number };
   /** Grace period for in-flight iterations after SIGINT/SIGTERM or abortOnFail, in ms. */
   stopGraceMs: number;
   /** Extra tags on every sample. */

@@ -101,8 +101,8 @@ export function validateUrl(text: string | undefined, errors: string[]): URL | u
     errors.push(`--url '${text}' is not a valid URL (e.g. http://127.0.0.1:8117/health)`);
     return undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    errors.push(`--url '${text}': only http:// and https:// are supported`);
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
+    errors.push(`--url '${text}': only http://, https://, ws:// and wss:// are supported`);
     return undefined;
   }
   if (url.hostname === '') {

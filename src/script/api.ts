@@ -5,9 +5,12 @@
  */
 import type { ScenarioConfig, StageConfig, ThresholdSpec } from '../config/types.js';
 import type { HttpClient, HttpDefaults } from '../protocols/http/api.js';
+import type { WsApi } from '../protocols/ws/api.js';
 
 // The HTTP part of the script API (`ctx.http`) belongs to the HTTP protocol module.
 export type * from '../protocols/http/api.js';
+// The WebSocket part (`ctx.ws`) belongs to the WebSocket protocol module.
+export type * from '../protocols/ws/api.js';
 
 /** Seconds, as in Locust's `wait_time`. `between(1, 3)`, `constant(2)`, `pacing(5)`. */
 export type WaitSpec =
@@ -23,6 +26,8 @@ export type CheckSet<T> = Record<string, CheckFn<T>>;
 /** What every VU function receives. One object per VU, reused across its iterations. */
 export interface VuContext<State extends object = Record<string, unknown>, SetupData = unknown> {
   readonly http: HttpClient;
+  /** WebSocket sessions (docs/scripting.md#websocket). */
+  readonly ws: WsApi;
   /** VU id, unique across the test (all workers and agents), from 1. */
   readonly vu: number;
   /** Iteration number, unique across the whole test for this scenario (all workers and segments), from 0. */

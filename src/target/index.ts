@@ -9,3 +9,4 @@ export type { TargetOptions, RawTargetOptions } from './options.js';
 export { startTarget } from './server.js';
 export type { RunningTarget } from './server.js';
 export type { TargetStats } from './metrics.js';
+export type { WsTargetStats } from './ws.js';

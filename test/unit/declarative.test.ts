@@ -38,6 +38,7 @@ import type {
   UrlTemplate,
   UserDefinition,
   VuContext,
+  WsApi,
   VuFunction,
 } from '../../src/script/api.js';
 
@@ -612,6 +613,8 @@ class TestHttp implements HttpClient {
 /** A VU context as the VuContext interface describes it, recording checks, groups and sleeps. */
 class TestVu implements VuContext {
   readonly http: TestHttp;
+  // These tests compile HTTP steps only: nothing calls ctx.ws.
+  readonly ws = {} as WsApi;
   state: Record<string, unknown> = {};
   readonly data = undefined;
   readonly checks: { name: string; pass: boolean }[] = [];
