@@ -46,6 +46,7 @@ export interface QuickFlags {
   cert?: string;
   key?: string;
   proxy?: string;
+  wsMessagesPerSession?: string;
 }
 
 export const QUICK_DEFAULTS = { vus: 10, duration: '10s', timeout: '10s', grace: '5s' } as const;
@@ -180,6 +181,9 @@ export function quickConfig(flags: QuickFlags): TestConfig {
   }
   const maxRedirects = int(flags.maxRedirects ?? '0', '--max-redirects', 0, errors);
   const stageList = stages(flags.stage, errors);
+  const wsPerSession = int(flags.wsMessagesPerSession, '--ws-messages-per-session', 0, errors);
+  if (wsPerSession !== undefined && url !== undefined && url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    errors.push('--ws-messages-per-session applies to ws:// and wss:// URLs');
   let workers = 0;
   if (flags.workers !== undefined && flags.workers !== 'auto')
     workers = int(flags.workers, '--workers', 1, errors) ?? 0;
@@ -288,6 +292,7 @@ export function quickConfig(flags: QuickFlags): TestConfig {
       http2: flags.http2 === true,
       ...depth,
     },
+    ...(wsPerSession === undefined ? {} : { ws: { messagesPerSession: wsPerSession } }),
     stopGraceMs: tryParseDurationMs(grace) as number,
     tags,
     windowSeconds: 10,
