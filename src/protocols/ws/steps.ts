@@ -50,6 +50,8 @@ function compileWs<Ctx extends StepVu>(
       ? undefined
       : c.string(String(contains), [...path, 'check', 'bodyContains'], false);
   const isJson = step.json !== undefined;
+  // Named after the template as written, so a templated check stays one check series.
+  const checkName = `ws reply contains ${String(contains)}`;
   return async (ctx) => {
     const session = await ctx.ws.connect(String(get(url, ctx)), {
       headers: get(headers, ctx) as Record<string, string> | undefined,
@@ -62,7 +64,7 @@ function compileWs<Ctx extends StepVu>(
         const reply = await session.roundTrip(isJson ? JSON.stringify(v) : String(v));
         if (containsValue !== undefined) {
           const want = String(get(containsValue, ctx));
-          ctx.check(reply, { [`ws reply contains ${want}`]: (r) => text(r).includes(want) });
+          ctx.check(reply, { [checkName]: (r) => text(r).includes(want) });
         }
       }
     } finally {
