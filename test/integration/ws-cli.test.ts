@@ -133,10 +133,9 @@ describe('the ws examples against the demo target', () => {
 
   it('examples/ws-echo.yaml: the ws: step runs its round trip and check', async () => {
     target.resetStats();
-    const r = await runCli(
-      ['run', example('ws-echo.yaml'), '-e', `BASE_URL=${target.url}`, '--no-store'],
-      { timeoutMs: 45_000 },
-    );
+    const r = await runCli(['run', example('ws-echo.yaml'), '-e', `BASE_URL=${target.url}`, '--no-store'], {
+      timeoutMs: 45_000,
+    });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /✓ ws reply contains hello \{\{ \$iteration \}\}\s+100\.00%/);
     const msgs = /ws_msgs_sent\s+([\d,]+)/.exec(r.stdout);

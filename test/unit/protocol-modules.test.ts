@@ -12,6 +12,7 @@ import { MetricSink } from '../../src/metrics/sink.js';
 import type { ProtocolClient } from '../../src/protocols/module.js';
 import {
   PROTOCOL_MODULES,
+  protocolForUrl,
   protocolInit,
   preflightTarget,
   protocolModule,
@@ -27,12 +28,13 @@ describe('protocol modules', () => {
   it('the registry registers every module metric and headline with the metrics layer', () => {
     assert.deepEqual(
       PROTOCOL_MODULES.map((m) => m.name),
-      ['http'],
+      ['http', 'ws'],
     );
     for (const m of http.metrics) assert.equal(BUILTIN_BY_NAME.get(m.name), m);
     assert.equal(BUILTIN_BY_NAME.get('http_req_duration')?.type, 'trend');
     assert.deepEqual(headlineMetrics(), [
       { count: 'http_reqs', failures: 'http_req_failed', duration: 'http_req_duration' },
+      { count: 'ws_sessions', failures: 'ws_session_failed', duration: 'ws_connecting' },
     ]);
     assert.ok(isHeadlineCount('http_reqs'));
     assert.ok(!isHeadlineCount('iterations'));
@@ -72,12 +74,20 @@ describe('protocol modules', () => {
     const config = testConfig({ url: 'http://127.0.0.1:1/x', scenarios: {} });
     config.http = { ...config.http, http2: true };
     const init = protocolInit(config);
-    assert.deepEqual(init.protocols, { http: { fastPath: true, insecureSkipTLSVerify: false, http2: true } });
+    assert.deepEqual(init.protocols, {
+      http: { fastPath: true, insecureSkipTLSVerify: false, http2: true },
+      ws: { insecureSkipTLSVerify: false, messagesPerSession: 0 },
+    });
     assert.equal(init.quick?.protocol, 'http');
     assert.deepEqual(init.quick?.request, config.request);
     // A script run has no quick request, whatever else the config holds.
     const script = { ...config, script: {} as NonNullable<typeof config.script> };
     assert.equal(protocolInit(script).quick, undefined);
+    // The URL's scheme picks the module: a ws:// URL is the WebSocket module's quick request.
+    const ws = testConfig({ url: 'ws://127.0.0.1:1/echo', scenarios: {} });
+    assert.equal(protocolInit(ws).quick?.protocol, 'ws');
+    assert.equal(protocolForUrl('wss://h/x').name, 'ws');
+    assert.equal(protocolForUrl('https://h/x').name, 'http');
   });
 
   it("a VU's client is made on its first use, once, and closed with the VU's others", () => {
@@ -113,7 +123,10 @@ describe('protocol modules', () => {
     const apis = protocols.scriptApis({ scenario: 's', definition: { baseUrl: 'http://127.0.0.1:1' } });
     assert.deepEqual(
       apis.map((a) => [a.name, a.slot]),
-      [['http', 0]],
+      [
+        ['http', 0],
+        ['ws', 1],
+      ],
     );
     let made = 0;
     const client = protocols.createClient(0);
@@ -146,10 +159,10 @@ describe('protocol modules', () => {
     const kinds = stepKindSchemas();
     assert.deepEqual(
       kinds.map((k) => k.key),
-      ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'],
+      ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'ws'],
     );
     for (const k of kinds) {
-      assert.equal(k.protocol, 'http');
+      assert.equal(k.protocol, k.key === 'ws' ? 'ws' : 'http');
       assert.equal(k.schema.type, 'string');
     }
     assert.equal(stepKindOf({ post: '/x', json: {} })?.key, 'post');
