@@ -35,6 +35,7 @@ import { openLoop } from './sections/open-loop.js';
 import { soak } from './sections/soak.js';
 import { startup } from './sections/startup.js';
 import { throughput } from './sections/throughput.js';
+import { websocket } from './sections/websocket.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCH = `${ROOT}/bench`;
@@ -54,6 +55,7 @@ const SECTIONS: Record<
   5: { run: metricsCost, needs: ['nginx'], title: '5. Metrics-recording cost' },
   6: { run: soak, needs: [], title: '6. Soak: 2,000/s for 10 minutes (BENCH_SOAK_S)' },
   7: { run: startup, needs: [], title: '7. Start-up' },
+  10: { run: websocket, needs: [], title: '10. WebSocket messages per second per core' },
 };
 
 function num(name: string, dflt: number): number {
