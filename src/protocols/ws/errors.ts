@@ -4,7 +4,7 @@
  * answered the upgrade with another status) and `closed` (the session closed with a code other
  * than 1000/1001, or while a message was awaited).
  */
-import { classifyHttpError } from '../http/errors.js';
+import { classifyHttpError, describeHttpError } from '../http/errors.js';
 
 export type WsErrorClass = 'refused' | 'timeout' | 'reset' | 'dns' | 'tls' | 'handshake' | 'closed' | 'other';
 
@@ -15,8 +15,9 @@ export class WsError extends Error {
     readonly errorClass: WsErrorClass,
     /** The handshake's HTTP status (`handshake`) or the close code (`closed`). */
     readonly code?: number,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'WsError';
   }
 }
@@ -30,6 +31,12 @@ export function wsTimeout(what: string, timeoutMs: number): WsError {
 
 export function wsClosed(code: number, reason: string): WsError {
   return new WsError(`session closed with code ${code}${reason ? ` (${reason})` : ''}`, 'closed', code);
+}
+
+/** Any failure as a WsError (its class named), keeping the original as `cause`. */
+export function asWsError(err: unknown): WsError {
+  if (err instanceof WsError) return err;
+  return new WsError(describeHttpError(err), classifyWsError(err), undefined, err);
 }
 
 /** The class of anything a WebSocket session threw. */

@@ -9,7 +9,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { TlsMaterial } from '../../config/types.js';
 import type { WsMessage } from './api.js';
-import { isNormalClose, WsError, wsClosed, wsTimeout } from './errors.js';
+import { asWsError, isNormalClose, WsError, wsClosed, wsTimeout } from './errors.js';
 import type { WsEndpoint } from './recorder.js';
 
 export type { WsMessage };
@@ -127,7 +127,7 @@ export class WsSession {
 
   /** Ends the session with `err`: drops the socket, rejects whoever waits, records the outcome. */
   private fail(err: Error): void {
-    if (this.failure === undefined) this.failure = err;
+    if (this.failure === undefined) this.failure = asWsError(err);
     if (!this.openedOk && !this.ended) {
       this.ended = true;
       if (this.recording()) this.endpoint.opened(nowUs() - this.startUs, this.failure);
