@@ -73,6 +73,36 @@ describe('WebSocket: counts, rate and latency', () => {
     assert.equal(total(result, 'dropped_iterations'), 0);
   });
 
+  it("the target's latency and error knobs apply per message: replies delayed, sessions closed with 1011", async () => {
+    const slow = await startTarget({
+      port: 0,
+      host: '127.0.0.1',
+      latency: '20-30ms',
+      errorRate: 0.1,
+      seed: 7,
+    });
+    try {
+      const result = await quickRun(`${wsOf(slow)}/ws/echo`, {
+        executor: 'shared-iterations',
+        vus: 5,
+        iterations: 200,
+      });
+      const seen = slow.stats().ws;
+      assert.ok(seen.injectedErrors > 5, `injected ${seen.injectedErrors}`);
+      assert.equal(
+        total(result, 'ws_session_failed', { error: 'closed', close_code: '1011' }),
+        seen.injectedErrors,
+      );
+      assert.equal(total(result, 'ws_rtt'), seen.messagesSent);
+      assert.equal(total(result, 'ws_msgs_sent'), 200);
+      assert.equal(total(result, 'ws_sessions'), seen.sessions);
+      const p50 = statistic(result.aggregator.total('ws_rtt')!, 'med', 1) as number;
+      assert.ok(p50 >= 20 && p50 < 60, `ws_rtt median ${p50} ms with 20-30 ms latency`);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('a 1 s stall shows in iteration_latency while ws_rtt hides it', async () => {
     const script = fileURLToPath(new URL('../fixtures/ws-stall-server.js', import.meta.url));
     const server = await startChildServer(script, ['1000', '1000']);
