@@ -4,10 +4,13 @@
  * against the demo target with what it counted matching, and every session closed after the run.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { startTarget, type RunningTarget } from '../../src/target/index.js';
 import { runCli, waitFor } from '../helpers/cli.js';
 
@@ -140,5 +143,47 @@ describe('the ws examples against the demo target', () => {
     assert.match(r.stdout, /✓ ws reply contains hello \{\{ \$iteration \}\}\s+100\.00%/);
     const msgs = /ws_msgs_sent\s+([\d,]+)/.exec(r.stdout);
     assert.equal(Number(msgs?.[1]?.replace(/,/g, '')), target.stats().ws.messagesReceived);
+  });
+});
+
+describe('a script VU cut off while it waits on a session', () => {
+  let silent: WebSocketServer;
+  let open = 0;
+  before(async () => {
+    // Accepts sessions and never answers: a receive() waits until its 10 s timeout.
+    silent = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    silent.on('connection', (ws) => {
+      open++;
+      ws.on('close', () => open--);
+    });
+    await new Promise((r) => silent.once('listening', r));
+  });
+  after(() => silent.close());
+
+  it('the hard stop closes its session and the run ends on time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'volley-ws-'));
+    const file = join(dir, 'hang.ts');
+    const url = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
+    writeFileSync(
+      file,
+      `import { defineTest } from 'volley';
+export default defineTest({
+  scenarios: {
+    hang: {
+      executor: 'constant-vus', vus: 3, duration: '1s', gracefulStop: '0s',
+      exec: async ({ ws }) => {
+        const s = await ws.connect(${JSON.stringify(url)});
+        await s.receive();
+      },
+    },
+  },
+});
+`,
+    );
+    const r = await runCli(['run', file, '--no-store', '--no-preflight'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(r.ms < 9000, `the run took ${r.ms} ms: the receives' 10 s timeout was not cut`);
+    assert.match(r.stdout, /ws_sessions\s+3\b/);
+    await waitFor(() => open === 0, 'the server saw every session close', 5000);
   });
 });
