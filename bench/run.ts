@@ -37,6 +37,7 @@ import { openLoop } from './sections/open-loop.js';
 import { soak } from './sections/soak.js';
 import { startup } from './sections/startup.js';
 import { throughput } from './sections/throughput.js';
+import { websocket } from './sections/websocket.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCH = `${ROOT}/bench`;
@@ -58,6 +59,7 @@ const SECTIONS: Record<
   7: { run: startup, needs: [], title: '7. Start-up' },
   8: { run: http2, needs: ['nginx'], title: '8. HTTP/2 against h2load (h2c, one core)' },
   9: { run: grpcThroughput, needs: [], title: '9. gRPC unary calls per core' },
+  10: { run: websocket, needs: [], title: '10. WebSocket messages per second per core' },
 };
 
 function num(name: string, dflt: number): number {

@@ -52,6 +52,7 @@ const QUICK_ONLY: [keyof RunFlags, string][] = [
   ['maxRedirects', '--max-redirects'],
   ['timeout', '--timeout'],
   ['gracefulStop', '--graceful-stop'],
+  ['wsMessagesPerSession', '--ws-messages-per-session'],
 ];
 
 /** `-e KEY=VALUE` pairs. */

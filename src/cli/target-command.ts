@@ -20,6 +20,8 @@ export async function targetCommand(raw: RawTargetOptions, io: CliIO): Promise<E
     io.stdout(
       `volley target gRPC (taskqueue.TaskQueue, reflection) on ${target.grpcTarget ?? ''}  (stats: ${target.url}/__volley/grpc/stats)\n`,
     );
+  const wsBase = target.url.replace(/^http/, 'ws');
+  io.stdout(`  websocket: ${wsBase}/ws/echo , ${wsBase}/ws/broadcast\n`);
   await new Promise<void>((resolve) => {
     const off = io.onSignals(() => {
       off();

@@ -179,6 +179,8 @@ export interface TestConfig {
   };
   /** gRPC options shared by every VU (`channel`: one per VU, default, or one per worker). */
   grpc?: { channel?: 'vu' | 'worker' };
+  /** WebSocket options (quick mode's session length); TLS settings come from `http`. */
+  ws?: { messagesPerSession?: number };
   /** Grace period for in-flight iterations after SIGINT/SIGTERM or abortOnFail, in ms. */
   stopGraceMs: number;
   /** Extra tags on every sample. */

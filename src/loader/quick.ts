@@ -50,6 +50,7 @@ export interface QuickFlags extends GrpcQuickFlags {
   proxy?: string;
   http2Connections?: string;
   http2Streams?: string;
+  wsMessagesPerSession?: string;
 }
 
 export const QUICK_DEFAULTS = { vus: 10, duration: '10s', timeout: '10s', grace: '5s' } as const;
@@ -105,8 +106,8 @@ export function validateUrl(text: string | undefined, errors: string[]): URL | u
     errors.push(`--url '${text}' is not a valid URL (e.g. http://127.0.0.1:8117/health)`);
     return undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    errors.push(`--url '${text}': only http:// and https:// are supported`);
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
+    errors.push(`--url '${text}': only http://, https://, ws:// and wss:// are supported`);
     return undefined;
   }
   if (url.hostname === '') {
@@ -187,6 +188,9 @@ export function quickConfig(flags: QuickFlags): TestConfig {
   }
   const maxRedirects = int(flags.maxRedirects ?? '0', '--max-redirects', 0, errors);
   const stageList = stages(flags.stage, errors);
+  const wsPerSession = int(flags.wsMessagesPerSession, '--ws-messages-per-session', 0, errors);
+  if (wsPerSession !== undefined && url !== undefined && url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    errors.push('--ws-messages-per-session applies to ws:// and wss:// URLs');
   let workers = 0;
   if (flags.workers !== undefined && flags.workers !== 'auto')
     workers = int(flags.workers, '--workers', 1, errors) ?? 0;
@@ -304,6 +308,7 @@ export function quickConfig(flags: QuickFlags): TestConfig {
       http2: flags.http2 === true,
       ...depth,
     },
+    ...(wsPerSession === undefined ? {} : { ws: { messagesPerSession: wsPerSession } }),
     stopGraceMs: tryParseDurationMs(grace) as number,
     tags,
     windowSeconds: 10,

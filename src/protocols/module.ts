@@ -140,6 +140,11 @@ export interface QuickPlan {
 export interface ProtocolModule<Options, Client extends ProtocolClient> {
   /** Also the module's key on the script context (`ctx.http`) and in WorkerInit's options. */
   readonly name: string;
+  /**
+   * URL schemes (`ws:`) whose quick-mode URL this module runs (protocolForUrl); a module without
+   * schemes takes quick mode only when its quickRequest says so.
+   */
+  readonly schemes?: readonly string[];
   /** Metrics the module records (registered with the metrics layer when the registry loads). */
   readonly metrics: readonly MetricDefinition[];
   /** Which of them the live view and endpoint table read. */

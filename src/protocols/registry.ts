@@ -7,9 +7,10 @@ import type { TestConfig } from '../config/types.js';
 import { registerHeadline, registerMetrics } from '../metrics/definitions.js';
 import { grpcModule } from './grpc/module.js';
 import { httpModule } from './http/module.js';
+import { wsModule } from './ws/module.js';
 import type { AnyProtocolModule, JsonSchema, QuickPlan, StepKind } from './module.js';
 
-export const PROTOCOL_MODULES: readonly AnyProtocolModule[] = [httpModule, grpcModule];
+export const PROTOCOL_MODULES: readonly AnyProtocolModule[] = [httpModule, grpcModule, wsModule];
 
 for (const m of PROTOCOL_MODULES) {
   registerMetrics(m.metrics);
@@ -25,6 +26,21 @@ export function protocolModule(name: string): AnyProtocolModule {
   return m;
 }
 
+/** The module whose `schemes` include the URL's scheme (`ws:` → ws); HTTP for any other URL. */
+export function protocolForUrl(url: URL | string): AnyProtocolModule {
+  const scheme = new URL(url).protocol;
+  return PROTOCOL_MODULES.find((m) => m.schemes?.includes(scheme)) ?? protocolModule('http');
+}
+
+/** Whether `m` may take quick mode's URL request: a module with schemes takes only its own. */
+function acceptsQuickUrl(m: AnyProtocolModule, config: TestConfig): boolean {
+  if (config.request === undefined) return true;
+  return (
+    protocolForUrl(config.request.url) === m ||
+    (m.schemes === undefined && protocolForUrl(config.request.url).schemes === undefined)
+  );
+}
+
 /** What a run's workers need of the protocols: each module's options, and quick mode's module and request. */
 export function protocolInit(config: TestConfig): {
   quick: QuickPlan | undefined;
@@ -34,7 +50,7 @@ export function protocolInit(config: TestConfig): {
   let quick: QuickPlan | undefined;
   for (const m of PROTOCOL_MODULES) {
     protocols[m.name] = m.options.fromConfig(config);
-    if (quick === undefined && config.script === undefined) {
+    if (quick === undefined && config.script === undefined && acceptsQuickUrl(m, config)) {
       const request = m.quickRequest?.(config);
       if (request !== undefined) quick = { protocol: m.name, request };
     }

@@ -6,10 +6,13 @@
 import type { ScenarioConfig, StageConfig, ThresholdSpec } from '../config/types.js';
 import type { GrpcClient } from '../protocols/grpc/api.js';
 import type { HttpClient, HttpDefaults } from '../protocols/http/api.js';
+import type { WsApi } from '../protocols/ws/api.js';
 
 // The HTTP part of the script API (`ctx.http`) belongs to the HTTP protocol module.
 export type * from '../protocols/http/api.js';
 export type * from '../protocols/grpc/api.js';
+// The WebSocket part (`ctx.ws`) belongs to the WebSocket protocol module.
+export type * from '../protocols/ws/api.js';
 
 /** Seconds, as in Locust's `wait_time`. `between(1, 3)`, `constant(2)`, `pacing(5)`. */
 export type WaitSpec =
@@ -27,6 +30,8 @@ export interface VuContext<State extends object = Record<string, unknown>, Setup
   readonly http: HttpClient;
   /** gRPC calls (`connect`, then `invoke`, `serverStream`, `clientStream`, `bidi`). */
   readonly grpc: GrpcClient;
+  /** WebSocket sessions (docs/scripting.md#websocket). */
+  readonly ws: WsApi;
   /** VU id, unique across the test (all workers and agents), from 1. */
   readonly vu: number;
   /** Iteration number, unique across the whole test for this scenario (all workers and segments), from 0. */

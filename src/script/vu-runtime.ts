@@ -247,7 +247,7 @@ export class ScriptVu implements VuScope, ProtocolScope {
       check: (value, checks, tags) => this.check(value, checks, tags),
       group: (name, fn) => this.group(name, fn),
       sleep: (seconds: number) => this.sleep(seconds),
-    } satisfies Omit<VuContext, 'http' | 'grpc'> as Omit<VuContext, 'http' | 'grpc'> &
+    } satisfies Omit<VuContext, 'http' | 'grpc' | 'ws'> as Omit<VuContext, 'http' | 'grpc' | 'ws'> &
       Record<string, unknown>;
     // `ctx.http` (and any other module's API) is a small object made now, in the same order for
     // every VU (one hidden class); the client behind it is made on the VU's first request, so a

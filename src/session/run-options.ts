@@ -319,6 +319,11 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     flags: '--precise',
     help: 'open loop: dispatch arrivals with sub-millisecond accuracy by polling (uses more CPU)',
   },
+  {
+    key: 'wsMessagesPerSession',
+    flags: '--ws-messages-per-session <n>',
+    help: 'ws:// URLs: messages a VU sends on one session before reconnecting (default 0: keep the session)',
+  },
   { key: 'insecure', flags: '--insecure', help: 'skip TLS certificate verification' },
   {
     key: 'http2',

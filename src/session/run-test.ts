@@ -16,7 +16,7 @@ import { VolleyError } from '../errors.js';
 import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index.js';
 import type { SessionListener } from '../outputs/listener.js';
 import { createOutputs, type OutputSpec } from '../outputs/registry.js';
-import { preflightTarget } from '../protocols/registry.js';
+import { preflightTarget, protocolForUrl } from '../protocols/registry.js';
 import { buildSummary, type Summary } from '../summary/summary.js';
 import { runSetup, runTeardown, type LoadedTest } from '../loader/load-test.js';
 import { processRef } from '../store/pid-alive.js';
@@ -162,7 +162,7 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
     if (opts.preflight !== false) {
       const target = config.request?.url ?? script?.module.definition.baseUrl;
       // The HTTP module's preflight: quick mode's URL, or the base URL a script's requests resolve against.
-      if (target) await preflightTarget('http', new URL(target), config);
+      if (target) await preflightTarget(protocolForUrl(target).name, new URL(target), config);
       // Quick mode over gRPC: the server answers, and (by reflection) has the method.
       if (config.grpcRequest)
         await preflightTarget('grpc', new URL(`grpc://${config.grpcRequest.target}`), config);

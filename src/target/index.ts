@@ -15,3 +15,4 @@ export { startTarget } from './server.js';
 export type { RunningTarget } from './server.js';
 export type { TargetStats } from './metrics.js';
 export type { GrpcTargetStats } from './grpc/service.js';
+export type { WsTargetStats } from './ws.js';

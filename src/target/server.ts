@@ -15,6 +15,7 @@ import {
 import { startGrpcTarget, type GrpcTargetStats, type RunningGrpcTarget } from './grpc/service.js';
 import { TargetMetrics, type RouteMetrics, type TargetStats } from './metrics.js';
 import { resolveKnobs, type ResolvedKnobs, type TargetOptions } from './options.js';
+import { WsTarget, type WsTargetStats } from './ws.js';
 
 export interface RunningTarget {
   /** Base URL, e.g. `http://127.0.0.1:8117`. */
@@ -25,7 +26,7 @@ export interface RunningTarget {
   grpcTarget?: string;
   /** What the gRPC service saw: calls by method, distinct tasks, duplicates. */
   grpcStats?(): GrpcTargetStats;
-  stats(): TargetStats;
+  stats(): TargetStats & { ws: WsTargetStats };
   resetStats(): void;
   /** Stops listening, drops open connections and stops the stall timer. */
   close(): Promise<void>;
@@ -78,6 +79,7 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
   // Above keepAliveTimeout, so an idle keep-alive socket is never cut while a client starts a request.
   server.headersTimeout = 66_000;
   server.on('connection', app.onConnection);
+  server.on('upgrade', app.ws.onUpgrade);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -118,11 +120,8 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
   const running: RunningTarget = {
     url: `http://${urlHost(options.host)}:${port}`,
     port,
-    stats: () => app.metrics.stats(),
-    resetStats: () => {
-      app.metrics.resetStats();
-      grpc?.resetStats();
-    },
+    stats: () => app.stats(),
+    resetStats: () => app.resetStats(),
     close: async () => {
       await Promise.all([closeServer(server, app), grpc?.close()]);
     },
@@ -172,6 +171,7 @@ function listenError(err: NodeJS.ErrnoException, options: TargetOptions): Volley
 
 function closeServer(server: Server, app: TargetApp): Promise<void> {
   app.stopStalls();
+  app.ws.close();
   return new Promise((resolve, reject) => {
     server.close((err) => (err === undefined ? resolve() : reject(err)));
     server.closeAllConnections();
@@ -180,6 +180,7 @@ function closeServer(server: Server, app: TargetApp): Promise<void> {
 
 class TargetApp {
   readonly metrics = new TargetMetrics(() => performance.now());
+  readonly ws: WsTarget;
   private readonly users: User[];
   /** JSON text of each user, kept in step with profile updates so list pages are cheap. */
   private readonly userJson: string[];
@@ -208,6 +209,7 @@ class TargetApp {
     // Separate streams: turning latency on does not change which requests fail.
     this.errorRand = mulberry32(knobs.seed);
     this.latencyRand = mulberry32(knobs.seed ^ 0x9e37_79b9);
+    this.ws = new WsTarget(knobs);
 
     this.add('GET', '/', this.index);
     this.add('GET', '/health', (ctx) => this.send(ctx, 200, this.healthBody));
@@ -221,7 +223,7 @@ class TargetApp {
     this.add('POST', '/api/tasks', this.submitTask);
     this.add('GET', '/api/tasks/:id', this.getTask);
     this.add('GET', '/metrics', this.prometheus, true);
-    this.add('GET', '/__volley/stats', (ctx) => this.sendJson(ctx, 200, this.metrics.stats()), true);
+    this.add('GET', '/__volley/stats', (ctx) => this.sendJson(ctx, 200, this.stats()), true);
     this.add(
       'GET',
       '/__volley/grpc/stats',
@@ -233,12 +235,22 @@ class TargetApp {
       'POST',
       '/__volley/stats/reset',
       (ctx) => {
-        this.metrics.resetStats();
-        this.grpcReset?.();
-        this.sendJson(ctx, 200, this.metrics.stats());
+        this.resetStats();
+        this.sendJson(ctx, 200, this.stats());
       },
       true,
     );
+  }
+
+  /** The HTTP API's counts, with the WebSocket endpoints' under `ws`. */
+  stats(): TargetStats & { ws: WsTargetStats } {
+    return { ...this.metrics.stats(), ws: this.ws.stats() };
+  }
+
+  resetStats(): void {
+    this.metrics.resetStats();
+    this.ws.resetStats();
+    this.grpcReset?.();
   }
 
   private add(method: string, pattern: string, handler: Handler, observation = false): void {

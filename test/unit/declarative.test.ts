@@ -38,6 +38,7 @@ import type {
   UrlTemplate,
   UserDefinition,
   VuContext,
+  WsApi,
   VuFunction,
 } from '../../src/script/api.js';
 
@@ -417,7 +418,7 @@ scenarios:
         'p.yaml:14:9: scenarios.e.flow[0]: give one body: json, body or form (found json, body)',
         'p.yaml:15:11: scenarios.e.flow[1]: one step is one of a request, think, group or loop (found get, think)',
         'p.yaml:16:11: scenarios.e.flow[2]: a loop step needs a flow: [steps]',
-        'p.yaml:17:9: scenarios.e.flow[3]: a step needs one of get/post/put/patch/delete/head/options/grpc: URL, think, group or loop',
+        'p.yaml:17:9: scenarios.e.flow[3]: a step needs one of get/post/put/patch/delete/head/options/grpc/ws: URL, think, group or loop',
         "p.yaml:18:68: scenarios.f.flow[0]: '/relative' is a relative URL, but the test has no baseUrl",
       ].sort(byPosition),
     );
@@ -615,6 +616,8 @@ class TestVu implements VuContext {
   readonly http: TestHttp;
   /** Declarative HTTP steps never reach gRPC. */
   readonly grpc = undefined as unknown as VuContext['grpc'];
+  // These tests compile HTTP steps only: nothing calls ctx.ws.
+  readonly ws = {} as WsApi;
   state: Record<string, unknown> = {};
   readonly data = undefined;
   readonly checks: { name: string; pass: boolean }[] = [];

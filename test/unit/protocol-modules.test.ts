@@ -12,6 +12,7 @@ import { MetricSink } from '../../src/metrics/sink.js';
 import type { ProtocolClient } from '../../src/protocols/module.js';
 import {
   PROTOCOL_MODULES,
+  protocolForUrl,
   protocolInit,
   preflightTarget,
   protocolModule,
@@ -27,13 +28,14 @@ describe('protocol modules', () => {
   it('the registry registers every module metric and headline with the metrics layer', () => {
     assert.deepEqual(
       PROTOCOL_MODULES.map((m) => m.name),
-      ['http', 'grpc'],
+      ['http', 'grpc', 'ws'],
     );
     for (const m of http.metrics) assert.equal(BUILTIN_BY_NAME.get(m.name), m);
     assert.equal(BUILTIN_BY_NAME.get('http_req_duration')?.type, 'trend');
     assert.deepEqual(headlineMetrics(), [
       { protocol: 'http', count: 'http_reqs', failures: 'http_req_failed', duration: 'http_req_duration' },
       { protocol: 'grpc', count: 'grpc_reqs', failures: 'grpc_req_failed', duration: 'grpc_req_duration' },
+      { protocol: 'ws', count: 'ws_sessions', failures: 'ws_session_failed', duration: 'ws_connecting' },
     ]);
     assert.ok(isHeadlineCount('http_reqs'));
     assert.ok(!isHeadlineCount('iterations'));
@@ -81,12 +83,18 @@ describe('protocol modules', () => {
     assert.deepEqual(init.protocols, {
       http: { fastPath: true, insecureSkipTLSVerify: false, http2: true },
       grpc: { channel: 'vu' },
+      ws: { insecureSkipTLSVerify: false, messagesPerSession: 0 },
     });
     assert.equal(init.quick?.protocol, 'http');
     assert.deepEqual(init.quick?.request, config.request);
     // A script run has no quick request, whatever else the config holds.
     const script = { ...config, script: {} as NonNullable<typeof config.script> };
     assert.equal(protocolInit(script).quick, undefined);
+    // The URL's scheme picks the module: a ws:// URL is the WebSocket module's quick request.
+    const ws = testConfig({ url: 'ws://127.0.0.1:1/echo', scenarios: {} });
+    assert.equal(protocolInit(ws).quick?.protocol, 'ws');
+    assert.equal(protocolForUrl('wss://h/x').name, 'ws');
+    assert.equal(protocolForUrl('https://h/x').name, 'http');
   });
 
   it("a VU's client is made on its first use, once, and closed with the VU's others", () => {
@@ -125,6 +133,7 @@ describe('protocol modules', () => {
       [
         ['http', 0],
         ['grpc', 1],
+        ['ws', 2],
       ],
     );
     let made = 0;
@@ -158,10 +167,10 @@ describe('protocol modules', () => {
     const kinds = stepKindSchemas();
     assert.deepEqual(
       kinds.map((k) => k.key),
-      ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'grpc'],
+      ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'grpc', 'ws'],
     );
     for (const k of kinds) {
-      assert.equal(k.protocol, k.key === 'grpc' ? 'grpc' : 'http');
+      assert.equal(k.protocol, k.key === 'grpc' || k.key === 'ws' ? k.key : 'http');
       assert.equal(k.schema.type, k.key === 'grpc' ? 'object' : 'string');
     }
     assert.equal(stepKindOf({ post: '/x', json: {} })?.key, 'post');

@@ -22,6 +22,7 @@ import { loadUndici } from './undici-client.js';
 
 export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
   name: 'http',
+  schemes: ['http:', 'https:'],
   metrics: HTTP_METRICS,
   headline: HTTP_HEADLINE,
   options: HTTP_OPTIONS,
