@@ -1,5 +1,6 @@
 /** Runs the real `volley` command in a child process and collects what it printed. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,4 +85,39 @@ export function signalWhen(
       throw err;
     },
   );
+}
+
+let summaryFiles = 0;
+
+/**
+ * `volley run ARGS --workers 1 --out json=FILE -q` in a child process: its exit code, stderr and
+ * the JSON summary it wrote to `dir` (undefined when it wrote none, e.g. a run refused before load).
+ */
+export async function runWithSummary<S>(
+  dir: string,
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stderr: string; summary: S | undefined }> {
+  const out = join(dir, `summary-${process.pid}-${++summaryFiles}.json`);
+  const r = await runCli(['run', ...args, '--workers', '1', '--out', `json=${out}`, '-q'], {
+    timeoutMs: opts.timeoutMs ?? 50_000,
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+  });
+  let summary: S | undefined;
+  try {
+    summary = JSON.parse(readFileSync(out, 'utf8')) as S;
+  } catch {
+    summary = undefined;
+  }
+  return { code: r.code, stderr: r.stderr, summary };
+}
+
+/** As `runWithSummary`, for a run that must have written a summary (the test fails if it did not). */
+export async function runForSummary<S>(
+  dir: string,
+  args: string[],
+): Promise<{ code: number | null; stderr: string; summary: S }> {
+  const r = await runWithSummary<S>(dir, args);
+  if (r.summary === undefined) throw new Error(`no summary (exit ${r.code}): ${r.stderr}`);
+  return { code: r.code, stderr: r.stderr, summary: r.summary };
 }

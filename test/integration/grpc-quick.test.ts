@@ -7,17 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { protoDir } from '../../src/target/grpc/service.js';
 import { startTarget, type RunningTarget } from '../../src/target/index.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { CLI, runCli, runForSummary } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-grpc-quick-'));
-let n = 0;
 const PROTO = join(protoDir(), 'taskqueue.proto');
 const SUBMIT = 'taskqueue.TaskQueue/SubmitTask';
 const KEYED = '{"idempotency_key":"k-{{iteration}}","task_type":"email"}';
@@ -31,19 +30,7 @@ function base(target: string): string[] {
   return ['--grpc', target, '--proto', PROTO, '--import-path', protoDir(), '--call', SUBMIT];
 }
 
-async function run(args: string[]): Promise<{ code: number | null; stderr: string; summary: Summary }> {
-  const out = join(dir, `out${++n}.json`);
-  const r = await runCli(['run', ...args, '--workers', '1', '--out', `json=${out}`, '-q'], {
-    timeoutMs: 50_000,
-  });
-  let summary: Summary;
-  try {
-    summary = JSON.parse(readFileSync(out, 'utf8')) as Summary;
-  } catch {
-    assert.fail(`no summary (exit ${r.code}): ${r.stderr}`);
-  }
-  return { code: r.code, stderr: r.stderr, summary };
-}
+const run = (args: string[]): ReturnType<typeof runForSummary<Summary>> => runForSummary<Summary>(dir, args);
 
 const count = (s: Summary, m: string): number => s.metrics[m]?.values.count ?? 0;
 const actual = (s: Summary, metric: string): number | null | undefined =>

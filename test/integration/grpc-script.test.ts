@@ -5,13 +5,13 @@
  * tags and error classes (DEADLINE_EXCEEDED, refused) in the summary; a method tag threshold.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTarget, type RunningTarget } from '../../src/target/index.js';
 import { protoDir } from '../../src/target/grpc/service.js';
-import { runCli } from '../helpers/cli.js';
+import { runForSummary } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-grpc-'));
 let n = 0;
@@ -30,19 +30,7 @@ interface Summary {
   };
 }
 
-async function run(args: string[]): Promise<{ code: number | null; stderr: string; summary: Summary }> {
-  const out = join(dir, `out${++n}.json`);
-  const r = await runCli(['run', ...args, '--workers', '1', '--out', `json=${out}`, '-q'], {
-    timeoutMs: 50_000,
-  });
-  let summary: Summary;
-  try {
-    summary = JSON.parse(readFileSync(out, 'utf8')) as Summary;
-  } catch {
-    assert.fail(`no summary (exit ${r.code}): ${r.stderr}`);
-  }
-  return { code: r.code, stderr: r.stderr, summary };
-}
+const run = (args: string[]): ReturnType<typeof runForSummary<Summary>> => runForSummary<Summary>(dir, args);
 
 const PROTO = JSON.stringify(join(protoDir(), 'taskqueue.proto'));
 const INCLUDE = JSON.stringify(protoDir());

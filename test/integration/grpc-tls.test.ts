@@ -4,8 +4,7 @@
  * every call volley reports); without the client certificate every call fails, classified `tls`.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,49 +12,10 @@ import { Server, ServerCredentials, type ServiceDefinition, type sendUnaryData }
 import { loadSync } from '@grpc/proto-loader';
 import { protoDir } from '../../src/target/grpc/service.js';
 import { runCli } from '../helpers/cli.js';
+import { makeTestCertificates } from '../helpers/openssl-ca.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-grpc-tls-'));
-const openssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
-function makeCertificates(): void {
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=volley grpc CA',
-  );
-  const sign = (name: string, subject: string, ext: string): void => {
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-    );
-  };
-  sign('server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  sign('client', '/CN=volley client', 'extendedKeyUsage=clientAuth\n');
-}
+const makeCertificates = (): void => makeTestCertificates(dir);
 
 interface Summary {
   metrics: Record<string, { values: Record<string, number> }>;

@@ -4,37 +4,24 @@
  * counts what it forwarded, the origin what it answered, and both equal what volley reports.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runForSummary } from '../helpers/cli.js';
 import { TEST_TLS_CERT, TEST_TLS_KEY } from '../helpers/http-tls-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-http-proxy-'));
-let n = 0;
 
 interface Summary {
   metrics: Record<string, { values: Record<string, number> }>;
   errors: Record<string, number>;
 }
 
-async function run(args: string[]): Promise<{ code: number | null; stderr: string; summary: Summary }> {
-  const out = join(dir, `out${++n}.json`);
-  const r = await runCli(['run', ...args, '--workers', '1', '--out', `json=${out}`, '-q'], {
-    timeoutMs: 50_000,
-  });
-  let summary: Summary;
-  try {
-    summary = JSON.parse(readFileSync(out, 'utf8')) as Summary;
-  } catch {
-    assert.fail(`no summary (exit ${r.code}): ${r.stderr}`);
-  }
-  return { code: r.code, stderr: r.stderr, summary };
-}
+const run = (args: string[]): ReturnType<typeof runForSummary<Summary>> => runForSummary<Summary>(dir, args);
 
 interface Proxy {
   url: string;

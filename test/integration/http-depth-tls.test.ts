@@ -5,7 +5,6 @@
  * request fails classified as TLS; a file that cannot be read or used is exit 2 before any traffic.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,69 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { runWithSummary } from '../helpers/cli.js';
+import { makeTestCertificates } from '../helpers/openssl-ca.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-http-tls-'));
-let n = 0;
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA. */
 function makeCertificates(): void {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=volley test CA',
-  );
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'server.ext',
-  );
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  openssl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=volley client');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'client.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'client.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'client.ext',
-  );
+  makeTestCertificates(dir);
   writeFileSync(join(dir, 'not-pem.txt'), 'hello\n');
 }
 
@@ -84,22 +28,8 @@ interface Summary {
   errors: Record<string, number>;
 }
 
-async function run(
-  args: string[],
-): Promise<{ code: number | null; stderr: string; summary: Summary | undefined }> {
-  const out = join(dir, `out${++n}.json`);
-  const r = await runCli(['run', ...args, '--workers', '1', '--out', `json=${out}`, '-q'], {
-    timeoutMs: 50_000,
-    cwd: dir,
-  });
-  let summary: Summary | undefined;
-  try {
-    summary = JSON.parse(readFileSync(out, 'utf8')) as Summary;
-  } catch {
-    summary = undefined;
-  }
-  return { code: r.code, stderr: r.stderr, summary };
-}
+const run = (args: string[]): ReturnType<typeof runWithSummary<Summary>> =>
+  runWithSummary<Summary>(dir, args, { cwd: dir });
 
 describe('TLS: a custom CA and a client certificate', () => {
   let server: Server;

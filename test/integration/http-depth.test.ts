@@ -5,14 +5,14 @@
  * threshold filters, and http.batch. Every test compares the server's counts with volley's.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { brotliCompressSync, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runForSummary } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-http-depth-'));
 let n = 0;
@@ -37,19 +37,7 @@ interface Summary {
   };
 }
 
-async function run(args: string[]): Promise<{ code: number | null; stderr: string; summary: Summary }> {
-  const out = join(dir, `out${++n}.json`);
-  const r = await runCli(['run', ...args, '--workers', '1', '--out', `json=${out}`, '-q'], {
-    timeoutMs: 50_000,
-  });
-  let summary: Summary;
-  try {
-    summary = JSON.parse(readFileSync(out, 'utf8')) as Summary;
-  } catch {
-    assert.fail(`no summary (exit ${r.code}): ${r.stderr}`);
-  }
-  return { code: r.code, stderr: r.stderr, summary };
-}
+const run = (args: string[]): ReturnType<typeof runForSummary<Summary>> => runForSummary<Summary>(dir, args);
 
 const checkPasses = (s: Summary): number => s.checks.reduce((a, c) => a + c.passes, 0);
 const checkFails = (s: Summary): number => s.checks.reduce((a, c) => a + c.fails, 0);
