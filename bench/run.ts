@@ -3,13 +3,13 @@
  * in this invocation. Generator pinned to one core, target to the other, loopback only, every run
  * bounded; see docs/benchmarks.md.
  *
- *   npm run bench                                  # all sections (~7 min)
+ *   npm run bench                                  # all sections (~20 min with the soak)
  *   BENCH_SECTIONS=6 node dist/bench/run.js        # start-up only (~30 s, no build)
  *   BENCH_SECTIONS=1,4 BENCH_DURATION=5 npm run bench
  *   INSTALL=1 npm run bench                        # (re)install wrk, hey, nginx-light, autocannon@9
  *
  * BENCH_BASELINE=/other/checkout/dist/src/cli/main.js adds that build to section 1, interleaved (before/after).
- * Environment: BENCH_SECTIONS (1-7 and 9, default all; 6 is the 10-minute soak; 9 is gRPC), BENCH_DURATION (seconds per run, default 10),
+ * Environment: BENCH_SECTIONS (1-10, default all; 6 is the 10-minute soak; 8 HTTP/2 vs h2load, 9 gRPC, 10 WebSocket), BENCH_DURATION (seconds per run, default 10),
  * BENCH_RUNS (section-1 repetitions, default 1), BENCH_TARGETS (section 1: nginx,node), BENCH_RATES (section 2, default 1000,5000,10000),
  * BENCH_MEM_VUS / BENCH_MEM_DURATION (section 3, default 10000 / 20), BENCH_SOAK_S / BENCH_SOAK_RATE
  * (section 6, default 600 / 2000), BENCH_STARTUP_RUNS (section 7, default 10), BENCH_COOLDOWN (s, default 2),
