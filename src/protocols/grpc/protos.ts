@@ -2,6 +2,8 @@
  * Loads `.proto` files (with their imports, through include paths) into a package definition,
  * once per worker and file set, and finds a method (`pkg.Service/Method`) in it.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadSync, type MethodDefinition, type PackageDefinition } from '@grpc/proto-loader';
 import { VolleyError } from '../../errors.js';
 
@@ -25,7 +27,10 @@ export function loadProtos(files: readonly string[], importPaths: readonly strin
   let def = cache.get(key);
   if (def === undefined) {
     try {
-      def = loadSync([...files], { ...LOADER_OPTIONS, includeDirs: [...importPaths] });
+      // A file found as given is passed absolute: proto-loader would first look for it in every
+      // include path and warn on stderr when it is not there (`proto/x.proto` with `-I proto`).
+      const paths = files.map((f) => (existsSync(f) ? resolve(f) : f));
+      def = loadSync(paths, { ...LOADER_OPTIONS, includeDirs: [...importPaths] });
     } catch (err) {
       throw new VolleyError('INVALID_CONFIG', `cannot load ${files.join(', ')}: ${(err as Error).message}`);
     }
