@@ -101,11 +101,11 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   {
     key: 'url',
     flags: '--url <url>',
-    help: 'quick mode: the URL to send every request to',
+    help: 'quick mode: the URL to send every request to (http, https, ws, wss)',
     api: {
       field: 'url',
       required: true,
-      schema: { type: 'string', pattern: '^https?://', maxLength: 4096 },
+      schema: { type: 'string', pattern: '^(https?|wss?)://', maxLength: 4096 },
       form: { label: 'URL', input: 'url', placeholder: 'http://127.0.0.1:8117/api/teams', testId: 'new-url' },
     },
   },
