@@ -57,7 +57,8 @@ function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
     const at = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : 'body';
     if (e.keyword === 'additionalProperties')
       return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
-    if (e.keyword === 'pattern' && at === 'url') return 'url: must start with http://, https://, ws:// or wss://';
+    if (e.keyword === 'pattern' && at === 'url')
+      return 'url: must start with http://, https://, ws:// or wss://';
     if (e.keyword === 'pattern' && (DURATION_FIELDS as readonly string[]).includes(at))
       return `${at}: must be a duration like 30s, 1m30s or 250ms`;
     return `${at}: ${e.message ?? e.keyword}`;
