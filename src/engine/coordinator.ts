@@ -7,7 +7,7 @@
  */
 import { VolleyError } from '../errors.js';
 import { now } from './clock.js';
-import type { Generator, GeneratorFatal } from './generator.js';
+import type { Generator, GeneratorDescription, GeneratorFatal } from './generator.js';
 import type { GeneratorHealth } from './generator-health.js';
 import type { MetricsEngine } from './metrics-engine.js';
 import type { GeneratorSpec } from './protocol.js';
@@ -40,9 +40,29 @@ export interface RunProblems {
   runErrors: string[];
 }
 
+/** One generator's part in the run, for the result: its segment, and whether it finished or was lost. */
+export interface GeneratorReport {
+  label: string;
+  /** Units of weight it carried (a thread 1, an agent its threads). */
+  weight: number;
+  /** `0-1/2`: its segment of the test. */
+  segment: string;
+  /** Its share of the load, 0..1. */
+  share: number;
+  state: 'finished' | 'lost';
+  /** Lost: the run second (1-based) at which it was lost, and why. */
+  lostAtSecond?: number;
+  lostReason?: string;
+  /** The last run second (0-based) it reported; -1: none. */
+  lastSecond: number;
+  description?: GeneratorDescription;
+}
+
 interface Slot {
   generator: Generator;
   index: number;
+  /** Its units of the run's unit segments: [first, first + count). */
+  firstUnit: number;
   /** Finished (its `done`), or gone and accounted for. */
   ended: boolean;
   /** Its loss was reported (terminated, died), so one death gives one message. */
@@ -67,8 +87,8 @@ function lossText(f: GeneratorFatal): { how: string; why?: string } {
 }
 
 export interface CoordinatedRun {
-  /** The spec for generator `index` of the given segment sequence. */
-  spec(index: number, sequence: SegmentSequence): GeneratorSpec;
+  /** The spec for generator `index`, which owns `count` units of `units` from unit `first`. */
+  spec(index: number, units: SegmentSequence, first: number, count: number): GeneratorSpec;
   /** Longest planned time including graceful stops, from the start instant. */
   maxDurationMs: number;
   /** Every generator is ready; called with the start instant just before they are told it. */
@@ -82,6 +102,9 @@ export class Coordinator {
   private stopRequested: { graceMs: number } | undefined;
   private stopRequestedAt: number | undefined;
   private segmentText: string[] = [];
+  private segmentRange: string[] = [];
+  private shares: number[] = [];
+  private readonly lostAt = new Map<number, { second: number; reason: string }>();
   /** The agreed start instant on the coordinator's clock (0 until then). */
   runStartAtMs = 0;
 
@@ -132,15 +155,52 @@ export class Coordinator {
     for (const s of this.slots) if (!s.ended) s.generator.control(scenario, { ...change, atRunMs });
   }
 
+  /** Each generator's part in the run: segment, share, and whether it finished or was lost (after `run`). */
+  reports(): GeneratorReport[] {
+    return this.slots.map((s) => {
+      const lost = this.lostAt.get(s.index);
+      const r: GeneratorReport = {
+        label: s.generator.label,
+        weight: s.generator.weight,
+        segment: this.segmentRange[s.index] as string,
+        share: this.shares[s.index] as number,
+        state: lost ? 'lost' : 'finished',
+        lastSecond: this.health.lastSecond(s.index),
+      };
+      if (lost) {
+        r.lostAtSecond = lost.second;
+        r.lostReason = lost.reason;
+      }
+      const d = s.generator.describe?.();
+      if (d) r.description = d;
+      return r;
+    });
+  }
+
   /** Runs the generators from init to their last report; resolves when every one has finished or is lost. */
   async run(run: CoordinatedRun): Promise<void> {
     if (this.started) throw new Error('a coordinator runs once');
     this.started = true;
-    const sequence = SegmentSequence.weighted(this.generators.map((g) => g.weight));
-    const b = sequence.boundaries;
+    // One unit segment per unit of weight: a generator owns `weight` consecutive units, so an agent
+    // can deal its units to its own threads and every thread of every agent holds one segment of
+    // the same sequence (the union is exactly the whole test).
+    const weights = this.generators.map((g) => g.weight);
+    for (const w of weights)
+      if (!Number.isSafeInteger(w) || w < 1)
+        throw new VolleyError('RUNTIME', `a generator's weight must be a positive integer (got ${w})`);
+    const total = weights.reduce((a, w) => a + w, 0);
+    const units = SegmentSequence.equal(total);
+    const b = units.boundaries;
+    const firsts: number[] = [];
+    weights.reduce((first, w) => (firsts.push(first), first + w), 0);
+    this.segmentRange = this.generators.map((_, i) => {
+      const first = firsts[i] as number;
+      return `${fractionText(b[first] as Fraction)}-${fractionText(b[first + (weights[i] as number)] as Fraction)}`;
+    });
+    this.shares = weights.map((w) => w / total);
     this.segmentText = this.generators.map(
       (_, i) =>
-        `segment ${fractionText(b[i] as Fraction)}-${fractionText(b[i + 1] as Fraction)}, ${Math.round(sequence.segment(i).share * 1000) / 10}% of the load`,
+        `segment ${this.segmentRange[i]}, ${Math.round((this.shares[i] as number) * 1000) / 10}% of the load`,
     );
     let resolveAll: () => void = () => {};
     const allDone = new Promise<void>((r) => (resolveAll = r));
@@ -149,7 +209,13 @@ export class Coordinator {
     // Raced during init only; a failure after the race settled is not an unhandled rejection.
     initFailed.catch(() => {});
 
-    this.slots = this.generators.map((generator, index) => ({ generator, index, ended: false, lost: false }));
+    this.slots = this.generators.map((generator, index) => ({
+      generator,
+      index,
+      firstUnit: firsts[index] as number,
+      ended: false,
+      lost: false,
+    }));
     const finish = (slot: Slot): void => {
       if (slot.ended) return;
       slot.ended = true;
@@ -200,7 +266,7 @@ export class Coordinator {
       });
     }
 
-    await this.initAll(run, sequence, initFailed);
+    await this.initAll(run, units, initFailed);
     this.runStartAtMs = now() + this.timings.startDelayMs;
     this.health.heardAllAt(this.runStartAtMs);
     this.metrics.begin(this.runStartAtMs);
@@ -222,7 +288,7 @@ export class Coordinator {
   /** Every generator ready, or the run fails: one that cannot start, or does not answer in time, ends them all. */
   private async initAll(
     run: CoordinatedRun,
-    sequence: SegmentSequence,
+    units: SegmentSequence,
     initFailed: Promise<never>,
   ): Promise<void> {
     const ready = this.slots.map(() => false);
@@ -238,7 +304,7 @@ export class Coordinator {
       }, this.timings.initTimeoutMs);
     });
     const inits = this.slots.map(async (s) => {
-      await s.generator.init(run.spec(s.index, sequence));
+      await s.generator.init(run.spec(s.index, units, s.firstUnit, s.generator.weight));
       ready[s.index] = true;
       this.health.heard(s.index);
     });
@@ -308,6 +374,7 @@ export class Coordinator {
     slot.lost = true;
     const at = Math.max(0, Math.floor((now() - this.runStartAtMs) / 1000));
     const last = this.health.lastSecond(slot.index);
+    this.lostAt.set(slot.index, { second: at + 1, reason: why ? `${how} (${why})` : how });
     const kept =
       last < 0
         ? 'nothing it measured reached the summary'

@@ -59,6 +59,8 @@ export interface Generator {
    * an agent its core count. Segments are cut in proportion (SegmentSequence.weighted).
    */
   readonly weight: number;
+  /** What it is, for the run's result; threads need not say. */
+  describe?(): GeneratorDescription;
   /** Loads the test; resolves when the generator is ready to start, rejects with why it cannot. */
   init(spec: GeneratorSpec): Promise<void>;
   /** Starts at the agreed instant (see the time convention above). */
@@ -71,8 +73,22 @@ export interface Generator {
   on<E extends keyof GeneratorEvents>(event: E, listener: GeneratorEvents[E]): void;
 }
 
-/** Creates the run's generators: `count` is what the test asks for (a factory of agents may return fewer). */
-export type GeneratorFactory = (count: number) => Generator[];
+/**
+ * What a generator says of itself in the run's result (the summary lists remote generators):
+ * `kind` (`thread`, `agent`), a name, and plain facts (version, host, cores, clock offset).
+ */
+export interface GeneratorDescription {
+  kind: string;
+  name: string;
+  details: Record<string, string | number>;
+}
+
+/**
+ * Creates the run's generators: `count` is what the test asks for (threads); `capacity` the most
+ * units of weight the test can use in all (its smallest scenario's VUs), so a factory of agents
+ * never weighs them above it.
+ */
+export type GeneratorFactory = (count: number, capacity: number) => Generator[];
 
 /** The event half of a generator, for implementations to extend. */
 export abstract class GeneratorEmitter {

@@ -9,15 +9,21 @@ import type { Fraction } from '../executors/segments.js';
 import type { NormalizedScenario } from '../executors/types.js';
 import type { SeriesPoint } from '../metrics/wire.js';
 
-export const GENERATOR_PROTOCOL_VERSION = 4;
+export const GENERATOR_PROTOCOL_VERSION = 5;
 
 /** Everything a generator needs to run its segment of the test, self-contained. */
 export interface GeneratorSpec {
   protocol: number;
   /** The generator's index in the run (messages call it `worker <index>`). */
   workerIndex: number;
+  /**
+   * The run's unit segments (one per unit of weight over all generators: a thread is one unit, an
+   * agent as many as its threads). The generator owns `segmentCount` consecutive units from
+   * `segmentIndex`; a thread owns exactly one, an agent deals its units out to its own threads.
+   */
   segmentBoundaries: Fraction[];
   segmentIndex: number;
+  segmentCount: number;
   scenarios: NormalizedScenario[];
   /** Quick mode: the protocol module and its request (script mode: undefined). */
   quick: QuickPlan | undefined;

@@ -9,6 +9,7 @@ import type { ScriptErrorEntry } from '../script/error-log.js';
 import type { ThresholdResult } from '../thresholds/evaluate.js';
 import type { GeneratorSummary } from '../summary/input.js';
 import type { Snapshot } from './snapshot.js';
+import type { GeneratorReport } from './coordinator.js';
 
 export type AbortReason = 'signal' | 'threshold' | 'api';
 
@@ -39,6 +40,8 @@ export interface RunResult {
   plans: { scenario: NormalizedScenario; plan: ExecutorPlan }[];
   /** Every second's snapshot, without the per-endpoint lists (for analysis: knee, bottlenecks). */
   timeline: Snapshot[];
+  /** Each generator's part: segment, share, finished or lost (the summary lists remote ones). */
+  generators: GeneratorReport[];
 }
 
 export interface RunStartInfo {

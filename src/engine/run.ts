@@ -39,11 +39,15 @@ export interface TestRunOptions {
   timings?: Partial<CoordinatorTimings>;
 }
 
+/** The most units of weight (threads) a test can use: its smallest scenario's VUs, so no segment is left without a VU. */
+export function unitCapacity(plans: readonly ExecutorPlan[]): number {
+  return Math.max(1, Math.min(...plans.map((p) => Math.max(1, p.maxVUs))));
+}
+
 /** Never more generators than the smallest scenario has VUs, so no segment is left without a VU. */
 export function workerCount(requested: number, plans: readonly ExecutorPlan[]): number {
   const want = requested > 0 ? requested : availableParallelism();
-  const capacity = Math.min(...plans.map((p) => Math.max(1, p.maxVUs)));
-  return Math.max(1, Math.min(want, capacity));
+  return Math.max(1, Math.min(want, unitCapacity(plans)));
 }
 
 export class TestRun {
@@ -127,7 +131,7 @@ export class TestRun {
     );
     const factory = this.options.generators;
     const coordinator = new Coordinator(
-      factory(count),
+      factory(count, unitCapacity(this.plans.map((p) => p.plan))),
       this.health,
       this.metrics,
       this.problems,
@@ -140,11 +144,12 @@ export class TestRun {
     let startedAt = new Date();
     let sampling: { stop: () => void } = { stop: () => {} };
     await coordinator.run({
-      spec: (index, sequence) => ({
+      spec: (index, units, first, unitCount) => ({
         protocol: GENERATOR_PROTOCOL_VERSION,
         workerIndex: index,
-        segmentBoundaries: [...sequence.boundaries],
-        segmentIndex: index,
+        segmentBoundaries: [...units.boundaries],
+        segmentIndex: first,
+        segmentCount: unitCount,
         scenarios: this.test.scenarios,
         ...protocolInit(config),
         script: config.script,
@@ -188,6 +193,7 @@ export class TestRun {
       scriptErrors: this.metrics.scriptErrors(),
       plans: this.plans,
       timeline: this.metrics.timeline,
+      generators: coordinator.reports(),
     };
     for (const l of this.listeners) await l.onEnd?.(result);
     return result;

@@ -83,6 +83,29 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   }
   out.push('');
 
+  if (s.distributed) {
+    const d = s.distributed;
+    out.push(
+      d.degraded
+        ? c('33', `  Agents: ${d.agents.length}, DEGRADED — ${d.lost.length} lost`)
+        : `  Agents: ${d.agents.length}, all finished`,
+    );
+    for (const a of d.agents) {
+      const facts = ['version', 'host', 'clockOffsetMs']
+        .filter((k) => a.details[k] !== undefined)
+        .map(
+          (k) =>
+            `${k === 'clockOffsetMs' ? 'clock offset' : k} ${a.details[k]}${k === 'clockOffsetMs' ? ' ms' : ''}`,
+        );
+      const state = a.state === 'lost' ? `${bad} lost at second ${a.lostAtSecond}` : `${ok} finished`;
+      out.push(
+        `    ${a.name}  segment ${a.segment} (${Math.round(a.share * 1000) / 10}%, ${a.threads} thread${a.threads === 1 ? '' : 's'})  ${state}${facts.length ? `  ${facts.join(', ')}` : ''}`,
+      );
+    }
+    for (const l of d.lost) out.push(c('33', `    ${l}`));
+    out.push('');
+  }
+
   if (s.correctedLatency?.differs) {
     const sv = s.correctedLatency.serviceTime;
     const it = s.correctedLatency.iterationLatency;

@@ -78,4 +78,19 @@ export interface SummaryInput {
   scriptErrors: ScriptErrorEntry[];
   plans: readonly ScenarioPlan[];
   timeline: readonly TimelineSecond[];
+  /** Each generator's part (the engine's GeneratorReport); older callers may leave it out. */
+  generators?: readonly GeneratorPart[];
+}
+
+/** A generator's part in the run as the summary reads it (src/engine/coordinator.ts GeneratorReport). */
+export interface GeneratorPart {
+  label: string;
+  weight: number;
+  segment: string;
+  share: number;
+  state: 'finished' | 'lost';
+  lostAtSecond?: number;
+  lostReason?: string;
+  lastSecond: number;
+  description?: { kind: string; name: string; details: Record<string, string | number> };
 }

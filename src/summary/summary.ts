@@ -115,6 +115,59 @@ export interface Summary {
   series: SeriesPoint[];
   /** Per second, the mean of every monitored metric (target_*, prom_*), aligned with `series`. */
   monitored: Record<string, (number | null)[]>;
+  /** A run over agents (volley run --nats): each agent's part, and whether one was lost. Absent otherwise. */
+  distributed?: DistributedSummary;
+}
+
+/** One agent of a distributed run: its segment of the test, where it ran, and how it ended. */
+export interface AgentPart {
+  name: string;
+  /** `0-1/2`: the execution segment it owned. */
+  segment: string;
+  /** Its share of the load, 0..1 (in proportion to its threads). */
+  share: number;
+  /** Worker threads it ran its share on. */
+  threads: number;
+  state: 'finished' | 'lost';
+  /** Lost: from which run second (1-based) its share was not sent, and why. */
+  lostAtSecond: number | null;
+  lostReason: string | null;
+  /** The last run second (0-based) it reported; -1: none. */
+  lastSecond: number;
+  /** Version, host, cores, clock offset, tags: as the agent announced them. */
+  details: Record<string, string | number>;
+}
+
+export interface DistributedSummary {
+  agents: AgentPart[];
+  /** An agent was lost: the run went on without its share from the second it was lost. */
+  degraded: boolean;
+  /** One line per lost agent: which segment, from which second, why. */
+  lost: string[];
+}
+
+/** The distributed section, when the run's generators described themselves (agents); undefined for threads. */
+export function distributedSummary(generators: SummaryInput['generators']): DistributedSummary | undefined {
+  const remote = (generators ?? []).filter((g) => g.description !== undefined);
+  if (remote.length === 0) return undefined;
+  const agents: AgentPart[] = remote.map((g) => ({
+    name: g.description?.name ?? g.label,
+    segment: g.segment,
+    share: g.share,
+    threads: g.weight,
+    state: g.state,
+    lostAtSecond: g.lostAtSecond ?? null,
+    lostReason: g.lostReason ?? null,
+    lastSecond: g.lastSecond,
+    details: g.description?.details ?? {},
+  }));
+  const lost = agents
+    .filter((a) => a.state === 'lost')
+    .map(
+      (a) =>
+        `agent ${a.name} (segment ${a.segment}, ${Math.round(a.share * 1000) / 10}% of the load) ${a.lostReason ?? 'was lost'} at second ${a.lostAtSecond}: its share was not sent from then on; ${a.lastSecond < 0 ? 'nothing it measured arrived' : `what it measured up to second ${a.lastSecond + 1} is in the results`}`,
+    );
+  return { agents, degraded: lost.length > 0, lost };
 }
 
 /**
@@ -312,6 +365,7 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
   }
   warnings.push(...runErrors.map((e) => `run error: ${e}`));
 
+  const distributed = distributedSummary(result.generators);
   const thresholdsOk = result.thresholds.every((t) => t.ok);
   const verdict: Verdict =
     result.aborted?.reason === 'signal' || result.aborted?.reason === 'api'
@@ -387,5 +441,6 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
     },
     series: result.timeline.map(seriesPoint),
     monitored: monitoredSeries(result.timeline),
+    ...(distributed ? { distributed } : {}),
   };
 }

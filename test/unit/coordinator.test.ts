@@ -466,11 +466,19 @@ describe('coordinator with fake generators', () => {
         { weight: 2, seconds: 2 },
       ],
     });
-    assert.deepEqual(fakes[0]?.spec?.segmentBoundaries, [
-      { num: 0, den: 1 },
-      { num: 4, den: 5 },
-      { num: 1, den: 1 },
-    ]);
+    // Unit segments (one per unit of weight): the first generator owns units 0-7 of 10.
+    assert.equal(fakes[0]?.spec?.segmentBoundaries.length, 11);
+    assert.equal(fakes[0]?.spec?.segmentIndex, 0);
+    assert.equal(fakes[0]?.spec?.segmentCount, 8);
+    assert.equal(fakes[1]?.spec?.segmentIndex, 8);
+    assert.equal(fakes[1]?.spec?.segmentCount, 2);
+    assert.deepEqual(
+      result.generators.map((g) => [g.segment, g.state, g.weight]),
+      [
+        ['0-4/5', 'lost', 8],
+        ['4/5-1', 'finished', 2],
+      ],
+    );
     assert.match(
       result.runErrors[0] as string,
       /^worker 0 \(segment 0-4\/5, 80% of the load\) was lost at second \d+ \(connection reset\)/,
