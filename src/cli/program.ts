@@ -47,6 +47,35 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     setCode(await runCommand({ ...flags, stage: flags.stage ?? [], header: flags.header ?? [] }, io, file));
   });
 
+  p.command('agent')
+    .description('join the agent pool over NATS and run shares of distributed tests (docs/distributed.md)')
+    .option('--nats <url>', 'NATS server, nats://host:4222 (default $VOLLEY_NATS_URL)')
+    .option('--name <name>', 'how the pool names this agent (default HOSTNAME-PID)')
+    .option('--tags <k=v,...>', 'tags a run can select agents by (volley run --agent-tags)')
+    .option('--workers <n|auto>', 'worker threads for a share (default auto: one per core)')
+    .option('--creds <file>', 'NATS credentials file (or $VOLLEY_NATS_CREDS)')
+    .option('--token <token>', 'NATS token (or $VOLLEY_NATS_TOKEN)')
+    .option('--user <user>', 'NATS user, with --password (or $VOLLEY_NATS_USER)')
+    .option('--password <password>', 'NATS password (or $VOLLEY_NATS_PASSWORD)')
+    .addOption(new Option('--announce-version <v>').hideHelp())
+    .addOption(new Option('--dead-man-ms <ms>').hideHelp())
+    .action(async (o: import('./agent-command.js').AgentFlags) => {
+      const { agentCommand } = await import('./agent-command.js');
+      setCode(await agentCommand(o, io));
+    });
+  p.command('agents')
+    .description('list the agent pool: name, tags, version, cores, threads, state, current run')
+    .option('--nats <url>', 'NATS server, nats://host:4222 (default $VOLLEY_NATS_URL)')
+    .option('--creds <file>', 'NATS credentials file (or $VOLLEY_NATS_CREDS)')
+    .option('--token <token>', 'NATS token (or $VOLLEY_NATS_TOKEN)')
+    .option('--user <user>', 'NATS user, with --password (or $VOLLEY_NATS_USER)')
+    .option('--password <password>', 'NATS password (or $VOLLEY_NATS_PASSWORD)')
+    .option('--json', 'print the pool as JSON')
+    .action(async (o: import('./agent-command.js').AgentsFlags) => {
+      const { agentsCommand } = await import('./agent-command.js');
+      setCode(await agentsCommand(o, io));
+    });
+
   p.command('inspect')
     .description(
       'print the resolved plan of a test file (scenarios, executors, VUs, durations, stages) without sending traffic',

@@ -25,8 +25,9 @@ import type { CliIO } from './io.js';
 import { loadWithTypeProblems } from './problems.js';
 import { volleyCommand } from './self-command.js';
 import { openStoreFor, type StoreFlags } from './store-flags.js';
+import { reserveAgents, type DistributedFlags } from './distributed-run.js';
 
-export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags {
+export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags, DistributedFlags {
   out?: string[];
   /** The run's id (the API picks it before the run process starts); a new UUID otherwise. */
   runId?: string;
@@ -226,6 +227,8 @@ async function execute(
   // Subscribed while the run exists (as before the session): a signal during setup ends volley.
   let offSignals: (() => void) | undefined;
   let store: RunStore | undefined;
+  // --nats: the agents are reserved before anything is sent, and freed whatever happens.
+  const agents = await reserveAgents(flags, io);
   try {
     const session = await runTest(plan, {
       io,
@@ -239,6 +242,7 @@ async function execute(
       preflight: flags.preflight !== false,
       monitors: flags,
       ...(flags.runId === undefined ? {} : { runId: flags.runId }),
+      ...(agents ? { runId: agents.runId, generators: agents.generators, timings: agents.timings } : {}),
       onRun: (run) => {
         offSignals = io.onSignals(onSignal, { hangup: true });
         hooks.onRun?.(run);
@@ -259,5 +263,6 @@ async function execute(
   } finally {
     offSignals?.();
     store?.close();
+    await agents?.close();
   }
 }

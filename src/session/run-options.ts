@@ -302,6 +302,38 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     help: 'worker threads (default auto: one per core)',
     default: 'auto',
   },
+  {
+    key: 'nats',
+    flags: '--nats <url>',
+    help: 'run on agents (volley agent) over NATS: nats://host:4222 (default $VOLLEY_NATS_URL when --agents is given; docs/distributed.md)',
+  },
+  {
+    key: 'agents',
+    flags: '--agents <n|all>',
+    help: 'with --nats: how many agents share the load, weighted by their threads (default all idle ones)',
+  },
+  {
+    key: 'agentTags',
+    flags: '--agent-tags <k=v,...>',
+    help: 'with --nats: only agents with these tags (volley agent --tags)',
+  },
+  {
+    key: 'agentsWait',
+    flags: '--agents-wait <time>',
+    help: 'with --nats: how long to wait for enough idle agents (default 10s)',
+  },
+  { key: 'natsCreds', flags: '--nats-creds <file>', help: 'NATS credentials file (or $VOLLEY_NATS_CREDS)' },
+  { key: 'natsToken', flags: '--nats-token <token>', help: 'NATS token (or $VOLLEY_NATS_TOKEN)' },
+  {
+    key: 'natsUser',
+    flags: '--nats-user <user>',
+    help: 'NATS user, with --nats-password (or $VOLLEY_NATS_USER)',
+  },
+  {
+    key: 'natsPassword',
+    flags: '--nats-password <password>',
+    help: 'NATS password (or $VOLLEY_NATS_PASSWORD)',
+  },
   { key: 'tag', flags: '--tag <name=value>', help: 'tag every sample (repeatable)', repeatable: true },
   {
     key: 'grace',

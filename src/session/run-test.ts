@@ -11,7 +11,9 @@ import { localTestRun } from '../generators/local-run.js';
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import type { TestConfig } from '../config/types.js';
-import type { TestRun, AbortReason, PreparedTest, RunResult } from '../engine/run.js';
+import { TestRun, type AbortReason, type PreparedTest, type RunResult } from '../engine/run.js';
+import type { CoordinatorTimings } from '../engine/coordinator.js';
+import type { GeneratorFactory } from '../engine/generator.js';
 import { VolleyError } from '../errors.js';
 import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index.js';
 import type { SessionListener } from '../outputs/listener.js';
@@ -81,6 +83,10 @@ export interface RunTestOptions {
   monitors?: MonitorFlags;
   /** The TestRun, once it exists: to steer it (live control) or to subscribe to signals while it runs. */
   onRun?: (run: TestRun) => void;
+  /** Who generates the load (default: worker threads of this process); agents over NATS, say. */
+  generators?: GeneratorFactory;
+  /** The coordinator's timings for those generators (a network needs a later start instant). */
+  timings?: Partial<CoordinatorTimings>;
 }
 
 export interface RunTestResult {
@@ -197,7 +203,13 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
         })
       : undefined;
     // First, so the store says 'running' before any other listener (the API relay) tells of the start.
-    const run = localTestRun(plan.test, recorder ? [recorder, ...listeners] : listeners, runId);
+    const runListeners = recorder ? [recorder, ...listeners] : listeners;
+    const run = opts.generators
+      ? new TestRun(plan.test, runListeners, runId, {
+          generators: opts.generators,
+          ...(opts.timings ? { timings: opts.timings } : {}),
+        })
+      : localTestRun(plan.test, runListeners, runId);
     const monitorProblems: string[] = []; // a monitored pid that exited since the caller's check
     const monitors = opts.monitors
       ? startMonitors(planMonitors(opts.monitors, monitorProblems), warn, targetPorts(config, script))

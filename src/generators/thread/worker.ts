@@ -46,7 +46,9 @@ const def = (name: string): MetricDefinition => BUILTIN_BY_NAME.get(name) as Met
 const sink = new MetricSink();
 const health = new HealthSampler();
 if (init.segmentCount !== 1)
-  throw new Error(`a worker thread owns one unit segment, not ${init.segmentCount} (an agent deals its units to its threads)`);
+  throw new Error(
+    `a worker thread owns one unit segment, not ${init.segmentCount} (an agent deals its units to its threads)`,
+  );
 const sequence = new SegmentSequence(init.segmentBoundaries);
 const segment: ExecutionSegment = sequence.segment(init.segmentIndex);
 /** VU ids are striped like iteration numbers: unique across workers, from 1. */
