@@ -12,6 +12,12 @@ import type { GeneratorHealth } from './generator-health.js';
 import type { MetricsEngine } from './metrics-engine.js';
 import type { GeneratorSpec } from './protocol.js';
 import { SegmentSequence, type Fraction } from '../executors/segments.js';
+import { isHeadlineCount } from '../metrics/definitions.js';
+import type { WorkerFlush } from './protocol.js';
+
+/** Requests (every protocol's headline count: http_reqs, grpc_reqs, …) in one report. */
+const headlineRequests = (r: WorkerFlush): number =>
+  r.points.reduce((a, p) => (isHeadlineCount(p.metric) ? a + p.sum : a), 0);
 
 export interface CoordinatorTimings {
   /** A generator silent this long (it reports every second) is not responding, and stops holding seconds open. */
@@ -55,6 +61,8 @@ export interface GeneratorReport {
   lostReason?: string;
   /** The last run second (0-based) it reported; -1: none. */
   lastSecond: number;
+  /** Requests it reported (every protocol's headline count), to compare with what a target saw of its share. */
+  requests: number;
   description?: GeneratorDescription;
 }
 
@@ -105,6 +113,7 @@ export class Coordinator {
   private segmentRange: string[] = [];
   private shares: number[] = [];
   private readonly lostAt = new Map<number, { second: number; reason: string }>();
+  private requests: number[] = [];
   /** The agreed start instant on the coordinator's clock (0 until then). */
   runStartAtMs = 0;
 
@@ -166,6 +175,7 @@ export class Coordinator {
         share: this.shares[s.index] as number,
         state: lost ? 'lost' : 'finished',
         lastSecond: this.health.lastSecond(s.index),
+        requests: this.requests[s.index] ?? 0,
       };
       if (lost) {
         r.lostAtSecond = lost.second;
@@ -227,12 +237,15 @@ export class Coordinator {
       const { generator: g, index: i } = slot;
       this.health.add(i);
       this.metrics.addSource(i);
+      this.requests[i] = 0;
       g.on('flush', (r) => {
+        this.requests[i] = (this.requests[i] as number) + headlineRequests(r);
         // Health first: closing the second reads the generator's health report for it.
         this.health.report(i, r);
         this.metrics.ingest(i, r);
       });
       g.on('done', (r) => {
+        this.requests[i] = (this.requests[i] as number) + headlineRequests(r);
         this.health.report(i, r);
         this.metrics.ingest(i, r);
         finish(slot);

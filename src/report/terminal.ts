@@ -99,7 +99,7 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
         );
       const state = a.state === 'lost' ? `${bad} lost at second ${a.lostAtSecond}` : `${ok} finished`;
       out.push(
-        `    ${a.name}  segment ${a.segment} (${Math.round(a.share * 1000) / 10}%, ${a.threads} thread${a.threads === 1 ? '' : 's'})  ${state}${facts.length ? `  ${facts.join(', ')}` : ''}`,
+        `    ${a.name}  segment ${a.segment} (${Math.round(a.share * 1000) / 10}%, ${a.threads} thread${a.threads === 1 ? '' : 's'})  ${count(a.requests)} requests  ${state}${facts.length ? `  ${facts.join(', ')}` : ''}`,
       );
     }
     for (const l of d.lost) out.push(c('33', `    ${l}`));
@@ -266,9 +266,16 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   }
 
   const g = s.generator;
-  out.push(
-    `  Generator: ${g.workers} worker${g.workers === 1 ? '' : 's'}, CPU avg ${g.cpuPercent.avg}% max ${g.cpuPercent.max}% (100% = one core), RSS max ${g.rssMB.max} MB, event-loop delay p99 max ${Math.max(0, ...g.perWorker.map((w) => w.loopDelayP99Ms.max)).toFixed(1)} ms`,
-  );
+  const delayP99 = Math.max(0, ...g.perWorker.map((w) => w.loopDelayP99Ms.max)).toFixed(1);
+  if (s.distributed)
+    // The CPU and memory sampled here are the controller's; the agents' strain is their event loops.
+    out.push(
+      `  Controller: CPU avg ${g.cpuPercent.avg}% max ${g.cpuPercent.max}% (100% = one core), RSS max ${g.rssMB.max} MB; agents' event-loop delay p99 max ${delayP99} ms, busiest thread ${Math.round(Math.max(0, ...g.perWorker.map((w) => w.elu.max)) * 100)}% busy`,
+    );
+  else
+    out.push(
+      `  Generator: ${g.workers} worker${g.workers === 1 ? '' : 's'}, CPU avg ${g.cpuPercent.avg}% max ${g.cpuPercent.max}% (100% = one core), RSS max ${g.rssMB.max} MB, event-loop delay p99 max ${delayP99} ms`,
+    );
   // Run errors are listed at the top, with the verdict.
   for (const w of g.warnings) if (!w.startsWith('run error: ')) out.push(c('33', `  ⚠ ${w}`));
   for (const e of s.workerErrors) out.push(c('31', `  ✗ ${e.split('\n')[0]}`));

@@ -92,5 +92,6 @@ export interface GeneratorPart {
   lostAtSecond?: number;
   lostReason?: string;
   lastSecond: number;
+  requests: number;
   description?: { kind: string; name: string; details: Record<string, string | number> };
 }

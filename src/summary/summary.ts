@@ -134,6 +134,8 @@ export interface AgentPart {
   lostReason: string | null;
   /** The last run second (0-based) it reported; -1: none. */
   lastSecond: number;
+  /** Requests it reported (every protocol's headline count). */
+  requests: number;
   /** Version, host, cores, clock offset, tags: as the agent announced them. */
   details: Record<string, string | number>;
 }
@@ -159,6 +161,7 @@ export function distributedSummary(generators: SummaryInput['generators']): Dist
     lostAtSecond: g.lostAtSecond ?? null,
     lostReason: g.lostReason ?? null,
     lastSecond: g.lastSecond,
+    requests: g.requests,
     details: g.description?.details ?? {},
   }));
   const lost = agents
