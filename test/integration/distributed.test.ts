@@ -16,6 +16,7 @@ import type { Summary } from '../../src/summary/summary.js';
 import { runCli, runWithSummary, waitFor } from '../helpers/cli.js';
 import { listAgents, startAgent, startNats, type AgentProcess, type NatsServer } from '../helpers/nats.js';
 import { startRouteServer, type RouteServer } from '../helpers/route-server.js';
+import { startCountingServer } from '../helpers/counting-server.js';
 
 /** A script sending `rate` requests per second for `duration`, each tagged with its iteration number. */
 function iterationScript(dir: string, url: string, rate: number, duration: string, name = 'iter.ts'): string {
@@ -161,6 +162,41 @@ export default defineTest({
     ] as const)
       assert.equal(v[stat], h.getValueAtPercentile(p) / 1000, `${stat}: merged = one histogram`);
     assert.equal(v.max, h.maxValue / 1000);
+  });
+
+  it('abortOnFail is evaluated centrally and stops every agent', async (t) => {
+    const failing = await startCountingServer({ status: 500 });
+    try {
+      const r = await runWithSummary<Summary>(dir, [
+        '--url',
+        `${failing.url}/x`,
+        '--rate',
+        '200',
+        '--duration',
+        '20s',
+        '--threshold',
+        'http_req_failed:rate<0.01:abortOnFail=1s',
+        '--nats',
+        nats.url,
+        '--agent-tags',
+        'pool=main',
+      ]);
+      assert.equal(r.code, 99, r.stderr);
+      assert.ok(r.summary);
+      assert.equal(r.summary.state.abortReason, 'threshold');
+      assert.equal(r.summary.distributed?.agents.length, 2);
+      assert.ok(r.summary.distributed?.agents.every((a) => a.state === 'finished' && a.requests > 0));
+      const sent = failing.count();
+      assert.equal(httpReqs(r.summary), sent, 'what every agent sent before the stop is counted');
+      assert.ok(sent < 200 * 6, `stopped early: ${sent} requests of the 4,000 planned`);
+      await new Promise((res) => setTimeout(res, 1000));
+      assert.equal(failing.count(), sent, 'no agent kept sending after the run ended');
+      t.diagnostic(
+        `abortOnFail stopped both agents after ${sent} requests (${r.summary.state.testRunDurationMs} ms)`,
+      );
+    } finally {
+      await failing.close();
+    }
   });
 
   it('version skew is refused before any traffic, naming both versions', async () => {
