@@ -9,7 +9,7 @@
  *   INSTALL=1 npm run bench                        # (re)install wrk, hey, nginx-light, autocannon@9
  *
  * BENCH_BASELINE=/other/checkout/dist/src/cli/main.js adds that build to section 1, interleaved (before/after).
- * Environment: BENCH_SECTIONS (1-10, default all; 6 is the 10-minute soak; 8 HTTP/2 vs h2load, 9 gRPC, 10 WebSocket), BENCH_DURATION (seconds per run, default 10),
+ * Environment: BENCH_SECTIONS (1-11, default all; 6 is the 10-minute soak; 8 HTTP/2 vs h2load, 9 gRPC, 10 WebSocket, 11 agents over NATS), BENCH_AGENTS (section 11, default 1,2,4,8,16), BENCH_DURATION (seconds per run, default 10),
  * BENCH_RUNS (section-1 repetitions, default 1), BENCH_TARGETS (section 1: nginx,node), BENCH_RATES (section 2, default 1000,5000,10000),
  * BENCH_MEM_VUS / BENCH_MEM_DURATION (section 3, default 10000 / 20), BENCH_SOAK_S / BENCH_SOAK_RATE
  * (section 6, default 600 / 2000), BENCH_STARTUP_RUNS (section 7, default 10), BENCH_COOLDOWN (s, default 2),
@@ -38,6 +38,7 @@ import { soak } from './sections/soak.js';
 import { startup } from './sections/startup.js';
 import { throughput } from './sections/throughput.js';
 import { websocket } from './sections/websocket.js';
+import { distributedRuns } from './sections/distributed.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCH = `${ROOT}/bench`;
@@ -60,6 +61,7 @@ const SECTIONS: Record<
   8: { run: http2, needs: ['nginx'], title: '8. HTTP/2 against h2load (h2c, one core)' },
   9: { run: grpcThroughput, needs: [], title: '9. gRPC unary calls per core' },
   10: { run: websocket, needs: [], title: '10. WebSocket messages per second per core' },
+  11: { run: distributedRuns, needs: ['nginx'], title: '11. Distributed: agents over NATS' },
 };
 
 function num(name: string, dflt: number): number {
