@@ -9,6 +9,7 @@
  * generator never keeps hammering a service after its operator is gone.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import type { NatsConnection, Subscription } from 'nats';
 import { now } from '../../engine/clock.js';
@@ -46,6 +47,29 @@ export interface AgentOptions {
 }
 
 const BEAT_MS = 1000;
+
+/**
+ * The CPUs a cgroup (v2) limit allows this process, rounded up (`cpu.max` "200000 100000" is 2);
+ * undefined without a limit. Node 20's availableParallelism counts the machine's cores, so an
+ * agent in a container limited to 2 CPUs on a 64-core node would otherwise start 64 threads.
+ */
+export function cgroupCpuLimit(path = '/sys/fs/cgroup/cpu.max'): number | undefined {
+  try {
+    const [quota, period] = readFileSync(path, 'utf8').trim().split(/\s+/);
+    if (quota === undefined || quota === 'max') return undefined;
+    const q = Number(quota);
+    const p = Number(period ?? 100000);
+    if (!(q > 0) || !(p > 0)) return undefined;
+    return Math.max(1, Math.ceil(q / p));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `--workers auto`: one thread per core this agent may use (a cgroup CPU limit counts). */
+export function autoWorkers(): number {
+  return Math.min(availableParallelism(), cgroupCpuLimit() ?? Infinity);
+}
 const DEAD_MAN_CHECK_MS = 200;
 
 /** One run's part on this agent: from the reservation to its last acknowledged report. */
@@ -95,7 +119,7 @@ export class AgentDaemon {
     private readonly opts: AgentOptions,
   ) {
     this.id = `${opts.name.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID().slice(0, 8)}`;
-    this.workers = opts.workers > 0 ? opts.workers : availableParallelism();
+    this.workers = opts.workers > 0 ? opts.workers : autoWorkers();
   }
 
   /** Connects and joins the pool; resolves once it answers discovery. */
