@@ -13,9 +13,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type Ctx, type SectionOutput, runVolley } from '../lib/context.js';
 import { cooldown } from '../lib/gen.js';
-import { int, pct, ratio, table } from '../lib/format.js';
+import { int, median, pct, ratio, table } from '../lib/format.js';
 import { metric } from '../lib/parse.js';
-import { freePort, log, startProc, stopProc, waitForPort, type Proc } from '../lib/proc.js';
+import {
+  CLK_TCK,
+  cpuTicks,
+  findDescendant,
+  freePort,
+  log,
+  startProc,
+  stopProc,
+  waitForPort,
+  type Proc,
+} from '../lib/proc.js';
 import { startNginx, stopTarget } from '../lib/targets.js';
 
 const NATS_BINS = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
@@ -28,7 +38,7 @@ interface DistributedSummary {
   distributed?: { degraded: boolean; agents: { name: string; state: string; requests: number }[] };
 }
 
-async function startNats(ctx: Ctx): Promise<{ url: string; proc: Proc }> {
+async function startNats(ctx: Ctx): Promise<{ url: string; proc: Proc; pid: number | undefined }> {
   const bin = NATS_BINS.find((b) => existsSync(b));
   if (!bin) throw new Error('nats-server is not installed (apt-get install -y nats-server)');
   const port = await freePort();
@@ -40,7 +50,7 @@ async function startNats(ctx: Ctx): Promise<{ url: string; proc: Proc }> {
     { stdout: logFile, stderr: logFile },
   );
   if (!(await waitForPort(port, proc))) throw new Error(`nats-server did not start; see ${logFile}`);
-  return { url: `nats://127.0.0.1:${port}`, proc };
+  return { url: `nats://127.0.0.1:${port}`, proc, pid: await findDescendant(proc.pid, 'nats-server') };
 }
 
 async function startAgents(ctx: Ctx, url: string, n: number, tag: string): Promise<Proc[]> {
@@ -87,6 +97,11 @@ async function startAgents(ctx: Ctx, url: string, n: number, tag: string): Promi
 
 const stopAgents = (procs: readonly Proc[]): Promise<void[]> => Promise.all(procs.map((p) => stopProc(p)));
 
+/** CPU seconds used so far by these processes (all their threads), from /proc. */
+function cpuSeconds(pids: readonly (number | undefined)[]): number {
+  return pids.reduce<number>((a, pid) => a + (pid === undefined ? 0 : (cpuTicks(pid) ?? 0)), 0) / CLK_TCK;
+}
+
 export async function distributedRuns(ctx: Ctx): Promise<SectionOutput> {
   const D = ctx.durationS;
   const nginx = ctx.peers.nginx;
@@ -98,61 +113,89 @@ export async function distributedRuns(ctx: Ctx): Promise<SectionOutput> {
   const nats = await startNats(ctx);
   const body: string[] = [];
   try {
-    // (a) merged vs local throughput.
+    // (a) merged vs local throughput, interleaved twice (the machine is shared): req/s and req per CPU-second.
     const t = await startNginx(ctx.targetEnv, nginx);
-    let local;
-    let merged;
+    const localRps: (number | undefined)[] = [];
+    const mergedRps: (number | undefined)[] = [];
+    const localPerCpu: (number | undefined)[] = [];
+    const mergedPerCpu: (number | undefined)[] = [];
+    let agentCpuPct: number | undefined;
     const pair = await startAgents(ctx, nats.url, 2, 'pair');
+    const agentPids = await Promise.all(pair.map((p) => findDescendant(p.pid, 'node')));
     try {
-      log(`section 11a: local 2 workers vs 2 agents x 1 thread, ${CONNS} connections, ${t.url}`);
-      local = await runVolley(
-        ctx,
-        's11-local-2w',
-        t.url,
-        ['--vus', String(CONNS), '--workers', '2', '--duration', `${D}s`],
-        {
-          core: ctx.genCore,
-          target: t,
-        },
-      );
-      await cooldown(ctx.cooldownS);
-      merged = await runVolley(
-        ctx,
-        's11-agents-2x1',
-        t.url,
-        [
-          '--vus',
-          String(CONNS),
-          '--duration',
-          `${D}s`,
-          '--nats',
-          nats.url,
-          '--agents',
-          '2',
-          '--agent-tags',
-          'bench=pair',
-        ],
-        { core: ctx.genCore, target: t },
-      );
+      for (let round = 1; round <= 2; round++) {
+        log(
+          `section 11a round ${round}: local 2 workers vs 2 agents x 1 thread, ${CONNS} connections, ${t.url}`,
+        );
+        await cooldown(ctx.cooldownS);
+        const local = await runVolley(
+          ctx,
+          `s11-local-2w-${round}`,
+          t.url,
+          ['--vus', String(CONNS), '--workers', '2', '--duration', `${D}s`],
+          { core: ctx.genCore, target: t },
+        );
+        const lCount = metric(local.summary, 'http_reqs', 'count');
+        localRps.push(metric(local.summary, 'http_reqs', 'rate'));
+        if (lCount !== undefined && local.gen.genCpu !== undefined && local.gen.wallS !== undefined)
+          localPerCpu.push(lCount / ((local.gen.genCpu / 100) * local.gen.wallS));
+        await cooldown(ctx.cooldownS);
+        const before = cpuSeconds([...agentPids, nats.pid]);
+        const merged = await runVolley(
+          ctx,
+          `s11-agents-2x1-${round}`,
+          t.url,
+          [
+            '--vus',
+            String(CONNS),
+            '--duration',
+            `${D}s`,
+            '--nats',
+            nats.url,
+            '--agents',
+            '2',
+            '--agent-tags',
+            'bench=pair',
+          ],
+          { core: ctx.genCore, target: t },
+        );
+        const used = cpuSeconds([...agentPids, nats.pid]) - before;
+        const mCount = metric(merged.summary, 'http_reqs', 'count');
+        mergedRps.push(metric(merged.summary, 'http_reqs', 'rate'));
+        const wall = merged.gen.wallS ?? D;
+        const total = used + ((merged.gen.genCpu ?? 0) / 100) * wall;
+        agentCpuPct = (100 * used) / wall;
+        if (mCount !== undefined && total > 0) mergedPerCpu.push(mCount / total);
+      }
     } finally {
       await stopAgents(pair);
       await stopTarget(t);
     }
-    const localRps = metric(local.summary, 'http_reqs', 'rate');
-    const mergedRps = metric(merged.summary, 'http_reqs', 'rate');
+    const lr = median(localRps);
+    const mr = median(mergedRps);
+    const lc = median(localPerCpu);
+    const mc = median(mergedPerCpu);
     body.push(
       `**(a) Merged vs local throughput.** Closed loop, ${CONNS} VUs, ${D} s, against nginx on core ${ctx.targetCore}; ` +
-        `the local run, the controller, both agents and nats-server all pinned to core ${ctx.genCore}.`,
+        `the local run, the controller, both agents and nats-server all pinned to core ${ctx.genCore}; two interleaved rounds, medians. ` +
+        "Requests per CPU-second counts every generator-side process: the local run's (GNU time), or the agents', nats-server's " +
+        "(/proc) and the controller's.",
       '',
       table(
-        ['run', 'req/s', 'target CPU'],
+        ['run', 'req/s (rounds)', 'req/s median', 'requests per CPU-second'],
         [
-          ['volley run --workers 2 (local threads)', int(localRps), pct(local.gen.targetCpu)],
-          ['volley run --nats … --agents 2 (2 agents × 1 thread)', int(mergedRps), pct(merged.gen.targetCpu)],
+          ['volley run --workers 2 (local threads)', localRps.map(int).join(', '), int(lr), int(lc)],
+          [
+            'volley run --nats … --agents 2 (2 agents × 1 thread)',
+            mergedRps.map(int).join(', '),
+            int(mr),
+            int(mc),
+          ],
         ],
       ),
       '',
-      `**Result**: 2 agents / local 2 workers = **${ratio(mergedRps, localRps)}** (goal: ≥ 0.95).`,
+      `**Result**: 2 agents / local 2 workers = **${ratio(mr, lr)}** in requests per second, **${ratio(mc, lc)}** in requests per ` +
+        `CPU-second (goal: ≥ 0.95). Agents and nats-server used ${pct(agentCpuPct)} of core ${ctx.genCore} in the last round.`,
       '',
     );
 

@@ -136,6 +136,11 @@ export interface AgentPart {
   lastSecond: number;
   /** Requests it reported (every protocol's headline count). */
   requests: number;
+  /**
+   * How its threads fared (the busiest one each second): event-loop utilisation avg/max (0..1),
+   * event-loop delay p99 at its worst, heap of all its threads at most. Null when it reported nothing.
+   */
+  health: { elu: { avg: number; max: number }; loopDelayP99Ms: number; heapUsedMB: number } | null;
   /** Version, host, cores, clock offset, tags: as the agent announced them. */
   details: Record<string, string | number>;
 }
@@ -149,10 +154,20 @@ export interface DistributedSummary {
 }
 
 /** The distributed section, when the run's generators described themselves (agents); undefined for threads. */
-export function distributedSummary(generators: SummaryInput['generators']): DistributedSummary | undefined {
-  const remote = (generators ?? []).filter((g) => g.description !== undefined);
-  if (remote.length === 0) return undefined;
-  const agents: AgentPart[] = remote.map((g) => ({
+export function distributedSummary(
+  generators: SummaryInput['generators'],
+  perWorker: GeneratorSummary['perWorker'] = [],
+): DistributedSummary | undefined {
+  const all = generators ?? [];
+  if (!all.some((g) => g.description !== undefined)) return undefined;
+  const health = (i: number): AgentPart['health'] => {
+    const w = perWorker[i];
+    return w && w.elu.max > 0
+      ? { elu: w.elu, loopDelayP99Ms: w.loopDelayP99Ms.max, heapUsedMB: w.heapUsedMB.max }
+      : null;
+  };
+  const remote = all.map((g, i) => ({ g, i })).filter(({ g }) => g.description !== undefined);
+  const agents: AgentPart[] = remote.map(({ g, i }) => ({
     name: g.description?.name ?? g.label,
     segment: g.segment,
     share: g.share,
@@ -162,6 +177,7 @@ export function distributedSummary(generators: SummaryInput['generators']): Dist
     lostReason: g.lostReason ?? null,
     lastSecond: g.lastSecond,
     requests: g.requests,
+    health: health(i),
     details: g.description?.details ?? {},
   }));
   const lost = agents
@@ -368,7 +384,7 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
   }
   warnings.push(...runErrors.map((e) => `run error: ${e}`));
 
-  const distributed = distributedSummary(result.generators);
+  const distributed = distributedSummary(result.generators, result.generator.perWorker);
   const thresholdsOk = result.thresholds.every((t) => t.ok);
   const verdict: Verdict =
     result.aborted?.reason === 'signal' || result.aborted?.reason === 'api'
