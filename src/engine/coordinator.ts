@@ -15,7 +15,7 @@ import { SegmentSequence, type Fraction } from '../executors/segments.js';
 import { isHeadlineCount } from '../metrics/definitions.js';
 import type { WorkerFlush } from './protocol.js';
 
-/** Requests (every protocol's headline count: http_reqs, grpc_reqs, …) in one report. */
+/** Requests (every protocol's headline count) in one report. */
 const headlineRequests = (r: WorkerFlush): number =>
   r.points.reduce((a, p) => (isHeadlineCount(p.metric) ? a + p.sum : a), 0);
 
