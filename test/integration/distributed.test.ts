@@ -319,6 +319,9 @@ export default defineTest({
         lastGrowth = Date.now();
       }
     }
+    t.diagnostic(
+      `controller SIGKILLed; the last request reached the target ${lastGrowth - killedAt} ms later (${srv.total()} in all)`,
+    );
     assert.ok(
       lastGrowth - killedAt < 5000,
       `requests kept arriving ${lastGrowth - killedAt} ms after the controller died`,
