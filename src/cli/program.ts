@@ -152,6 +152,11 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option(...STORE_OPTION)
     .option('--token <token>', 'require Authorization: Bearer TOKEN on the API (default $VOLLEY_TOKEN)')
     .option('--scripts <dir>', 'folder of test files the API and dashboard may run')
+    .option('--nats <url>', 'agent pool: NATS server, nats://host:4222 (default $VOLLEY_NATS_URL)')
+    .option('--nats-creds <file>', 'NATS credentials file (or $VOLLEY_NATS_CREDS)')
+    .option('--nats-token <token>', 'NATS token (or $VOLLEY_NATS_TOKEN)')
+    .option('--nats-user <user>', 'NATS user, with --nats-password (or $VOLLEY_NATS_USER)')
+    .option('--nats-password <password>', 'NATS password (or $VOLLEY_NATS_PASSWORD)')
     .action(async (o: ServeFlags) => {
       const { serveCommand } = await import('./serve-command.js');
       setCode(await serveCommand(o, io, VERSION));

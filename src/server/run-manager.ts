@@ -17,7 +17,8 @@ import { seriesPoint } from '../summary/series-point.js';
 import { isActiveStatus, type RunListItem, type RunSource, type SeriesPoint } from '../store/types.js';
 import type { JobToServer, RunJob, ServerToJob } from './job-protocol.js';
 import { JOB_PROTOCOL_VERSION } from './job-protocol.js';
-import { quickBodyFlags } from '../session/run-options.js';
+import type { NatsAuth } from '../generators/agent/nats-connect.js';
+import { AGENT_POOL_FIELDS, fileBodyFlags, quickBodyFlags } from '../session/run-options.js';
 import type { ControlRunBody, CreateRunBody, LiveMessage, LiveThreshold } from './wire.js';
 
 /** An API problem with its HTTP status; the server answers `{ error, details }`. */
@@ -38,8 +39,19 @@ export interface RunManagerOptions {
   scriptsDir: string | undefined;
   /** Environment for runs of scripts from --scripts (trusted, the operator's). */
   env: NodeJS.ProcessEnv;
+  /** The agent pool (`volley serve --nats`): a run asking for agents gets its URL and credentials as flags. */
+  nats?: AgentPoolSettings | undefined;
   log: (line: string) => void;
 }
+
+/** Where the server's agent pool is, and how to sign in to it. */
+export interface AgentPoolSettings {
+  url: string;
+  auth: NatsAuth;
+}
+
+/** The message a body asking for agents gets from a server without a pool. */
+export const NO_AGENT_POOL = 'this server has no agent pool: start it with volley serve --nats URL';
 
 type Subscriber = (m: LiveMessage) => void;
 
@@ -104,6 +116,14 @@ export class RunManager {
     let config: Record<string, unknown> | undefined;
     if ('script' in body) script = this.resolveScript(body.script);
     if ('config' in body) config = this.rebaseData(body.config);
+    const asked = body as unknown as Partial<Record<string, unknown>>;
+    const agentFields = AGENT_POOL_FIELDS.filter((f) => asked[f] !== undefined);
+    if (agentFields.length > 0 && !this.opts.nats)
+      throw new ApiProblem(
+        400,
+        NO_AGENT_POOL,
+        agentFields.map((f) => `${f}: ${NO_AGENT_POOL}`),
+      );
     // A run whose summary is stored is over, even if its process is still exiting.
     const current = this.live;
     if (current && !current.done && isActiveStatus(this.opts.store.get(current.id)?.status ?? 'finished'))
@@ -117,19 +137,22 @@ export class RunManager {
       env = {};
       name = body.url;
     } else if (config !== undefined && 'config' in body) {
-      flags = { env: envFlags(body.env), scenario: body.scenarios ?? [] };
+      flags = { env: envFlags(body.env), scenario: body.scenarios ?? [], ...fileBodyFlags(body) };
       // A posted document is not the operator's: its $env sees the body's env and nothing else.
       env = {};
       const scenarios =
         typeof config.scenarios === 'object' && config.scenarios ? Object.keys(config.scenarios) : [];
       name = `config: ${scenarios.join(', ') || 'no scenarios'}`;
     } else if ('script' in body) {
-      flags = { env: envFlags(body.env), scenario: body.scenarios ?? [] };
+      flags = { env: envFlags(body.env), scenario: body.scenarios ?? [], ...fileBodyFlags(body) };
       env = { ...this.opts.env };
       name = body.script;
     } else {
       throw new ApiProblem(400, 'body: give url, config or script');
     }
+    // The pool's address and credentials travel as flags over IPC: never in the stored body, and
+    // never in the environment a posted document's $env or a script could read.
+    if (agentFields.length > 0 && this.opts.nats) Object.assign(flags, natsFlags(this.opts.nats));
     // The guard lives in the store (one write transaction), so it holds against other servers
     // and terminal runs on the same file; this server is the run's owner until its process forks.
     const busy = this.opts.store.claimRun(
@@ -520,6 +543,16 @@ export class RunManager {
     await live.exited;
     clearTimeout(timer);
   }
+}
+
+/** `volley run --nats URL --nats-token …`, as the flags the job applies. */
+function natsFlags(nats: AgentPoolSettings): Record<string, string> {
+  const flags: Record<string, string> = { nats: nats.url };
+  if (nats.auth.creds !== undefined) flags.natsCreds = nats.auth.creds;
+  if (nats.auth.token !== undefined) flags.natsToken = nats.auth.token;
+  if (nats.auth.user !== undefined) flags.natsUser = nats.auth.user;
+  if (nats.auth.password !== undefined) flags.natsPassword = nats.auth.password;
+  return flags;
 }
 
 function envFlags(env: Record<string, string> | undefined): string[] {

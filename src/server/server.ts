@@ -14,7 +14,9 @@ import type { RunStore } from '../store/run-store.js';
 import { isActiveStatus, type RunStatus } from '../store/types.js';
 import { prometheusText } from '../report/prometheus-text.js';
 import { summaryHeadline } from '../summary/headline.js';
-import { ApiProblem, RunManager } from './run-manager.js';
+import type { AgentPool } from '../generators/agent/agent-pool.js';
+import { safeUrl } from '../generators/agent/nats-connect.js';
+import { ApiProblem, RunManager, type AgentPoolSettings } from './run-manager.js';
 import { CSP, dashboardBuilt, serveStatic } from './static-files.js';
 import { SystemSampler } from './system-info.js';
 import { compareStoredRuns } from './compare-runs.js';
@@ -22,6 +24,7 @@ import { listTestFiles } from './test-files.js';
 import { validateControl, validateCreateRun } from './validate.js';
 import { runOptionsResponse } from '../session/run-options.js';
 import type {
+  AgentsResponse,
   ApiError,
   LiveMessage,
   RunDetail,
@@ -40,9 +43,17 @@ export interface ServeOptions {
   webDir: string;
   jobEntry: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * The agent pool (`--nats`): connected before the server listens, so a wrong URL or credentials
+   * is an error at start; runs asking for agents reserve them from it.
+   */
+  nats?: AgentPoolSettings | undefined;
   version: string;
   log: (line: string) => void;
 }
+
+/** How long `GET /api/agents` listens for discovery answers. */
+const DISCOVER_MS = 500;
 
 export interface RunningServer {
   url: string;
@@ -120,13 +131,41 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       { hint: 'clients then send Authorization: Bearer TOKEN; the dashboard is opened with ?token=TOKEN' },
     );
   const tokenDigest = opts.token ? digest(opts.token) : undefined;
+  let pool: AgentPool | undefined;
+  if (opts.nats) {
+    // Loaded only with --nats: a server without a pool never loads the NATS client.
+    const { AgentPool } = await import('../generators/agent/agent-pool.js');
+    pool = await AgentPool.connect(
+      { url: opts.nats.url, ...opts.nats.auth, name: `volley serve ${opts.host}` },
+      opts.version,
+    );
+  }
   const manager = new RunManager({
     store: opts.store,
     jobEntry: opts.jobEntry,
     scriptsDir: opts.scriptsDir,
     env: opts.env,
+    nats: opts.nats,
     log: opts.log,
   });
+  /** One discovery at a time: concurrent GET /api/agents (tabs, polls) share its answer. */
+  let discovering: Promise<AgentsResponse> | undefined;
+  const agents = (): Promise<AgentsResponse> => {
+    if (!pool || !opts.nats)
+      return Promise.resolve({ nats: null, connected: false, controllerVersion: opts.version, agents: [] });
+    const p = pool;
+    const url = safeUrl(opts.nats.url);
+    discovering ??= p
+      .discover(DISCOVER_MS)
+      .then((found) => ({
+        nats: url,
+        connected: p.connectedSince() !== undefined,
+        controllerVersion: opts.version,
+        agents: found,
+      }))
+      .finally(() => (discovering = undefined));
+    return discovering;
+  };
   const system = new SystemSampler();
   const hasDashboard = dashboardBuilt(opts.webDir);
 
@@ -290,6 +329,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return send(res, 200, body);
     }
     if (url.pathname === '/api/run-options' && method === 'GET') return send(res, 200, runOptionsResponse());
+    if (url.pathname === '/api/agents' && method === 'GET') return send(res, 200, await agents());
     if (url.pathname === '/api/scripts' && method === 'GET') {
       const body: ScriptsResponse = {
         dir: manager.scriptsDir ?? null,
@@ -413,6 +453,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ),
     );
     server.listen(opts.port, opts.host, () => resolve());
+  }).catch(async (err: unknown) => {
+    await pool?.close();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -425,6 +468,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       for (const ws of sockets) ws.close(1001, 'server shutting down');
       wss.close();
       system.close();
+      await pool?.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

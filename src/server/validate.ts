@@ -5,7 +5,13 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { tryParseDurationMs } from '../config/duration.js';
-import { DURATION_FIELDS, MAX_DURATION_MS, QUICK_BODY_SCHEMA } from '../session/run-options.js';
+import {
+  DURATION_FIELDS,
+  FIELD_PROBLEMS,
+  FILE_RUN_PROPERTIES,
+  MAX_DURATION_MS,
+  QUICK_BODY_SCHEMA,
+} from '../session/run-options.js';
 import type { ControlRunBody, CreateRunBody } from './wire.js';
 
 /** Deeper than any real test document; recursive code downstream must never see more. */
@@ -26,13 +32,18 @@ const CONFIG = {
   type: 'object',
   additionalProperties: false,
   required: ['config'],
-  properties: { config: { type: 'object' }, env: envMap, scenarios },
+  properties: { config: { type: 'object' }, env: envMap, scenarios, ...FILE_RUN_PROPERTIES },
 };
 const SCRIPT = {
   type: 'object',
   additionalProperties: false,
   required: ['script'],
-  properties: { script: { type: 'string', minLength: 1, maxLength: 1024 }, env: envMap, scenarios },
+  properties: {
+    script: { type: 'string', minLength: 1, maxLength: 1024 },
+    env: envMap,
+    scenarios,
+    ...FILE_RUN_PROPERTIES,
+  },
 };
 const CONTROL = {
   type: 'object',
@@ -53,16 +64,28 @@ const script = ajv.compile(SCRIPT);
 const control = ajv.compile(CONTROL);
 
 function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => {
+  const said = new Set<string>();
+  return (errors ?? []).flatMap((e) => {
     const at = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : 'body';
-    if (e.keyword === 'additionalProperties')
-      return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
-    if (e.keyword === 'pattern' && at === 'url')
-      return 'url: must start with http://, https://, ws:// or wss://';
-    if (e.keyword === 'pattern' && (DURATION_FIELDS as readonly string[]).includes(at))
-      return `${at}: must be a duration like 30s, 1m30s or 250ms`;
-    return `${at}: ${e.message ?? e.keyword}`;
+    // A field with one problem text (agents: integer or 'all') says it once, whatever keywords failed.
+    const own = FIELD_PROBLEMS[at];
+    if (own !== undefined) {
+      if (said.has(at)) return [];
+      said.add(at);
+      return [`${at}: ${own}`];
+    }
+    return [describeOne(e, at)];
   });
+}
+
+function describeOne(e: ErrorObject, at: string): string {
+  if (e.keyword === 'additionalProperties')
+    return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+  if (e.keyword === 'pattern' && at === 'url')
+    return 'url: must start with http://, https://, ws:// or wss://';
+  if (e.keyword === 'pattern' && (DURATION_FIELDS as readonly string[]).includes(at))
+    return `${at}: must be a duration like 30s, 1m30s or 250ms`;
+  return `${at}: ${e.message ?? e.keyword}`;
 }
 
 /**

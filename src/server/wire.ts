@@ -43,18 +43,27 @@ export interface SeriesResponse {
 }
 
 /** Quick mode from the API (its fields are the run options': src/session/run-options.ts). */
-export type { QuickRunBody, RunFormField, RunOptionsResponse } from '../session/run-options.js';
-import type { QuickRunBody } from '../session/run-options.js';
+export type {
+  FileRunOptions,
+  QuickRunBody,
+  RunFormField,
+  RunOptionsResponse,
+} from '../session/run-options.js';
+import type { FileRunOptions, QuickRunBody } from '../session/run-options.js';
+import type { AgentInfo } from '../generators/agent/wire.js';
+
+export type { AgentInfo, AgentState } from '../generators/agent/wire.js';
+export type { AgentPart, DistributedSummary } from '../summary/summary.js';
 
 /** A declarative test document (the YAML/JSON format of docs/yaml.md, as JSON). */
-export interface ConfigRunBody {
+export interface ConfigRunBody extends FileRunOptions {
   config: Record<string, unknown>;
   env?: Record<string, string>;
   scenarios?: string[];
 }
 
 /** A test file inside the server's --scripts folder, by path relative to it. */
-export interface ScriptRunBody {
+export interface ScriptRunBody extends FileRunOptions {
   script: string;
   env?: Record<string, string>;
   scenarios?: string[];
@@ -95,6 +104,18 @@ export interface SystemInfo {
   serverRssMB: number;
   activeRunId: string | null;
   version: string;
+}
+
+/** `GET /api/agents`: the agent pool of `volley serve --nats`. */
+export interface AgentsResponse {
+  /** The NATS server (without credentials); null when the server has no agent pool. */
+  nats: string | null;
+  /** Whether the server's NATS connection is up now (false while it reconnects; false without a pool). */
+  connected: boolean;
+  /** This server's volley version: an agent of another version is refused by runs. */
+  controllerVersion: string;
+  /** Every agent that answered discovery within ~500 ms, by name. */
+  agents: AgentInfo[];
 }
 
 /** `GET /api/scripts`: test files in --scripts (relative paths). */

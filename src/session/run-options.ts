@@ -26,7 +26,14 @@ export interface QuickRunBody {
   timeout?: string;
   /** HTTP/2: h2 over TLS (ALPN), h2c with prior knowledge for http:// URLs. */
   http2?: boolean;
+  /** Run on this many agents of the server's pool (`volley serve --nats`), or every idle one. */
+  agents?: number | 'all';
+  /** Only agents with these tags: `k=v,k2=v2`. */
+  agentTags?: string;
 }
+
+/** The run options a test-file body (`script`, `config`) accepts besides its own fields. */
+export type FileRunOptions = Pick<QuickRunBody, 'agents' | 'agentTags'>;
 
 /** How the dashboard's form shows an API field. */
 export interface RunFormField {
@@ -37,9 +44,10 @@ export interface RunFormField {
   hint?: string;
   /**
    * `lines`: one list item per line; `pairs`: `Name: value` per line, as a map; `switch`: a
-   * checkbox that sends `value` (or true) when checked.
+   * checkbox that sends `value` (or true) when checked; `count`: a whole number above 0, or one of
+   * `choices` as a word (agents: `2` or `all`).
    */
-  input: 'url' | 'number' | 'text' | 'textarea' | 'select' | 'lines' | 'pairs' | 'switch';
+  input: 'url' | 'number' | 'count' | 'text' | 'textarea' | 'select' | 'lines' | 'pairs' | 'switch';
   required: boolean;
   placeholder?: string;
   /** The value the form starts with. */
@@ -52,6 +60,11 @@ export interface RunFormField {
   group?: { name: 'load'; label: string; choice: string };
   /** Its data-testid in the dashboard (`new-…`). */
   testId: string;
+  /**
+   * `agent-pool`: the field needs a server started with `volley serve --nats` (`GET /api/agents`
+   * says `nats: null` otherwise, and the API refuses the field); a test-file run takes it too.
+   */
+  requires?: 'agent-pool';
 }
 
 /** `GET /api/run-options`: the quick-mode fields, in the order the form shows them. */
@@ -68,6 +81,10 @@ interface ApiOption {
   /** The body's value as the flag's (default: the value itself; numbers become strings as on a command line). */
   toFlag?: (value: unknown) => unknown;
   form: Omit<RunFormField, 'field' | 'required'>;
+  /** A test-file body (`script`, `config`) accepts the field too (the run's shape, not its scenarios). */
+  fileRuns?: true;
+  /** The one problem to report when the schema refuses the value (instead of each keyword's). */
+  invalid?: string;
 }
 
 export interface RunOption {
@@ -92,6 +109,9 @@ export const DURATION_SCHEMA = {
   maxLength: 64,
   pattern: '^\\s*\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d)?(\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d))*\\s*$',
 } as const;
+
+/** `k=v,k2=v2` as volley agent --tags takes it (parseTagList in src/cli/agent-flags.ts). */
+const AGENT_TAGS_PATTERN = '^\\s*[A-Za-z0-9_.-]+=[^,]+(,\\s*[A-Za-z0-9_.-]+=[^,]+)*$';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 const asString = (v: unknown): unknown => String(v);
@@ -311,11 +331,41 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     key: 'agents',
     flags: '--agents <n|all>',
     help: 'with --nats: how many agents share the load, weighted by their threads (default all idle ones)',
+    api: {
+      field: 'agents',
+      schema: { anyOf: [{ type: 'integer', minimum: 1, maximum: 10_000 }, { const: 'all' }] },
+      toFlag: asString,
+      fileRuns: true,
+      invalid: "must be an integer from 1 to 10000, or 'all'",
+      form: {
+        label: 'Agents',
+        hint: 'a number, or all idle ones; empty: run here',
+        input: 'count',
+        choices: ['all'],
+        placeholder: '2 or all',
+        requires: 'agent-pool',
+        testId: 'new-agents',
+      },
+    },
   },
   {
     key: 'agentTags',
     flags: '--agent-tags <k=v,...>',
     help: 'with --nats: only agents with these tags (volley agent --tags)',
+    api: {
+      field: 'agentTags',
+      schema: { type: 'string', pattern: AGENT_TAGS_PATTERN, maxLength: 1024 },
+      fileRuns: true,
+      invalid: 'must be key=value pairs, comma-separated (zone=eu,size=large), at most 1024 characters',
+      form: {
+        label: 'Agent tags',
+        hint: 'k=v,k2=v2',
+        input: 'text',
+        placeholder: 'zone=eu',
+        requires: 'agent-pool',
+        testId: 'new-agent-tags',
+      },
+    },
   },
   {
     key: 'agentsWait',
@@ -474,6 +524,21 @@ export const QUICK_BODY_SCHEMA = {
   properties: Object.fromEntries(API_OPTIONS.map((o) => [o.api.field, o.api.schema])),
 };
 
+/** The fields a test-file body (`script`, `config`) accepts besides its own, as JSON Schema properties. */
+export const FILE_RUN_PROPERTIES: Record<string, Record<string, unknown>> = Object.fromEntries(
+  API_OPTIONS.filter((o) => o.api.fileRuns).map((o) => [o.api.field, o.api.schema]),
+);
+
+/** Per body field, the one problem its refused value is reported as (when the option says it). */
+export const FIELD_PROBLEMS: Readonly<Record<string, string>> = Object.fromEntries(
+  API_OPTIONS.flatMap((o) => (o.api.invalid ? [[o.api.field, o.api.invalid]] : [])),
+);
+
+/** The body fields that need the server's agent pool (`volley serve --nats`). */
+export const AGENT_POOL_FIELDS: readonly (keyof QuickRunBody)[] = API_OPTIONS.filter(
+  (o) => o.api.form.requires === 'agent-pool',
+).map((o) => o.api.field);
+
 /** The body fields that are durations (each is bounded by MAX_DURATION_MS after the schema). */
 export const DURATION_FIELDS: readonly (keyof QuickRunBody)[] = API_OPTIONS.filter(
   (o) => o.api.schema === DURATION_SCHEMA,
@@ -484,6 +549,17 @@ export function quickBodyFlags(body: QuickRunBody): Record<string, unknown> {
   const flags: Record<string, unknown> = { header: [], threshold: [], stage: [], literalBody: true };
   for (const { key, api } of API_OPTIONS) {
     const value = body[api.field];
+    if (value !== undefined) flags[key] = api.toFlag ? api.toFlag(value) : value;
+  }
+  return flags;
+}
+
+/** A test-file body's run options (FILE_RUN_PROPERTIES) as `volley run` flags. */
+export function fileBodyFlags(body: FileRunOptions): Record<string, unknown> {
+  const flags: Record<string, unknown> = {};
+  for (const { key, api } of API_OPTIONS) {
+    if (!api.fileRuns) continue;
+    const value = body[api.field as keyof FileRunOptions];
     if (value !== undefined) flags[key] = api.toFlag ? api.toFlag(value) : value;
   }
   return flags;

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { runOption } from '../../src/cli/program.js';
 import { validateCreateRun } from '../../src/server/validate.js';
 import {
+  fileBodyFlags,
   QUICK_BODY_SCHEMA,
   quickBodyFlags,
   RUN_OPTIONS,
@@ -26,6 +27,8 @@ const BODY_FIELDS: Record<keyof QuickRunBody, true> = {
   executor: true,
   timeout: true,
   http2: true,
+  agents: true,
+  agentTags: true,
 };
 
 describe('run options', () => {
@@ -106,5 +109,44 @@ describe('run options', () => {
     assert.deepEqual(!long.ok && long.errors, ['duration: must be at most 30d']);
     const unknown = validateCreateRun({ url: 'http://h/', rate: 5, out: 'json=-' });
     assert.deepEqual(!unknown.ok && unknown.errors, ["body: unknown field 'out'"]);
+  });
+
+  it('agents and agentTags: quick mode and test-file bodies take them, each refused value said once', () => {
+    assert.equal(validateCreateRun({ url: 'http://h/', rate: 5, agents: 2, agentTags: 'zone=eu' }).ok, true);
+    assert.equal(validateCreateRun({ url: 'http://h/', rate: 5, agents: 'all' }).ok, true);
+    assert.equal(validateCreateRun({ script: 'a.ts', agents: 3, agentTags: 'a=1, b=2' }).ok, true);
+    assert.equal(validateCreateRun({ config: {}, agents: 'all' }).ok, true);
+    const bad = validateCreateRun({ url: 'http://h/', rate: 5, agents: 0, agentTags: 'zone' });
+    assert.deepEqual(!bad.ok && bad.errors, [
+      "agents: must be an integer from 1 to 10000, or 'all'",
+      'agentTags: must be key=value pairs, comma-separated (zone=eu,size=large), at most 1024 characters',
+    ]);
+    for (const agents of ['2', 1.5, 'some', -1]) {
+      const r = validateCreateRun({ script: 'a.ts', agents });
+      assert.deepEqual(
+        !r.ok && r.errors,
+        ["agents: must be an integer from 1 to 10000, or 'all'"],
+        String(agents),
+      );
+    }
+    assert.deepEqual(quickBodyFlags({ url: 'http://h/', rate: 1, agents: 2, agentTags: 'zone=eu' }), {
+      url: 'http://h/',
+      rate: '1',
+      agents: '2',
+      agentTags: 'zone=eu',
+      header: [],
+      threshold: [],
+      stage: [],
+      literalBody: true,
+    });
+    assert.deepEqual(fileBodyFlags({ agents: 'all' }), { agents: 'all' });
+    const form = runOptionsResponse().fields.filter((f) => f.requires === 'agent-pool');
+    assert.deepEqual(
+      form.map((f) => [f.field, f.input, f.initial]),
+      [
+        ['agents', 'count', undefined],
+        ['agentTags', 'text', undefined],
+      ],
+    );
   });
 });

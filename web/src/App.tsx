@@ -3,6 +3,7 @@ import type { SystemInfo } from '../../src/server/wire.js';
 import { fmtNum } from './format';
 import { runHref, usePoll, useRoute } from './hooks';
 import { SystemContext } from './system';
+import { Agents } from './views/Agents';
 import { Compare } from './views/Compare';
 import { NewRun } from './views/NewRun';
 import { RunPage } from './views/RunPage';
@@ -24,6 +25,9 @@ export function App() {
           </a>
           <a href="#/new" className={route.view === 'new' ? 'active' : ''} data-testid="nav-new">
             New run
+          </a>
+          <a href="#/agents" className={route.view === 'agents' ? 'active' : ''} data-testid="nav-agents">
+            Agents
           </a>
         </nav>
         <div className="topbar-right">
@@ -51,6 +55,7 @@ export function App() {
       <main>
         {route.view === 'runs' ? <RunsList /> : null}
         {route.view === 'new' ? <NewRun /> : null}
+        {route.view === 'agents' ? <Agents /> : null}
         {route.view === 'run' ? <RunPage key={route.id} id={route.id} /> : null}
         {route.view === 'compare' ? <Compare key={`${route.a}/${route.b}`} a={route.a} b={route.b} /> : null}
         {route.view === 'missing' ? (

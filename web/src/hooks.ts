@@ -5,6 +5,7 @@ import { api, errorText } from './api';
 export type Route =
   | { view: 'runs' }
   | { view: 'new' }
+  | { view: 'agents' }
   | { view: 'run'; id: string }
   | { view: 'compare'; a: string; b: string }
   | { view: 'missing'; hash: string };
@@ -14,6 +15,7 @@ function parseHash(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { view: 'runs' };
   if (parts[0] === 'new' && parts.length === 1) return { view: 'new' };
+  if (parts[0] === 'agents' && parts.length === 1) return { view: 'agents' };
   if (parts[0] === 'runs' && parts.length === 2 && parts[1]) return { view: 'run', id: parts[1] };
   if (parts[0] === 'compare' && parts.length === 3 && parts[1] && parts[2])
     return { view: 'compare', a: parts[1], b: parts[2] };

@@ -4,6 +4,7 @@
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type {
+  AgentsResponse,
   QuickRunBody,
   RunFormField,
   RunOptionsResponse,
@@ -81,7 +82,18 @@ function quickBody(
       continue;
     }
     const text = typeof value === 'string' ? value : '';
-    if (f.input === 'number') {
+    if (f.input === 'count') {
+      const t = text.trim();
+      const n = Number(t);
+      if (t === '') {
+        if (f.required) problems.push(`${f.label}: required`);
+      } else if ((f.choices ?? []).includes(t)) body[f.field] = t;
+      else if (Number.isInteger(n) && n >= 1) body[f.field] = n;
+      else
+        problems.push(
+          `${f.label}: a whole number above 0${f.choices?.length ? ` or ${f.choices.join(', ')}` : ''}, got "${t}"`,
+        );
+    } else if (f.input === 'number') {
       const n = Number(text);
       if (text.trim() === '') {
         if (f.required || f.group) problems.push(`${f.label}: a number above 0, got ""`);
@@ -109,10 +121,13 @@ function FieldInput({
   f,
   value,
   set,
+  disabled = false,
 }: {
   f: RunFormField;
   value: string | boolean | undefined;
   set: (v: string | boolean) => void;
+  /** A field the server cannot take now (agents without a pool). */
+  disabled?: boolean;
 }) {
   const text = typeof value === 'string' ? value : '';
   if (f.input === 'switch')
@@ -162,6 +177,8 @@ function FieldInput({
       {label}
       <input
         type={f.input === 'url' ? 'url' : f.input === 'number' ? 'number' : 'text'}
+        inputMode={f.input === 'count' ? 'numeric' : undefined}
+        disabled={disabled}
         required={f.required}
         min={f.input === 'number' ? '0' : undefined}
         step={f.input === 'number' ? 'any' : undefined}
@@ -175,7 +192,21 @@ function FieldInput({
 }
 
 /** Short inputs share a row; the group of alternatives (load model) is a radio plus the picked input. */
-const SHORT: ReadonlySet<RunFormField['input']> = new Set(['number', 'text', 'select']);
+const SHORT: ReadonlySet<RunFormField['input']> = new Set(['number', 'count', 'text', 'select']);
+
+/** Fields that need the server's agent pool (`volley serve --nats`). */
+const needsPool = (f: RunFormField): boolean => f.requires === 'agent-pool';
+
+/** Says why the agent fields are off, when the server has no pool. */
+function NoPoolNote({ show }: { show: boolean }) {
+  if (!show) return null;
+  return (
+    <p className="muted small" data-testid="new-agents-unavailable">
+      Agents need a server with an agent pool: start it with <code>volley serve --nats nats://HOST:4222</code>{' '}
+      (the <a href="#/agents">Agents</a> page lists the pool).
+    </p>
+  );
+}
 
 function QuickFields({
   fields,
@@ -183,12 +214,14 @@ function QuickFields({
   setValue,
   picked,
   setPicked,
+  noPool,
 }: {
   fields: readonly RunFormField[];
   values: Record<string, string | boolean>;
   setValue: (field: string, v: string | boolean) => void;
   picked: string;
   setPicked: (field: string) => void;
+  noPool: boolean;
 }) {
   const rows: { short: boolean; nodes: ReactNode[] }[] = [];
   const add = (short: boolean, node: ReactNode): void => {
@@ -234,7 +267,13 @@ function QuickFields({
     }
     add(
       SHORT.has(f.input),
-      <FieldInput key={f.field} f={f} value={values[f.field]} set={(v) => setValue(f.field, v)} />,
+      <FieldInput
+        key={f.field}
+        f={f}
+        value={values[f.field]}
+        set={(v) => setValue(f.field, v)}
+        disabled={noPool && needsPool(f)}
+      />,
     );
   }
   return (
@@ -265,6 +304,11 @@ export function NewRun() {
   const [activeRun, setActiveRun] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const scripts = usePoll<ScriptsResponse>('/api/scripts', 0);
+  const pool = usePoll<AgentsResponse>('/api/agents', 0);
+  const noPool = pool.data?.nats === null;
+  // Without a pool the agent fields are off, and never sent.
+  const sendable = fields.filter((f) => !(noPool && needsPool(f)));
+  const poolFields = fields.filter(needsPool);
   const formValues = values ?? initialValues(fields);
   const pickedField = picked ?? fields.find((f) => f.group)?.field ?? '';
   const setValue = (field: string, v: string | boolean): void => setValues({ ...formValues, [field]: v });
@@ -275,8 +319,10 @@ export function NewRun() {
       if (!script) problems.push('pick a script');
       const e = parseEnv(env);
       problems.push(...e.problems);
-      if (problems.length) return { problems };
-      const b: ScriptRunBody = { script };
+      const agentPart = quickBody(sendable.filter(needsPool), formValues, '');
+      if ('problems' in agentPart) problems.push(...agentPart.problems);
+      if (problems.length || 'problems' in agentPart) return { problems };
+      const b: ScriptRunBody = { script, ...(agentPart.body as Pick<ScriptRunBody, 'agents' | 'agentTags'>) };
       if (Object.keys(e.env).length) b.env = e.env;
       const sc = scenarios
         .split(',')
@@ -286,7 +332,7 @@ export function NewRun() {
       return { body: b };
     }
     if (fields.length === 0) return { problems: ['the run options have not loaded yet'] };
-    return quickBody(fields, formValues, pickedField);
+    return quickBody(sendable, formValues, pickedField);
   };
 
   const submit = async (e: FormEvent): Promise<void> => {
@@ -354,7 +400,9 @@ export function NewRun() {
               setValue={setValue}
               picked={pickedField}
               setPicked={setPicked}
+              noPool={noPool}
             />
+            <NoPoolNote show={noPool && poolFields.length > 0} />
           </>
         ) : (
           <>
@@ -410,6 +458,20 @@ export function NewRun() {
                 data-testid="new-scenarios"
               />
             </label>
+            {poolFields.length > 0 ? (
+              <div className="field-row">
+                {poolFields.map((f) => (
+                  <FieldInput
+                    key={f.field}
+                    f={f}
+                    value={formValues[f.field]}
+                    set={(v) => setValue(f.field, v)}
+                    disabled={noPool}
+                  />
+                ))}
+              </div>
+            ) : null}
+            <NoPoolNote show={noPool && poolFields.length > 0} />
           </>
         )}
         {problem ? <ErrorBox error={problem.error} details={problem.details} testId="form-error" /> : null}

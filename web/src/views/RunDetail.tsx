@@ -1,7 +1,13 @@
 /** `#/runs/:id` once the run ended: stored series, the summary, thresholds, checks, errors. */
 import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
-import type { RunDetail as Detail, SeriesResponse, StressResult, Summary } from '../../../src/server/wire.js';
+import type {
+  RunDetail as Detail,
+  DistributedSummary,
+  SeriesResponse,
+  StressResult,
+  Summary,
+} from '../../../src/server/wire.js';
 import { api, downloadSummary, errorText, hasToken, summaryPath } from '../api';
 import {
   EndpointTable,
@@ -59,6 +65,7 @@ export function RunDetailView({ run }: { run: Detail }) {
             <span title={run.name}>{run.name}</span>
             <StatusBadge status={run.status} testId="run-status" />
             {run.verdict ? <VerdictBadge verdict={run.verdict} testId="run-verdict" /> : null}
+            {s?.distributed?.degraded ? <DegradedBadge testId="run-degraded" /> : null}
           </h1>
           <div className="muted small">
             <span className="mono">{run.id}</span> · {run.source}
@@ -134,6 +141,7 @@ export function RunDetailView({ run }: { run: Detail }) {
         <p className="muted">Loading the summary…</p>
       ) : null}
       {s ? <ProtocolKpis protocols={summaryProtocols(s)} /> : null}
+      {s?.distributed ? <DistributedSection d={s.distributed} /> : null}
 
       {series.error ? <ErrorBox error={`Could not load the series: ${series.error}`} /> : null}
       {series.data && series.data.points.length === 0 ? (
@@ -156,6 +164,98 @@ export function RunDetailView({ run }: { run: Detail }) {
         </details>
       ) : null}
     </div>
+  );
+}
+
+function DegradedBadge({ testId }: { testId: string }) {
+  return (
+    <span
+      className="badge verdict-failed"
+      data-testid={testId}
+      title="an agent was lost: the run went on without its share"
+    >
+      ⚠ degraded
+    </span>
+  );
+}
+
+const detail = (a: DistributedSummary['agents'][number], key: string): string | number | undefined =>
+  a.details[key];
+
+/** `volley run --nats`: each agent's part (summary `distributed`), and the lost ones when degraded. */
+function DistributedSection({ d }: { d: DistributedSummary }) {
+  const threads = d.agents.reduce((n, a) => n + a.threads, 0);
+  return (
+    <section className="card" data-testid="distributed">
+      <h2>
+        Agents{' '}
+        <span className="muted small">
+          {d.agents.length} agent{d.agents.length === 1 ? '' : 's'}, {threads} thread
+          {threads === 1 ? '' : 's'}
+        </span>{' '}
+        {d.degraded ? <DegradedBadge testId="distributed-degraded" /> : null}
+      </h2>
+      {d.degraded ? (
+        <div className="note warn" data-testid="distributed-lost">
+          {d.lost.map((line, i) => (
+            <div key={i}>⚠ {line}</div>
+          ))}
+        </div>
+      ) : null}
+      <div className="table-wrap">
+        <table className="data" data-testid="distributed-agents">
+          <thead>
+            <tr>
+              <th>Agent</th>
+              <th>Segment</th>
+              <th className="num">Share</th>
+              <th className="num">Threads</th>
+              <th>State</th>
+              <th className="num">Lost at second</th>
+              <th>Version</th>
+              <th>Host</th>
+              <th className="num">Clock offset</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.agents.map((a) => {
+              const offset = detail(a, 'clockOffsetMs');
+              const rtt = detail(a, 'clockRttMs');
+              return (
+                <tr key={`${a.name}\u0000${a.segment}`} data-testid="distributed-agent" data-state={a.state}>
+                  <td
+                    className="mono"
+                    title={detail(a, 'tags') === undefined ? undefined : `tags ${detail(a, 'tags')}`}
+                  >
+                    {a.name}
+                  </td>
+                  <td className="mono">{a.segment}</td>
+                  <td className="num">{fmtPct(a.share, 1)}</td>
+                  <td className="num">{a.threads}</td>
+                  <td>
+                    <span
+                      className={`badge ${a.state === 'lost' ? 'verdict-failed' : 'status-finished'}`}
+                      title={a.lostReason ?? undefined}
+                    >
+                      {a.state}
+                    </span>
+                  </td>
+                  <td className="num">{a.lostAtSecond ?? '—'}</td>
+                  <td>{detail(a, 'version') ?? '—'}</td>
+                  <td className="mono">{detail(a, 'host') ?? '—'}</td>
+                  <td
+                    className="num"
+                    title={typeof rtt === 'number' ? `measured over a ${rtt} ms round trip` : undefined}
+                  >
+                    {typeof offset === 'number' ? fmtMs(offset) : '—'}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 
