@@ -240,27 +240,34 @@ export async function distributedRuns(ctx: Ctx): Promise<SectionOutput> {
       const wall = run.gen.wallS ?? D;
       const cpuMsPerAgentS =
         run.gen.genCpu !== undefined ? (run.gen.genCpu * 10 * wall) / (n * D) : undefined;
+      // The controller samples its own process CPU every second of the run (the summary's generator.cpuPercent).
+      const during = s?.generator.cpuPercent;
       rows.push([
         String(n),
         int(metric(run.summary, 'http_reqs', 'count')),
         `${finished}/${n}`,
         pct(run.gen.genCpu),
         cpuMsPerAgentS === undefined ? '-' : cpuMsPerAgentS.toFixed(1),
+        during ? `${during.avg}% / ${during.max}%` : '-',
+        during ? ((during.avg * 10) / n).toFixed(2) : '-',
         inTime ? 'yes' : `no${silent ? ` (${silent} silent warnings)` : ''}`,
       ]);
     }
     body.push(
       `**(b) The controller's cost per agent.** Agents of one thread each (every agent process and nats-server on core ${ctx.genCore}; ` +
         `the controller unpinned), quick mode at 20 requests/s per agent for ${D} s, one endpoint. CPU is the controller process's ` +
-        'over its whole life (GNU time), divided by agents and run seconds: what merging one agent-second costs, start-up included.',
+        'over its whole life (GNU time) divided by agents and run seconds (start-up, reservation and spec shipping included), and ' +
+        "during the run alone (the controller's own per-second samples of its process CPU, avg / max): what merging one agent-second costs.",
       '',
       table(
         [
           'agents',
           'requests',
           'finished',
-          'controller CPU',
-          'controller CPU ms per agent-second',
+          'controller CPU (whole life)',
+          'ms per agent-second (whole life)',
+          'controller CPU during the run (avg / max)',
+          'ms per agent-second (during the run)',
           'merged in time',
         ],
         rows,
