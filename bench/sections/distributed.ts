@@ -19,6 +19,7 @@ import {
   CLK_TCK,
   cpuTicks,
   findDescendant,
+  statusKB,
   freePort,
   log,
   startProc,
@@ -120,6 +121,7 @@ export async function distributedRuns(ctx: Ctx): Promise<SectionOutput> {
     const localPerCpu: (number | undefined)[] = [];
     const mergedPerCpu: (number | undefined)[] = [];
     let agentCpuPct: number | undefined;
+    let agentPeakMB: (number | undefined)[] = [];
     const pair = await startAgents(ctx, nats.url, 2, 'pair');
     const agentPids = await Promise.all(pair.map((p) => findDescendant(p.pid, 'node')));
     try {
@@ -167,6 +169,10 @@ export async function distributedRuns(ctx: Ctx): Promise<SectionOutput> {
         agentCpuPct = (100 * used) / wall;
         if (mCount !== undefined && total > 0) mergedPerCpu.push(mCount / total);
       }
+      // Peak resident memory of each agent process (all its threads), for sizing their containers.
+      agentPeakMB = agentPids.map((pid) =>
+        pid === undefined ? undefined : (statusKB(pid, 'VmHWM') ?? 0) / 1024,
+      );
     } finally {
       await stopAgents(pair);
       await stopTarget(t);
@@ -195,7 +201,8 @@ export async function distributedRuns(ctx: Ctx): Promise<SectionOutput> {
       ),
       '',
       `**Result**: 2 agents / local 2 workers = **${ratio(mr, lr)}** in requests per second, **${ratio(mc, lc)}** in requests per ` +
-        `CPU-second (goal: ≥ 0.95). Agents and nats-server used ${pct(agentCpuPct)} of core ${ctx.genCore} in the last round.`,
+        `CPU-second (goal: ≥ 0.95). Agents and nats-server used ${pct(agentCpuPct)} of core ${ctx.genCore} in the last round; ` +
+        `each agent's peak RSS: ${agentPeakMB.map((m) => (m === undefined ? '?' : `${Math.round(m)} MB`)).join(', ')}.`,
       '',
     );
 
