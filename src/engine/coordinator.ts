@@ -7,7 +7,8 @@
  */
 import { VolleyError } from '../errors.js';
 import { now } from './clock.js';
-import type { Generator, GeneratorDescription, GeneratorFatal } from './generator.js';
+import type { Generator, GeneratorFatal } from './generator.js';
+import type { GeneratorPart } from '../summary/input.js';
 import type { GeneratorHealth } from './generator-health.js';
 import type { MetricsEngine } from './metrics-engine.js';
 import type { GeneratorSpec } from './protocol.js';
@@ -46,25 +47,11 @@ export interface RunProblems {
   runErrors: string[];
 }
 
-/** One generator's part in the run, for the result: its segment, and whether it finished or was lost. */
-export interface GeneratorReport {
-  label: string;
-  /** Units of weight it carried (a thread 1, an agent its threads). */
-  weight: number;
-  /** `0-1/2`: its segment of the test. */
-  segment: string;
-  /** Its share of the load, 0..1. */
-  share: number;
-  state: 'finished' | 'lost';
-  /** Lost: the run second (1-based) at which it was lost, and why. */
-  lostAtSecond?: number;
-  lostReason?: string;
-  /** The last run second (0-based) it reported; -1: none. */
-  lastSecond: number;
-  /** Requests it reported (every protocol's headline count), to compare with what a target saw of its share. */
-  requests: number;
-  description?: GeneratorDescription;
-}
+/**
+ * One generator's part in the run, for the result: its segment, share, requests, and whether it
+ * finished or was lost (declared with the summary model, which reads it).
+ */
+export type GeneratorReport = GeneratorPart;
 
 interface Slot {
   generator: Generator;

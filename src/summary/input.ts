@@ -82,16 +82,23 @@ export interface SummaryInput {
   generators?: readonly GeneratorPart[];
 }
 
-/** A generator's part in the run as the summary reads it (src/engine/coordinator.ts GeneratorReport). */
+/** A generator's part in the run (the engine's GeneratorReport, src/engine/coordinator.ts). */
 export interface GeneratorPart {
   label: string;
+  /** Units of weight it carried (a thread 1, an agent its threads). */
   weight: number;
+  /** `0-1/2`: its segment of the test. */
   segment: string;
+  /** Its share of the load, 0..1. */
   share: number;
   state: 'finished' | 'lost';
+  /** Lost: the run second (1-based) at which it was lost, and why. */
   lostAtSecond?: number;
   lostReason?: string;
+  /** The last run second (0-based) it reported; -1: none. */
   lastSecond: number;
+  /** Requests it reported (every protocol's headline count), to compare with what a target saw of its share. */
   requests: number;
+  /** What it said of itself (GeneratorDescription: kind, name, details); threads say nothing. */
   description?: { kind: string; name: string; details: Record<string, string | number> };
 }
