@@ -8,23 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import type { RunDetail } from '../../src/server/wire.js';
 import { api } from '../helpers/api-client.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 import { startAgent, startNats, type AgentProcess, type NatsServer } from '../helpers/nats.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const CLEAN_ENV = { VOLLEY_TOKEN: '', VOLLEY_DB: '', VOLLEY_NATS_URL: '' };
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
@@ -60,7 +51,7 @@ describe('dashboard: the agent pool in headless Chromium', () => {
     serve = await startServeProcess(['--db', join(dir, 'runs.db'), '--nats', nats.url], CLEAN_ENV);
     bare = await startServeProcess(['--db', join(dir, 'bare.db')], CLEAN_ENV);
     target = await startCountingServer();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(15_000);
     page.on('console', (m) => {

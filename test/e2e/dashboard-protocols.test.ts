@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { processRef } from '../../src/store/pid-alive.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { recordMixedRun, type MixedRun } from '../helpers/protocol-standin.js';
@@ -18,7 +19,6 @@ import { startServeProcess, type ServeProcess } from '../helpers/serve-process.j
 import { runCli } from '../helpers/cli.js';
 import { startCountingServer } from '../helpers/counting-server.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const ITERATIONS = 150;
 
 describe('dashboard: per-protocol KPI cards, charts and endpoint protocol column', () => {
@@ -70,7 +70,7 @@ describe('dashboard: per-protocol KPI cards, charts and endpoint protocol column
     const list = (await (await fetch(`${serve.url}/api/runs`)).json()) as { id: string }[];
     httpOnlyId = list.map((r) => r.id).find((x) => x !== id && x !== liveId) ?? '';
     assert.ok(httpOnlyId, 'the HTTP-only run is listed');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {

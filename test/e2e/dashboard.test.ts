@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import type { Comparison } from '../../src/analysis/compare.js';
 import { runCli } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
@@ -20,16 +21,6 @@ import { startServeProcess, type ServeProcess } from '../helpers/serve-process.j
 const SCREENSHOT = process.env.VOLLEY_UPDATE_SCREENSHOT
   ? fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url))
   : join(tmpdir(), `volley-dashboard-${process.pid}.png`);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** `volley serve` on a fresh store and scripts folder, with no token or store from the environment. */
 async function startServe(dir: string, extra: string[] = []): Promise<ServeProcess> {
@@ -85,7 +76,7 @@ describe('dashboard in headless Chromium', () => {
   before(async () => {
     target = await startCountingServer({ delayMs: 2 });
     serve = await startServe(dir);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(15_000);
     page.on('console', (m) => {
@@ -489,7 +480,7 @@ describe('dashboard with an access token', () => {
 
   before(async () => {
     serve = await startServe(dir, ['--token', 's3cret-token']);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { realSummary } from '../helpers/real-summary.js';
 import type { Summary } from '../../src/summary/summary.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
 
 const THRESHOLDS = ['http_req_duration:p(99)<0.001', 'http_req_failed:rate<0.01'];
@@ -42,7 +42,7 @@ describe('HTML report in headless Chromium', () => {
         renderMarkdownReport(next, { baseline: base, chartsDir: 'report-example-charts' }).markdown,
       );
     }
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
