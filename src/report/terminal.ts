@@ -97,7 +97,10 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
           (k) =>
             `${k === 'clockOffsetMs' ? 'clock offset' : k} ${a.details[k]}${k === 'clockOffsetMs' ? ' ms' : ''}`,
         );
-      const state = a.state === 'lost' ? `${bad} lost at second ${a.lostAtSecond}` : `${ok} finished`;
+      const state =
+        a.state === 'lost'
+          ? `${bad} lost at second ${a.lostAtSecond} (missing from second ${a.missingFromSecond})`
+          : `${ok} finished`;
       if (a.health) facts.push(`busiest thread ${Math.round(a.health.elu.max * 100)}% busy`);
       out.push(
         `    ${a.name}  segment ${a.segment} (${Math.round(a.share * 1000) / 10}%, ${a.threads} thread${a.threads === 1 ? '' : 's'})  ${count(a.requests)} requests  ${state}${facts.length ? `  ${facts.join(', ')}` : ''}`,

@@ -129,9 +129,14 @@ export interface AgentPart {
   /** Worker threads it ran its share on. */
   threads: number;
   state: 'finished' | 'lost';
-  /** Lost: from which run second (1-based) its share was not sent, and why. */
+  /** Lost: the run second (1-based) at which the loss was detected, and why. */
   lostAtSecond: number | null;
   lostReason: string | null;
+  /**
+   * Lost: the first run second (1-based) missing from its results — its share from then on is not
+   * in the run (whether or not it was still sent before the loss was detected).
+   */
+  missingFromSecond: number | null;
   /** The last run second (0-based) it reported; -1: none. */
   lastSecond: number;
   /** Requests it reported (every protocol's headline count). */
@@ -174,6 +179,7 @@ export function distributedSummary(
     threads: g.weight,
     state: g.state,
     lostAtSecond: g.lostAtSecond ?? null,
+    missingFromSecond: g.state === 'lost' ? g.lastSecond + 2 : null,
     lostReason: g.lostReason ?? null,
     lastSecond: g.lastSecond,
     requests: g.requests,
@@ -184,7 +190,7 @@ export function distributedSummary(
     .filter((a) => a.state === 'lost')
     .map(
       (a) =>
-        `agent ${a.name} (segment ${a.segment}, ${Math.round(a.share * 1000) / 10}% of the load) ${a.lostReason ?? 'was lost'} at second ${a.lostAtSecond}: its share was not sent from then on; ${a.lastSecond < 0 ? 'nothing it measured arrived' : `what it measured up to second ${a.lastSecond + 1} is in the results`}`,
+        `agent ${a.name} (segment ${a.segment}, ${Math.round(a.share * 1000) / 10}% of the load) ${a.lostReason ?? 'was lost'}, detected at second ${a.lostAtSecond}: ${a.lastSecond < 0 ? 'nothing it measured arrived, so its whole share is missing' : `its results end with second ${a.lastSecond + 1}, so its share from second ${a.missingFromSecond} on is missing`}`,
     );
   return { agents, degraded: lost.length > 0, lost };
 }

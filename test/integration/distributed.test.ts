@@ -270,11 +270,14 @@ export default defineTest({
       assert.equal(d.lost.length, 1);
       assert.match(
         d.lost[0] as string,
-        /^agent k2 \(segment 1\/3-2\/3, 33\.3% of the load\) was lost \(no heartbeat for [\d.]+s\) at second \d+/,
+        /^agent k2 \(segment 1\/3-2\/3, 33\.3% of the load\) was lost \(no heartbeat for [\d.]+s\), detected at second \d+: its results end with second \d+, so its share from second \d+ on is missing$/,
       );
       const k2 = d.agents.find((a) => a.name === 'k2');
       assert.equal(k2?.state, 'lost');
       assert.ok((k2?.lostAtSecond ?? 99) <= 8, `lost at second ${k2?.lostAtSecond}`);
+      // Detected by the heartbeat (4 s of silence) after its results stopped.
+      assert.ok((k2?.missingFromSecond ?? 0) >= 2 && (k2?.missingFromSecond ?? 0) < (k2?.lostAtSecond ?? 0));
+      assert.equal(k2?.missingFromSecond, (k2?.lastSecond ?? 0) + 2);
       const shares = serverShares(srv, summary);
       t.diagnostic(d.lost[0] as string);
       t.diagnostic(
@@ -289,6 +292,43 @@ export default defineTest({
         httpReqs(summary),
         d.agents.reduce((a, x) => a + x.requests, 0),
       );
+    } finally {
+      await Promise.all(group.map((a) => a.stop()));
+    }
+  });
+
+  it('an agent stopped with SIGTERM mid-run tells the controller at once: lost, with the reason', async (t) => {
+    srv.reset();
+    const group = [
+      await startAgent(nats.url, 't1', ['--workers', '1', '--tags', 'pool=term']),
+      await startAgent(nats.url, 't2', ['--workers', '1', '--tags', 'pool=term']),
+    ];
+    try {
+      const file = iterationScript(dir, srv.url, 100, '6s', 'term.ts');
+      const running = runWithSummary<Summary>(dir, [file, '--nats', nats.url, '--agent-tags', 'pool=term'], {
+        timeoutMs: 60_000,
+      });
+      await waitFor(() => srv.total() >= 150, 'the run to send 150 requests', 30_000);
+      const stoppedAt = srv.total();
+      await (group[1] as AgentProcess).stop();
+      const { code, summary, stderr } = await running;
+      assert.equal(code, 97, stderr);
+      assert.ok(summary?.distributed?.degraded);
+      const lost = summary.distributed.lost[0] as string;
+      t.diagnostic(lost);
+      assert.match(
+        lost,
+        /^agent t2 \(segment 1\/2-1, 50% of the load\) was lost \(the agent was stopped \(SIGTERM\/SIGINT\)\), detected at second \d+/,
+      );
+      const t2 = summary.distributed.agents.find((a) => a.name === 't2');
+      // Told at once, not after the 4 s heartbeat silence: lost within 3 s of the stop (the heartbeat would take 4 s or more).
+      assert.ok(
+        (t2?.lostAtSecond ?? 99) <= Math.ceil(stoppedAt / 100) + 3,
+        `lost at second ${t2?.lostAtSecond}`,
+      );
+      const shares = serverShares(srv, summary);
+      assert.equal(summary.distributed.agents.find((a) => a.name === 't1')?.requests, shares.get('t1'));
+      assert.ok((t2?.requests ?? 0) <= (shares.get('t2') ?? 0));
     } finally {
       await Promise.all(group.map((a) => a.stop()));
     }

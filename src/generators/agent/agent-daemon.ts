@@ -164,6 +164,20 @@ export class AgentDaemon {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const run = this.run;
+    if (run?.sender && run.started) {
+      // Its load stops first; then the controller hears why at once, not from a missed heartbeat.
+      await Promise.all(run.threads.map((t) => t.terminate().catch(() => {})));
+      run.sender.send({
+        kind: 'fatal',
+        fatal: {
+          code: 'disconnected',
+          message: 'the agent was stopped (SIGTERM/SIGINT)',
+          detail: `agent ${this.opts.name} (${this.id}) was stopped while running run ${run.runId}`,
+        },
+      });
+      await Promise.race([run.sender.drained(), new Promise((r) => setTimeout(r, 1500))]);
+    }
     if (this.run) await this.abandon('the agent is shutting down');
     await this.nc.drain().catch(() => {});
   }

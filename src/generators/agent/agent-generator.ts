@@ -150,6 +150,11 @@ export class AgentGenerator extends GeneratorEmitter implements Generator {
         this.emit('done', r.flush);
         break;
       case 'fatal':
+        // A terminal failure (the agent was stopped): nothing follows from it.
+        if (r.fatal.code !== 'engine-failed') {
+          this.ended = true;
+          this.close();
+        }
         this.emit('fatal', r.fatal);
         break;
       case 'exit-refused':

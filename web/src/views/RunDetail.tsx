@@ -210,8 +210,10 @@ function DistributedSection({ d }: { d: DistributedSummary }) {
               <th>Segment</th>
               <th className="num">Share</th>
               <th className="num">Threads</th>
+              <th className="num">Requests</th>
               <th>State</th>
               <th className="num">Lost at second</th>
+              <th className="num">Missing from second</th>
               <th>Version</th>
               <th>Host</th>
               <th className="num">Clock offset</th>
@@ -232,6 +234,7 @@ function DistributedSection({ d }: { d: DistributedSummary }) {
                   <td className="mono">{a.segment}</td>
                   <td className="num">{fmtPct(a.share, 1)}</td>
                   <td className="num">{a.threads}</td>
+                  <td className="num">{a.requests.toLocaleString('en-US')}</td>
                   <td>
                     <span
                       className={`badge ${a.state === 'lost' ? 'verdict-failed' : 'status-finished'}`}
@@ -241,6 +244,7 @@ function DistributedSection({ d }: { d: DistributedSummary }) {
                     </span>
                   </td>
                   <td className="num">{a.lostAtSecond ?? '—'}</td>
+                  <td className="num">{a.missingFromSecond ?? '—'}</td>
                   <td>{detail(a, 'version') ?? '—'}</td>
                   <td className="mono">{detail(a, 'host') ?? '—'}</td>
                   <td
