@@ -228,6 +228,8 @@ export class AgentDaemon {
       case 'init':
         return this.init(run, cmd.sha256);
       case 'start':
+        // A start resent after a lost reply must not start the threads twice.
+        if (run.started) return { ok: true };
         run.started = true;
         for (const t of run.threads) t.start(cmd.runStartAtMs);
         this.opts.log(`agent ${this.opts.name}: run ${cmd.runId} started`);
