@@ -246,7 +246,8 @@ export class RunManager {
       config: undefined,
       source: 'api',
     });
-    this.lastBench = { id, status: 'running', endpoints: [], total: null, error: null };
+    if (this.live?.id === id) this.live.benchTotal = body.endpoints.length;
+    this.lastBench = { id, status: 'running', endpoints: [], total: body.endpoints.length, error: null };
     this.opts.log(`bench ${id} started (${body.url}, ${body.endpoints.length} endpoints)`);
     return id;
   }

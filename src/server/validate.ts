@@ -245,11 +245,21 @@ function shares(b: Record<string, unknown>, fields: readonly string[]): string[]
   });
 }
 
+/**
+ * The schema's problems and the checks on values it let through, all at once: a field the schema
+ * already named is not named twice.
+ */
+function merged<T>(schemaErrors: string[], valueErrors: string[], value: T): Validated<T> {
+  const named = new Set(schemaErrors.map((e) => e.slice(0, e.indexOf(':'))));
+  const errors = [...schemaErrors, ...valueErrors.filter((e) => !named.has(e.slice(0, e.indexOf(':'))))];
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
+}
+
 /** `POST /api/stress`: every problem at once, each naming its field. */
 export function validateStress(body: unknown): Validated<StressRunBody> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return { ok: false, errors: ['body: must be a JSON object'] };
-  if (!stress(body)) return { ok: false, errors: describe(stress.errors) };
+  const schemaErrors = stress(body) ? [] : describe(stress.errors);
   const b = body as unknown as StressRunBody;
   const errors = [
     ...durations(body as Record<string, unknown>, ['probeDuration', 'cooldown', 'timeout'], {
@@ -257,29 +267,35 @@ export function validateStress(body: unknown): Validated<StressRunBody> {
     }),
     ...shares(body as Record<string, unknown>, ['errorThreshold', 'resolution']),
   ];
-  if (b.startRate !== undefined && b.maxRate !== undefined && b.maxRate < b.startRate)
+  if (
+    typeof b.startRate === 'number' &&
+    typeof b.maxRate === 'number' &&
+    b.startRate > 0 &&
+    b.maxRate < b.startRate
+  )
     errors.push(`maxRate: must be at least startRate (${b.startRate})`);
   if (b.resolution === 0) errors.push('resolution: must be more than 0');
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: b };
+  return merged(schemaErrors, errors, b);
 }
 
 /** `POST /api/bench`: every problem at once; each malformed endpoint is named by its index. */
 export function validateBench(body: unknown): Validated<BenchRunBody> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return { ok: false, errors: ['body: must be a JSON object'] };
-  if (!bench(body)) return { ok: false, errors: describe(bench.errors) };
+  const schemaErrors = bench(body) ? [] : describe(bench.errors);
   const b = body as unknown as BenchRunBody;
   const errors = [
     ...durations(body as Record<string, unknown>, ['duration', 'warmup', 'timeout'], { duration: 1 }),
     ...shares(body as Record<string, unknown>, ['maxErrorRate']),
   ];
   const seen = new Set<string>();
-  b.endpoints.forEach((spec, i) => {
+  (Array.isArray(b.endpoints) ? b.endpoints : []).forEach((spec, i) => {
+    if (typeof spec !== 'string') return;
     const e = parseEndpointSpec(spec);
     if (typeof e === 'string') errors.push(`endpoints.${i}: ${e}`);
     else if (seen.has(`${e.method} ${e.path}`))
       errors.push(`endpoints.${i}: '${e.method} ${e.path}' is listed twice`);
     else seen.add(`${e.method} ${e.path}`);
   });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: b };
+  return merged(schemaErrors, errors, b);
 }

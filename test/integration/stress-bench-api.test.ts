@@ -276,6 +276,17 @@ describe('stress and bench from the API', () => {
       assert.equal(r.status, 400, `${path} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
       assert.match(r.body.error, expected, `${path} ${JSON.stringify(body)}`);
     }
+    // Every problem at once, each named once.
+    const many = await api<{ error: string; details: string[] }>(base, '/api/stress', {
+      method: 'POST',
+      body: { url: 'http://127.0.0.1:1/', probeDuration: '500ms', maxProbes: 0, errorThreshold: '150%' },
+    });
+    assert.equal(many.status, 400);
+    assert.deepEqual(many.body.details.map((d) => d.slice(0, d.indexOf(':'))).sort(), [
+      'errorThreshold',
+      'maxProbes',
+      'probeDuration',
+    ]);
     const get = await api(base, '/api/stress');
     assert.equal(get.status, 405);
   });
