@@ -244,6 +244,8 @@ export async function stressCommand(
   let loaded: LoadedTest | undefined;
   let base: TestConfig;
   let scenario: ScenarioConfig;
+  // The probe keeps the scenario's name: a script's VUs find their code by it.
+  let scenarioName = 'default';
   let name: string;
   if (file !== undefined) {
     const envErrors: string[] = [];
@@ -271,7 +273,8 @@ export async function stressCommand(
         `volley stress drives one scenario at rising rates: pick it with -s (scenarios: ${names.join(', ')})`,
       );
     base = loaded.config;
-    scenario = loaded.config.scenarios[chosen[0] as string] as ScenarioConfig;
+    scenarioName = chosen[0] as string;
+    scenario = loaded.config.scenarios[scenarioName] as ScenarioConfig;
     name = `stress ${basename(loaded.file)}`;
   } else {
     base = quickConfig({
@@ -297,7 +300,7 @@ export async function stressCommand(
   }
   // The SLOs are validated once, before any traffic.
   prepareTest(
-    { ...base, thresholds, scenarios: { probe: probeScenario(scenario, p.startRate, p) } },
+    { ...base, thresholds, scenarios: { [scenarioName]: probeScenario(scenario, p.startRate, p) } },
     customMetrics,
   );
 
@@ -349,7 +352,7 @@ export async function stressCommand(
         const config: TestConfig = {
           ...base,
           thresholds,
-          scenarios: { probe: probeScenario(scenario, rate, p) },
+          scenarios: { [scenarioName]: probeScenario(scenario, rate, p) },
         };
         const shift = offset;
         const relay: RunListener = {

@@ -206,9 +206,11 @@ export class RunManager {
    * does, and relays each probe as it ends.
    */
   startStress(body: StressRunBody): string {
+    // The script is checked before the busy check, so a bad body is a 400 always.
+    const file = body.script === undefined ? undefined : this.resolveScript(body.script);
     this.refuseWhileBusy();
     const id = randomUUID();
-    const name = `stress ${body.url}`;
+    const name = `stress ${body.url ?? body.script}`;
     const busy = this.opts.store.claimRun(
       { id, source: 'api', name, request: body, owner: this.self },
       processAlive,
@@ -218,8 +220,17 @@ export class RunManager {
         409,
         `run ${busy.id} (${busy.source}) is active on this store: wait for it to end`,
       );
-    this.launch({ id, kind: 'stress', flags: stressFlags(body), env: {}, config: undefined, source: 'api' });
-    this.opts.log(`stress search ${id} started (${body.url})`);
+    this.launch({
+      id,
+      kind: 'stress',
+      flags: stressFlags(body),
+      // A script from --scripts is the operator's: it sees the server's environment, like a run's.
+      env: file === undefined ? {} : { ...this.opts.env },
+      ...(file === undefined ? {} : { file }),
+      config: undefined,
+      source: 'api',
+    });
+    this.opts.log(`stress search ${id} started (${body.url ?? body.script})`);
     return id;
   }
 
@@ -732,10 +743,13 @@ function envFlags(env: Record<string, string> | undefined): string[] {
 
 /** A stress body as `volley stress` flags (src/cli/stress-command.ts StressFlags). */
 function stressFlags(b: StressRunBody): Record<string, unknown> {
-  const f: Record<string, unknown> = { url: b.url };
+  const f: Record<string, unknown> = {};
   const text = (v: number | string | undefined): string | undefined =>
     v === undefined ? undefined : String(v);
   const pairs: [string, unknown][] = [
+    ['url', b.url],
+    ['scenario', b.scenario === undefined ? undefined : [b.scenario]],
+    ['env', b.env === undefined ? undefined : envFlags(b.env)],
     ['method', b.method],
     ['header', b.headers && Object.entries(b.headers).map(([k, v]) => `${k}: ${v}`)],
     ['body', b.body],

@@ -75,9 +75,11 @@ const SHARE = {
 const STRESS = {
   type: 'object',
   additionalProperties: false,
-  required: ['url'],
   properties: {
     url: URL_FIELD,
+    script: { type: 'string', minLength: 1, maxLength: 1024 },
+    scenario: { type: 'string', minLength: 1, maxLength: 256 },
+    env: envMap,
     method: { type: 'string', pattern: '^[A-Za-z]+$', maxLength: 20 },
     headers: HEADERS,
     body: { type: 'string', maxLength: 1_048_576 },
@@ -259,8 +261,25 @@ function merged<T>(schemaErrors: string[], valueErrors: string[], value: T): Val
 export function validateStress(body: unknown): Validated<StressRunBody> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return { ok: false, errors: ['body: must be a JSON object'] };
+  const keys = ['url', 'script'].filter((k) => k in body);
+  if (keys.length !== 1)
+    return {
+      ok: false,
+      errors: [
+        keys.length === 0
+          ? 'body: give url (quick mode) or script (a test file in the scripts folder)'
+          : 'body: give url or script, not both',
+      ],
+    };
   const schemaErrors = stress(body) ? [] : describe(stress.errors);
   const b = body as unknown as StressRunBody;
+  if ('url' in b) {
+    const fileOnly = (['scenario', 'env'] as const).filter((k) => b[k] !== undefined);
+    schemaErrors.push(...fileOnly.map((k) => `${k}: only with script (quick mode has one request)`));
+  } else {
+    const quickOnly = (['method', 'headers', 'body', 'timeout'] as const).filter((k) => b[k] !== undefined);
+    schemaErrors.push(...quickOnly.map((k) => `${k}: only with url (a script says its own requests)`));
+  }
   const errors = [
     ...durations(body as Record<string, unknown>, ['probeDuration', 'cooldown', 'timeout'], {
       probeDuration: 1000,

@@ -102,11 +102,16 @@ export type LiveMessage =
   | { type: 'status'; run: RunListItem };
 
 /**
- * `POST /api/stress`: `volley stress --url` from the API. Durations as text ('1s'), shares as
+ * `POST /api/stress`: `volley stress` from the API. Durations as text ('1s'), shares as
  * numbers 0..1 or text ('5%'); every field but url has the CLI's default.
  */
 export interface StressRunBody {
-  url: string;
+  /** Quick mode: one request at rising rates. Give url or script. */
+  url?: string;
+  /** A test file in --scripts whose one scenario (or `scenario`) becomes each probe's load. */
+  script?: string;
+  scenario?: string;
+  env?: Record<string, string>;
   method?: string;
   headers?: Record<string, string>;
   body?: string;

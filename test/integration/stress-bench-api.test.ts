@@ -5,7 +5,7 @@
  * bench lands in `GET /api/benches` and a second one gives every endpoint a history of two.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +20,17 @@ import { startServeProcess, type ServeProcess } from '../helpers/serve-process.j
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-stressui-'));
 const db = join(dir, 'runs.db');
+const scripts = join(dir, 'scripts');
+mkdirSync(scripts);
+writeFileSync(
+  join(scripts, 'hit.ts'),
+  `import { defineTest } from 'volley';
+export default defineTest({
+  baseUrl: process.env.BASE_URL,
+  scenarios: { hit: { executor: 'constant-vus', vus: 1, duration: '1s', exec: async ({ http }) => { await http.get('/from-script'); } } },
+});
+`,
+);
 
 type StressDoc = Summary & { stress: StressResult & { probeDurationMs: number; slos: string[] } };
 
@@ -69,7 +80,7 @@ describe('stress and bench from the API', () => {
   before(async () => {
     bucket = await startTokenBucketServer(250);
     target = await startCountingServer();
-    server = await startServeProcess(['--db', db]);
+    server = await startServeProcess(['--db', db, '--scripts', scripts]);
     base = server.url;
   });
   after(async () => {
@@ -207,6 +218,36 @@ describe('stress and bench from the API', () => {
     assert.ok((run.durationMs ?? 0) < 5000, `stopped within its first probe (${run.durationMs} ms)`);
   });
 
+  it('runs a stress search of a test file in --scripts, its scenario at each probe’s rate', async () => {
+    const before = target.byPath().get('/from-script') ?? 0;
+    const { status, body } = await api<{ id: string }>(base, '/api/stress', {
+      method: 'POST',
+      body: {
+        script: 'hit.ts',
+        env: { BASE_URL: target.url },
+        startRate: 20,
+        maxRate: 40,
+        probeDuration: '1s',
+        cooldown: '0s',
+      },
+    });
+    assert.equal(status, 201, JSON.stringify(body));
+    const run = await waitForEnd(base, body.id);
+    assert.equal(run.status, 'finished', run.error ?? '');
+    assert.equal(run.name, 'stress hit.ts');
+    const s = (run.summary as StressDoc).stress;
+    assert.deepEqual(
+      s.probes.map((p) => [p.rate, p.passed]),
+      [
+        [20, true],
+        [40, true],
+      ],
+    );
+    assert.equal(s.ceiling, 'max-rate');
+    const counted = (target.byPath().get('/from-script') ?? 0) - before;
+    assert.ok(Math.abs(counted - 60) <= 3, `20 + 40 arrivals reached the target (${counted})`);
+  });
+
   it('stores a bench started from the API, and a second one gives each endpoint a history of two', async () => {
     const body = {
       url: target.url,
@@ -250,7 +291,9 @@ describe('stress and bench from the API', () => {
 
   it('answers 400 naming the field for bad bodies', async () => {
     const cases: [string, unknown, RegExp][] = [
-      ['/api/stress', {}, /^body: must have required property 'url'/],
+      ['/api/stress', {}, /^body: give url \(quick mode\) or script/],
+      ['/api/stress', { script: 'none.ts' }, /^script: no file 'none.ts' in the scripts folder/],
+      ['/api/stress', { url: 'http://127.0.0.1:1/', scenario: 'x' }, /^scenario: only with script/],
       ['/api/stress', { url: 'ftp://x' }, /^url: /],
       [
         '/api/stress',
