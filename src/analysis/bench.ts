@@ -366,6 +366,8 @@ export interface BenchHooks {
    */
   signal?: AbortSignal;
   newId?: () => string;
+  /** The bench's own id, when the caller chose it (the API answers it before the bench ends). */
+  id?: string;
   now?: () => Date;
 }
 
@@ -416,7 +418,7 @@ export function endpointResult(
 export async function runBench(plan: BenchPlan, hooks: BenchHooks): Promise<BenchDocument> {
   const doc: BenchDocument = {
     schema: BENCH_SCHEMA,
-    id: (hooks.newId ?? randomUUID)(),
+    id: hooks.id ?? (hooks.newId ?? randomUUID)(),
     createdAt: (hooks.now ?? (() => new Date()))().toISOString(),
     baseUrl: plan.baseUrl,
     concurrency: plan.concurrency,

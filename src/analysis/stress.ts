@@ -47,6 +47,12 @@ export interface StressResult {
   probes: ProbeResult[];
 }
 
+/** The ceiling as the probes so far bound it: the highest passing and the lowest failing rate. */
+export interface StressCeilingSoFar {
+  maxSustainableRate: number | null;
+  breakdownRate: number | null;
+}
+
 export type Probe = (rate: number, index: number) => Promise<ProbeResult>;
 
 /** Rates are rounded to a useful precision: whole arrivals/s above 10, tenths below. */

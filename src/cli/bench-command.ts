@@ -18,6 +18,7 @@ import {
   warmupText,
   withPrevious,
   type BenchEndpoint,
+  type BenchEndpointResult,
 } from '../analysis/bench.js';
 import { VolleyError } from '../errors.js';
 import { writeJsonSummary } from '../outputs/files.js';
@@ -51,6 +52,14 @@ export interface BenchFlags extends StoreFlags {
   json?: boolean;
   limit?: string;
   maxErrorRate?: string;
+  /** The bench's id (the API chooses it); default a new one. */
+  benchId?: string;
+}
+
+/** What the API's job process adds: its stop, and each endpoint as it is measured. */
+export interface BenchCommandHooks {
+  signal?: AbortSignal;
+  onEndpoint?: (result: BenchEndpointResult, index: number, total: number) => void;
 }
 
 function outputs(list: readonly string[]): OutputSpec[] {
@@ -138,7 +147,11 @@ function listBenches(flags: BenchFlags, io: CliIO): ExitCodeValue {
   }
 }
 
-export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCodeValue> {
+export async function benchCommand(
+  flags: BenchFlags,
+  io: CliIO,
+  hooks: BenchCommandHooks = {},
+): Promise<ExitCodeValue> {
   if (flags.list) return listBenches(flags, io);
 
   const errors: string[] = [];
@@ -196,9 +209,14 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
       abort.abort({ reason: 'signal', detail: 'bench stopped by a signal' } satisfies StopRequest);
     }
   });
+  const onHookStop = (): void =>
+    abort.abort({ reason: 'api', detail: 'bench stopped from the API' } satisfies StopRequest);
+  if (hooks.signal?.aborted) onHookStop();
+  else hooks.signal?.addEventListener('abort', onHookStop, { once: true });
   try {
     let doc = await runBench(plan, {
       signal: abort.signal,
+      ...(flags.benchId !== undefined && { id: flags.benchId }),
       // Each endpoint's warm-up and measured run is a run session; only the measured one is
       // recorded (source bench), and the preflight above covered them all.
       run: async (run, { entry, measured, runId }) =>
@@ -214,7 +232,8 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
           },
         ),
       onEndpoint: (result, ctx) => {
-        const aborted = ctx.run.aborted?.reason === 'signal';
+        const aborted = abort.signal.aborted;
+        if (!aborted) hooks.onEndpoint?.(result, ctx.index, ctx.total);
         if (!aborted) progress(`${endpointLine(result, ctx.index, ctx.total)}\n`);
         else progress(`[${ctx.index + 1}/${ctx.total}] ${endpointLabel(result)}: stopped, not reported\n`);
       },
@@ -240,6 +259,7 @@ export async function benchCommand(flags: BenchFlags, io: CliIO): Promise<ExitCo
     return failure ? ExitCode.THRESHOLDS_FAILED : ExitCode.OK;
   } finally {
     offSignals();
+    hooks.signal?.removeEventListener('abort', onHookStop);
     store?.close();
   }
 }

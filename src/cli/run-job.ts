@@ -12,6 +12,8 @@ import { liveThresholds } from '../summary/series-point.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { processIO } from './io.js';
 import { runCommand, type RunFlags } from './run-command.js';
+import { stressCommand, type StressFlags } from './stress-command.js';
+import { benchCommand, type BenchFlags } from './bench-command.js';
 
 function send(msg: JobToServer): void {
   if (process.connected) process.send?.(msg);
@@ -90,12 +92,25 @@ async function runJob(job: RunJob): Promise<number> {
     quiet: true,
   };
   try {
-    const code = await runCommand(flags, io, job.file, {
-      listeners: [relay],
-      signal: firstStop.signal,
-      stopNow: laterStop.signal,
-      onRun: (r) => (run = r),
-    });
+    const kind = job.kind ?? 'run';
+    const code =
+      kind === 'stress'
+        ? await stressCommand(flags as StressFlags, io, job.file, {
+            listeners: [relay],
+            signal: firstStop.signal,
+            onProbe: (probe, index, soFar) => send({ type: 'probe', probe, index, soFar }),
+          })
+        : kind === 'bench'
+          ? await benchCommand({ ...(job.flags as BenchFlags), db: job.db, quiet: true }, io, {
+              signal: firstStop.signal,
+              onEndpoint: (result, index, total) => send({ type: 'endpoint', result, index, total }),
+            })
+          : await runCommand(flags, io, job.file, {
+              listeners: [relay],
+              signal: firstStop.signal,
+              stopNow: laterStop.signal,
+              onRun: (r) => (run = r),
+            });
     ended = true;
     clearInterval(watch);
     send({ type: 'done', exitCode: code });

@@ -8,7 +8,13 @@ import { prepareTest } from '../loader/prepare.js';
 import { positiveNumber, quickConfig, type QuickFlags } from '../loader/quick.js';
 import { tryParseDurationMs } from '../config/duration.js';
 import type { ScenarioConfig, TestConfig } from '../config/types.js';
-import { stressSearch, type ProbeResult, type StressOptions, type StressResult } from '../analysis/stress.js';
+import {
+  stressSearch,
+  type ProbeResult,
+  type StressCeilingSoFar,
+  type StressOptions,
+  type StressResult,
+} from '../analysis/stress.js';
 import type { RunListener, RunResult } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { writeJsonSummary } from '../outputs/files.js';
@@ -20,6 +26,7 @@ import { loadTest, runSetup, runTeardown, type LoadedTest } from '../loader/load
 import { processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';
 import { randomUUID } from 'node:crypto';
+import type { RunSource } from '../store/types.js';
 import { runTest } from '../session/run-test.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -47,6 +54,16 @@ export interface StressFlags extends StoreFlags {
   scenario?: string[];
   insecure?: boolean;
   quiet?: boolean;
+  /** The run's id (the API creates its row first) and where it came from; default a new id, 'cli'. */
+  runId?: string;
+  source?: RunSource;
+}
+
+/** What the API's job process adds to a search: its listeners, its stop, and each probe as it ends. */
+export interface StressHooks {
+  listeners?: RunListener[];
+  signal?: AbortSignal;
+  onProbe?: (probe: ProbeResult, index: number, soFar: StressCeilingSoFar) => void;
 }
 
 /** '5%' or '0.05' → 0.05. */
@@ -170,6 +187,21 @@ function probeResult(rate: number, summary: Summary, p: StressPlan, durationMs: 
   };
 }
 
+/**
+ * A caller's listener across the probes: one start (the first probe's), seconds numbered on from
+ * the previous probes like the stored run's, and no per-probe end (the search's end is the run's).
+ */
+function shifted(l: RunListener, shift: number): RunListener {
+  const out: RunListener = {};
+  if (l.onStart)
+    out.onStart = (info) => {
+      if (shift === 0) l.onStart?.(info);
+    };
+  if (l.onSnapshot) out.onSnapshot = (s) => l.onSnapshot?.({ ...s, second: s.second + shift });
+  if (l.onThresholds) out.onThresholds = (r) => l.onThresholds?.(r);
+  return out;
+}
+
 export function probeLine(p: ProbeResult, index: number): string {
   return (
     `probe ${String(index + 1).padStart(2)}  ${String(p.rate).padStart(7)}/s → ${p.achievedRate.toFixed(1).padStart(8)}/s  ` +
@@ -191,7 +223,12 @@ export function renderStress(r: StressResult): string {
   return lines.join('\n');
 }
 
-export async function stressCommand(flags: StressFlags, io: CliIO, file?: string): Promise<ExitCodeValue> {
+export async function stressCommand(
+  flags: StressFlags,
+  io: CliIO,
+  file?: string,
+  hooks: StressHooks = {},
+): Promise<ExitCodeValue> {
   if (file === undefined && flags.url === undefined)
     throw new VolleyError('INVALID_USAGE', 'give the target: --url URL, or a test file');
   if (file !== undefined && flags.url !== undefined)
@@ -207,6 +244,8 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
   let loaded: LoadedTest | undefined;
   let base: TestConfig;
   let scenario: ScenarioConfig;
+  // The probe keeps the scenario's name: a script's VUs find their code by it.
+  let scenarioName = 'default';
   let name: string;
   if (file !== undefined) {
     const envErrors: string[] = [];
@@ -234,7 +273,8 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
         `volley stress drives one scenario at rising rates: pick it with -s (scenarios: ${names.join(', ')})`,
       );
     base = loaded.config;
-    scenario = loaded.config.scenarios[chosen[0] as string] as ScenarioConfig;
+    scenarioName = chosen[0] as string;
+    scenario = loaded.config.scenarios[scenarioName] as ScenarioConfig;
     name = `stress ${basename(loaded.file)}`;
   } else {
     base = quickConfig({
@@ -260,7 +300,7 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
   }
   // The SLOs are validated once, before any traffic.
   prepareTest(
-    { ...base, thresholds, scenarios: { probe: probeScenario(scenario, p.startRate, p) } },
+    { ...base, thresholds, scenarios: { [scenarioName]: probeScenario(scenario, p.startRate, p) } },
     customMetrics,
   );
 
@@ -269,11 +309,11 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
   const setupData = loaded ? await runSetup(loaded) : undefined;
 
   const store = openStoreFor(flags, io);
-  const runId = randomUUID();
+  const runId = flags.runId ?? randomUUID();
   const recorder = store
     ? new RunRecorder(store, {
         id: runId,
-        source: 'cli',
+        source: flags.source ?? 'cli',
         name,
         config: base,
         process: processRef(process.pid),
@@ -289,6 +329,14 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
     io.stderr(`\n${sig}: stopping after this probe is cut short\n`);
     if (!stop.signal.aborted) stop.abort({ reason: 'signal', detail: `stopped by ${sig}` });
   });
+  const onHookStop = (): void => {
+    stopping = true;
+    if (!stop.signal.aborted) stop.abort(hooks.signal?.reason);
+  };
+  if (hooks.signal?.aborted) onHookStop();
+  else hooks.signal?.addEventListener('abort', onHookStop, { once: true });
+  const soFar: StressCeilingSoFar = { maxSustainableRate: null, breakdownRate: null };
+  const probesSoFar: ProbeResult[] = [];
   const summaries: Summary[] = [];
   let lastResult: RunResult | undefined;
   let result: StressResult;
@@ -304,7 +352,7 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
         const config: TestConfig = {
           ...base,
           thresholds,
-          scenarios: { probe: probeScenario(scenario, rate, p) },
+          scenarios: { [scenarioName]: probeScenario(scenario, rate, p) },
         };
         const shift = offset;
         const relay: RunListener = {
@@ -320,13 +368,27 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
         // store row spans every probe (the relay above), so a probe records nothing of its own.
         const { summary, result: r } = await runTest(
           { test: prepareTest(config, customMetrics), config, ...(loaded && { script: loaded }) },
-          { io, listeners: [relay], signal: stop.signal, preflight: false, lifecycle: false },
+          {
+            io,
+            listeners: [relay, ...(hooks.listeners ?? []).map((l) => shifted(l, shift))],
+            signal: stop.signal,
+            preflight: false,
+            lifecycle: false,
+          },
         );
         lastResult = r;
         summaries[index] = summary;
+        // A probe cut short by a stop is no verdict on its rate: the search ends with the probes before it.
+        if (stopping) throw new VolleyError('RUNTIME', 'stopped');
         offset += Math.ceil(r.durationMs / 1000) + Math.ceil(p.cooldownMs / 1000);
         const pr = probeResult(rate, summary, p, Date.now() - t0);
         if (!flags.quiet) io.stderr(`${probeLine(pr, index)}\n`);
+        if (pr.passed && (soFar.maxSustainableRate === null || rate > soFar.maxSustainableRate))
+          soFar.maxSustainableRate = rate;
+        if (!pr.passed && (soFar.breakdownRate === null || rate < soFar.breakdownRate))
+          soFar.breakdownRate = rate;
+        probesSoFar.push(pr);
+        hooks.onProbe?.(pr, index, { ...soFar });
         return pr;
       },
       (msDelay) => new Promise((res) => setTimeout(res, msDelay)),
@@ -340,15 +402,16 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
       store?.close();
       throw err;
     }
+    // The probes that ended are kept; the bounds they give are what the search knew when stopped.
     result = {
-      maxSustainableRate: null,
-      breakdownRate: null,
+      ...soFar,
       ceiling: 'probe-limit',
-      detail: 'stopped by a signal',
-      probes: [],
+      detail: hooks.signal?.aborted ? 'stopped from the API' : 'stopped by a signal',
+      probes: probesSoFar,
     };
   } finally {
     offSignals();
+    hooks.signal?.removeEventListener('abort', onHookStop);
   }
   if (loaded) {
     await runTeardown(loaded, setupData);

@@ -5,6 +5,8 @@
  */
 import type { Snapshot } from '../engine/snapshot.js';
 import type { RunSource } from '../store/types.js';
+import type { ProbeResult, StressCeilingSoFar } from '../analysis/stress.js';
+import type { BenchEndpointResult } from '../analysis/bench.js';
 import type { LiveThreshold } from './wire.js';
 
 export const JOB_PROTOCOL_VERSION = 1;
@@ -18,8 +20,12 @@ export interface RunJob {
   source: RunSource;
   /** A test file (script in --scripts, or a declarative document written by the server). */
   file?: string;
+  /** What the job runs: `volley run` (default), `volley stress` or `volley bench`, with these flags. */
+  kind?: JobKind;
   flags: Record<string, unknown>;
 }
+
+export type JobKind = 'run' | 'stress' | 'bench';
 
 export type ServerToJob =
   | { type: 'job'; job: RunJob }
@@ -36,4 +42,8 @@ export type JobToServer =
   | { type: 'control-error'; error: string }
   /** The engine's answer to a `control` with a requestId: applied, or why not (`error`). */
   | { type: 'control-result'; requestId: number; error?: string }
-  | { type: 'done'; exitCode: number };
+  | { type: 'done'; exitCode: number }
+  /** A stress probe ended; `soFar` is the ceiling the probes so far bound. */
+  | { type: 'probe'; probe: ProbeResult; index: number; soFar: StressCeilingSoFar }
+  /** A bench endpoint was measured. */
+  | { type: 'endpoint'; result: BenchEndpointResult; index: number; total: number };

@@ -15,11 +15,20 @@ import { processAlive, processRef, type ProcessRef } from '../store/pid-alive.js
 import type { RunStore } from '../store/run-store.js';
 import { seriesPoint } from '../summary/series-point.js';
 import { isActiveStatus, type RunListItem, type RunSource, type SeriesPoint } from '../store/types.js';
-import type { JobToServer, RunJob, ServerToJob } from './job-protocol.js';
+import type { JobKind, JobToServer, RunJob, ServerToJob } from './job-protocol.js';
+import type { ProbeResult, StressCeilingSoFar } from '../analysis/stress.js';
+import type { BenchEndpointResult } from '../analysis/bench.js';
 import { JOB_PROTOCOL_VERSION } from './job-protocol.js';
 import type { NatsAuth } from '../generators/agent/nats-connect.js';
 import { AGENT_POOL_FIELDS, fileBodyFlags, quickBodyFlags } from '../session/run-options.js';
-import type { ControlRunBody, CreateRunBody, LiveMessage, LiveThreshold } from './wire.js';
+import type {
+  BenchRunBody,
+  ControlRunBody,
+  CreateRunBody,
+  LiveMessage,
+  LiveThreshold,
+  StressRunBody,
+} from './wire.js';
 
 /** An API problem with its HTTP status; the server answers `{ error, details }`. */
 export class ApiProblem extends Error {
@@ -60,6 +69,7 @@ const FOLLOW_POLL_MS = 250;
 
 interface LiveRun {
   id: string;
+  kind: JobKind;
   child: ChildProcess;
   points: SeriesPoint[];
   latest: Snapshot | null;
@@ -72,6 +82,22 @@ interface LiveRun {
   exited: Promise<void>;
   /** Control requests waiting for the engine's answer, by requestId; each gets `undefined` or why not. */
   controls: Map<number, (error: string | undefined) => void>;
+  /** A stress search's probes so far. */
+  probes: ProbeResult[];
+  soFar: StressCeilingSoFar;
+  /** A bench's endpoints measured so far, and how many it measures. */
+  benchEndpoints: BenchEndpointResult[];
+  benchTotal: number | null;
+  stopRequested: boolean;
+}
+
+/** A bench this server ran that is not (or not yet) in the store: measuring, stopped or failed. */
+export interface BenchJobState {
+  id: string;
+  status: 'running' | 'stopped' | 'error' | 'ended';
+  endpoints: BenchEndpointResult[];
+  total: number | null;
+  error: string | null;
 }
 
 /** How long a PATCH waits for the run process to say whether it applied the change. */
@@ -94,13 +120,13 @@ export class RunManager {
    * either alike.
    */
   get activeId(): string | undefined {
-    if (this.live && !this.live.done) return this.live.id;
+    if (this.live && !this.live.done && this.live.kind !== 'bench') return this.live.id;
     this.opts.store.reconcile(processAlive);
     return this.opts.store.active().find((r) => r.status === 'running')?.id;
   }
 
   get latest(): Snapshot | null {
-    if (this.live && !this.live.done) return this.live.latest;
+    if (this.live && !this.live.done && this.live.kind !== 'bench') return this.live.latest;
     const id = this.activeId;
     return id === undefined ? null : this.opts.store.latestSnapshot(id);
   }
@@ -124,10 +150,7 @@ export class RunManager {
         NO_AGENT_POOL,
         agentFields.map((f) => `${f}: ${NO_AGENT_POOL}`),
       );
-    // A run whose summary is stored is over, even if its process is still exiting.
-    const current = this.live;
-    if (current && !current.done && isActiveStatus(this.opts.store.get(current.id)?.status ?? 'finished'))
-      throw new ApiProblem(409, `run ${current.id} is still active: stop it or wait for it to end`);
+    this.refuseWhileBusy();
     const id = randomUUID();
     let flags: Record<string, unknown>;
     let env: NodeJS.ProcessEnv;
@@ -164,7 +187,123 @@ export class RunManager {
         409,
         `run ${busy.id} (${busy.source}) is active on this store: wait for it to end`,
       );
-    let file: string | undefined = script;
+    this.launch({
+      id,
+      kind: 'run',
+      flags,
+      env,
+      ...(script === undefined ? {} : { file: script }),
+      config,
+      source,
+    });
+    this.opts.log(`run ${id} started (${'url' in body ? body.url : name})`);
+    return id;
+  }
+
+  /**
+   * `POST /api/stress`: `volley stress --url` in a job process. Its run row is claimed like any
+   * API run's (the one-run slot, 409 when busy); the job records the search into it as the CLI
+   * does, and relays each probe as it ends.
+   */
+  startStress(body: StressRunBody): string {
+    // The script is checked before the busy check, so a bad body is a 400 always.
+    const file = body.script === undefined ? undefined : this.resolveScript(body.script);
+    this.refuseWhileBusy();
+    const id = randomUUID();
+    const name = `stress ${body.url ?? body.script}`;
+    const busy = this.opts.store.claimRun(
+      { id, source: 'api', name, request: body, owner: this.self },
+      processAlive,
+    );
+    if (busy)
+      throw new ApiProblem(
+        409,
+        `run ${busy.id} (${busy.source}) is active on this store: wait for it to end`,
+      );
+    this.launch({
+      id,
+      kind: 'stress',
+      flags: stressFlags(body),
+      // A script from --scripts is the operator's: it sees the server's environment, like a run's.
+      env: file === undefined ? {} : { ...this.opts.env },
+      ...(file === undefined ? {} : { file }),
+      config: undefined,
+      source: 'api',
+    });
+    this.opts.log(`stress search ${id} started (${body.url ?? body.script})`);
+    return id;
+  }
+
+  /**
+   * `POST /api/bench`: `volley bench` in a job process, under the bench id answered here. Benches
+   * take the same one-at-a-time slot as runs: refused while this server runs anything, or while
+   * any run is active on the store.
+   */
+  startBench(body: BenchRunBody): string {
+    this.refuseWhileBusy();
+    this.opts.store.reconcile(processAlive);
+    const busy = this.opts.store.active()[0];
+    if (busy)
+      throw new ApiProblem(
+        409,
+        `run ${busy.id} (${busy.source}) is active on this store: wait for it to end`,
+      );
+    const id = randomUUID();
+    this.launch({
+      id,
+      kind: 'bench',
+      flags: benchFlags(body, id),
+      env: {},
+      config: undefined,
+      source: 'api',
+    });
+    if (this.live?.id === id) this.live.benchTotal = body.endpoints.length;
+    this.lastBench = { id, status: 'running', endpoints: [], total: body.endpoints.length, error: null };
+    this.opts.log(`bench ${id} started (${body.url}, ${body.endpoints.length} endpoints)`);
+    return id;
+  }
+
+  /** The bench this server ran last, while it is not in the store (measuring, stopped, failed). */
+  benchState(id: string): BenchJobState | undefined {
+    const live = this.live;
+    if (live && live.id === id && live.kind === 'bench' && !live.done)
+      return {
+        id,
+        status: 'running',
+        endpoints: [...live.benchEndpoints],
+        total: live.benchTotal,
+        error: null,
+      };
+    return this.lastBench?.id === id ? this.lastBench : undefined;
+  }
+
+  private lastBench: BenchJobState | undefined;
+
+  /**
+   * A bench between its endpoints holds no run row: this server's own job is asked first. A run
+   * whose summary is stored is over, even if its process is still exiting.
+   */
+  private refuseWhileBusy(): void {
+    const current = this.live;
+    if (!current || current.done) return;
+    if (current.kind === 'bench')
+      throw new ApiProblem(409, `bench ${current.id} is running: stop it or wait for it to end`);
+    if (isActiveStatus(this.opts.store.get(current.id)?.status ?? 'finished'))
+      throw new ApiProblem(409, `run ${current.id} is still active: stop it or wait for it to end`);
+  }
+
+  /** Forks the job process for a run, stress search or bench whose row (if any) is claimed. */
+  private launch(o: {
+    id: string;
+    kind: JobKind;
+    flags: Record<string, unknown>;
+    env: NodeJS.ProcessEnv;
+    file?: string;
+    config: Record<string, unknown> | undefined;
+    source: RunSource;
+  }): void {
+    const { id, kind, flags, env, config, source } = o;
+    let file: string | undefined = o.file;
     let tempDir: string | undefined;
     let child: ChildProcess;
     try {
@@ -182,7 +321,8 @@ export class RunManager {
     } catch (err) {
       // Nothing may outlive a run that never started: its folder and its 'starting' row.
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-      this.opts.store.failRun(id, `the run process could not be started: ${(err as Error).message}`, null);
+      if (kind !== 'bench')
+        this.opts.store.failRun(id, `the run process could not be started: ${(err as Error).message}`, null);
       throw err;
     }
     let resolveExit: () => void = () => {};
@@ -199,9 +339,15 @@ export class RunManager {
       tempDir,
       exited: new Promise<void>((r) => (resolveExit = r)),
       controls: new Map(),
+      kind,
+      probes: [],
+      soFar: { maxSustainableRate: null, breakdownRate: null },
+      benchEndpoints: [],
+      benchTotal: null,
+      stopRequested: false,
     };
     this.live = live;
-    if (child.pid !== undefined) this.opts.store.setRunner(id, processRef(child.pid));
+    if (child.pid !== undefined && kind !== 'bench') this.opts.store.setRunner(id, processRef(child.pid));
     child.stderr?.on('data', (d: Buffer) => {
       live.stderrTail = (live.stderrTail + d.toString()).slice(-4000);
     });
@@ -229,12 +375,11 @@ export class RunManager {
       id,
       db: this.opts.store.path,
       source,
+      kind,
       flags,
       ...(file === undefined ? {} : { file }),
     };
     child.send({ type: 'job', job } satisfies ServerToJob);
-    this.opts.log(`run ${id} started (${'url' in body ? body.url : name})`);
-    return id;
   }
 
   /** Data file paths of a posted document must name files inside --scripts; they become absolute. */
@@ -295,6 +440,7 @@ export class RunManager {
   stop(id: string): void {
     const live = this.live;
     if (live?.id === id && !live.done) {
+      live.stopRequested = true;
       live.child.send({ type: 'stop' } satisfies ServerToJob);
       this.opts.log(`run ${id}: stop requested`);
       return;
@@ -401,7 +547,14 @@ export class RunManager {
     const run = this.opts.store.item(id);
     if (!run) return undefined;
     if (live && live.id === id && !live.done) {
-      sub({ type: 'hello', run, points: [...live.points], latest: live.latest, thresholds: live.thresholds });
+      sub({
+        type: 'hello',
+        run,
+        points: [...live.points],
+        latest: live.latest,
+        thresholds: live.thresholds,
+        ...(live.kind === 'stress' && { stress: { probes: [...live.probes], soFar: { ...live.soFar } } }),
+      });
       live.subscribers.add(sub);
       return () => live.subscribers.delete(sub);
     }
@@ -503,6 +656,15 @@ export class RunManager {
       case 'control-result':
         live.controls.get(m.requestId)?.(m.error);
         break;
+      case 'probe':
+        live.probes[m.index] = m.probe;
+        live.soFar = m.soFar;
+        this.broadcast(live, { type: 'probe', probe: m.probe, index: m.index, soFar: m.soFar });
+        break;
+      case 'endpoint':
+        live.benchEndpoints[m.index] = m.result;
+        live.benchTotal = m.total;
+        break;
       case 'done':
         break;
     }
@@ -510,6 +672,26 @@ export class RunManager {
 
   private onExit(live: LiveRun, code: number | null, signal: NodeJS.Signals | null): void {
     live.done = true;
+    if (live.kind === 'bench' && this.lastBench?.id === live.id) {
+      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+      const tail = live.stderrTail.trim().split('\n').slice(-5).join('\n');
+      this.lastBench = {
+        id: live.id,
+        // A bench that ended is in the store unless it was stopped or failed.
+        status: live.stopRequested
+          ? 'stopped'
+          : live.failure || (code !== 0 && code !== 99)
+            ? 'error'
+            : 'ended',
+        endpoints: [...live.benchEndpoints],
+        total: live.benchTotal,
+        error:
+          live.failure?.error ??
+          (code !== 0 && code !== 99 && !live.stopRequested
+            ? `the bench process ${how}${tail ? `: ${tail}` : ''}`
+            : null),
+      };
+    }
     for (const answer of [...live.controls.values()]) answer('the run has ended');
     const store = this.opts.store;
     const row = store.get(live.id);
@@ -557,4 +739,52 @@ function natsFlags(nats: AgentPoolSettings): Record<string, string> {
 
 function envFlags(env: Record<string, string> | undefined): string[] {
   return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
+}
+
+/** A stress body as `volley stress` flags (src/cli/stress-command.ts StressFlags). */
+function stressFlags(b: StressRunBody): Record<string, unknown> {
+  const f: Record<string, unknown> = {};
+  const text = (v: number | string | undefined): string | undefined =>
+    v === undefined ? undefined : String(v);
+  const pairs: [string, unknown][] = [
+    ['url', b.url],
+    ['scenario', b.scenario === undefined ? undefined : [b.scenario]],
+    ['env', b.env === undefined ? undefined : envFlags(b.env)],
+    ['method', b.method],
+    ['header', b.headers && Object.entries(b.headers).map(([k, v]) => `${k}: ${v}`)],
+    ['body', b.body],
+    ['timeout', b.timeout],
+    ['startRate', text(b.startRate)],
+    ['maxRate', text(b.maxRate)],
+    ['probeDuration', b.probeDuration],
+    ['cooldown', b.cooldown],
+    ['errorThreshold', text(b.errorThreshold)],
+    ['slo', b.slos],
+    ['resolution', text(b.resolution)],
+    ['maxVus', text(b.maxVus)],
+    ['maxProbes', text(b.maxProbes)],
+    ['workers', text(b.workers)],
+    ['insecure', b.insecure],
+  ];
+  for (const [k, v] of pairs) if (v !== undefined) f[k] = v;
+  return f;
+}
+
+/** A bench body as `volley bench` flags (src/cli/bench-command.ts BenchFlags). */
+function benchFlags(b: BenchRunBody, benchId: string): Record<string, unknown> {
+  const f: Record<string, unknown> = { url: b.url, endpoint: b.endpoints, benchId };
+  const text = (v: number | string | undefined): string | undefined =>
+    v === undefined ? undefined : String(v);
+  const pairs: [string, unknown][] = [
+    ['concurrency', text(b.concurrency)],
+    ['duration', b.duration],
+    ['warmup', b.warmup],
+    ['header', b.headers && Object.entries(b.headers).map(([k, v]) => `${k}: ${v}`)],
+    ['timeout', b.timeout],
+    ['maxErrorRate', text(b.maxErrorRate)],
+    ['workers', text(b.workers)],
+    ['insecure', b.insecure],
+  ];
+  for (const [k, v] of pairs) if (v !== undefined) f[k] = v;
+  return f;
 }

@@ -21,7 +21,9 @@ import { CSP, dashboardBuilt, serveStatic } from './static-files.js';
 import { SystemSampler } from './system-info.js';
 import { compareStoredRuns } from './compare-runs.js';
 import { listTestFiles } from './test-files.js';
-import { validateControl, validateCreateRun } from './validate.js';
+import { validateBench, validateControl, validateCreateRun, validateStress } from './validate.js';
+import { benchDetail } from './benches.js';
+import { BenchStore } from '../store/bench-store.js';
 import { runOptionsResponse } from '../session/run-options.js';
 import type {
   AgentsResponse,
@@ -317,6 +319,40 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (known.includes(sub) || parts[3] === 'metrics')
         throw new ApiProblem(405, `${method} is not allowed on ${url.pathname}`);
       throw new ApiProblem(404, `no route ${method} ${url.pathname}`);
+    }
+    if (url.pathname === '/api/stress') {
+      if (method !== 'POST') throw new ApiProblem(405, `${method} is not allowed on /api/stress`);
+      const v = validateStress(await readJson(req));
+      if (!v.ok) throw new ApiProblem(400, v.errors[0] as string, v.errors);
+      const id = manager.startStress(v.value);
+      return send(res, 201, { id }, { location: `/api/runs/${id}` });
+    }
+    if (url.pathname === '/api/bench') {
+      if (method !== 'POST') throw new ApiProblem(405, `${method} is not allowed on /api/bench`);
+      const v = validateBench(await readJson(req));
+      if (!v.ok) throw new ApiProblem(400, v.errors[0] as string, v.errors);
+      const id = manager.startBench(v.value);
+      return send(res, 202, { id }, { location: `/api/benches/${id}` });
+    }
+    if (parts[1] === 'benches' && parts.length === 2 && method === 'GET') {
+      const limitText = url.searchParams.get('limit');
+      const limit = limitText === null ? 50 : Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST)
+        throw new ApiProblem(400, `limit: must be an integer from 1 to ${MAX_LIST}`);
+      return send(res, 200, new BenchStore(opts.store.database).list(limit));
+    }
+    if (parts[1] === 'benches' && parts.length === 3 && method === 'GET') {
+      const id = decodePath(parts[2] as string);
+      const detail = benchDetail(new BenchStore(opts.store.database), manager.benchState(id), id);
+      if (!detail) throw new ApiProblem(404, `no bench ${id}`);
+      return send(res, 200, detail);
+    }
+    if (parts[1] === 'benches' && parts.length === 4 && parts[3] === 'stop' && method === 'POST') {
+      const id = decodePath(parts[2] as string);
+      if (manager.benchState(id)?.status !== 'running')
+        throw new ApiProblem(409, `bench ${id} is not running on this server`);
+      manager.stop(id);
+      return send(res, 202, { id, stopping: true });
     }
     if (url.pathname === '/api/compare' && method === 'GET')
       return send(res, 200, compareStoredRuns(opts.store, resolveRun, url.searchParams));

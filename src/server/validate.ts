@@ -5,14 +5,16 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { tryParseDurationMs } from '../config/duration.js';
+import { parseEndpointSpec } from '../analysis/bench.js';
 import {
+  DURATION_SCHEMA,
   DURATION_FIELDS,
   FIELD_PROBLEMS,
   FILE_RUN_PROPERTIES,
   MAX_DURATION_MS,
   QUICK_BODY_SCHEMA,
 } from '../session/run-options.js';
-import type { ControlRunBody, CreateRunBody } from './wire.js';
+import type { BenchRunBody, ControlRunBody, CreateRunBody, StressRunBody } from './wire.js';
 
 /** Deeper than any real test document; recursive code downstream must never see more. */
 const MAX_DEPTH = 64;
@@ -56,12 +58,76 @@ const CONTROL = {
   },
 };
 
+const HEADERS = {
+  type: 'object',
+  propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", maxLength: 256 },
+  additionalProperties: { type: 'string', pattern: '^[^\\r\\n]*$', maxLength: 16_384 },
+  maxProperties: 100,
+};
+const URL_FIELD = { type: 'string', pattern: '^https?://', maxLength: 4096 };
+/** 0.05 or '5%' (parseShare in src/cli/stress-command.ts reads both). */
+const SHARE = {
+  anyOf: [
+    { type: 'number', minimum: 0, maximum: 1 },
+    { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?%?\\s*$', maxLength: 32 },
+  ],
+};
+const STRESS = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    url: URL_FIELD,
+    script: { type: 'string', minLength: 1, maxLength: 1024 },
+    scenario: { type: 'string', minLength: 1, maxLength: 256 },
+    env: envMap,
+    method: { type: 'string', pattern: '^[A-Za-z]+$', maxLength: 20 },
+    headers: HEADERS,
+    body: { type: 'string', maxLength: 1_048_576 },
+    timeout: DURATION_SCHEMA,
+    startRate: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
+    maxRate: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
+    probeDuration: DURATION_SCHEMA,
+    cooldown: DURATION_SCHEMA,
+    errorThreshold: SHARE,
+    slos: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: 50 },
+    resolution: SHARE,
+    maxVus: { type: 'integer', minimum: 1, maximum: 100_000 },
+    maxProbes: { type: 'integer', minimum: 1, maximum: 100 },
+    workers: { type: 'integer', minimum: 1, maximum: 1024 },
+    insecure: { type: 'boolean' },
+  },
+};
+const BENCH = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url', 'endpoints'],
+  properties: {
+    url: URL_FIELD,
+    endpoints: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 200,
+      items: { type: 'string', minLength: 1, maxLength: 4096 },
+    },
+    concurrency: { type: 'integer', minimum: 1, maximum: 100_000 },
+    duration: DURATION_SCHEMA,
+    warmup: DURATION_SCHEMA,
+    headers: HEADERS,
+    timeout: DURATION_SCHEMA,
+    maxErrorRate: SHARE,
+    workers: { type: 'integer', minimum: 1, maximum: 1024 },
+    insecure: { type: 'boolean' },
+  },
+};
+
 const ajv = new Ajv({ allErrors: true, strict: true });
 // Quick mode's fields are the run options' (src/session/run-options.ts): the CLI's flags and the form's fields.
 const quick = ajv.compile(QUICK_BODY_SCHEMA);
 const config = ajv.compile(CONFIG);
 const script = ajv.compile(SCRIPT);
 const control = ajv.compile(CONTROL);
+const stress = ajv.compile(STRESS);
+const bench = ajv.compile(BENCH);
 
 function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
   const said = new Set<string>();
@@ -83,6 +149,7 @@ function describeOne(e: ErrorObject, at: string): string {
     return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
   if (e.keyword === 'pattern' && at === 'url')
     return 'url: must start with http://, https://, ws:// or wss://';
+  if (e.keyword === 'anyOf') return `${at}: must be a share, a number from 0 to 1 or a percentage like '5%'`;
   if (e.keyword === 'pattern' && (DURATION_FIELDS as readonly string[]).includes(at))
     return `${at}: must be a duration like 30s, 1m30s or 250ms`;
   return `${at}: ${e.message ?? e.keyword}`;
@@ -146,4 +213,108 @@ export function validateControl(body: unknown): Validated<ControlRunBody> {
   if (b.vus !== undefined && b.rate !== undefined)
     return { ok: false, errors: ['body: give vus or rate, not both'] };
   return { ok: true, value: b };
+}
+
+/** Durations the schema's pattern let through, checked for real: each problem names its field. */
+function durations(
+  b: Record<string, unknown>,
+  fields: readonly string[],
+  minMs: Record<string, number> = {},
+): string[] {
+  const errors: string[] = [];
+  for (const f of fields) {
+    const v = b[f];
+    if (typeof v !== 'string') continue;
+    const msValue = tryParseDurationMs(v);
+    if (msValue === undefined) errors.push(`${f}: must be a duration like 30s, 1m30s or 250ms`);
+    else if (msValue > MAX_DURATION_MS) errors.push(`${f}: must be at most 30d`);
+    else if (msValue < (minMs[f] ?? 0)) {
+      const min = minMs[f] ?? 0;
+      errors.push(`${f}: must be at least ${min >= 1000 ? `${min / 1000}s` : `${min}ms`}`);
+    }
+  }
+  return errors;
+}
+
+/** A share given as text ('5%', '0.05') must still be 0..1 once read. */
+function shares(b: Record<string, unknown>, fields: readonly string[]): string[] {
+  return fields.flatMap((f) => {
+    const v = b[f];
+    if (typeof v !== 'string') return [];
+    const m = /^\s*(\d+(?:\.\d+)?)(%?)\s*$/.exec(v);
+    const n = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+    return n >= 0 && n <= 1 ? [] : [`${f}: must be a share from 0 to 1 (or 0% to 100%), got '${v}'`];
+  });
+}
+
+/**
+ * The schema's problems and the checks on values it let through, all at once: a field the schema
+ * already named is not named twice.
+ */
+function merged<T>(schemaErrors: string[], valueErrors: string[], value: T): Validated<T> {
+  const named = new Set(schemaErrors.map((e) => e.slice(0, e.indexOf(':'))));
+  const errors = [...schemaErrors, ...valueErrors.filter((e) => !named.has(e.slice(0, e.indexOf(':'))))];
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
+}
+
+/** `POST /api/stress`: every problem at once, each naming its field. */
+export function validateStress(body: unknown): Validated<StressRunBody> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, errors: ['body: must be a JSON object'] };
+  const keys = ['url', 'script'].filter((k) => k in body);
+  if (keys.length !== 1)
+    return {
+      ok: false,
+      errors: [
+        keys.length === 0
+          ? 'body: give url (quick mode) or script (a test file in the scripts folder)'
+          : 'body: give url or script, not both',
+      ],
+    };
+  const schemaErrors = stress(body) ? [] : describe(stress.errors);
+  const b = body as unknown as StressRunBody;
+  if ('url' in b) {
+    const fileOnly = (['scenario', 'env'] as const).filter((k) => b[k] !== undefined);
+    schemaErrors.push(...fileOnly.map((k) => `${k}: only with script (quick mode has one request)`));
+  } else {
+    const quickOnly = (['method', 'headers', 'body', 'timeout'] as const).filter((k) => b[k] !== undefined);
+    schemaErrors.push(...quickOnly.map((k) => `${k}: only with url (a script says its own requests)`));
+  }
+  const errors = [
+    ...durations(body as Record<string, unknown>, ['probeDuration', 'cooldown', 'timeout'], {
+      probeDuration: 1000,
+    }),
+    ...shares(body as Record<string, unknown>, ['errorThreshold', 'resolution']),
+  ];
+  if (
+    typeof b.startRate === 'number' &&
+    typeof b.maxRate === 'number' &&
+    b.startRate > 0 &&
+    b.maxRate < b.startRate
+  )
+    errors.push(`maxRate: must be at least startRate (${b.startRate})`);
+  if (b.resolution === 0) errors.push('resolution: must be more than 0');
+  return merged(schemaErrors, errors, b);
+}
+
+/** `POST /api/bench`: every problem at once; each malformed endpoint is named by its index. */
+export function validateBench(body: unknown): Validated<BenchRunBody> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, errors: ['body: must be a JSON object'] };
+  const schemaErrors = bench(body) ? [] : describe(bench.errors);
+  const b = body as unknown as BenchRunBody;
+  const errors = [
+    ...durations(body as Record<string, unknown>, ['duration', 'warmup', 'timeout'], { duration: 1 }),
+    ...shares(body as Record<string, unknown>, ['maxErrorRate']),
+  ];
+  const seen = new Set<string>();
+  (Array.isArray(b.endpoints) ? b.endpoints : []).forEach((spec, i) => {
+    if (typeof spec !== 'string') return;
+    const e = parseEndpointSpec(spec);
+    if (typeof e === 'string') errors.push(`endpoints.${i}: ${e}`);
+    else if (seen.has(`${e.method} ${e.path}`))
+      errors.push(`endpoints.${i}: '${e.method} ${e.path}' is listed twice`);
+    else seen.add(`${e.method} ${e.path}`);
+  });
+  return merged(schemaErrors, errors, b);
 }

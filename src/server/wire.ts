@@ -10,7 +10,11 @@ import type { LiveThreshold, RunListItem, SeriesPoint } from '../store/types.js'
 
 export type { Snapshot, Summary, LatencyStats };
 export type { EndpointSummary } from '../summary/summary.js';
-export type { StressResult, ProbeResult } from '../analysis/stress.js';
+export type { StressResult, ProbeResult, StressCeilingSoFar } from '../analysis/stress.js';
+import type { ProbeResult, StressCeilingSoFar } from '../analysis/stress.js';
+import type { BenchDocument, BenchEndpointResult } from '../analysis/bench.js';
+export type { BenchDocument, BenchEndpointResult } from '../analysis/bench.js';
+export type { BenchListItem } from '../store/bench-store.js';
 /** `GET /api/compare?base=ID&new=ID[&tolerance=10%]`: `volley compare` of two stored runs. */
 export type {
   Comparison,
@@ -87,11 +91,88 @@ export type LiveMessage =
       points: SeriesPoint[];
       latest: Snapshot | null;
       thresholds: LiveThreshold[];
+      /** A stress search (`POST /api/stress`): its probes ended so far and the ceiling they bound. */
+      stress?: { probes: ProbeResult[]; soFar: StressCeilingSoFar };
     }
+  /** A stress search's probe ended: its numbers, its verdict, and the ceiling so far. */
+  | { type: 'probe'; probe: ProbeResult; index: number; soFar: StressCeilingSoFar }
   | { type: 'snapshot'; snapshot: Snapshot; point: SeriesPoint }
   | { type: 'thresholds'; thresholds: LiveThreshold[] }
   /** Status changes (starting → running → finished/error); the last one carries the verdict. */
   | { type: 'status'; run: RunListItem };
+
+/**
+ * `POST /api/stress`: `volley stress` from the API. Durations as text ('1s'), shares as
+ * numbers 0..1 or text ('5%'); every field but url has the CLI's default.
+ */
+export interface StressRunBody {
+  /** Quick mode: one request at rising rates. Give url or script. */
+  url?: string;
+  /** A test file in --scripts whose one scenario (or `scenario`) becomes each probe's load. */
+  script?: string;
+  scenario?: string;
+  env?: Record<string, string>;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeout?: string;
+  startRate?: number;
+  maxRate?: number;
+  probeDuration?: string;
+  cooldown?: string;
+  errorThreshold?: number | string;
+  slos?: string[];
+  resolution?: number | string;
+  maxVus?: number;
+  maxProbes?: number;
+  workers?: number;
+  insecure?: boolean;
+}
+
+/** `POST /api/bench`: `volley bench` from the API; endpoints are 'METHOD /path' relative to url. */
+export interface BenchRunBody {
+  url: string;
+  endpoints: string[];
+  concurrency?: number;
+  duration?: string;
+  warmup?: string;
+  headers?: Record<string, string>;
+  timeout?: string;
+  maxErrorRate?: number | string;
+  workers?: number;
+  insecure?: boolean;
+}
+
+/** One endpoint in one stored bench: a point of its trend across benches. */
+export interface BenchHistoryEntry {
+  benchId: string;
+  createdAt: string;
+  concurrency: number;
+  durationMs: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errorRate: number;
+  failed: boolean;
+}
+
+/**
+ * `GET /api/benches/:id`: a bench measuring (`status: 'running'`, the endpoints done so far), one
+ * that ended without being stored (stopped, failed), or a stored one with every endpoint's history
+ * across every stored bench of the same base URL, oldest first (the one shown included).
+ */
+export interface BenchDetail {
+  id: string;
+  status: 'running' | 'finished' | 'stopped' | 'error';
+  /** Endpoints measured so far (running) or in the stored document. */
+  endpoints: BenchEndpointResult[];
+  /** Endpoints the bench measures in all (while running). */
+  total: number | null;
+  error: string | null;
+  bench: BenchDocument | null;
+  /** By endpoint label, 'GET /path'. */
+  history: Record<string, BenchHistoryEntry[]>;
+}
 
 /** `GET /api/system`: the generator host. */
 export interface SystemInfo {

@@ -77,6 +77,17 @@ export class BenchStore<D extends StoredBench = StoredBench> {
     return row ? (JSON.parse(row.result_json) as D) : undefined;
   }
 
+  /** Every bench against this base URL, oldest first (at most `limit`, the newest ones). */
+  forBaseUrl(baseUrl: string, limit = 500): D[] {
+    const rows = this.db
+      .prepare(
+        `SELECT result_json FROM benches WHERE base_url = ?
+         ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(baseUrl, limit) as Pick<BenchRow, 'result_json'>[];
+    return rows.reverse().map((r) => JSON.parse(r.result_json) as D);
+  }
+
   /** Recent benches, newest first. */
   list(limit = 20): BenchListItem[] {
     const rows = this.db

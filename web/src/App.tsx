@@ -4,6 +4,8 @@ import { fmtNum } from './format';
 import { runHref, usePoll, useRoute } from './hooks';
 import { SystemContext } from './system';
 import { Agents } from './views/Agents';
+import { BenchesList, BenchPage } from './views/Benches';
+import { StressForm } from './views/StressForm';
 import { Compare } from './views/Compare';
 import { NewRun } from './views/NewRun';
 import { RunPage } from './views/RunPage';
@@ -25,6 +27,16 @@ export function App() {
           </a>
           <a href="#/new" className={route.view === 'new' ? 'active' : ''} data-testid="nav-new">
             New run
+          </a>
+          <a href="#/stress" className={route.view === 'stress' ? 'active' : ''} data-testid="nav-stress">
+            Stress
+          </a>
+          <a
+            href="#/benches"
+            className={route.view === 'benches' || route.view === 'bench' ? 'active' : ''}
+            data-testid="nav-benches"
+          >
+            Benchmarks
           </a>
           <a href="#/agents" className={route.view === 'agents' ? 'active' : ''} data-testid="nav-agents">
             Agents
@@ -56,6 +68,9 @@ export function App() {
         {route.view === 'runs' ? <RunsList /> : null}
         {route.view === 'new' ? <NewRun /> : null}
         {route.view === 'agents' ? <Agents /> : null}
+        {route.view === 'stress' ? <StressForm /> : null}
+        {route.view === 'benches' ? <BenchesList /> : null}
+        {route.view === 'bench' ? <BenchPage key={route.id} id={route.id} /> : null}
         {route.view === 'run' ? <RunPage key={route.id} id={route.id} /> : null}
         {route.view === 'compare' ? <Compare key={`${route.a}/${route.b}`} a={route.a} b={route.b} /> : null}
         {route.view === 'missing' ? (

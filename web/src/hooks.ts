@@ -6,6 +6,9 @@ export type Route =
   | { view: 'runs' }
   | { view: 'new' }
   | { view: 'agents' }
+  | { view: 'stress' }
+  | { view: 'benches' }
+  | { view: 'bench'; id: string }
   | { view: 'run'; id: string }
   | { view: 'compare'; a: string; b: string }
   | { view: 'missing'; hash: string };
@@ -16,6 +19,9 @@ function parseHash(hash: string): Route {
   if (parts.length === 0) return { view: 'runs' };
   if (parts[0] === 'new' && parts.length === 1) return { view: 'new' };
   if (parts[0] === 'agents' && parts.length === 1) return { view: 'agents' };
+  if (parts[0] === 'stress' && parts.length === 1) return { view: 'stress' };
+  if (parts[0] === 'benches' && parts.length === 1) return { view: 'benches' };
+  if (parts[0] === 'benches' && parts.length === 2 && parts[1]) return { view: 'bench', id: parts[1] };
   if (parts[0] === 'runs' && parts.length === 2 && parts[1]) return { view: 'run', id: parts[1] };
   if (parts[0] === 'compare' && parts.length === 3 && parts[1] && parts[2])
     return { view: 'compare', a: parts[1], b: parts[2] };
@@ -37,6 +43,7 @@ export function navigate(hash: string): void {
 }
 
 export const runHref = (id: string): string => `#/runs/${encodeURIComponent(id)}`;
+export const benchHref = (id: string): string => `#/benches/${encodeURIComponent(id)}`;
 export const compareHref = (a: string, b: string): string =>
   `#/compare/${encodeURIComponent(a)}/${encodeURIComponent(b)}`;
 

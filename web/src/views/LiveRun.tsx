@@ -1,6 +1,14 @@
 /** `#/runs/:id` while the run starts or runs: the live socket, KPIs, charts, controls. */
 import { useEffect, useRef, useState } from 'react';
-import type { LiveMessage, LiveThreshold, RunListItem, Snapshot } from '../../../src/server/wire.js';
+import type {
+  LiveMessage,
+  LiveThreshold,
+  ProbeResult,
+  RunListItem,
+  Snapshot,
+  StressCeilingSoFar,
+} from '../../../src/server/wire.js';
+import { StressLive } from '../components/Stress';
 import { api, errorText, liveUrl } from '../api';
 import { EndpointTable, Kpi, liveThresholdRows, StatusBadge, ThresholdTable } from '../components/common';
 import { Gauge } from '../components/Gauge';
@@ -18,6 +26,8 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
   const [run, setRun] = useState(initial);
   const [latest, setLatest] = useState<Snapshot | null>(null);
   const [thresholds, setThresholds] = useState<LiveThreshold[]>([]);
+  // A stress search (POST /api/stress): its probes so far; null for any other run.
+  const [stress, setStress] = useState<{ probes: ProbeResult[]; soFar: StressCeilingSoFar } | null>(null);
   const [cols, setCols] = useState<SeriesColumns>(() => new BoundedSeries().columns());
   const [bucketSeconds, setBucketSeconds] = useState(1);
   const [socket, setSocket] = useState<'connecting' | 'open' | 'retrying'>('connecting');
@@ -53,8 +63,18 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
           setRun(msg.run);
           setLatest(msg.latest);
           setThresholds(msg.thresholds);
+          if (msg.stress) setStress(msg.stress);
           if (ENDED.has(msg.run.status)) ended = true;
           break;
+        case 'probe': {
+          const { probe, index, soFar } = msg;
+          setStress((prev) => {
+            const probes = [...(prev?.probes ?? [])];
+            probes[index] = probe;
+            return { probes, soFar };
+          });
+          break;
+        }
         case 'snapshot':
           if (seriesRef.current.add(msg.point)) publish();
           setLatest(msg.snapshot);
@@ -207,6 +227,8 @@ export function LiveRun({ initial, onEnded }: { initial: RunListItem; onEnded: (
           latency: p.current.latency,
         }))}
       />
+
+      {stress ? <StressLive probes={stress.probes} soFar={stress.soFar} /> : null}
 
       {run.controllable.length > 0 ? <Controls id={id} run={run} latest={latest} /> : null}
 

@@ -1,4 +1,5 @@
 /** `#/runs/:id` once the run ended: stored series, the summary, thresholds, checks, errors. */
+import { StressResultCard } from '../components/Stress';
 import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type {
@@ -274,46 +275,7 @@ function AnalysisSection({ s }: { s: Summary & { stress?: StressResult } }) {
   return (
     <section className="card" data-testid="analysis">
       <h2>Analysis</h2>
-      {stress ? (
-        <>
-          <p data-testid="stress-result">
-            Max sustainable rate{' '}
-            <strong>{stress.maxSustainableRate === null ? '—' : `${stress.maxSustainableRate}/s`}</strong>
-            {stress.breakdownRate === null ? '' : `, breaks at ${stress.breakdownRate}/s`} — {stress.detail}
-          </p>
-          <table className="data">
-            <thead>
-              <tr>
-                <th>Probe</th>
-                <th className="num">Rate</th>
-                <th className="num">Achieved</th>
-                <th className="num">p50</th>
-                <th className="num">p95</th>
-                <th className="num">p99</th>
-                <th className="num">Errors</th>
-                <th>Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {stress.probes.map((p, i) => (
-                <tr key={i} data-passed={p.passed ? 'true' : 'false'}>
-                  <td>{i + 1}</td>
-                  <td className="num">{p.rate}/s</td>
-                  <td className="num">{p.achievedRate}/s</td>
-                  <td className="num">{fmtMs(p.p50)}</td>
-                  <td className="num">{fmtMs(p.p95)}</td>
-                  <td className="num">{fmtMs(p.p99)}</td>
-                  <td className="num">{(p.errorRate * 100).toFixed(2)} %</td>
-                  <td>
-                    {p.passed ? '✓ passed' : `✗ ${p.failures.join('; ')}`}
-                    {p.generatorSaturated ? ' ⚠ generator saturated' : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
-      ) : null}
+      {stress ? <StressResultCard stress={stress} /> : null}
       {knee ? (
         <p data-testid="knee">
           {knee.detected ? (
