@@ -237,6 +237,17 @@ export class RunManager {
     return id;
   }
 
+  /** Resolves when the run this server started has ended and its row says how (at once for any other run). */
+  ended(id: string): Promise<void> {
+    const live = this.live;
+    return live?.id === id && !live.done ? live.exited : Promise.resolve();
+  }
+
+  /** Checks a script path as start() would (a schedule's body is checked when it is created). */
+  checkScript(rel: string): void {
+    this.resolveScript(rel);
+  }
+
   /** Data file paths of a posted document must name files inside --scripts; they become absolute. */
   private rebaseData(config: Record<string, unknown>): Record<string, unknown> {
     const data = config.data;

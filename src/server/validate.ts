@@ -12,7 +12,10 @@ import {
   MAX_DURATION_MS,
   QUICK_BODY_SCHEMA,
 } from '../session/run-options.js';
-import type { ControlRunBody, CreateRunBody } from './wire.js';
+import { parseFraction } from '../analysis/compare.js';
+import type { ScheduleWebhook } from '../store/schedule-store.js';
+import { cronProblem } from './scheduler.js';
+import type { ControlRunBody, CreateRunBody, CreateScheduleBody } from './wire.js';
 
 /** Deeper than any real test document; recursive code downstream must never see more. */
 const MAX_DEPTH = 64;
@@ -56,12 +59,53 @@ const CONTROL = {
   },
 };
 
+const SCHEDULE_PROPERTIES = {
+  name: { type: 'string', minLength: 1, maxLength: 200 },
+  cron: { type: 'string', minLength: 1, maxLength: 200 },
+  run: { type: 'object' },
+  baseline: { type: 'string', minLength: 1, maxLength: 100 },
+  tolerance: {
+    anyOf: [
+      { type: 'number', minimum: 0, maximum: 10 },
+      { type: 'string', minLength: 1, maxLength: 20 },
+    ],
+  },
+  webhooks: {
+    type: 'array',
+    maxItems: 10,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+        format: { enum: ['json', 'slack'] },
+      },
+    },
+  },
+  paused: { type: 'boolean' },
+};
+const SCHEDULE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cron', 'run'],
+  properties: SCHEDULE_PROPERTIES,
+};
+const SCHEDULE_PATCH = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: SCHEDULE_PROPERTIES,
+};
+
 const ajv = new Ajv({ allErrors: true, strict: true });
 // Quick mode's fields are the run options' (src/session/run-options.ts): the CLI's flags and the form's fields.
 const quick = ajv.compile(QUICK_BODY_SCHEMA);
 const config = ajv.compile(CONFIG);
 const script = ajv.compile(SCRIPT);
 const control = ajv.compile(CONTROL);
+const schedule = ajv.compile(SCHEDULE);
+const schedulePatch = ajv.compile(SCHEDULE_PATCH);
 
 function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
   const said = new Set<string>();
@@ -81,6 +125,8 @@ function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
 function describeOne(e: ErrorObject, at: string): string {
   if (e.keyword === 'additionalProperties')
     return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+  if (e.keyword === 'pattern' && /^webhooks\.\d+\.url$/.test(at)) return `${at}: must start with http:// or https://`;
+  if (at === 'tolerance' && e.keyword === 'anyOf') return 'tolerance: a fraction like 0.1 or a percentage like "10%"';
   if (e.keyword === 'pattern' && at === 'url')
     return 'url: must start with http://, https://, ws:// or wss://';
   if (e.keyword === 'pattern' && (DURATION_FIELDS as readonly string[]).includes(at))
@@ -146,4 +192,58 @@ export function validateControl(body: unknown): Validated<ControlRunBody> {
   if (b.vus !== undefined && b.rate !== undefined)
     return { ok: false, errors: ['body: give vus or rate, not both'] };
   return { ok: true, value: b };
+}
+
+/** A schedule's fields as validated: the tolerance as a fraction, the webhooks with their format. */
+export interface ScheduleFields {
+  name?: string;
+  cron?: string;
+  run?: CreateRunBody;
+  baseline?: string;
+  tolerance?: number;
+  webhooks?: ScheduleWebhook[];
+  paused?: boolean;
+}
+
+/**
+ * `POST /api/schedules` (every field checked) or, with `partial`, `PATCH /api/schedules/:id`. The
+ * run body is the one `POST /api/runs` takes, checked by the same validation (its problems under
+ * `run.`); the cron is parsed by the scheduler's parser, so what is accepted is what fires.
+ */
+export function validateSchedule(body: unknown, partial = false): Validated<ScheduleFields> {
+  const check = partial ? schedulePatch : schedule;
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, errors: ['body: must be a JSON object'] };
+  if (!check(body)) return { ok: false, errors: describe(check.errors) };
+  const b = body as CreateScheduleBody;
+  const errors: string[] = [];
+  const out: ScheduleFields = {};
+  if (b.name !== undefined) out.name = b.name;
+  if (b.paused !== undefined) out.paused = b.paused;
+  if (b.cron !== undefined) {
+    const cron = b.cron.trim().replace(/\s+/g, ' ');
+    const p = cronProblem(cron);
+    if (p) errors.push(p);
+    else out.cron = cron;
+  }
+  if (b.run !== undefined) {
+    const r = validateCreateRun(b.run);
+    if (!r.ok) errors.push(...r.errors.map((e) => (e.startsWith('body: ') ? `run: ${e.slice(6)}` : `run.${e}`)));
+    else out.run = r.value;
+  }
+  if (b.baseline !== undefined) {
+    if (b.baseline !== 'previous' && !/^[0-9a-f-]{4,36}$/i.test(b.baseline))
+      errors.push(`baseline: '${b.baseline}' is neither 'previous' nor a run id`);
+    else out.baseline = b.baseline;
+  }
+  if (b.tolerance !== undefined) {
+    try {
+      out.tolerance = typeof b.tolerance === 'number' ? b.tolerance : parseFraction(b.tolerance, 'tolerance:');
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (b.webhooks !== undefined) out.webhooks = b.webhooks.map((w) => ({ url: w.url, format: w.format ?? 'json' }));
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, value: out };
 }
