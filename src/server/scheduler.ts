@@ -58,7 +58,8 @@ export class Scheduler {
   /** Arms every stored schedule that is not paused; closes firings a stopped server left open. */
   start(): void {
     const open = this.schedules.closeInterrupted();
-    if (open > 0) this.opts.log(`${open} schedule firing(s) left running by a stopped server are marked error`);
+    if (open > 0)
+      this.opts.log(`${open} schedule firing(s) left running by a stopped server are marked error`);
     for (const s of this.schedules.list()) this.arm(s);
   }
 
@@ -173,7 +174,9 @@ export class Scheduler {
       return;
     }
     const baselineRunId =
-      s.baseline === 'previous' ? this.schedules.previousRun(id, firing) : (this.opts.store.resolveId(s.baseline) ?? s.baseline);
+      s.baseline === 'previous'
+        ? this.schedules.previousRun(id, firing)
+        : (this.opts.store.resolveId(s.baseline) ?? s.baseline);
     let comparison: Comparison | undefined;
     let compareError: string | undefined;
     const base = baselineRunId === undefined ? undefined : this.opts.store.get(baselineRunId);
@@ -191,8 +194,7 @@ export class Scheduler {
         compareError = `comparison failed: ${(err as Error).message}`;
       }
     const regressed = comparison?.verdict === 'regressed';
-    const outcome: FiringOutcome =
-      run.verdict !== 'passed' ? 'failed' : regressed ? 'regressed' : 'passed';
+    const outcome: FiringOutcome = run.verdict !== 'passed' ? 'failed' : regressed ? 'regressed' : 'passed';
     await this.finish(s, firing, firedAt, {
       outcome,
       runId,
@@ -247,7 +249,11 @@ export class Scheduler {
   }
 
   /** One webhook; its failure is recorded and logged, never thrown. */
-  private async post(s: ScheduleItem, w: ScheduleWebhook, body: ScheduleWebhookBody): Promise<WebhookDelivery> {
+  private async post(
+    s: ScheduleItem,
+    w: ScheduleWebhook,
+    body: ScheduleWebhookBody,
+  ): Promise<WebhookDelivery> {
     const payload = w.format === 'slack' ? slackMessage(body) : body;
     try {
       const res = await fetch(w.url, {
@@ -301,7 +307,9 @@ export function slackMessage(b: ScheduleWebhookBody): { text: string; blocks: un
       { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
       {
         type: 'actions',
-        elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in volley' }, url: b.dashboardUrl }],
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Open in volley' }, url: b.dashboardUrl },
+        ],
       },
     ],
   };

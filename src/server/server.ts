@@ -152,7 +152,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     log: opts.log,
   });
   let publicUrl = '';
-  const scheduler = new Scheduler({ store: opts.store, manager, dashboardUrl: () => publicUrl, log: opts.log });
+  const scheduler = new Scheduler({
+    store: opts.store,
+    manager,
+    dashboardUrl: () => publicUrl,
+    log: opts.log,
+  });
   /** A schedule's run body is checked like a run's, and its script must exist in --scripts now. */
   const checkScheduleRun = (f: ScheduleFields): void => {
     if (f.run && 'script' in f.run) manager.checkScript(f.run.script);
@@ -391,7 +396,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return send(
           res,
           200,
-          scheduler.update(id, { ...rest, ...(run ? { run: run as unknown as Record<string, unknown> } : {}) }),
+          scheduler.update(id, {
+            ...rest,
+            ...(run ? { run: run as unknown as Record<string, unknown> } : {}),
+          }),
         );
       }
       if (method === 'DELETE') {

@@ -125,8 +125,10 @@ function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
 function describeOne(e: ErrorObject, at: string): string {
   if (e.keyword === 'additionalProperties')
     return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
-  if (e.keyword === 'pattern' && /^webhooks\.\d+\.url$/.test(at)) return `${at}: must start with http:// or https://`;
-  if (at === 'tolerance' && e.keyword === 'anyOf') return 'tolerance: a fraction like 0.1 or a percentage like "10%"';
+  if (e.keyword === 'pattern' && /^webhooks\.\d+\.url$/.test(at))
+    return `${at}: must start with http:// or https://`;
+  if (at === 'tolerance' && e.keyword === 'anyOf')
+    return 'tolerance: a fraction like 0.1 or a percentage like "10%"';
   if (e.keyword === 'pattern' && at === 'url')
     return 'url: must start with http://, https://, ws:// or wss://';
   if (e.keyword === 'pattern' && (DURATION_FIELDS as readonly string[]).includes(at))
@@ -228,7 +230,8 @@ export function validateSchedule(body: unknown, partial = false): Validated<Sche
   }
   if (b.run !== undefined) {
     const r = validateCreateRun(b.run);
-    if (!r.ok) errors.push(...r.errors.map((e) => (e.startsWith('body: ') ? `run: ${e.slice(6)}` : `run.${e}`)));
+    if (!r.ok)
+      errors.push(...r.errors.map((e) => (e.startsWith('body: ') ? `run: ${e.slice(6)}` : `run.${e}`)));
     else out.run = r.value;
   }
   if (b.baseline !== undefined) {
@@ -238,12 +241,14 @@ export function validateSchedule(body: unknown, partial = false): Validated<Sche
   }
   if (b.tolerance !== undefined) {
     try {
-      out.tolerance = typeof b.tolerance === 'number' ? b.tolerance : parseFraction(b.tolerance, 'tolerance:');
+      out.tolerance =
+        typeof b.tolerance === 'number' ? b.tolerance : parseFraction(b.tolerance, 'tolerance:');
     } catch (err) {
       errors.push((err as Error).message);
     }
   }
-  if (b.webhooks !== undefined) out.webhooks = b.webhooks.map((w) => ({ url: w.url, format: w.format ?? 'json' }));
+  if (b.webhooks !== undefined)
+    out.webhooks = b.webhooks.map((w) => ({ url: w.url, format: w.format ?? 'json' }));
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, value: out };
 }

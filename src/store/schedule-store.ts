@@ -211,8 +211,7 @@ export class ScheduleStore {
 
   endFiring(id: number, end: FiringEnd): void {
     const current = this.db.prepare('SELECT * FROM schedule_firings WHERE id = ?').get(id) as
-      | FiringRow
-      | undefined;
+      FiringRow | undefined;
     if (!current) return; // its schedule was deleted meanwhile
     const f = firingItem(current);
     this.db
