@@ -8,6 +8,7 @@ import { Compare } from './views/Compare';
 import { NewRun } from './views/NewRun';
 import { RunPage } from './views/RunPage';
 import { RunsList } from './views/RunsList';
+import { Schedules } from './views/Schedules';
 
 export function App() {
   const route = useRoute();
@@ -28,6 +29,13 @@ export function App() {
           </a>
           <a href="#/agents" className={route.view === 'agents' ? 'active' : ''} data-testid="nav-agents">
             Agents
+          </a>
+          <a
+            href="#/schedules"
+            className={route.view === 'schedules' ? 'active' : ''}
+            data-testid="nav-schedules"
+          >
+            Schedules
           </a>
         </nav>
         <div className="topbar-right">
@@ -56,6 +64,7 @@ export function App() {
         {route.view === 'runs' ? <RunsList /> : null}
         {route.view === 'new' ? <NewRun /> : null}
         {route.view === 'agents' ? <Agents /> : null}
+        {route.view === 'schedules' ? <Schedules /> : null}
         {route.view === 'run' ? <RunPage key={route.id} id={route.id} /> : null}
         {route.view === 'compare' ? <Compare key={`${route.a}/${route.b}`} a={route.a} b={route.b} /> : null}
         {route.view === 'missing' ? (

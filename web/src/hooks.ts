@@ -6,6 +6,7 @@ export type Route =
   | { view: 'runs' }
   | { view: 'new' }
   | { view: 'agents' }
+  | { view: 'schedules' }
   | { view: 'run'; id: string }
   | { view: 'compare'; a: string; b: string }
   | { view: 'missing'; hash: string };
@@ -16,6 +17,7 @@ function parseHash(hash: string): Route {
   if (parts.length === 0) return { view: 'runs' };
   if (parts[0] === 'new' && parts.length === 1) return { view: 'new' };
   if (parts[0] === 'agents' && parts.length === 1) return { view: 'agents' };
+  if (parts[0] === 'schedules' && parts.length === 1) return { view: 'schedules' };
   if (parts[0] === 'runs' && parts.length === 2 && parts[1]) return { view: 'run', id: parts[1] };
   if (parts[0] === 'compare' && parts.length === 3 && parts[1] && parts[2])
     return { view: 'compare', a: parts[1], b: parts[2] };
