@@ -174,9 +174,7 @@ export class Scheduler {
       return;
     }
     const baselineRunId =
-      s.baseline === 'previous'
-        ? this.schedules.previousRun(id, firing)
-        : (this.opts.store.resolveId(s.baseline) ?? s.baseline);
+      s.baseline === 'previous' ? this.schedules.previousRun(id, firing) : this.fixedBaseline(s.baseline);
     let comparison: Comparison | undefined;
     let compareError: string | undefined;
     const base = baselineRunId === undefined ? undefined : this.opts.store.get(baselineRunId);
@@ -204,6 +202,15 @@ export class Scheduler {
       regressions: comparison?.regressions.map((r) => r.message) ?? [],
       error: compareError ?? null,
     });
+  }
+
+  /** A fixed baseline's full id; an unknown or ambiguous prefix is kept as given (then "not compared"). */
+  private fixedBaseline(idOrPrefix: string): string {
+    try {
+      return this.opts.store.resolveId(idOrPrefix, 8) ?? idOrPrefix;
+    } catch {
+      return idOrPrefix;
+    }
   }
 
   /** Records the end of a firing, posting the webhooks first when it did not pass. */
