@@ -145,6 +145,20 @@ export class Scheduler {
       return;
     }
     const firing = this.schedules.startFiring(id, firedAt);
+    try {
+      await this.runFiring(s, firing, firedAt);
+    } catch (err) {
+      // Whatever went wrong, the firing ends: a row left 'running' would read as a run in progress.
+      this.schedules.endFiring(firing, {
+        outcome: 'error',
+        error: `internal error: ${(err as Error).message}`,
+      });
+      throw err;
+    }
+  }
+
+  private async runFiring(s: ScheduleItem, firing: number, firedAt: number): Promise<void> {
+    const id = s.id;
     let runId: string;
     try {
       runId = this.opts.manager.start(s.run as unknown as CreateRunBody, 'schedule');
