@@ -46,8 +46,9 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; clo
     req.on('data', (d: Buffer) => (text += d.toString()));
     req.on('end', () => {
       received.push({ path: req.url ?? '/', body: JSON.parse(text) as unknown });
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ok');
+      const status = req.url === '/fail' ? 500 : 200;
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 200 ? 'ok' : 'broken');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -140,6 +141,8 @@ describe('scheduled regression runs (volley serve)', () => {
         webhooks: [
           { url: `${receiver.url}/generic`, format: 'json' },
           { url: `${receiver.url}/slack`, format: 'slack' },
+          // Answers 500: the failure is recorded, the other webhooks and the server go on.
+          { url: `${receiver.url}/fail`, format: 'json' },
         ],
       },
     });
@@ -204,8 +207,11 @@ describe('scheduled regression runs (volley serve)', () => {
       [
         ['json', 200],
         ['slack', 200],
+        ['json', 500],
       ],
     );
+    assert.equal(regressed.webhooks[2]?.error, 'HTTP 500');
+    assert.ok(serve.stderr().includes(`webhook ${new URL(receiver.url).host} answered 500`), serve.stderr());
 
     const generic = receiver.received.find(
       (r) => r.path === '/generic' && (r.body as ScheduleWebhookBody).runId === regressed.runId,
@@ -258,5 +264,53 @@ describe('scheduled regression runs (volley serve)', () => {
     const del = await api(serve.url, `/api/schedules/${scheduleId}`, { method: 'DELETE' });
     assert.equal(del.status, 204);
     assert.equal((await api(serve.url, `/api/schedules/${scheduleId}`)).status, 404);
+  });
+
+  it('skips a firing while another run is active, and records the skip', async () => {
+    targetOpts.delayMs = 0;
+    const run = await api<{ id: string }>(serve.url, '/api/runs', {
+      method: 'POST',
+      body: { url: target.url, rate: 20, duration: '8s' },
+    });
+    assert.equal(run.status, 201);
+    const created = await api<ScheduleListItem>(serve.url, '/api/schedules', {
+      method: 'POST',
+      body: { name: 'busy', cron: '*/2 * * * * *', run: { url: target.url, rate: 10, duration: '1s' } },
+    });
+    scheduleId = created.body.id;
+    const fs = await until(
+      firings,
+      (f) => f.some((x) => x.outcome === 'skipped'),
+      15_000,
+      'a skipped firing',
+    );
+    const skipped = fs.find((x) => x.outcome === 'skipped') as FiringItem;
+    assert.equal(skipped.runId, null);
+    assert.match(skipped.error ?? '', new RegExp(`run ${run.body.id} was active`));
+    await api(serve.url, `/api/schedules/${scheduleId}`, { method: 'DELETE' });
+    await api(serve.url, `/api/runs/${run.body.id}/stop`, { method: 'POST' });
+  });
+
+  it("applies the API's token rules", async () => {
+    const guarded = await startServeProcess(['--db', join(dir, 'token.db'), '--token', 's3cret'], CLEAN_ENV);
+    try {
+      assert.equal((await api(guarded.url, '/api/schedules')).status, 401);
+      const post = await api(guarded.url, '/api/schedules', {
+        method: 'POST',
+        body: { cron: '0 3 * * *', run: { url: target.url, rate: 5 } },
+      });
+      assert.equal(post.status, 401);
+      const ok = await api(guarded.url, '/api/schedules', { headers: { authorization: 'Bearer s3cret' } });
+      assert.equal(ok.status, 200);
+      // A cross-site page cannot create one through the browser.
+      const cross = await api(serve.url, '/api/schedules', {
+        method: 'POST',
+        headers: { origin: 'http://evil.example' },
+        body: { cron: '0 3 * * *', run: { url: target.url, rate: 5 } },
+      });
+      assert.equal(cross.status, 403);
+    } finally {
+      await guarded.stop();
+    }
   });
 });
