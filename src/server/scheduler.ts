@@ -243,7 +243,13 @@ export class Scheduler {
     },
   ): Promise<void> {
     let webhooks: WebhookDelivery[] = [];
-    if (end.outcome !== 'passed' && s.webhooks.length > 0) {
+    if (this.stopped && end.outcome !== 'passed') {
+      // The server's own shutdown stopped the run: that is no verdict on the target.
+      end = {
+        ...end,
+        error: [end.error, 'the server was stopping: webhooks not posted'].filter(Boolean).join('; '),
+      };
+    } else if (end.outcome !== 'passed' && s.webhooks.length > 0) {
       const body: ScheduleWebhookBody = {
         schema: 'volley.schedule-firing/1',
         schedule: { id: s.id, name: s.name, cron: s.cron },

@@ -216,30 +216,31 @@ export function validateSchedule(body: unknown, partial = false): Validated<Sche
   const check = partial ? schedulePatch : schedule;
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return { ok: false, errors: ['body: must be a JSON object'] };
-  if (!check(body)) return { ok: false, errors: describe(check.errors) };
+  // The schema's problems and the fields' own ones are listed together: each check below runs on a
+  // field of the right type, whatever else is wrong.
+  const errors: string[] = check(body) ? [] : describe(check.errors);
   const b = body as CreateScheduleBody;
-  const errors: string[] = [];
   const out: ScheduleFields = {};
   if (b.name !== undefined) out.name = b.name;
   if (b.paused !== undefined) out.paused = b.paused;
-  if (b.cron !== undefined) {
+  if (typeof b.cron === 'string') {
     const cron = b.cron.trim().replace(/\s+/g, ' ');
     const p = cronProblem(cron);
     if (p) errors.push(p);
     else out.cron = cron;
   }
-  if (b.run !== undefined) {
+  if (typeof b.run === 'object' && b.run !== null && !Array.isArray(b.run)) {
     const r = validateCreateRun(b.run);
     if (!r.ok)
       errors.push(...r.errors.map((e) => (e.startsWith('body: ') ? `run: ${e.slice(6)}` : `run.${e}`)));
     else out.run = r.value;
   }
-  if (b.baseline !== undefined) {
+  if (typeof b.baseline === 'string') {
     if (b.baseline !== 'previous' && !/^[0-9a-f-]{4,36}$/i.test(b.baseline))
       errors.push(`baseline: '${b.baseline}' is neither 'previous' nor a run id`);
     else out.baseline = b.baseline;
   }
-  if (b.tolerance !== undefined) {
+  if (typeof b.tolerance === 'number' || typeof b.tolerance === 'string') {
     try {
       out.tolerance =
         typeof b.tolerance === 'number' ? b.tolerance : parseFraction(b.tolerance, 'tolerance:');
