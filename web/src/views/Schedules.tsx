@@ -15,7 +15,7 @@ import type {
 import { api, ApiRequestError, errorText } from '../api';
 import { ErrorBox } from '../components/common';
 import { DASH } from '../format';
-import { runHref, usePoll } from '../hooks';
+import { compareHref, runHref, usePoll } from '../hooks';
 import { initialValues, needsPool, quickBody, QuickFields } from './NewRun';
 
 const POLL_MS = 3000;
@@ -39,6 +39,18 @@ function LastFiring({ f }: { f: FiringItem | null }) {
         <a href={runHref(f.runId)} data-testid="schedule-run-link">
           run {f.runId.slice(0, 8)}
         </a>
+      ) : null}
+      {f.runId && f.baselineRunId ? (
+        <>
+          {' '}
+          <a
+            href={compareHref(f.baselineRunId, f.runId)}
+            className="small"
+            data-testid="schedule-compare-link"
+          >
+            compare
+          </a>
+        </>
       ) : null}{' '}
       <span className="muted small">{when(f.firedAt)}</span>
     </span>
