@@ -262,7 +262,7 @@ export function Schedules() {
               {rows.map((s) => (
                 <tr key={s.id} data-testid="schedule-row" data-schedule-id={s.id}>
                   <td data-testid="schedule-name-cell">{s.name}</td>
-                  <td>
+                  <td className="nowrap">
                     <code>{s.cron}</code>
                   </td>
                   <td data-testid="schedule-next">{s.paused ? DASH : when(s.nextFireAt)}</td>
@@ -274,7 +274,7 @@ export function Schedules() {
                   <td>
                     <LastFiring f={s.lastFiring} />
                   </td>
-                  <td className="actions">
+                  <td className="actions nowrap">
                     <button
                       type="button"
                       className="small"
