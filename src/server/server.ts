@@ -158,9 +158,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     dashboardUrl: () => publicUrl,
     log: opts.log,
   });
-  /** A schedule's run body is checked like a run's, and its script must exist in --scripts now. */
+  /** A schedule's run body is checked like a run's: its script must exist in --scripts now. */
   const checkScheduleRun = (f: ScheduleFields): void => {
-    if (f.run && 'script' in f.run) manager.checkScript(f.run.script);
+    if (f.run) manager.check(f.run);
   };
 
   /** One discovery at a time: concurrent GET /api/agents (tabs, polls) share its answer. */

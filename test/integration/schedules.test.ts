@@ -128,6 +128,12 @@ describe('scheduled regression runs (volley serve)', () => {
     });
     assert.equal(script.status, 400);
     assert.match(script.body.error, /^script: no scripts folder/);
+    const agents = await api<{ error: string }>(serve.url, '/api/schedules', {
+      method: 'POST',
+      body: { cron: '* * * * *', run: { url: target.url, rate: 10, agents: 2 } },
+    });
+    assert.equal(agents.status, 400);
+    assert.match(agents.body.error, /^this server has no agent pool/);
     assert.deepEqual((await api(serve.url, '/api/schedules')).body, []);
   });
 
