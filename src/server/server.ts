@@ -50,6 +50,8 @@ export interface ServeOptions {
    * is an error at start; runs asking for agents reserve them from it.
    */
   nats?: AgentPoolSettings | undefined;
+  /** The dashboard's address as others reach it (behind a proxy): the run links in webhooks. Default: the listening address. */
+  publicUrl?: string | undefined;
   version: string;
   log: (line: string) => void;
 }
@@ -538,10 +540,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  publicUrl = `http://${hostInUrl}:${port}`;
+  const listening = `http://${hostInUrl}:${port}`;
+  publicUrl = opts.publicUrl ?? listening;
   scheduler.start();
   return {
-    url: publicUrl,
+    url: listening,
     port,
     manager,
     scheduler,

@@ -297,8 +297,11 @@ describe('scheduled regression runs (volley serve)', () => {
     await api(serve.url, `/api/runs/${run.body.id}/stop`, { method: 'POST' });
   });
 
-  it("applies the API's token rules", async () => {
-    const guarded = await startServeProcess(['--db', join(dir, 'token.db'), '--token', 's3cret'], CLEAN_ENV);
+  it("applies the API's token rules; an SLO failure posts the webhook with the --public-url link", async () => {
+    const guarded = await startServeProcess(
+      ['--db', join(dir, 'token.db'), '--token', 's3cret', '--public-url', 'https://volley.example.com/'],
+      CLEAN_ENV,
+    );
     try {
       assert.equal((await api(guarded.url, '/api/schedules')).status, 401);
       const post = await api(guarded.url, '/api/schedules', {
@@ -315,6 +318,37 @@ describe('scheduled regression runs (volley serve)', () => {
         body: { cron: '0 3 * * *', run: { url: target.url, rate: 5 } },
       });
       assert.equal(cross.status, 403);
+
+      // A run that fails its SLO (p99 under 1 µs cannot hold) with no baseline yet: verdict failed.
+      const auth = { authorization: 'Bearer s3cret' };
+      const made = await api<ScheduleListItem>(guarded.url, '/api/schedules', {
+        method: 'POST',
+        headers: auth,
+        body: {
+          name: 'slo',
+          cron: '*/2 * * * * *',
+          run: { url: target.url, rate: 20, duration: '1s', thresholds: ['http_req_duration:p(99)<0.001'] },
+          webhooks: [{ url: `${receiver.url}/slo` }],
+        },
+      });
+      assert.equal(made.status, 201);
+      const hook = await until(
+        () => Promise.resolve(receiver.received.find((r) => r.path === '/slo')),
+        (r) => r !== undefined,
+        30_000,
+        'the SLO webhook',
+      );
+      const body = hook?.body as ScheduleWebhookBody;
+      assert.equal(body.verdict, 'failed');
+      assert.equal(body.runVerdict, 'failed');
+      assert.equal(body.regressed, false);
+      assert.equal(body.baselineRunId, null);
+      assert.equal(body.dashboardUrl, `https://volley.example.com/#/runs/${body.runId}`);
+      await api(guarded.url, `/api/schedules/${made.body.id}`, {
+        method: 'PATCH',
+        headers: auth,
+        body: { paused: true },
+      });
     } finally {
       await guarded.stop();
     }
