@@ -152,6 +152,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option(...STORE_OPTION)
     .option('--token <token>', 'require Authorization: Bearer TOKEN on the API (default $VOLLEY_TOKEN)')
     .option('--scripts <dir>', 'folder of test files the API and dashboard may run')
+    .option(
+      '--public-url <url>',
+      "the dashboard's address as others reach it, for the run links in schedule webhooks",
+    )
     .option('--nats <url>', 'agent pool: NATS server, nats://host:4222 (default $VOLLEY_NATS_URL)')
     .option('--nats-creds <file>', 'NATS credentials file (or $VOLLEY_NATS_CREDS)')
     .option('--nats-token <token>', 'NATS token (or $VOLLEY_NATS_TOKEN)')

@@ -21,6 +21,7 @@ export interface ServeFlags extends StoreFlags {
   host?: string;
   token?: string;
   scripts?: string;
+  publicUrl?: string;
   nats?: string;
   natsCreds?: string;
   natsToken?: string;
@@ -80,8 +81,15 @@ export async function startServe(
   const interrupted = store.reconcile(processAlive);
   if (interrupted.length > 0)
     io.stderr(`${interrupted.length} run(s) whose process had stopped are now marked interrupted\n`);
+  const publicUrl = flags.publicUrl?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]/.test(publicUrl))
+    throw new VolleyError(
+      'INVALID_USAGE',
+      `--public-url must be an http:// or https:// URL (got '${flags.publicUrl}')`,
+    );
   return startServer({
     store,
+    publicUrl,
     host: flags.host ?? '127.0.0.1',
     port: parsePort(flags.port, 8089),
     token: flags.token ?? (io.env.VOLLEY_TOKEN || undefined),

@@ -138,18 +138,7 @@ export class RunManager {
   /** Validated body → a run process. 409 while another run is active. */
   start(body: CreateRunBody, source: RunSource = 'api'): string {
     // Everything about the body is checked before the busy check, so a bad body is a 400 always.
-    let script: string | undefined;
-    let config: Record<string, unknown> | undefined;
-    if ('script' in body) script = this.resolveScript(body.script);
-    if ('config' in body) config = this.rebaseData(body.config);
-    const asked = body as unknown as Partial<Record<string, unknown>>;
-    const agentFields = AGENT_POOL_FIELDS.filter((f) => asked[f] !== undefined);
-    if (agentFields.length > 0 && !this.opts.nats)
-      throw new ApiProblem(
-        400,
-        NO_AGENT_POOL,
-        agentFields.map((f) => `${f}: ${NO_AGENT_POOL}`),
-      );
+    const { script, config, agentFields } = this.prepare(body);
     this.refuseWhileBusy();
     const id = randomUUID();
     let flags: Record<string, unknown>;
@@ -380,6 +369,41 @@ export class RunManager {
       ...(file === undefined ? {} : { file }),
     };
     child.send({ type: 'job', job } satisfies ServerToJob);
+  }
+
+  /** Resolves when the run this server started has ended and its row says how (at once for any other run). */
+  ended(id: string): Promise<void> {
+    const live = this.live;
+    return live?.id === id && !live.done ? live.exited : Promise.resolve();
+  }
+
+  /**
+   * Checks a body as start() would, without starting anything: a schedule's run body is checked
+   * when the schedule is created (its script exists in --scripts, its data files too, agents only
+   * with a pool), so a bad one is a 400 then rather than an error at 2 a.m.
+   */
+  check(body: CreateRunBody): void {
+    this.prepare(body);
+  }
+
+  private prepare(body: CreateRunBody): {
+    script: string | undefined;
+    config: Record<string, unknown> | undefined;
+    agentFields: string[];
+  } {
+    let script: string | undefined;
+    let config: Record<string, unknown> | undefined;
+    if ('script' in body) script = this.resolveScript(body.script);
+    if ('config' in body) config = this.rebaseData(body.config);
+    const asked = body as unknown as Partial<Record<string, unknown>>;
+    const agentFields = AGENT_POOL_FIELDS.filter((f) => asked[f] !== undefined);
+    if (agentFields.length > 0 && !this.opts.nats)
+      throw new ApiProblem(
+        400,
+        NO_AGENT_POOL,
+        agentFields.map((f) => `${f}: ${NO_AGENT_POOL}`),
+      );
+    return { script, config, agentFields };
   }
 
   /** Data file paths of a posted document must name files inside --scripts; they become absolute. */

@@ -21,13 +21,22 @@ import { CSP, dashboardBuilt, serveStatic } from './static-files.js';
 import { SystemSampler } from './system-info.js';
 import { compareStoredRuns } from './compare-runs.js';
 import { listTestFiles } from './test-files.js';
-import { validateBench, validateControl, validateCreateRun, validateStress } from './validate.js';
+import {
+  validateBench,
+  validateControl,
+  validateCreateRun,
+  validateSchedule,
+  validateStress,
+  type ScheduleFields,
+} from './validate.js';
 import { benchDetail } from './benches.js';
 import { BenchStore } from '../store/bench-store.js';
+import { Scheduler } from './scheduler.js';
 import { runOptionsResponse } from '../session/run-options.js';
 import type {
   AgentsResponse,
   ApiError,
+  CreateRunBody,
   LiveMessage,
   RunDetail,
   ScriptsResponse,
@@ -50,6 +59,8 @@ export interface ServeOptions {
    * is an error at start; runs asking for agents reserve them from it.
    */
   nats?: AgentPoolSettings | undefined;
+  /** The dashboard's address as others reach it (behind a proxy): the run links in webhooks. Default: the listening address. */
+  publicUrl?: string | undefined;
   version: string;
   log: (line: string) => void;
 }
@@ -61,6 +72,7 @@ export interface RunningServer {
   url: string;
   port: number;
   manager: RunManager;
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
@@ -150,6 +162,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     nats: opts.nats,
     log: opts.log,
   });
+  let publicUrl = '';
+  const scheduler = new Scheduler({
+    store: opts.store,
+    manager,
+    dashboardUrl: () => publicUrl,
+    log: opts.log,
+  });
+  /** A schedule's run body is checked like a run's: its script must exist in --scripts now. */
+  const checkScheduleRun = (f: ScheduleFields): void => {
+    if (f.run) manager.check(f.run);
+  };
+
   /** One discovery at a time: concurrent GET /api/agents (tabs, polls) share its answer. */
   let discovering: Promise<AgentsResponse> | undefined;
   const agents = (): Promise<AgentsResponse> => {
@@ -354,6 +378,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       manager.stop(id);
       return send(res, 202, { id, stopping: true });
     }
+    if (parts[1] === 'schedules') return schedules(req, res, url, parts, method);
     if (url.pathname === '/api/compare' && method === 'GET')
       return send(res, 200, compareStoredRuns(opts.store, resolveRun, url.searchParams));
     if (url.pathname === '/api/system' && method === 'GET') {
@@ -372,6 +397,69 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         scripts: listTestFiles(manager.scriptsDir),
       };
       return send(res, 200, body);
+    }
+    throw new ApiProblem(404, `no route ${method} ${url.pathname}`);
+  }
+
+  async function schedules(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    parts: string[],
+    method: string,
+  ): Promise<void> {
+    if (parts.length === 2) {
+      if (method === 'GET') return send(res, 200, scheduler.list());
+      if (method === 'POST') {
+        const v = validateSchedule(await readJson(req));
+        if (!v.ok) throw new ApiProblem(400, v.errors[0] as string, v.errors);
+        checkScheduleRun(v.value);
+        const f = v.value;
+        const run = f.run as CreateRunBody;
+        const created = scheduler.create({
+          name: f.name ?? ('url' in run ? run.url : 'script' in run ? run.script : 'config'),
+          cron: f.cron as string,
+          run: run as unknown as Record<string, unknown>,
+          baseline: f.baseline ?? 'previous',
+          tolerance: f.tolerance ?? 0.1,
+          webhooks: f.webhooks ?? [],
+          paused: f.paused ?? false,
+        });
+        return send(res, 201, created, { location: `/api/schedules/${created.id}` });
+      }
+      throw new ApiProblem(405, `${method} is not allowed on /api/schedules`);
+    }
+    const id = decodePath(parts[2] as string);
+    if (parts.length === 3) {
+      if (method === 'GET') return send(res, 200, scheduler.get(id));
+      if (method === 'PATCH') {
+        scheduler.get(id); // 404 before 400
+        const v = validateSchedule(await readJson(req), true);
+        if (!v.ok) throw new ApiProblem(400, v.errors[0] as string, v.errors);
+        checkScheduleRun(v.value);
+        const { run, ...rest } = v.value;
+        return send(
+          res,
+          200,
+          scheduler.update(id, {
+            ...rest,
+            ...(run ? { run: run as unknown as Record<string, unknown> } : {}),
+          }),
+        );
+      }
+      if (method === 'DELETE') {
+        scheduler.delete(id);
+        return send(res, 204);
+      }
+      throw new ApiProblem(405, `${method} is not allowed on ${url.pathname}`);
+    }
+    if (parts.length === 4 && parts[3] === 'firings') {
+      if (method !== 'GET') throw new ApiProblem(405, `${method} is not allowed on ${url.pathname}`);
+      const limitText = url.searchParams.get('limit');
+      const limit = limitText === null ? 100 : Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST)
+        throw new ApiProblem(400, `limit: must be an integer from 1 to ${MAX_LIST}`);
+      return send(res, 200, scheduler.firings(id, limit));
     }
     throw new ApiProblem(404, `no route ${method} ${url.pathname}`);
   }
@@ -495,12 +583,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const listening = `http://${hostInUrl}:${port}`;
+  publicUrl = opts.publicUrl ?? listening;
+  scheduler.start();
   return {
-    url: `http://${hostInUrl}:${port}`,
+    url: listening,
     port,
     manager,
+    scheduler,
     async close() {
+      const firings = scheduler.stop();
       await manager.shutdown(15_000);
+      await firings;
       for (const ws of sockets) ws.close(1001, 'server shutting down');
       wss.close();
       system.close();

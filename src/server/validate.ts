@@ -14,7 +14,16 @@ import {
   MAX_DURATION_MS,
   QUICK_BODY_SCHEMA,
 } from '../session/run-options.js';
-import type { BenchRunBody, ControlRunBody, CreateRunBody, StressRunBody } from './wire.js';
+import { parseFraction } from '../analysis/compare.js';
+import type { ScheduleWebhook } from '../store/schedule-store.js';
+import { cronProblem } from './scheduler.js';
+import type {
+  BenchRunBody,
+  ControlRunBody,
+  CreateRunBody,
+  CreateScheduleBody,
+  StressRunBody,
+} from './wire.js';
 
 /** Deeper than any real test document; recursive code downstream must never see more. */
 const MAX_DEPTH = 64;
@@ -120,6 +129,45 @@ const BENCH = {
   },
 };
 
+const SCHEDULE_PROPERTIES = {
+  name: { type: 'string', minLength: 1, maxLength: 200 },
+  cron: { type: 'string', minLength: 1, maxLength: 200 },
+  run: { type: 'object' },
+  baseline: { type: 'string', minLength: 1, maxLength: 100 },
+  tolerance: {
+    anyOf: [
+      { type: 'number', minimum: 0, maximum: 10 },
+      { type: 'string', minLength: 1, maxLength: 20 },
+    ],
+  },
+  webhooks: {
+    type: 'array',
+    maxItems: 10,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+        format: { enum: ['json', 'slack'] },
+      },
+    },
+  },
+  paused: { type: 'boolean' },
+};
+const SCHEDULE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cron', 'run'],
+  properties: SCHEDULE_PROPERTIES,
+};
+const SCHEDULE_PATCH = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: SCHEDULE_PROPERTIES,
+};
+
 const ajv = new Ajv({ allErrors: true, strict: true });
 // Quick mode's fields are the run options' (src/session/run-options.ts): the CLI's flags and the form's fields.
 const quick = ajv.compile(QUICK_BODY_SCHEMA);
@@ -128,6 +176,8 @@ const script = ajv.compile(SCRIPT);
 const control = ajv.compile(CONTROL);
 const stress = ajv.compile(STRESS);
 const bench = ajv.compile(BENCH);
+const schedule = ajv.compile(SCHEDULE);
+const schedulePatch = ajv.compile(SCHEDULE_PATCH);
 
 function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
   const said = new Set<string>();
@@ -147,6 +197,10 @@ function describe(errors: readonly ErrorObject[] | null | undefined): string[] {
 function describeOne(e: ErrorObject, at: string): string {
   if (e.keyword === 'additionalProperties')
     return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+  if (e.keyword === 'pattern' && /^webhooks\.\d+\.url$/.test(at))
+    return `${at}: must start with http:// or https://`;
+  if (at === 'tolerance' && e.keyword === 'anyOf')
+    return 'tolerance: a fraction like 0.1 or a percentage like "10%"';
   if (e.keyword === 'pattern' && at === 'url')
     return 'url: must start with http://, https://, ws:// or wss://';
   if (e.keyword === 'anyOf') return `${at}: must be a share, a number from 0 to 1 or a percentage like '5%'`;
@@ -317,4 +371,62 @@ export function validateBench(body: unknown): Validated<BenchRunBody> {
     else seen.add(`${e.method} ${e.path}`);
   });
   return merged(schemaErrors, errors, b);
+}
+
+/** A schedule's fields as validated: the tolerance as a fraction, the webhooks with their format. */
+export interface ScheduleFields {
+  name?: string;
+  cron?: string;
+  run?: CreateRunBody;
+  baseline?: string;
+  tolerance?: number;
+  webhooks?: ScheduleWebhook[];
+  paused?: boolean;
+}
+
+/**
+ * `POST /api/schedules` (every field checked) or, with `partial`, `PATCH /api/schedules/:id`. The
+ * run body is the one `POST /api/runs` takes, checked by the same validation (its problems under
+ * `run.`); the cron is parsed by the scheduler's parser, so what is accepted is what fires.
+ */
+export function validateSchedule(body: unknown, partial = false): Validated<ScheduleFields> {
+  const check = partial ? schedulePatch : schedule;
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, errors: ['body: must be a JSON object'] };
+  // The schema's problems and the fields' own ones are listed together: each check below runs on a
+  // field of the right type, whatever else is wrong.
+  const errors: string[] = check(body) ? [] : describe(check.errors);
+  const b = body as CreateScheduleBody;
+  const out: ScheduleFields = {};
+  if (b.name !== undefined) out.name = b.name;
+  if (b.paused !== undefined) out.paused = b.paused;
+  if (typeof b.cron === 'string') {
+    const cron = b.cron.trim().replace(/\s+/g, ' ');
+    const p = cronProblem(cron);
+    if (p) errors.push(p);
+    else out.cron = cron;
+  }
+  if (typeof b.run === 'object' && b.run !== null && !Array.isArray(b.run)) {
+    const r = validateCreateRun(b.run);
+    if (!r.ok)
+      errors.push(...r.errors.map((e) => (e.startsWith('body: ') ? `run: ${e.slice(6)}` : `run.${e}`)));
+    else out.run = r.value;
+  }
+  if (typeof b.baseline === 'string') {
+    if (b.baseline !== 'previous' && !/^[0-9a-f-]{4,36}$/i.test(b.baseline))
+      errors.push(`baseline: '${b.baseline}' is neither 'previous' nor a run id`);
+    else out.baseline = b.baseline;
+  }
+  if (typeof b.tolerance === 'number' || typeof b.tolerance === 'string') {
+    try {
+      out.tolerance =
+        typeof b.tolerance === 'number' ? b.tolerance : parseFraction(b.tolerance, 'tolerance:');
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (b.webhooks !== undefined)
+    out.webhooks = b.webhooks.map((w) => ({ url: w.url, format: w.format ?? 'json' }));
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, value: out };
 }

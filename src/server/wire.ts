@@ -7,6 +7,7 @@ import type { LatencyStats } from '../metrics/summary-values.js';
 import type { Summary } from '../summary/summary.js';
 
 import type { LiveThreshold, RunListItem, SeriesPoint } from '../store/types.js';
+import type { FiringItem, FiringOutcome, ScheduleItem, ScheduleWebhook } from '../store/schedule-store.js';
 
 export type { Snapshot, Summary, LatencyStats };
 export type { EndpointSummary } from '../summary/summary.js';
@@ -209,4 +210,56 @@ export interface ScriptsResponse {
 export interface ApiError {
   error: string;
   details?: string[];
+}
+
+export type {
+  FiringItem,
+  FiringOutcome,
+  ScheduleItem,
+  ScheduleWebhook,
+  WebhookDelivery,
+} from '../store/schedule-store.js';
+
+/** `GET /api/schedules`: a schedule with when it fires next (null when paused) and its last firing. */
+export interface ScheduleListItem extends ScheduleItem {
+  nextFireAt: string | null;
+  lastFiring: FiringItem | null;
+}
+
+/** `POST /api/schedules`. */
+export interface CreateScheduleBody {
+  name?: string;
+  /** 5 fields, or 6 with seconds first (`*\/30 * * * * *`). */
+  cron: string;
+  /** A quick-mode body (`url`, …) or a test file of the scripts folder (`script`), as POST /api/runs takes. */
+  run: CreateRunBody;
+  /** A run id, or `previous` (default). */
+  baseline?: string;
+  /** `10%` or `0.1` (default 10%). */
+  tolerance?: string | number;
+  webhooks?: ScheduleWebhook[];
+  paused?: boolean;
+}
+
+/** `PATCH /api/schedules/:id`: any of the create fields. */
+export type PatchScheduleBody = Partial<CreateScheduleBody>;
+
+/** What a schedule's `json` webhook receives (its `slack` webhook gets `{ text, blocks }` built from it). */
+export interface ScheduleWebhookBody {
+  schema: 'volley.schedule-firing/1';
+  schedule: { id: string; name: string; cron: string };
+  firedAt: string;
+  /** The firing's outcome: failed (SLOs), regressed, error. */
+  verdict: FiringOutcome;
+  runId: string | null;
+  /** The run's own SLO verdict. */
+  runVerdict: string | null;
+  regressed: boolean;
+  /** `volley compare`'s regression messages. */
+  regressions: string[];
+  baselineRunId: string | null;
+  tolerance: number;
+  /** The run's page on the dashboard. */
+  dashboardUrl: string;
+  error: string | null;
 }

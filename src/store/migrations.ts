@@ -178,6 +178,45 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       ALTER TABLE endpoint_seconds_v5 RENAME TO endpoint_seconds;
     `,
   },
+  {
+    version: 6,
+    description:
+      'schedules kept by volley serve (cron, what to run, baseline, tolerance, webhooks) and each firing with its outcome',
+    sql: `
+      -- run_json: the run body as POST /api/runs takes it (quick mode or a script in --scripts);
+      -- baseline: a run id, or 'previous' (the last firing of this schedule that produced a summary).
+      CREATE TABLE schedules (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        cron         TEXT NOT NULL,
+        run_json     TEXT NOT NULL,
+        baseline     TEXT NOT NULL,
+        tolerance    REAL NOT NULL,
+        webhooks_json TEXT NOT NULL DEFAULT '[]',
+        paused       INTEGER NOT NULL DEFAULT 0,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      );
+
+      -- One row per firing, skipped ones too. run_id is kept when the run is deleted (no foreign
+      -- key): the firing happened. outcome: passed, failed (SLO), regressed, error, skipped.
+      CREATE TABLE schedule_firings (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        schedule_id   TEXT NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+        fired_at      INTEGER NOT NULL,
+        ended_at      INTEGER,
+        run_id        TEXT,
+        baseline_run_id TEXT,
+        outcome       TEXT NOT NULL,
+        run_verdict   TEXT,
+        regressed     INTEGER NOT NULL DEFAULT 0,
+        regressions_json TEXT NOT NULL DEFAULT '[]',
+        webhooks_json TEXT NOT NULL DEFAULT '[]',
+        error         TEXT
+      );
+      CREATE INDEX schedule_firings_schedule ON schedule_firings (schedule_id, fired_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

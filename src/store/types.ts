@@ -18,10 +18,10 @@ export function isActiveStatus(status: RunStatus): boolean {
 }
 
 /**
- * Where the run was started: the terminal/CI (`volley run`), the API/dashboard, `volley demo`, or
- * `volley bench` (one run per endpoint measured).
+ * Where the run was started: the terminal/CI (`volley run`), the API/dashboard, `volley demo`,
+ * `volley bench` (one run per endpoint measured), or a schedule of `volley serve`.
  */
-export type RunSource = 'cli' | 'api' | 'demo' | 'bench';
+export type RunSource = 'cli' | 'api' | 'demo' | 'bench' | 'schedule';
 
 /** One row of the run history (`GET /api/runs`). Numbers are null until the run has a summary. */
 export interface RunListItem {

@@ -10,6 +10,7 @@ import { Compare } from './views/Compare';
 import { NewRun } from './views/NewRun';
 import { RunPage } from './views/RunPage';
 import { RunsList } from './views/RunsList';
+import { Schedules } from './views/Schedules';
 
 export function App() {
   const route = useRoute();
@@ -41,6 +42,13 @@ export function App() {
           <a href="#/agents" className={route.view === 'agents' ? 'active' : ''} data-testid="nav-agents">
             Agents
           </a>
+          <a
+            href="#/schedules"
+            className={route.view === 'schedules' ? 'active' : ''}
+            data-testid="nav-schedules"
+          >
+            Schedules
+          </a>
         </nav>
         <div className="topbar-right">
           {active ? (
@@ -71,6 +79,7 @@ export function App() {
         {route.view === 'stress' ? <StressForm /> : null}
         {route.view === 'benches' ? <BenchesList /> : null}
         {route.view === 'bench' ? <BenchPage key={route.id} id={route.id} /> : null}
+        {route.view === 'schedules' ? <Schedules /> : null}
         {route.view === 'run' ? <RunPage key={route.id} id={route.id} /> : null}
         {route.view === 'compare' ? <Compare key={`${route.a}/${route.b}`} a={route.a} b={route.b} /> : null}
         {route.view === 'missing' ? (

@@ -9,6 +9,7 @@ export type Route =
   | { view: 'stress' }
   | { view: 'benches' }
   | { view: 'bench'; id: string }
+  | { view: 'schedules' }
   | { view: 'run'; id: string }
   | { view: 'compare'; a: string; b: string }
   | { view: 'missing'; hash: string };
@@ -22,6 +23,7 @@ function parseHash(hash: string): Route {
   if (parts[0] === 'stress' && parts.length === 1) return { view: 'stress' };
   if (parts[0] === 'benches' && parts.length === 1) return { view: 'benches' };
   if (parts[0] === 'benches' && parts.length === 2 && parts[1]) return { view: 'bench', id: parts[1] };
+  if (parts[0] === 'schedules' && parts.length === 1) return { view: 'schedules' };
   if (parts[0] === 'runs' && parts.length === 2 && parts[1]) return { view: 'run', id: parts[1] };
   if (parts[0] === 'compare' && parts.length === 3 && parts[1] && parts[2])
     return { view: 'compare', a: parts[1], b: parts[2] };

@@ -57,7 +57,7 @@ const lines = (text: string): string[] =>
     .filter(Boolean);
 
 /** The form's value of every field, from the fields' initial values. */
-function initialValues(fields: readonly RunFormField[]): Record<string, string | boolean> {
+export function initialValues(fields: readonly RunFormField[]): Record<string, string | boolean> {
   const values: Record<string, string | boolean> = {};
   for (const f of fields) values[f.field] = f.initial ?? (f.input === 'switch' ? false : '');
   return values;
@@ -67,7 +67,7 @@ function initialValues(fields: readonly RunFormField[]): Record<string, string |
  * The quick-mode body from the form: the fields the server describes (`GET /api/run-options`, the
  * same definition that validates the body), only the picked one of a group (rate or VUs).
  */
-function quickBody(
+export function quickBody(
   fields: readonly RunFormField[],
   values: Record<string, string | boolean>,
   picked: string,
@@ -195,7 +195,7 @@ function FieldInput({
 const SHORT: ReadonlySet<RunFormField['input']> = new Set(['number', 'count', 'text', 'select']);
 
 /** Fields that need the server's agent pool (`volley serve --nats`). */
-const needsPool = (f: RunFormField): boolean => f.requires === 'agent-pool';
+export const needsPool = (f: RunFormField): boolean => f.requires === 'agent-pool';
 
 /** Says why the agent fields are off, when the server has no pool. */
 function NoPoolNote({ show }: { show: boolean }) {
@@ -208,7 +208,7 @@ function NoPoolNote({ show }: { show: boolean }) {
   );
 }
 
-function QuickFields({
+export function QuickFields({
   fields,
   values,
   setValue,
