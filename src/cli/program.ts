@@ -241,6 +241,10 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('-e, --env <KEY=VALUE>', 'process.env for the script (repeatable)', collect, [])
     .option('-s, --scenario <name>', 'the scenario of the test file to drive', collect, [])
     .option('--out <kind=target>', 'json=FILE|-: the summary with its stress section', collect, [])
+    .option(
+      '--headroom <share>',
+      'capacity plan: share of the highest passing rate to leave unused (default 30%)',
+    )
     .option(...STORE_OPTION)
     .option('--no-store', 'do not record the stress test in the run store')
     .option('--insecure', 'skip TLS certificate verification')

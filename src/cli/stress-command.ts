@@ -14,7 +14,8 @@ import { VolleyError } from '../errors.js';
 import { writeJsonSummary } from '../outputs/files.js';
 import { parseOutSpec } from '../outputs/registry.js';
 import { preflightTarget } from '../protocols/registry.js';
-import { ms } from '../summary/format.js';
+import { ms, table } from '../summary/format.js';
+import { capacityCells, DEFAULT_HEADROOM, parseHeadroom } from '../summary/capacity.js';
 import type { Summary } from '../summary/summary.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../loader/load-test.js';
 import { processRef } from '../store/pid-alive.js';
@@ -47,6 +48,7 @@ export interface StressFlags extends StoreFlags {
   scenario?: string[];
   insecure?: boolean;
   quiet?: boolean;
+  headroom?: string;
 }
 
 /** '5%' or '0.05' → 0.05. */
@@ -91,6 +93,9 @@ function plan(flags: StressFlags): StressPlan {
       : Math.round(positiveNumber(flags.maxVus, '--max-vus', errors) ?? 1);
   const maxProbes = Math.round(positiveNumber(flags.maxProbes, '--max-probes', errors) ?? 20);
   const slos = (flags.slo ?? []).map(sloThreshold);
+  const headroom = parseHeadroom(flags.headroom ?? '30%');
+  if (headroom === undefined)
+    errors.push(`--headroom must be a share below 100% like 30% or 0.3 (got '${flags.headroom}')`);
   if (errors.length > 0) throw new VolleyError('INVALID_USAGE', errors[0] as string, { details: errors });
   return {
     startRate,
@@ -102,6 +107,7 @@ function plan(flags: StressFlags): StressPlan {
     maxVus,
     maxProbes,
     slos,
+    headroom: headroom ?? DEFAULT_HEADROOM,
   };
 }
 
@@ -167,7 +173,26 @@ function probeResult(rate: number, summary: Summary, p: StressPlan, durationMs: 
     failureKinds,
     generatorSaturated: summary.generator.saturated,
     durationMs,
+    ...targetReadings(summary),
   };
+}
+
+/** The target's CPU and memory during a probe, when a monitor read them. */
+function targetReadings(
+  summary: Summary,
+): Pick<ProbeResult, 'targetCpuPercent' | 'targetRssMB' | 'targetMemoryPercent'> {
+  const avg = (name: string): number | undefined => {
+    const v = summary.metrics[name]?.values.avg;
+    return v === undefined ? undefined : Math.round(v * 10) / 10;
+  };
+  const out: Pick<ProbeResult, 'targetCpuPercent' | 'targetRssMB' | 'targetMemoryPercent'> = {};
+  const cpu = avg('target_cpu_percent');
+  const rss = avg('target_rss_mb');
+  const mem = avg('target_memory_percent');
+  if (cpu !== undefined) out.targetCpuPercent = cpu;
+  if (rss !== undefined) out.targetRssMB = rss;
+  if (mem !== undefined) out.targetMemoryPercent = mem;
+  return out;
 }
 
 export function probeLine(p: ProbeResult, index: number): string {
@@ -188,6 +213,11 @@ export function renderStress(r: StressResult): string {
     `    ceiling:              ${r.ceiling} — ${r.detail}`,
     '',
   ];
+  if (r.capacityPlan && r.capacityPlan.rows.length > 0) {
+    lines.push('  Capacity plan (probes by rate)');
+    for (const line of table(capacityCells(r.capacityPlan, 'probe')).split('\n')) lines.push(`    ${line}`);
+    lines.push(`    ${r.capacityPlan.detail}`, '');
+  }
   return lines.join('\n');
 }
 

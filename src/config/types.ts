@@ -189,4 +189,6 @@ export interface TestConfig {
   preciseSchedule: boolean;
   /** Width of the "current" percentile window, in seconds. */
   windowSeconds: number;
+  /** The capacity plan's headroom, 0..1 (`--headroom`, option `capacityHeadroom`; default 0.3). */
+  capacityHeadroom?: number;
 }
