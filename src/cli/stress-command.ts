@@ -15,6 +15,7 @@ import { writeJsonSummary } from '../outputs/files.js';
 import { parseOutSpec } from '../outputs/registry.js';
 import { preflightTarget } from '../protocols/registry.js';
 import { ms, table } from '../summary/format.js';
+import { planMonitors, type MonitorFlags } from '../monitor/index.js';
 import { capacityCells, DEFAULT_HEADROOM, parseHeadroom } from '../summary/capacity.js';
 import type { Summary } from '../summary/summary.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../loader/load-test.js';
@@ -27,7 +28,7 @@ import type { CliIO } from './io.js';
 import { parseEnv } from './run-command.js';
 import { openStoreFor, type StoreFlags } from './store-flags.js';
 
-export interface StressFlags extends StoreFlags {
+export interface StressFlags extends StoreFlags, MonitorFlags {
   url?: string;
   method?: string;
   header?: string[];
@@ -93,6 +94,7 @@ function plan(flags: StressFlags): StressPlan {
       : Math.round(positiveNumber(flags.maxVus, '--max-vus', errors) ?? 1);
   const maxProbes = Math.round(positiveNumber(flags.maxProbes, '--max-probes', errors) ?? 20);
   const slos = (flags.slo ?? []).map(sloThreshold);
+  planMonitors(flags, errors, process.pid);
   const headroom = parseHeadroom(flags.headroom ?? '30%');
   if (headroom === undefined)
     errors.push(`--headroom must be a share below 100% like 30% or 0.3 (got '${flags.headroom}')`);
@@ -350,7 +352,7 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
         // store row spans every probe (the relay above), so a probe records nothing of its own.
         const { summary, result: r } = await runTest(
           { test: prepareTest(config, customMetrics), config, ...(loaded && { script: loaded }) },
-          { io, listeners: [relay], signal: stop.signal, preflight: false, lifecycle: false },
+          { io, listeners: [relay], signal: stop.signal, preflight: false, lifecycle: false, monitors: flags },
         );
         lastResult = r;
         summaries[index] = summary;

@@ -541,6 +541,17 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     help: 'how often --monitor-prometheus scrapes (default 5s)',
   },
   {
+    key: 'monitorProcessName',
+    flags: '--monitor-process-name <name>',
+    help: 'watch every process of this name, as --monitor-pid (repeatable)',
+    repeatable: true,
+  },
+  {
+    key: 'monitorMemoryLimit',
+    flags: '--monitor-memory-limit <size>',
+    help: "the target's memory limit (512MB, 1GiB): target_memory_percent is its RSS over it",
+  },
+  {
     key: 'headroom',
     flags: '--headroom <share>',
     help: "capacity plan of a ramping run: share of the highest passing load to leave unused (default 30%)",
