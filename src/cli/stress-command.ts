@@ -352,7 +352,14 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
         // store row spans every probe (the relay above), so a probe records nothing of its own.
         const { summary, result: r } = await runTest(
           { test: prepareTest(config, customMetrics), config, ...(loaded && { script: loaded }) },
-          { io, listeners: [relay], signal: stop.signal, preflight: false, lifecycle: false, monitors: flags },
+          {
+            io,
+            listeners: [relay],
+            signal: stop.signal,
+            preflight: false,
+            lifecycle: false,
+            monitors: flags,
+          },
         );
         lastResult = r;
         summaries[index] = summary;

@@ -38,7 +38,6 @@ export interface QuickRunBody {
 /** The run options a test-file body (`script`, `config`) accepts besides its own fields. */
 export type FileRunOptions = Pick<QuickRunBody, 'agents' | 'agentTags' | 'monitor'>;
 
-
 /** How the dashboard's form shows an API field. */
 export interface RunFormField {
   /** The body field. */
@@ -554,7 +553,7 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   {
     key: 'headroom',
     flags: '--headroom <share>',
-    help: "capacity plan of a ramping run: share of the highest passing load to leave unused (default 30%)",
+    help: 'capacity plan of a ramping run: share of the highest passing load to leave unused (default 30%)',
   },
   { key: 'quiet', flags: '-q, --quiet', help: 'no progress and no terminal summary' },
 ];
