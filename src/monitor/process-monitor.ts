@@ -41,10 +41,14 @@ export const PROCESS_METRICS = {
  * /sys/fs/cgroup/path/memory.max (walking up while a level says `max`). Undefined: no limit, or
  * not cgroup v2.
  */
-export function cgroupMemoryLimit(pid: number, root = '/sys/fs/cgroup'): number | undefined {
+export function cgroupMemoryLimit(
+  pid: number,
+  root = '/sys/fs/cgroup',
+  cgroupFile = `/proc/${pid}/cgroup`,
+): number | undefined {
   let path: string | undefined;
   try {
-    path = /^0::(\/.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
+    path = /^0::(\/.*)$/m.exec(readFileSync(cgroupFile, 'utf8'))?.[1];
   } catch {
     return undefined;
   }
