@@ -697,7 +697,7 @@ function MonitoredChart({ runId, metric, pollMs }: { runId: string; metric: stri
     pollMs,
   );
   const axes = useMemo<ChartAxis[]>(
-    () => [{ scale: 'y', unit: monitorUnit(metric), integer: /_(threads|fds)$/.test(metric) }],
+    () => [{ scale: 'y', unit: monitorUnit(metric), integer: /_(threads|fds|sockets)$/.test(metric) }],
     [metric],
   );
   const data = useMemo<uPlot.AlignedData>(() => {
