@@ -73,7 +73,7 @@ export function mergeMonitorFlags(
 }
 
 /** The pids of processes named `name` (/proc/PID/comm, or the base name of argv[0]), this process excluded. */
-export function pidsNamed(name: string, self: number): number[] {
+function pidsNamed(name: string, self: number): number[] {
   const out: number[] = [];
   for (const p of readProcesses().values()) {
     if (p.pid === self) continue;

@@ -99,7 +99,7 @@ const MONITOR_FIELDS = ['pids', 'processName', 'prometheus', 'interval', 'memory
  * The shape of a `monitor` option. What needs the machine (a pid that exists, a name that matches,
  * a scrapeable URL, series selectors) is checked when the run starts, as for `--monitor-*` flags.
  */
-export function monitorProblems(m: unknown, root = 'monitor'): Problem[] {
+function monitorProblems(m: unknown, root = 'monitor'): Problem[] {
   if (!isObj(m)) return [{ path: root, code: 'wrong-type', message: 'must be an object' }];
   const out: Problem[] = [];
   const at = (key: string, code: string, message: string): void =>

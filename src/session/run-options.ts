@@ -118,7 +118,7 @@ export const DURATION_SCHEMA = {
  * `monitor` option. It becomes the run's `monitorOptions` flag (not a command-line flag: the
  * terminal has `--monitor-*`), which the run merges with a test file's own.
  */
-export const MONITOR_BODY_SCHEMA = {
+const MONITOR_BODY_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {

@@ -14,7 +14,7 @@ import type { ScenarioPlan, TimelineSecond } from './input.js';
 
 export const DEFAULT_HEADROOM = 0.3;
 /** Without thresholds, a stage passes when at most this share of its requests failed. */
-export const DEFAULT_ERROR_SLO = 0.01;
+const DEFAULT_ERROR_SLO = 0.01;
 /** An open-loop stage fails when fewer than this share of its due arrivals ran. */
 const ABSORBED = 0.95;
 
@@ -96,7 +96,7 @@ function compare(a: number, op: string, b: number): boolean {
 }
 
 /** The SLOs of a threshold map that can be judged per stage; the others are listed as not evaluated. */
-export function stageSlos(thresholds: Record<string, readonly ThresholdSpec[]>): {
+function stageSlos(thresholds: Record<string, readonly ThresholdSpec[]>): {
   slos: Slo[];
   notEvaluated: string[];
 } {
@@ -160,7 +160,7 @@ const avgOf = (secs: readonly TimelineSecond[], metric: string): number | null =
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** One row from the seconds of a stage. */
-export function capacityRow(
+function capacityRow(
   index: number,
   load: number,
   startLoad: number,
