@@ -330,7 +330,8 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
         `volley stress: ${p.startRate}/s doubling up to ${p.maxRate}/s, probes of ${p.probeDurationMs / 1000}s, cooldown ${p.cooldownMs / 1000}s, errors ≤ ${(p.errorThreshold * 100).toFixed(2)}%${p.slos.length ? `, SLOs ${p.slos.join(', ')}` : ''}, resolution ${(p.resolution * 100).toFixed(1)}%\n`,
       );
     result = await stressSearch(
-      { ...p },
+      // --headroom over the test file's capacityHeadroom over the default.
+      { ...p, headroom: flags.headroom === undefined ? (base.capacityHeadroom ?? p.headroom) : p.headroom },
       async (rate, index) => {
         if (stopping) throw new VolleyError('RUNTIME', 'stopped');
         const config: TestConfig = {
