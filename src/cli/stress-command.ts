@@ -331,7 +331,13 @@ export async function stressCommand(flags: StressFlags, io: CliIO, file?: string
       );
     result = await stressSearch(
       // --headroom over the test file's capacityHeadroom over the default.
-      { ...p, headroom: flags.headroom === undefined ? (base.capacityHeadroom ?? p.headroom) : p.headroom },
+      {
+        ...p,
+        headroom:
+          (flags.headroom === undefined ? base.capacityHeadroom : undefined) ??
+          p.headroom ??
+          DEFAULT_HEADROOM,
+      },
       async (rate, index) => {
         if (stopping) throw new VolleyError('RUNTIME', 'stopped');
         const config: TestConfig = {
