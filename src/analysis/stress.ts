@@ -5,6 +5,7 @@
  * the resolution. Probes run one at a time with a cooldown between them; the probe itself is
  * injected, so the search is testable and knows nothing of HTTP.
  */
+import { DEFAULT_HEADROOM, recommend, type CapacityPlan } from '../summary/capacity.js';
 
 export interface StressOptions {
   startRate: number;
@@ -17,6 +18,10 @@ export interface StressOptions {
   resolution: number;
   /** Safety cap on the number of probes. */
   maxProbes: number;
+  /** The capacity plan's headroom, 0..1 (default 0.3). */
+  headroom?: number;
+  /** The SLOs the probes are judged against, as written, for the capacity plan. */
+  slos?: readonly string[];
 }
 
 export interface ProbeResult {
@@ -35,6 +40,10 @@ export interface ProbeResult {
   /** The generator, not the target, was the limit for at least part of the probe. */
   generatorSaturated: boolean;
   durationMs: number;
+  /** The target's CPU (% of one core) and memory during the probe, averaged; absent without a monitor. */
+  targetCpuPercent?: number;
+  targetRssMB?: number;
+  targetMemoryPercent?: number;
 }
 
 export type Ceiling = 'target' | 'generator' | 'max-rate' | 'start-rate' | 'probe-limit';
@@ -45,6 +54,51 @@ export interface StressResult {
   ceiling: Ceiling;
   detail: string;
   probes: ProbeResult[];
+  /** The probes as a capacity plan (sorted by rate) and its recommended operating point. */
+  capacityPlan?: CapacityPlan;
+}
+
+/**
+ * The probes of a search as a capacity plan: one row per probe, in rate order, and the recommended
+ * rate — the highest passing rate below the lowest failing one, less the headroom.
+ */
+export function stressCapacityPlan(
+  probes: readonly ProbeResult[],
+  opts: { headroom?: number; slos?: readonly string[]; errorThreshold: number },
+): CapacityPlan {
+  const headroom = opts.headroom ?? DEFAULT_HEADROOM;
+  const rows = probes
+    .map((p, i) => ({
+      index: i,
+      fromSecond: 0,
+      toSecond: 0,
+      load: p.rate,
+      startLoad: p.rate,
+      throughputRps: p.achievedRate,
+      p50Ms: p.p50,
+      p95Ms: p.p95,
+      p99Ms: p.p99,
+      errorRate: p.errorRate,
+      targetCpuPercent: p.targetCpuPercent ?? null,
+      targetRssMB: p.targetRssMB ?? null,
+      targetMemoryPercent: p.targetMemoryPercent ?? null,
+      passed: p.passed,
+      failures: p.failures,
+    }))
+    .sort((a, b) => a.load - b.load || a.index - b.index);
+  return {
+    scenario: 'stress probes',
+    unit: 'arrivals/s',
+    slos: [
+      ...(opts.slos ?? []),
+      `error rate ≤ ${(opts.errorThreshold * 100).toFixed(2)}%`,
+      'arrivals absorbed ≥ 95%',
+    ],
+    notEvaluated: [],
+    headroom,
+    rows,
+    ...recommend(rows, 'arrivals/s', headroom, 'probe'),
+  };
 }
 
 /** The ceiling as the probes so far bound it: the highest passing and the lowest failing rate. */
@@ -105,6 +159,11 @@ export async function stressSearch(
     ceiling,
     detail,
     probes,
+    capacityPlan: stressCapacityPlan(probes, {
+      errorThreshold: opts.errorThreshold,
+      ...(opts.headroom === undefined ? {} : { headroom: opts.headroom }),
+      ...(opts.slos === undefined ? {} : { slos: opts.slos }),
+    }),
   });
   if (!bad) {
     if (good && good.rate >= opts.maxRate)

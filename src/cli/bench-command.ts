@@ -29,11 +29,12 @@ import { runTest, type StopRequest } from '../session/run-test.js';
 import { BenchStore } from '../store/bench-store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { parseShare } from './stress-command.js';
+import { planMonitors, type MonitorFlags } from '../monitor/index.js';
 import type { CliIO } from './io.js';
 import { volleyCommand } from './self-command.js';
 import { openStore, openStoreFor, type StoreFlags } from './store-flags.js';
 
-export interface BenchFlags extends StoreFlags {
+export interface BenchFlags extends StoreFlags, MonitorFlags {
   url?: string;
   endpoint?: string[];
   file?: string;
@@ -157,6 +158,7 @@ export async function benchCommand(
   const errors: string[] = [];
   const endpoints = readEndpoints(flags, errors);
   const maxErrorRate = parseShare(flags.maxErrorRate ?? '0', '--max-error-rate', errors);
+  planMonitors(flags, errors, process.pid);
   let plan: ReturnType<typeof planBench> | undefined;
   try {
     plan = planBench({
@@ -227,6 +229,7 @@ export async function benchCommand(
             signal: abort.signal,
             preflight: false,
             source: 'bench',
+            monitors: flags,
             ...(measured && store && { store }),
             ...(runId !== undefined && { runId }),
           },

@@ -27,6 +27,13 @@ export function runOption(o: RunOption): Option {
   return option;
 }
 
+/** A `--monitor-*` run option, which `volley stress` and `volley bench` take too. */
+function monitorOption(key: string): RunOption {
+  const o = RUN_OPTIONS.find((x) => x.key === key);
+  if (!o) throw new Error(`no run option ${key}`);
+  return o;
+}
+
 function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
   const p = new Command('volley')
     .description('Load testing with honest numbers: open-loop arrivals, corrected latency, every core.')
@@ -245,7 +252,17 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('-e, --env <KEY=VALUE>', 'process.env for the script (repeatable)', collect, [])
     .option('-s, --scenario <name>', 'the scenario of the test file to drive', collect, [])
     .option('--out <kind=target>', 'json=FILE|-: the summary with its stress section', collect, [])
+    .option(
+      '--headroom <share>',
+      'capacity plan: share of the highest passing rate to leave unused (default 30%)',
+    )
     .option(...STORE_OPTION)
+    .addOption(runOption(monitorOption('monitorPid')))
+    .addOption(runOption(monitorOption('monitorProcessName')))
+    .addOption(runOption(monitorOption('monitorPrometheus')))
+    .addOption(runOption(monitorOption('monitorSeries')))
+    .addOption(runOption(monitorOption('monitorInterval')))
+    .addOption(runOption(monitorOption('monitorMemoryLimit')))
     .option('--no-store', 'do not record the stress test in the run store')
     .option('--insecure', 'skip TLS certificate verification')
     .option('-q, --quiet', 'no probe lines and no result block')
@@ -297,6 +314,12 @@ function program(io: CliIO, setCode: (c: ExitCodeValue) => void): Command {
     .option('--insecure', 'skip TLS certificate verification')
     .option('--no-preflight', 'skip the connection check made before the first endpoint')
     .option(...STORE_OPTION)
+    .addOption(runOption(monitorOption('monitorPid')))
+    .addOption(runOption(monitorOption('monitorProcessName')))
+    .addOption(runOption(monitorOption('monitorPrometheus')))
+    .addOption(runOption(monitorOption('monitorSeries')))
+    .addOption(runOption(monitorOption('monitorInterval')))
+    .addOption(runOption(monitorOption('monitorMemoryLimit')))
     .option('--no-store', 'do not record the bench (and do not compare with a previous one)')
     .option('-q, --quiet', 'no progress lines and no table')
     .option('--list', 'list recent benches in the store instead of running one')

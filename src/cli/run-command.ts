@@ -10,7 +10,9 @@ import {
 import { tryParseDurationMs } from '../config/duration.js';
 import type { TestRun } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
-import { planMonitors, type MonitorFlags } from '../monitor/index.js';
+import { mergeMonitorFlags, monitorOptionFlags, planMonitors, type MonitorFlags } from '../monitor/index.js';
+import type { MonitorOptions } from '../config/types.js';
+import { parseHeadroom } from '../summary/capacity.js';
 import { parseOutputs, writesToStdout, type OutputSpec } from '../outputs/registry.js';
 import { Progress } from '../report/progress.js';
 import { renderSummary } from '../report/terminal.js';
@@ -29,6 +31,10 @@ import { reserveAgents, type DistributedFlags } from './distributed-run.js';
 
 export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags, DistributedFlags {
   out?: string[];
+  /** An API body's `monitor` (not a command-line flag: the terminal has --monitor-*). */
+  monitorOptions?: MonitorOptions;
+  /** The capacity plan's headroom: `30%` or `0.3`. */
+  headroom?: string;
   /** The run's id (the API picks it before the run process starts); a new UUID otherwise. */
   runId?: string;
   source?: RunSource;
@@ -136,7 +142,14 @@ export async function runCommand(
 ): Promise<ExitCodeValue> {
   // Before anything is sent (setup, preflight): a monitor that cannot work is a usage error.
   const monitorErrors: string[] = [];
-  planMonitors(flags, monitorErrors);
+  const monitors = runMonitorFlags(flags);
+  if (monitors) planMonitors(monitors, monitorErrors, process.pid);
+  let headroom: number | undefined;
+  if (flags.headroom !== undefined) {
+    headroom = parseHeadroom(flags.headroom);
+    if (headroom === undefined)
+      monitorErrors.push(`--headroom must be a share below 100% like 30% or 0.3 (got '${flags.headroom}')`);
+  }
   if (monitorErrors.length > 0)
     throw new VolleyError('INVALID_USAGE', monitorErrors[0] as string, { details: monitorErrors });
   if (file === undefined) {
@@ -151,6 +164,7 @@ export async function runCommand(
         `${fileOnly.join(', ')} appl${fileOnly.length === 1 ? 'ies' : 'y'} to a test file (volley run FILE), not to --url`,
       );
     const config = quickConfig(flags);
+    if (headroom !== undefined) config.capacityHeadroom = headroom;
     const test = prepareTest(config);
     const outs = parseOutputs(flags.out ?? []);
     return execute({ test, config }, flags, outs, io, hooks);
@@ -182,6 +196,7 @@ export async function runCommand(
   }
   // --http2 switches a test file to HTTP/2 as well (its own http2 option may already have).
   if (flags.http2) loaded.config.http.http2 = true;
+  if (headroom !== undefined) loaded.config.capacityHeadroom = headroom;
   Object.assign(loaded.config.http, options.httpDepth);
   try {
     return await execute(
@@ -195,6 +210,11 @@ export async function runCommand(
     allowExit();
     loaded.dispose();
   }
+}
+
+/** The `--monitor-*` flags with an API body's `monitor` added. */
+function runMonitorFlags(flags: RunFlags): MonitorFlags | undefined {
+  return mergeMonitorFlags(flags, flags.monitorOptions && monitorOptionFlags(flags.monitorOptions));
 }
 
 /** The run through the session; the terminal's part (signals, progress, summary, messages) stays here. */
@@ -240,7 +260,7 @@ async function execute(
       store: () => (store = openStoreFor(flags, io)),
       source: flags.source ?? 'cli',
       preflight: flags.preflight !== false,
-      monitors: flags,
+      ...(runMonitorFlags(flags) ? { monitors: runMonitorFlags(flags) as MonitorFlags } : {}),
       ...(flags.runId === undefined ? {} : { runId: flags.runId }),
       ...(agents ? { runId: agents.runId, generators: agents.generators, timings: agents.timings } : {}),
       onRun: (run) => {

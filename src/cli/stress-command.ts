@@ -20,7 +20,9 @@ import { VolleyError } from '../errors.js';
 import { writeJsonSummary } from '../outputs/files.js';
 import { parseOutSpec } from '../outputs/registry.js';
 import { preflightTarget } from '../protocols/registry.js';
-import { ms } from '../summary/format.js';
+import { ms, table } from '../summary/format.js';
+import { planMonitors, type MonitorFlags } from '../monitor/index.js';
+import { capacityCells, DEFAULT_HEADROOM, parseHeadroom } from '../summary/capacity.js';
 import type { Summary } from '../summary/summary.js';
 import { loadTest, runSetup, runTeardown, type LoadedTest } from '../loader/load-test.js';
 import { processRef } from '../store/pid-alive.js';
@@ -33,7 +35,7 @@ import type { CliIO } from './io.js';
 import { parseEnv } from './run-command.js';
 import { openStoreFor, type StoreFlags } from './store-flags.js';
 
-export interface StressFlags extends StoreFlags {
+export interface StressFlags extends StoreFlags, MonitorFlags {
   url?: string;
   method?: string;
   header?: string[];
@@ -54,6 +56,7 @@ export interface StressFlags extends StoreFlags {
   scenario?: string[];
   insecure?: boolean;
   quiet?: boolean;
+  headroom?: string;
   /** The run's id (the API creates its row first) and where it came from; default a new id, 'cli'. */
   runId?: string;
   source?: RunSource;
@@ -108,6 +111,10 @@ function plan(flags: StressFlags): StressPlan {
       : Math.round(positiveNumber(flags.maxVus, '--max-vus', errors) ?? 1);
   const maxProbes = Math.round(positiveNumber(flags.maxProbes, '--max-probes', errors) ?? 20);
   const slos = (flags.slo ?? []).map(sloThreshold);
+  planMonitors(flags, errors, process.pid);
+  const headroom = parseHeadroom(flags.headroom ?? '30%');
+  if (headroom === undefined)
+    errors.push(`--headroom must be a share below 100% like 30% or 0.3 (got '${flags.headroom}')`);
   if (errors.length > 0) throw new VolleyError('INVALID_USAGE', errors[0] as string, { details: errors });
   return {
     startRate,
@@ -119,6 +126,7 @@ function plan(flags: StressFlags): StressPlan {
     maxVus,
     maxProbes,
     slos,
+    headroom: headroom ?? DEFAULT_HEADROOM,
   };
 }
 
@@ -184,6 +192,7 @@ function probeResult(rate: number, summary: Summary, p: StressPlan, durationMs: 
     failureKinds,
     generatorSaturated: summary.generator.saturated,
     durationMs,
+    ...targetReadings(summary),
   };
 }
 
@@ -199,6 +208,24 @@ function shifted(l: RunListener, shift: number): RunListener {
     };
   if (l.onSnapshot) out.onSnapshot = (s) => l.onSnapshot?.({ ...s, second: s.second + shift });
   if (l.onThresholds) out.onThresholds = (r) => l.onThresholds?.(r);
+  return out;
+}
+
+/** The target's CPU and memory during a probe, when a monitor read them. */
+function targetReadings(
+  summary: Summary,
+): Pick<ProbeResult, 'targetCpuPercent' | 'targetRssMB' | 'targetMemoryPercent'> {
+  const avg = (name: string): number | undefined => {
+    const v = summary.metrics[name]?.values.avg;
+    return v === undefined ? undefined : Math.round(v * 10) / 10;
+  };
+  const out: Pick<ProbeResult, 'targetCpuPercent' | 'targetRssMB' | 'targetMemoryPercent'> = {};
+  const cpu = avg('target_cpu_percent');
+  const rss = avg('target_rss_mb');
+  const mem = avg('target_memory_percent');
+  if (cpu !== undefined) out.targetCpuPercent = cpu;
+  if (rss !== undefined) out.targetRssMB = rss;
+  if (mem !== undefined) out.targetMemoryPercent = mem;
   return out;
 }
 
@@ -220,6 +247,11 @@ export function renderStress(r: StressResult): string {
     `    ceiling:              ${r.ceiling} — ${r.detail}`,
     '',
   ];
+  if (r.capacityPlan && r.capacityPlan.rows.length > 0) {
+    lines.push('  Capacity plan (probes by rate)');
+    for (const line of table(capacityCells(r.capacityPlan, 'probe')).split('\n')) lines.push(`    ${line}`);
+    lines.push(`    ${r.capacityPlan.detail}`, '');
+  }
   return lines.join('\n');
 }
 
@@ -346,7 +378,14 @@ export async function stressCommand(
         `volley stress: ${p.startRate}/s doubling up to ${p.maxRate}/s, probes of ${p.probeDurationMs / 1000}s, cooldown ${p.cooldownMs / 1000}s, errors ≤ ${(p.errorThreshold * 100).toFixed(2)}%${p.slos.length ? `, SLOs ${p.slos.join(', ')}` : ''}, resolution ${(p.resolution * 100).toFixed(1)}%\n`,
       );
     result = await stressSearch(
-      { ...p },
+      // --headroom over the test file's capacityHeadroom over the default.
+      {
+        ...p,
+        headroom:
+          (flags.headroom === undefined ? base.capacityHeadroom : undefined) ??
+          p.headroom ??
+          DEFAULT_HEADROOM,
+      },
       async (rate, index) => {
         if (stopping) throw new VolleyError('RUNTIME', 'stopped');
         const config: TestConfig = {
@@ -374,6 +413,7 @@ export async function stressCommand(
             signal: stop.signal,
             preflight: false,
             lifecycle: false,
+            monitors: flags,
           },
         );
         lastResult = r;

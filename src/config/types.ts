@@ -189,4 +189,28 @@ export interface TestConfig {
   preciseSchedule: boolean;
   /** Width of the "current" percentile window, in seconds. */
   windowSeconds: number;
+  /** The capacity plan's headroom, 0..1 (`--headroom`, option `capacityHeadroom`; default 0.3). */
+  capacityHeadroom?: number;
+  /** The resource monitor a test file (option `monitor`) or an API body asks for, besides `--monitor-*` flags. */
+  monitor?: MonitorOptions;
+}
+
+/**
+ * The resource monitor as a test file's `monitor` option and an API body's `monitor` field
+ * (src/monitor/index.ts plans it with the `--monitor-*` flags).
+ */
+export interface MonitorOptions {
+  /** Processes on this machine to watch through /proc. */
+  pids?: number[];
+  /** Watch every process whose name (/proc/PID/comm) or command line's first word is this. */
+  processName?: string;
+  /** A Prometheus endpoint to scrape, and the series to record (`name` or `name{label="v"}`). */
+  prometheus?: { url: string; series: string[] };
+  /** How often the Prometheus endpoint is scraped (default 5s, at least 1s). */
+  interval?: string;
+  /**
+   * The target's memory limit (`512MB`, `1GiB`): `target_memory_percent` is its RSS as a share of
+   * it. Without one, a cgroup v2 limit of the process (memory.max) is used when there is one.
+   */
+  memoryLimit?: string;
 }

@@ -427,6 +427,9 @@ class Compiler {
     if (doc.tags !== undefined) def.tags = { ...(doc.tags as Record<string, string>) };
     if (doc.thresholds !== undefined)
       def.thresholds = structuredClone(doc.thresholds) as NonNullable<TestDefinition['thresholds']>;
+    if (doc.monitor !== undefined)
+      def.monitor = structuredClone(doc.monitor) as NonNullable<TestDefinition['monitor']>;
+    if (doc.capacityHeadroom !== undefined) def.capacityHeadroom = doc.capacityHeadroom as string | number;
     if (this.errors.length > 0) {
       // In file order, like the loader's.
       const pos = (e: string): number[] => (/:(\d+):(\d+): /.exec(e) ?? []).slice(1).map(Number);

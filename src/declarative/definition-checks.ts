@@ -17,7 +17,19 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const FILE_FORM: DefinitionForm = {
-  topFields: ['$schema', 'baseUrl', 'http', 'tags', 'data', 'flows', 'scenarios', 'users', 'thresholds'],
+  topFields: [
+    '$schema',
+    'baseUrl',
+    'http',
+    'tags',
+    'data',
+    'flows',
+    'scenarios',
+    'users',
+    'thresholds',
+    'monitor',
+    'capacityHeadroom',
+  ],
   runs: ['flow', 'user', 'exec'],
   runsText: 'flow, user or exec',
   templates: true,

@@ -409,6 +409,42 @@ export const TEST_FILE_SCHEMA = {
       description: 'user name → user (scenarios select one with user: NAME)',
       additionalProperties: user,
     },
+    monitor: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'watch the target beside the load: its CPU, memory, fds and sockets as target_* metrics (docs/analysis.md)',
+      properties: {
+        pids: {
+          type: 'array',
+          items: { type: 'integer', minimum: 1 },
+          description: 'process ids on this machine',
+        },
+        processName: {
+          type: 'string',
+          minLength: 1,
+          description: 'every process with this name (/proc/PID/comm)',
+        },
+        prometheus: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['url', 'series'],
+          properties: {
+            url: { type: 'string', description: 'the http(s) URL of a Prometheus text endpoint' },
+            series: { type: 'array', items: { type: 'string' }, description: 'name or name{label="v"}' },
+          },
+        },
+        interval: { type: 'string', description: 'how often Prometheus is scraped (default 5s)' },
+        memoryLimit: {
+          type: 'string',
+          description: "the target's memory limit, e.g. 512MB: target_memory_percent is its RSS over it",
+        },
+      },
+    },
+    capacityHeadroom: {
+      anyOf: [{ type: 'string' }, { type: 'number' }],
+      description: "the capacity plan's headroom: '30%' (default) or 0.3",
+    },
     thresholds: {
       type: 'object',
       description:

@@ -4,7 +4,7 @@
  * tagged `{ pid }`. Reads happen in the background; the run asks for what is new each second.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { Sampler } from '../engine/run.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
 import { MetricSink } from '../metrics/sink.js';
@@ -26,7 +26,43 @@ export const PROCESS_METRICS = {
   rss: trend('target_rss_mb', 'monitored process: resident memory (VmRSS), MB (10^6 bytes)'),
   threads: trend('target_threads', 'monitored process: threads'),
   fds: trend('target_open_fds', 'monitored process: open file descriptors'),
+  sockets: trend(
+    'target_sockets',
+    'monitored process: open sockets (fds that are sockets: connections and listeners)',
+  ),
+  memoryPercent: trend(
+    'target_memory_percent',
+    'monitored process: resident memory as a % of its limit (monitor.memoryLimit, or its cgroup v2 memory.max)',
+  ),
 } as const;
+
+/**
+ * The cgroup v2 memory limit of a process in bytes: /proc/PID/cgroup's `0::/path`, then
+ * /sys/fs/cgroup/path/memory.max (walking up while a level says `max`). Undefined: no limit, or
+ * not cgroup v2.
+ */
+export function cgroupMemoryLimit(
+  pid: number,
+  root = '/sys/fs/cgroup',
+  cgroupFile = `/proc/${pid}/cgroup`,
+): number | undefined {
+  let path: string | undefined;
+  try {
+    path = /^0::(\/.*)$/m.exec(readFileSync(cgroupFile, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+  if (path === undefined) return undefined;
+  for (let dir = path; ; dir = dir.slice(0, dir.lastIndexOf('/'))) {
+    try {
+      const text = readFileSync(`${root}${dir === '/' ? '' : dir}/memory.max`, 'utf8').trim();
+      if (/^\d+$/.test(text)) return Number(text);
+    } catch {
+      // No memory controller at this level: look further up.
+    }
+    if (dir === '' || dir === '/') return undefined;
+  }
+}
 
 /** Why `pid` cannot be monitored, or undefined when it can. */
 export function checkPid(text: string): string | undefined {
@@ -55,6 +91,8 @@ export interface ProcessMonitorOptions {
    * CPU while a descendant did, watch the busiest descendant instead (a wrapper such as npm exec).
    */
   followBusiestChild?: boolean;
+  /** target_memory_percent is RSS over this; absent: the process's cgroup v2 limit, if it has one. */
+  memoryLimitBytes?: number;
 }
 
 export class ProcessMonitor implements Sampler {
@@ -69,6 +107,7 @@ export class ProcessMonitor implements Sampler {
   private sampled = false;
   private ended = false;
   private fdsWarned = false;
+  private memoryLimitBytes: number | undefined;
 
   /** Throws when the process cannot be read: call `checkPid` first for a friendly message. */
   constructor(
@@ -84,6 +123,7 @@ export class ProcessMonitor implements Sampler {
       const procs = readProcesses();
       this.childTicks = new Map(descendants(pid, procs).map((c) => [c, procs.get(c)?.ticks ?? 0]));
     }
+    this.memoryLimitBytes = opts.memoryLimitBytes ?? cgroupMemoryLimit(pid);
     this.timer = setInterval(() => void this.read(), opts.intervalMs ?? 1000);
     this.timer.unref();
   }
@@ -109,8 +149,13 @@ export class ProcessMonitor implements Sampler {
       if (!stat || stat.state === 'Z' || stat.state === 'X' || stat.startTime !== this.last.startTime)
         return this.exited();
       let fds: number | undefined;
+      let sockets: number | undefined;
       try {
-        fds = (await readdir(`${dir}/fd`)).length;
+        const entries = await readdir(`${dir}/fd`);
+        fds = entries.length;
+        // A descriptor closed between the listing and its readlink is simply not counted.
+        const links = await Promise.all(entries.map((e) => readlink(`${dir}/fd/${e}`).catch(() => '')));
+        sockets = links.filter((l) => l.startsWith('socket:')).length;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return this.exited();
@@ -138,9 +183,12 @@ export class ProcessMonitor implements Sampler {
       this.last = { ticks: stat.ticks, at, startTime: stat.startTime };
       const rssKb = /^VmRSS:\s+(\d+)\s*kB/m.exec(status);
       if (rssKb) this.record(PROCESS_METRICS.rss, (Number(rssKb[1]) * 1024) / 1e6);
+      if (rssKb && this.memoryLimitBytes)
+        this.record(PROCESS_METRICS.memoryPercent, ((Number(rssKb[1]) * 1024) / this.memoryLimitBytes) * 100);
       const threads = /^Threads:\s+(\d+)/m.exec(status);
       if (threads) this.record(PROCESS_METRICS.threads, Number(threads[1]));
       if (fds !== undefined) this.record(PROCESS_METRICS.fds, fds);
+      if (sockets !== undefined) this.record(PROCESS_METRICS.sockets, sockets);
     } finally {
       this.busy = false;
     }
@@ -168,6 +216,7 @@ export class ProcessMonitor implements Sampler {
     );
     this.pid = best.pid;
     this.tags = { pid: String(best.pid) };
+    this.memoryLimitBytes = this.opts.memoryLimitBytes ?? cgroupMemoryLimit(best.pid);
     this.sink.flush();
     this.last = { ticks: stat.ticks, at: performance.now(), startTime: stat.startTime };
     return true;

@@ -21,6 +21,7 @@ import {
   parseThresholdExpr,
 } from './recommendations.js';
 import { kneeLine, ms, pct, count } from '../summary/format.js';
+import { capacityCells } from '../summary/capacity.js';
 import { atSecondText } from '../summary/sustained.js';
 import { loadProfile, readableTime, runWindow } from './load-profile.js';
 import { kneeSignal } from '../summary/knee.js';
@@ -386,6 +387,21 @@ ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], 
       )
       .join('')}</ol></section>`,
   );
+
+  // Capacity plans: one per ramping scenario, and the stress search's probes.
+  const plans = [
+    ...(s.capacityPlan ?? []).map((p) => ({ p, what: 'stage' as const })),
+    ...(s.stress?.capacityPlan ? [{ p: s.stress.capacityPlan, what: 'probe' as const }] : []),
+  ];
+  for (const { p, what } of plans) {
+    const [head, ...rows] = capacityCells(p, what);
+    parts.push(
+      `<section class="capacity-plan"><h2>Capacity plan: ${esc(p.scenario)}</h2><p>SLOs: ${esc(p.slos.join(', '))}</p>${table(
+        (head ?? []).map(esc),
+        rows.map((r) => `<tr>${r.map((c, i) => td(esc(c), i > 0 && i < r.length - 1)).join('')}</tr>`),
+      )}<p><strong>${esc(p.detail)}</strong></p></section>`,
+    );
+  }
 
   // Knee.
   const k = s.analysis.knee;

@@ -16,6 +16,7 @@ import {
   recommendations,
 } from './recommendations.js';
 import { count, kneeLine, ms, pct } from '../summary/format.js';
+import { capacityCells } from '../summary/capacity.js';
 import { loadProfile, runWindow } from './load-profile.js';
 
 /** Rows kept per table; the rest are counted in a note. */
@@ -273,6 +274,32 @@ export function renderMarkdownReport(
     );
   });
   md.push('');
+
+  const mdTable = (cells: string[][]): string[] => {
+    const [head, ...rows] = cells;
+    if (!head) return [];
+    return [
+      `| ${head.map(mdEscape).join(' | ')} |`,
+      `| ${head.map(() => '---').join(' | ')} |`,
+      ...rows.map((r) => `| ${r.map(mdEscape).join(' | ')} |`),
+    ];
+  };
+  const plans = [
+    ...(s.capacityPlan ?? []).map((p) => ({ p, what: 'stage' as const })),
+    ...(s.stress?.capacityPlan ? [{ p: s.stress.capacityPlan, what: 'probe' as const }] : []),
+  ];
+  for (const { p, what } of plans) {
+    md.push(
+      `### Capacity plan: ${mdEscape(p.scenario)}`,
+      '',
+      `SLOs: ${mdEscape(p.slos.join(', '))}`,
+      '',
+      ...mdTable(capacityCells(p, what)),
+      '',
+      `**${mdEscape(p.detail)}**`,
+      '',
+    );
+  }
 
   const k = s.analysis.knee;
   md.push('### Capacity knee', '');

@@ -4,6 +4,7 @@ import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
 import '../protocols/registry.js';
 import type { Summary } from '../summary/summary.js';
 import { bytes, count, kneeLine, metricValue, ms, pct, table } from '../summary/format.js';
+import { capacityCells } from '../summary/capacity.js';
 import { summaryProtocols } from '../summary/headline.js';
 
 /** The engine's own trends: every other registered time trend is some protocol's. */
@@ -258,6 +259,14 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
   if (errs.length > 0) {
     out.push('  Errors by class');
     for (const [k, v] of errs.sort((a, b) => b[1] - a[1])) out.push(`    ${k.padEnd(10)} ${count(v)}`);
+    out.push('');
+  }
+
+  for (const plan of s.capacityPlan ?? []) {
+    out.push(`  Capacity plan (${plan.scenario}; SLOs: ${plan.slos.join(', ')})`);
+    for (const line of table(capacityCells(plan)).split('\n')) out.push(`    ${line}`);
+    out.push(c(plan.recommended === null ? '31' : '32', `    ${plan.detail}`));
+    if (plan.notEvaluated.length) out.push(`    not judged per stage: ${plan.notEvaluated.join(', ')}`);
     out.push('');
   }
 

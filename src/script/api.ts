@@ -3,7 +3,7 @@
  * is plain data plus functions: the main thread reads its data half (scenarios, thresholds) to
  * plan, and every worker imports the same module to get the functions its VUs call.
  */
-import type { ScenarioConfig, StageConfig, ThresholdSpec } from '../config/types.js';
+import type { MonitorOptions, ScenarioConfig, StageConfig, ThresholdSpec } from '../config/types.js';
 import type { GrpcClient } from '../protocols/grpc/api.js';
 import type { HttpClient, HttpDefaults } from '../protocols/http/api.js';
 import type { WsApi } from '../protocols/ws/api.js';
@@ -99,6 +99,10 @@ export interface TestDefinition<SetupData = unknown> {
   http?: HttpDefaults;
   /** Tags on every sample. */
   tags?: Record<string, string>;
+  /** Watch the target beside the load (docs/analysis.md): its CPU, memory, fds and sockets as target_* metrics. */
+  monitor?: MonitorOptions;
+  /** The capacity plan's headroom: `'30%'` (default) or `0.3`. */
+  capacityHeadroom?: string | number;
 }
 
-export type { StageConfig, ThresholdSpec };
+export type { MonitorOptions, StageConfig, ThresholdSpec };

@@ -20,6 +20,7 @@ import { threadState } from './thread-state.js';
 import { DECLARATIVE_EXTENSIONS } from '../config/test-file-types.js';
 import { validateDefinitionData, type DefinitionForm } from './validate-definition.js';
 import type { MetricDefinition } from '../metrics/definitions.js';
+import { DEFAULT_HEADROOM, parseHeadroom } from '../summary/capacity.js';
 
 export interface TestModule {
   definition: TestDefinition;
@@ -69,7 +70,18 @@ export async function importBundle(ref: Extract<ScriptRef, { kind: 'bundle' }>):
 
 /** The form of a TypeScript test for the shared definition validator (validate-definition.ts). */
 export const SCRIPT_FORM: Omit<DefinitionForm, 'metrics'> = {
-  topFields: ['baseUrl', 'scenarios', 'users', 'thresholds', 'setup', 'teardown', 'http', 'tags'],
+  topFields: [
+    'baseUrl',
+    'scenarios',
+    'users',
+    'thresholds',
+    'setup',
+    'teardown',
+    'http',
+    'tags',
+    'monitor',
+    'capacityHeadroom',
+  ],
   runs: ['exec', 'user'],
   runsText: 'exec (a function) or user (a name in users)',
   templates: false,
@@ -197,5 +209,9 @@ export function definitionConfig(def: TestDefinition, o: ScriptRunOptions): Test
     tags: { ...(def.tags ?? {}), ...o.tags },
     windowSeconds: 10,
     preciseSchedule: o.preciseSchedule,
+    ...(def.monitor ? { monitor: def.monitor } : {}),
+    ...(def.capacityHeadroom !== undefined
+      ? { capacityHeadroom: parseHeadroom(def.capacityHeadroom) ?? DEFAULT_HEADROOM }
+      : {}),
   };
 }

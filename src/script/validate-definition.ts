@@ -7,6 +7,8 @@
  * functions and exports (load.ts), declarative files their flows and templates (src/declarative).
  */
 import { durationProblem, showValue } from '../config/duration.js';
+import { tryParseBytes } from '../config/size.js';
+import { parseHeadroom } from '../summary/capacity.js';
 import { problemPath, type Problem } from '../config/problems.js';
 import { suggest } from '../config/suggest.js';
 import type { ScenarioConfig, ThresholdSpec } from '../config/types.js';
@@ -78,6 +80,59 @@ export function validateDefinitionData(def: Obj, form: DefinitionForm): Problem[
   out.push(...userProblems(def.users));
   out.push(...scenarioProblems(def.scenarios, def.users, form));
   out.push(...thresholdProblems(def.thresholds, form));
+  if (def.monitor !== undefined) out.push(...monitorProblems(def.monitor));
+  if (
+    def.capacityHeadroom !== undefined &&
+    parseHeadroom(def.capacityHeadroom as string | number) === undefined
+  )
+    out.push({
+      path: 'capacityHeadroom',
+      code: 'out-of-range',
+      message: `must be a share below 100% like '30%' or 0.3 (got ${showValue(def.capacityHeadroom)})`,
+    });
+  return out;
+}
+
+const MONITOR_FIELDS = ['pids', 'processName', 'prometheus', 'interval', 'memoryLimit'];
+
+/**
+ * The shape of a `monitor` option. What needs the machine (a pid that exists, a name that matches,
+ * a scrapeable URL, series selectors) is checked when the run starts, as for `--monitor-*` flags.
+ */
+function monitorProblems(m: unknown, root = 'monitor'): Problem[] {
+  if (!isObj(m)) return [{ path: root, code: 'wrong-type', message: 'must be an object' }];
+  const out: Problem[] = [];
+  const at = (key: string, code: string, message: string): void =>
+    void out.push({ path: problemPath(root, key), code, message });
+  for (const k of Object.keys(m))
+    if (!MONITOR_FIELDS.includes(k)) out.push(unknownField(root, k, MONITOR_FIELDS, 'a monitor field'));
+  if (
+    m.pids !== undefined &&
+    !(Array.isArray(m.pids) && m.pids.every((p) => Number.isSafeInteger(p) && (p as number) >= 1))
+  )
+    at('pids', 'wrong-type', `must be a list of process ids (integers >= 1), got ${showValue(m.pids)}`);
+  if (m.processName !== undefined && !(typeof m.processName === 'string' && m.processName.trim() !== ''))
+    at('processName', 'wrong-type', 'must be a process name');
+  if (m.prometheus !== undefined) {
+    const p = m.prometheus;
+    if (
+      !isObj(p) ||
+      typeof p.url !== 'string' ||
+      !Array.isArray(p.series) ||
+      !p.series.every((x) => typeof x === 'string')
+    )
+      at('prometheus', 'wrong-type', "must be { url: 'http://…/metrics', series: ['name', …] }");
+  }
+  if (m.interval !== undefined) {
+    const d = durationProblem(m.interval, false);
+    if (d) at('interval', d.code, d.message);
+  }
+  if (m.memoryLimit !== undefined && tryParseBytes(m.memoryLimit as string) === undefined)
+    at(
+      'memoryLimit',
+      'wrong-type',
+      `must be a size like '512MB' or '1GiB' (got ${showValue(m.memoryLimit)})`,
+    );
   return out;
 }
 

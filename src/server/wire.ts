@@ -59,6 +59,7 @@ import type { AgentInfo } from '../generators/agent/wire.js';
 
 export type { AgentInfo, AgentState } from '../generators/agent/wire.js';
 export type { AgentPart, DistributedSummary } from '../summary/summary.js';
+export type { CapacityPlan, CapacityRow } from '../summary/capacity.js';
 
 /** A declarative test document (the YAML/JSON format of docs/yaml.md, as JSON). */
 export interface ConfigRunBody extends FileRunOptions {

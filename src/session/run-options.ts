@@ -5,6 +5,7 @@
  * serves the form's fields from it (`GET /api/run-options`), which the dashboard's new-run form
  * renders (web/src/views/NewRun.tsx). A field the form shows is a field the API accepts.
  */
+import type { MonitorOptions } from '../config/types.js';
 import { EXECUTOR_NAMES } from '../executors/names.js';
 
 /** Quick mode from the API: one request, one scenario (the API fields of RUN_OPTIONS). */
@@ -30,10 +31,12 @@ export interface QuickRunBody {
   agents?: number | 'all';
   /** Only agents with these tags: `k=v,k2=v2`. */
   agentTags?: string;
+  /** Watch the target beside the load, as a test file's `monitor` option (docs/analysis.md). */
+  monitor?: MonitorOptions;
 }
 
 /** The run options a test-file body (`script`, `config`) accepts besides its own fields. */
-export type FileRunOptions = Pick<QuickRunBody, 'agents' | 'agentTags'>;
+export type FileRunOptions = Pick<QuickRunBody, 'agents' | 'agentTags' | 'monitor'>;
 
 /** How the dashboard's form shows an API field. */
 export interface RunFormField {
@@ -109,6 +112,31 @@ export const DURATION_SCHEMA = {
   maxLength: 64,
   pattern: '^\\s*\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d)?(\\d+(\\.\\d+)?(us|µs|ms|s|m|h|d))*\\s*$',
 } as const;
+
+/**
+ * The JSON Schema of a body's `monitor` (any kind of run body): the shape of a test file's
+ * `monitor` option. It becomes the run's `monitorOptions` flag (not a command-line flag: the
+ * terminal has `--monitor-*`), which the run merges with a test file's own.
+ */
+const MONITOR_BODY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    pids: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 4_194_304 }, maxItems: 64 },
+    processName: { type: 'string', minLength: 1, maxLength: 256 },
+    prometheus: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'series'],
+      properties: {
+        url: { type: 'string', minLength: 1, maxLength: 2048 },
+        series: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 1024 }, maxItems: 100 },
+      },
+    },
+    interval: DURATION_SCHEMA,
+    memoryLimit: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+};
 
 /** `k=v,k2=v2` as volley agent --tags takes it (parseTagList in src/cli/agent-flags.ts). */
 const AGENT_TAGS_PATTERN = '^\\s*[A-Za-z0-9_.-]+=[^,]+(,\\s*[A-Za-z0-9_.-]+=[^,]+)*$';
@@ -511,6 +539,22 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     flags: '--monitor-interval <time>',
     help: 'how often --monitor-prometheus scrapes (default 5s)',
   },
+  {
+    key: 'monitorProcessName',
+    flags: '--monitor-process-name <name>',
+    help: 'watch every process of this name, as --monitor-pid (repeatable)',
+    repeatable: true,
+  },
+  {
+    key: 'monitorMemoryLimit',
+    flags: '--monitor-memory-limit <size>',
+    help: "the target's memory limit (512MB, 1GiB): target_memory_percent is its RSS over it",
+  },
+  {
+    key: 'headroom',
+    flags: '--headroom <share>',
+    help: 'capacity plan of a ramping run: share of the highest passing load to leave unused (default 30%)',
+  },
   { key: 'quiet', flags: '-q, --quiet', help: 'no progress and no terminal summary' },
 ];
 
@@ -521,13 +565,17 @@ export const QUICK_BODY_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: API_OPTIONS.filter((o) => o.api.required).map((o) => o.api.field),
-  properties: Object.fromEntries(API_OPTIONS.map((o) => [o.api.field, o.api.schema])),
+  properties: {
+    ...Object.fromEntries(API_OPTIONS.map((o) => [o.api.field, o.api.schema])),
+    monitor: MONITOR_BODY_SCHEMA,
+  },
 };
 
 /** The fields a test-file body (`script`, `config`) accepts besides its own, as JSON Schema properties. */
-export const FILE_RUN_PROPERTIES: Record<string, Record<string, unknown>> = Object.fromEntries(
-  API_OPTIONS.filter((o) => o.api.fileRuns).map((o) => [o.api.field, o.api.schema]),
-);
+export const FILE_RUN_PROPERTIES: Record<string, Record<string, unknown>> = {
+  ...Object.fromEntries(API_OPTIONS.filter((o) => o.api.fileRuns).map((o) => [o.api.field, o.api.schema])),
+  monitor: MONITOR_BODY_SCHEMA,
+};
 
 /** Per body field, the one problem its refused value is reported as (when the option says it). */
 export const FIELD_PROBLEMS: Readonly<Record<string, string>> = Object.fromEntries(
@@ -551,6 +599,7 @@ export function quickBodyFlags(body: QuickRunBody): Record<string, unknown> {
     const value = body[api.field];
     if (value !== undefined) flags[key] = api.toFlag ? api.toFlag(value) : value;
   }
+  if (body.monitor !== undefined) flags.monitorOptions = body.monitor;
   return flags;
 }
 
@@ -562,6 +611,7 @@ export function fileBodyFlags(body: FileRunOptions): Record<string, unknown> {
     const value = body[api.field as keyof FileRunOptions];
     if (value !== undefined) flags[key] = api.toFlag ? api.toFlag(value) : value;
   }
+  if (body.monitor !== undefined) flags.monitorOptions = body.monitor;
   return flags;
 }
 

@@ -15,7 +15,13 @@ import { TestRun, type AbortReason, type PreparedTest, type RunResult } from '..
 import type { CoordinatorTimings } from '../engine/coordinator.js';
 import type { GeneratorFactory } from '../engine/generator.js';
 import { VolleyError } from '../errors.js';
-import { planMonitors, startMonitors, type MonitorFlags } from '../monitor/index.js';
+import {
+  mergeMonitorFlags,
+  monitorOptionFlags,
+  planMonitors,
+  startMonitors,
+  type MonitorFlags,
+} from '../monitor/index.js';
 import type { SessionListener } from '../outputs/listener.js';
 import { createOutputs, type OutputSpec } from '../outputs/registry.js';
 import { preflightTarget, protocolForUrl } from '../protocols/registry.js';
@@ -79,7 +85,10 @@ export interface RunTestOptions {
   preflight?: boolean;
   /** Run setup() before and teardown() after (default true); false when the caller runs them around many sessions. */
   lifecycle?: boolean;
-  /** Resource monitors (`--monitor-*`), checked by the caller beforehand. */
+  /**
+   * Resource monitors (`--monitor-*`), checked by the caller beforehand; a config's `monitor`
+   * (test file, API body) is added to them and checked here.
+   */
   monitors?: MonitorFlags;
   /** The TestRun, once it exists: to steer it (live control) or to subscribe to signals while it runs. */
   onRun?: (run: TestRun) => void;
@@ -165,6 +174,15 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
   };
 
   try {
+    // A test file's (or an API body's) monitor: what cannot work is refused before anything is sent.
+    const configMonitor = config.monitor ? monitorOptionFlags(config.monitor) : undefined;
+    if (configMonitor) {
+      const problems: string[] = [];
+      planMonitors(configMonitor, problems, process.pid);
+      if (problems.length > 0)
+        throw new VolleyError('INVALID_CONFIG', problems[0] as string, { details: problems });
+    }
+    const monitorFlags = mergeMonitorFlags(opts.monitors, configMonitor);
     if (opts.preflight !== false) {
       const target = config.request?.url ?? script?.module.definition.baseUrl;
       // The HTTP module's preflight: quick mode's URL, or the base URL a script's requests resolve against.
@@ -211,8 +229,12 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
         })
       : localTestRun(plan.test, runListeners, runId);
     const monitorProblems: string[] = []; // a monitored pid that exited since the caller's check
-    const monitors = opts.monitors
-      ? startMonitors(planMonitors(opts.monitors, monitorProblems), warn, targetPorts(config, script))
+    const monitors = monitorFlags
+      ? startMonitors(
+          planMonitors(monitorFlags, monitorProblems, process.pid),
+          warn,
+          targetPorts(config, script),
+        )
       : [];
     monitorProblems.forEach(warn);
     for (const m of monitors) run.addSampler(m);

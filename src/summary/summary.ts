@@ -11,6 +11,7 @@ import { count } from './format.js';
 import type { ProtocolSummary } from './headline.js';
 import type { GeneratorSummary, SummaryInput, TimelineSecond } from './input.js';
 import { detectKnee, type Knee } from './knee.js';
+import { capacityPlans, DEFAULT_HEADROOM, type CapacityPlan } from './capacity.js';
 import { seriesPoint } from './series-point.js';
 import type { ScriptErrorEntry, SeriesPoint, Verdict } from './types.js';
 
@@ -111,6 +112,12 @@ export interface Summary {
   workerErrors: string[];
   /** Read from the per-second timeline: the knee of a ramping run, and what degraded first. */
   analysis: { knee: Knee | null; bottlenecks: BottleneckHints };
+  /**
+   * Per ramping scenario, a row per stage (load, throughput, worst-second percentiles, errors, the
+   * target's CPU and memory) and the recommended operating point (src/summary/capacity.ts). Empty
+   * when nothing ramps; absent in summaries written before it existed.
+   */
+  capacityPlan?: CapacityPlan[];
   /** One compact point per second, so a summary file alone can be charted (reports, dashboard). */
   series: SeriesPoint[];
   /** Per second, the mean of every monitored metric (target_*, prom_*), aligned with `series`. */
@@ -464,6 +471,12 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
         failures: protocols.map((p) => p.metrics.failures).join(' + ') || 'request failures',
       }),
     },
+    capacityPlan: capacityPlans(
+      result.timeline,
+      result.plans,
+      config.thresholds,
+      config.capacityHeadroom ?? DEFAULT_HEADROOM,
+    ),
     series: result.timeline.map(seriesPoint),
     monitored: monitoredSeries(result.timeline),
     ...(distributed ? { distributed } : {}),

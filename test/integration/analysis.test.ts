@@ -73,6 +73,20 @@ describe('volley stress', () => {
       // Every probe line was printed, and the result block.
       assert.equal(r.stderr.match(/^probe +\d+ /gm)?.length, s.probes.length);
       assert.match(r.stdout, new RegExp(`max sustainable rate: ${s.maxSustainableRate}/s`));
+      // The capacity plan: the probes by rate, and 70% of the highest passing rate, in the JSON and the terminal.
+      const plan = s.capacityPlan;
+      assert.deepEqual(
+        plan?.rows.map((row) => row.load),
+        s.probes.map((p) => p.rate).sort((a, b) => a - b),
+      );
+      assert.equal(plan?.highestPassingLoad, s.maxSustainableRate);
+      assert.equal(plan?.recommended, Math.floor(s.maxSustainableRate * 0.7));
+      assert.ok(
+        Math.abs((plan?.recommended ?? 0) - 350) <= 0.2 * 350,
+        `recommended ${plan?.recommended}/s for a 500/s bucket (70% is 350/s)`,
+      );
+      assert.match(r.stdout, /Capacity plan \(probes by rate\)/);
+      assert.match(r.stdout, new RegExp(`recommended: ${plan?.recommended}/s`));
       // The summary is the best passing probe's, and the server saw what volley counted.
       assert.equal(doc.schema, 'volley.summary/1');
       const total = s.probes.reduce((n, p) => n + Math.round(p.achievedRate * 2), 0);

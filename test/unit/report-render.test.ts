@@ -12,6 +12,7 @@ import { realSummary } from '../helpers/real-summary.js';
 import type { Summary } from '../../src/summary/summary.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
+import { renderSummary } from '../../src/report/terminal.js';
 import { downsample, niceStep, renderSvgChart } from '../../src/report/svg-chart.js';
 import { rankBottlenecks, recommendations } from '../../src/report/recommendations.js';
 import { stressSearch, type ProbeResult } from '../../src/analysis/stress.js';
@@ -31,6 +32,50 @@ describe('HTML and Markdown reports from real runs', () => {
     slow = await realSummary(dir, { delayMs: 150, name: 'slow', thresholds: [THRESHOLD] });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a capacity plan is in the HTML and Markdown reports and the terminal summary', () => {
+    const plan = {
+      scenario: 'ramp',
+      unit: 'arrivals/s' as const,
+      slos: ['http_req_failed: rate<0.01'],
+      notEvaluated: [],
+      headroom: 0.3,
+      rows: [100, 200].map((load, i) => ({
+        index: i,
+        fromSecond: i * 2,
+        toSecond: i * 2 + 2,
+        load,
+        startLoad: load,
+        throughputRps: load,
+        p50Ms: 2,
+        p95Ms: 4,
+        p99Ms: 9,
+        errorRate: i === 0 ? 0 : 0.2,
+        targetCpuPercent: 40 + i * 40,
+        targetRssMB: null,
+        targetMemoryPercent: null,
+        passed: i === 0,
+        failures: i === 0 ? [] : ['http_req_failed: rate<0.01 (stage: 0.2)'],
+      })),
+      highestPassingLoad: 100,
+      recommended: 70,
+      detail:
+        'recommended: 70/s (the highest passing stage held 100/s, the lowest failing held 200/s; 30% headroom)',
+    };
+    const s = { ...fast, capacityPlan: [plan] };
+    const html = renderHtmlReport(s, { generatedAt: new Date('2026-01-01T00:00:00Z') });
+    assert.match(html, /<section class="capacity-plan"><h2>Capacity plan: ramp<\/h2>/);
+    assert.match(html, /<strong>recommended: 70\/s \(the highest passing stage held 100\/s/);
+    assert.match(html, /target CPU/);
+    const md = renderMarkdownReport(s).markdown;
+    assert.match(md, /### Capacity plan: ramp/);
+    assert.match(md, /\| stage \| arrivals\/s \| req\/s \|/);
+    assert.match(md, /\*\*recommended: 70\/s/);
+    const text = renderSummary(s, { color: false });
+    assert.match(text, /Capacity plan \(ramp; SLOs: http_req_failed: rate<0\.01\)/);
+    assert.match(text, /recommended: 70\/s/);
+    assert.match(text, /80%\s+✗ http_req_failed/);
+  });
 
   it('the HTML report has every section, the failing SLO row and a failed verdict', () => {
     assert.equal(fast.verdict, 'failed');

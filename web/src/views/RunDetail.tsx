@@ -3,6 +3,7 @@ import { StressResultCard } from '../components/Stress';
 import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type {
+  CapacityPlan,
   RunDetail as Detail,
   DistributedSummary,
   SeriesResponse,
@@ -298,6 +299,97 @@ function AnalysisSection({ s }: { s: Summary & { stress?: StressResult } }) {
   );
 }
 
+/**
+ * The capacity plans: per ramping scenario a row per stage (per probe for `volley stress`), with
+ * the target's CPU and memory when a monitor read them, and the recommended operating point.
+ */
+function CapacityPlanSection({ s }: { s: Summary & { stress?: StressResult } }) {
+  const plans: { plan: CapacityPlan; what: 'Stage' | 'Probe' }[] = [
+    ...(s.capacityPlan ?? []).map((plan) => ({ plan, what: 'Stage' as const })),
+    ...(s.stress?.capacityPlan ? [{ plan: s.stress.capacityPlan, what: 'Probe' as const }] : []),
+  ];
+  if (plans.length === 0) return null;
+  return (
+    <section className="card" data-testid="capacity-plan">
+      <h2>Capacity plan</h2>
+      {plans.map(({ plan, what }) => {
+        const unit = plan.unit === 'vus' ? ' VUs' : '/s';
+        const cpu = plan.rows.some((r) => r.targetCpuPercent !== null);
+        const rss = plan.rows.some((r) => r.targetRssMB !== null);
+        const mem = plan.rows.some((r) => r.targetMemoryPercent !== null);
+        return (
+          <div key={plan.scenario} data-testid={`capacity-plan-${plan.scenario}`}>
+            <p className="muted small">
+              {plan.scenario}: SLOs {plan.slos.join(', ')}
+              {what === 'Stage' ? ' — percentiles are the worst second of each stage' : ''}
+            </p>
+            <table className="data compact">
+              <thead>
+                <tr>
+                  <th>{what}</th>
+                  <th className="num">{plan.unit === 'vus' ? 'VUs' : 'Arrivals/s'}</th>
+                  <th className="num">req/s</th>
+                  <th className="num">p50</th>
+                  <th className="num">p95</th>
+                  <th className="num">p99</th>
+                  <th className="num">Errors</th>
+                  {cpu ? <th className="num">Target CPU</th> : null}
+                  {rss ? <th className="num">Target RSS</th> : null}
+                  {mem ? <th className="num">Target memory</th> : null}
+                  <th>Result</th>
+                </tr>
+              </thead>
+              <tbody>
+                {plan.rows.map((r) => (
+                  <tr key={`${r.index}-${r.load}`} data-passed={String(r.passed)}>
+                    <td>{r.index + 1}</td>
+                    <td className="num">
+                      {r.startLoad !== r.load && what === 'Stage' ? `${r.startLoad}→${r.load}` : r.load}
+                    </td>
+                    <td className="num">{fmtNum(r.throughputRps)}</td>
+                    <td className="num">{fmtMs(r.p50Ms)}</td>
+                    <td className="num">{fmtMs(r.p95Ms)}</td>
+                    <td className="num">{fmtMs(r.p99Ms)}</td>
+                    <td className="num">{(r.errorRate * 100).toFixed(2)} %</td>
+                    {cpu ? (
+                      <td className="num">{r.targetCpuPercent === null ? '—' : `${r.targetCpuPercent} %`}</td>
+                    ) : null}
+                    {rss ? (
+                      <td className="num">{r.targetRssMB === null ? '—' : fmtMB(r.targetRssMB)}</td>
+                    ) : null}
+                    {mem ? (
+                      <td className="num">
+                        {r.targetMemoryPercent === null ? '—' : `${r.targetMemoryPercent} %`}
+                      </td>
+                    ) : null}
+                    <td>
+                      {r.passed === null ? 'not run' : r.passed ? '✓ passed' : `✗ ${r.failures.join('; ')}`}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <p data-testid="capacity-recommended">
+              {plan.recommended === null ? (
+                plan.detail
+              ) : (
+                <>
+                  <strong>
+                    Recommended: {plan.recommended}
+                    {unit}
+                  </strong>{' '}
+                  — the highest passing {what.toLowerCase()} held {plan.highestPassingLoad}
+                  {unit}; {Math.round(plan.headroom * 100)}% headroom
+                </>
+              )}
+            </p>
+          </div>
+        );
+      })}
+    </section>
+  );
+}
+
 function SummarySections({ s }: { s: Summary }) {
   const errors = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);
   const g = s.generator;
@@ -309,6 +401,8 @@ function SummarySections({ s }: { s: Summary }) {
       </section>
 
       <AnalysisSection s={s} />
+
+      <CapacityPlanSection s={s} />
 
       {s.correctedLatency ? (
         <section className="card" data-testid="corrected-latency">
@@ -565,7 +659,7 @@ function MonitoredChart({ runId, metric, pollMs }: { runId: string; metric: stri
     pollMs,
   );
   const axes = useMemo<ChartAxis[]>(
-    () => [{ scale: 'y', unit: monitorUnit(metric), integer: /_(threads|fds)$/.test(metric) }],
+    () => [{ scale: 'y', unit: monitorUnit(metric), integer: /_(threads|fds|sockets)$/.test(metric) }],
     [metric],
   );
   const data = useMemo<uPlot.AlignedData>(() => {
