@@ -23,7 +23,10 @@ export interface PhaseSpan {
 
 export interface PhaseRow {
   name: string;
-  /** First run second (0-based) of the phase, and the second after its last (end exclusive). */
+  /**
+   * First run second (0-based) of the phase, and the second after its last (end exclusive):
+   * the phase's bounds rounded to the nearest second, so consecutive phases share no second.
+   */
   startSecond: number;
   endSecond: number;
   /** The planned load: stage target at the start and at the end, in `loadUnit`. */
@@ -152,8 +155,9 @@ function secondsOf(series: readonly SeriesPoint[], startSecond: number, endSecon
 
 /** A phase's row from the seconds it covers. */
 export function phaseRow(span: PhaseSpan, series: readonly SeriesPoint[]): PhaseRow {
-  const startSecond = Math.floor(span.startMs / 1000);
-  const endSecond = Math.max(startSecond + 1, Math.ceil(span.endMs / 1000));
+  // Boundaries round to the nearest second, so consecutive phases share no second.
+  const startSecond = Math.round(span.startMs / 1000);
+  const endSecond = Math.max(startSecond + 1, Math.round(span.endMs / 1000));
   const pts = secondsOf(series, startSecond, endSecond);
   const requests = sum(pts.map((p) => p.requests));
   const failures = sum(pts.map((p) => p.failures));
