@@ -274,7 +274,9 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
     out.push(`  Phases (scenario ${s.phases.scenario})`);
     for (const line of table(phaseTableRows(s.phases)).split('\n')) out.push(`    ${line}`);
     for (const v of phaseVerdictLines(s.phases)) {
-      const bad = (s.phases.recovery && !s.phases.recovery.recovered && v.startsWith('Recovery')) || v.includes('growing:');
+      const bad =
+        (s.phases.recovery && !s.phases.recovery.recovered && v.startsWith('Recovery')) ||
+        v.includes('growing:');
       out.push(bad ? c('33', `    ${v}`) : `    ${v}`);
     }
     out.push('');

@@ -139,16 +139,7 @@ export const PRESET_OPTIONS = {
   smoke: [...TARGET_KEYS, 'duration'],
   load: [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown'],
   stress: [...TARGET_KEYS, 'steps', 'stepDuration', 'rampDown', 'duration'],
-  spike: [
-    ...LEVELS_KEYS,
-    'base',
-    'peak',
-    'baseDuration',
-    'spikeRampUp',
-    'spikeHold',
-    'recovery',
-    'duration',
-  ],
+  spike: [...LEVELS_KEYS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery', 'duration'],
   soak: [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown', 'duration'],
   breakpoint: [...TARGET_KEYS, 'duration'],
   fivePhase: [
@@ -411,7 +402,11 @@ interface Part {
  * the parts given keep their length and the others scale from their defaults (same proportions)
  * so that the stages add up to `totalMs(duration)` (fivePhase's short ramps depend on the total).
  */
-function durations(c: Check, parts: readonly Part[], total: (ms: number) => number = (ms) => ms): Record<string, Dur> {
+function durations(
+  c: Check,
+  parts: readonly Part[],
+  total: (ms: number) => number = (ms) => ms,
+): Record<string, Dur> {
   const out: Record<string, Dur> = {};
   const given = (p: Part): boolean => !p.key.startsWith('_') && c.has(p.key);
   for (const p of parts) out[p.key] = c.duration(p.key.startsWith('_') ? '_' : p.key, p.dflt);

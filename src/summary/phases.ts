@@ -238,7 +238,10 @@ export function recoveryVerdict(
 }
 
 /** Least-squares line through (x, y): slope and r². Null with fewer than 3 points. */
-export function leastSquares(xs: readonly number[], ys: readonly number[]): { slope: number; r2: number } | null {
+export function leastSquares(
+  xs: readonly number[],
+  ys: readonly number[],
+): { slope: number; r2: number } | null {
   const n = Math.min(xs.length, ys.length);
   if (n < 3) return null;
   const mx = sum(xs.slice(0, n)) / n;
@@ -310,7 +313,9 @@ export function analysePhases(
   const memory: MemoryGrowth[] = [];
   const soak = phases.find((p) => p.name === 'soak');
   if (soak) {
-    const idx = series.flatMap((p, i) => (p.second >= soak.startSecond && p.second < soak.endSecond ? [i] : []));
+    const idx = series.flatMap((p, i) =>
+      p.second >= soak.startSecond && p.second < soak.endSecond ? [i] : [],
+    );
     const secs = idx.map((i) => (series[i] as SeriesPoint).second);
     const target = Object.keys(monitored).find((k) => TARGET_RSS.test(k));
     if (target) {

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { renderHtmlReport } from '../../src/report/html-report.js';
+import { renderMarkdownReport } from '../../src/report/markdown-report.js';
 import type { Summary } from '../../src/summary/summary.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -95,6 +97,16 @@ describe('five-phase runs: phases and the recovery verdict', () => {
       assert.match(pa.recovery?.detail ?? '', /^did not recover: p99 1\d\d ms vs warm-up 2\d ms/);
       assert.match(stdout, /Phases \(scenario main\)/);
       assert.match(stdout, /Recovery: did not recover/);
+      // The reports give the table and mark the phases on their charts.
+      const md = renderMarkdownReport(doc);
+      assert.match(md.markdown, /### Phases/);
+      assert.match(md.markdown, /\| recovery \| 1[34]-20 \|/);
+      assert.match(md.markdown, /✗ Recovery: did not recover/);
+      const latency = md.charts.find((c) => c.file.includes('latency'));
+      assert.equal(latency?.svg.match(/class="phase-mark"/g)?.length, 5);
+      const html = renderHtmlReport(doc);
+      assert.match(html, /<section id="phases">/);
+      assert.match(html, />recovery</);
       console.log(`# slow target: ${pa.recovery?.detail}`);
       for (const p of pa.phases)
         console.log(`#   ${p.name} ${p.startSecond}-${p.endSecond}s ${p.throughputRps}/s p99 ${p.p99Ms} ms`);

@@ -20,7 +20,16 @@ function pt(second: number, rps: number, p99: number, fails = 0, rssMB = 100): S
     iterations: rps,
     dropped: 0,
     vus: 10,
-    latency: { count: rps, avg: p99 / 2, min: 1, p50: p99 / 2, p90: p99 * 0.9, p95: p99 * 0.95, p99, max: p99 },
+    latency: {
+      count: rps,
+      avg: p99 / 2,
+      min: 1,
+      p50: p99 / 2,
+      p90: p99 * 0.9,
+      p95: p99 * 0.95,
+      p99,
+      max: p99,
+    },
     cpuPercent: 10,
     rssMB,
     saturated: false,
@@ -64,7 +73,12 @@ describe('phases: spans and table', () => {
   });
 
   it('a row per phase: seconds, requests, throughput, weighted percentiles, error rate', () => {
-    const a = analysePhases('main', 'per-second', SPANS, timeline(() => 20));
+    const a = analysePhases(
+      'main',
+      'per-second',
+      SPANS,
+      timeline(() => 20),
+    );
     const spike = a.phases.find((p) => p.name === 'spike');
     assert.deepEqual(
       { ...spike, load: undefined },
@@ -84,8 +98,28 @@ describe('phases: spans and table', () => {
       },
     );
     const rows = phaseTableRows(a);
-    assert.deepEqual(rows[0], ['phase', 'seconds', 'load', 'requests', 'req/s', 'p50', 'p95', 'p99', 'errors']);
-    assert.deepEqual(rows[4], ['spike', '10-13', '50→200/s', '600', '200.0', '150 ms', '285 ms', '300 ms', '10%']);
+    assert.deepEqual(rows[0], [
+      'phase',
+      'seconds',
+      'load',
+      'requests',
+      'req/s',
+      'p50',
+      'p95',
+      'p99',
+      'errors',
+    ]);
+    assert.deepEqual(rows[4], [
+      'spike',
+      '10-13',
+      '50→200/s',
+      '600',
+      '200.0',
+      '150 ms',
+      '285 ms',
+      '300 ms',
+      '10%',
+    ]);
   });
 });
 
@@ -93,7 +127,12 @@ describe('phases: the five-phase recovery verdict', () => {
   it('recovered: the first second from which the rolling values stay within tolerance', () => {
     // p99 back to 20 ms from second 16 on: the rolling 3 s windows are within 20% + 2 ms from the
     // one over 16-18, so the service was back at 16, 3 s into the recovery phase (from 13).
-    const a = analysePhases('main', 'per-second', SPANS, timeline((s) => (s < 16 ? 200 : 20)));
+    const a = analysePhases(
+      'main',
+      'per-second',
+      SPANS,
+      timeline((s) => (s < 16 ? 200 : 20)),
+    );
     assert.equal(a.recovery?.recovered, true);
     assert.equal(a.recovery?.recoveredAtSecond, 16);
     assert.equal(a.recovery?.recoveredInS, 3);
@@ -101,12 +140,22 @@ describe('phases: the five-phase recovery verdict', () => {
   });
 
   it('recovered at once when the recovery phase is healthy from its first second', () => {
-    const a = analysePhases('main', 'per-second', SPANS, timeline(() => 21));
+    const a = analysePhases(
+      'main',
+      'per-second',
+      SPANS,
+      timeline(() => 21),
+    );
     assert.equal(a.recovery?.recoveredInS, 0);
   });
 
   it('did not recover: p99 still high at the end, with the numbers', () => {
-    const a = analysePhases('main', 'per-second', SPANS, timeline(() => 140));
+    const a = analysePhases(
+      'main',
+      'per-second',
+      SPANS,
+      timeline(() => 140),
+    );
     assert.equal(a.recovery?.recovered, false);
     assert.equal(a.recovery?.recoveredInS, null);
     assert.equal(a.recovery?.detail, 'did not recover: p99 140 ms vs warm-up 20 ms');
@@ -120,13 +169,26 @@ describe('phases: the five-phase recovery verdict', () => {
   });
 
   it('a relapse at the end counts: recovery must hold to the end', () => {
-    const a = analysePhases('main', 'per-second', SPANS, timeline((s) => (s === 19 ? 500 : 20)));
+    const a = analysePhases(
+      'main',
+      'per-second',
+      SPANS,
+      timeline((s) => (s === 19 ? 500 : 20)),
+    );
     assert.equal(a.recovery?.recovered, false);
   });
 
   it('no verdict without a warm-up and a recovery phase', () => {
     const spans = phaseSpans(0, 0, [{ durationMs: 20_000, target: 10, phase: 'step 1' }]);
-    assert.equal(analysePhases('s', 'vus', spans, timeline(() => 20)).recovery, null);
+    assert.equal(
+      analysePhases(
+        's',
+        'vus',
+        spans,
+        timeline(() => 20),
+      ).recovery,
+      null,
+    );
   });
 });
 
