@@ -70,6 +70,8 @@ describe('five-phase runs: phases and the recovery verdict', () => {
       assert.match(html, /<section id="phases">/);
       assert.match(html, />recovery</);
       console.log(`# slow target: ${pa.recovery?.detail}`);
+      for (const line of stdout.slice(stdout.indexOf('  Phases')).split('\n').slice(0, 9))
+        console.log(`# ${line}`);
       for (const p of pa.phases)
         console.log(`#   ${p.name} ${p.startSecond}-${p.endSecond}s ${p.throughputRps}/s p99 ${p.p99Ms} ms`);
     } finally {
