@@ -84,9 +84,14 @@ export interface RecoveryVerdict {
   detail: string;
 }
 
-/** Growth above which memory counts as growing, MB per hour (with a fit that explains the data: r² >= MIN_R2). */
+/**
+ * Memory counts as growing at GROWTH_MB_PER_HOUR or more, with a fit that explains the samples
+ * (r² >= MIN_R2) and at least MIN_GROWTH_MB of fitted growth over the phase (so a short soak's
+ * warm-up, a few MB in seconds, is not called a leak).
+ */
 export const GROWTH_MB_PER_HOUR = 10;
 export const MIN_R2 = 0.5;
+export const MIN_GROWTH_MB = 5;
 
 export interface MemoryGrowth {
   /** `target`: the monitored process (target_rss_mb); `generator`: volley's own RSS. */
@@ -281,7 +286,8 @@ export function memoryGrowth(
   const fit = leastSquares(xs, ys);
   if (!fit) return null;
   const mbPerHour = Math.round(fit.slope * 3600 * 10) / 10;
-  const growing = mbPerHour >= GROWTH_MB_PER_HOUR && fit.r2 >= MIN_R2;
+  const spanS = Math.max(...xs) - Math.min(...xs);
+  const growing = mbPerHour >= GROWTH_MB_PER_HOUR && fit.r2 >= MIN_R2 && fit.slope * spanS >= MIN_GROWTH_MB;
   const who = source === 'target' ? 'target' : 'generator';
   return {
     source,
@@ -290,7 +296,7 @@ export function memoryGrowth(
     r2: r3(fit.r2),
     seconds: xs.length,
     verdict: growing ? 'growing' : 'flat',
-    detail: `${who} RSS ${growing ? 'growing' : 'flat'}: ${mbPerHour >= 0 ? '+' : ''}${mbPerHour} MB/h over ${xs.length} s (r² ${fit.r2.toFixed(2)}; growing from ${GROWTH_MB_PER_HOUR} MB/h with r² >= ${MIN_R2})`,
+    detail: `${who} RSS ${growing ? 'growing' : 'flat'}: ${mbPerHour >= 0 ? '+' : ''}${mbPerHour} MB/h over ${xs.length} s (r² ${fit.r2.toFixed(2)}; growing from ${GROWTH_MB_PER_HOUR} MB/h with r² >= ${MIN_R2} and ${MIN_GROWTH_MB} MB over the phase)`,
   };
 }
 

@@ -220,6 +220,18 @@ describe('phases: memory growth by least squares', () => {
     assert.ok(Math.abs(f?.mbPerHour ?? 99) < 10);
   });
 
+  it('flat: a steep but small rise (2 MB in 10 s, a warm-up) is under the 5 MB floor', () => {
+    const secs = Array.from({ length: 11 }, (_, i) => i);
+    const g = memoryGrowth(
+      'generator',
+      'rssMB',
+      secs,
+      secs.map((s) => 90 + s * 0.2),
+    );
+    assert.equal(g?.mbPerHour, 720);
+    assert.equal(g?.verdict, 'flat');
+  });
+
   it('a soak phase gets the target and generator verdicts', () => {
     const spans = phaseSpans(0, 0, [
       { durationMs: 2000, target: 5, phase: 'ramp-up' },
