@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareCapacity, compareSummaries, parseMetricSelector } from '../../src/analysis/compare.js';
+import { renderComparison } from '../../src/cli/compare-command.js';
 import type { Knee } from '../../src/summary/knee.js';
 import type { PhaseAnalysis, PhaseRow } from '../../src/summary/phases.js';
 import type { Summary, SummaryMetric } from '../../src/summary/summary.js';
@@ -200,5 +201,19 @@ describe('compare: knees, ceilings and phases', () => {
     assert.equal(better.at(-1)?.status, 'improved');
     // No phases on one side: no phase rows.
     assert.deepEqual(compareCapacity(summary({ phases: phases(2, 100) }), summary()), []);
+  });
+
+  it('the terminal table has a Capacity block with each sentence and its status', () => {
+    const c = compareSummaries(
+      summary({ knee: knee(400), ceiling: 500 }),
+      summary({ knee: knee(620), ceiling: 430 }),
+      refs,
+    );
+    const text = renderComparison(c);
+    assert.match(
+      text,
+      /\nCapacity\n {2}the knee moved from 400\/s to 620\/s {2}\[improved\]\n {2}the ceiling moved from 500\/s to 430\/s {2}\[regressed\]\n/,
+    );
+    assert.match(text, /✗ the ceiling moved from 500\/s to 430\/s/);
   });
 });
