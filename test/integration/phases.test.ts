@@ -43,7 +43,7 @@ async function fivePhaseRun(url: string, name: string): Promise<{ doc: Summary; 
 
 describe('five-phase runs: phases and the recovery verdict', () => {
   it('a target that stays slow for 12 s after the spike did not recover', async () => {
-    const server = await startRecoveringServer({ baseMs: 20, slowMs: 150, spikeRps: 100, slowForMs: 12_000 });
+    const server = await startRecoveringServer({ baseMs: 50, slowMs: 250, spikeRps: 100, slowForMs: 12_000 });
     try {
       const { doc, stdout } = await fivePhaseRun(server.url, 'slow');
       assert.ok(server.slowedAt() !== null, 'the spike slowed the server down');
@@ -54,9 +54,13 @@ describe('five-phase runs: phases and the recovery verdict', () => {
         ['warm-up', 'ramp-up', 'sustained', 'spike', 'recovery'],
       );
       const rec = pa.phases.find((p) => p.name === 'recovery');
-      assert.ok(rec && rec.p99Ms > 100, `recovery p99 ${rec?.p99Ms} ms`);
+      assert.ok(rec && rec.p99Ms > 150, `recovery p99 ${rec?.p99Ms} ms`);
       assert.equal(pa.recovery?.recovered, false, pa.recovery?.detail);
-      assert.match(pa.recovery?.detail ?? '', /^did not recover: p99 1\d\d ms vs warm-up 2\d ms/);
+      assert.match(pa.recovery?.detail ?? '', /^did not recover: p99 \d+ ms vs warm-up \d+ ms/);
+      assert.ok(
+        (pa.recovery?.finalP99Ms ?? 0) > 150 && (pa.recovery?.baselineP99Ms ?? 999) < 100,
+        pa.recovery?.detail,
+      );
       assert.match(stdout, /Phases \(scenario main\)/);
       assert.match(stdout, /Recovery: did not recover/);
       // The reports give the table and mark the phases on their charts.
@@ -80,13 +84,14 @@ describe('five-phase runs: phases and the recovery verdict', () => {
   });
 
   it('a healthy target recovered, and says how fast', async () => {
-    const server = await startRecoveringServer({ baseMs: 20, slowMs: 20, spikeRps: 100, slowForMs: 0 });
+    const server = await startRecoveringServer({ baseMs: 50, slowMs: 50, spikeRps: 100, slowForMs: 0 });
     try {
       const { doc, stdout } = await fivePhaseRun(server.url, 'healthy');
       const pa = doc.phases;
       assert.ok(pa);
       assert.equal(pa.recovery?.recovered, true, pa.recovery?.detail);
-      assert.ok(pa.recovery.recoveredInS !== null && pa.recovery.recoveredInS <= 3);
+      // The recovery phase lasts ~7 s; on a busy machine its first seconds still drain the spike.
+      assert.ok(pa.recovery.recoveredInS !== null && pa.recovery.recoveredInS <= 5, pa.recovery.detail);
       assert.match(stdout, /Recovery: recovered in \d+ s/);
       console.log(`# healthy target: ${pa.recovery.detail}`);
     } finally {
