@@ -91,7 +91,7 @@ describe('five-phase runs: phases and the recovery verdict', () => {
       assert.ok(pa);
       assert.equal(pa.recovery?.recovered, true, pa.recovery?.detail);
       // The recovery phase lasts ~7 s; on a busy machine its first seconds still drain the spike.
-      assert.ok(pa.recovery.recoveredInS !== null && pa.recovery.recoveredInS <= 5, pa.recovery.detail);
+      assert.ok(pa.recovery.recoveredInS !== null && pa.recovery.recoveredInS <= 6, pa.recovery.detail);
       assert.match(stdout, /Recovery: recovered in \d+ s/);
       console.log(`# healthy target: ${pa.recovery.detail}`);
     } finally {
