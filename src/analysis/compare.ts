@@ -20,13 +20,21 @@ export type Direction = 'lower-is-better' | 'higher-is-better';
 export type RowStatus = 'ok' | 'regressed' | 'improved' | 'added' | 'removed';
 export type Unit = 'ms' | 'ratio' | 'per-second' | 'bytes' | 'count' | '';
 
-/** One `--metric NAME:STAT[:DIRECTION]`. */
+/** One `--metric NAME:STAT[:DIRECTION][:tolerance=T]`. */
 export interface MetricSelector {
   metric: string;
   stat: string;
   /** Overrides the default direction (needed for custom metrics where "more" is good). */
   direction?: Direction;
+  /** This metric's relative tolerance (0.05 = 5%), instead of `--tolerance`. */
+  tolerance?: number;
 }
+
+/**
+ * A percentile of a whole-run trend recomputed from a run's stored final histogram (ms for time
+ * trends); undefined when the run has no histogram of that metric (a summary file, a tag filter).
+ */
+export type PercentileLookup = (metric: string, percentile: number) => number | undefined;
 
 export interface CompareOptions {
   /** Relative tolerance: 0.1 = NEW may be up to 10% worse. */
@@ -39,6 +47,11 @@ export interface CompareOptions {
   minRequests: number;
   /** What gates; undefined = the defaults (DEFAULT_GATES). */
   metrics?: readonly MetricSelector[];
+  /**
+   * Percentiles a summary does not hold (`p(99.9)`) recomputed from each run's stored histograms:
+   * given for runs read from the store.
+   */
+  percentiles?: { base?: PercentileLookup | undefined; new?: PercentileLookup | undefined };
 }
 
 export const DEFAULT_OPTIONS: CompareOptions = {
@@ -62,6 +75,20 @@ export interface CompareRow {
   /** (new - base) / base; null when base is 0 (or a side is missing). */
   deltaRatio: number | null;
   status: RowStatus;
+  /** The relative tolerance this row was judged with (a `--metric …:tolerance=` or `--tolerance`). */
+  tolerance?: number;
+  /** The values were recomputed from the runs' stored histograms (the summaries did not hold this percentile). */
+  fromHistograms?: boolean;
+}
+
+/**
+ * What moved in capacity: the knee's load, a stress search's ceiling, each phase's p99 and the
+ * five-phase recovery. `label` names it; the row compares like a metric row.
+ */
+export interface CapacityRow extends CompareRow {
+  kind: 'knee' | 'ceiling' | 'phase' | 'recovery';
+  /** One sentence: "the knee moved from 400 to 620/s". */
+  message: string;
 }
 
 export interface EndpointComparison {
@@ -100,6 +127,8 @@ export interface Comparison {
   tolerance: number;
   floors: { minDeltaMs: number; minDeltaRate: number; minRequests: number };
   metrics: CompareRow[];
+  /** Knees, stress ceilings, phases: present when either run has them (absent in older documents). */
+  capacity?: CapacityRow[];
   endpoints: EndpointComparison[];
   regressions: Regression[];
   /** Differences in shape between the runs and generator saturation: the comparison may mislead. */
@@ -188,10 +217,14 @@ const STAT = /^(avg|min|max|med|count|rate|value|passes|fails|p\(\d+(?:\.\d+)?\)
 export function parseMetricSelector(text: string): MetricSelector {
   let rest = text.trim();
   let direction: Direction | undefined;
-  const dir = /:(lower-is-better|higher-is-better)$/.exec(rest);
-  if (dir) {
-    direction = dir[1] as Direction;
-    rest = rest.slice(0, dir.index);
+  let tolerance: number | undefined;
+  // Trailing options, in any order: a direction and `tolerance=5%`.
+  for (;;) {
+    const opt = /:(lower-is-better|higher-is-better|tolerance=([^:]*))$/.exec(rest);
+    if (!opt) break;
+    if (opt[2] !== undefined) tolerance = parseFraction(opt[2], `--metric '${text}': tolerance`);
+    else direction = opt[1] as Direction;
+    rest = rest.slice(0, opt.index);
   }
   const idx = rest.lastIndexOf(':');
   const metric = idx > 0 ? rest.slice(0, idx) : '';
@@ -199,10 +232,15 @@ export function parseMetricSelector(text: string): MetricSelector {
   if (metric === '' || metric.endsWith('{') || !STAT.test(stat) || /\{[^}]*$/.test(metric)) {
     throw new VolleyError(
       'INVALID_USAGE',
-      `--metric '${text}' must be NAME:STAT, e.g. http_req_duration:p(99), http_req_failed:rate, http_reqs:rate (optionally :higher-is-better or :lower-is-better)`,
+      `--metric '${text}' must be NAME:STAT, e.g. http_req_duration:p(99), http_req_failed:rate, http_reqs:rate (optionally :higher-is-better or :lower-is-better, and :tolerance=5%)`,
     );
   }
-  return direction ? { metric, stat, direction } : { metric, stat };
+  return {
+    metric,
+    stat,
+    ...(direction ? { direction } : {}),
+    ...(tolerance !== undefined ? { tolerance } : {}),
+  };
 }
 
 /** Counters that should go up: the engine's, and every protocol's headline request count. */
@@ -252,11 +290,12 @@ function classify(
 }
 
 function makeRow(
-  spec: { metric: string; stat: string; unit: Unit; direction: Direction; gate: boolean },
+  spec: { metric: string; stat: string; unit: Unit; direction: Direction; gate: boolean; tolerance?: number },
   base: number | undefined,
   next: number | undefined,
-  opts: CompareOptions,
+  options: CompareOptions,
 ): CompareRow {
+  const opts = spec.tolerance === undefined ? options : { ...options, tolerance: spec.tolerance };
   const b = base ?? null;
   const n = next ?? null;
   const floor = spec.unit === 'ms' ? opts.minDeltaMs : spec.unit === 'ratio' ? opts.minDeltaRate : 0;
@@ -271,7 +310,7 @@ function makeRow(
   const delta = b !== null && n !== null ? round(n - b) : null;
   const deltaRatio =
     b !== null && n !== null ? (b === 0 ? (n === 0 ? 0 : null) : round((n - b) / Math.abs(b), 6)) : null;
-  return { ...spec, base: b, new: n, delta, deltaRatio, status };
+  return { ...spec, base: b, new: n, delta, deltaRatio, status, tolerance: opts.tolerance };
 }
 
 const round = (v: number, digits = 3): number => {
@@ -284,6 +323,7 @@ interface RowSpec {
   stat: string;
   gate: boolean;
   direction?: Direction;
+  tolerance?: number;
 }
 
 /** The headline metrics of every protocol in either summary, by protocol (NEW's order, then BASE's). */
@@ -524,7 +564,7 @@ function regressionOf(scope: string, r: CompareRow, tolerance: number): Regressi
     new: n,
     delta: r.delta as number,
     deltaRatio: r.deltaRatio,
-    message: `${scope === 'run' ? '' : `${scope}: `}${what} ${formatValue(b, r.unit)} -> ${formatValue(n, r.unit)} (${formatDelta(r)}, ${pct}; tolerance ${round(tolerance * 100, 2)}%, ${r.direction}${failing})`,
+    message: `${scope === 'run' ? '' : `${scope}: `}${what} ${formatValue(b, r.unit)} -> ${formatValue(n, r.unit)} (${formatDelta(r)}, ${pct}; tolerance ${round((r.tolerance ?? tolerance) * 100, 2)}%, ${r.direction}${failing})`,
   };
 }
 
@@ -597,7 +637,10 @@ export function compareSummaries(
   const opts: CompareOptions = { ...DEFAULT_OPTIONS, ...options };
   if (!(opts.tolerance >= 0)) throw new VolleyError('INVALID_USAGE', 'tolerance must be >= 0');
   let specs: RowSpec[];
+  const recomputed = new Set<string>();
   if (opts.metrics && opts.metrics.length > 0) {
+    base = withPercentiles(base, opts.metrics, opts.percentiles?.base, recomputed);
+    next = withPercentiles(next, opts.metrics, opts.percentiles?.new, recomputed);
     checkSelectors(opts.metrics, base, next);
     specs = opts.metrics.map((s) => ({ ...s, gate: true }));
   } else specs = defaultSpecs(base, next);
@@ -617,13 +660,16 @@ export function compareSummaries(
           unit: unitOf(m, s.stat),
           direction: s.direction ?? defaultDirection(s.metric, s.stat, m.type),
           gate: s.gate,
+          ...(s.tolerance !== undefined ? { tolerance: s.tolerance } : {}),
         },
         base.metrics[s.metric]?.values[s.stat],
         next.metrics[s.metric]?.values[s.stat],
         opts,
       ),
     );
+    if (recomputed.has(key)) (metrics.at(-1) as CompareRow).fromHistograms = true;
   }
+  const capacity = compareCapacity(base, next, opts);
 
   // Endpoints gate on the same statistics of the protocols' headline duration and failures as the run.
   const heads = protocolMetrics(base, next);
@@ -635,6 +681,18 @@ export function compareSummaries(
   const regressions: Regression[] = [];
   for (const r of metrics)
     if (r.gate && r.status === 'regressed') regressions.push(regressionOf('run', r, opts.tolerance));
+  for (const r of capacity)
+    if (r.gate && r.status === 'regressed')
+      regressions.push({
+        scope: r.kind,
+        metric: r.metric,
+        stat: r.stat,
+        base: r.base ?? NaN,
+        new: r.new ?? NaN,
+        delta: r.delta ?? NaN,
+        deltaRatio: r.deltaRatio,
+        message: r.message,
+      });
   for (const e of endpoints)
     for (const r of e.rows)
       if (r.gate && r.status === 'regressed')
@@ -647,9 +705,177 @@ export function compareSummaries(
     tolerance: opts.tolerance,
     floors: { minDeltaMs: opts.minDeltaMs, minDeltaRate: opts.minDeltaRate, minRequests: opts.minRequests },
     metrics,
+    ...(capacity.length > 0 ? { capacity } : {}),
     endpoints,
     regressions,
     warnings: shapeWarnings(base, next),
     verdict: regressions.length > 0 ? 'regressed' : 'passed',
   };
+}
+
+const PERCENTILE = /^p\((\d+(?:\.\d+)?)\)$/;
+
+/**
+ * A copy of the summary with the selected percentiles it lacks (`p(99.9)` when the run kept
+ * p(90), p(95), p(99)) recomputed from the run's stored histograms; `recomputed` collects them.
+ */
+function withPercentiles(
+  doc: Summary,
+  selectors: readonly MetricSelector[],
+  lookup: PercentileLookup | undefined,
+  recomputed: Set<string>,
+): Summary {
+  if (!lookup) return doc;
+  let metrics = doc.metrics;
+  for (const sel of selectors) {
+    const m = metrics[sel.metric];
+    const p = PERCENTILE.exec(sel.stat);
+    if (!m || m.type !== 'trend' || !p || sel.stat in m.values) continue;
+    const v = lookup(sel.metric, Number(p[1]));
+    if (v === undefined) continue;
+    if (metrics === doc.metrics) metrics = { ...doc.metrics };
+    metrics[sel.metric] = { ...m, values: { ...m.values, [sel.stat]: v } };
+    recomputed.add(`${sel.metric}:${sel.stat}`);
+  }
+  return metrics === doc.metrics ? doc : { ...doc, metrics };
+}
+
+/** Seconds two recovery times may differ by before the recovery row regresses or improves. */
+export const RECOVERY_SLACK_S = 2;
+
+/** A summary may carry `volley stress`'s result (its ceiling). */
+type MaybeStress = Summary & { stress?: { maxSustainableRate: number | null } };
+
+const fmtLoad = (v: number, unit: Unit): string =>
+  unit === 'per-second' ? `${round(v, 1)}/s` : `${round(v, 1)} VUs`;
+
+/** Knees, stress ceilings and phases: what moved in capacity between BASE and NEW. */
+export function compareCapacity(
+  base: Summary,
+  next: Summary,
+  options: Partial<CompareOptions> = {},
+): CapacityRow[] {
+  const opts: CompareOptions = { ...DEFAULT_OPTIONS, ...options };
+  const out: CapacityRow[] = [];
+  // The knee: the load where the service stopped scaling; higher is better.
+  // Summaries read from files may be partial or old: no analysis, no knee.
+  const bk = (base.analysis as Summary['analysis'] | undefined)?.knee ?? null;
+  const nk = (next.analysis as Summary['analysis'] | undefined)?.knee ?? null;
+  if (bk || nk) {
+    const open = (bk ?? nk)?.loadModel === 'open';
+    const unit: Unit = open ? 'per-second' : 'count';
+    const level = (k: typeof bk): number | undefined =>
+      k?.detected && k.load ? (open ? k.load.iterationsPerSec : k.load.vus) : undefined;
+    const b = level(bk);
+    const n = level(nk);
+    const row = makeRow(
+      {
+        metric: 'knee',
+        stat: open ? 'arrivals/s' : 'VUs',
+        unit,
+        direction: 'higher-is-better',
+        gate: b !== undefined && n !== undefined,
+      },
+      b,
+      n,
+      opts,
+    );
+    const u = (v: number): string => fmtLoad(v, open ? 'per-second' : 'count');
+    const message =
+      b !== undefined && n !== undefined
+        ? b === n
+          ? `the knee stayed at ${u(b)}`
+          : `the knee moved from ${u(b)} to ${u(n)}`
+        : b !== undefined
+          ? `no knee in NEW (BASE bent at ${u(b)})`
+          : n !== undefined
+            ? `NEW bent at ${u(n)} (no knee in BASE)`
+            : 'no knee in either run';
+    out.push({ ...row, kind: 'knee', message });
+  }
+  // A stress search's ceiling: the highest rate that held every SLO; higher is better.
+  const bc = (base as MaybeStress).stress?.maxSustainableRate;
+  const nc = (next as MaybeStress).stress?.maxSustainableRate;
+  if (bc !== undefined || nc !== undefined) {
+    const row = makeRow(
+      {
+        metric: 'stress ceiling',
+        stat: 'max sustainable',
+        unit: 'per-second',
+        direction: 'higher-is-better',
+        gate: typeof bc === 'number' && typeof nc === 'number',
+      },
+      bc ?? undefined,
+      nc ?? undefined,
+      opts,
+    );
+    const message =
+      typeof bc === 'number' && typeof nc === 'number'
+        ? bc === nc
+          ? `the ceiling stayed at ${bc}/s`
+          : `the ceiling moved from ${bc}/s to ${nc}/s`
+        : `ceiling ${bc ?? '—'}/s in BASE, ${nc ?? '—'}/s in NEW`;
+    out.push({ ...row, kind: 'ceiling', message });
+  }
+  // Phases, when both runs have them: each phase's p99 by name, and the recovery verdict.
+  const bp = base.phases;
+  const np = next.phases;
+  if (bp && np) {
+    for (const phase of np.phases) {
+      const b = bp.phases.find((p) => p.name === phase.name);
+      if (!b) continue;
+      const row = makeRow(
+        {
+          metric: `phase ${phase.name}`,
+          stat: 'p(99)',
+          unit: 'ms',
+          direction: 'lower-is-better',
+          gate: true,
+        },
+        b.p99Ms,
+        phase.p99Ms,
+        opts,
+      );
+      out.push({
+        ...row,
+        kind: 'phase',
+        message: `phase ${phase.name}: p99 ${formatValue(b.p99Ms, 'ms')} -> ${formatValue(phase.p99Ms, 'ms')}`,
+      });
+    }
+    if (bp.recovery && np.recovery) {
+      const b = bp.recovery.recoveredInS;
+      const n = np.recovery.recoveredInS;
+      // Did not recover is worse than any recovery time; two recovery times differ when they are
+      // more than RECOVERY_SLACK_S apart (the verdict is read to the second).
+      const status: RowStatus =
+        b !== null && n !== null
+          ? n - b > RECOVERY_SLACK_S
+            ? 'regressed'
+            : b - n > RECOVERY_SLACK_S
+              ? 'improved'
+              : 'ok'
+          : b === n
+            ? 'ok'
+            : n === null
+              ? 'regressed'
+              : 'improved';
+      const text = (r: NonNullable<typeof bp.recovery>): string =>
+        r.recoveredInS === null ? 'did not recover' : `recovered in ${r.recoveredInS} s`;
+      out.push({
+        metric: 'recovery',
+        stat: 'seconds',
+        unit: '',
+        direction: 'lower-is-better',
+        gate: true,
+        base: b,
+        new: n,
+        delta: b !== null && n !== null ? n - b : null,
+        deltaRatio: b !== null && n !== null && b !== 0 ? round((n - b) / b, 6) : null,
+        status,
+        kind: 'recovery',
+        message: `recovery: BASE ${text(bp.recovery)}, NEW ${text(np.recovery)}`,
+      });
+    }
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ import {
   type CompareOptions,
   type CompareRow,
   type Comparison,
+  type PercentileLookup,
   type RunRef,
 } from '../analysis/compare.js';
 import { VolleyError } from '../errors.js';
@@ -100,7 +101,22 @@ export function renderComparison(c: Comparison): string {
   );
   lines.push('');
   const header = ['METRIC', 'BASE', 'NEW', 'DELTA', 'DELTA %', 'STATUS'];
-  lines.push(table([header, ...c.metrics.map((r) => rowCells(`${r.metric} ${r.stat}`, r))]));
+  lines.push(
+    table([
+      header,
+      ...c.metrics.map((r) =>
+        rowCells(
+          `${r.metric} ${r.stat}${r.fromHistograms ? ' (histograms)' : ''}${r.tolerance !== undefined && r.tolerance !== c.tolerance ? ` (tolerance ${+(r.tolerance * 100).toFixed(2)}%)` : ''}`,
+          r,
+        ),
+      ),
+    ]),
+  );
+  if (c.capacity && c.capacity.length > 0) {
+    lines.push('');
+    lines.push('Capacity');
+    for (const r of c.capacity) lines.push(`  ${r.message}  [${statusCell(r)}]`);
+  }
   if (c.endpoints.length > 0) {
     lines.push('');
     const rows: string[][] = [['ENDPOINT', 'BASE', 'NEW', 'DELTA', 'DELTA %', 'STATUS']];
@@ -148,7 +164,17 @@ export function compareCommand(
   try {
     const base = load(baseArg, 'BASE', flags, io, stdin, openStore);
     const next = load(newArg, 'NEW', flags, io, stdin, openStore);
-    const c = compareSummaries(base.summary, next.summary, { base: base.ref, new: next.ref }, opts);
+    // Runs read from the store: a percentile their summaries lack comes from the stored histograms.
+    const lookup = (l: LoadedSummary): PercentileLookup | undefined =>
+      l.ref.source.startsWith('store:')
+        ? (metric, p) => openStore().percentiles(l.ref.id, metric, [p])?.[`p(${p})`]
+        : undefined;
+    const c = compareSummaries(
+      base.summary,
+      next.summary,
+      { base: base.ref, new: next.ref },
+      { ...opts, percentiles: { base: lookup(base), new: lookup(next) } },
+    );
     for (const w of c.warnings) io.stderr(`warning: ${w}\n`);
     for (const target of outs) {
       try {

@@ -12,7 +12,7 @@ import {
   formatValue,
   type Comparison,
 } from '../analysis/compare.js';
-import { escapeXml, renderSvgChart, type ChartSeries } from './svg-chart.js';
+import { escapeXml, phaseMarks, renderSvgChart, type ChartSeries } from './svg-chart.js';
 import {
   endpointName,
   formatMetricValue,
@@ -25,6 +25,7 @@ import { capacityCells } from '../summary/capacity.js';
 import { atSecondText } from '../summary/sustained.js';
 import { loadProfile, readableTime, runWindow } from './load-profile.js';
 import { kneeSignal } from '../summary/knee.js';
+import { phaseTableRows, phaseVerdictLines } from '../summary/phases.js';
 import { headlineValues, summaryProtocols } from '../summary/headline.js';
 
 export const esc = escapeXml;
@@ -45,7 +46,7 @@ export function reportCharts(s: Summary, baseline?: Summary): ReportChart[] {
   const bpts = baseline?.series ?? [];
   const out: ReportChart[] = [];
   const chart = (id: string, title: string, unit: string, series: ChartSeries[]): void => {
-    out.push({ id, title, svg: renderSvgChart({ title, unit, series }) });
+    out.push({ id, title, svg: renderSvgChart({ title, unit, series, marks: phaseMarks(s.phases) }) });
   };
   const base = (
     name: string,
@@ -428,6 +429,22 @@ ${s.thresholds.results.length ? table(['', 'metric', 'SLO', 'actual', 'limit'], 
           )}`
     }</section>`,
   );
+
+  // Phases.
+  if (s.phases && s.phases.phases.length > 0) {
+    const [head, ...rows] = phaseTableRows(s.phases);
+    parts.push(
+      `<section id="phases"><h2>Phases</h2><p>Scenario ${esc(s.phases.scenario)}; percentiles per phase are each second's weighted by its requests.</p>${table(
+        head ?? [],
+        rows.map((r) => `<tr>${r.map((c, i) => td(esc(c), i > 0 && i !== 2)).join('')}</tr>`),
+      )}${phaseVerdictLines(s.phases)
+        .map(
+          (v) =>
+            `<p>${v.includes('did not recover') || v.includes('growing:') ? tick(false) : tick(true)} ${esc(v)}</p>`,
+        )
+        .join('')}</section>`,
+    );
+  }
 
   // Stress probes.
   if (s.stress) {

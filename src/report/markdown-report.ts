@@ -17,6 +17,7 @@ import {
 } from './recommendations.js';
 import { count, kneeLine, ms, pct } from '../summary/format.js';
 import { capacityCells } from '../summary/capacity.js';
+import { phaseTableRows, phaseVerdictLines } from '../summary/phases.js';
 import { loadProfile, runWindow } from './load-profile.js';
 
 /** Rows kept per table; the rest are counted in a note. */
@@ -307,6 +308,25 @@ export function renderMarkdownReport(
     k ? `${k.detected ? '✗' : '✓'} ${mdEscape(kneeLine(k))}` : 'No ramping scenario: no knee to read.',
     '',
   );
+
+  if (s.phases && s.phases.phases.length > 0) {
+    const [head, ...rows] = phaseTableRows(s.phases);
+    md.push(
+      '### Phases',
+      '',
+      `Scenario ${mdEscape(s.phases.scenario)}; the charts mark where each phase begins.`,
+      '',
+    );
+    md.push(
+      table(
+        head ?? [],
+        rows.map((r) => r.map(mdEscape)),
+      ),
+      '',
+    );
+    for (const v of phaseVerdictLines(s.phases))
+      md.push(`${v.includes('did not recover') || v.includes('growing:') ? '✗' : '✓'} ${mdEscape(v)}`, '');
+  }
 
   if (s.stress) {
     const st = s.stress;

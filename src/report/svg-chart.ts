@@ -30,6 +30,21 @@ export interface ChartOptions {
   height?: number;
   /** Seconds of the first point (default 0). */
   startSecond?: number;
+  /** Vertical dashed lines, each labelled at the top: phase boundaries (run second where each phase begins). */
+  marks?: readonly ChartMark[];
+}
+
+/** A labelled vertical line at a run second (a phase's start). */
+export interface ChartMark {
+  second: number;
+  label: string;
+}
+
+/** The chart marks of a run's phases: a line where each begins. */
+export function phaseMarks(
+  phases: { phases: readonly { name: string; startSecond: number }[] } | null | undefined,
+): ChartMark[] {
+  return (phases?.phases ?? []).map((p) => ({ second: p.startSecond, label: p.name }));
 }
 
 export const PALETTE = [
@@ -155,6 +170,16 @@ export function renderSvgChart(opts: ChartOptions): string {
     `<line x1="${padL}" y1="${padT + plotH}" x2="${W - padR}" y2="${padT + plotH}" stroke="#9ca3af"/>`,
     `<line x1="${padL}" y1="${padT}" x2="${padL}" y2="${padT + plotH}" stroke="#9ca3af"/>`,
   );
+  // Phase boundaries: a dashed line and the phase's name where each begins.
+  for (const m of opts.marks ?? []) {
+    const sec = m.second - start;
+    if (sec < 0 || sec > xSpan) continue;
+    const xx = f(x(sec));
+    parts.push(
+      `<line class="phase-mark" x1="${xx}" y1="${padT}" x2="${xx}" y2="${padT + plotH}" stroke="#6b7280" stroke-width="1" stroke-dasharray="3 3"/>`,
+      `<text x="${f(x(sec) + 3)}" y="${padT + 10}" fill="#4b5563" font-size="10">${escapeXml(m.label)}</text>`,
+    );
+  }
   // Series: polylines split at nulls.
   ds.forEach((d, i) => {
     const color = d.s.color ?? PALETTE[i % PALETTE.length];

@@ -5,6 +5,7 @@ import '../protocols/registry.js';
 import type { Summary } from '../summary/summary.js';
 import { bytes, count, kneeLine, metricValue, ms, pct, table } from '../summary/format.js';
 import { capacityCells } from '../summary/capacity.js';
+import { phaseTableRows, phaseVerdictLines } from '../summary/phases.js';
 import { summaryProtocols } from '../summary/headline.js';
 
 /** The engine's own trends: every other registered time trend is some protocol's. */
@@ -275,6 +276,18 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
     out.push('  Analysis');
     if (knee) out.push(knee.detected ? c('33', `    ${kneeLine(knee)}`) : `    ${knee.detail}`);
     if (bottlenecks.signals.length > 0) out.push(`    ${bottlenecks.summary}`);
+    out.push('');
+  }
+
+  if (s.phases && s.phases.phases.length > 0) {
+    out.push(`  Phases (scenario ${s.phases.scenario})`);
+    for (const line of table(phaseTableRows(s.phases)).split('\n')) out.push(`    ${line}`);
+    for (const v of phaseVerdictLines(s.phases)) {
+      const bad =
+        (s.phases.recovery && !s.phases.recovery.recovered && v.startsWith('Recovery')) ||
+        v.includes('growing:');
+      out.push(bad ? c('33', `    ${v}`) : `    ${v}`);
+    }
     out.push('');
   }
 

@@ -54,7 +54,17 @@ export interface LoadOptions extends TargetOptions {
   rampDown?: Duration;
 }
 
-export interface StressOptions extends TargetOptions {
+/**
+ * `duration` on the presets with phases (stress, spike, soak, fivePhase): the whole profile's
+ * length. The phases you do not set scale from their defaults to fill it, keeping their
+ * proportions; the ones you set keep their length.
+ */
+export interface ScaledOptions {
+  /** The whole profile's length; the phases you leave unset share what the others leave, in their default proportions. */
+  duration?: Duration;
+}
+
+export interface StressOptions extends TargetOptions, ScaledOptions {
   /** Equal steps up to the peak, a whole number from 1 to 100. Default 4. */
   steps?: number;
   /** Each step: ramped in its first 10 %, held for the rest. Default `'2m'`; must be longer than 0. */
@@ -63,7 +73,7 @@ export interface StressOptions extends TargetOptions {
   rampDown?: Duration;
 }
 
-export interface SpikeOptions extends LevelsOptions {
+export interface SpikeOptions extends LevelsOptions, ScaledOptions {
   /** Level before and after the spike. Default 10. */
   base?: number;
   /** Level of the spike, >= base and > 0. Default 10 × base. */
@@ -78,7 +88,7 @@ export interface SpikeOptions extends LevelsOptions {
   recovery?: Duration;
 }
 
-export interface SoakOptions extends TargetOptions {
+export interface SoakOptions extends TargetOptions, ScaledOptions {
   /** Default `'2m'`. */
   rampUp?: Duration;
   /** Default `'2h'`. */
@@ -92,7 +102,7 @@ export interface BreakpointOptions extends TargetOptions {
   duration?: Duration;
 }
 
-export interface FivePhaseOptions extends LevelsOptions {
+export interface FivePhaseOptions extends LevelsOptions, ScaledOptions {
   /** Warm-up level. Default 10. */
   base?: number;
   /** Sustained level, >= base and > 0. Default 100. */
@@ -128,9 +138,9 @@ const LEVELS_KEYS = ['openLoop', ...POOL_KEYS] as const;
 export const PRESET_OPTIONS = {
   smoke: [...TARGET_KEYS, 'duration'],
   load: [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown'],
-  stress: [...TARGET_KEYS, 'steps', 'stepDuration', 'rampDown'],
-  spike: [...LEVELS_KEYS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery'],
-  soak: [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown'],
+  stress: [...TARGET_KEYS, 'steps', 'stepDuration', 'rampDown', 'duration'],
+  spike: [...LEVELS_KEYS, 'base', 'peak', 'baseDuration', 'spikeRampUp', 'spikeHold', 'recovery', 'duration'],
+  soak: [...TARGET_KEYS, 'rampUp', 'hold', 'rampDown', 'duration'],
   breakpoint: [...TARGET_KEYS, 'duration'],
   fivePhase: [
     ...LEVELS_KEYS,
@@ -142,6 +152,7 @@ export const PRESET_OPTIONS = {
     'sustained',
     'spikeDuration',
     'recovery',
+    'duration',
   ],
 } as const satisfies Record<PresetName, readonly string[]>;
 
@@ -378,6 +389,56 @@ const stage = (d: Dur | string, target: number, phase?: string): StageConfig => 
   ...(phase !== undefined && { phase }),
 });
 
+interface Part {
+  /** The option (a key starting with `_` is a fixed part of the shape, not an option). */
+  key: string;
+  dflt: string;
+  /** How many stages last this long. */
+  times: number;
+}
+
+/**
+ * The durations of a preset's parts. Without `duration`, each as given or its default. With it,
+ * the parts given keep their length and the others scale from their defaults (same proportions)
+ * so that the stages add up to `totalMs(duration)` (fivePhase's short ramps depend on the total).
+ */
+function durations(
+  c: Check,
+  parts: readonly Part[],
+  total: (ms: number) => number = (ms) => ms,
+): Record<string, Dur> {
+  const out: Record<string, Dur> = {};
+  const given = (p: Part): boolean => !p.key.startsWith('_') && c.has(p.key);
+  for (const p of parts) out[p.key] = c.duration(p.key.startsWith('_') ? '_' : p.key, p.dflt);
+  if (!c.has('duration')) return out;
+  const want = c.duration('duration', '0s', true);
+  if (Number.isNaN(want.ms)) return out;
+  const targetMs = total(want.ms);
+  let fixed = 0;
+  let free = 0;
+  for (const p of parts) {
+    const ms = (out[p.key] as Dur).ms * p.times;
+    if (given(p)) fixed += ms;
+    else free += ms;
+  }
+  if (Number.isNaN(fixed)) return out;
+  if (free === 0 || targetMs - fixed <= 0) {
+    c.add(
+      'duration',
+      'conflict',
+      `must be longer than the phases given (${formatMs(fixed)}) so the others have time (got ${want.text})`,
+    );
+    return out;
+  }
+  const f = (targetMs - fixed) / free;
+  for (const p of parts) {
+    if (given(p)) continue;
+    const ms = Math.round((out[p.key] as Dur).ms * f);
+    out[p.key] = { text: formatMs(ms), ms };
+  }
+  return out;
+}
+
 /**
  * A tiny constant load that proves the script works: `vus` VUs (default 1) for `duration`
  * (`constant-vus`), or `rate` arrivals per second (`constant-arrival-rate`).
@@ -416,12 +477,21 @@ function rampHoldDown(
 ): PresetScenario {
   const c = new Check(name, options, PRESET_OPTIONS[name]);
   const { open, peak } = target(c, d.vus);
-  const up = c.duration('rampUp', d.rampUp);
-  const hold = c.duration('hold', d.hold);
-  const down = c.duration('rampDown', d.rampDown);
+  const ds = durations(c, [
+    { key: 'rampUp', dflt: d.rampUp, times: 1 },
+    { key: 'hold', dflt: d.hold, times: 1 },
+    { key: 'rampDown', dflt: d.rampDown, times: 1 },
+  ]);
+  const [up, hold, down] = [ds.rampUp, ds.hold, ds.rampDown] as [Dur, Dur, Dur];
   c.notEmpty([up, hold, down], 'rampUp, hold and rampDown');
   const p = pool(c, open, peak, 'give rate instead of vus');
-  return scenario(c, open, p, [stage(up, peak), stage(hold, peak), stage(down, 0)]);
+  // A soak's phases are named (the summary's phase table and memory-growth verdict read them).
+  const ph = (n: string): string | undefined => (name === 'soak' ? n : undefined);
+  return scenario(c, open, p, [
+    stage(up, peak, ph('ramp-up')),
+    stage(hold, peak, ph('soak')),
+    stage(down, 0, ph('ramp-down')),
+  ]);
 }
 
 /**
@@ -433,8 +503,13 @@ export function stress(options: StressOptions = {}): PresetScenario {
   const { open, peak } = target(c, 200);
   const steps = c.whole('steps', 4, 1);
   if (steps > MAX_STEPS) c.add('steps', 'out-of-range', `must be at most ${MAX_STEPS} (got ${steps})`);
-  const step = c.duration('stepDuration', '2m', true);
-  const down = c.duration('rampDown', '1m');
+  const ds = durations(c, [
+    { key: 'stepDuration', dflt: '2m', times: Number.isNaN(steps) ? 4 : Math.min(steps, MAX_STEPS) },
+    { key: 'rampDown', dflt: '1m', times: 1 },
+  ]);
+  const step = ds.stepDuration as Dur;
+  const down = ds.rampDown as Dur;
+  if (c.has('stepDuration') && step.ms === 0) c.add('stepDuration', 'out-of-range', 'must be longer than 0');
   const p = pool(c, open, peak, 'give rate instead of vus');
   c.done();
   const rampMs = Math.round(step.ms / 10);
@@ -444,9 +519,9 @@ export function stress(options: StressOptions = {}): PresetScenario {
   for (let i = 1; i <= steps; i++) {
     const exact = (peak * i) / steps;
     const level = i === steps ? peak : open ? Math.round(exact * 1000) / 1000 : Math.round(exact);
-    stages.push(stage(ramp, level), stage(hold, level));
+    stages.push(stage(ramp, level, `step ${i}`), stage(hold, level, `step ${i}`));
   }
-  stages.push(stage(down, 0));
+  stages.push(stage(down, 0, 'ramp-down'));
   return scenario(c, open, p, stages);
 }
 
@@ -467,13 +542,23 @@ export function spike(options: SpikeOptions = {}): PresetScenario {
     peak = c.level('peak', base * 10, open, true);
   }
   if (peak < base) c.add('peak', 'conflict', `must be >= base (${base}) (got ${peak})`);
-  const baseFor = c.duration('baseDuration', '1m');
-  const surge = c.duration('spikeRampUp', '10s');
-  const hold = c.duration('spikeHold', '1m');
-  const recovery = c.duration('recovery', '1m');
+  const ds = durations(c, [
+    { key: '_ramp', dflt: SHORT_RAMP, times: 1 },
+    { key: 'baseDuration', dflt: '1m', times: 1 },
+    { key: 'spikeRampUp', dflt: '10s', times: 2 },
+    { key: 'spikeHold', dflt: '1m', times: 1 },
+    { key: 'recovery', dflt: '1m', times: 1 },
+  ]);
+  const [ramp, baseFor, surge, hold, recovery] = [
+    ds._ramp,
+    ds.baseDuration,
+    ds.spikeRampUp,
+    ds.spikeHold,
+    ds.recovery,
+  ] as [Dur, Dur, Dur, Dur, Dur];
   const p = pool(c, open, peak, 'set openLoop: true');
   return scenario(c, open, p, [
-    stage(SHORT_RAMP, base, 'base'),
+    stage(c.has('duration') ? ramp : SHORT_RAMP, base, 'base'),
     stage(baseFor, base, 'base'),
     stage(surge, peak, 'spike'),
     stage(hold, peak, 'spike'),
@@ -508,11 +593,26 @@ export function fivePhase(options: FivePhaseOptions = {}): PresetScenario {
   const top = c.level('spike', peak * 2, open, true);
   if (peak < base) c.add('peak', 'conflict', `must be >= base (${base}) (got ${peak})`);
   if (top < peak) c.add('spike', 'conflict', `must be >= peak (${peak}) (got ${top})`);
-  const warm = c.duration('warmUp', '1m');
-  const up = c.duration('rampUp', '2m');
-  const sustained = c.duration('sustained', '5m');
-  const spikeFor = c.duration('spikeDuration', '1m');
-  const recovery = c.duration('recovery', '2m');
+  // With `duration`, the five phases take what the two short ramps leave: D - 20s from 220s on,
+  // D / 1.1 below (where each short ramp is 5% of the phases).
+  const ds = durations(
+    c,
+    [
+      { key: 'warmUp', dflt: '1m', times: 1 },
+      { key: 'rampUp', dflt: '2m', times: 1 },
+      { key: 'sustained', dflt: '5m', times: 1 },
+      { key: 'spikeDuration', dflt: '1m', times: 1 },
+      { key: 'recovery', dflt: '2m', times: 1 },
+    ],
+    (ms) => (ms >= 22 * SHORT_RAMP_MS ? ms - 2 * SHORT_RAMP_MS : ms / 1.1),
+  );
+  const [warm, up, sustained, spikeFor, recovery] = [
+    ds.warmUp,
+    ds.rampUp,
+    ds.sustained,
+    ds.spikeDuration,
+    ds.recovery,
+  ] as [Dur, Dur, Dur, Dur, Dur];
   const p = pool(c, open, top, 'set openLoop: true');
   const phasesMs = warm.ms + up.ms + sustained.ms + spikeFor.ms + recovery.ms;
   const shortMs = Math.min(SHORT_RAMP_MS, Math.round(phasesMs * 0.05));

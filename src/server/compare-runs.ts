@@ -62,7 +62,14 @@ export function compareStoredRuns(
       summaries[0] as Summary,
       summaries[1] as Summary,
       { base: { id: ids.base, source }, new: { id: ids.new, source } },
-      options,
+      {
+        ...options,
+        // A percentile the summaries lack (p(99.9)) comes from each run's stored histograms.
+        percentiles: {
+          base: (metric, p) => store.percentiles(ids.base, metric, [p])?.[`p(${p})`],
+          new: (metric, p) => store.percentiles(ids.new, metric, [p])?.[`p(${p})`],
+        },
+      },
     );
   } catch (err) {
     // A --metric that names nothing in the two summaries.

@@ -12,6 +12,7 @@ import type { ProtocolSummary } from './headline.js';
 import type { GeneratorSummary, SummaryInput, TimelineSecond } from './input.js';
 import { detectKnee, type Knee } from './knee.js';
 import { capacityPlans, DEFAULT_HEADROOM, type CapacityPlan } from './capacity.js';
+import { analysePhases, phaseSpans, type PhaseAnalysis } from './phases.js';
 import { seriesPoint } from './series-point.js';
 import type { ScriptErrorEntry, SeriesPoint, Verdict } from './types.js';
 
@@ -118,6 +119,12 @@ export interface Summary {
    * when nothing ramps; absent in summaries written before it existed.
    */
   capacityPlan?: CapacityPlan[];
+  /**
+   * A run whose stages carry phase names (fivePhase, spike, soak, stress presets): a row per
+   * phase, the five-phase recovery verdict, a soak's memory growth. Null otherwise; absent in
+   * summaries written before phases existed.
+   */
+  phases?: PhaseAnalysis | null;
   /** One compact point per second, so a summary file alone can be charted (reports, dashboard). */
   series: SeriesPoint[];
   /** Per second, the mean of every monitored metric (target_*, prom_*), aligned with `series`. */
@@ -289,6 +296,24 @@ function endpointSummaries(
  * timeline here, beside the rest of the document, so every caller (CLI, stress probes, bench, the
  * API's job process) gets the same analysis without computing it itself.
  */
+/** The phases of the first scenario whose stages are named (src/summary/phases.ts); null when none are. */
+export function runPhases(
+  plans: SummaryInput['plans'],
+  config: TestConfig,
+  series: readonly SeriesPoint[],
+  monitored: Record<string, (number | null)[]>,
+): PhaseAnalysis | null {
+  for (const { scenario: sc, plan } of plans) {
+    const named = config.scenarios[sc.name]?.stages;
+    if (!named?.some((st) => st.phase !== undefined)) continue;
+    const stages = sc.stages.map((st, i) => ({ ...st, phase: named[i]?.phase }));
+    const spans = phaseSpans(sc.startTimeMs, plan.openLoop ? sc.startRate : sc.startVUs, stages);
+    if (spans.length === 0) continue;
+    return analysePhases(sc.name, plan.openLoop ? 'per-second' : 'vus', spans, series, monitored);
+  }
+  return null;
+}
+
 export function buildSummary(result: SummaryInput, config: TestConfig, scriptFile?: string): Summary {
   const agg = result.aggregator;
   const elapsedS = Math.max(0.001, result.durationMs / 1000);
@@ -398,6 +423,8 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
   warnings.push(...runErrors.map((e) => `run error: ${e}`));
 
   const distributed = distributedSummary(result.generators, result.generator.perWorker);
+  const series = result.timeline.map(seriesPoint);
+  const monitored = monitoredSeries(result.timeline);
   const thresholdsOk = result.thresholds.every((t) => t.ok);
   const verdict: Verdict =
     result.aborted?.reason === 'signal' || result.aborted?.reason === 'api'
@@ -477,8 +504,9 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
       config.thresholds,
       config.capacityHeadroom ?? DEFAULT_HEADROOM,
     ),
-    series: result.timeline.map(seriesPoint),
-    monitored: monitoredSeries(result.timeline),
+    series,
+    monitored,
+    phases: runPhases(result.plans, config, series, monitored),
     ...(distributed ? { distributed } : {}),
   };
 }

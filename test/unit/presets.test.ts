@@ -177,15 +177,15 @@ describe('presets: stress', () => {
     assert.deepEqual(s, {
       ...RAMPING_VUS,
       stages: [
-        { duration: '12s', target: 50 },
-        { duration: '1m48s', target: 50 },
-        { duration: '12s', target: 100 },
-        { duration: '1m48s', target: 100 },
-        { duration: '12s', target: 150 },
-        { duration: '1m48s', target: 150 },
-        { duration: '12s', target: 200 },
-        { duration: '1m48s', target: 200 },
-        { duration: '1m', target: 0 },
+        { duration: '12s', target: 50, phase: 'step 1' },
+        { duration: '1m48s', target: 50, phase: 'step 1' },
+        { duration: '12s', target: 100, phase: 'step 2' },
+        { duration: '1m48s', target: 100, phase: 'step 2' },
+        { duration: '12s', target: 150, phase: 'step 3' },
+        { duration: '1m48s', target: 150, phase: 'step 3' },
+        { duration: '12s', target: 200, phase: 'step 4' },
+        { duration: '1m48s', target: 200, phase: 'step 4' },
+        { duration: '1m', target: 0, phase: 'ramp-down' },
       ],
     });
     const p = plan(s);
@@ -220,11 +220,11 @@ describe('presets: stress', () => {
       preAllocatedVUs: 10,
       maxVUs: 100,
       stages: [
-        { duration: '1s', target: 50 },
-        { duration: '9s', target: 50 },
-        { duration: '1s', target: 100 },
-        { duration: '9s', target: 100 },
-        { duration: '10s', target: 0 },
+        { duration: '1s', target: 50, phase: 'step 1' },
+        { duration: '9s', target: 50, phase: 'step 1' },
+        { duration: '1s', target: 100, phase: 'step 2' },
+        { duration: '9s', target: 100, phase: 'step 2' },
+        { duration: '10s', target: 0, phase: 'ramp-down' },
       ],
     });
     const p = plan(r);
@@ -334,9 +334,9 @@ describe('presets: soak', () => {
     assert.deepEqual(s, {
       ...RAMPING_VUS,
       stages: [
-        { duration: '2m', target: 50 },
-        { duration: '2h', target: 50 },
-        { duration: '2m', target: 0 },
+        { duration: '2m', target: 50, phase: 'ramp-up' },
+        { duration: '2h', target: 50, phase: 'soak' },
+        { duration: '2m', target: 0, phase: 'ramp-down' },
       ],
     });
     assert.equal(plan(s).durationMs, 7_440_000);
@@ -355,9 +355,9 @@ describe('presets: soak', () => {
       preAllocatedVUs: 5,
       maxVUs: 50,
       stages: [
-        { duration: '30s', target: 50 },
-        { duration: '10m', target: 50 },
-        { duration: '30s', target: 0 },
+        { duration: '30s', target: 50, phase: 'ramp-up' },
+        { duration: '10m', target: 50, phase: 'soak' },
+        { duration: '30s', target: 0, phase: 'ramp-down' },
       ],
     });
     const p = plan(s);
@@ -820,5 +820,51 @@ describe('presets: bad options', () => {
     );
     // An option set to undefined is absent.
     assert.deepEqual(PRESETS.load({ vus: undefined, rate: undefined, hold: undefined }), load());
+  });
+});
+
+describe('presets: duration scales the phases', () => {
+  const totalMs = (s: PresetScenario): number =>
+    (s.stages ?? []).reduce((a, st) => a + (tryParseDurationMs(String(st.duration)) ?? NaN), 0);
+
+  it('fivePhase: 18s keeps the default proportions (1:2:5:1:2) and adds up to 18s', () => {
+    const s = fivePhase({ duration: '18s', openLoop: true, base: 20, peak: 50, spike: 200 });
+    assertStringDurations(s);
+    assert.ok(Math.abs(totalMs(s) - 18_000) <= 3, `total ${totalMs(s)}`);
+    const ms = (s.stages ?? []).map((st) => tryParseDurationMs(String(st.duration)) ?? NaN);
+    const [warm, up, sustained, , spikeFor, , recovery] = ms as number[];
+    assert.ok(Math.abs((up as number) / (warm as number) - 2) < 0.01);
+    assert.ok(Math.abs((sustained as number) / (warm as number) - 5) < 0.01);
+    assert.ok(Math.abs((spikeFor as number) / (warm as number) - 1) < 0.01);
+    assert.ok(Math.abs((recovery as number) / (warm as number) - 2) < 0.01);
+    assert.deepEqual(
+      (s.stages ?? []).map((st) => st.phase),
+      ['warm-up', 'ramp-up', 'sustained', 'spike', 'spike', 'recovery', 'recovery'],
+    );
+  });
+
+  it('fivePhase: the default length gives the default stages; a phase given keeps its length', () => {
+    assert.deepEqual(fivePhase({ duration: '11m20s' }), fivePhase());
+    const s = fivePhase({ duration: '20s', recovery: '8s' });
+    assert.equal(s.stages?.at(-1)?.duration, '8s');
+    assert.ok(Math.abs(totalMs(s) - 20_000) <= 3);
+  });
+
+  it('soak, stress and spike fill the duration in proportion', () => {
+    assert.deepEqual(stagesOf(soak({ duration: '62m' })), [
+      ['1m', 50],
+      ['1h', 50],
+      ['1m', 0],
+    ]);
+    assert.equal(totalMs(stress({ duration: '4m30s' })), 270_000);
+    assert.equal(stress({ duration: '4m30s' }).stages?.[1]?.duration, '54s');
+    assert.equal(totalMs(spike({ duration: '21s' })), 21_000);
+  });
+
+  it('a duration shorter than the phases given is refused', () => {
+    assert.throws(
+      () => soak({ duration: '1m', hold: '2m' }),
+      /soak.duration: must be longer than the phases given \(2m\)/,
+    );
   });
 });

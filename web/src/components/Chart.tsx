@@ -29,6 +29,12 @@ export interface ChartAxis {
   integer?: boolean;
 }
 
+/** A labelled vertical line at an x value (seconds since the start): where a phase begins. */
+export interface ChartMark {
+  x: number;
+  label: string;
+}
+
 interface Props {
   title: string;
   testId: string;
@@ -39,6 +45,30 @@ interface Props {
   height?: number;
   /** Note under the title, e.g. the bucket width once points were merged. */
   note?: string;
+  /** Dashed vertical lines with a label: phase boundaries. */
+  marks?: readonly ChartMark[] | undefined;
+}
+
+/** Draws the marks over the plot (a uPlot draw hook). */
+function drawMarks(u: uPlot, marks: readonly ChartMark[]): void {
+  const ctx = u.ctx;
+  const dpr = window.devicePixelRatio || 1;
+  ctx.save();
+  ctx.strokeStyle = 'rgba(255,255,255,0.35)';
+  ctx.fillStyle = AXIS;
+  ctx.lineWidth = dpr;
+  ctx.setLineDash([4 * dpr, 4 * dpr]);
+  ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+  for (const m of marks) {
+    const x = Math.round(u.valToPos(m.x, 'x', true));
+    if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.fillText(m.label, x + 3 * dpr, u.bbox.top + 12 * dpr);
+  }
+  ctx.restore();
 }
 
 const AXIS = '#98a2b3';
@@ -84,10 +114,12 @@ function buildOptions(props: Props, width: number, height: number): uPlot.Option
       },
     };
   }
+  const marks = props.marks ?? [];
   return {
     width,
     height,
     scales,
+    ...(marks.length > 0 ? { hooks: { draw: [(u: uPlot) => drawMarks(u, marks)] } } : {}),
     legend: { show: true, live: true },
     cursor: { drag: { x: false, y: false }, points: { size: 6 } },
     series: [
@@ -140,7 +172,7 @@ export function Chart(props: Props): React.JSX.Element {
   const dataRef = useRef(data);
   dataRef.current = data;
   // The layout (series and axes) decides when to rebuild; data alone never does.
-  const layoutKey = JSON.stringify({ series, axes, height });
+  const layoutKey = JSON.stringify({ series, axes, height, marks: props.marks ?? [] });
   const propsRef = useRef(props);
   propsRef.current = props;
 
@@ -167,7 +199,11 @@ export function Chart(props: Props): React.JSX.Element {
   }, [data]);
 
   return (
-    <section className="chart" data-testid={testId}>
+    <section
+      className="chart"
+      data-testid={testId}
+      {...(props.marks?.length ? { 'data-phase-marks': props.marks.map((m) => m.label).join(',') } : {})}
+    >
       <header>
         <h3>{title}</h3>
         {note ? <span className="muted small">{note}</span> : null}

@@ -2,7 +2,7 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { SeriesColumns } from '../series';
-import { Chart, type ChartAxis, type ChartSeries } from './Chart';
+import { Chart, type ChartAxis, type ChartMark, type ChartSeries } from './Chart';
 
 const COLORS = {
   rps: '#4aa3ff',
@@ -49,8 +49,11 @@ export function RunCharts({
   cols,
   bucketSeconds,
   latencyMetric,
+  marks,
 }: {
   cols: SeriesColumns;
+  /** Phase boundaries to mark on every chart. */
+  marks?: readonly ChartMark[] | undefined;
   bucketSeconds: number;
   /** The headline duration's metric name, for the latency chart's title. */
   latencyMetric?: string | undefined;
@@ -89,6 +92,7 @@ export function RunCharts({
         series={THROUGHPUT}
         axes={PER_S}
         data={throughput}
+        marks={marks}
         {...(note ? { note } : {})}
       />
       <Chart
@@ -97,6 +101,7 @@ export function RunCharts({
         series={LATENCY}
         axes={MS}
         data={latency}
+        marks={marks}
         note={latencyNote}
       />
       <Chart
@@ -105,9 +110,10 @@ export function RunCharts({
         series={ERRORS}
         axes={ERR_AXES}
         data={errors}
+        marks={marks}
         {...(note ? { note } : {})}
       />
-      <Chart title="Virtual users" testId="chart-vus" series={VUS} axes={COUNT} data={vus} />
+      <Chart title="Virtual users" testId="chart-vus" series={VUS} axes={COUNT} data={vus} marks={marks} />
       {several ? (
         <>
           <Chart

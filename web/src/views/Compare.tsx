@@ -255,6 +255,10 @@ export function Compare({ a, b }: { a: string; b: string }) {
                   <div className="muted small">
                     {r.direction === 'lower-is-better' ? 'lower is better' : 'higher is better'}
                     {r.gate ? '' : ' · shown, not gated'}
+                    {r.fromHistograms ? ' · recomputed from the stored histograms' : ''}
+                    {r.tolerance !== undefined && r.tolerance !== C.tolerance
+                      ? ` · tolerance ${fmtPct(r.tolerance, 1)}`
+                      : ''}
                   </div>
                 </td>
                 <td className="num">{fmtUnit(r.base, r.unit)}</td>
@@ -269,6 +273,28 @@ export function Compare({ a, b }: { a: string; b: string }) {
           </tbody>
         </table>
       </section>
+
+      {C?.capacity && C.capacity.length > 0 ? (
+        <section className="card" data-testid="compare-capacity">
+          <h2>Capacity</h2>
+          <p className="muted small">
+            Knees, stress ceilings and phases (each phase&apos;s p99, and the five-phase recovery), when the
+            runs have them.
+          </p>
+          <ul>
+            {C.capacity.map((r) => (
+              <li
+                key={`${r.kind}:${r.metric}`}
+                className={TONE[r.status]}
+                data-kind={r.kind}
+                data-status={r.status}
+              >
+                {r.message} <span className="muted small">({statusText(r)})</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
 
       <section className="card">
         <h2>Per endpoint</h2>

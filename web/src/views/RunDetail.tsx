@@ -153,10 +153,12 @@ export function RunDetailView({ run }: { run: Detail }) {
           cols={built.cols}
           bucketSeconds={built.bucketSeconds}
           latencyMetric={s ? headlineMetrics(s).duration : undefined}
+          marks={s?.phases?.phases.map((p) => ({ x: p.startSecond, label: p.name }))}
         />
       )}
       <MonitoredCharts runId={run.id} pollMs={0} />
 
+      {s?.phases && s.phases.phases.length > 0 ? <PhasesSection phases={s.phases} /> : null}
       {s ? <SummarySections s={s} /> : null}
 
       {run.request ? (
@@ -166,6 +168,68 @@ export function RunDetailView({ run }: { run: Detail }) {
         </details>
       ) : null}
     </div>
+  );
+}
+
+/** A run built from a preset with named phases: the per-phase table and the verdicts (summary `phases`). */
+function PhasesSection({ phases }: { phases: NonNullable<Summary['phases']> }) {
+  const unit = phases.loadUnit === 'vus' ? ' VUs' : '/s';
+  const r = phases.recovery;
+  return (
+    <section className="card" data-testid="phases">
+      <h2>
+        Phases <span className="muted small">scenario {phases.scenario}</span>
+      </h2>
+      {r ? (
+        <div className={r.recovered ? 'note' : 'note warn'} data-testid="phases-recovery">
+          {r.recovered ? '✓' : '✗'} Recovery: {r.detail}
+        </div>
+      ) : null}
+      {phases.memory.map((m) => (
+        <div
+          key={m.source}
+          className={m.verdict === 'growing' ? 'note warn' : 'note'}
+          data-testid={`phases-memory-${m.source}`}
+        >
+          {m.verdict === 'growing' ? '✗' : '✓'} Memory: {m.detail}
+        </div>
+      ))}
+      <table className="data" data-testid="phases-table">
+        <thead>
+          <tr>
+            <th>phase</th>
+            <th>seconds</th>
+            <th>load</th>
+            <th className="n">requests</th>
+            <th className="n">req/s</th>
+            <th className="n">p50</th>
+            <th className="n">p95</th>
+            <th className="n">p99</th>
+            <th className="n">errors</th>
+          </tr>
+        </thead>
+        <tbody>
+          {phases.phases.map((p) => (
+            <tr key={`${p.name}-${p.startSecond}`}>
+              <td>{p.name}</td>
+              <td className="mono">
+                {fmtDuration(p.startSecond * 1000)}–{fmtDuration(p.endSecond * 1000)}
+              </td>
+              <td>
+                {p.load.from === p.load.to ? p.load.to : `${p.load.from}→${p.load.to}`}
+                {unit}
+              </td>
+              <td className="n">{fmtInt(p.requests)}</td>
+              <td className="n">{fmtNum(p.throughputRps)}</td>
+              <td className="n">{fmtMs(p.p50Ms)}</td>
+              <td className="n">{fmtMs(p.p95Ms)}</td>
+              <td className="n">{fmtMs(p.p99Ms)}</td>
+              <td className="n">{fmtPct(p.errorRate)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
