@@ -176,6 +176,8 @@ export interface TestConfig {
     tls?: TlsMaterial;
     /** Forward proxy every request goes through, `http://host:port`. */
     proxy?: string;
+    /** `--http-debug[=full]`: print each request's and response's head (full: bodies too) to stderr. */
+    debug?: 'headers' | 'full';
   };
   /** gRPC options shared by every VU (`channel`: one per VU, default, or one per worker). */
   grpc?: { channel?: 'vu' | 'worker' };
@@ -189,4 +191,6 @@ export interface TestConfig {
   preciseSchedule: boolean;
   /** Width of the "current" percentile window, in seconds. */
   windowSeconds: number;
+  /** `--summary-trend-stats`: the trend statistics the summary shows, in this order (default: k6's). */
+  summaryTrendStats?: string[];
 }

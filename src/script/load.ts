@@ -69,7 +69,17 @@ export async function importBundle(ref: Extract<ScriptRef, { kind: 'bundle' }>):
 
 /** The form of a TypeScript test for the shared definition validator (validate-definition.ts). */
 export const SCRIPT_FORM: Omit<DefinitionForm, 'metrics'> = {
-  topFields: ['baseUrl', 'scenarios', 'users', 'thresholds', 'setup', 'teardown', 'http', 'tags'],
+  topFields: [
+    'baseUrl',
+    'scenarios',
+    'users',
+    'thresholds',
+    'setup',
+    'teardown',
+    'handleSummary',
+    'http',
+    'tags',
+  ],
   runs: ['exec', 'user'],
   runsText: 'exec (a function) or user (a name in users)',
   templates: false,
@@ -87,7 +97,7 @@ function scriptProblems(
 ): Problem[] {
   const out: Problem[] = [];
   const at = (path: string, code: string, message: string): void => void out.push({ path, code, message });
-  for (const hook of ['setup', 'teardown'])
+  for (const hook of ['setup', 'teardown', 'handleSummary'])
     if (def[hook] !== undefined && typeof def[hook] !== 'function')
       at(hook, 'wrong-type', 'must be a function');
   if (isObj(def.users))
