@@ -127,7 +127,7 @@ function refuseConcurrent(store: RunStore, target: string, runId: string): void 
   throw new VolleyError(
     'INVALID_USAGE',
     `run ${busy.id} (${busy.source}: ${busy.name}) is already active against ${target} in the run store ${store.path}: two runs against one host measure each other`,
-    { hint: 'wait for it to end, or pass --allow-concurrent (API: allowConcurrent: true) to run anyway' },
+    { hint: 'wait for it to end, or pass --allow-concurrent to run anyway' },
   );
 }
 
