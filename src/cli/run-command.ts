@@ -314,7 +314,7 @@ async function execute(
       monitors: flags,
       warnNoSlo: true,
       noThresholds: flags.thresholds === false,
-      allowConcurrent: flags.allowConcurrent === true,
+      refuseConcurrent: flags.allowConcurrent !== true,
       ...(flags.runId === undefined ? {} : { runId: flags.runId }),
       ...(agents ? { runId: agents.runId, generators: agents.generators, timings: agents.timings } : {}),
       onRun: (run) => {

@@ -94,8 +94,12 @@ export interface RunTestOptions {
   warnNoSlo?: boolean;
   /** `--no-thresholds`: evaluate none; they are listed as skipped and cannot fail the run. */
   noThresholds?: boolean;
-  /** Run even when another active run in the store sends to the same host:port (`--allow-concurrent`). */
-  allowConcurrent?: boolean;
+  /**
+   * Refuse the run (exit 2) when another active run in the store sends to the same host:port:
+   * `volley run` and the API's runs ask for it unless `--allow-concurrent`. Bench and stress runs
+   * do not (they have their own flags and runs).
+   */
+  refuseConcurrent?: boolean;
 }
 
 /** The no-SLO warning's text (after `warning: `): a test without thresholds always passes. */
@@ -220,7 +224,7 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
     const store = typeof opts.store === 'function' ? opts.store() : opts.store;
     const runId = opts.runId ?? randomUUID();
     const target = targetHost(config, script);
-    if (store && target !== undefined && opts.allowConcurrent !== true)
+    if (store && target !== undefined && opts.refuseConcurrent === true)
       refuseConcurrent(store, target, runId);
     const lifecycle = opts.lifecycle !== false && script !== undefined;
     const setupData = lifecycle ? await runSetup(script) : undefined;

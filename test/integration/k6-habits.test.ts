@@ -10,8 +10,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RunStore } from '../../src/store/run-store.js';
+import { api } from '../helpers/api-client.js';
 import { runCli, waitFor } from '../helpers/cli.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
+import { startServeProcess } from '../helpers/serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-k6habits-'));
 let n = 0;
@@ -300,6 +302,46 @@ describe('one active run per host in a store', () => {
     } finally {
       first?.kill('SIGINT');
       await firstDone;
+    }
+  });
+
+  it('an API run records its target: a terminal run against that host is refused while it runs', async () => {
+    const serve = await startServeProcess(['--db', db], { VOLLEY_TOKEN: '', VOLLEY_DB: '' });
+    try {
+      const r = await api<{ id: string }>(serve.url, '/api/runs', {
+        method: 'POST',
+        body: { url: `${srv.url}/api-run`, rate: 20, duration: '30s' },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const id = r.body.id;
+      await waitFor(() => {
+        const store = RunStore.open(db);
+        try {
+          return store.get(id)?.status === 'running';
+        } finally {
+          store.close();
+        }
+      }, 'the API run to be running');
+      const cli = await runCli(['run', '--url', `${srv.url}/cli`, '-i', '2', '-q'], { env });
+      assert.equal(cli.code, 2, cli.stderr);
+      assert.ok(cli.stderr.includes(`run ${id} (api: `), cli.stderr);
+      // The server's own rule is stricter: any second API run in its store is a 409 while one is active.
+      const second = await api<{ error: string }>(serve.url, '/api/runs', {
+        method: 'POST',
+        body: { url: `${other.url}/x`, vus: 1, duration: '1s' },
+      });
+      assert.equal(second.status, 409);
+      assert.equal((await api(serve.url, `/api/runs/${id}/stop`, { method: 'POST' })).status, 202);
+      await waitFor(() => {
+        const store = RunStore.open(db);
+        try {
+          return store.active().length === 0;
+        } finally {
+          store.close();
+        }
+      }, 'the API run to end');
+    } finally {
+      await serve.stop();
     }
   });
 
