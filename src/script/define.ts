@@ -13,7 +13,9 @@ const DEFINED = Symbol.for('volley.test-definition');
  * `defineTest<unknown, { token: string }>({ ... })`.
  */
 export function defineTest<SetupData = unknown, State extends object = TestDefinitionAnyState>(
-  definition: TestDefinition<SetupData, State>,
+  // NoInfer: State is given or `any`, never guessed from one user's annotation (two users with
+  // their own state types must both still compile).
+  definition: TestDefinition<SetupData, NoInfer<State>>,
 ): TestDefinition<SetupData, State> {
   Object.defineProperty(definition, DEFINED, { value: true, enumerable: false });
   return definition;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineTest } from '../../src/index.js';
+import { defineTest, type VuContext } from '../../src/index.js';
 
 interface Cart {
   items: string[];
@@ -48,17 +48,24 @@ const typed = defineTest<{ base: string }, Cart>({
   },
 });
 
-// Without a State argument, each user still declares its own state by annotation (as before).
+// Without a State argument, each user still declares its own state by annotation (as before),
+// and two users may declare different ones: State is never inferred from the first.
 const untyped = defineTest({
   scenarios: { a: { executor: 'constant-vus', vus: 1, duration: '1s', user: 'u' } },
   users: {
-    u: { tasks: [(ctx: { state: { hits: number } }) => ctx.state.hits++] },
+    u: { tasks: [(ctx: VuContext<{ hits: number }>) => ctx.state.hits++] },
+    v: {
+      onStart: (ctx: VuContext<{ name: string }>) => {
+        ctx.state.name = 'x';
+      },
+      tasks: [(ctx: VuContext<{ name: string }>) => ctx.state.name],
+    },
   },
 });
 
 describe('defineTest<SetupData, State>', () => {
   it('returns the definition it was given (the type test is the build)', () => {
     assert.equal(Object.keys(typed.scenarios).length, 2);
-    assert.equal(Object.keys(untyped.users ?? {}).length, 1);
+    assert.equal(Object.keys(untyped.users ?? {}).length, 2);
   });
 });
