@@ -148,6 +148,12 @@ export async function runCommand(
   file?: string,
   hooks: RunHooks = {},
 ): Promise<ExitCodeValue> {
+  // `--http-debug FILE`: commander hands an optional value the next word; k6's flag takes only
+  // `--http-debug=full`, so a word other than `full` is the test file.
+  if (typeof flags.httpDebug === 'string' && flags.httpDebug !== 'full' && file === undefined) {
+    file = flags.httpDebug;
+    flags = { ...flags, httpDebug: true };
+  }
   if (flags.n !== undefined) {
     if (flags.iterations !== undefined)
       throw new VolleyError('INVALID_USAGE', 'give -i/--iterations or -n, not both');

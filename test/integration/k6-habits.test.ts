@@ -200,6 +200,21 @@ export function handleSummary(data) {
     assert.doesNotMatch(r.stdout, /volley summary/);
   });
 
+  it('--http-debug before a test file takes no value: the file is still the test', async () => {
+    const script = file(
+      'dbg.ts',
+      `import { defineTest } from 'volley';
+export default defineTest({
+  baseUrl: '${srv.url}',
+  scenarios: { main: { executor: 'shared-iterations', vus: 1, iterations: 1, exec: async (ctx) => { await ctx.http.post('/dbg-script', { json: { a: 1 } }); } } },
+});
+`,
+    );
+    const r = await runCli(['run', '--http-debug', script, '--no-store', '-q']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Request:\nPOST \/dbg-script HTTP\/1\.1\n/);
+  });
+
   it('a handleSummary that throws is reported and the normal summary still prints', async () => {
     const script = file(
       'hs-throws.ts',
