@@ -24,6 +24,7 @@ export function runOption(o: RunOption): Option {
   if (o.repeatable) option.argParser(collect).default([]);
   else if (o.default !== undefined) option.default(o.default);
   if (o.choices) option.choices([...o.choices]);
+  if (o.hidden) option.hideHelp();
   return option;
 }
 

@@ -7,7 +7,13 @@ import {
   QUICK_DEFAULTS,
   type QuickFlags,
 } from '../loader/quick.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { tryParseDurationMs } from '../config/duration.js';
+import type { HandleSummary } from '../script/api.js';
+import type { Summary } from '../summary/summary.js';
+import type { TestConfig } from '../config/types.js';
+import { parseTrendStats } from '../metrics/summary-values.js';
 import type { TestRun } from '../engine/run.js';
 import { VolleyError } from '../errors.js';
 import { mergeMonitorFlags, monitorOptionFlags, planMonitors, type MonitorFlags } from '../monitor/index.js';
@@ -43,6 +49,14 @@ export interface RunFlags extends QuickFlags, StoreFlags, MonitorFlags, Distribu
   env?: string[];
   typecheck?: boolean;
   scenario?: string[];
+  /** `-n`: the old spelling of `-i/--iterations`. */
+  n?: string;
+  /** false with `--no-thresholds`. */
+  thresholds?: boolean;
+  summaryTrendStats?: string;
+  allowConcurrent?: boolean;
+  /** `--http-debug` (true) or `--http-debug=full`. */
+  httpDebug?: boolean | string;
 }
 
 /** Flags that shape quick mode's one scenario: a test file sets its scenarios itself. */
@@ -140,6 +154,18 @@ export async function runCommand(
   file?: string,
   hooks: RunHooks = {},
 ): Promise<ExitCodeValue> {
+  // `--http-debug FILE`: commander hands an optional value the next word; k6's flag takes only
+  // `--http-debug=full`, so a word other than `full` is the test file.
+  if (typeof flags.httpDebug === 'string' && flags.httpDebug !== 'full' && file === undefined) {
+    file = flags.httpDebug;
+    flags = { ...flags, httpDebug: true };
+  }
+  if (flags.n !== undefined) {
+    if (flags.iterations !== undefined)
+      throw new VolleyError('INVALID_USAGE', 'give -i/--iterations or -n, not both');
+    flags = { ...flags, iterations: flags.n };
+    delete flags.n;
+  }
   // Before anything is sent (setup, preflight): a monitor that cannot work is a usage error.
   const monitorErrors: string[] = [];
   const monitors = runMonitorFlags(flags);
@@ -150,8 +176,18 @@ export async function runCommand(
     if (headroom === undefined)
       monitorErrors.push(`--headroom must be a share below 100% like 30% or 0.3 (got '${flags.headroom}')`);
   }
+  const trendStats =
+    flags.summaryTrendStats === undefined
+      ? undefined
+      : parseTrendStats(flags.summaryTrendStats, monitorErrors);
+  if (flags.httpDebug !== undefined && flags.httpDebug !== true && flags.httpDebug !== 'full')
+    monitorErrors.push(`--http-debug takes no value or 'full' (got '${String(flags.httpDebug)}')`);
   if (monitorErrors.length > 0)
     throw new VolleyError('INVALID_USAGE', monitorErrors[0] as string, { details: monitorErrors });
+  const shape = (config: TestConfig): void => {
+    if (trendStats) config.summaryTrendStats = trendStats;
+    if (flags.httpDebug !== undefined) config.http.debug = flags.httpDebug === 'full' ? 'full' : 'headers';
+  };
   if (file === undefined) {
     const fileOnly = [
       (flags.scenario ?? []).length > 0 ? '--scenario' : undefined,
@@ -165,6 +201,7 @@ export async function runCommand(
       );
     const config = quickConfig(flags);
     if (headroom !== undefined) config.capacityHeadroom = headroom;
+    shape(config);
     const test = prepareTest(config);
     const outs = parseOutputs(flags.out ?? []);
     return execute({ test, config }, flags, outs, io, hooks);
@@ -198,6 +235,7 @@ export async function runCommand(
   if (flags.http2) loaded.config.http.http2 = true;
   if (headroom !== undefined) loaded.config.capacityHeadroom = headroom;
   Object.assign(loaded.config.http, options.httpDepth);
+  shape(loaded.config);
   try {
     return await execute(
       { test: loaded.prepared, config: loaded.config, script: loaded },
@@ -215,6 +253,45 @@ export async function runCommand(
 /** The `--monitor-*` flags with an API body's `monitor` added. */
 function runMonitorFlags(flags: RunFlags): MonitorFlags | undefined {
   return mergeMonitorFlags(flags, flags.monitorOptions && monitorOptionFlags(flags.monitorOptions));
+}
+
+/**
+ * k6's `handleSummary(data)`: the script's export (or its definition's field) gets the summary and
+ * returns files to write; `stdout` and `stderr` are printed instead. True when it printed to
+ * stdout (that replaces the terminal summary, as in k6). A failure is reported and the normal
+ * summary printed: a broken handleSummary never loses the results (the store and --out have them).
+ */
+async function handleSummary(script: LoadedTest, summary: Summary, io: CliIO): Promise<boolean> {
+  const fn = script.module.definition.handleSummary ?? script.module.exports.handleSummary;
+  if (typeof fn !== 'function') return false;
+  let files: Record<string, string>;
+  try {
+    const out: unknown = await (fn as HandleSummary)(structuredClone(summary));
+    if (typeof out !== 'object' || out === null || Array.isArray(out))
+      throw new Error(`must return an object of path → content (got ${out === null ? 'null' : typeof out})`);
+    files = out as Record<string, string>;
+  } catch (err) {
+    io.stderr(`error: handleSummary: ${(err as Error).message ?? String(err)}; the normal summary follows\n`);
+    return false;
+  }
+  let printed = false;
+  for (const [path, content] of Object.entries(files)) {
+    const text = typeof content === 'string' ? content : JSON.stringify(content, null, 2);
+    if (path === 'stdout') {
+      io.stdout(text);
+      printed = true;
+    } else if (path === 'stderr') io.stderr(text);
+    else {
+      try {
+        const abs = resolve(path);
+        mkdirSync(dirname(abs), { recursive: true });
+        writeFileSync(abs, text);
+      } catch (err) {
+        io.stderr(`error: handleSummary: cannot write ${path}: ${(err as Error).message}\n`);
+      }
+    }
+  }
+  return printed;
 }
 
 /** The run through the session; the terminal's part (signals, progress, summary, messages) stays here. */
@@ -261,6 +338,9 @@ async function execute(
       source: flags.source ?? 'cli',
       preflight: flags.preflight !== false,
       ...(runMonitorFlags(flags) ? { monitors: runMonitorFlags(flags) as MonitorFlags } : {}),
+      warnNoSlo: true,
+      noThresholds: flags.thresholds === false,
+      refuseConcurrent: flags.allowConcurrent !== true,
       ...(flags.runId === undefined ? {} : { runId: flags.runId }),
       ...(agents ? { runId: agents.runId, generators: agents.generators, timings: agents.timings } : {}),
       onRun: (run) => {
@@ -271,7 +351,8 @@ async function execute(
     offSignals?.();
     offSignals = undefined;
     const { summary, teardownError } = session;
-    if (!flags.quiet) human(renderSummary(summary, { color: io.color }));
+    const handled = plan.script ? await handleSummary(plan.script, summary, io) : false;
+    if (!flags.quiet && !handled) human(renderSummary(summary, { color: io.color }));
     if (teardownError)
       for (const d of teardownError.details.length ? teardownError.details : [teardownError.message])
         io.stderr(`error: ${d}\n`);

@@ -176,6 +176,8 @@ export interface TestConfig {
     tls?: TlsMaterial;
     /** Forward proxy every request goes through, `http://host:port`. */
     proxy?: string;
+    /** `--http-debug[=full]`: print each request's and response's head (full: bodies too) to stderr. */
+    debug?: 'headers' | 'full';
   };
   /** gRPC options shared by every VU (`channel`: one per VU, default, or one per worker). */
   grpc?: { channel?: 'vu' | 'worker' };
@@ -193,6 +195,8 @@ export interface TestConfig {
   capacityHeadroom?: number;
   /** The resource monitor a test file (option `monitor`) or an API body asks for, besides `--monitor-*` flags. */
   monitor?: MonitorOptions;
+  /** `--summary-trend-stats`: the trend statistics the summary shows, in this order (default: k6's). */
+  summaryTrendStats?: string[];
 }
 
 /**

@@ -11,10 +11,50 @@ export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)
  */
 const round = (v: number): number => (Number.isInteger(v) ? v : Math.round(v * 1000) / 1000);
 
-export function metricValues(state: MetricState, elapsedSeconds: number): Record<string, number> {
+/** What the terminal summary shows for a trend by default (k6's default --summary-trend-stats). */
+export const DEFAULT_DISPLAY_TREND_STATS: readonly string[] = [
+  'avg',
+  'min',
+  'med',
+  'p(90)',
+  'p(95)',
+  'p(99)',
+  'max',
+];
+
+/**
+ * `--summary-trend-stats 'avg,min,med,max,p(90),p(99.9)'` as a list; every malformed entry is a
+ * problem. Percentiles are read from the merged histogram, so any p(N) with 0 < N <= 100 is exact
+ * to the histogram's resolution.
+ */
+export function parseTrendStats(text: string, problems: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of text.split(',')) {
+    const stat = raw.trim();
+    const p = /^p\((\d+(?:\.\d+)?)\)$/.exec(stat);
+    const ok =
+      ['avg', 'min', 'med', 'max', 'count'].includes(stat) || (p && Number(p[1]) > 0 && Number(p[1]) <= 100);
+    if (!ok)
+      problems.push(
+        `--summary-trend-stats: '${stat}' is not a trend statistic (avg, min, med, max, count, p(N) with 0 < N <= 100)`,
+      );
+    else if (!out.includes(stat)) out.push(stat);
+  }
+  return out;
+}
+
+/**
+ * `extraTrendStats`: statistics asked for besides the standard ones (`--summary-trend-stats`); the
+ * standard ones stay, since reports, comparisons and the dashboard read them.
+ */
+export function metricValues(
+  state: MetricState,
+  elapsedSeconds: number,
+  extraTrendStats: readonly string[] = [],
+): Record<string, number> {
   const names: readonly string[] =
     state.type === 'trend'
-      ? TREND_STATS
+      ? [...TREND_STATS, ...extraTrendStats.filter((x) => !(TREND_STATS as readonly string[]).includes(x))]
       : state.type === 'counter'
         ? ['count', 'rate']
         : state.type === 'rate'

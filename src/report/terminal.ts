@@ -1,5 +1,6 @@
 /** The end-of-test terminal summary: metrics, thresholds ✓/✗, endpoints, error classes, warnings. */
 import { BUILTIN_BY_NAME } from '../metrics/definitions.js';
+import { DEFAULT_DISPLAY_TREND_STATS } from '../metrics/summary-values.js';
 // The protocol modules register their metrics (the trend order reads them) when the registry loads.
 import '../protocols/registry.js';
 import type { Summary } from '../summary/summary.js';
@@ -40,12 +41,17 @@ function unitOf(name: string): string {
   return '';
 }
 
-function values(m: Summary['metrics'][string], name = ''): string {
+function values(
+  m: Summary['metrics'][string],
+  name = '',
+  trendStats: readonly string[] = DEFAULT_DISPLAY_TREND_STATS,
+): string {
   const v = m.values;
   if (m.type === 'trend') {
     const unit = unitOf(name);
     const f = m.contains === 'time' ? ms : (x: number): string => `${count(x)}${unit}`;
-    return `avg=${f(v.avg ?? 0)} min=${f(v.min ?? 0)} med=${f(v.med ?? 0)} p(90)=${f(v['p(90)'] ?? 0)} p(95)=${f(v['p(95)'] ?? 0)} p(99)=${f(v['p(99)'] ?? 0)} max=${f(v.max ?? 0)}`;
+    // count is a number of samples, never a duration.
+    return trendStats.map((k) => `${k}=${k === 'count' ? count(v[k] ?? 0) : f(v[k] ?? 0)}`).join(' ');
   }
   if (m.type === 'counter') {
     const f = m.contains === 'data' ? bytes : count;
@@ -137,16 +143,20 @@ export function renderSummary(s: Summary, opts: { color: boolean }): string {
     const m = s.metrics[n];
     if (!m) continue;
     if (m.type === 'trend' && (m.values.count ?? 0) === 0) continue;
-    rows.push([n, values(m, n)]);
+    rows.push([n, values(m, n, s.config.summaryTrendStats)]);
   }
   for (const n of Object.keys(s.metrics).filter((k) => k.includes('{')))
-    rows.push([n, values(s.metrics[n] as Summary['metrics'][string], n)]);
+    rows.push([n, values(s.metrics[n] as Summary['metrics'][string], n, s.config.summaryTrendStats)]);
   out.push(table(rows).replace(/^/gm, '  '));
   out.push('');
 
   if (s.thresholds.results.length > 0) {
     out.push('  Thresholds');
     for (const t of s.thresholds.results) {
+      if (t.skipped) {
+        out.push(`    - ${t.metric}: ${t.threshold}  (skipped: --no-thresholds)`);
+        continue;
+      }
       const actual = t.actual === null ? (t.reason ?? 'no data') : metricValue(s.metrics[t.metric], t.actual);
       out.push(
         `    ${t.ok ? ok : bad} ${t.metric}: ${t.threshold}  (actual ${actual})${t.abortOnFail ? '  [abortOnFail]' : ''}`,

@@ -7,6 +7,17 @@ import type { MonitorOptions, ScenarioConfig, StageConfig, ThresholdSpec } from 
 import type { GrpcClient } from '../protocols/grpc/api.js';
 import type { HttpClient, HttpDefaults } from '../protocols/http/api.js';
 import type { WsApi } from '../protocols/ws/api.js';
+import type { Summary } from '../summary/summary.js';
+
+/** The end-of-test summary `handleSummary` receives (the JSON summary; docs/output-schema.md). */
+export type SummaryData = Summary;
+
+/**
+ * `handleSummary(data)`, as in k6: called once in the main thread after the run with the summary.
+ * Returns the files to write, path → content; the key `stdout` prints there (replacing the
+ * terminal summary), `stderr` likewise.
+ */
+export type HandleSummary = (data: SummaryData) => Record<string, string> | Promise<Record<string, string>>;
 
 // The HTTP part of the script API (`ctx.http`) belongs to the HTTP protocol module.
 export type * from '../protocols/http/api.js';
@@ -77,20 +88,25 @@ export interface UserDefinition<State extends object = Record<string, unknown>, 
 }
 
 /** A scenario: an executor (k6 fields) and what each iteration does — `exec` or a `user`. */
-export interface ScenarioDefinition<SetupData = unknown> extends Omit<ScenarioConfig, 'exec'> {
+export interface ScenarioDefinition<
+  SetupData = unknown,
+  State extends object = Record<string, unknown>,
+> extends Omit<ScenarioConfig, 'exec'> {
   /** The iteration: a function, or the name of a function the module exports. */
-  exec?: VuFunction<Record<string, unknown>, SetupData> | string;
+  exec?: VuFunction<State, SetupData> | string;
   /** The name of an entry in `users`. */
   user?: string;
 }
 
-export interface TestDefinition<SetupData = unknown> {
+/**
+ * `State`: the per-VU `ctx.state` of every `exec`, user hook and task (`defineTest<Data, State>`).
+ * Left out, each user may declare its own state type (its functions' annotations decide).
+ */
+export interface TestDefinition<SetupData = unknown, State extends object = AnyState> {
   /** Relative request URLs resolve against it, e.g. `http://127.0.0.1:8117`. */
   baseUrl?: string;
-  scenarios: Record<string, ScenarioDefinition<SetupData>>;
-  // `any` state: each user declares its own State type; the map cannot name them all.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  users?: Record<string, UserDefinition<any, SetupData>>;
+  scenarios: Record<string, ScenarioDefinition<SetupData, State>>;
+  users?: Record<string, UserDefinition<State, SetupData>>;
   thresholds?: Record<string, ThresholdSpec[] | ThresholdSpec>;
   /** Runs once in the main thread before any VU starts; its result reaches every VU as `ctx.data`. */
   setup?: (ctx: { http: HttpClient }) => SetupData | Promise<SetupData>;
@@ -103,6 +119,12 @@ export interface TestDefinition<SetupData = unknown> {
   monitor?: MonitorOptions;
   /** The capacity plan's headroom: `'30%'` (default) or `0.3`. */
   capacityHeadroom?: string | number;
+  /** Called once after the run with the summary; returns files to write (k6's handleSummary). */
+  handleSummary?: HandleSummary;
 }
+
+// Without a State argument, each user declares its own state type: the map cannot name them all.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyState = any;
 
 export type { MonitorOptions, StageConfig, ThresholdSpec };

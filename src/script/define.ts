@@ -1,12 +1,22 @@
 /** `defineTest` and the think-time helpers: typed identity functions a script's default export goes through. */
 import type { TestDefinition, WaitSpec } from './api.js';
 
+// The default State of TestDefinition: each user may declare its own.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type TestDefinitionAnyState = any;
+
 const DEFINED = Symbol.for('volley.test-definition');
 
-/** Marks and returns the test definition; the type parameter carries `setup()`'s result type to every VU. */
-export function defineTest<SetupData = unknown>(
-  definition: TestDefinition<SetupData>,
-): TestDefinition<SetupData> {
+/**
+ * Marks and returns the test definition. `SetupData` carries `setup()`'s result type to every VU
+ * (`ctx.data`); `State` types `ctx.state` in every exec, user hook and task, with no casts:
+ * `defineTest<unknown, { token: string }>({ ... })`.
+ */
+export function defineTest<SetupData = unknown, State extends object = TestDefinitionAnyState>(
+  // NoInfer: State is given or `any`, never guessed from one user's annotation (two users with
+  // their own state types must both still compile).
+  definition: TestDefinition<SetupData, NoInfer<State>>,
+): TestDefinition<SetupData, State> {
   Object.defineProperty(definition, DEFINED, { value: true, enumerable: false });
   return definition;
 }

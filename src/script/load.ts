@@ -77,6 +77,7 @@ export const SCRIPT_FORM: Omit<DefinitionForm, 'metrics'> = {
     'thresholds',
     'setup',
     'teardown',
+    'handleSummary',
     'http',
     'tags',
     'monitor',
@@ -99,7 +100,7 @@ function scriptProblems(
 ): Problem[] {
   const out: Problem[] = [];
   const at = (path: string, code: string, message: string): void => void out.push({ path, code, message });
-  for (const hook of ['setup', 'teardown'])
+  for (const hook of ['setup', 'teardown', 'handleSummary'])
     if (def[hook] !== undefined && typeof def[hook] !== 'function')
       at(hook, 'wrong-type', 'must be a function');
   if (isObj(def.users))

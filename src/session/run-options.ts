@@ -98,6 +98,8 @@ export interface RunOption {
   help: string;
   /** The flag may be given many times; its value is the list (default empty). */
   repeatable?: boolean;
+  /** Left out of `--help` (an old spelling kept working). */
+  hidden?: true;
   default?: string;
   choices?: readonly string[];
   api?: ApiOption;
@@ -193,7 +195,7 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   },
   {
     key: 'vus',
-    flags: '--vus <n>',
+    flags: '-u, --vus <n>',
     help: 'closed loop: concurrent virtual users (constant-vus); with --rate: VUs ready at the start',
     api: {
       field: 'vus',
@@ -237,9 +239,11 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   },
   {
     key: 'iterations',
-    flags: '-n, --iterations <n>',
-    help: 'total iterations (shared-iterations), instead of --duration',
+    flags: '-i, --iterations <n>',
+    help: 'total iterations (shared-iterations), instead of --duration (-n still works)',
   },
+  // `-n`: volley's first spelling of --iterations, kept so scripts that use it keep working.
+  { key: 'n', flags: '-n <n>', help: 'same as -i/--iterations', hidden: true },
   {
     key: 'stage',
     flags: '--stage <duration:target>',
@@ -337,6 +341,27 @@ export const RUN_OPTIONS: readonly RunOption[] = [
         testId: 'new-thresholds',
       },
     },
+  },
+  {
+    key: 'thresholds',
+    flags: '--no-thresholds',
+    help: 'run without evaluating thresholds: they show as skipped and cannot fail the run (k6 --no-thresholds)',
+  },
+  {
+    key: 'summaryTrendStats',
+    flags: '--summary-trend-stats <list>',
+    help: "trend statistics the summary shows, e.g. 'avg,min,med,max,p(90),p(95),p(99),p(99.9)' (avg, min, med, max, count, p(N))",
+  },
+  {
+    key: 'allowConcurrent',
+    flags: '--allow-concurrent',
+    // Not an API field: `volley serve` runs one run at a time per store (409 for any active run).
+    help: 'run even when another active run in the store targets the same host:port',
+  },
+  {
+    key: 'httpDebug',
+    flags: '--http-debug [full]',
+    help: "print each HTTP request's and response's head to stderr (full: the bodies too, truncated); slow: for debugging runs",
   },
   {
     key: 'out',

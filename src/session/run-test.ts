@@ -27,7 +27,7 @@ import { createOutputs, type OutputSpec } from '../outputs/registry.js';
 import { preflightTarget, protocolForUrl } from '../protocols/registry.js';
 import { buildSummary, type Summary } from '../summary/summary.js';
 import { runSetup, runTeardown, type LoadedTest } from '../loader/load-test.js';
-import { processRef } from '../store/pid-alive.js';
+import { processAlive, processRef } from '../store/pid-alive.js';
 import { RunRecorder } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunSource } from '../store/types.js';
@@ -96,6 +96,52 @@ export interface RunTestOptions {
   generators?: GeneratorFactory;
   /** The coordinator's timings for those generators (a network needs a later start instant). */
   timings?: Partial<CoordinatorTimings>;
+  /**
+   * Warn when the test has no threshold (`volley run`): such a run cannot fail. Stress probes and
+   * benches have their own pass criteria and leave it off.
+   */
+  warnNoSlo?: boolean;
+  /** `--no-thresholds`: evaluate none; they are listed as skipped and cannot fail the run. */
+  noThresholds?: boolean;
+  /**
+   * Refuse the run (exit 2) when another active run in the store sends to the same host:port:
+   * `volley run` and the API's runs ask for it unless `--allow-concurrent`. Bench and stress runs
+   * do not (they have their own flags and runs).
+   */
+  refuseConcurrent?: boolean;
+}
+
+/** The no-SLO warning's text (after `warning: `): a test without thresholds always passes. */
+export const NO_SLO_WARNING =
+  "no SLOs: this run can't fail (add thresholds, e.g. --threshold 'http_req_failed:rate<0.01')";
+
+/**
+ * The host:port a run sends to: quick mode's URL, a script's baseUrl, or the gRPC target; undefined
+ * when it names none (a script with only absolute URLs). The default port is written out, so
+ * `http://h/` and `http://h:80/` are the same target.
+ */
+export function targetHost(config: TestConfig, script: LoadedTest | undefined): string | undefined {
+  if (config.grpcRequest) return config.grpcRequest.target.toLowerCase();
+  const text = config.request?.url ?? script?.module.definition.baseUrl;
+  if (!text) return undefined;
+  try {
+    const u = new URL(text);
+    const secure = u.protocol === 'https:' || u.protocol === 'wss:';
+    return `${u.hostname.toLowerCase()}:${u.port || (secure ? 443 : 80)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuses a run whose target already has an active run in `store` (not counting `runId` itself). */
+function refuseConcurrent(store: RunStore, target: string, runId: string): void {
+  const busy = store.activeOnTarget(target, processAlive, runId)[0];
+  if (!busy) return;
+  throw new VolleyError(
+    'INVALID_USAGE',
+    `run ${busy.id} (${busy.source}: ${busy.name}) is already active against ${target} in the run store ${store.path}: two runs against one host measure each other`,
+    { hint: 'wait for it to end, or pass --allow-concurrent to run anyway' },
+  );
 }
 
 export interface RunTestResult {
@@ -173,6 +219,8 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
     }
   };
 
+  const noSlo = Object.keys(config.thresholds).length === 0;
+  if (opts.warnNoSlo && noSlo) warn(NO_SLO_WARNING);
   try {
     // A test file's (or an API body's) monitor: what cannot work is refused before anything is sent.
     const configMonitor = config.monitor ? monitorOptionFlags(config.monitor) : undefined;
@@ -192,10 +240,13 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
         await preflightTarget('grpc', new URL(`grpc://${config.grpcRequest.target}`), config);
     }
     const store = typeof opts.store === 'function' ? opts.store() : opts.store;
+    const runId = opts.runId ?? randomUUID();
+    const target = targetHost(config, script);
+    if (store && target !== undefined && opts.refuseConcurrent === true)
+      refuseConcurrent(store, target, runId);
     const lifecycle = opts.lifecycle !== false && script !== undefined;
     const setupData = lifecycle ? await runSetup(script) : undefined;
 
-    const runId = opts.runId ?? randomUUID();
     // Outputs first, in --out order, then the caller's listeners. createOutputs closes those it
     // started when one fails; the caller's are closed below.
     const outputs = await createOutputs(opts.outputs ?? [], {
@@ -218,16 +269,19 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
           config,
           process: processRef(process.pid),
           warn,
+          ...(target === undefined ? {} : { target }),
         })
       : undefined;
     // First, so the store says 'running' before any other listener (the API relay) tells of the start.
     const runListeners = recorder ? [recorder, ...listeners] : listeners;
+    // --no-thresholds: the engine gets none (no live evaluation, no abortOnFail); the summary lists them as skipped.
+    const test = opts.noThresholds ? { ...plan.test, thresholds: [] } : plan.test;
     const run = opts.generators
-      ? new TestRun(plan.test, runListeners, runId, {
+      ? new TestRun(test, runListeners, runId, {
           generators: opts.generators,
           ...(opts.timings ? { timings: opts.timings } : {}),
         })
-      : localTestRun(plan.test, runListeners, runId);
+      : localTestRun(test, runListeners, runId);
     const monitorProblems: string[] = []; // a monitored pid that exited since the caller's check
     const monitors = monitorFlags
       ? startMonitors(
@@ -274,6 +328,20 @@ export async function runTest(plan: RunPlan, opts: RunTestOptions): Promise<RunT
       }
     }
     const summary = buildSummary(result, config, script?.file);
+    if (opts.noThresholds && plan.test.thresholds.length > 0)
+      summary.thresholds = {
+        ok: true,
+        skipped: true,
+        results: plan.test.thresholds.map((t) => ({
+          metric: t.key,
+          threshold: t.source,
+          ok: true,
+          actual: null,
+          abortOnFail: t.abortOnFail,
+          skipped: true,
+        })),
+      };
+    if (opts.warnNoSlo && noSlo) summary.generator.warnings.unshift(NO_SLO_WARNING);
     await each(listeners, (l) => l.onSummary?.(summary));
     await closeAll();
     let exitCode = exitCodeFor(summary, result);

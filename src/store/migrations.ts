@@ -217,6 +217,15 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       CREATE INDEX schedule_firings_schedule ON schedule_firings (schedule_id, fired_at);
     `,
   },
+  {
+    version: 7,
+    description:
+      'a run records the host:port it sends to, so a second run against the same host can be refused',
+    sql: `
+      -- 'host:port' of the target (quick mode's URL, a script's baseUrl, a gRPC target); NULL when unknown.
+      ALTER TABLE runs ADD COLUMN target TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

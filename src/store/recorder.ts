@@ -23,6 +23,8 @@ export interface RecorderOptions {
   config: unknown;
   /** The process running the run (this one), with its start time and host. */
   process: ProcessRef;
+  /** The host:port the run sends to, if known: recorded so a concurrent run against it can be refused. */
+  target?: string;
   /** Told once when the store fails during the run. */
   warn: (message: string) => void;
 }
@@ -92,6 +94,7 @@ export class RunRecorder implements RunListener {
         controllable: controllableScenarios(info),
         config: this.opts.config,
         process: this.opts.process,
+        target: this.opts.target ?? null,
       }),
     );
   }

@@ -248,16 +248,18 @@ export class RunStore {
     config: unknown;
     /** The process running it (for a terminal run also its owner). */
     process: ProcessRef;
+    /** The host:port it sends to, when it has one (src/session/run-test.ts targetHost). */
+    target?: string | null;
   }): void {
     this.db
       .prepare(
         `INSERT INTO runs (id, status, source, name, created_at, started_at, executors, controllable, config_json,
-           pid, pid_start, owner_pid, owner_start, host)
+           pid, pid_start, owner_pid, owner_start, host, target)
          VALUES (@id, 'running', @source, @name, @startedAt, @startedAt, @executors, @controllable, @config,
-           @pid, @pidStart, @pid, @pidStart, @host)
+           @pid, @pidStart, @pid, @pidStart, @host, @target)
          ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = @startedAt, executors = @executors,
            controllable = @controllable, config_json = @config, pid = @pid, pid_start = @pidStart,
-           host = COALESCE(host, @host)`,
+           host = COALESCE(host, @host), target = @target`,
       )
       .run({
         id: run.id,
@@ -270,6 +272,7 @@ export class RunStore {
         pid: run.process.pid,
         pidStart: run.process.start,
         host: run.process.host,
+        target: run.target ?? null,
       });
     // Live state is for following a run while it goes: only runs still going keep theirs.
     this.db
@@ -492,6 +495,24 @@ export class RunStore {
             .all(opts.limit ?? -1)
     ) as RunRow[];
     return rows.map(listItem);
+  }
+
+  /**
+   * Active runs sending to `target` (host:port), other than `exceptId`, after runs whose processes
+   * are gone became interrupted (a crashed run's stale row blocks nothing).
+   */
+  activeOnTarget(
+    target: string,
+    isAlive: (p: ProcessRef) => boolean,
+    exceptId?: string,
+  ): { id: string; source: RunSource; name: string; target: string }[] {
+    this.reconcile(isAlive);
+    return this.db
+      .prepare(
+        `SELECT id, source, name, target FROM runs
+         WHERE status IN ('starting', 'running') AND target = ? AND id != ? ORDER BY created_at`,
+      )
+      .all(target, exceptId ?? '') as { id: string; source: RunSource; name: string; target: string }[];
   }
 
   /** Active runs (starting or running). */

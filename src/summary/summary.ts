@@ -70,6 +70,8 @@ export interface Summary {
     request: TestConfig['request'] | null;
     /** The test file (absolute path) when the run came from a script or YAML/JSON file. */
     script: string | null;
+    /** `--summary-trend-stats`: the trend statistics the terminal shows, in order (absent: the default ones). */
+    summaryTrendStats?: string[];
     workers: number;
     plans: {
       scenario: string;
@@ -99,6 +101,8 @@ export interface Summary {
   scriptErrors: ScriptErrorEntry[];
   thresholds: {
     ok: boolean;
+    /** `--no-thresholds`: none was evaluated; each result is listed with `skipped`. */
+    skipped?: true;
     results: {
       metric: string;
       threshold: string;
@@ -107,6 +111,8 @@ export interface Summary {
       abortOnFail: boolean;
       /** Why it failed without a value (a monitor metric with no samples). */
       reason?: string;
+      /** Not evaluated (`--no-thresholds`): `ok` is true and `actual` null. */
+      skipped?: true;
     }[];
   };
   generator: GeneratorSummary & { warnings: string[] };
@@ -317,11 +323,12 @@ export function runPhases(
 export function buildSummary(result: SummaryInput, config: TestConfig, scriptFile?: string): Summary {
   const agg = result.aggregator;
   const elapsedS = Math.max(0.001, result.durationMs / 1000);
+  const trendStats = config.summaryTrendStats ?? [];
   const metrics: Record<string, SummaryMetric> = {};
   for (const name of agg.metricNames().sort()) {
     const st = agg.total(name);
     if (!st) continue;
-    metrics[name] = { type: st.type, contains: st.contains, values: metricValues(st, elapsedS) };
+    metrics[name] = { type: st.type, contains: st.contains, values: metricValues(st, elapsedS, trendStats) };
   }
   // Tagged sub-metrics named in thresholds get their own entries, as k6 does.
   for (const key of Object.keys(config.thresholds)) {
@@ -330,7 +337,7 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
     const st = agg.total(parsed.metric, parsed.filter);
     const def = BUILTIN_BY_NAME.get(parsed.metric);
     metrics[key] = st
-      ? { type: st.type, contains: st.contains, values: metricValues(st, elapsedS) }
+      ? { type: st.type, contains: st.contains, values: metricValues(st, elapsedS, trendStats) }
       : { type: def?.type ?? 'trend', contains: def?.contains ?? 'default', values: {} };
   }
   for (const r of result.thresholds) {
@@ -453,6 +460,7 @@ export function buildSummary(result: SummaryInput, config: TestConfig, scriptFil
       thresholds: config.thresholds,
       request: config.request ?? null,
       script: scriptFile ?? null,
+      ...(config.summaryTrendStats ? { summaryTrendStats: config.summaryTrendStats } : {}),
       workers: result.generator.workers,
       plans: result.plans.map((p) => ({
         scenario: p.scenario.name,

@@ -7,6 +7,7 @@ import type { QuickRequest } from '../../config/types.js';
 import type { ModuleWorker, ProtocolModule } from '../module.js';
 import { LanedConnection } from './batch.js';
 import { createHttpConnection } from './connection.js';
+import { debugConnection } from './debug.js';
 import { loadToughCookie } from './cookies.js';
 import { DEFAULT_EXPECTED, ExpectedStatuses } from './expected-statuses.js';
 import { HTTP_HEADLINE, HTTP_METRICS } from './metrics.js';
@@ -47,7 +48,11 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
     );
     const conn = connectionOptions(options);
     const tracked = (): HttpConnection => {
-      const c = createHttpConnection(conn);
+      const made = createHttpConnection(conn);
+      // --http-debug: the worker thread's own stderr (Node pipes it to the process's).
+      const c = options.debug
+        ? debugConnection(made, options.debug === 'full', (t) => void process.stderr.write(t))
+        : made;
       return { request: (spec) => env.track(c.request(spec)), close: () => c.close() };
     };
     const shared = options.http2 ? new SharedConnections(tracked, options.http2Streams ?? 1) : null;
