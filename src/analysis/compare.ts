@@ -13,6 +13,7 @@ import '../protocols/registry.js';
 import { summaryHeadline, summaryProtocols } from '../summary/headline.js';
 import { headlineMetrics, type HeadlineMetrics } from '../metrics/definitions.js';
 import type { EndpointSummary, Summary, SummaryMetric } from '../summary/summary.js';
+import type { CapacityPlan } from '../summary/capacity.js';
 
 export const COMPARE_SCHEMA = 'volley.compare/1';
 
@@ -86,7 +87,7 @@ export interface CompareRow {
  * five-phase recovery. `label` names it; the row compares like a metric row.
  */
 export interface CapacityRow extends CompareRow {
-  kind: 'knee' | 'ceiling' | 'phase' | 'recovery';
+  kind: 'knee' | 'ceiling' | 'operating-point' | 'phase' | 'recovery';
   /** One sentence: "the knee moved from 400 to 620/s". */
   message: string;
 }
@@ -743,8 +744,19 @@ function withPercentiles(
 /** Seconds two recovery times may differ by before the recovery row regresses or improves. */
 export const RECOVERY_SLACK_S = 2;
 
-/** A summary may carry `volley stress`'s result (its ceiling). */
-type MaybeStress = Summary & { stress?: { maxSustainableRate: number | null } };
+/** A summary may carry `volley stress`'s result (its ceiling and its capacity plan). */
+type MaybeStress = Summary & {
+  stress?: { maxSustainableRate: number | null; capacityPlan?: CapacityPlan | null };
+};
+
+/** The recommended operating points a summary holds, by plan: each ramping scenario's, and a stress search's. */
+function operatingPoints(s: Summary): Map<string, CapacityPlan> {
+  const out = new Map<string, CapacityPlan>();
+  for (const p of s.capacityPlan ?? []) out.set(`scenario ${p.scenario}`, p);
+  const stressPlan = (s as MaybeStress).stress?.capacityPlan;
+  if (stressPlan) out.set('stress search', stressPlan);
+  return out;
+}
 
 const fmtLoad = (v: number, unit: Unit): string =>
   unit === 'per-second' ? `${round(v, 1)}/s` : `${round(v, 1)} VUs`;
@@ -816,6 +828,37 @@ export function compareCapacity(
           : `the ceiling moved from ${bc}/s to ${nc}/s`
         : `ceiling ${bc ?? '—'}/s in BASE, ${nc ?? '—'}/s in NEW`;
     out.push({ ...row, kind: 'ceiling', message });
+  }
+  // The recommended operating points (the capacity plan's: the highest load that held every SLO,
+  // less the headroom), matched by scenario; higher is better.
+  const bo = operatingPoints(base);
+  const no = operatingPoints(next);
+  for (const [key, np] of no) {
+    const bp = bo.get(key);
+    if (!bp) continue;
+    const unit: Unit = np.unit === 'vus' ? 'count' : 'per-second';
+    const b = bp.recommended ?? undefined;
+    const n = np.recommended ?? undefined;
+    const row = makeRow(
+      {
+        metric: `operating point (${key})`,
+        stat: 'recommended',
+        unit,
+        direction: 'higher-is-better',
+        gate: b !== undefined && n !== undefined,
+      },
+      b,
+      n,
+      opts,
+    );
+    const u = (v: number): string => fmtLoad(v, unit);
+    const message =
+      b !== undefined && n !== undefined
+        ? b === n
+          ? `the recommended operating point (${key}) stayed at ${u(b)}`
+          : `the recommended operating point (${key}) moved from ${u(b)} to ${u(n)}`
+        : `recommended operating point (${key}): ${b === undefined ? 'none' : u(b)} in BASE, ${n === undefined ? 'none' : u(n)} in NEW`;
+    out.push({ ...row, kind: 'operating-point', message });
   }
   // Phases, when both runs have them: each phase's p99 by name, and the recovery verdict.
   const bp = base.phases;

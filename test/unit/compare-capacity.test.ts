@@ -185,6 +185,40 @@ describe('compare: knees, ceilings and phases', () => {
     );
   });
 
+  it('recommended operating points: matched by scenario and for a stress search; a lower one regresses', () => {
+    const plan = (scenario: string, recommended: number | null) => ({
+      scenario,
+      unit: 'arrivals/s',
+      slos: [],
+      notEvaluated: [],
+      headroom: 0.3,
+      rows: [],
+      highestPassingLoad: recommended === null ? null : Math.round(recommended / 0.7),
+      recommended,
+      detail: '',
+    });
+    const base = {
+      ...summary(),
+      capacityPlan: [plan('main', 280)],
+      stress: { maxSustainableRate: 500, capacityPlan: plan('stress', 350) },
+    } as unknown as Summary;
+    const next = {
+      ...summary(),
+      capacityPlan: [plan('main', 434)],
+      stress: { maxSustainableRate: 400, capacityPlan: plan('stress', 280) },
+    } as unknown as Summary;
+    const rows = compareCapacity(base, next).filter((r) => r.kind === 'operating-point');
+    assert.deepEqual(
+      rows.map((r) => [r.message, r.status]),
+      [
+        ['the recommended operating point (scenario main) moved from 280/s to 434/s', 'improved'],
+        ['the recommended operating point (stress search) moved from 350/s to 280/s', 'regressed'],
+      ],
+    );
+    const c = compareSummaries(base, next, refs);
+    assert.ok(c.regressions.some((r) => r.metric === 'operating point (stress search)'));
+  });
+
   it('phases: each phase p99 by name, and the recovery verdict', () => {
     const rows = compareCapacity(summary({ phases: phases(2, 100) }), summary({ phases: phases(null, 180) }));
     assert.deepEqual(
