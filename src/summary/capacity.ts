@@ -9,7 +9,8 @@
  * (percentiles, max), or when the stage as a whole does (rates, averages, which sum exactly).
  */
 import type { ThresholdSpec } from '../config/types.js';
-import { parseThresholdKey } from '../thresholds/parse.js';
+import { parseThresholdKey, type Operator } from '../thresholds/parse.js';
+import { compare } from '../thresholds/evaluate.js';
 import type { ScenarioPlan, TimelineSecond } from './input.js';
 
 export const DEFAULT_HEADROOM = 0.3;
@@ -71,29 +72,12 @@ interface Slo {
   text: string;
   metric: string;
   stat: string;
-  op: string;
+  op: Operator;
   value: number;
 }
 
 const EXPR =
   /^\s*(avg|min|max|med|count|rate|value|p\([^)]*\))\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
-
-function compare(a: number, op: string, b: number): boolean {
-  switch (op) {
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '==':
-      return a === b;
-    default:
-      return a !== b;
-  }
-}
 
 /** The SLOs of a threshold map that can be judged per stage; the others are listed as not evaluated. */
 function stageSlos(thresholds: Record<string, readonly ThresholdSpec[]>): {
@@ -116,7 +100,7 @@ function stageSlos(thresholds: Record<string, readonly ThresholdSpec[]>): {
         text,
         metric: parsed.metric,
         stat: m[1] as string,
-        op: m[2] as string,
+        op: (m[2] === '===' ? '==' : m[2]) as Operator,
         value: Number(m[3]),
       });
     }

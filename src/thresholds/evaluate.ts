@@ -14,7 +14,8 @@ export interface ThresholdResult {
   reason?: string;
 }
 
-function compare(a: number, op: Operator, b: number): boolean {
+/** Whether `a OP b` holds: a threshold's comparison (the capacity plan judges stages with it too). */
+export function compare(a: number, op: Operator, b: number): boolean {
   switch (op) {
     case '<':
       return a < b;
