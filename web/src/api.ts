@@ -105,3 +105,15 @@ export const hasToken = (): boolean => token !== null;
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** What a form shows when its request failed: the API's message and its per-field details. */
+export interface FormProblem {
+  error: string;
+  details: string[];
+}
+
+export function formProblem(err: unknown): FormProblem {
+  return err instanceof ApiRequestError
+    ? { error: err.message, details: err.details }
+    : { error: errorText(err), details: [] };
+}

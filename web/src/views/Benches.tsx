@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { BenchDetail, BenchHistoryEntry, BenchListItem } from '../../../src/server/wire.js';
-import { api, ApiRequestError, errorText } from '../api';
+import { api, errorText, formProblem, type FormProblem } from '../api';
 import { ErrorBox } from '../components/common';
 import { fmtDate, fmtMs, fmtNum, fmtPct, fmtSignedPct } from '../format';
 import { benchHref, navigate, usePoll } from '../hooks';
@@ -16,7 +16,7 @@ function BenchForm({ onStarted }: { onStarted: (id: string) => void }) {
   const [concurrency, setConcurrency] = useState('10');
   const [duration, setDuration] = useState('10s');
   const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<{ error: string; details: string[] } | null>(null);
+  const [problem, setProblem] = useState<FormProblem | null>(null);
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -36,11 +36,7 @@ function BenchForm({ onStarted }: { onStarted: (id: string) => void }) {
       const { id } = await api<{ id: string }>('/api/bench', { method: 'POST', body });
       onStarted(id);
     } catch (err) {
-      setProblem(
-        err instanceof ApiRequestError
-          ? { error: err.message, details: err.details }
-          : { error: errorText(err), details: [] },
-      );
+      setProblem(formProblem(err));
     } finally {
       setBusy(false);
     }

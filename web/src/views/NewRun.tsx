@@ -12,7 +12,7 @@ import type {
   ScriptsResponse,
   SystemInfo,
 } from '../../../src/server/wire.js';
-import { api, ApiRequestError, errorText } from '../api';
+import { api, ApiRequestError, formProblem, type FormProblem } from '../api';
 import { ErrorBox } from '../components/common';
 import { navigate, runHref, usePoll } from '../hooks';
 
@@ -300,7 +300,7 @@ export function NewRun() {
   const [script, setScript] = useState('');
   const [env, setEnv] = useState('');
   const [scenarios, setScenarios] = useState('');
-  const [problem, setProblem] = useState<{ error: string; details: string[] } | null>(null);
+  const [problem, setProblem] = useState<FormProblem | null>(null);
   const [activeRun, setActiveRun] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const scripts = usePoll<ScriptsResponse>('/api/scripts', 0);
@@ -349,13 +349,11 @@ export function NewRun() {
       setProblem(null);
       navigate(runHref(res.id));
     } catch (err) {
-      if (err instanceof ApiRequestError) {
-        setProblem({ error: err.message, details: err.details });
-        if (err.status === 409) {
-          const sys = await api<SystemInfo>('/api/system').catch(() => null);
-          setActiveRun(sys?.activeRunId ?? null);
-        }
-      } else setProblem({ error: errorText(err), details: [] });
+      setProblem(formProblem(err));
+      if (err instanceof ApiRequestError && err.status === 409) {
+        const sys = await api<SystemInfo>('/api/system').catch(() => null);
+        setActiveRun(sys?.activeRunId ?? null);
+      }
     } finally {
       setBusy(false);
     }

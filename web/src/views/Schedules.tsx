@@ -12,7 +12,7 @@ import type {
   RunOptionsResponse,
   ScheduleListItem,
 } from '../../../src/server/wire.js';
-import { api, ApiRequestError, errorText } from '../api';
+import { api, errorText, formProblem, type FormProblem } from '../api';
 import { ErrorBox } from '../components/common';
 import { DASH } from '../format';
 import { compareHref, runHref, usePoll } from '../hooks';
@@ -69,7 +69,7 @@ function NewSchedule({ onCreated }: { onCreated: () => void }) {
   const [tolerance, setTolerance] = useState('10%');
   const [webhook, setWebhook] = useState('');
   const [format, setFormat] = useState<'json' | 'slack'>('json');
-  const [problem, setProblem] = useState<{ error: string; details: string[] } | null>(null);
+  const [problem, setProblem] = useState<FormProblem | null>(null);
   const [busy, setBusy] = useState(false);
   const formValues = values ?? initialValues(fields);
   const pickedField = picked ?? fields.find((f) => f.group)?.field ?? '';
@@ -93,11 +93,7 @@ function NewSchedule({ onCreated }: { onCreated: () => void }) {
       setProblem(null);
       onCreated();
     } catch (err) {
-      setProblem(
-        err instanceof ApiRequestError
-          ? { error: err.message, details: err.details }
-          : { error: errorText(err), details: [] },
-      );
+      setProblem(formProblem(err));
     } finally {
       setBusy(false);
     }

@@ -4,7 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { StressRunBody } from '../../../src/server/wire.js';
-import { api, ApiRequestError, errorText } from '../api';
+import { api, formProblem, type FormProblem } from '../api';
 import { ErrorBox } from '../components/common';
 import { navigate, runHref } from '../hooks';
 
@@ -35,7 +35,7 @@ export function StressForm() {
     Object.fromEntries(FIELDS.map((f) => [f.key, f.initial])),
   );
   const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<{ error: string; details: string[] } | null>(null);
+  const [problem, setProblem] = useState<FormProblem | null>(null);
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -56,11 +56,7 @@ export function StressForm() {
       const { id } = await api<{ id: string }>('/api/stress', { method: 'POST', body });
       navigate(runHref(id));
     } catch (err) {
-      setProblem(
-        err instanceof ApiRequestError
-          ? { error: err.message, details: err.details }
-          : { error: errorText(err), details: [] },
-      );
+      setProblem(formProblem(err));
     } finally {
       setBusy(false);
     }
