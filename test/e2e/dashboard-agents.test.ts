@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, recordPageErrors } from '../helpers/chromium.js';
 import type { RunDetail } from '../../src/server/wire.js';
 import { api } from '../helpers/api-client.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
@@ -54,10 +54,7 @@ describe('dashboard: the agent pool in headless Chromium', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(15_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    recordPageErrors(page, problems);
   });
 
   after(async () => {

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
 import type { ScheduleListItem } from '../../src/server/wire.js';
 import { api } from '../helpers/api-client.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, recordPageErrors } from '../helpers/chromium.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
 const CLEAN_ENV = { VOLLEY_TOKEN: '', VOLLEY_DB: '', VOLLEY_NATS_URL: '' };
@@ -41,10 +41,7 @@ describe('dashboard: the Schedules page in headless Chromium', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(15_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    recordPageErrors(page, problems);
   });
 
   after(async () => {

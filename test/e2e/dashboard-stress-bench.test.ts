@@ -14,7 +14,7 @@ import type { StressResult } from '../../src/analysis/stress.js';
 import type { BenchDetail, RunDetail } from '../../src/server/wire.js';
 import { api } from '../helpers/api-client.js';
 import { startTokenBucketServer, type CapacityServer } from '../helpers/capacity-servers.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, recordPageErrors } from '../helpers/chromium.js';
 import { startCountingServer, type CountingServer } from '../helpers/counting-server.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
@@ -44,10 +44,7 @@ describe('dashboard: stress and bench in headless Chromium', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(15_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    recordPageErrors(page, problems);
   });
 
   after(async () => {
