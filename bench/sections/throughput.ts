@@ -66,6 +66,24 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
       return { n: volleyNumbers(r.summary), gen: r.gen };
     },
   });
+  // The same load as a declarative YAML test: the flow interpreter's cost against the script's.
+  const volleyYaml = (name: string, main?: string): Tool => ({
+    name,
+    run: async (t, runName) => {
+      const file = `${ctx.rawDir}/${runName.replace(/[^\w.-]+/g, '_')}.yaml`;
+      writeFileSync(
+        file,
+        `scenarios:\n  s:\n    executor: constant-vus\n    vus: ${CONNS}\n    duration: ${D}s\n    exec: get\nflows:\n  get:\n    - get: ${JSON.stringify(t.url)}\n`,
+      );
+      const r = await runVolley(ctx, runName, t.url, ['--workers', '1'], {
+        core: ctx.genCore,
+        target: t,
+        file,
+        ...(main ? { main } : {}),
+      });
+      return { n: volleyNumbers(r.summary), gen: r.gen };
+    },
+  });
   const peer = (
     name: string,
     argv: (url: string) => string[],
@@ -103,6 +121,7 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
   list.push(volley('volley --no-fast-path', ['--no-fast-path']));
   list.push(volleyScript('volley script.ts'));
   if (ctx.baselineMain) list.push(volleyScript('volley script.ts (baseline)', ctx.baselineMain));
+  list.push(volleyYaml('volley test.yaml'));
   if (hey) list.push(peer('hey', (u) => [hey, '-c', String(CONNS), '-z', `${D}s`, u], parseHey));
   else skipped.push('hey');
   return { list, skipped };
@@ -216,6 +235,7 @@ export async function throughput(ctx: Ctx): Promise<SectionOutput> {
       `fast path gain (volley / volley --no-fast-path) = ${ratio(v, rps('volley --no-fast-path'))}`,
       `script.ts/autocannon = ${ratio(rps('volley script.ts'), rps('autocannon'))}`,
       `script.ts/quick mode = ${ratio(rps('volley script.ts'), v)}`,
+      `test.yaml/script.ts = ${ratio(rps('volley test.yaml'), rps('volley script.ts'))}`,
     ];
     if (ctx.baselineMain)
       parts.push(

@@ -11,7 +11,8 @@ import type { HttpConnection, HttpResponse } from './types.js';
 
 /** Endpoint recorders of one scenario, cached per scope, method and name (extra tags: looked up each time). */
 export class ScenarioEndpoints {
-  private readonly endpoints = new Map<string, EndpointRecorder>();
+  /** Scope key → method → name → recorder: three lookups and no key string built per request. */
+  private readonly endpoints = new Map<string, Map<string, Map<string, EndpointRecorder>>>();
   constructor(
     private readonly recorder: HttpRecorder,
     private readonly scenario: string,
@@ -23,21 +24,32 @@ export class ScenarioEndpoints {
     name: string,
     extra: Readonly<Record<string, string>> | undefined,
   ): EndpointRecorder {
-    const key = extra ? undefined : `${scope.key}\u0003${method}\u0003${name}`;
-    let e = key === undefined ? undefined : this.endpoints.get(key);
-    if (!e) {
-      const tags: Record<string, string> & { scenario: string; name: string; method: string } = {
-        ...scope.tags,
-        scenario: this.scenario,
-        name,
-        method,
-      };
-      if (extra) Object.assign(tags, extra);
-      e = this.recorder.endpoint(tags);
-      // Names past the cap share the `other` recorder: caching it under each name would keep
-      // one entry per distinct name for the whole run.
-      if (key !== undefined && !e.overflow) this.endpoints.set(key, e);
+    let byName: Map<string, EndpointRecorder> | undefined;
+    if (extra === undefined) {
+      let byMethod = this.endpoints.get(scope.key);
+      if (byMethod === undefined) {
+        byMethod = new Map();
+        this.endpoints.set(scope.key, byMethod);
+      }
+      byName = byMethod.get(method);
+      if (byName === undefined) {
+        byName = new Map();
+        byMethod.set(method, byName);
+      }
+      const e = byName.get(name);
+      if (e !== undefined) return e;
     }
+    const tags: Record<string, string> & { scenario: string; name: string; method: string } = {
+      ...scope.tags,
+      scenario: this.scenario,
+      name,
+      method,
+    };
+    if (extra) Object.assign(tags, extra);
+    const e = this.recorder.endpoint(tags);
+    // Names past the cap share the `other` recorder: caching it under each name would keep
+    // one entry per distinct name for the whole run.
+    if (byName !== undefined && !e.overflow) byName.set(name, e);
     return e;
   }
 }

@@ -129,10 +129,45 @@ function urlCacheFor(defaults: HttpClientDefaults): Map<string, URL> {
   return cache;
 }
 
+/**
+ * Requests without options to a plain string URL, prepared once per method and URL for a defaults
+ * object (one per scenario and thread) and shared by its VUs: the same spec object is sent each
+ * time, so its HTTP/1.1 serialisation is cached too (`request-head.ts`). Specs are never mutated
+ * after they are built; a request that needs a cookie header is prepared afresh.
+ */
+const plainCaches = new WeakMap<HttpClientDefaults, Map<string, Map<string, Prepared>>>();
+/**
+ * The same for a frozen options object (declarative steps pass one per step): frozen options are
+ * taken as immutable, so the requests built from them are too. Keyed by the options object, then
+ * as above (a frozen object is a step's own, so it never meets another scenario's defaults).
+ */
+const frozenCaches = new WeakMap<RequestOptions, Map<string, Map<string, Prepared>>>();
+const PLAIN_CACHE_MAX = 1000;
+
+function frozenCacheFor(options: RequestOptions): Map<string, Map<string, Prepared>> {
+  let cache = frozenCaches.get(options);
+  if (cache === undefined) {
+    cache = new Map();
+    frozenCaches.set(options, cache);
+  }
+  return cache;
+}
+
+function plainCacheFor(defaults: HttpClientDefaults): Map<string, Map<string, Prepared>> {
+  let cache = plainCaches.get(defaults);
+  if (cache === undefined) {
+    cache = new Map();
+    plainCaches.set(defaults, cache);
+  }
+  return cache;
+}
+
 export class ScriptHttpClient implements HttpClient {
   private readonly jar = new VuCookieJar();
   /** Resolved URLs of plain string targets (most scripts use a handful of paths). */
   private readonly urls: Map<string, URL>;
+  /** Method → URL text → prepared request, for requests without options (shared per scenario and thread). */
+  private readonly plain: Map<string, Map<string, Prepared>>;
   /**
    * The connection once asked for: a field read per request instead of the VU's client lookup.
    * The VU keeps the same connection object for its life (closing it only makes it reconnect).
@@ -146,6 +181,7 @@ export class ScriptHttpClient implements HttpClient {
     private readonly recorder: ResponseRecorder,
   ) {
     this.urls = urlCacheFor(defaults);
+    this.plain = plainCacheFor(defaults);
   }
 
   get cookies(): CookieJarApi {
@@ -179,13 +215,16 @@ export class ScriptHttpClient implements HttpClient {
     return u;
   }
 
-  async request(
-    method: string,
-    target: RequestTarget,
-    options: RequestOptions = {},
-  ): Promise<ScriptResponse> {
+  async request(method: string, target: RequestTarget, options?: RequestOptions): Promise<ScriptResponse> {
     this.recorder.assertRunning();
-    const p = this.prepare(method, target, options);
+    const p =
+      typeof target !== 'string'
+        ? this.prepare(method, target, options ?? {})
+        : options === undefined
+          ? this.prepareCached(this.plain, method, target, {})
+          : Object.isFrozen(options)
+            ? this.prepareCached(frozenCacheFor(options), method, target, options)
+            : this.prepare(method, target, options);
     const res = await (this.connection ??= this.conn()).request(p.spec);
     this.recorder.assertRunning();
     return this.finish(p, res);
@@ -244,6 +283,30 @@ export class ScriptHttpClient implements HttpClient {
       return this.prepare(o.method ?? 'GET', o.url, o.options ?? {});
     }
     return this.prepare('GET', r as RequestTarget, {});
+  }
+
+  /** `prepare(method, text, options)` from `cache`, unless the jar has a cookie for the URL. */
+  private prepareCached(
+    cache: Map<string, Map<string, Prepared>>,
+    method: string,
+    text: string,
+    options: RequestOptions,
+  ): Prepared {
+    let byUrl = cache.get(method);
+    if (byUrl === undefined) {
+      byUrl = new Map();
+      cache.set(method, byUrl);
+    }
+    let p = byUrl.get(text);
+    if (p === undefined) {
+      p = this.prepare(method, text, options);
+      if (p.spec.headers.cookie !== undefined) return p;
+      if (byUrl.size < PLAIN_CACHE_MAX) byUrl.set(text, p);
+      return p;
+    }
+    if (this.defaults.cookies && this.jar.get(p.spec.url.href) !== '')
+      return this.prepare(method, text, options);
+    return p;
   }
 
   /** Everything about a request that does not need the network: URL, name, headers, body. */
