@@ -121,6 +121,51 @@ describe('volley run SCRIPT.ts', () => {
     assert.deepEqual([c?.passes, c?.fails], [150, 0]);
   });
 
+  it('requests without options share one prepared request per URL, yet each VU sends only its own cookies', async () => {
+    srv.reset();
+    // /whoami without options is prepared once and reused by every VU; a VU whose jar holds a
+    // cookie for it must still send that cookie, and a VU without one must send none.
+    const f = script(`
+      import { defineTest, check } from 'volley';
+      export default defineTest({
+        baseUrl: '${srv.url}',
+        scenarios: { s: { executor: 'per-vu-iterations', vus: 4, iterations: 10,
+          exec: async ({ http, vu, state }) => {
+            const before = (await http.get('/whoami')).json<{ cookie: string | null }>().cookie;
+            check(before, { 'no cookie before login': (c) => state.in === true || c === null });
+            if (vu % 2 === 1 && state.in !== true) {
+              await http.post('/login', { json: { vu } });
+              state.in = true;
+            }
+            const after = (await http.get('/whoami')).json<{ cookie: string | null }>().cookie;
+            check(after, { 'cookie only after own login': (c) => (vu % 2 === 1 ? c !== null && c.startsWith('sid=') : c === null) });
+          } } },
+      });`);
+    const r = await run(f);
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.summary as Summary;
+    assert.equal(srv.count('GET /whoami'), 80);
+    assert.equal(endpointCount(s, 'GET /whoami'), 80);
+    for (const name of ['no cookie before login', 'cookie only after own login']) {
+      const c = s.checks.find((x) => x.name === name);
+      assert.deepEqual([c?.passes, c?.fails], [40, 0], name);
+    }
+    const cookies = srv
+      .requests()
+      .filter((q) => q.path === '/whoami')
+      .map((q) => q.headers.cookie);
+    assert.equal(
+      cookies.filter((c) => c !== undefined).length,
+      2 * 19,
+      'two logged-in VUs, 19 requests each after login',
+    );
+    assert.equal(
+      new Set(cookies.filter((c) => c !== undefined)).size,
+      2,
+      'each logged-in VU sent its own cookie',
+    );
+  });
+
   it('exec scenarios with -e env, setup data, teardown, groups, URL templates and a custom metric threshold', async () => {
     srv.reset();
     const f = script(`
