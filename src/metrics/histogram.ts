@@ -21,9 +21,61 @@ export function newHistogram(): Histogram {
   });
 }
 
+/** The members of hdr-histogram-js's JsHistogram that `recordValue` itself calls (not in its typings). */
+interface JsHistogramInternals {
+  incrementCountAtIndex(index: number): void;
+  updateMinAndMax(value: number): void;
+  incrementTotalCount(): void;
+  countsArrayIndex(value: number): number;
+}
+
+/**
+ * The counts index of an integer value in our layout (2 significant digits → 128 half-sub-buckets,
+ * lowest value 1) with integer operations: `recordValue` computes it with `Math.log2` and two
+ * `Math.pow` per value, about 4% of a worker's time at 40,000 requests/s.
+ */
+function countsIndex(v: number): number {
+  const bucket = v < 256 ? 0 : 24 - Math.clz32(v);
+  return ((bucket + 1) << 7) + ((v >>> bucket) - 128);
+}
+
+/** The fast path is used only if this hdr-histogram-js build agrees with it (checked once; exported for its test). */
+export const FAST_RECORD = ((): boolean => {
+  const h = newHistogram() as unknown as Partial<JsHistogramInternals>;
+  if (
+    typeof h.incrementCountAtIndex !== 'function' ||
+    typeof h.updateMinAndMax !== 'function' ||
+    typeof h.incrementTotalCount !== 'function' ||
+    typeof h.countsArrayIndex !== 'function'
+  )
+    return false;
+  for (const v of [
+    0,
+    1,
+    127,
+    255,
+    256,
+    257,
+    1000,
+    65_535,
+    65_536,
+    123_456_789,
+    2 ** 31 - 1,
+    2 ** 31,
+    HIGHEST_TRACKABLE,
+  ])
+    if (h.countsArrayIndex(v) !== countsIndex(v)) return false;
+  return true;
+})();
+
 export function recordClamped(h: Histogram, value: number): void {
   const v = value < 0 ? 0 : value > HIGHEST_TRACKABLE ? HIGHEST_TRACKABLE : Math.round(value);
-  h.recordValue(v);
+  if (FAST_RECORD) {
+    const j = h as unknown as JsHistogramInternals;
+    j.incrementCountAtIndex(countsIndex(v));
+    j.updateMinAndMax(v);
+    j.incrementTotalCount();
+  } else h.recordValue(v);
 }
 
 /** Bytes of one of our histograms: same range and precision but another lowest value differs here. */
