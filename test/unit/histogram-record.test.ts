@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   encodeHistogram,
+  FAST_RECORD,
   HIGHEST_TRACKABLE,
   newHistogram,
   recordClamped,
