@@ -3,6 +3,7 @@
  * `http://` when enabled, undici otherwise), redirects followed across them.
  */
 import { createH2OriginClient } from './h2-client.js';
+import { rawHttp1Available } from './node-internals.js';
 import { createRawHttp1Client } from './raw-http1.js';
 import { followRedirects } from './redirect.js';
 import { failedResponse, zeroTimings } from './response.js';
@@ -68,6 +69,7 @@ class VuHttpConnection implements HttpConnection {
     const url = spec.url;
     const fast =
       this.options.fastPath &&
+      rawHttp1Available() &&
       this.options.proxy === undefined &&
       this.options.allowH2 !== true &&
       url.protocol === 'http:' &&

@@ -3,6 +3,7 @@ import { problemPath, type Problem } from '../../config/problems.js';
 import type { TestConfig } from '../../config/types.js';
 import type { ModuleOptions } from '../module.js';
 import { DEPTH_FIELDS, DEPTH_OPTION_SCHEMA, depthOptionProblems } from './depth-options.js';
+import { rawHttp1Available } from './node-internals.js';
 import type { HttpConnectionOptions } from './types.js';
 
 /**
@@ -65,8 +66,9 @@ export const HTTP_OPTIONS: ModuleOptions<HttpOptions> = {
  */
 export function connectionOptions(o: HttpOptions): HttpConnectionOptions {
   return {
-    // A proxy takes every request: the raw fast path connects straight to the origin.
-    fastPath: o.fastPath && !o.http2 && o.proxy === undefined,
+    // A proxy takes every request: the raw fast path connects straight to the origin. Without
+    // Node's llhttp binding (node-internals.ts) plain http:// goes through undici instead.
+    fastPath: o.fastPath && !o.http2 && o.proxy === undefined && rawHttp1Available(),
     insecureSkipTLSVerify: o.insecureSkipTLSVerify,
     allowH2: o.http2,
     h2Connections: o.http2Connections ?? 1,

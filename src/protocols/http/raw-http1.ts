@@ -9,42 +9,32 @@
  * parser callbacks are shared functions that find their client through the emitter, the deadline
  * is one refreshed timer, and per-request state lives on the client object.
  */
-import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
+import { getSystemErrorName } from 'node:util';
 import { classifyHttpError, describeHttpError } from './errors.js';
+import {
+  directWrite,
+  llhttp,
+  type LlhttpParser,
+  type LlhttpParserConstructor,
+  type StreamHandle,
+  type WriteRequest,
+} from './node-internals.js';
 import { prepareHttp1Request, type PreparedHttp1Request } from './request-head.js';
 import { VolleyHttpResponse, exchangeTimings, failedResponse, nowUs } from './response.js';
 import { SerialOriginClient } from './serial-queue.js';
 import type { HttpErrorClass, HttpOriginClient, HttpRequestSpec, HttpTimings } from './types.js';
 
-/** The native llhttp wrapper Node's http module uses (`src/node_http_parser.cc`). */
-interface LlhttpParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenientFlags: number): void;
-  /** Bytes parsed, or an Error with `code` (`HPE_*`) and `reason`. */
-  execute(data: Buffer): number | (Error & { code?: string; reason?: string });
-  /** Signals EOF: completes a read-until-close body, or returns an Error if the message is cut short. */
-  finish(): undefined | (Error & { code?: string; reason?: string });
-  close(): void;
-  [key: number]: unknown;
-  [OWNER]?: RawHttp1Client;
-}
-
-interface LlhttpParserConstructor {
-  new (): LlhttpParser;
-  readonly RESPONSE: number;
-  readonly kOnMessageBegin: number;
-  readonly kOnHeaders: number;
-  readonly kOnHeadersComplete: number;
-  readonly kOnBody: number;
-  readonly kOnMessageComplete: number;
-}
-
-const { HTTPParser } = createRequire(import.meta.url)('_http_common') as {
-  HTTPParser: LlhttpParserConstructor;
-};
-
 const OWNER: unique symbol = Symbol('volley.http1.owner');
-type OwnedSocket = Socket & { [OWNER]?: RawHttp1Client };
+type OwnedSocket = Socket & { [OWNER]?: RawHttp1Client; _handle?: StreamHandle | null };
+type OwnedParser = LlhttpParser & { [OWNER]?: RawHttp1Client };
+type OwnedWriteRequest = WriteRequest & { [OWNER]?: RawHttp1Client };
+
+/** Only ever called when `llhttp` is there: `connectionOptions()` turns the fast path off otherwise. */
+function parserClass(): LlhttpParserConstructor {
+  if (llhttp === undefined) throw new Error("the raw HTTP/1.1 fast path needs Node's llhttp binding");
+  return llhttp;
+}
 
 /**
  * Scratch buffer every fast-path socket in this thread reads into. Safe to share: a read callback
@@ -82,7 +72,11 @@ class RawHttp1Client extends SerialOriginClient {
   private readonly host: string;
   private readonly port: number;
   private readonly resource = {};
-  private parser: LlhttpParser | null = null;
+  private parser: OwnedParser | null = null;
+  /** A direct write's request object, reused while every write completes synchronously. */
+  private writeReq: OwnedWriteRequest | null = null;
+  /** A direct write went asynchronous (kernel buffer full) and has not completed yet. */
+  private writePending = false;
   /** `parser[kOnBody]` is set: off while bodies are discarded, so llhttp does not copy them out. */
   private bodyCallbackOn = true;
   socket: OwnedSocket | null = null;
@@ -172,6 +166,7 @@ class RawHttp1Client extends SerialOriginClient {
 
   private openSocket(): void {
     this.dropSocket();
+    const HTTPParser = parserClass();
     let parser = this.parser;
     if (parser === null) {
       parser = new HTTPParser();
@@ -186,6 +181,8 @@ class RawHttp1Client extends SerialOriginClient {
       this.syncBodyCallback();
     }
     parser.initialize(HTTPParser.RESPONSE, this.resource, 0, 0);
+    this.writePending = false;
+    this.writeReq = null;
     this.connectStartUs = nowUs();
     this.connected = false;
     this.socketReused = false;
@@ -213,7 +210,7 @@ class RawHttp1Client extends SerialOriginClient {
     const parser = this.parser;
     const on = !this.discardBody;
     if (parser === null || on === this.bodyCallbackOn) return;
-    parser[HTTPParser.kOnBody] = on ? parserOnBody : undefined;
+    parser[parserClass().kOnBody] = on ? parserOnBody : undefined;
     this.bodyCallbackOn = on;
   }
 
@@ -231,10 +228,12 @@ class RawHttp1Client extends SerialOriginClient {
     this.wasReused = this.socketReused;
     this.writeStartUs = nowUs();
     if (prepared.trailingBody === undefined) {
-      socket.write(prepared.bytes);
-      // A small write reaches the kernel synchronously (libuv tries it inline); counting it as
-      // sent now avoids a write callback and its nextTick per request.
-      this.sentUs = nowUs();
+      if (!this.writeDirect(socket as OwnedSocket, prepared.bytes)) {
+        socket.write(prepared.bytes);
+        // A small write reaches the kernel synchronously (libuv tries it inline); counting it as
+        // sent now avoids a write callback and its nextTick per request.
+        this.sentUs = nowUs();
+      }
     } else {
       socket.cork();
       socket.write(prepared.bytes);
@@ -242,6 +241,54 @@ class RawHttp1Client extends SerialOriginClient {
       socket.uncork();
     }
     this.bytesSent += prepared.totalBytes;
+  }
+
+  /**
+   * Writes straight to the TCP handle (node-internals.ts), skipping the Writable stream: what
+   * `socket.write()` does in the end, without its per-write state, WriteWrap and callbacks. False
+   * when it cannot (no binding, no handle, the stream has data of its own queued, a direct write
+   * still pending): the caller then uses `socket.write()`, which libuv orders after any pending write.
+   */
+  private writeDirect(socket: OwnedSocket, bytes: Buffer): boolean {
+    const handle = socket._handle;
+    if (directWrite === undefined || !handle || this.writePending || socket.writableLength !== 0)
+      return false;
+    let req = this.writeReq;
+    if (req === null) {
+      req = directWrite.newRequest() as OwnedWriteRequest;
+      req[OWNER] = this;
+      req.oncomplete = directWriteDone;
+      this.writeReq = req;
+    }
+    req.handle = handle;
+    req.async = false;
+    const err = handle.writeBuffer(req, bytes);
+    if (err !== 0) {
+      socket.destroy(writeError(err));
+      return true;
+    }
+    if (directWrite.lastWriteWasAsync()) {
+      // Native code now owns `req` until it completes: keep the bytes alive, use a new one next time.
+      req.async = true;
+      req.buffer = bytes;
+      this.writeReq = null;
+      this.writePending = true;
+    } else {
+      this.sentUs = nowUs();
+    }
+    return true;
+  }
+
+  /** A direct write that went asynchronous completed (status < 0: it failed). */
+  handleDirectWriteDone(req: OwnedWriteRequest, status: number): void {
+    req.buffer = null;
+    if (req.handle !== (this.socket as OwnedSocket | null)?._handle) return; // an old socket's
+    this.writePending = false;
+    if (status < 0) {
+      this.socket?.destroy(writeError(status));
+      return;
+    }
+    if (this.busy && this.sentUs === 0) this.sentUs = nowUs();
   }
 
   /** Made on the first request with a large body: most VUs never send one (a closure per VU otherwise). */
@@ -296,7 +343,8 @@ class RawHttp1Client extends SerialOriginClient {
         !this.keepAlive ||
         this.prepared?.closeAfter === true ||
         // Answered before our body was fully written (an early 413…): the stream is mid-request.
-        (this.socket as Socket).writableLength > 0
+        (this.socket as Socket).writableLength > 0 ||
+        this.writePending
       ) {
         this.dropSocket();
       } else {
@@ -495,16 +543,31 @@ function socketOnClose(this: OwnedSocket): void {
   if (client !== undefined && client.socket === this) client.handleClose();
 }
 
-function parserOnMessageBegin(this: LlhttpParser): void {
+/** Like the error `socket.write()` would raise: `write EPIPE`, with `code` for classification. */
+function writeError(status: number): Error {
+  let code: string;
+  try {
+    code = getSystemErrorName(status);
+  } catch {
+    code = `E${-status}`;
+  }
+  return Object.assign(new Error(`write ${code}`), { code, errno: status, syscall: 'write' });
+}
+
+function directWriteDone(this: OwnedWriteRequest, status: number): void {
+  this[OWNER]?.handleDirectWriteDone(this, status);
+}
+
+function parserOnMessageBegin(this: OwnedParser): void {
   this[OWNER]?.onMessageBegin();
 }
 
-function parserOnHeaders(this: LlhttpParser, headers: string[]): void {
+function parserOnHeaders(this: OwnedParser, headers: string[]): void {
   this[OWNER]?.onHeaders(headers);
 }
 
 function parserOnHeadersComplete(
-  this: LlhttpParser,
+  this: OwnedParser,
   _versionMajor: number,
   _versionMinor: number,
   headers: string[] | undefined,
@@ -518,10 +581,10 @@ function parserOnHeadersComplete(
   return this[OWNER]?.onHeadersComplete(headers, statusCode, upgrade, shouldKeepAlive) ?? 0;
 }
 
-function parserOnBody(this: LlhttpParser, chunk: Buffer): void {
+function parserOnBody(this: OwnedParser, chunk: Buffer): void {
   this[OWNER]?.onBody(chunk);
 }
 
-function parserOnMessageComplete(this: LlhttpParser): void {
+function parserOnMessageComplete(this: OwnedParser): void {
   this[OWNER]?.onMessageComplete();
 }
