@@ -60,35 +60,60 @@ const errorLog = new ScriptErrorLog();
 let startedSinceFlush: Record<string, number> = {};
 
 /**
- * Requests sent and not answered yet, by start time (a Map keeps insertion order, so the
- * first entry is the oldest): a target that stops answering shows as a growing in-flight count
- * and age, not as a quiet "0 req/s".
+ * Requests sent and not answered yet: a target that stops answering shows as a growing in-flight
+ * count and age, not as a quiet "0 req/s". Each request holds a slot (its start time in a typed
+ * array, slots reused through a free list) until its promise settles; the oldest is found by a
+ * scan once per flush. A Map keyed by a request counter, with a closure per settle path, cost
+ * about 1 µs per request (4–5% of a worker at 40,000 requests/s); this costs about a quarter.
  */
 class InflightRequests {
-  private seq = 0;
-  private readonly startedAt = new Map<number, number>();
+  /** Start time (ms, `now()`) per slot; NaN = free. */
+  private starts = new Float64Array(64).fill(NaN);
+  private readonly free: number[] = [];
+  /** Slots ever used: the scan's end. */
+  private used = 0;
+  private count = 0;
+
   track<T>(p: Promise<T>): Promise<T> {
-    const id = ++this.seq;
-    this.startedAt.set(id, now());
-    const end = (): void => void this.startedAt.delete(id);
+    const slot = this.free.length > 0 ? (this.free.pop() as number) : this.grow();
+    this.starts[slot] = now();
+    this.count++;
     return p.then(
       (v) => {
-        end();
+        this.release(slot);
         return v;
       },
       (err: unknown) => {
-        end();
+        this.release(slot);
         throw err;
       },
     );
   }
-  sample(): WorkerInflight {
-    let oldestAgeMs = 0;
-    for (const t of this.startedAt.values()) {
-      oldestAgeMs = Math.max(0, Math.round(now() - t));
-      break;
+
+  private grow(): number {
+    if (this.used === this.starts.length) {
+      const bigger = new Float64Array(this.starts.length * 2).fill(NaN);
+      bigger.set(this.starts);
+      this.starts = bigger;
     }
-    return { requests: this.startedAt.size, oldestAgeMs };
+    return this.used++;
+  }
+
+  private release(slot: number): void {
+    this.starts[slot] = NaN;
+    this.free.push(slot);
+    this.count--;
+  }
+
+  sample(): WorkerInflight {
+    let oldest = Infinity;
+    const starts = this.starts;
+    for (let i = 0; i < this.used; i++) {
+      const t = starts[i] as number;
+      if (t < oldest) oldest = t; // NaN (free) never compares below
+    }
+    const oldestAgeMs = oldest === Infinity ? 0 : Math.max(0, Math.round(now() - oldest));
+    return { requests: this.count, oldestAgeMs };
   }
 }
 const inflight = new InflightRequests();
