@@ -142,7 +142,7 @@ class RawHttp1Client extends SerialOriginClient {
     this.timer.arm(spec.timeoutMs);
     this.syncBodyCallback();
     const socket = this.socket;
-    if (socket !== null && this.connected && socket.writable) this.write(socket, prepared);
+    if (socket !== null && this.connected && socket.writable) this.queueWrite(socket);
     else this.openSocket();
   }
 
@@ -222,6 +222,38 @@ class RawHttp1Client extends SerialOriginClient {
       this.socketReused = false;
       socket.destroy();
     }
+  }
+
+  /** The socket a queued request is to be written on (null: nothing queued). */
+  private queuedOn: Socket | null = null;
+
+  /**
+   * Requests on kept-alive sockets are written together at the end of the event-loop turn
+   * (`flushWrites`), as wrk writes in the loop round after its reads: the target sees a burst
+   * instead of a trickle, and wakes once for it rather than once per request — on a VM, waking a
+   * sleeping target's core cost the generator ~12% of its CPU. The request's timings start at
+   * its write, as before; the wait (microseconds) is in the iteration's duration.
+   */
+  private queueWrite(socket: Socket): void {
+    this.queuedOn = socket;
+    writeQueue.push(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushWrites);
+    }
+  }
+
+  /** Called by `flushWrites`: writes the queued request, unless it settled or its socket went meanwhile. */
+  writeQueued(): void {
+    const socket = this.queuedOn;
+    this.queuedOn = null;
+    const prepared = this.prepared;
+    if (socket === null || !this.busy || prepared === null || this.writeStartUs !== 0) return;
+    if (socket !== this.socket || !this.connected || !socket.writable) {
+      this.openSocket();
+      return;
+    }
+    this.write(socket, prepared);
   }
 
   private write(socket: Socket, prepared: PreparedHttp1Request): void {
@@ -541,6 +573,20 @@ function socketOnError(this: OwnedSocket, err: Error): void {
 function socketOnClose(this: OwnedSocket): void {
   const client = this[OWNER];
   if (client !== undefined && client.socket === this) client.handleClose();
+}
+
+let writeQueue: RawHttp1Client[] = [];
+let spareQueue: RawHttp1Client[] = [];
+let flushScheduled = false;
+
+/** Writes every request queued during this event-loop turn (`queueWrite`). */
+function flushWrites(): void {
+  flushScheduled = false;
+  const list = writeQueue;
+  writeQueue = spareQueue;
+  spareQueue = list;
+  for (let i = 0; i < list.length; i++) (list[i] as RawHttp1Client).writeQueued();
+  list.length = 0;
 }
 
 /** Like the error `socket.write()` would raise: `write EPIPE`, with `code` for classification. */
