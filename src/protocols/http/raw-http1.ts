@@ -41,6 +41,24 @@ function parserClass(): LlhttpParserConstructor {
  * runs to completion (parse, copy out) before libuv can fill the buffer for another socket.
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/**
+ * Views of the first n bytes of READ_BUFFER, by n: llhttp parses a whole Buffer, and a server
+ * answers with the same few sizes over and over, so one view per size replaces a `subarray()`
+ * allocation per read. Only views of READ_BUFFER (the buffer every read lands in) are kept.
+ */
+const READ_VIEWS = new Map<number, Buffer>();
+const READ_VIEWS_MAX = 256;
+
+function readView(buffer: Buffer, nread: number): Buffer {
+  if (nread === buffer.length) return buffer;
+  if (buffer !== READ_BUFFER) return buffer.subarray(0, nread);
+  let view = READ_VIEWS.get(nread);
+  if (view === undefined) {
+    view = buffer.subarray(0, nread);
+    if (READ_VIEWS.size < READ_VIEWS_MAX) READ_VIEWS.set(nread, view);
+  }
+  return view;
+}
 const NO_HEADERS: readonly string[] = [];
 
 /** llhttp's "skip the body" answer from on_headers_complete (HEAD, 1xx, 204, 304). */
@@ -367,7 +385,7 @@ class RawHttp1Client extends SerialOriginClient {
     this.bytesReceived += nread;
     this.attemptBytes += nread;
     const parser = this.parser as LlhttpParser;
-    const ret = parser.execute(nread === buffer.length ? buffer : buffer.subarray(0, nread));
+    const ret = parser.execute(readView(buffer, nread));
     if (this.complete) {
       if (
         typeof ret !== 'number' ||
