@@ -74,6 +74,11 @@ export interface ModuleWorker<Client extends ProtocolClient> {
   /** Quick mode: the iteration that sends `request` (the module's own quick request shape). */
   quickIteration?(request: unknown, tags: Readonly<Record<string, string>>): QuickIteration<Client>;
   /**
+   * Quick mode, before the run's start instant: opens the connection `request` will use on
+   * `client`, sending nothing and recording nothing. Resolves when it is open or has failed.
+   */
+  quickConnect?(request: unknown, client: Client): Promise<void>;
+  /**
    * Script mode, once per scenario: makes a VU's API object (`ctx[module.name]`) when the VU is
    * created. The API must stay cheap: it asks `client()` for the VU's client on first use only.
    */

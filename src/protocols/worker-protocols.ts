@@ -65,6 +65,18 @@ export class WorkerProtocols {
     return { slot, iterate: make(quick.request, tags) };
   }
 
+  /**
+   * Quick mode's warm-up for one VU: its client of the quick protocol connects to the request's
+   * origin, sending nothing (a module that cannot connect ahead resolves at once).
+   */
+  quickConnect(clients: VuClients): Promise<void> {
+    const quick = this.quick;
+    if (!quick) return Promise.resolve();
+    const slot = this.modules.findIndex((m) => m.name === quick.protocol);
+    const connect = this.workers[slot]?.quickConnect;
+    return connect ? connect(quick.request, clients.get(slot)) : Promise.resolve();
+  }
+
   /** Script mode, once per scenario: the API object factory of every module that has one. */
   scriptApis(env: ScriptScenarioEnvironment): ScriptProtocol[] {
     const out: ScriptProtocol[] = [];

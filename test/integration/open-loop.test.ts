@@ -40,6 +40,32 @@ describe('arrival-rate accuracy', () => {
     assert.ok(lag && (statistic(lag, 'p(95)', 1) ?? 99) < 20, 'arrivals dispatched late');
   });
 
+  it('warm-up: connections open before the start, no request sent, server count == volley count', async () => {
+    const conns = server.connectionTimes().length;
+    const reqs = server.arrivals().length;
+    const { result } = await runTest({
+      url: `${server.url}/warm`,
+      scenarios: {
+        s: { executor: 'constant-arrival-rate', rate: 200, duration: '1s', preAllocatedVUs: 10, maxVUs: 10 },
+      },
+      workers: 2,
+    });
+    const opened = server.connectionTimes().slice(conns);
+    const arrivals = server.arrivals().slice(reqs);
+    // Each of the 2 workers warms 4 VUs (the floor: 100/s x 5 ms is less) before the start instant.
+    const first = arrivals[0] as number;
+    assert.ok(
+      opened.filter((t) => t < first).length >= 8,
+      `connections before the first request: ${opened.length}`,
+    );
+    // Warming sends nothing: every request the server saw is one volley counted, and the reverse.
+    assert.equal(arrivals.length, 200);
+    assert.equal(total(result, 'http_reqs'), 200);
+    assert.equal(total(result, 'iterations'), 200);
+    const failed = result.aggregator.total('http_req_failed');
+    assert.equal(failed?.type === 'rate' ? failed.trues : -1, 0);
+  });
+
   it('ramping-arrival-rate follows its stages', async () => {
     const { snapshots, result } = await runTest({
       url: `${server.url}/ramp`,

@@ -47,6 +47,9 @@ export class ArrivalRunner {
   async run(): Promise<void> {
     const { ctx } = this;
     for (let k = 0; k < this.preAllocatedVUs; k++) this.idle.push(this.allocate());
+    // The idle pool is a stack: the first VUs made (those a worker warmed before the start, their
+    // connections open) go on top, so they are the first used.
+    this.idle.reverse();
     this.report();
     ctx.onControl((c) => {
       if (c.ratePerSec === undefined) return;

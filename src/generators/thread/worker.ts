@@ -184,6 +184,48 @@ class WorkerVu implements Vu, VuHost {
   }
 }
 
+/**
+ * The warm-up before the start instant (quick mode, open-loop scenarios): while the coordinator
+ * waits for every worker's `ready`, each worker makes the VUs its share of the rate needs (rate x
+ * WARM_LATENCY_MS, at least WARM_MIN_VUS, at most preAllocatedVUs) and opens their keep-alive
+ * connections. The first second then neither opens connections nor grows the pool on the clock.
+ * Nothing is sent and nothing is recorded: the target sees connections, no requests.
+ */
+const WARM_LATENCY_MS = 5;
+const WARM_MIN_VUS = 4;
+/** The warm-up never holds the start back longer than this (a target slow to accept). */
+const WARM_TIMEOUT_MS = 2000;
+/** Per scenario: the warmed VUs, in the order the executor's pool takes them. */
+const warmVus = new Map<string, WorkerVu[]>();
+
+async function warmUp(): Promise<void> {
+  if (testModule || !init.quick) return;
+  const opening: Promise<void>[] = [];
+  for (const global of init.scenarios) {
+    const executor = executorFor(global.executor);
+    const plan = executor.plan(global);
+    if (!plan.openLoop) continue;
+    const scenario = executor.split(global, segment);
+    const peakPerSec = Math.max(0, ...plan.steps.map((s) => s.ratePerSec ?? 0));
+    const need = Math.ceil((peakPerSec * segment.share * WARM_LATENCY_MS) / 1000);
+    const count = Math.min(scenario.preAllocatedVUs, Math.max(WARM_MIN_VUS, need));
+    const vus: WorkerVu[] = [];
+    for (let k = 0; k < count; k++) {
+      const vu = new WorkerVu(vuIndex.next() + 1);
+      vus.push(vu);
+      opening.push(protocols.quickConnect(vu.clients));
+    }
+    warmVus.set(scenario.name, vus);
+  }
+  if (opening.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(opening),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, WARM_TIMEOUT_MS))),
+  ]);
+  clearTimeout(timer);
+}
+
 /** One iteration on a VU; resolves to the think time (ms) the VU waits before its next one. */
 type Iterate = (vu: WorkerVu, info: IterationInfo) => Promise<number>;
 
@@ -274,6 +316,9 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
   vus.set(0);
   vusMax.set(0);
   const runtime = testModule ? scriptRuntime(scenario, testModule, plan.openLoop) : quickRuntime(scenario);
+  /** The VUs warmed for this scenario before the start (quick mode, open loop): the pool's first. */
+  const warm = warmVus.get(scenario.name) ?? [];
+  warmVus.delete(scenario.name);
   /** VUs not yet closed (script VUs stay here until their onStop ended). */
   const live = new Set<WorkerVu>();
 
@@ -284,7 +329,7 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
     now,
     stop,
     newVu: () => {
-      const vu = new WorkerVu(vuIndex.next() + 1);
+      const vu = warm.shift() ?? new WorkerVu(vuIndex.next() + 1);
       runtime.init(vu);
       live.add(vu);
       return vu;
@@ -352,6 +397,8 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
   const wait = startAtMs - now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   if (now() < stop.endAtMs) await executor.run(ctx);
+  // Warmed VUs the executor never took (stopped before it started) close their connections.
+  for (const vu of warm.splice(0)) vu.clients.close();
   await runtime.settle(stop, live);
   vus.set(0);
   stop.dispose();
@@ -417,4 +464,5 @@ port.on('message', (msg: MainToWorker) => {
   }
 });
 
+await warmUp();
 send({ type: 'ready' });
