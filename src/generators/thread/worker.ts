@@ -188,26 +188,36 @@ class WorkerVu implements Vu, VuHost {
  * The warm-up before the start instant (quick mode, open-loop scenarios): while the coordinator
  * waits for every worker's `ready`, each worker makes the VUs its share of the rate needs (rate x
  * WARM_LATENCY_MS, at least WARM_MIN_VUS, at most preAllocatedVUs) and opens their keep-alive
- * connections. The first second then neither opens connections nor grows the pool on the clock.
- * Nothing is sent and nothing is recorded: the target sees connections, no requests.
+ * connections; then, at rates where cold code falls behind (from REHEARSAL_MIN_RATE per worker),
+ * it rehearses: half a second's worth of its share of the rate (at most REHEARSAL_ITERATIONS)
+ * through the same request and record path against a stand-in target on loopback inside the worker (`quickRehearsal`), so that
+ * path runs compiled (JIT) from the first arrival. What the rehearsal records is dropped before
+ * the start. The first second then neither opens connections, nor grows the pool, nor runs cold
+ * code on the clock. The target sees connections, no requests.
  */
 const WARM_LATENCY_MS = 5;
 const WARM_MIN_VUS = 4;
 /** The warm-up never holds the start back longer than this (a target slow to accept). */
 const WARM_TIMEOUT_MS = 2000;
+const REHEARSAL_MIN_RATE = 1000;
+const REHEARSAL_ITERATIONS = 3000;
+const REHEARSAL_LANES = 8;
+/** The rehearsal stops after this long even if its iterations are not all done (a slow machine). */
+const REHEARSAL_BUDGET_MS = 1000;
 /** Per scenario: the warmed VUs, in the order the executor's pool takes them. */
 const warmVus = new Map<string, WorkerVu[]>();
 
 async function warmUp(): Promise<void> {
   if (testModule || !init.quick) return;
   const opening: Promise<void>[] = [];
+  let rehearsal: { scenario: NormalizedScenario; iterations: number } | undefined;
   for (const global of init.scenarios) {
     const executor = executorFor(global.executor);
     const plan = executor.plan(global);
     if (!plan.openLoop) continue;
     const scenario = executor.split(global, segment);
-    const peakPerSec = Math.max(0, ...plan.steps.map((s) => s.ratePerSec ?? 0));
-    const need = Math.ceil((peakPerSec * segment.share * WARM_LATENCY_MS) / 1000);
+    const peakPerSec = Math.max(0, ...plan.steps.map((s) => s.ratePerSec ?? 0)) * segment.share;
+    const need = Math.ceil((peakPerSec * WARM_LATENCY_MS) / 1000);
     const count = Math.min(scenario.preAllocatedVUs, Math.max(WARM_MIN_VUS, need));
     const vus: WorkerVu[] = [];
     for (let k = 0; k < count; k++) {
@@ -216,6 +226,9 @@ async function warmUp(): Promise<void> {
       opening.push(protocols.quickConnect(vu.clients));
     }
     warmVus.set(scenario.name, vus);
+    const iterations = Math.min(REHEARSAL_ITERATIONS, Math.ceil(peakPerSec / 2));
+    if (peakPerSec >= REHEARSAL_MIN_RATE && iterations > (rehearsal?.iterations ?? 0))
+      rehearsal = { scenario, iterations };
   }
   if (opening.length === 0) return;
   let timer: NodeJS.Timeout | undefined;
@@ -224,6 +237,32 @@ async function warmUp(): Promise<void> {
     new Promise<void>((resolve) => (timer = setTimeout(resolve, WARM_TIMEOUT_MS))),
   ]);
   clearTimeout(timer);
+  if (rehearsal) await rehearse(rehearsal.scenario, rehearsal.iterations);
+}
+
+/** Runs the quick request path hot against a stand-in target; drops everything it recorded. */
+async function rehearse(scenario: NormalizedScenario, iterations: number): Promise<void> {
+  const stand = await protocols.quickRehearsal();
+  if (!stand) return;
+  const tags = { ...init.tags, ...scenario.tags, scenario: scenario.name };
+  const { slot, iterate } = protocols.quickIteration(tags, stand.request);
+  const deadline = now() + REHEARSAL_BUDGET_MS;
+  let left = iterations;
+  const vu = { interrupted: false };
+  const lane = async (): Promise<void> => {
+    const clients = new VuClients(protocols);
+    try {
+      while (left-- > 0 && now() < deadline) await iterate(clients.get(slot), vu, 0);
+    } finally {
+      clients.close();
+    }
+  };
+  await Promise.all(Array.from({ length: REHEARSAL_LANES }, lane));
+  await stand.close();
+  // Nothing of the rehearsal reaches the run: its samples, its event-loop health, its errors.
+  sink.flush();
+  health.sample();
+  errorLog.drain();
 }
 
 /** One iteration on a VU; resolves to the think time (ms) the VU waits before its next one. */

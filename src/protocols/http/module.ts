@@ -14,6 +14,7 @@ import { HTTP_HEADLINE, HTTP_METRICS } from './metrics.js';
 import { connectionOptions, HTTP_OPTIONS, type HttpOptions } from './options.js';
 import { preflight } from './preflight.js';
 import { httpQuickConnect, httpQuickIteration } from './quick.js';
+import { httpQuickRehearsal } from './rehearsal.js';
 import { HttpRecorder } from './recorder.js';
 import { httpScriptApi } from './script-api.js';
 import { SharedConnections } from './shared-connections.js';
@@ -74,6 +75,7 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
           recorder,
           tags as Readonly<Record<string, string>> & { scenario: string },
         ),
+      quickRehearsal: (request) => httpQuickRehearsal(request as QuickRequest),
       quickConnect: (request, conn) => httpQuickConnect(request as QuickRequest, conn),
       scriptApi: (scenario) => httpScriptApi(recorder, scenario),
     };
