@@ -190,10 +190,11 @@ class WorkerVu implements Vu, VuHost {
  * WARM_LATENCY_MS, at least WARM_MIN_VUS, at most preAllocatedVUs) and opens their keep-alive
  * connections; then, at rates where cold code falls behind (from REHEARSAL_MIN_RATE per worker),
  * it rehearses: half a second's worth of its share of the rate (at most REHEARSAL_ITERATIONS)
- * through the same request and record path against a stand-in target on loopback inside the worker (`quickRehearsal`), so that
- * path runs compiled (JIT) from the first arrival. What the rehearsal records is dropped before
- * the start. The first second then neither opens connections, nor grows the pool, nor runs cold
- * code on the clock. The target sees connections, no requests.
+ * through the same request and record path against a stand-in target on loopback inside the
+ * worker (`quickRehearsal`), so that path runs compiled (JIT) from the first arrival. What the
+ * rehearsal records is dropped before the start. The first second then neither opens
+ * connections, nor grows the pool, nor runs cold code on the clock. The target sees
+ * connections, no requests. docs/executors.md#scheduling-accuracy; measured in docs/benchmarks.md.
  */
 const WARM_LATENCY_MS = 5;
 const WARM_MIN_VUS = 4;
@@ -257,12 +258,15 @@ async function rehearse(scenario: NormalizedScenario, iterations: number): Promi
       clients.close();
     }
   };
-  await Promise.all(Array.from({ length: REHEARSAL_LANES }, lane));
-  await stand.close();
-  // Nothing of the rehearsal reaches the run: its samples, its event-loop health, its errors.
-  sink.flush();
-  health.sample();
-  errorLog.drain();
+  try {
+    await Promise.all(Array.from({ length: REHEARSAL_LANES }, lane));
+  } finally {
+    await stand.close();
+    // Nothing of the rehearsal reaches the run: its samples, its event-loop health, its errors.
+    sink.flush();
+    health.sample();
+    errorLog.drain();
+  }
 }
 
 /** One iteration on a VU; resolves to the think time (ms) the VU waits before its next one. */
@@ -503,5 +507,7 @@ port.on('message', (msg: MainToWorker) => {
   }
 });
 
-await warmUp();
+// The warm-up only saves time on the clock: if it fails (a stand-in that cannot listen), the run
+// starts cold, as it would without it, and the target's own errors show in the run.
+await warmUp().catch(() => {});
 send({ type: 'ready' });
