@@ -55,7 +55,7 @@ export async function runVolley(
     /** Run this test file instead of quick mode's `--url` (the file names its own target). */
     file?: string;
     /** Another build's main.js (the baseline) instead of this one. */
-    main?: string;
+    main?: string | undefined;
   },
 ): Promise<VolleyRun> {
   const json = `${ctx.rawDir}/${name.replace(/[^\w.-]+/g, '_')}.json`;

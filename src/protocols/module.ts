@@ -52,6 +52,13 @@ export interface VuState {
  */
 export type QuickIteration<Client> = (client: Client, vu: VuState, iteration: number) => Promise<number>;
 
+/** A stand-in target for quick mode's warm-up (see `ModuleWorker.quickRehearsal`). */
+export interface QuickRehearsal {
+  /** The quick request, pointed at the stand-in. */
+  request: unknown;
+  close(): Promise<void>;
+}
+
 /** The recording scope of a script VU: its current tags (scenario, group) and their cache key. */
 export interface VuScope {
   readonly tags: Readonly<Record<string, string>>;
@@ -73,6 +80,17 @@ export interface ModuleWorker<Client extends ProtocolClient> {
   createClient(): Client;
   /** Quick mode: the iteration that sends `request` (the module's own quick request shape). */
   quickIteration?(request: unknown, tags: Readonly<Record<string, string>>): QuickIteration<Client>;
+  /**
+   * Quick mode, before the run's start instant: opens the connection `request` will use on
+   * `client`, sending nothing and recording nothing. Resolves when it is open or has failed.
+   */
+  quickConnect?(request: unknown, client: Client): Promise<void>;
+  /**
+   * Quick mode, before the run's start instant: a stand-in for the target on loopback and the
+   * request pointed at it, so the worker can run its request path hot (JIT) without sending
+   * anything to the target; the caller drops whatever that records. Undefined: no rehearsal.
+   */
+  quickRehearsal?(request: unknown): Promise<QuickRehearsal | undefined>;
   /**
    * Script mode, once per scenario: makes a VU's API object (`ctx[module.name]`) when the VU is
    * created. The API must stay cheap: it asks `client()` for the VU's client on first use only.

@@ -10,6 +10,7 @@ import type {
   ProtocolEnvironment,
   QuickIteration,
   QuickPlan,
+  QuickRehearsal,
   ScriptScenarioEnvironment,
   VuScope,
 } from './module.js';
@@ -52,8 +53,14 @@ export class WorkerProtocols {
     return (this.workers[slot] as ModuleWorker<ProtocolClient>).createClient();
   }
 
-  /** Quick mode's iteration for a scenario, on the client of the module in `slot`. */
-  quickIteration(tags: Readonly<Record<string, string>>): {
+  /**
+   * Quick mode's iteration for a scenario, on the client of the module in `slot`; `request`
+   * replaces quick mode's own (a rehearsal's, see `quickRehearsal`).
+   */
+  quickIteration(
+    tags: Readonly<Record<string, string>>,
+    request?: unknown,
+  ): {
     slot: number;
     iterate: QuickIteration<ProtocolClient>;
   } {
@@ -62,7 +69,27 @@ export class WorkerProtocols {
     const slot = this.modules.findIndex((m) => m.name === quick.protocol);
     const make = this.workers[slot]?.quickIteration;
     if (!make) throw new Error(`protocol '${quick.protocol}' has no quick mode`);
-    return { slot, iterate: make(quick.request, tags) };
+    return { slot, iterate: make(request ?? quick.request, tags) };
+  }
+
+  /**
+   * Quick mode's warm-up for one VU: its client of the quick protocol connects to the request's
+   * origin, sending nothing (a module that cannot connect ahead resolves at once).
+   */
+  quickConnect(clients: VuClients): Promise<void> {
+    const quick = this.quick;
+    if (!quick) return Promise.resolve();
+    const slot = this.modules.findIndex((m) => m.name === quick.protocol);
+    const connect = this.workers[slot]?.quickConnect;
+    return connect ? connect(quick.request, clients.get(slot)) : Promise.resolve();
+  }
+
+  /** Quick mode: the quick protocol's stand-in target for the warm-up, if it has one. */
+  quickRehearsal(): Promise<QuickRehearsal | undefined> {
+    const quick = this.quick;
+    if (!quick) return Promise.resolve(undefined);
+    const slot = this.modules.findIndex((m) => m.name === quick.protocol);
+    return this.workers[slot]?.quickRehearsal?.(quick.request) ?? Promise.resolve(undefined);
   }
 
   /** Script mode, once per scenario: the API object factory of every module that has one. */

@@ -12,6 +12,8 @@ export interface CountingServer {
   /** Arrival times (performance.now()) of every request. */
   arrivals(): number[];
   connections(): number;
+  /** When each connection was accepted (performance.now()). */
+  connectionTimes(): number[];
   /** Distinct values received of a header named in `recordHeaders`. */
   headerValues(name: string): string[];
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export interface CountingServerOptions {
 export async function startCountingServer(opts: CountingServerOptions = {}): Promise<CountingServer> {
   let n = 0;
   let conns = 0;
+  const connTimes: number[] = [];
   const paths = new Map<string, number>();
   const arrivals: number[] = [];
   const seen = new Map<string, Set<string>>();
@@ -54,7 +57,10 @@ export async function startCountingServer(opts: CountingServerOptions = {}): Pro
   };
   const server: Server = createServer(handler);
   server.keepAliveTimeout = 65_000;
-  server.on('connection', () => conns++);
+  server.on('connection', () => {
+    conns++;
+    connTimes.push(performance.now());
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -64,6 +70,7 @@ export async function startCountingServer(opts: CountingServerOptions = {}): Pro
     byPath: () => paths,
     arrivals: () => arrivals,
     connections: () => conns,
+    connectionTimes: () => connTimes,
     headerValues: (name) => [...(seen.get(name) ?? [])],
     close: () =>
       new Promise<void>((resolve) => {

@@ -47,6 +47,9 @@ export class ArrivalRunner {
   async run(): Promise<void> {
     const { ctx } = this;
     for (let k = 0; k < this.preAllocatedVUs; k++) this.idle.push(this.allocate());
+    // The idle pool is a stack: the first VUs made (those a worker warmed before the start, their
+    // connections open) go on top, so they are the first used.
+    this.idle.reverse();
     this.report();
     ctx.onControl((c) => {
       if (c.ratePerSec === undefined) return;
@@ -105,11 +108,7 @@ export class ArrivalRunner {
     if (this.schedulingDone) return;
     const { ctx } = this;
     const now = ctx.now();
-    while (this.nextAt <= now && !this.pastStop(this.nextAt)) {
-      ctx.scheduleLagUs((now - this.nextAt) * 1000);
-      this.dispatch(this.i, this.nextAt);
-      this.advance();
-    }
+    this.dispatchDue(now);
     if (this.live && !Number.isFinite(this.nextAt) && now < ctx.stop.endAtMs) {
       // Paused (rate 0): wait for a rate change (onControl wakes us) or the end of the window.
       // (Capped at setTimeout's maximum; an early wake just sleeps again.)
@@ -139,6 +138,16 @@ export class ArrivalRunner {
     else if (delay >= 2) this.timer = this.timers.setTimeout(this.tick, Math.floor(delay) - 1);
     else this.immediate = this.timers.setImmediate(this.tick);
   };
+
+  /** Dispatches every arrival due by `now`, each with its own intended time and lag. */
+  private dispatchDue(now: number): void {
+    const { ctx } = this;
+    while (this.nextAt <= now && !this.pastStop(this.nextAt)) {
+      ctx.scheduleLagUs((now - this.nextAt) * 1000);
+      this.dispatch(this.i, this.nextAt);
+      this.advance();
+    }
+  }
 
   /**
    * Is an arrival intended at `at` past the stop? The schedule's own end needs no test here: every
@@ -224,6 +233,10 @@ export class ArrivalRunner {
       this.idle.push(vu);
     }
     this.report();
+    // An iteration ends on an I/O callback: the loop is awake anyway, so arrivals that fell due
+    // since the last tick go out now instead of waiting for the timer (up to ~2 ms late at 1 ms
+    // granularity). The armed timer stays as it is; when it fires it finds less or nothing to do.
+    if (!this.schedulingDone && this.nextAt <= this.ctx.now()) this.dispatchDue(this.ctx.now());
     this.maybeFinish();
   }
 

@@ -209,6 +209,91 @@ class WorkerVu implements Vu, VuHost {
   }
 }
 
+/**
+ * The warm-up before the start instant (quick mode, open-loop scenarios): while the coordinator
+ * waits for every worker's `ready`, each worker makes the VUs its share of the rate needs (rate x
+ * WARM_LATENCY_MS, at least WARM_MIN_VUS, at most preAllocatedVUs) and opens their keep-alive
+ * connections; then, at rates where cold code falls behind (from REHEARSAL_MIN_RATE per worker),
+ * it rehearses: half a second's worth of its share of the rate (at most REHEARSAL_ITERATIONS)
+ * through the same request and record path against a stand-in target on loopback inside the
+ * worker (`quickRehearsal`), so that path runs compiled (JIT) from the first arrival. What the
+ * rehearsal records is dropped before the start. The first second then neither opens
+ * connections, nor grows the pool, nor runs cold code on the clock. The target sees
+ * connections, no requests. docs/executors.md#scheduling-accuracy; measured in docs/benchmarks.md.
+ */
+const WARM_LATENCY_MS = 5;
+const WARM_MIN_VUS = 4;
+/** The warm-up never holds the start back longer than this (a target slow to accept). */
+const WARM_TIMEOUT_MS = 2000;
+const REHEARSAL_MIN_RATE = 1000;
+const REHEARSAL_ITERATIONS = 3000;
+const REHEARSAL_LANES = 8;
+/** The rehearsal stops after this long even if its iterations are not all done (a slow machine). */
+const REHEARSAL_BUDGET_MS = 1000;
+/** Per scenario: the warmed VUs, in the order the executor's pool takes them. */
+const warmVus = new Map<string, WorkerVu[]>();
+
+async function warmUp(): Promise<void> {
+  if (testModule || !init.quick) return;
+  const opening: Promise<void>[] = [];
+  let rehearsal: { scenario: NormalizedScenario; iterations: number } | undefined;
+  for (const global of init.scenarios) {
+    const executor = executorFor(global.executor);
+    const plan = executor.plan(global);
+    if (!plan.openLoop) continue;
+    const scenario = executor.split(global, segment);
+    const peakPerSec = Math.max(0, ...plan.steps.map((s) => s.ratePerSec ?? 0)) * segment.share;
+    const need = Math.ceil((peakPerSec * WARM_LATENCY_MS) / 1000);
+    const count = Math.min(scenario.preAllocatedVUs, Math.max(WARM_MIN_VUS, need));
+    const vus: WorkerVu[] = [];
+    for (let k = 0; k < count; k++) {
+      const vu = new WorkerVu(vuIndex.next() + 1);
+      vus.push(vu);
+      opening.push(protocols.quickConnect(vu.clients));
+    }
+    warmVus.set(scenario.name, vus);
+    const iterations = Math.min(REHEARSAL_ITERATIONS, Math.ceil(peakPerSec / 2));
+    if (peakPerSec >= REHEARSAL_MIN_RATE && iterations > (rehearsal?.iterations ?? 0))
+      rehearsal = { scenario, iterations };
+  }
+  if (opening.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(opening),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, WARM_TIMEOUT_MS))),
+  ]);
+  clearTimeout(timer);
+  if (rehearsal) await rehearse(rehearsal.scenario, rehearsal.iterations);
+}
+
+/** Runs the quick request path hot against a stand-in target; drops everything it recorded. */
+async function rehearse(scenario: NormalizedScenario, iterations: number): Promise<void> {
+  const stand = await protocols.quickRehearsal();
+  if (!stand) return;
+  const tags = { ...init.tags, ...scenario.tags, scenario: scenario.name };
+  const { slot, iterate } = protocols.quickIteration(tags, stand.request);
+  const deadline = now() + REHEARSAL_BUDGET_MS;
+  let left = iterations;
+  const vu = { interrupted: false };
+  const lane = async (): Promise<void> => {
+    const clients = new VuClients(protocols);
+    try {
+      while (left-- > 0 && now() < deadline) await iterate(clients.get(slot), vu, 0);
+    } finally {
+      clients.close();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: REHEARSAL_LANES }, lane));
+  } finally {
+    await stand.close();
+    // Nothing of the rehearsal reaches the run: its samples, its event-loop health, its errors.
+    sink.flush();
+    health.sample();
+    errorLog.drain();
+  }
+}
+
 /** One iteration on a VU; resolves to the think time (ms) the VU waits before its next one. */
 type Iterate = (vu: WorkerVu, info: IterationInfo) => Promise<number>;
 
@@ -299,6 +384,9 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
   vus.set(0);
   vusMax.set(0);
   const runtime = testModule ? scriptRuntime(scenario, testModule, plan.openLoop) : quickRuntime(scenario);
+  /** The VUs warmed for this scenario before the start (quick mode, open loop): the pool's first. */
+  const warm = warmVus.get(scenario.name) ?? [];
+  warmVus.delete(scenario.name);
   /** VUs not yet closed (script VUs stay here until their onStop ended). */
   const live = new Set<WorkerVu>();
 
@@ -309,7 +397,7 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
     now,
     stop,
     newVu: () => {
-      const vu = new WorkerVu(vuIndex.next() + 1);
+      const vu = warm.shift() ?? new WorkerVu(vuIndex.next() + 1);
       runtime.init(vu);
       live.add(vu);
       return vu;
@@ -377,6 +465,8 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
   const wait = startAtMs - now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   if (now() < stop.endAtMs) await executor.run(ctx);
+  // Warmed VUs the executor never took (stopped before it started) close their connections.
+  for (const vu of warm.splice(0)) vu.clients.close();
   await runtime.settle(stop, live);
   vus.set(0);
   stop.dispose();
@@ -442,4 +532,7 @@ port.on('message', (msg: MainToWorker) => {
   }
 });
 
+// The warm-up only saves time on the clock: if it fails (a stand-in that cannot listen), the run
+// starts cold, as it would without it, and the target's own errors show in the run.
+await warmUp().catch(() => {});
 send({ type: 'ready' });

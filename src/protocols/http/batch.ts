@@ -22,6 +22,10 @@ export class LanedConnection implements HttpConnection {
     return this.main.request(spec);
   }
 
+  connect(spec: HttpRequestSpec): Promise<void> {
+    return this.main.connect?.(spec) ?? Promise.resolve();
+  }
+
   /** Lane `i` (0: the VU's own connection), opened on first use. */
   lane(i: number): HttpConnection {
     if (i === 0) return this.main;

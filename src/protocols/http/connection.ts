@@ -58,6 +58,10 @@ class VuHttpConnection implements HttpConnection {
     return client.send(spec);
   }
 
+  connect(spec: HttpRequestSpec): Promise<void> {
+    return this.clientFor(spec)?.connect?.() ?? Promise.resolve();
+  }
+
   close(): void {
     for (const client of this.origins.values()) client.close();
     this.origins.clear();

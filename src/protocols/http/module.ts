@@ -13,7 +13,8 @@ import { DEFAULT_EXPECTED, ExpectedStatuses } from './expected-statuses.js';
 import { HTTP_HEADLINE, HTTP_METRICS } from './metrics.js';
 import { connectionOptions, HTTP_OPTIONS, type HttpOptions } from './options.js';
 import { preflight } from './preflight.js';
-import { httpQuickIteration } from './quick.js';
+import { httpQuickConnect, httpQuickIteration } from './quick.js';
+import { httpQuickRehearsal } from './rehearsal.js';
 import { HttpRecorder } from './recorder.js';
 import { httpScriptApi } from './script-api.js';
 import { SharedConnections } from './shared-connections.js';
@@ -53,7 +54,11 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
       const c = options.debug
         ? debugConnection(made, options.debug === 'full', (t) => void process.stderr.write(t))
         : made;
-      return { request: (spec) => env.track(c.request(spec)), close: () => c.close() };
+      return {
+        request: (spec) => env.track(c.request(spec)),
+        connect: (spec) => c.connect?.(spec) ?? Promise.resolve(),
+        close: () => c.close(),
+      };
     };
     const shared = options.http2 ? new SharedConnections(tracked, options.http2Streams ?? 1) : null;
     return {
@@ -70,6 +75,8 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
           recorder,
           tags as Readonly<Record<string, string>> & { scenario: string },
         ),
+      quickRehearsal: (request) => httpQuickRehearsal(request as QuickRequest),
+      quickConnect: (request, conn) => httpQuickConnect(request as QuickRequest, conn),
       scriptApi: (scenario) => httpScriptApi(recorder, scenario),
     };
   },

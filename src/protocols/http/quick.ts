@@ -5,15 +5,10 @@ import type { QuickIteration, VuState } from '../module.js';
 import type { HttpRecorder } from './recorder.js';
 import type { HttpConnection, HttpRequestSpec } from './types.js';
 
-export function httpQuickIteration(
-  req: QuickRequest,
-  recorder: HttpRecorder,
-  tags: Readonly<Record<string, string>> & { scenario: string },
-): QuickIteration<HttpConnection> {
-  const url = new URL(req.url);
-  const spec: HttpRequestSpec = {
+function quickSpec(req: QuickRequest): HttpRequestSpec {
+  return {
     method: req.method,
-    url,
+    url: new URL(req.url),
     headers: req.headers,
     body: req.body === undefined ? undefined : Buffer.from(req.body),
     timeoutMs: req.timeoutMs,
@@ -21,6 +16,20 @@ export function httpQuickIteration(
     // Nothing in quick mode reads a body: count its bytes, keep none (50 MB bodies at 40 VUs held 2.3 GB).
     discardBody: true,
   };
+}
+
+/** Quick mode's warm-up: opens the VU's connection to the request's origin, sending nothing. */
+export function httpQuickConnect(req: QuickRequest, conn: HttpConnection): Promise<void> {
+  return conn.connect?.(quickSpec(req)) ?? Promise.resolve();
+}
+
+export function httpQuickIteration(
+  req: QuickRequest,
+  recorder: HttpRecorder,
+  tags: Readonly<Record<string, string>> & { scenario: string },
+): QuickIteration<HttpConnection> {
+  const spec = quickSpec(req);
+  const url = spec.url;
   const endpoint = recorder.endpoint({
     ...tags,
     name: endpointName(req.method, url),

@@ -106,6 +106,8 @@ class RawHttp1Client extends SerialOriginClient {
   private prepared: PreparedHttp1Request | null = null;
   private timeoutMs = 0;
   private retried = false;
+  /** Set while `connect()` waits for a socket opened ahead of any request. */
+  private connectWaiter: (() => void) | null = null;
   /** The attempt in flight went out on a socket that had served an earlier response. */
   private wasReused = false;
   private blockedUs = 0;
@@ -162,6 +164,26 @@ class RawHttp1Client extends SerialOriginClient {
     const socket = this.socket;
     if (socket !== null && this.connected && socket.writable) this.queueWrite(socket);
     else this.openSocket();
+  }
+
+  /**
+   * Opens the keep-alive socket ahead of the first request (the warm-up before the start
+   * instant). Nothing is sent and nothing recorded; resolves when the socket is open or gone.
+   */
+  connect(): Promise<void> {
+    if (this.busy || this.socket !== null) return Promise.resolve();
+    this.openSocket();
+    return new Promise((resolve) => (this.connectWaiter = resolve));
+  }
+
+  private connectSettled(opened: boolean): void {
+    const waiter = this.connectWaiter;
+    if (waiter === null) return;
+    this.connectWaiter = null;
+    // An idle socket opened ahead is a kept-alive one: if the server closes it before the first
+    // request, that request is sent once more on a fresh socket, as on any reused socket.
+    if (opened) this.socketReused = true;
+    waiter();
   }
 
   private resetAttempt(): void {
@@ -235,6 +257,7 @@ class RawHttp1Client extends SerialOriginClient {
   private dropSocket(): void {
     const socket = this.socket;
     if (socket !== null) {
+      this.connectSettled(false);
       this.socket = null;
       this.connected = false;
       this.socketReused = false;
@@ -361,7 +384,7 @@ class RawHttp1Client extends SerialOriginClient {
   handleConnect(socket: Socket): void {
     const now = nowUs();
     this.connected = true;
-    if (!this.busy) return;
+    if (!this.busy) return this.connectSettled(true);
     if (this.lookupDoneUs > 0) {
       // DNS time is "blocked" in k6's terms; TCP connect is "connecting".
       this.blockedUs += this.lookupDoneUs - this.connectStartUs;

@@ -74,6 +74,12 @@ export interface HttpResponse {
 
 export interface HttpConnection {
   request(spec: HttpRequestSpec): Promise<HttpResponse>;
+  /**
+   * Opens the connection `spec` would go out on, sending nothing (the warm-up before the run's
+   * start instant). Resolves once it is open or has failed (the first request then reports the
+   * failure); a connection that cannot open ahead (undici, HTTP/2) resolves at once.
+   */
+  connect?(spec: HttpRequestSpec): Promise<void>;
   /** Closes every socket this VU holds. Idempotent. */
   close(): void;
 }
@@ -100,6 +106,8 @@ export interface HttpConnectionOptions {
 export interface HttpOriginClient {
   /** Sends exactly one request (no redirect handling). Resolves, never rejects. */
   send(spec: HttpRequestSpec): Promise<HttpResponse>;
+  /** Opens the socket without a request (see `HttpConnection.connect`); absent: cannot. */
+  connect?(): Promise<void>;
   /** Closes the socket(s) and fails queued requests; the client may be used again afterwards. */
   close(): void;
 }
