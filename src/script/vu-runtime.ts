@@ -162,13 +162,24 @@ export class ScriptScenario {
     return this.o.trackVu ? currentVu.run(vu, fn, vu.ctx) : fn(vu.ctx);
   }
 
-  /** One iteration; returns the think time (ms) to wait before the VU's next one. */
-  async iterate(vu: ScriptVu, iteration: number): Promise<number> {
+  /** Whether `iterate` resolves to a think time: users with `wait` do; `exec` never waits. */
+  get thinks(): boolean {
+    return this.exec === undefined;
+  }
+
+  /**
+   * One iteration. With `exec`: what exec returns (a promise, or a value; a synchronous throw
+   * throws), which is no think time (`thinks` is false); not an async function, so a sleeping VU
+   * keeps no generator and promise of its own here. With a user: the think time (ms) to wait
+   * before the VU's next iteration.
+   */
+  iterate(vu: ScriptVu, iteration: number): unknown {
     vu.beginIteration(iteration);
-    if (this.exec) {
-      await this.call(vu, this.exec);
-      return 0;
-    }
+    if (this.exec) return this.call(vu, this.exec);
+    return this.iterateUser(vu);
+  }
+
+  private async iterateUser(vu: ScriptVu): Promise<number> {
     const user = this.user as UserDefinition;
     if (!vu.started) {
       if (user.onStart) await this.call(vu, user.onStart as VuFunction);
@@ -214,8 +225,11 @@ export class ScriptScenario {
 /** What a script VU needs from the engine's VU: its interruption flag, an interruptible sleep, its clients. */
 export interface VuHost {
   readonly interrupted: boolean;
-  /** Resolves after `ms`, or at once when the VU is interrupted. */
-  sleep(ms: number): Promise<void>;
+  /**
+   * Resolves after `ms`, or at once when the VU is interrupted; `strict`: rejects with a
+   * VuInterruptedError instead when the VU is (or gets) interrupted.
+   */
+  sleep(ms: number, strict?: boolean): Promise<void>;
   /** The VU's client of the protocol module in `slot` (made on first use). */
   client(slot: number): ProtocolClient;
 }
@@ -261,11 +275,11 @@ export class ScriptVu implements VuScope, ProtocolScope {
     if (this.host.interrupted) throw new VuInterruptedError();
   }
 
-  async sleep(seconds: number): Promise<void> {
+  /** Not an async function: a sleeping VU keeps only the host's promise and timer. */
+  sleep(seconds: number): Promise<void> {
     if (typeof seconds !== 'number' || !(seconds >= 0))
-      throw new TypeError(`sleep(${String(seconds)}): seconds must be a number >= 0`);
-    await this.host.sleep(seconds * 1000);
-    if (this.host.interrupted) throw new VuInterruptedError();
+      return Promise.reject(new TypeError(`sleep(${String(seconds)}): seconds must be a number >= 0`));
+    return this.host.sleep(seconds * 1000, true);
   }
 
   get interrupted(): boolean {
