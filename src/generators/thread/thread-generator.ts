@@ -4,6 +4,7 @@
  * disk, data files as SharedArrayBuffers every thread shares) and turns the thread's messages,
  * errors and exit into the generator events.
  */
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { GeneratorEmitter, type Generator, type GeneratorFactory } from '../../engine/generator.js';
 import type { GeneratorControl, GeneratorSpec } from '../../engine/protocol.js';
@@ -15,8 +16,22 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
  * A worker's garbage is short-lived (one request, one iteration): a young generation capped at
  * 8 MB (V8's default grows to 48 MB) is scavenged more often for little CPU, and bounds the heap
  * headroom of each worker. 10,000 VUs with 5 s think: 383 -> 332 MB peak RSS (2 workers).
+ *
+ * The old generation is capped at 1.5 GB (or the process's own limit, when lower): V8 lets a heap
+ * whose limit is 2 GB or more grow to 4× its live size before a full GC, a smaller one to at
+ * most ~1.8× (V8's heap controller, MaxGrowingFactor). 10,000 script VUs sleeping 5 s keep ~85 MB
+ * live: with the default 4 GB limit the worker's heap reached 350 MB between full GCs (500 MB
+ * peak RSS in 60 s), capped it stays under 175 MB (308 MB). A worker whose script keeps more than
+ * 1.5 GB fails with ERR_WORKER_OUT_OF_MEMORY; that is ~150,000 idle VUs, and the load of one core.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 } as const;
+const OLD_GENERATION_CAP_MB = 1536;
+const WORKER_LIMITS = {
+  maxYoungGenerationSizeMb: 8,
+  maxOldGenerationSizeMb: Math.min(
+    OLD_GENERATION_CAP_MB,
+    Math.floor(getHeapStatistics().heap_size_limit / (1024 * 1024)),
+  ),
+} as const;
 
 export class ThreadGenerator extends GeneratorEmitter implements Generator {
   readonly label: string;
