@@ -18,7 +18,7 @@ import { HttpRecorder } from './recorder.js';
 import { httpScriptApi } from './script-api.js';
 import { SharedConnections } from './shared-connections.js';
 import { HTTP_STEPS } from './steps.js';
-import type { HttpConnection } from './types.js';
+import type { HttpConnection, HttpRequestSpec, HttpResponse } from './types.js';
 import { loadUndici } from './undici-client.js';
 
 export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
@@ -53,7 +53,7 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
       const c = options.debug
         ? debugConnection(made, options.debug === 'full', (t) => void process.stderr.write(t))
         : made;
-      return { request: (spec) => env.track(c.request(spec)), close: () => c.close() };
+      return new TrackedConnection(c, env);
     };
     const shared = options.http2 ? new SharedConnections(tracked, options.http2Streams ?? 1) : null;
     return {
@@ -80,3 +80,17 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
       ? preflight(target, timeoutMs, options.insecureSkipTLSVerify, options.tls)
       : preflight(new URL(options.proxy), timeoutMs),
 };
+
+/** A VU's connection whose requests count as in flight: one object per VU instead of two closures. */
+class TrackedConnection implements HttpConnection {
+  constructor(
+    private readonly conn: HttpConnection,
+    private readonly env: { track<T>(request: Promise<T>): Promise<T> },
+  ) {}
+  request(spec: HttpRequestSpec): Promise<HttpResponse> {
+    return this.env.track(this.conn.request(spec));
+  }
+  close(): void {
+    this.conn.close();
+  }
+}

@@ -130,7 +130,8 @@ function urlCacheFor(defaults: HttpClientDefaults): Map<string, URL> {
 }
 
 export class ScriptHttpClient implements HttpClient {
-  private readonly jar = new VuCookieJar();
+  /** Made when the script touches `http.cookies` or a response sets a cookie. */
+  private jar: VuCookieJar | undefined = undefined;
   /** Resolved URLs of plain string targets (most scripts use a handful of paths). */
   private readonly urls: Map<string, URL>;
   /**
@@ -149,7 +150,7 @@ export class ScriptHttpClient implements HttpClient {
   }
 
   get cookies(): CookieJarApi {
-    return this.jar;
+    return (this.jar ??= new VuCookieJar());
   }
 
   url(strings: TemplateStringsArray, ...values: unknown[]): UrlTemplate {
@@ -311,7 +312,7 @@ export class ScriptHttpClient implements HttpClient {
     }
     if (options.headers) Object.assign(headers, options.headers);
     if (this.defaults.cookies) {
-      const cookie = this.jar.get(url.href);
+      const cookie = this.jar?.get(url.href) ?? '';
       if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
     }
     const max = options.maxResponseBytes;
@@ -346,7 +347,7 @@ export class ScriptHttpClient implements HttpClient {
     const url = p.spec.url;
     if (this.defaults.cookies && res.status > 0) {
       const setCookie = setCookieOf(res);
-      if (setCookie !== undefined) this.jar.store(url.href, setCookie);
+      if (setCookie !== undefined) (this.jar ??= new VuCookieJar()).store(url.href, setCookie);
     }
     return new VolleyScriptResponse(
       res,
