@@ -11,7 +11,7 @@
  * BENCH_BASELINE=/other/checkout/dist/src/cli/main.js adds that build to sections 1 and 2, interleaved (before/after).
  * Environment: BENCH_SECTIONS (1-11, default all; 6 is the 10-minute soak; 8 HTTP/2 vs h2load, 9 gRPC, 10 WebSocket, 11 agents over NATS), BENCH_AGENTS (section 11, default 1,2,4,8,16), BENCH_DURATION (seconds per run, default 10),
  * BENCH_RUNS (section-1 repetitions, default 1), BENCH_TARGETS (section 1: nginx,node), BENCH_RATES (section 2, default 1000,5000,10000), BENCH_OPEN_MODES (section 2: default,pinned,precise), BENCH_OPEN_RUNS (section 2 repetitions),
- * BENCH_MEM_VUS / BENCH_MEM_DURATION (section 3, default 10000 / 20), BENCH_SOAK_S / BENCH_SOAK_RATE
+ * BENCH_MEM_VUS / BENCH_MEM_DURATION / BENCH_MEM_SMALL_VUS (section 3, default 10000 / 20 / 1000), BENCH_SOAK_S / BENCH_SOAK_RATE
  * (section 6, default 600 / 2000), BENCH_STARTUP_RUNS (section 7, default 10), BENCH_COOLDOWN (s, default 2),
  * BENCH_GEN_CORE / BENCH_TARGET_CORE (default 0 / 1), BENCH_QUIET_WAIT (most seconds to wait
  * before a run for a quiet machine, default 30; 0 = don't wait), BENCH_RETRIES (sections 1-2: reruns

@@ -33,7 +33,7 @@ export type GeneratorFailureCode = 'engine-failed' | 'crashed' | 'out-of-memory'
 
 export interface GeneratorFatal {
   code: GeneratorFailureCode;
-  /** One line on why: `Error: boom`, `its heap limit was reached`. */
+  /** One line on why: `Error: boom`, `its heap limit (1024 MB old generation) was reached`. */
   message: string;
   /** Everything known (a stack trace), kept in the run's workerErrors. */
   detail: string;

@@ -70,6 +70,8 @@ export class ScriptScenario {
   private readonly checkSeries = new Map<string, RateSeries>();
   private readonly groupDurations = new Map<string, TrendSeries>();
   private readonly stopping = new Set<Promise<void>>();
+  /** The class of this scenario's VU contexts (a getter per protocol module). */
+  readonly Ctx: typeof ScriptVuContext;
 
   constructor(readonly o: ScenarioRuntimeOptions) {
     const sc = o.definition.scenarios[o.scenario];
@@ -102,6 +104,7 @@ export class ScriptScenario {
       });
       this.wait = o.openLoop ? undefined : user.wait;
     }
+    this.Ctx = ScriptVuContext.withProtocols(o.protocols);
     if (!this.exec && this.tasks.length === 0)
       throw new Error(`scenario '${o.scenario}' has nothing to run: give it exec or a user with tasks`);
   }
@@ -162,13 +165,24 @@ export class ScriptScenario {
     return this.o.trackVu ? currentVu.run(vu, fn, vu.ctx) : fn(vu.ctx);
   }
 
-  /** One iteration; returns the think time (ms) to wait before the VU's next one. */
-  async iterate(vu: ScriptVu, iteration: number): Promise<number> {
+  /** Whether `iterate` resolves to a think time: users with `wait` do; `exec` never waits. */
+  get thinks(): boolean {
+    return this.exec === undefined;
+  }
+
+  /**
+   * One iteration. With `exec`: what exec returns (a promise, or a value; a synchronous throw
+   * throws), which is no think time (`thinks` is false); not an async function, so a sleeping VU
+   * keeps no generator and promise of its own here. With a user: the think time (ms) to wait
+   * before the VU's next iteration.
+   */
+  iterate(vu: ScriptVu, iteration: number): unknown {
     vu.beginIteration(iteration);
-    if (this.exec) {
-      await this.call(vu, this.exec);
-      return 0;
-    }
+    if (this.exec) return this.call(vu, this.exec);
+    return this.iterateUser(vu);
+  }
+
+  private async iterateUser(vu: ScriptVu): Promise<number> {
     const user = this.user as UserDefinition;
     if (!vu.started) {
       if (user.onStart) await this.call(vu, user.onStart as VuFunction);
@@ -214,10 +228,90 @@ export class ScriptScenario {
 /** What a script VU needs from the engine's VU: its interruption flag, an interruptible sleep, its clients. */
 export interface VuHost {
   readonly interrupted: boolean;
-  /** Resolves after `ms`, or at once when the VU is interrupted. */
-  sleep(ms: number): Promise<void>;
+  /**
+   * Resolves after `ms`, or at once when the VU is interrupted; `strict`: rejects with a
+   * VuInterruptedError instead when the VU is (or gets) interrupted.
+   */
+  sleep(ms: number, strict?: boolean): Promise<void>;
   /** The VU's client of the protocol module in `slot` (made on first use). */
   client(slot: number): ProtocolClient;
+}
+
+/**
+ * A VU's context: the per-VU values are its own fields; the functions (`check`, `group`, `sleep`),
+ * `state` and the protocol APIs are made on first access, so a VU that never uses `ws`, `grpc` or
+ * `group` keeps none of their objects (10,000 VUs each carried all of them). Subclassed per scenario
+ * with one getter per protocol module (`scriptContextClass`): every VU of a scenario shares its
+ * shape.
+ */
+class ScriptVuContext {
+  iteration = 0;
+  vuIteration = 0;
+  readonly scenario: string;
+  readonly user: string | undefined;
+  readonly data: unknown;
+  readonly #owner: ScriptVu;
+  #state: object | undefined = undefined;
+  #check: VuContext['check'] | undefined = undefined;
+  #group: VuContext['group'] | undefined = undefined;
+  #sleep: VuContext['sleep'] | undefined = undefined;
+  /** The protocol APIs made so far, by module slot. */
+  #apis: unknown[] | undefined = undefined;
+
+  constructor(
+    readonly vu: number,
+    owner: ScriptVu,
+    o: ScenarioRuntimeOptions,
+    user: string | undefined,
+  ) {
+    this.#owner = owner;
+    this.scenario = o.scenario;
+    this.user = user;
+    this.data = o.setupData;
+  }
+
+  /** The context class of a scenario's VUs: this class with a getter per protocol module. */
+  static withProtocols(protocols: readonly ScriptProtocol[]): typeof ScriptVuContext {
+    const Ctx = class extends ScriptVuContext {};
+    for (const p of protocols) {
+      Object.defineProperty(Ctx.prototype, p.name, {
+        get(this: ScriptVuContext) {
+          return this.#api(p);
+        },
+        enumerable: true,
+        configurable: true,
+      });
+    }
+    return Ctx;
+  }
+
+  get state(): object {
+    return (this.#state ??= {});
+  }
+  set state(v: object) {
+    this.#state = v;
+  }
+  get check(): VuContext['check'] {
+    return (this.#check ??= (value, checks, tags) => this.#owner.check(value, checks, tags));
+  }
+  get group(): VuContext['group'] {
+    return (this.#group ??= (name, fn) => this.#owner.group(name, fn));
+  }
+  get sleep(): VuContext['sleep'] {
+    return (this.#sleep ??= (seconds) => this.#owner.sleep(seconds));
+  }
+
+  /** `ctx[p.name]`: the module's script API for this VU; its client is made on the first request. */
+  #api(p: ScriptProtocol): unknown {
+    const apis = (this.#apis ??= []);
+    let api = apis[p.slot];
+    if (api === undefined) {
+      const host = this.#owner.host;
+      api = p.make(() => host.client(p.slot), this.#owner);
+      apis[p.slot] = api;
+    }
+    return api;
+  }
 }
 
 /** One VU of a script scenario: its context object (reused every iteration) and its recording scope. */
@@ -231,29 +325,11 @@ export class ScriptVu implements VuScope, ProtocolScope {
   constructor(
     private readonly scenario: ScriptScenario,
     readonly id: number,
-    private readonly host: VuHost,
+    readonly host: VuHost,
   ) {
     this.scope = scenario.groupScope('');
-    const o = scenario.o;
     // The context is one object per VU; iteration fields are updated in place.
-    const ctx = {
-      vu: id,
-      iteration: 0,
-      vuIteration: 0,
-      scenario: o.scenario,
-      user: scenario.userName,
-      state: {},
-      data: o.setupData,
-      check: (value, checks, tags) => this.check(value, checks, tags),
-      group: (name, fn) => this.group(name, fn),
-      sleep: (seconds: number) => this.sleep(seconds),
-    } satisfies Omit<VuContext, 'http' | 'grpc' | 'ws'> as Omit<VuContext, 'http' | 'grpc' | 'ws'> &
-      Record<string, unknown>;
-    // `ctx.http` (and any other module's API) is a small object made now, in the same order for
-    // every VU (one hidden class); the client behind it is made on the VU's first request, so a
-    // VU that never uses a protocol opens no connection of it.
-    for (const p of o.protocols) ctx[p.name] = p.make(() => host.client(p.slot), this);
-    this.ctx = ctx as unknown as VuContext;
+    this.ctx = new scenario.Ctx(id, this, scenario.o, scenario.userName) as unknown as VuContext;
   }
 
   /** The protocols' scope: throws once the VU was cut off by a hard stop. */
@@ -261,11 +337,11 @@ export class ScriptVu implements VuScope, ProtocolScope {
     if (this.host.interrupted) throw new VuInterruptedError();
   }
 
-  async sleep(seconds: number): Promise<void> {
+  /** Not an async function: a sleeping VU keeps only the host's promise and timer. */
+  sleep(seconds: number): Promise<void> {
     if (typeof seconds !== 'number' || !(seconds >= 0))
-      throw new TypeError(`sleep(${String(seconds)}): seconds must be a number >= 0`);
-    await this.host.sleep(seconds * 1000);
-    if (this.host.interrupted) throw new VuInterruptedError();
+      return Promise.reject(new TypeError(`sleep(${String(seconds)}): seconds must be a number >= 0`));
+    return this.host.sleep(seconds * 1000, true);
   }
 
   get interrupted(): boolean {

@@ -4,6 +4,7 @@
  * disk, data files as SharedArrayBuffers every thread shares) and turns the thread's messages,
  * errors and exit into the generator events.
  */
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { GeneratorEmitter, type Generator, type GeneratorFactory } from '../../engine/generator.js';
 import type { GeneratorControl, GeneratorSpec } from '../../engine/protocol.js';
@@ -15,8 +16,23 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
  * A worker's garbage is short-lived (one request, one iteration): a young generation capped at
  * 8 MB (V8's default grows to 48 MB) is scavenged more often for little CPU, and bounds the heap
  * headroom of each worker. 10,000 VUs with 5 s think: 383 -> 332 MB peak RSS (2 workers).
+ *
+ * The old generation is capped at 1 GB (or the process's own limit, when lower): V8 lets a heap
+ * whose limit is 2 GB or more grow to 4× its live size before a full GC, a smaller one to at most
+ * 1.3–2× (V8's heap controller, MaxGrowingFactor: 1.6× at 1 GB). 10,000 script VUs sleeping 5 s
+ * keep ~85 MB live: under the default 4 GB limit the worker's heap reached 350 MB between full GCs
+ * (500 MB peak RSS in 60 s); capped at 1.5 GB it stays under 175 MB (304 MB peak in 40 s), at
+ * 1 GB under 160 MB (285–299 MB). A worker whose heap outgrows the cap fails as out-of-memory
+ * (the run says so); 1 GB is ~120,000 idle script VUs, far more than one core drives.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 } as const;
+const OLD_GENERATION_CAP_MB = 1024;
+const WORKER_LIMITS = {
+  maxYoungGenerationSizeMb: 8,
+  maxOldGenerationSizeMb: Math.min(
+    OLD_GENERATION_CAP_MB,
+    Math.floor(getHeapStatistics().heap_size_limit / (1024 * 1024)),
+  ),
+} as const;
 
 export class ThreadGenerator extends GeneratorEmitter implements Generator {
   readonly label: string;
@@ -74,7 +90,9 @@ export class ThreadGenerator extends GeneratorEmitter implements Generator {
         const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
         this.emit('fatal', {
           code: oom ? 'out-of-memory' : 'crashed',
-          message: oom ? 'its heap limit was reached' : `${err.name}: ${err.message.split('\n')[0]}`,
+          message: oom
+            ? `its heap limit (${WORKER_LIMITS.maxOldGenerationSizeMb} MB old generation) was reached`
+            : `${err.name}: ${err.message.split('\n')[0]}`,
           detail: err.stack ?? err.message,
         });
       });

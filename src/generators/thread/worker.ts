@@ -179,6 +179,8 @@ class WorkerVu implements Vu, VuHost {
   script: ScriptVu | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  /** A script's sleep (strict) is woken by rejecting: the interrupted VU's code unwinds. */
+  private cut: ((err: VuInterruptedError) => void) | undefined;
   /** Set while an iteration runs: ends the wait for it when the VU is interrupted (a hung iteration). */
   abandon: (() => void) | undefined;
   constructor(readonly id: number) {}
@@ -187,12 +189,14 @@ class WorkerVu implements Vu, VuHost {
     return this.clients.get(slot);
   }
 
-  sleep(ms: number): Promise<void> {
-    if (this.interrupted || !(ms > 0)) return Promise.resolve();
-    return new Promise((resolve) => {
+  sleep(ms: number, strict = false): Promise<void> {
+    if (this.interrupted) return strict ? Promise.reject(new VuInterruptedError()) : Promise.resolve();
+    if (!(ms > 0)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
       this.wake = resolve;
+      this.cut = strict ? reject : undefined;
       this.sleepTimer = setTimeout(() => {
-        this.wake = undefined;
+        if (this.wake === resolve) this.wake = this.cut = undefined;
         resolve();
       }, ms);
     });
@@ -203,8 +207,10 @@ class WorkerVu implements Vu, VuHost {
     this.clients.close();
     if (this.sleepTimer) clearTimeout(this.sleepTimer);
     const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    const cut = this.cut;
+    this.wake = this.cut = undefined;
+    if (cut) cut(new VuInterruptedError());
+    else wake?.();
     this.abandon?.();
   }
 }
@@ -294,11 +300,16 @@ async function rehearse(scenario: NormalizedScenario, iterations: number): Promi
   }
 }
 
-/** One iteration on a VU; resolves to the think time (ms) the VU waits before its next one. */
-type Iterate = (vu: WorkerVu, info: IterationInfo) => Promise<number>;
+/**
+ * One iteration on a VU; resolves to the think time (ms) the VU waits before its next one, or (a
+ * runtime that does not think) to anything, or returns a value or throws when it ran synchronously.
+ */
+type Iterate = (vu: WorkerVu, info: IterationInfo) => unknown;
 
 interface ScenarioRuntime {
   iterate: Iterate;
+  /** Whether `iterate` resolves to a think time (false: whatever it resolves to is ignored). */
+  thinks: boolean;
   /** Prepares a new VU (script mode: its context). */
   init(vu: WorkerVu): void;
   /** A VU leaves; resolves when its last work (a user's onStop) ended. */
@@ -316,6 +327,7 @@ function quickRuntime(scenario: NormalizedScenario): ScenarioRuntime {
   });
   return {
     iterate: (vu, info) => iterate(vu.clients.get(slot), vu, info.iteration),
+    thinks: true,
     init: () => {},
     retire: () => undefined,
     settle: async () => {},
@@ -341,7 +353,10 @@ function scriptRuntime(scenario: NormalizedScenario, module: TestModule, openLoo
     now,
   });
   return {
-    iterate: (vu, info) => rt.iterate(vu.script as ScriptVu, info.iteration),
+    iterate: rt.thinks
+      ? (vu, info) => rt.iterate(vu.script as ScriptVu, info.iteration) as Promise<number>
+      : (vu, info) => rt.iterate(vu.script as ScriptVu, info.iteration),
+    thinks: rt.thinks,
     init: (vu) => {
       vu.script = rt.newVu(vu.id, vu);
     },
@@ -421,11 +436,13 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
       try {
         // An iteration that never settles (a promise nobody resolves) is abandoned when the VU is
         // interrupted at the hard stop: it counts as interrupted and the worker can still finish.
-        const running = runtime.iterate(vu, info);
-        thinkMs = await new Promise<number>((resolve, reject) => {
+        // A native promise is passed through as it is; a synchronous exec's value is wrapped.
+        const running = Promise.resolve(runtime.iterate(vu, info));
+        const value = await new Promise<unknown>((resolve, reject) => {
           vu.abandon = () => resolve(0);
           running.then(resolve, reject);
         });
+        if (runtime.thinks) thinkMs = value as number;
       } catch (err) {
         // A failing iteration is counted (and, for scripts, its error logged), never fatal: the run goes on.
         if (!vu.interrupted && !(err instanceof VuInterruptedError)) {

@@ -12,7 +12,8 @@ import type { HttpConnection, HttpRequestSpec, HttpResponse } from './types.js';
 /** A VU's connection with lanes for batches: `request` is lane 0's. */
 export class LanedConnection implements HttpConnection {
   private readonly main: HttpConnection;
-  private readonly extra: HttpConnection[] = [];
+  /** Lanes 1.., opened by http.batch on first use. */
+  private extra: HttpConnection[] | undefined = undefined;
 
   constructor(private readonly make: () => HttpConnection) {
     this.main = make();
@@ -29,17 +30,18 @@ export class LanedConnection implements HttpConnection {
   /** Lane `i` (0: the VU's own connection), opened on first use. */
   lane(i: number): HttpConnection {
     if (i === 0) return this.main;
-    let l = this.extra[i - 1];
+    const extra = (this.extra ??= []);
+    let l = extra[i - 1];
     if (l === undefined) {
       l = this.make();
-      this.extra[i - 1] = l;
+      extra[i - 1] = l;
     }
     return l;
   }
 
   close(): void {
     this.main.close();
-    for (const l of this.extra) l.close();
+    if (this.extra !== undefined) for (const l of this.extra) l.close();
   }
 }
 

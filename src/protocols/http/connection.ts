@@ -25,7 +25,8 @@ const UNDICI_ONLY_METHODS: ReadonlySet<string> = new Set(['CONNECT']);
 
 class VuHttpConnection implements HttpConnection {
   private readonly options: HttpConnectionOptions;
-  private readonly origins = new Map<string, HttpOriginClient>();
+  /** Origin clients by origin key, made with the first one (most VUs talk to one origin). */
+  private origins: Map<string, HttpOriginClient> | undefined = undefined;
   /** The last URL object seen and its client: quick mode sends one URL object over and over. */
   private lastUrl: URL | null = null;
   private lastClient: HttpOriginClient | null = null;
@@ -63,8 +64,8 @@ class VuHttpConnection implements HttpConnection {
   }
 
   close(): void {
-    for (const client of this.origins.values()) client.close();
-    this.origins.clear();
+    if (this.origins !== undefined) for (const client of this.origins.values()) client.close();
+    this.origins = undefined;
     this.lastUrl = null;
     this.lastClient = null;
   }
@@ -82,7 +83,7 @@ class VuHttpConnection implements HttpConnection {
     const protocol = url.protocol;
     if (protocol !== 'http:' && protocol !== 'https:') return null;
     const key = `${fast ? 'raw+' : ''}${protocol}//${url.host}`;
-    let client = this.origins.get(key);
+    let client = this.origins?.get(key);
     if (client === undefined) {
       if (this.options.allowH2 === true && this.options.proxy === undefined) {
         const origin = `${protocol}//${url.host}`;
@@ -111,7 +112,7 @@ class VuHttpConnection implements HttpConnection {
           proxy: this.options.proxy,
         });
       }
-      this.origins.set(key, client);
+      (this.origins ??= new Map()).set(key, client);
     }
     this.lastUrl = url;
     this.lastWasFast = fast;

@@ -19,7 +19,7 @@ import { HttpRecorder } from './recorder.js';
 import { httpScriptApi } from './script-api.js';
 import { SharedConnections } from './shared-connections.js';
 import { HTTP_STEPS } from './steps.js';
-import type { HttpConnection } from './types.js';
+import type { HttpConnection, HttpRequestSpec, HttpResponse } from './types.js';
 import { loadUndici } from './undici-client.js';
 
 export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
@@ -54,11 +54,7 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
       const c = options.debug
         ? debugConnection(made, options.debug === 'full', (t) => void process.stderr.write(t))
         : made;
-      return {
-        request: (spec) => env.track(c.request(spec)),
-        connect: (spec) => c.connect?.(spec) ?? Promise.resolve(),
-        close: () => c.close(),
-      };
+      return new TrackedConnection(c, env);
     };
     const shared = options.http2 ? new SharedConnections(tracked, options.http2Streams ?? 1) : null;
     return {
@@ -87,3 +83,21 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
       ? preflight(target, timeoutMs, options.insecureSkipTLSVerify, options.tls)
       : preflight(new URL(options.proxy), timeoutMs),
 };
+
+/** A VU's connection whose requests count as in flight: one object per VU instead of two closures. */
+class TrackedConnection implements HttpConnection {
+  constructor(
+    private readonly conn: HttpConnection,
+    private readonly env: { track<T>(request: Promise<T>): Promise<T> },
+  ) {}
+  request(spec: HttpRequestSpec): Promise<HttpResponse> {
+    return this.env.track(this.conn.request(spec));
+  }
+  /** Opens the connection without sending (the open-loop warm-up); not tracked: nothing is in flight. */
+  connect(spec: HttpRequestSpec): Promise<void> {
+    return this.conn.connect?.(spec) ?? Promise.resolve();
+  }
+  close(): void {
+    this.conn.close();
+  }
+}

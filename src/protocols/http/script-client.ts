@@ -163,7 +163,8 @@ function plainCacheFor(defaults: HttpClientDefaults): Map<string, Map<string, Pr
 }
 
 export class ScriptHttpClient implements HttpClient {
-  private readonly jar = new VuCookieJar();
+  /** Made when the script touches `http.cookies` or a response sets a cookie. */
+  private jar: VuCookieJar | undefined = undefined;
   /** Resolved URLs of plain string targets (most scripts use a handful of paths). */
   private readonly urls: Map<string, URL>;
   /** Method → URL text → prepared request, for requests without options (shared per scenario and thread). */
@@ -185,7 +186,7 @@ export class ScriptHttpClient implements HttpClient {
   }
 
   get cookies(): CookieJarApi {
-    return this.jar;
+    return (this.jar ??= new VuCookieJar());
   }
 
   url(strings: TemplateStringsArray, ...values: unknown[]): UrlTemplate {
@@ -304,7 +305,7 @@ export class ScriptHttpClient implements HttpClient {
       if (byUrl.size < PLAIN_CACHE_MAX) byUrl.set(text, p);
       return p;
     }
-    if (this.defaults.cookies && this.jar.get(p.spec.url.href) !== '')
+    if (this.defaults.cookies && this.jar !== undefined && this.jar.get(p.spec.url.href) !== '')
       return this.prepare(method, text, options);
     return p;
   }
@@ -374,7 +375,7 @@ export class ScriptHttpClient implements HttpClient {
     }
     if (options.headers) Object.assign(headers, options.headers);
     if (this.defaults.cookies) {
-      const cookie = this.jar.get(url.href);
+      const cookie = this.jar?.get(url.href) ?? '';
       if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
     }
     const max = options.maxResponseBytes;
@@ -409,7 +410,7 @@ export class ScriptHttpClient implements HttpClient {
     const url = p.spec.url;
     if (this.defaults.cookies && res.status > 0) {
       const setCookie = setCookieOf(res);
-      if (setCookie !== undefined) this.jar.store(url.href, setCookie);
+      if (setCookie !== undefined) (this.jar ??= new VuCookieJar()).store(url.href, setCookie);
     }
     return new VolleyScriptResponse(
       res,
