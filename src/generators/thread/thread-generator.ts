@@ -91,7 +91,8 @@ export class ThreadGenerator extends GeneratorEmitter implements Generator {
         this.emit('fatal', {
           code: oom ? 'out-of-memory' : 'crashed',
           message: oom
-            ? `its heap limit (${WORKER_LIMITS.maxOldGenerationSizeMb} MB old generation) was reached`
+            ? `its heap limit (${WORKER_LIMITS.maxOldGenerationSizeMb} MB old generation per worker thread) was reached: ` +
+              'spread the VUs over more threads (--workers) or keep less per VU'
             : `${err.name}: ${err.message.split('\n')[0]}`,
           detail: err.stack ?? err.message,
         });
