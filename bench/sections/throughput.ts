@@ -47,16 +47,18 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
       return { n: volleyNumbers(r.summary), gen: r.gen };
     },
   });
-  // The same load written as a TypeScript script: what a VU context, the script HTTP client,
-  // AsyncLocalStorage and the cookie jar cost per request against quick mode.
-  const volleyScript = (name: string, main?: string): Tool => ({
+  // The same load as a test file: what a VU context, the script HTTP client and the cookie jar
+  // cost per request against quick mode (script.ts), and the flow interpreter on top (test.yaml).
+  const volleyFile = (
+    name: string,
+    ext: 'ts' | 'yaml',
+    content: (url: string) => string,
+    main?: string,
+  ): Tool => ({
     name,
     run: async (t, runName) => {
-      const file = `${ctx.rawDir}/${runName.replace(/[^\w.-]+/g, '_')}.ts`;
-      writeFileSync(
-        file,
-        `import { defineTest } from 'volley';\nexport default defineTest({\n  scenarios: { s: { executor: 'constant-vus', vus: ${CONNS}, duration: '${D}s', exec: async ({ http }) => { await http.get(${JSON.stringify(t.url)}); } } },\n});\n`,
-      );
+      const file = `${ctx.rawDir}/${runName.replace(/[^\w.-]+/g, '_')}.${ext}`;
+      writeFileSync(file, content(t.url));
       const r = await runVolley(ctx, runName, t.url, ['--workers', '1'], {
         core: ctx.genCore,
         target: t,
@@ -66,24 +68,12 @@ function tools(ctx: Ctx): { list: Tool[]; skipped: string[] } {
       return { n: volleyNumbers(r.summary), gen: r.gen };
     },
   });
-  // The same load as a declarative YAML test: the flow interpreter's cost against the script's.
-  const volleyYaml = (name: string, main?: string): Tool => ({
-    name,
-    run: async (t, runName) => {
-      const file = `${ctx.rawDir}/${runName.replace(/[^\w.-]+/g, '_')}.yaml`;
-      writeFileSync(
-        file,
-        `scenarios:\n  s:\n    executor: constant-vus\n    vus: ${CONNS}\n    duration: ${D}s\n    exec: get\nflows:\n  get:\n    - get: ${JSON.stringify(t.url)}\n`,
-      );
-      const r = await runVolley(ctx, runName, t.url, ['--workers', '1'], {
-        core: ctx.genCore,
-        target: t,
-        file,
-        ...(main ? { main } : {}),
-      });
-      return { n: volleyNumbers(r.summary), gen: r.gen };
-    },
-  });
+  const scriptTs = (url: string): string =>
+    `import { defineTest } from 'volley';\nexport default defineTest({\n  scenarios: { s: { executor: 'constant-vus', vus: ${CONNS}, duration: '${D}s', exec: async ({ http }) => { await http.get(${JSON.stringify(url)}); } } },\n});\n`;
+  const testYaml = (url: string): string =>
+    `scenarios:\n  s:\n    executor: constant-vus\n    vus: ${CONNS}\n    duration: ${D}s\n    exec: get\nflows:\n  get:\n    - get: ${JSON.stringify(url)}\n`;
+  const volleyScript = (name: string, main?: string): Tool => volleyFile(name, 'ts', scriptTs, main);
+  const volleyYaml = (name: string): Tool => volleyFile(name, 'yaml', testYaml);
   const peer = (
     name: string,
     argv: (url: string) => string[],

@@ -120,14 +120,18 @@ const URL_CACHE_MAX = 1000;
  */
 const urlCaches = new WeakMap<HttpClientDefaults, Map<string, URL>>();
 
-function urlCacheFor(defaults: HttpClientDefaults): Map<string, URL> {
-  let cache = urlCaches.get(defaults);
-  if (cache === undefined) {
-    cache = new Map();
-    urlCaches.set(defaults, cache);
+/** `map.get(key)`, made with `make()` and kept on first use. */
+function kept<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
   }
-  return cache;
+  return value;
 }
+
+/** Method → URL text → prepared request. */
+type PreparedCache = Map<string, Map<string, Prepared>>;
 
 /**
  * Requests without options to a plain string URL, prepared once per method and URL for a defaults
@@ -135,32 +139,14 @@ function urlCacheFor(defaults: HttpClientDefaults): Map<string, URL> {
  * time, so its HTTP/1.1 serialisation is cached too (`request-head.ts`). Specs are never mutated
  * after they are built; a request that needs a cookie header is prepared afresh.
  */
-const plainCaches = new WeakMap<HttpClientDefaults, Map<string, Map<string, Prepared>>>();
+const plainCaches = new WeakMap<HttpClientDefaults, PreparedCache>();
 /**
  * The same for a frozen options object (declarative steps pass one per step): frozen options are
- * taken as immutable, so the requests built from them are too. Keyed by the options object, then
- * as above (a frozen object is a step's own, so it never meets another scenario's defaults).
+ * taken as immutable, so the requests built from them are too. Per defaults object, then per
+ * options object (a flow's step may run in scenarios with different defaults).
  */
-const frozenCaches = new WeakMap<RequestOptions, Map<string, Map<string, Prepared>>>();
+const frozenCaches = new WeakMap<HttpClientDefaults, WeakMap<RequestOptions, PreparedCache>>();
 const PLAIN_CACHE_MAX = 1000;
-
-function frozenCacheFor(options: RequestOptions): Map<string, Map<string, Prepared>> {
-  let cache = frozenCaches.get(options);
-  if (cache === undefined) {
-    cache = new Map();
-    frozenCaches.set(options, cache);
-  }
-  return cache;
-}
-
-function plainCacheFor(defaults: HttpClientDefaults): Map<string, Map<string, Prepared>> {
-  let cache = plainCaches.get(defaults);
-  if (cache === undefined) {
-    cache = new Map();
-    plainCaches.set(defaults, cache);
-  }
-  return cache;
-}
 
 export class ScriptHttpClient implements HttpClient {
   /** Made when the script touches `http.cookies` or a response sets a cookie. */
@@ -181,8 +167,8 @@ export class ScriptHttpClient implements HttpClient {
     private readonly defaults: HttpClientDefaults,
     private readonly recorder: ResponseRecorder,
   ) {
-    this.urls = urlCacheFor(defaults);
-    this.plain = plainCacheFor(defaults);
+    this.urls = kept(urlCaches, defaults, () => new Map());
+    this.plain = kept(plainCaches, defaults, () => new Map());
   }
 
   get cookies(): CookieJarApi {
@@ -224,7 +210,16 @@ export class ScriptHttpClient implements HttpClient {
         : options === undefined
           ? this.prepareCached(this.plain, method, target, {})
           : Object.isFrozen(options)
-            ? this.prepareCached(frozenCacheFor(options), method, target, options)
+            ? this.prepareCached(
+                kept(
+                  kept(frozenCaches, this.defaults, () => new WeakMap()),
+                  options,
+                  () => new Map(),
+                ),
+                method,
+                target,
+                options,
+              )
             : this.prepare(method, target, options);
     const res = await (this.connection ??= this.conn()).request(p.spec);
     this.recorder.assertRunning();
