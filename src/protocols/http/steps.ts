@@ -5,6 +5,7 @@
  * Everything fixed is decided when the file loads; a step at run time fills in its dynamic values.
  */
 import { tryParseDurationMs } from '../../config/duration.js';
+import { deepFreeze } from '../../config/freeze.js';
 import type { StepCompiler, StepKind, StepValue } from '../module.js';
 import type { HttpClient, RequestOptions, ScriptResponse } from './api.js';
 
@@ -173,14 +174,6 @@ function captures<Ctx extends StepVu>(
       state[c.name] = value;
     }
   };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 function compileRequest<Ctx extends StepVu>(

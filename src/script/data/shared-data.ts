@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { deepFreeze } from '../../config/freeze.js';
 import type { DataFile } from '../../config/types.js';
 import { VolleyError } from '../../errors.js';
 import { DataSyntaxError, indexCsv, offsetsView, parseCsvRow, type Offsets } from './csv-index.js';
@@ -122,14 +123,6 @@ function readShared(abs: string, shown: string, baseDir: string): SharedArrayBuf
   } finally {
     closeSync(fd);
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 const decoder = new TextDecoder();
