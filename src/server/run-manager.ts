@@ -167,15 +167,7 @@ export class RunManager {
     if (agentFields.length > 0 && this.opts.nats) Object.assign(flags, natsFlags(this.opts.nats));
     // The guard lives in the store (one write transaction), so it holds against other servers
     // and terminal runs on the same file; this server is the run's owner until its process forks.
-    const busy = this.opts.store.claimRun(
-      { id, source, name, request: body, owner: this.self },
-      processAlive,
-    );
-    if (busy)
-      throw new ApiProblem(
-        409,
-        `run ${busy.id} (${busy.source}) is active on this store: wait for it to end`,
-      );
+    this.claim({ id, source, name, request: body, owner: this.self });
     this.launch({
       id,
       kind: 'run',
@@ -200,15 +192,7 @@ export class RunManager {
     this.refuseWhileBusy();
     const id = randomUUID();
     const name = `stress ${body.url ?? body.script}`;
-    const busy = this.opts.store.claimRun(
-      { id, source: 'api', name, request: body, owner: this.self },
-      processAlive,
-    );
-    if (busy)
-      throw new ApiProblem(
-        409,
-        `run ${busy.id} (${busy.source}) is active on this store: wait for it to end`,
-      );
+    this.claim({ id, source: 'api', name, request: body, owner: this.self });
     this.launch({
       id,
       kind: 'stress',
@@ -232,11 +216,7 @@ export class RunManager {
     this.refuseWhileBusy();
     this.opts.store.reconcile(processAlive);
     const busy = this.opts.store.active()[0];
-    if (busy)
-      throw new ApiProblem(
-        409,
-        `run ${busy.id} (${busy.source}) is active on this store: wait for it to end`,
-      );
+    if (busy) throw activeRunConflict(busy);
     const id = randomUUID();
     this.launch({
       id,
@@ -267,6 +247,12 @@ export class RunManager {
   }
 
   private lastBench: BenchJobState | undefined;
+
+  /** Claims the store's one-run slot for `run` (one write transaction), or answers 409 naming the active run. */
+  private claim(run: Parameters<RunStore['claimRun']>[0]): void {
+    const busy = this.opts.store.claimRun(run, processAlive);
+    if (busy) throw activeRunConflict(busy);
+  }
 
   /**
    * A bench between its endpoints holds no run row: this server's own job is asked first. A run
@@ -811,4 +797,9 @@ function benchFlags(b: BenchRunBody, benchId: string): Record<string, unknown> {
   ];
   for (const [k, v] of pairs) if (v !== undefined) f[k] = v;
   return f;
+}
+
+/** The 409 for a request that would start a second run on a store with an active one. */
+function activeRunConflict(busy: RunListItem): ApiProblem {
+  return new ApiProblem(409, `run ${busy.id} (${busy.source}) is active on this store: wait for it to end`);
 }
