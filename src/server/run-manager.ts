@@ -13,6 +13,7 @@ import type { Snapshot } from '../engine/snapshot.js';
 import { TEST_FILE_EXTENSIONS } from '../config/test-file-types.js';
 import { processAlive, processRef, type ProcessRef } from '../store/pid-alive.js';
 import type { RunStore } from '../store/run-store.js';
+import { BenchStore } from '../store/bench-store.js';
 import { seriesPoint } from '../summary/series-point.js';
 import { isActiveStatus, type RunListItem, type RunSource, type SeriesPoint } from '../store/types.js';
 import type { JobKind, JobToServer, RunJob, ServerToJob } from './job-protocol.js';
@@ -261,8 +262,11 @@ export class RunManager {
   private refuseWhileBusy(): void {
     const current = this.live;
     if (!current || current.done) return;
-    if (current.kind === 'bench')
+    if (current.kind === 'bench') {
+      // A stored bench is over (GET /api/benches/:id answers finished), even if its process is still exiting.
+      if (new BenchStore(this.opts.store.database).get(current.id) !== undefined) return;
       throw new ApiProblem(409, `bench ${current.id} is running: stop it or wait for it to end`);
+    }
     if (isActiveStatus(this.opts.store.get(current.id)?.status ?? 'finished'))
       throw new ApiProblem(409, `run ${current.id} is still active: stop it or wait for it to end`);
   }
