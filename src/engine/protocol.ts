@@ -9,7 +9,7 @@ import type { Fraction } from '../executors/segments.js';
 import type { NormalizedScenario } from '../executors/types.js';
 import type { SeriesPoint } from '../metrics/wire.js';
 
-export const GENERATOR_PROTOCOL_VERSION = 5;
+export const GENERATOR_PROTOCOL_VERSION = 6;
 
 /** Everything a generator needs to run its segment of the test, self-contained. */
 export interface GeneratorSpec {

@@ -4,7 +4,7 @@
  * resets it. Nothing here allocates per sample.
  */
 import type { MetricContains, MetricDefinition, MetricType } from './definitions.js';
-import { encodeHistogram, newHistogram, recordClamped, type Histogram } from './histogram.js';
+import { newHistogram, recordClamped, sparseCounts, type Histogram } from './histogram.js';
 import { tagsKey, type Tags } from './tags.js';
 import type { SeriesPoint } from './wire.js';
 
@@ -114,7 +114,7 @@ export class TrendSeries extends Series {
     p.sum = this.sum;
     p.min = this.count ? this.min : 0;
     p.max = this.count ? this.max : 0;
-    if (this.count) p.hist = encodeHistogram(this.hist);
+    if (this.count) p.hist = sparseCounts(this.hist);
     this.hist.reset();
     this.count = 0;
     this.sum = 0;

@@ -3,7 +3,7 @@
  * summary, a threshold or a snapshot — is read from a merged state, so percentiles are never averaged.
  */
 import type { MetricContains, MetricType } from './definitions.js';
-import { decodeHistogram, newHistogram, type Histogram } from './histogram.js';
+import { addSparseCounts, newHistogram, type Histogram } from './histogram.js';
 import type { SeriesPoint } from './wire.js';
 
 export class MetricState {
@@ -23,7 +23,7 @@ export class MetricState {
   ) {}
 
   /** Adds one worker's interval point. Gauges add their levels (each worker holds a share of the VUs). */
-  addPoint(p: SeriesPoint, decoded?: Histogram): void {
+  addPoint(p: SeriesPoint): void {
     switch (this.type) {
       case 'counter':
         this.sum += p.sum;
@@ -45,12 +45,7 @@ export class MetricState {
         this.sum += p.sum;
         if (p.min < this.min) this.min = p.min;
         if (p.max > this.max) this.max = p.max;
-        if (p.hist !== undefined) {
-          const h = decoded ?? decodeHistogram(p.hist);
-          // A fresh decoded histogram (ours alone) is adopted rather than copied into a new one.
-          if (this.hist === undefined) this.hist = h;
-          else this.hist.add(h);
-        }
+        if (p.hist !== undefined) addSparseCounts((this.hist ??= newHistogram()), p.hist);
         break;
     }
   }

@@ -16,6 +16,6 @@ export interface SeriesPoint {
   value: number;
   min: number;
   max: number;
-  /** trend: compressed HDR histogram of this interval's values. */
-  hist?: string;
+  /** trend: this interval's HDR counts as `[index, count, …]` pairs in our layout (see `sparseCounts`). */
+  hist?: number[];
 }
