@@ -53,9 +53,9 @@ export interface VuState {
 export type QuickIteration<Client> = (client: Client, vu: VuState, iteration: number) => Promise<number>;
 
 /** A stand-in target for quick mode's warm-up (see `ModuleWorker.quickRehearsal`). */
-export interface QuickRehearsal {
-  /** The quick request, pointed at the stand-in. */
-  request: unknown;
+export interface QuickRehearsal<Client extends ProtocolClient = ProtocolClient> {
+  /** A client for one rehearsing VU: it sends the quick request unchanged, to the stand-in. */
+  createClient(): Client;
   close(): Promise<void>;
 }
 
@@ -86,11 +86,11 @@ export interface ModuleWorker<Client extends ProtocolClient> {
    */
   quickConnect?(request: unknown, client: Client): Promise<void>;
   /**
-   * Quick mode, before the run's start instant: a stand-in for the target on loopback and the
-   * request pointed at it, so the worker can run its request path hot (JIT) without sending
+   * Quick mode, before the run's start instant: a stand-in for the target on loopback and clients
+   * that send `request` to it, so the worker can run its request path hot (JIT) without sending
    * anything to the target; the caller drops whatever that records. Undefined: no rehearsal.
    */
-  quickRehearsal?(request: unknown): Promise<QuickRehearsal | undefined>;
+  quickRehearsal?(request: unknown): Promise<QuickRehearsal<Client> | undefined>;
   /**
    * Script mode, once per scenario: makes a VU's API object (`ctx[module.name]`) when the VU is
    * created. The API must stay cheap: it asks `client()` for the VU's client on first use only.

@@ -10,7 +10,6 @@ import type {
   ProtocolEnvironment,
   QuickIteration,
   QuickPlan,
-  QuickRehearsal,
   ScriptScenarioEnvironment,
   VuScope,
 } from './module.js';
@@ -84,12 +83,18 @@ export class WorkerProtocols {
     return connect ? connect(quick.request, clients.get(slot)) : Promise.resolve();
   }
 
-  /** Quick mode: the quick protocol's stand-in target for the warm-up, if it has one. */
-  quickRehearsal(): Promise<QuickRehearsal | undefined> {
+  /**
+   * Quick mode: the quick protocol's stand-in target for the warm-up, if it has one, and VU
+   * clients whose quick-protocol client sends the quick request to it.
+   */
+  async quickRehearsal(): Promise<{ clients(): VuClients; close(): Promise<void> } | undefined> {
     const quick = this.quick;
-    if (!quick) return Promise.resolve(undefined);
+    if (!quick) return undefined;
     const slot = this.modules.findIndex((m) => m.name === quick.protocol);
-    return this.workers[slot]?.quickRehearsal?.(quick.request) ?? Promise.resolve(undefined);
+    const stand = await this.workers[slot]?.quickRehearsal?.(quick.request);
+    if (!stand) return undefined;
+    const override = { slot, create: (): ProtocolClient => stand.createClient() };
+    return { clients: () => new VuClients(this, override), close: () => stand.close() };
   }
 
   /** Script mode, once per scenario: the API object factory of every module that has one. */
@@ -106,7 +111,11 @@ export class WorkerProtocols {
 /** One VU's clients, by module slot: created on first use, closed together. */
 export class VuClients {
   private readonly open: (ProtocolClient | undefined)[] = [];
-  constructor(private readonly protocols: WorkerProtocols) {}
+  constructor(
+    private readonly protocols: WorkerProtocols,
+    /** A rehearsing VU's: this slot's client comes from the stand-in (see `quickRehearsal`). */
+    private readonly override?: { slot: number; create(): ProtocolClient },
+  ) {}
 
   /** The VU's client of the module in `slot` (made now if this is its first use). */
   get(slot: number): ProtocolClient {
@@ -114,7 +123,7 @@ export class VuClients {
   }
 
   private create(slot: number): ProtocolClient {
-    const c = this.protocols.createClient(slot);
+    const c = this.override?.slot === slot ? this.override.create() : this.protocols.createClient(slot);
     this.open[slot] = c;
     return c;
   }

@@ -26,6 +26,8 @@ export interface TestRunOptions {
   method?: string;
   listeners?: RunListener[];
   precise?: boolean;
+  /** The raw-socket HTTP/1.1 client (default true; false: undici). */
+  fastPath?: boolean;
 }
 
 export function testConfig(o: TestRunOptions): TestConfig {
@@ -34,7 +36,7 @@ export function testConfig(o: TestRunOptions): TestConfig {
     thresholds: o.thresholds ?? {},
     request: { method: o.method ?? 'GET', url: o.url, headers: {}, timeoutMs: 10_000, maxRedirects: 0 },
     workers: o.workers ?? 2,
-    http: { fastPath: true, insecureSkipTLSVerify: false, http2: false },
+    http: { fastPath: o.fastPath ?? true, insecureSkipTLSVerify: false, http2: false },
     stopGraceMs: 2000,
     tags: {},
     windowSeconds: 10,

@@ -20,7 +20,7 @@ import type {
   Vu,
 } from '../../executors/types.js';
 import { BUILTIN_BY_NAME, type MetricDefinition } from '../../metrics/definitions.js';
-import { MetricSink } from '../../metrics/sink.js';
+import { type CounterSeries, type GaugeSeries, MetricSink, type TrendSeries } from '../../metrics/sink.js';
 import type { ProtocolClient } from '../../protocols/module.js';
 import { VuInterruptedError } from '../../protocols/vu-interrupted.js';
 import { VuClients, WorkerProtocols } from '../../protocols/worker-protocols.js';
@@ -171,10 +171,13 @@ const protocols = new WorkerProtocols(
 // What the protocols' clients need (libraries) loads before the run, not in a request's time.
 protocols.prepare(init.script !== undefined);
 
+/** A run VU's protocol clients. */
+const vuClients = (): VuClients => new VuClients(protocols);
+
 class WorkerVu implements Vu, VuHost {
   interrupted = false;
   /** The VU's protocol clients, each made on its first use. */
-  readonly clients = new VuClients(protocols);
+  readonly clients: VuClients;
   /** Script mode: the VU's script side (context, state, scope). */
   script: ScriptVu | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
@@ -183,7 +186,13 @@ class WorkerVu implements Vu, VuHost {
   private cut: ((err: VuInterruptedError) => void) | undefined;
   /** Set while an iteration runs: ends the wait for it when the VU is interrupted (a hung iteration). */
   abandon: (() => void) | undefined;
-  constructor(readonly id: number) {}
+  /** `clients`: a rehearsing VU's lead to the stand-in target. */
+  constructor(
+    readonly id: number,
+    clients: VuClients = vuClients(),
+  ) {
+    this.clients = clients;
+  }
 
   client(slot: number): ProtocolClient {
     return this.clients.get(slot);
@@ -220,9 +229,10 @@ class WorkerVu implements Vu, VuHost {
  * waits for every worker's `ready`, each worker makes the VUs its share of the rate needs (rate x
  * WARM_LATENCY_MS, at least WARM_MIN_VUS, at most preAllocatedVUs) and opens their keep-alive
  * connections; then, at rates where cold code falls behind (from REHEARSAL_MIN_RATE per worker),
- * it rehearses: half a second's worth of its share of the rate (at most REHEARSAL_ITERATIONS)
- * through the same request and record path against a stand-in target on loopback inside the
- * worker (`quickRehearsal`), so that path runs compiled (JIT) from the first arrival. What the
+ * it holds a dress rehearsal: REHEARSAL_MS of the scenario itself — its executor, schedule, VU pool,
+ * iteration and record path, the same code the run executes — against a stand-in target on
+ * loopback inside the worker (`quickRehearsal`), so that all of it runs compiled (JIT) from the
+ * first arrival, and V8's background compiler has finished before the clock starts. What the
  * rehearsal records is dropped before the start. The first second then neither opens
  * connections, nor grows the pool, nor runs cold code on the clock. The target sees
  * connections, no requests. docs/executors.md#scheduling-accuracy; measured in docs/benchmarks.md.
@@ -232,17 +242,21 @@ const WARM_MIN_VUS = 4;
 /** The warm-up never holds the start back longer than this (a target slow to accept). */
 const WARM_TIMEOUT_MS = 2000;
 const REHEARSAL_MIN_RATE = 1000;
-const REHEARSAL_ITERATIONS = 3000;
+/** The rehearsal's burst: this many iterations back to back, on this many VUs, for at most this long. */
+const REHEARSAL_BURST = 5000;
 const REHEARSAL_LANES = 8;
-/** The rehearsal stops after this long even if its iterations are not all done (a slow machine). */
-const REHEARSAL_BUDGET_MS = 1000;
+const REHEARSAL_BURST_BUDGET_MS = 1000;
+/** Then this much of the scenario's schedule. */
+const REHEARSAL_MS = 500;
+/** Iterations still in flight at the rehearsal's end get this long (a stand-in answers at once). */
+const REHEARSAL_GRACE_MS = 200;
 /** Per scenario: the warmed VUs, in the order the executor's pool takes them. */
 const warmVus = new Map<string, WorkerVu[]>();
 
 async function warmUp(): Promise<void> {
   if (testModule || !init.quick) return;
-  const opening: Promise<void>[] = [];
-  let rehearsal: { scenario: NormalizedScenario; iterations: number } | undefined;
+  const warming: { scenario: NormalizedScenario; count: number }[] = [];
+  let rehearsal: { scenario: NormalizedScenario; peakPerSec: number; vus: number } | undefined;
   for (const global of init.scenarios) {
     const executor = executorFor(global.executor);
     const plan = executor.plan(global);
@@ -251,6 +265,16 @@ async function warmUp(): Promise<void> {
     const peakPerSec = Math.max(0, ...plan.steps.map((s) => s.ratePerSec ?? 0)) * segment.share;
     const need = Math.ceil((peakPerSec * WARM_LATENCY_MS) / 1000);
     const count = Math.min(scenario.preAllocatedVUs, Math.max(WARM_MIN_VUS, need));
+    warming.push({ scenario, count });
+    if (peakPerSec >= REHEARSAL_MIN_RATE && peakPerSec > (rehearsal?.peakPerSec ?? 0))
+      rehearsal = { scenario: global, peakPerSec, vus: count };
+  }
+  if (warming.length === 0) return;
+  // The rehearsal first: VUs made after it have the object layouts it settled (V8 migrates, with
+  // a deoptimisation, objects made before a layout changed), so the run's first VUs are made now.
+  if (rehearsal) await rehearse(rehearsal.scenario, rehearsal.vus);
+  const opening: Promise<void>[] = [];
+  for (const { scenario, count } of warming) {
     const vus: WorkerVu[] = [];
     for (let k = 0; k < count; k++) {
       const vu = new WorkerVu(vuIndex.next() + 1);
@@ -258,45 +282,73 @@ async function warmUp(): Promise<void> {
       opening.push(protocols.quickConnect(vu.clients));
     }
     warmVus.set(scenario.name, vus);
-    const iterations = Math.min(REHEARSAL_ITERATIONS, Math.ceil(peakPerSec / 2));
-    if (peakPerSec >= REHEARSAL_MIN_RATE && iterations > (rehearsal?.iterations ?? 0))
-      rehearsal = { scenario, iterations };
   }
-  if (opening.length === 0) return;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.all(opening),
     new Promise<void>((resolve) => (timer = setTimeout(resolve, WARM_TIMEOUT_MS))),
   ]);
   clearTimeout(timer);
-  if (rehearsal) await rehearse(rehearsal.scenario, rehearsal.iterations);
 }
 
-/** Runs the quick request path hot against a stand-in target; drops everything it recorded. */
-async function rehearse(scenario: NormalizedScenario, iterations: number): Promise<void> {
+/**
+ * Rehearses a scenario against a stand-in target: a burst of REHEARSAL_BURST iterations, then the
+ * first REHEARSAL_MS of its schedule through its own executor, on a `ScenarioContext` as the run's
+ * (the same runtime, the same code); drops all it recorded. Its VUs are its own (their connections
+ * lead to the stand-in; `warmCount` of them open before, as the run's warmed ones) and never
+ * counted as the run's.
+ */
+async function rehearse(global: NormalizedScenario, warmCount: number): Promise<void> {
   const stand = await protocols.quickRehearsal();
   if (!stand) return;
-  const tags = { ...init.tags, ...scenario.tags, scenario: scenario.name };
-  const { slot, iterate } = protocols.quickIteration(tags, stand.request);
-  const deadline = now() + REHEARSAL_BUDGET_MS;
-  let left = iterations;
-  const vu = { interrupted: false };
-  const lane = async (): Promise<void> => {
-    const clients = new VuClients(protocols);
-    try {
-      while (left-- > 0 && now() < deadline) await iterate(clients.get(slot), vu, 0);
-    } finally {
-      clients.close();
-    }
+  const executor = executorFor(global.executor);
+  const scenario = executor.split(global, segment);
+  const runtime = quickRuntime(scenario);
+  const ids = new IterationCounter(segment);
+  const live = new Set<WorkerVu>();
+  const clients = (): VuClients => stand.clients();
+  /** VUs with their connections open, as the run's warmed ones are (the same first-request path). */
+  const connected = async (count: number): Promise<WorkerVu[]> => {
+    const vus = Array.from({ length: count }, () => new WorkerVu(ids.next() + 1, clients()));
+    await Promise.all(vus.map((vu) => protocols.quickConnect(vu.clients)));
+    return vus;
   };
+  const setting = (startAtMs: number, stop: ScenarioStop, warm: WorkerVu[]): ScenarioSetting => ({
+    startAtMs,
+    stop,
+    runtime,
+    warm,
+    ids,
+    clients,
+    onControl: () => {},
+  });
+  let stop = new ScenarioStop(Infinity, Infinity, now);
   try {
+    // First a burst: iterations back to back on a few VUs, so the iteration path crosses V8's
+    // threshold for optimising; then the schedule itself, so the executor's own path does too.
+    const burst = new ScenarioContext(scenario, live, setting(now(), stop, await connected(REHEARSAL_LANES)));
+    const deadline = now() + REHEARSAL_BURST_BUDGET_MS;
+    let left = REHEARSAL_BURST;
+    const lane = async (): Promise<void> => {
+      const vu = burst.newVu();
+      while (left-- > 0 && now() < deadline) await burst.runIteration(vu, { iteration: 0, intendedAtMs: now() });
+      burst.retireVu(vu);
+    };
     await Promise.all(Array.from({ length: REHEARSAL_LANES }, lane));
+    stop.dispose();
+    const warm = await connected(warmCount);
+    const startAtMs = now();
+    stop = new ScenarioStop(startAtMs + REHEARSAL_MS, startAtMs + REHEARSAL_MS + REHEARSAL_GRACE_MS, now);
+    await executor.run(new ScenarioContext(scenario, live, setting(startAtMs, stop, warm)));
   } finally {
+    for (const vu of live) vu.interrupt();
+    stop.dispose();
     await stand.close();
     // Nothing of the rehearsal reaches the run: its samples, its event-loop health, its errors.
     sink.flush();
     health.sample();
     errorLog.drain();
+    startedSinceFlush = {};
   }
 }
 
@@ -318,20 +370,27 @@ interface ScenarioRuntime {
   settle(stop: ScenarioStop, live: ReadonlySet<WorkerVu>): Promise<void>;
 }
 
+/** Quick mode's runtime per scenario: made once, so the rehearsal runs the run's very closures. */
+const quickRuntimes = new Map<string, ScenarioRuntime>();
+
 /** Quick mode's iteration: the quick protocol module's, on the VU's client of that module. */
 function quickRuntime(scenario: NormalizedScenario): ScenarioRuntime {
+  const made = quickRuntimes.get(scenario.name);
+  if (made) return made;
   const { slot, iterate } = protocols.quickIteration({
     ...init.tags,
     ...scenario.tags,
     scenario: scenario.name,
   });
-  return {
+  const runtime: ScenarioRuntime = {
     iterate: (vu, info) => iterate(vu.clients.get(slot), vu, info.iteration),
     thinks: true,
     init: () => {},
     retire: () => undefined,
     settle: async () => {},
   };
+  quickRuntimes.set(scenario.name, runtime);
+  return runtime;
 }
 
 /** Script mode: the scenario's exec or user, from the module this worker imported. */
@@ -374,6 +433,150 @@ const lastControl = new Map<string, ControlChange>();
 const stops: ScenarioStop[] = [];
 let externalStopGraceMs: number | undefined;
 
+/** What differs between a scenario's run and its rehearsal. */
+interface ScenarioSetting {
+  startAtMs: number;
+  stop: ScenarioStop;
+  runtime: ScenarioRuntime;
+  /** VUs made before (the run's warmed ones): the first the pool takes. */
+  warm: WorkerVu[];
+  /** Ids of new VUs (the run's are run-wide). */
+  ids: IterationCounter;
+  /** A new VU's protocol clients (a rehearsal's lead to the stand-in target). */
+  clients: () => VuClients;
+  onControl: ExecutorContext['onControl'];
+}
+
+/**
+ * The context an executor runs a scenario in: its VUs, its iterations and what they record. A class,
+ * not an object of closures: the run and the rehearsal each make one, and call the same prototype
+ * methods (V8's optimised code for the executor calls a known function; a fresh closure for the
+ * run would throw away, at the start instant, what the rehearsal compiled).
+ */
+class ScenarioContext implements ExecutorContext {
+  readonly segment = segment;
+  readonly now = now;
+  readonly preciseSchedule = init.preciseSchedule;
+  readonly startAtMs: number;
+  readonly stop: ScenarioStop;
+  private readonly runtime: ScenarioRuntime;
+  private readonly warm: WorkerVu[];
+  private readonly ids: IterationCounter;
+  private readonly clients: () => VuClients;
+  private readonly control: ExecutorContext['onControl'];
+  private readonly iterations: CounterSeries;
+  private readonly iterationDuration: TrendSeries;
+  private readonly iterationLatency: TrendSeries;
+  private readonly scheduleLag: TrendSeries;
+  private readonly droppedIterations: CounterSeries;
+  private readonly interrupted: CounterSeries;
+  private readonly iterationErrors: CounterSeries;
+  private readonly vus: GaugeSeries;
+  private readonly vusMax: GaugeSeries;
+
+  constructor(
+    readonly scenario: NormalizedScenario,
+    /** VUs not yet closed (script VUs stay here until their onStop ended). */
+    private readonly live: Set<WorkerVu>,
+    setting: ScenarioSetting,
+  ) {
+    this.startAtMs = setting.startAtMs;
+    this.stop = setting.stop;
+    this.runtime = setting.runtime;
+    this.warm = setting.warm;
+    this.ids = setting.ids;
+    this.clients = setting.clients;
+    this.control = setting.onControl;
+    const tags = { ...init.tags, ...scenario.tags, scenario: scenario.name };
+    this.iterations = sink.counter(def('iterations'), tags);
+    this.iterationDuration = sink.trend(def('iteration_duration'), tags);
+    this.iterationLatency = sink.trend(def('iteration_latency'), tags);
+    this.scheduleLag = sink.trend(def('schedule_lag'), tags);
+    this.droppedIterations = sink.counter(def('dropped_iterations'), tags);
+    this.interrupted = sink.counter(def('interrupted_iterations'), tags);
+    this.iterationErrors = sink.counter(def('iteration_errors'), tags);
+    this.vus = sink.gauge(def('vus'), tags);
+    this.vusMax = sink.gauge(def('vus_max'), tags);
+  }
+
+  newVu(): WorkerVu {
+    const vu = this.warm.shift() ?? new WorkerVu(this.ids.next() + 1, this.clients());
+    this.runtime.init(vu);
+    this.live.add(vu);
+    return vu;
+  }
+
+  retireVu(v: Vu): void {
+    const vu = v as WorkerVu;
+    const last = this.runtime.retire(vu);
+    const close = (): void => {
+      vu.clients.close();
+      this.live.delete(vu);
+    };
+    if (last) void last.then(close);
+    else close();
+  }
+
+  interruptVu(vu: Vu): void {
+    (vu as WorkerVu).interrupt();
+  }
+
+  async runIteration(v: Vu, info: IterationInfo): Promise<void> {
+    const vu = v as WorkerVu;
+    const { runtime, scenario } = this;
+    const t0 = now();
+    let thinkMs = 0;
+    startedSinceFlush[scenario.name] = (startedSinceFlush[scenario.name] ?? 0) + 1;
+    try {
+      // An iteration that never settles (a promise nobody resolves) is abandoned when the VU is
+      // interrupted at the hard stop: it counts as interrupted and the worker can still finish.
+      // A native promise is passed through as it is; a synchronous exec's value is wrapped.
+      const running = Promise.resolve(runtime.iterate(vu, info));
+      const value = await new Promise<unknown>((resolve, reject) => {
+        vu.abandon = () => resolve(0);
+        running.then(resolve, reject);
+      });
+      if (runtime.thinks) thinkMs = value as number;
+    } catch (err) {
+      // A failing iteration is counted (and, for scripts, its error logged), never fatal: the run goes on.
+      if (!vu.interrupted && !(err instanceof VuInterruptedError)) {
+        this.iterationErrors.add(1);
+        if (testModule) errorLog.record(scenario.name, err);
+      }
+    } finally {
+      vu.abandon = undefined;
+    }
+    if (vu.interrupted) {
+      this.interrupted.add(1);
+      return;
+    }
+    const t1 = now();
+    this.iterations.add(1);
+    this.iterationDuration.add((t1 - t0) * 1000);
+    if (info.intendedAtMs !== undefined) this.iterationLatency.add((t1 - info.intendedAtMs) * 1000);
+    // Think time is the VU's pause, not its work: outside iteration_duration, and never past the
+    // end of the scenario's start window (no iteration could start after it anyway).
+    if (thinkMs > 0) await vu.sleep(Math.min(thinkMs, this.stop.endAtMs - now()));
+  }
+
+  dropped(n: number): void {
+    this.droppedIterations.add(n);
+  }
+
+  scheduleLagUs(us: number): void {
+    this.scheduleLag.add(us);
+  }
+
+  setActiveVus(active: number, allocated: number): void {
+    this.vus.set(active);
+    this.vusMax.set(allocated);
+  }
+
+  onControl(cb: (c: ControlChange) => void): void {
+    this.control(cb);
+  }
+}
+
 async function runScenario(global: NormalizedScenario, runStartAtMs: number): Promise<void> {
   const executor = executorFor(global.executor);
   const scenario = executor.split(global, segment);
@@ -387,90 +590,22 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
   stops.push(stop);
   if (externalStopGraceMs !== undefined) stop.stopNow(externalStopGraceMs);
   const tags = { ...init.tags, ...scenario.tags, scenario: scenario.name };
-  const iterations = sink.counter(def('iterations'), tags);
-  const iterationDuration = sink.trend(def('iteration_duration'), tags);
-  const iterationLatency = sink.trend(def('iteration_latency'), tags);
-  const scheduleLag = sink.trend(def('schedule_lag'), tags);
-  const dropped = sink.counter(def('dropped_iterations'), tags);
-  const interrupted = sink.counter(def('interrupted_iterations'), tags);
-  const iterationErrors = sink.counter(def('iteration_errors'), tags);
   const vus = sink.gauge(def('vus'), tags);
-  const vusMax = sink.gauge(def('vus_max'), tags);
   vus.set(0);
-  vusMax.set(0);
+  sink.gauge(def('vus_max'), tags).set(0);
   const runtime = testModule ? scriptRuntime(scenario, testModule, plan.openLoop) : quickRuntime(scenario);
   /** The VUs warmed for this scenario before the start (quick mode, open loop): the pool's first. */
   const warm = warmVus.get(scenario.name) ?? [];
   warmVus.delete(scenario.name);
   /** VUs not yet closed (script VUs stay here until their onStop ended). */
   const live = new Set<WorkerVu>();
-
-  const ctx: ExecutorContext = {
-    scenario,
-    segment,
+  const ctx = new ScenarioContext(scenario, live, {
     startAtMs,
-    now,
     stop,
-    newVu: () => {
-      const vu = warm.shift() ?? new WorkerVu(vuIndex.next() + 1);
-      runtime.init(vu);
-      live.add(vu);
-      return vu;
-    },
-    retireVu: (v) => {
-      const vu = v as WorkerVu;
-      const last = runtime.retire(vu);
-      const close = (): void => {
-        vu.clients.close();
-        live.delete(vu);
-      };
-      if (last) void last.then(close);
-      else close();
-    },
-    interruptVu: (vu) => (vu as WorkerVu).interrupt(),
-    async runIteration(v: Vu, info: IterationInfo): Promise<void> {
-      const vu = v as WorkerVu;
-      const t0 = now();
-      let thinkMs = 0;
-      startedSinceFlush[scenario.name] = (startedSinceFlush[scenario.name] ?? 0) + 1;
-      try {
-        // An iteration that never settles (a promise nobody resolves) is abandoned when the VU is
-        // interrupted at the hard stop: it counts as interrupted and the worker can still finish.
-        // A native promise is passed through as it is; a synchronous exec's value is wrapped.
-        const running = Promise.resolve(runtime.iterate(vu, info));
-        const value = await new Promise<unknown>((resolve, reject) => {
-          vu.abandon = () => resolve(0);
-          running.then(resolve, reject);
-        });
-        if (runtime.thinks) thinkMs = value as number;
-      } catch (err) {
-        // A failing iteration is counted (and, for scripts, its error logged), never fatal: the run goes on.
-        if (!vu.interrupted && !(err instanceof VuInterruptedError)) {
-          iterationErrors.add(1);
-          if (testModule) errorLog.record(scenario.name, err);
-        }
-      } finally {
-        vu.abandon = undefined;
-      }
-      if (vu.interrupted) {
-        interrupted.add(1);
-        return;
-      }
-      const t1 = now();
-      iterations.add(1);
-      iterationDuration.add((t1 - t0) * 1000);
-      if (info.intendedAtMs !== undefined) iterationLatency.add((t1 - info.intendedAtMs) * 1000);
-      // Think time is the VU's pause, not its work: outside iteration_duration, and never past the
-      // end of the scenario's start window (no iteration could start after it anyway).
-      if (thinkMs > 0) await vu.sleep(Math.min(thinkMs, stop.endAtMs - now()));
-    },
-    preciseSchedule: init.preciseSchedule,
-    dropped: (n) => dropped.add(n),
-    scheduleLagUs: (us) => scheduleLag.add(us),
-    setActiveVus: (active, allocated) => {
-      vus.set(active);
-      vusMax.set(allocated);
-    },
+    runtime,
+    warm,
+    ids: vuIndex,
+    clients: vuClients,
     onControl: (cb) => {
       const list = controlListeners.get(scenario.name) ?? [];
       list.push(cb);
@@ -478,7 +613,7 @@ async function runScenario(global: NormalizedScenario, runStartAtMs: number): Pr
       const last = lastControl.get(scenario.name);
       if (last) cb({ ...last, atMs: Math.max(last.atMs, now()) });
     },
-  };
+  });
   const wait = startAtMs - now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   if (now() < stop.endAtMs) await executor.run(ctx);

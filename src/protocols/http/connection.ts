@@ -23,6 +23,18 @@ export function createHttpConnection(options: HttpConnectionOptions): HttpConnec
 /** Methods the fast path leaves to undici: CONNECT tunnels and protocol upgrades are not request/response. */
 const UNDICI_ONLY_METHODS: ReadonlySet<string> = new Set(['CONNECT']);
 
+/** Whether a request goes through the raw-socket HTTP/1.1 client (else undici or HTTP/2). */
+export function takesFastPath(options: HttpConnectionOptions, url: URL, method: string): boolean {
+  return (
+    options.fastPath &&
+    rawHttp1Available() &&
+    options.proxy === undefined &&
+    options.allowH2 !== true &&
+    url.protocol === 'http:' &&
+    !UNDICI_ONLY_METHODS.has(method)
+  );
+}
+
 class VuHttpConnection implements HttpConnection {
   private readonly options: HttpConnectionOptions;
   /** Origin clients by origin key, made with the first one (most VUs talk to one origin). */
@@ -72,16 +84,12 @@ class VuHttpConnection implements HttpConnection {
 
   private clientFor(spec: HttpRequestSpec): HttpOriginClient | null {
     const url = spec.url;
-    const fast =
-      this.options.fastPath &&
-      rawHttp1Available() &&
-      this.options.proxy === undefined &&
-      this.options.allowH2 !== true &&
-      url.protocol === 'http:' &&
-      !UNDICI_ONLY_METHODS.has(spec.method);
+    const fast = takesFastPath(this.options, url, spec.method);
     if (url === this.lastUrl && fast === this.lastWasFast) return this.lastClient;
     const protocol = url.protocol;
     if (protocol !== 'http:' && protocol !== 'https:') return null;
+    // A rehearsal's connection never reaches a real origin: only the fast path can be redirected.
+    if (this.options.connectTo !== undefined && !fast) return null;
     const key = `${fast ? 'raw+' : ''}${protocol}//${url.host}`;
     let client = this.origins?.get(key);
     if (client === undefined) {
@@ -102,7 +110,9 @@ class VuHttpConnection implements HttpConnection {
         });
       } else if (fast) {
         const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-        client = createRawHttp1Client({ host, port: url.port === '' ? 80 : Number(url.port) });
+        client = createRawHttp1Client(
+          this.options.connectTo ?? { host, port: url.port === '' ? 80 : Number(url.port) },
+        );
       } else {
         client = createUndiciOriginClient({
           origin: `${protocol}//${url.host}`,

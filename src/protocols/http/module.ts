@@ -71,7 +71,14 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
           recorder,
           tags as Readonly<Record<string, string>> & { scenario: string },
         ),
-      quickRehearsal: (request) => httpQuickRehearsal(request as QuickRequest),
+      // A rehearsal's VU: a connection like any VU's (lanes, in-flight tracking), to the stand-in.
+      quickRehearsal: (request) =>
+        httpQuickRehearsal(
+          request as QuickRequest,
+          conn,
+          (connectTo) =>
+            new LanedConnection(() => new TrackedConnection(createHttpConnection({ ...conn, connectTo }), env)),
+        ),
       quickConnect: (request, conn) => httpQuickConnect(request as QuickRequest, conn),
       scriptApi: (scenario) => httpScriptApi(recorder, scenario),
     };

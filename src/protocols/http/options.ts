@@ -74,5 +74,7 @@ export function connectionOptions(o: HttpOptions): HttpConnectionOptions {
     h2Connections: o.http2Connections ?? 1,
     tls: o.tls,
     proxy: o.proxy,
+    // Present (undefined) on every VU's options: a rehearsal's copy that sets it has the same shape.
+    connectTo: undefined,
   };
 }

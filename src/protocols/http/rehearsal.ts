@@ -1,17 +1,25 @@
 /**
  * Quick mode's rehearsal target: a stand-in for the target on 127.0.0.1 inside the worker, which
- * answers every request at once (200, a 2-byte body, keep-alive). A worker runs its request path
- * against it before the start instant so that path is compiled hot (JIT) when the clock starts,
- * without sending anything to the real target. Only plain http:// (the fast path) is rehearsed.
+ * answers every request at once (200, a 2-byte body, keep-alive). A worker plays the start of its
+ * scenario against it before the start instant, so the whole path is compiled hot (JIT) when the
+ * clock starts, without sending anything to the real target. The rehearsing VUs send the quick
+ * request itself, unchanged (the same prepared request, the same endpoint series: the same code
+ * the run executes); only their connections lead to the stand-in (`connectTo`). Only requests
+ * the raw fast path takes are rehearsed: nothing else can be redirected to a stand-in.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { QuickRequest } from '../../config/types.js';
 import type { QuickRehearsal } from '../module.js';
+import { takesFastPath } from './connection.js';
+import type { HttpConnection, HttpConnectionOptions } from './types.js';
 
-export async function httpQuickRehearsal(req: QuickRequest): Promise<QuickRehearsal | undefined> {
-  const target = new URL(req.url);
-  if (target.protocol !== 'http:') return undefined;
+export async function httpQuickRehearsal(
+  req: QuickRequest,
+  options: HttpConnectionOptions,
+  connectionTo: (connectTo: { host: string; port: number }) => HttpConnection,
+): Promise<QuickRehearsal<HttpConnection> | undefined> {
+  if (!takesFastPath(options, new URL(req.url), req.method)) return undefined;
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
@@ -21,11 +29,9 @@ export async function httpQuickRehearsal(req: QuickRequest): Promise<QuickRehear
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  // The same path and method: the rehearsal records under the real endpoint's series (the
-  // caller drops those samples), so that series is warm too.
-  const url = new URL(`${target.pathname}${target.search}`, `http://127.0.0.1:${port}`);
+  const to = { host: '127.0.0.1', port };
   return {
-    request: { ...req, url: url.href, maxRedirects: 0 } satisfies QuickRequest,
+    createClient: () => connectionTo(to),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -100,6 +100,11 @@ export interface HttpConnectionOptions {
   tls?: TlsMaterial | undefined;
   /** Forward proxy (`http://host:port`): absolute-form requests for http://, CONNECT for https://. */
   proxy?: string | undefined;
+  /**
+   * Where the raw fast path connects instead of the URL's host and port (a rehearsal's stand-in,
+   * rehearsal.ts); the requests are unchanged. A request the fast path would not take fails.
+   */
+  connectTo?: { host: string; port: number } | undefined;
 }
 
 /** One VU's connection to one origin; `HttpConnection` keeps one per origin and follows redirects across them. */
