@@ -331,7 +331,8 @@ async function rehearse(global: NormalizedScenario, warmCount: number): Promise<
     let left = REHEARSAL_BURST;
     const lane = async (): Promise<void> => {
       const vu = burst.newVu();
-      while (left-- > 0 && now() < deadline) await burst.runIteration(vu, { iteration: 0, intendedAtMs: now() });
+      while (left-- > 0 && now() < deadline)
+        await burst.runIteration(vu, { iteration: 0, intendedAtMs: now() });
       burst.retireVu(vu);
     };
     await Promise.all(Array.from({ length: REHEARSAL_LANES }, lane));

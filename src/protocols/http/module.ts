@@ -77,7 +77,9 @@ export const httpModule: ProtocolModule<HttpOptions, HttpConnection> = {
           request as QuickRequest,
           conn,
           (connectTo) =>
-            new LanedConnection(() => new TrackedConnection(createHttpConnection({ ...conn, connectTo }), env)),
+            new LanedConnection(
+              () => new TrackedConnection(createHttpConnection({ ...conn, connectTo }), env),
+            ),
         ),
       quickConnect: (request, conn) => httpQuickConnect(request as QuickRequest, conn),
       scriptApi: (scenario) => httpScriptApi(recorder, scenario),
