@@ -22,12 +22,19 @@ export function newHistogram(): Histogram {
   });
 }
 
-/** The members of hdr-histogram-js's JsHistogram that `recordValue` itself calls (not in its typings). */
+/**
+ * The members of hdr-histogram-js's JsHistogram (not in its `Histogram` typings) used here: what
+ * `recordValue` itself calls, and the counts by index.
+ */
 interface JsHistogramInternals {
   incrementCountAtIndex(index: number): void;
   updateMinAndMax(value: number): void;
   incrementTotalCount(): void;
   countsArrayIndex(value: number): number;
+  countsArrayLength: number;
+  getCountAtIndex(index: number): number;
+  addToCountAtIndex(index: number, value: number): void;
+  establishInternalTackingValues(lengthToCover?: number): void;
 }
 
 /**
@@ -79,14 +86,6 @@ export function recordClamped(h: Histogram, value: number): void {
   } else h.recordValue(v);
 }
 
-/** The members of hdr-histogram-js's JsHistogram that read and write its counts by index. */
-interface JsHistogramCounts {
-  countsArrayLength: number;
-  getCountAtIndex(index: number): number;
-  addToCountAtIndex(index: number, value: number): void;
-  establishInternalTackingValues(lengthToCover?: number): void;
-}
-
 /**
  * A histogram's counts as `[index, count, index, count, …]` in our layout (`newHistogram()`), the
  * empty buckets left out: what a worker ships each second. A scan of ~3,300 counts costs a few
@@ -94,7 +93,7 @@ interface JsHistogramCounts {
  * several ms cold, and one flush holds ten trends or more, all while arrivals wait on that thread.
  */
 export function sparseCounts(h: Histogram): number[] {
-  const j = h as unknown as JsHistogramCounts;
+  const j = h as unknown as JsHistogramInternals;
   const out: number[] = [];
   const n = j.countsArrayLength;
   for (let i = 0; i < n; i++) {
@@ -109,7 +108,7 @@ export function sparseCounts(h: Histogram): number[] {
  * Pairs that do not fit the layout (from a generator of another build) are refused by name.
  */
 export function addSparseCounts(h: Histogram, counts: readonly number[]): void {
-  const j = h as unknown as JsHistogramCounts;
+  const j = h as unknown as JsHistogramInternals;
   const n = j.countsArrayLength;
   if (counts.length % 2 !== 0) throw new Error('histogram counts: not [index, count] pairs');
   for (let k = 0; k < counts.length; k += 2) {
@@ -132,7 +131,7 @@ export function encodeHistogram(h: Histogram): string {
 
 export function decodeHistogram(encoded: string): Histogram {
   const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
-  // Ours (every worker encodes this layout) is used as is: one 14 KB allocation per point, not two.
+  // Ours (the store's histograms are in this layout) is used as is: one 14 KB allocation, not two.
   if (
     !decoded.autoResize &&
     decoded.highestTrackableValue === HIGHEST_TRACKABLE &&

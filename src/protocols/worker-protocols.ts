@@ -87,7 +87,7 @@ export class WorkerProtocols {
    * Quick mode: the quick protocol's stand-in target for the warm-up, if it has one, and VU
    * clients whose quick-protocol client sends the quick request to it.
    */
-  async quickRehearsal(): Promise<{ clients(): VuClients; close(): Promise<void> } | undefined> {
+  async quickRehearsal(): Promise<{ clients: () => VuClients; close: () => Promise<void> } | undefined> {
     const quick = this.quick;
     if (!quick) return undefined;
     const slot = this.modules.findIndex((m) => m.name === quick.protocol);

@@ -257,13 +257,12 @@ export class RunManager {
 
   /**
    * A bench between its endpoints holds no run row: this server's own job is asked first. A run
-   * whose summary is stored is over, even if its process is still exiting.
+   * whose summary is stored, or a stored bench, is over, even if its process is still exiting.
    */
   private refuseWhileBusy(): void {
     const current = this.live;
     if (!current || current.done) return;
     if (current.kind === 'bench') {
-      // A stored bench is over (GET /api/benches/:id answers finished), even if its process is still exiting.
       if (new BenchStore(this.opts.store.database).get(current.id) !== undefined) return;
       throw new ApiProblem(409, `bench ${current.id} is running: stop it or wait for it to end`);
     }

@@ -226,16 +226,15 @@ class WorkerVu implements Vu, VuHost {
 
 /**
  * The warm-up before the start instant (quick mode, open-loop scenarios): while the coordinator
- * waits for every worker's `ready`, each worker makes the VUs its share of the rate needs (rate x
- * WARM_LATENCY_MS, at least WARM_MIN_VUS, at most preAllocatedVUs) and opens their keep-alive
- * connections; then, at rates where cold code falls behind (from REHEARSAL_MIN_RATE per worker),
- * it holds a dress rehearsal: REHEARSAL_MS of the scenario itself — its executor, schedule, VU pool,
- * iteration and record path, the same code the run executes — against a stand-in target on
- * loopback inside the worker (`quickRehearsal`), so that all of it runs compiled (JIT) from the
- * first arrival, and V8's background compiler has finished before the clock starts. What the
- * rehearsal records is dropped before the start. The first second then neither opens
- * connections, nor grows the pool, nor runs cold code on the clock. The target sees
- * connections, no requests. docs/executors.md#scheduling-accuracy; measured in docs/benchmarks.md.
+ * waits for every worker's `ready`, each worker first, at rates where cold code falls behind (from
+ * REHEARSAL_MIN_RATE per worker), holds a dress rehearsal (`rehearse`: the scenario itself — its
+ * executor, schedule, VU pool, iteration and record path, the same code the run executes —
+ * against a stand-in target on loopback inside the worker), so that all of it runs compiled (JIT)
+ * from the first arrival; what the rehearsal records is dropped. Then it makes the VUs its share
+ * of the rate needs (rate x WARM_LATENCY_MS, at least WARM_MIN_VUS, at most preAllocatedVUs) and
+ * opens their keep-alive connections. The first second then neither opens connections, nor grows
+ * the pool, nor runs cold code on the clock. The target sees connections, no requests.
+ * docs/executors.md#scheduling-accuracy; measured in docs/benchmarks.md.
  */
 const WARM_LATENCY_MS = 5;
 const WARM_MIN_VUS = 4;
@@ -306,7 +305,7 @@ async function rehearse(global: NormalizedScenario, warmCount: number): Promise<
   const runtime = quickRuntime(scenario);
   const ids = new IterationCounter(segment);
   const live = new Set<WorkerVu>();
-  const clients = (): VuClients => stand.clients();
+  const clients = stand.clients;
   /** VUs with their connections open, as the run's warmed ones are (the same first-request path). */
   const connected = async (count: number): Promise<WorkerVu[]> => {
     const vus = Array.from({ length: count }, () => new WorkerVu(ids.next() + 1, clients()));
